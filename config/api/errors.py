@@ -1,0 +1,72 @@
+"""One error format for the whole API: {"type", "title", "detail", "errors"}."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from config.errors import ApplicationError
+
+TITLES = {
+    "not_found": lambda: _("Not found"),
+    "not_authenticated": lambda: _("Authentication required"),
+    "authentication_failed": lambda: _("Authentication failed"),
+    "permission_denied": lambda: _("Permission denied"),
+    "validation_error": lambda: _("Invalid input"),
+    "parse_error": lambda: _("Malformed request"),
+    "unsupported_media_type": lambda: _("Unsupported content type"),
+    "method_not_allowed": lambda: _("Method not allowed"),
+    "not_acceptable": lambda: _("Not acceptable"),
+    "throttled": lambda: _("Too many requests"),
+}
+
+
+def error_response_body(error_type: str, title: str, detail: str, errors: dict | None = None) -> dict:
+    return {"type": error_type, "title": title, "detail": detail, "errors": errors or {}}
+
+
+def _flatten(detail) -> dict:
+    if isinstance(detail, dict):
+        return {
+            key: [str(item) for item in (value if isinstance(value, list) else [value])]
+            for key, value in detail.items()
+        }
+    if isinstance(detail, list):
+        return {"non_field_errors": [str(item) for item in detail]}
+    return {}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, ApplicationError):
+        set_rollback()
+        errors = {exc.field: [exc.message]} if exc.field else {}
+        body = error_response_body(exc.code, _("Request refused"), exc.message, errors)
+        return Response(body, status=exc.status)
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a real bug: Django's 500 handler answers in the same format
+
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+
+    if isinstance(exc, exceptions.ValidationError):
+        error_type = "validation_error"
+        errors = _flatten(exc.detail)
+        detail = _("Some fields are not valid.")
+    else:
+        error_type = exc.default_code
+        errors = {}
+        detail = str(exc.detail)
+    title = TITLES.get(error_type, lambda: _("Request refused"))()
+    set_rollback()
+    return Response(error_response_body(error_type, title, detail, errors), status=exc.status_code, headers=headers)

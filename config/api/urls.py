@@ -1,0 +1,18 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from tenants import apis as tenant_apis
+from workflows import apis as workflow_apis
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[], authentication_classes=[]),
+        name="docs",
+    ),
+    path("company/", tenant_apis.CompanyDetailApi.as_view(), name="company_detail"),
+    path("api_keys/", tenant_apis.ApiKeyListCreateApi.as_view(), name="api_keys_list"),
+    path("api_keys/<uuid:api_key_id>/revoke/", tenant_apis.ApiKeyRevokeApi.as_view(), name="api_keys_revoke"),
+    path("audit_events/", workflow_apis.AuditEventListApi.as_view(), name="audit_events_list"),
+]

@@ -1,0 +1,55 @@
+"""The Celery app. Tasks run in the schema of the tenant that queued them
+(tenant-schemas-celery puts the schema name in a message header)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+
+from celery import bootsteps
+from tenant_schemas_celery.app import CeleryApp
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = CeleryApp("sealhub")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+WORKER_HEARTBEAT_KEY = "sealhub:workers"
+
+
+def worker_heartbeat_write(hostname: str) -> None:
+    from django_redis import get_redis_connection
+
+    get_redis_connection("default").zadd(WORKER_HEARTBEAT_KEY, {hostname: time.time()})
+
+
+class WorkerHeartbeat(bootsteps.StartStopStep):
+    """Writes 'I am alive' to Redis on a timer, so /healthz can tell a worker is up
+    without a broadcast round trip on every probe."""
+
+    requires = {"celery.worker.components:Timer"}
+
+    def __init__(self, worker, **kwargs):
+        super().__init__(worker, **kwargs)
+        self.timer_entry = None
+        self.hostname = getattr(worker, "hostname", None) or socket.gethostname()
+
+    def start(self, worker):
+        from django.conf import settings
+
+        worker_heartbeat_write(self.hostname)
+        self.timer_entry = worker.timer.call_repeatedly(
+            settings.WORKER_HEARTBEAT_SECONDS, worker_heartbeat_write, (self.hostname,), priority=10
+        )
+
+    def stop(self, worker):
+        from django_redis import get_redis_connection
+
+        if self.timer_entry is not None:
+            self.timer_entry.cancel()
+        get_redis_connection("default").zrem(WORKER_HEARTBEAT_KEY, self.hostname)
+
+
+app.steps["worker"].add(WorkerHeartbeat)

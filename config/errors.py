@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+
+class ApplicationError(Exception):
+    """A domain rule was broken; views show `message`, the API answers 400 with `code`."""
+
+    def __init__(self, message: str, code: str = "invalid", *, status: int = 400, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+        self.field = field

@@ -1,0 +1,16 @@
+"""Test settings: the real stack (PostgreSQL schemas, Redis), made fast and isolated."""
+
+import os
+
+os.environ.setdefault("BASE_DOMAIN", "sealhub.test")
+# One queue per test run so a developer's `make run` worker never takes test tasks.
+os.environ.setdefault("SEALHUB_TASK_QUEUE", f"sealhub-test-{os.getpid()}")
+os.environ.setdefault("WORKER_HEARTBEAT_SECONDS", "1")
+
+from config.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES["default"]["KEY_PREFIX"] = f"sealhub-test-{os.environ['SEALHUB_TASK_QUEUE']}"  # noqa: F405
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

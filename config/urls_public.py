@@ -1,0 +1,19 @@
+"""URLs on the platform host: BASE_DOMAIN (landing, sign-in, reviewer admin)."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from config import views
+from tenants import views as tenant_views
+
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"
+handler403 = "config.views.permission_denied"
+
+urlpatterns = [
+    path("", tenant_views.public_home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

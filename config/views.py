@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from config.api.errors import error_response_body
+from config.celery import WORKER_HEARTBEAT_KEY
+
+
+def _wants_json(request) -> bool:
+    return request.path_info.startswith("/api/") or "application/json" in request.headers.get("Accept", "")
+
+
+def unknown_host(request):
+    """Hosts with no active company behind them: a friendly page, never a stack trace."""
+    if _wants_json(request):
+        body = error_response_body("not_found", _("Not found"), _("No company is registered at this address."))
+        return JsonResponse(body, status=404)
+    return render(request, "errors/unknown_host.html", {"host": request.get_host()}, status=404)
+
+
+def page_not_found(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse(error_response_body("not_found", _("Not found"), _("Not found.")), status=404)
+    return render(request, "errors/404.html", status=404)
+
+
+def server_error(request):
+    if _wants_json(request):
+        body = error_response_body("server_error", _("Server error"), _("Something went wrong on our side."))
+        return JsonResponse(body, status=500)
+    return render(request, "errors/500.html", status=500)
+
+
+def _check_database() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        return cursor.fetchone() == (1,)
+
+
+def _redis():
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("default")
+
+
+def _check_redis() -> bool:
+    return bool(_redis().ping())
+
+
+def _check_worker() -> bool:
+    fresh_after = time.time() - 3 * settings.WORKER_HEARTBEAT_SECONDS
+    return _redis().zcount(WORKER_HEARTBEAT_KEY, fresh_after, "+inf") > 0
+
+
+HEALTH_CHECKS = {"database": _check_database, "redis": _check_redis, "worker": _check_worker}
+
+
+@never_cache
+def healthz(request):
+    """Liveness of the parts a user needs: 200 when all are fine, 503 with the failing part named."""
+    results = {}
+    for name, check in HEALTH_CHECKS.items():
+        try:
+            results[name] = "ok" if check() else "fail"
+        except Exception:  # a health probe reports failures, it never raises them
+            results[name] = "fail"
+    healthy = all(value == "ok" for value in results.values())
+    return JsonResponse({"status": "ok" if healthy else "fail", "checks": results}, status=200 if healthy else 503)
+
+
+def permission_denied(request, exception=None):
+    if _wants_json(request):
+        body = error_response_body("permission_denied", _("Permission denied"), _("You may not do this."))
+        return JsonResponse(body, status=403)
+    return render(request, "errors/403.html", status=403)

@@ -1,0 +1,69 @@
+import secrets
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from accounts.models import User
+from config.embedded import var_dir
+from tenants.models import Company
+from tenants.services import company_create
+
+DEMO_USER_EMAIL = "demo@sealhub.local"
+REVIEWER_EMAIL = "reviewer@sealhub.local"
+DEMO_USCC = "91110000802100433B"
+
+
+class Command(BaseCommand):
+    help = "Create the demo company and logins for local use (idempotent); print how to sign in."
+
+    def handle(self, *args, **options):
+        credentials_file = var_dir() / "demo-logins.txt"
+        passwords = self._passwords(credentials_file)
+        demo_user = self._user(DEMO_USER_EMAIL, passwords["demo"], full_name="演示用户", is_staff=False)
+        self._user(REVIEWER_EMAIL, passwords["reviewer"], full_name="平台审核员", is_staff=True)
+        if not Company.objects.filter(slug="demo").exists():
+            company_create(
+                name="演示科技有限公司",
+                slug="demo",
+                uscc=DEMO_USCC,
+                legal_representative="张三",
+                owner=demo_user,
+                acting_user=demo_user,
+            )
+        credentials_file.write_text(f"demo {passwords['demo']}\nreviewer {passwords['reviewer']}\n")
+        credentials_file.chmod(0o600)
+        port = options.get("port") or 8000
+        self.stdout.write(
+            "\n".join(
+                [
+                    "",
+                    f"  Platform:  http://{settings.BASE_DOMAIN}:{port}/   admin: http://{settings.BASE_DOMAIN}:{port}/admin/",
+                    f"  Demo:      http://demo.{settings.BASE_DOMAIN}:{port}/",
+                    f"  Demo user: {DEMO_USER_EMAIL} / {passwords['demo']}",
+                    f"  Reviewer:  {REVIEWER_EMAIL} / {passwords['reviewer']}",
+                    "",
+                ]
+            )
+        )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+
+    def _passwords(self, credentials_file) -> dict[str, str]:
+        # Random per machine, kept under var/ (never in the repository).
+        if credentials_file.exists():
+            pairs = dict(line.split(" ", 1) for line in credentials_file.read_text().splitlines() if " " in line)
+            if {"demo", "reviewer"} <= set(pairs):
+                return pairs
+        return {"demo": "demo-" + secrets.token_urlsafe(9), "reviewer": "review-" + secrets.token_urlsafe(9)}
+
+    def _user(self, email: str, password: str, *, full_name: str, is_staff: bool) -> User:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email, password, full_name=full_name, is_staff=is_staff, is_superuser=is_staff
+            )
+        elif not user.check_password(password):
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        return user

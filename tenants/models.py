@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+SLUG_VALIDATOR = RegexValidator(
+    r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$",
+    _("Use 3–40 lowercase letters, digits or hyphens, starting with a letter."),
+)
+
+
+class Company(TenantMixin):
+    """A tenant: one PostgreSQL schema per company. The platform itself is the
+    `public` row; the template schema that new companies are cloned from has no row."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("company name"), max_length=200)
+    slug = models.SlugField(_("address name"), max_length=40, unique=True, validators=[SLUG_VALIDATOR])
+    uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    auto_create_schema = True
+    auto_drop_schema = False
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        constraints = [
+            models.UniqueConstraint(fields=["uscc"], condition=~models.Q(uscc=""), name="company_uscc_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_platform(self) -> bool:
+        return self.schema_name == "public"
+
+
+class Domain(DomainMixin):
+    class Meta:
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+
+
+class ApiKey(models.Model):
+    """A company's API key. Only a SHA-256 of the key is stored; the key itself is
+    shown once at creation. Keys are high-entropy, so a slow hash adds nothing."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read")
+        DOCUMENTS = "documents", _("Documents")
+        SEALS = "seals", _("Seals")
+        ENVELOPES = "envelopes", _("Envelopes")
+        ADMIN = "admin", _("Administration")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_usable(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > at)
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a POST carrying an `Idempotency-Key`, replayed for 24 h."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    principal = models.CharField(max_length=80)
+    key = models.CharField(max_length=255)
+    request_fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["company", "principal", "key"], name="idempotency_key_unique")]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.principal} {self.key}"

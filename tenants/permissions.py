@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.http import Http404
+from rest_framework import permissions
+
+from tenants.authentication import ApiKeyPrincipal
+from tenants.models import ApiKey
+from tenants.selectors import membership_get
+
+
+class IsCompanyMember(permissions.BasePermission):
+    """Session users must belong to the host's company (else 404, as if it did not
+    exist); API keys were already bound to the host's company when authenticated.
+
+    Views declare `required_scope` (an ApiKey.Scope) and may set `admin_only = True`
+    to require the owner/admin role for session users."""
+
+    def has_permission(self, request, view) -> bool:
+        tenant = getattr(request, "tenant", None)
+        user = request.user
+        if tenant is None or tenant.is_platform:
+            raise Http404
+        if not user or not user.is_authenticated:
+            return False
+        required_scope = getattr(view, "required_scope", ApiKey.Scope.READ)
+        if isinstance(user, ApiKeyPrincipal):
+            scopes = set(user.api_key.scopes)
+            return required_scope in scopes or ApiKey.Scope.ADMIN in scopes
+        membership = membership_get(user=user, company=tenant)
+        if membership is None:
+            raise Http404
+        request.membership = membership
+        if getattr(view, "admin_only", False) or required_scope == ApiKey.Scope.ADMIN:
+            return membership.can_administer
+        return True

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.models import Membership
+from tenants.models import ApiKey, Company
+
+
+def membership_get(*, user, company: Company) -> Membership | None:
+    if not getattr(user, "is_authenticated", False) or not hasattr(user, "memberships"):
+        return None
+    return Membership.objects.filter(user=user, company=company).first()
+
+
+def membership_list_for_user(*, user) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user, company__status=Company.Status.ACTIVE)
+        .exclude(company__schema_name="public")
+        .select_related("company")
+        .prefetch_related("company__domains")
+        .order_by("company__name")
+    )
+
+
+def api_key_list(*, company: Company) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(company=company).select_related("created_by").order_by("-created_at")
+
+
+def api_key_get(*, company: Company, api_key_id) -> ApiKey:
+    """404 for another company's key, exactly as for one that does not exist."""
+    try:
+        return api_key_list(company=company).get(pk=api_key_id)
+    except (ApiKey.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def api_key_find_usable(*, company: Company, raw_key: str) -> ApiKey | None:
+    """The key row for `raw_key` if it belongs to `company` and is live, else None.
+    The prefix narrows the lookup; the hash comparison is constant-time."""
+    import hmac
+
+    from tenants.services import API_KEY_PREFIX, api_key_hash
+
+    if not raw_key.startswith(API_KEY_PREFIX):
+        return None
+    prefix = raw_key[len(API_KEY_PREFIX) :].split("_", 1)[0]
+    api_key = ApiKey.objects.filter(prefix=prefix, company=company).first()
+    if api_key is None or not hmac.compare_digest(api_key.key_hash, api_key_hash(raw_key)):
+        return None
+    return api_key if api_key.is_usable() else None

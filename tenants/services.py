@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_exists, tenant_context
+from stdnum.cn import uscc as uscc_number
+
+from accounts.models import Membership, User
+from config.errors import ApplicationError
+from tenants.models import ApiKey, Company, Domain
+from workflows.services import audit_event_record
+
+RESERVED_SLUGS = frozenset({"www", "admin", "api", "public", "static", "media", "mail", "demo-template"})
+API_KEY_PREFIX = "shk_"
+
+
+def company_domain_for(slug: str) -> str:
+    return f"{slug}.{settings.BASE_DOMAIN}"
+
+
+def schema_name_for(slug: str) -> str:
+    return "c_" + slug.replace("-", "_")
+
+
+def base_schema_ensure() -> None:
+    """Create and migrate the template schema new companies are cloned from.
+    Run after every deploy's migrations so clones start at the current state."""
+    name = settings.TENANT_BASE_SCHEMA
+    if not schema_exists(name):
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE SCHEMA "{name}"')
+    call_command("migrate_schemas", schema_name=name, interactive=False, verbosity=0)
+    connection.set_schema_to_public()
+
+
+def platform_ensure() -> Company:
+    """The public tenant and its host (landing page, registration, admin, verification)."""
+    platform, _created = Company.objects.get_or_create(
+        schema_name="public", defaults={"name": "Sealhub", "slug": "platform"}
+    )
+    for domain in {settings.BASE_DOMAIN, "127.0.0.1"}:
+        Domain.objects.get_or_create(
+            domain=domain, defaults={"tenant": platform, "is_primary": domain == settings.BASE_DOMAIN}
+        )
+    return platform
+
+
+@transaction.atomic
+def company_create(
+    *, name: str, slug: str, uscc: str, legal_representative: str = "", owner: User, acting_user: User
+) -> Company:
+    slug = slug.strip().lower()
+    if slug in RESERVED_SLUGS:
+        raise ApplicationError(_("This address name is reserved."), "slug_reserved", field="slug")
+    if Company.objects.filter(slug=slug).exists():
+        raise ApplicationError(_("This address name is already taken."), "slug_taken", field="slug")
+    if uscc:
+        try:
+            uscc = uscc_number.validate(uscc)
+        except Exception as exc:  # stdnum raises a family of ValidationError subclasses
+            raise ApplicationError(
+                _("The unified social credit code is not valid."), "uscc_invalid", field="uscc"
+            ) from exc
+        if Company.objects.filter(uscc=uscc).exists():
+            raise ApplicationError(
+                _("A company with this unified social credit code is already registered."),
+                "uscc_taken",
+                field="uscc",
+            )
+    company = Company(
+        schema_name=schema_name_for(slug),
+        name=name.strip(),
+        slug=slug,
+        uscc=uscc,
+        legal_representative=legal_representative.strip(),
+    )
+    company.full_clean(exclude=["schema_name"])
+    company.save(verbosity=0)  # clones the template schema (TENANT_BASE_SCHEMA)
+    Domain.objects.create(domain=company_domain_for(slug), tenant=company, is_primary=True)
+    Membership.objects.create(user=owner, company=company, role=Membership.Role.OWNER)
+    with tenant_context(company):
+        audit_event_record(
+            acting_user=acting_user,
+            action="company.created",
+            target=company,
+            data={"name": company.name, "slug": slug, "owner": owner.email},
+        )
+    return company
+
+
+def api_key_hash(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_key_create(
+    *, company: Company, name: str, scopes: list[str], expires_at: datetime | None = None, acting_user
+) -> tuple[ApiKey, str]:
+    """Returns the key row and the raw key, which is never stored and shown only once."""
+    valid_scopes = set(ApiKey.Scope.values)
+    unknown = sorted(set(scopes) - valid_scopes)
+    if not scopes or unknown:
+        raise ApplicationError(_("Choose at least one valid scope."), "invalid_scopes", field="scopes")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ApplicationError(_("The expiry must be in the future."), "expiry_in_past", field="expires_at")
+    prefix = secrets.token_hex(4)
+    raw_key = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    api_key = ApiKey.objects.create(
+        company=company,
+        name=name.strip(),
+        prefix=prefix,
+        key_hash=api_key_hash(raw_key),
+        scopes=sorted(set(scopes)),
+        expires_at=expires_at,
+        created_by=acting_user,
+    )
+    audit_event_record(
+        acting_user=acting_user,
+        action="api_key.created",
+        target=api_key,
+        data={"name": api_key.name, "prefix": prefix, "scopes": api_key.scopes},
+    )
+    return api_key, raw_key
+
+
+@transaction.atomic
+def api_key_revoke(*, api_key: ApiKey, acting_user) -> ApiKey:
+    if api_key.revoked_at is not None:
+        return api_key
+    api_key.revoked_at = timezone.now()
+    api_key.save(update_fields=["revoked_at"])
+    audit_event_record(
+        acting_user=acting_user, action="api_key.revoked", target=api_key, data={"prefix": api_key.prefix}
+    )
+    return api_key

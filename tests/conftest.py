@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from accounts.models import Membership, User
+from tenants.models import Company
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-battery"
+
+
+@dataclass(frozen=True)
+class World:
+    """Two companies and the three people every endpoint suite needs (STYLE.md)."""
+
+    alpha: Company
+    beta: Company
+    alice: User  # owner of alpha
+    bob: User  # plain member of alpha
+    charlie: User  # owner of beta
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Companies are created once per session (a schema each), committed, and shared."""
+    from tenants.services import base_schema_ensure, company_create, platform_ensure
+
+    with django_db_blocker.unblock():
+        base_schema_ensure()
+        platform_ensure()
+        alice = User.objects.create_user("alice@alpha.example", PASSWORD, full_name="Alice")
+        bob = User.objects.create_user("bob@alpha.example", PASSWORD, full_name="Bob")
+        charlie = User.objects.create_user("charlie@beta.example", PASSWORD, full_name="Charlie")
+        alpha = company_create(
+            name="Alpha Ltd", slug="alpha", uscc="91110000802100433B", owner=alice, acting_user=alice
+        )
+        Membership.objects.create(user=bob, company=alpha, role=Membership.Role.MEMBER)
+        company_create(name="Beta Ltd", slug="beta", uscc="", owner=charlie, acting_user=charlie)
+    yield
+
+
+@pytest.fixture
+def world(db) -> World:
+    return World(
+        alpha=Company.objects.get(slug="alpha"),
+        beta=Company.objects.get(slug="beta"),
+        alice=User.objects.get(email="alice@alpha.example"),
+        bob=User.objects.get(email="bob@alpha.example"),
+        charlie=User.objects.get(email="charlie@beta.example"),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_test():
+    yield
+    connection.set_schema_to_public()
+
+
+def host_of(company: Company) -> str:
+    return company.domains.get(is_primary=True).domain
+
+
+def client_on(company: Company | None, user: User | None = None, **headers) -> Client:
+    """A browser/API client talking to `company`'s host (the platform host when None)."""
+    headers.setdefault("HTTP_HOST", host_of(company) if company is not None else settings.BASE_DOMAIN)
+    client = Client(**headers)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def database_url_for_subprocess() -> str:
+    """The test database (after pytest-django created it) as a URL for a child process."""
+    params = connection.settings_dict
+    host = params.get("HOST") or ""
+    user = quote(params.get("USER") or "")
+    password = quote(params.get("PASSWORD") or "")
+    auth = f"{user}:{password}@" if user else ""
+    if host.startswith("/"):
+        return f"postgresql://{auth}/{params['NAME']}?host={quote(host)}"
+    port = params.get("PORT") or 5432
+    return f"postgresql://{auth}{host}:{port}/{params['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real Celery worker in its own process, on this run's queue and test database."""
+    from django_redis import get_redis_connection
+
+    from config.celery import WORKER_HEARTBEAT_KEY
+
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings_test",
+        DATABASE_URL=database_url_for_subprocess(),
+        REDIS_URL=settings.REDIS_URL,
+        SEALHUB_TASK_QUEUE=settings.CELERY_TASK_DEFAULT_QUEUE,
+    )
+    hostname = f"test-worker-{os.getpid()}@%h"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-l", "warning",
+         "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-n", hostname],
+        env=env, cwd=BASE_DIR,
+    )  # fmt: skip
+    redis = get_redis_connection("default")
+    deadline = time.monotonic() + 60
+    while not any(
+        name.decode().startswith(f"test-worker-{os.getpid()}@") for name in redis.zrange(WORKER_HEARTBEAT_KEY, 0, -1)
+    ):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("the Celery worker did not start")
+        time.sleep(0.2)
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()

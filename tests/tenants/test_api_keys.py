@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from config.api.throttling import PrincipalRateThrottle
+from tenants.models import ApiKey, IdempotencyRecord
+from tenants.services import api_key_create, api_key_hash
+from tests.conftest import client_on
+from workflows.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _key(world, scopes, **kwargs):
+    with tenant_context(world.alpha):
+        return api_key_create(company=world.alpha, name="ERP", scopes=scopes, acting_user=world.alice, **kwargs)
+
+
+def test_admin_creates_key_in_the_page_and_sees_it_once(world):
+    client = client_on(world.alpha, world.alice)
+    response = client.post("/settings/api-keys/", {"name": "ERP", "scopes": ["read", "documents"]})
+    assert response.status_code == 200
+    raw_key = response.context["new_key"]
+    assert raw_key.startswith("shk_")
+    assert raw_key in response.content.decode()
+    api_key = ApiKey.objects.get(company=world.alpha)
+    assert api_key.key_hash == api_key_hash(raw_key)
+    assert raw_key not in api_key.key_hash
+    assert api_key.scopes == ["documents", "read"]
+    # The list page afterwards never shows the key again.
+    assert raw_key not in client.get("/settings/api-keys/").content.decode()
+    with tenant_context(world.alpha):
+        assert AuditEvent.objects.get(action="api_key.created").actor_user_id == world.alice.pk
+
+
+def test_page_shows_form_errors_and_creates_nothing(world):
+    response = client_on(world.alpha, world.alice).post("/settings/api-keys/", {"name": "", "scopes": ["bogus"]})
+    assert response.status_code == 400
+    assert response.context["form"].errors.keys() == {"name", "scopes"}
+    assert ApiKey.objects.filter(company=world.alpha).count() == 0
+
+
+def test_plain_member_may_not_manage_keys(world):
+    client = client_on(world.alpha, world.bob)
+    assert client.get("/settings/api-keys/").status_code == 403
+    response = client.post("/api/v1/api_keys/", {"name": "x", "scopes": ["read"]}, content_type="application/json")
+    assert response.status_code == 403
+    assert response.json()["type"] == "permission_denied"
+    assert ApiKey.objects.filter(company=world.alpha).count() == 0
+
+
+def test_api_create_returns_key_once_and_it_authenticates(world):
+    client = client_on(world.alpha, world.alice)
+    response = client.post("/api/v1/api_keys/", {"name": "ERP", "scopes": ["read"]}, content_type="application/json")
+    assert response.status_code == 201
+    raw_key = response.json()["key"]
+    listing = client.get("/api/v1/api_keys/").json()["results"]
+    assert [row["prefix"] for row in listing] == [response.json()["prefix"]]
+    assert "key" not in listing[0]
+    api = client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {raw_key}")
+    assert api.get("/api/v1/company/").json()["name"] == "Alpha Ltd"
+    assert ApiKey.objects.get(company=world.alpha).last_used_at is not None
+
+
+def test_scope_is_enforced(world):
+    _api_key, raw_key = _key(world, ["read"])
+    api = client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {raw_key}")
+    response = api.post("/api/v1/api_keys/", {"name": "escalate", "scopes": ["admin"]}, content_type="application/json")
+    assert response.status_code == 403
+    assert ApiKey.objects.filter(company=world.alpha).count() == 1
+
+
+def test_revoked_and_expired_keys_are_refused(world):
+    revoked, revoked_raw = _key(world, ["read"])
+    client_on(world.alpha, world.alice).post(f"/api/v1/api_keys/{revoked.pk}/revoke/")
+    expiring, expiring_raw = _key(world, ["read"], expires_at=timezone.now() + timedelta(hours=1))
+    ApiKey.objects.filter(pk=expiring.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    for raw_key in (revoked_raw, expiring_raw, "shk_deadbeef_nope", "not-even-a-key"):
+        response = client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {raw_key}").get("/api/v1/company/")
+        assert response.status_code == 401, raw_key
+        assert response.json()["type"] == "authentication_failed"
+
+
+def test_missing_credentials_get_401_in_error_format(world):
+    response = client_on(world.alpha).get("/api/v1/company/")
+    assert response.status_code == 401
+    assert response.json()["type"] == "not_authenticated"
+
+
+def test_idempotency_key_replays_the_first_response(world):
+    client = client_on(world.alpha, world.alice)
+    body = {"name": "ERP", "scopes": ["read"]}
+    first = client.post("/api/v1/api_keys/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="abc-1")
+    second = client.post("/api/v1/api_keys/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="abc-1")
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json()
+    assert second["Idempotent-Replayed"] == "true"
+    assert ApiKey.objects.filter(company=world.alpha).count() == 1
+
+
+def test_idempotency_key_reused_with_other_body_is_422(world):
+    client = client_on(world.alpha, world.alice)
+    client.post(
+        "/api/v1/api_keys/",
+        {"name": "A", "scopes": ["read"]},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
+    response = client.post(
+        "/api/v1/api_keys/",
+        {"name": "B", "scopes": ["read"]},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
+    assert response.status_code == 422
+    assert response.json()["type"] == "idempotency_key_reused"
+    assert ApiKey.objects.filter(company=world.alpha).count() == 1
+
+
+def test_idempotency_key_expires_after_a_day(world):
+    client = client_on(world.alpha, world.alice)
+    body = {"name": "ERP", "scopes": ["read"]}
+    client.post("/api/v1/api_keys/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="old")
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    response = client.post("/api/v1/api_keys/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="old")
+    assert response.status_code == 201
+    assert "Idempotent-Replayed" not in response
+    assert ApiKey.objects.filter(company=world.alpha).count() == 2
+
+
+def test_failed_request_frees_the_idempotency_key(world):
+    client = client_on(world.alpha, world.alice)
+    bad = client.post("/api/v1/api_keys/", {"name": "ERP"}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k2")
+    assert bad.status_code == 400
+    assert IdempotencyRecord.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "error_type"),
+    [
+        ('{"name": "x", ', "application/json", 400, "parse_error"),
+        ("name=x", "text/plain", 415, "unsupported_media_type"),
+        ('{"name": "x", "scopes": ["read"], "colour": "red"}', "application/json", 400, "validation_error"),
+        ('{"name": "x", "scopes": []}', "application/json", 400, "validation_error"),
+        ('["not", "an", "object"]', "application/json", 400, "validation_error"),
+    ],
+)
+def test_bad_input_gets_4xx_in_error_format(world, body, content_type, status, error_type):
+    response = client_on(world.alpha, world.alice).post("/api/v1/api_keys/", body, content_type=content_type)
+    assert response.status_code == status
+    payload = response.json()
+    assert payload["type"] == error_type
+    assert set(payload) == {"type", "title", "detail", "errors"}
+    assert ApiKey.objects.filter(company=world.alpha).count() == 0
+
+
+def test_unknown_field_is_named_in_errors(world):
+    response = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en").post(
+        "/api/v1/api_keys/", {"name": "x", "scopes": ["read"], "colour": "red"}, content_type="application/json"
+    )
+    assert response.json()["errors"] == {"colour": ["Unknown field."]}
+
+
+def test_list_query_count_is_fixed(world, django_assert_num_queries):
+    for _ in range(3):
+        _key(world, ["read"])
+    client = client_on(world.alpha, world.alice)
+    client.get("/api/v1/api_keys/")  # warm caches (content types, session)
+    # search_path public, domain+company, search_path tenant, session, user, membership, keys
+    with django_assert_num_queries(7):
+        response = client.get("/api/v1/api_keys/")
+    assert len(response.json()["results"]) == 3
+
+
+def test_rate_limit_answers_429_with_retry_after(world, monkeypatch):
+    monkeypatch.setattr(PrincipalRateThrottle, "THROTTLE_RATES", {"principal": "2/min"})
+    _api_key, raw_key = _key(world, ["read"])
+    api = client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {raw_key}")
+    statuses = [api.get("/api/v1/company/").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    response = api.get("/api/v1/company/")
+    assert response.json()["type"] == "throttled"
+    assert int(response["Retry-After"]) > 0

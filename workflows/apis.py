@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+
+from config.api.pagination import CreatedCursorPagination
+from tenants.models import ApiKey
+from workflows.selectors import audit_event_list
+
+
+class AuditEventPagination(CreatedCursorPagination):
+    ordering = "-occurred_at"
+
+
+class AuditEventListApi(ListAPIView):
+    required_scope = ApiKey.Scope.ADMIN
+    pagination_class = AuditEventPagination
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.UUIDField()
+        occurred_at = serializers.DateTimeField()
+        actor = serializers.CharField(source="actor_label")
+        action = serializers.CharField()
+        target_type = serializers.CharField()
+        target_id = serializers.CharField()
+        data = serializers.JSONField()
+
+    serializer_class = OutputSerializer
+
+    def get_queryset(self):
+        queryset = audit_event_list()
+        action = self.request.query_params.get("action")
+        return queryset.filter(action=action) if action else queryset
+
+    @extend_schema(operation_id="audit_events_list", summary="The company's audit trail")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

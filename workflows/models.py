@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    """What happened in a company, by whom. One row per service call that changes
+    something; written in the same transaction as the change."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Users live in the public schema; a plain id plus a label keeps the row readable
+    # even after the user is gone and avoids cross-schema foreign keys.
+    actor_user_id = models.UUIDField(null=True, blank=True)
+    actor_label = models.CharField(max_length=200)
+    action = models.CharField(max_length=80, db_index=True)
+    target_type = models.CharField(max_length=80, blank=True)
+    target_id = models.CharField(max_length=80, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-occurred_at"]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} by {self.actor_label}"

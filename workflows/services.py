@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from typing import Any
+
+from workflows.models import AuditEvent
+
+
+def audit_event_record(
+    *,
+    acting_user: Any,
+    action: str,
+    target: Any = None,
+    data: dict | None = None,
+    ip_address: str | None = None,
+) -> AuditEvent:
+    """Write an audit row in the current tenant schema. `acting_user` may be a User,
+    an API key principal or None (the platform itself); both carry `audit_user_id`."""
+    return AuditEvent.objects.create(
+        actor_user_id=getattr(acting_user, "audit_user_id", None),
+        actor_label=str(acting_user)[:200] if acting_user is not None else "platform",
+        action=action,
+        target_type=type(target).__name__ if target is not None else "",
+        target_id=str(getattr(target, "pk", "")) if target is not None else "",
+        data=data or {},
+        ip_address=ip_address,
+    )

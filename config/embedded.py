@@ -92,8 +92,8 @@ def postgres_url() -> str:
         return server.get_uri(DATABASE_NAME)
 
 
-def postgres_running() -> bool:
-    return _pid_alive(_postmaster_pid(var_dir() / "pg"))
+def postgres_running(root: Path | None = None) -> bool:
+    return _pid_alive(_postmaster_pid((root or var_dir()) / "pg"))
 
 
 def postgres_stop() -> None:
@@ -107,8 +107,8 @@ def postgres_stop() -> None:
     _wait_gone(pid, "PostgreSQL")
 
 
-def _redis_paths() -> tuple[Path, Path, Path]:
-    folder = var_dir() / "redis"
+def _redis_paths(root: Path | None = None) -> tuple[Path, Path, Path]:
+    folder = (root or var_dir()) / "redis"
     folder.mkdir(exist_ok=True)
     return folder, folder / "redis.sock", folder / "redis.pid"
 
@@ -156,8 +156,8 @@ def redis_url() -> str:
     return f"unix://{socket_path}"
 
 
-def redis_running() -> bool:
-    return _redis_ping(_redis_paths()[1])
+def redis_running(root: Path | None = None) -> bool:
+    return _redis_ping(_redis_paths(root)[1])
 
 
 def redis_stop() -> None:

@@ -16,7 +16,7 @@ from tenants.services import api_key_create, api_key_revoke
 class CompanyDetailApi(APIView):
     required_scope = ApiKey.Scope.READ
 
-    class OutputSerializer(serializers.Serializer):
+    class CompanyOutputSerializer(serializers.Serializer):
         id = serializers.UUIDField()
         name = serializers.CharField()
         slug = serializers.CharField()
@@ -25,9 +25,11 @@ class CompanyDetailApi(APIView):
         status = serializers.CharField()
         created_at = serializers.DateTimeField()
 
-    @extend_schema(operation_id="company_retrieve", responses=OutputSerializer, summary="The company of this host")
+    @extend_schema(
+        operation_id="company_retrieve", responses=CompanyOutputSerializer, summary="The company of this host"
+    )
     def get(self, request):
-        return Response(self.OutputSerializer(request.tenant).data)
+        return Response(self.CompanyOutputSerializer(request.tenant).data)
 
 
 class ApiKeyOutputSerializer(serializers.Serializer):
@@ -45,12 +47,12 @@ class ApiKeyListCreateApi(ListAPIView):
     required_scope = ApiKey.Scope.ADMIN
     serializer_class = ApiKeyOutputSerializer
 
-    class InputSerializer(StrictInputSerializer):
+    class ApiKeyCreateInputSerializer(StrictInputSerializer):
         name = serializers.CharField(max_length=100)
         scopes = serializers.ListField(child=serializers.ChoiceField(choices=ApiKey.Scope.choices), allow_empty=False)
         expires_at = serializers.DateTimeField(required=False, allow_null=True)
 
-    class CreatedSerializer(ApiKeyOutputSerializer):
+    class ApiKeyCreatedSerializer(ApiKeyOutputSerializer):
         key = serializers.CharField(help_text="The full key. Shown only in this response; store it now.")
 
     def get_queryset(self):
@@ -63,13 +65,13 @@ class ApiKeyListCreateApi(ListAPIView):
     @extend_schema(
         operation_id="api_keys_create",
         summary="Create an API key",
-        request=InputSerializer,
-        responses={201: CreatedSerializer},
+        request=ApiKeyCreateInputSerializer,
+        responses={201: ApiKeyCreatedSerializer},
         examples=[OpenApiExample("ERP integration", value={"name": "ERP", "scopes": ["documents", "seals"]})],
     )
     @idempotent
     def post(self, request):
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.ApiKeyCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         api_key, raw_key = api_key_create(company=request.tenant, acting_user=request.user, **serializer.validated_data)
         data = dict(ApiKeyOutputSerializer(api_key).data, key=raw_key)

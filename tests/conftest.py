@@ -83,7 +83,7 @@ def client_on(company: Company | None, user: User | None = None, **headers) -> C
 def database_url_for_subprocess() -> str:
     """The test database (after pytest-django created it) as a URL for a child process."""
     params = connection.settings_dict
-    host = params.get("HOST") or ""
+    host = params.get("HOST") or params.get("OPTIONS", {}).get("host") or ""
     user = quote(params.get("USER") or "")
     password = quote(params.get("PASSWORD") or "")
     auth = f"{user}:{password}@" if user else ""

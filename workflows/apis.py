@@ -17,7 +17,7 @@ class AuditEventListApi(ListAPIView):
     required_scope = ApiKey.Scope.ADMIN
     pagination_class = AuditEventPagination
 
-    class OutputSerializer(serializers.Serializer):
+    class AuditEventOutputSerializer(serializers.Serializer):
         id = serializers.UUIDField()
         occurred_at = serializers.DateTimeField()
         actor = serializers.CharField(source="actor_label")
@@ -26,7 +26,7 @@ class AuditEventListApi(ListAPIView):
         target_id = serializers.CharField()
         data = serializers.JSONField()
 
-    serializer_class = OutputSerializer
+    serializer_class = AuditEventOutputSerializer
 
     def get_queryset(self):
         queryset = audit_event_list()

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import client_on
+
+pytestmark = pytest.mark.django_db
+
+
+def test_chinese_is_the_default_language(world):
+    body = client_on(None).get("/").content.decode()
+    assert '<html lang="zh-hans">' in body
+    assert "电子印章" in body
+
+
+def test_english_on_request(world):
+    body = client_on(None, HTTP_ACCEPT_LANGUAGE="en").get("/").content.decode()
+    assert '<html lang="en">' in body
+    assert "Electronic company seals" in body
+
+
+def test_language_switch_is_remembered(world):
+    client = client_on(None)
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert '<html lang="en">' in client.get("/").content.decode()
+
+
+def test_static_files_are_served_locally(world):
+    body = client_on(world.alpha, world.alice).get("/").content.decode()
+    assert "/static/sealhub/app.css" in body
+    assert "http://" not in body.split("<body")[0].replace("http://www.w3.org", "")
+
+
+def test_signed_in_platform_home_lists_my_companies(world):
+    body = client_on(None, world.alice).get("/").content.decode()
+    assert "http://alpha.sealhub.test/" in body
+    assert "Beta Ltd" not in body
+
+
+def test_api_schema_and_docs_are_served_without_cdn(world):
+    client = client_on(world.alpha)
+    schema = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    document = schema.json()
+    assert document["openapi"].startswith("3.")
+    assert "/api/v1/api_keys/" in document["paths"]
+    assert "ApiKeyAuth" in document["components"]["securitySchemes"]
+    docs = client.get("/api/v1/docs/").content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs
+    assert "cdn" not in docs.lower()

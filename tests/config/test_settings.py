@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from config.env import ConfigurationError, env_bool, env_str
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def test_booleans_must_be_spelled_out(monkeypatch):
+    monkeypatch.setenv("SOME_FLAG", "yes")
+    with pytest.raises(ConfigurationError, match="SOME_FLAG must be 'true' or 'false'"):
+        env_bool("SOME_FLAG", False)
+    monkeypatch.setenv("SOME_FLAG", "FALSE")
+    assert env_bool("SOME_FLAG", True) is False
+
+
+def test_secret_can_come_from_a_file(monkeypatch, tmp_path):
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("from-file\n")
+    monkeypatch.setenv("SOME_SECRET", "from-env")
+    monkeypatch.setenv("SOME_SECRET_FILE", str(secret_file))
+    assert env_str("SOME_SECRET") == "from-file"
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    child_env = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "MASTER_KEY", "DEBUG"}}
+    child_env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=os.environ.get("DATABASE_URL") or "postgresql://unused@127.0.0.1:1/unused",
+        REDIS_URL=settings.REDIS_URL,
+        **env,
+    )
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=child_env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_refuses_to_start_without_secrets():
+    result = _manage("check", DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY and MASTER_KEY must be set when DEBUG=false" in result.stderr
+
+
+def test_check_deploy_is_clean_with_real_secrets():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY="k" * 20 + "Zq8!vR2#pL5@xW9$mN3^bT7&" + "y" * 20,
+        MASTER_KEY="m" * 64,
+        BASE_DOMAIN="sealhub.example.com",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout

@@ -1,0 +1,137 @@
+"""`make run` style start-up in embedded mode: fresh data dir, no DATABASE_URL/REDIS_URL."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from config import embedded
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.integration
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _embedded_env(var_dir: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "SEALHUB_TASK_QUEUE", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(SEALHUB_VAR_DIR=str(var_dir), BASE_DOMAIN="localhost", WORKER_HEARTBEAT_SECONDS="1")
+    return env
+
+
+def _wait_healthy(port: int, process: subprocess.Popen, timeout: float = 180) -> dict:
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"launcher exited early with {process.returncode}")
+        try:
+            last = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            if last.status_code == 200:
+                return last.json()
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"/healthz never became ok: {last.text if last is not None else 'no answer'}")
+
+
+def test_make_run_serves_healthz_and_the_demo_login(tmp_path):
+    var_dir = tmp_path / "var"
+    port = _free_port()
+    log_path = tmp_path / "launcher.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "config.launcher", "--port", str(port)],
+            cwd=BASE_DIR,
+            env=_embedded_env(var_dir),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        assert _wait_healthy(port, process) == {
+            "status": "ok",
+            "checks": {"database": "ok", "redis": "ok", "worker": "ok"},
+        }
+        printed = log_path.read_text()
+        password = re.search(r"Demo user: demo@sealhub.local / (\S+)", printed).group(1)
+
+        browser = requests.Session()
+        host = {"Host": f"demo.localhost:{port}"}
+        login_url = f"http://127.0.0.1:{port}/accounts/login/"
+        browser.get(login_url, headers=host, timeout=10)
+        response = browser.post(
+            login_url,
+            data={
+                "username": "demo@sealhub.local",
+                "password": password,
+                "csrfmiddlewaretoken": browser.cookies["csrftoken"],
+            },
+            headers=host,
+            timeout=10,
+            allow_redirects=False,
+        )
+        assert response.status_code == 302
+        home = browser.get(f"http://127.0.0.1:{port}/", headers=host, timeout=10)
+        assert home.status_code == 200
+        assert "演示科技有限公司" in home.text
+
+        wrong = requests.Session()
+        wrong.get(login_url, headers=host, timeout=10)
+        refused = wrong.post(
+            login_url,
+            data={
+                "username": "demo@sealhub.local",
+                "password": "wrong",
+                "csrfmiddlewaretoken": wrong.cookies["csrftoken"],
+            },
+            headers=host,
+            timeout=10,
+        )
+        assert refused.status_code == 200
+        assert "sessionid" not in wrong.cookies
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            exit_code = process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+        # Ctrl-C stops everything the launcher started, including the embedded services.
+        assert exit_code == 0, log_path.read_text()[-3000:]
+        assert not embedded.postgres_running(var_dir)
+        assert not embedded.redis_running(var_dir)
+
+
+def test_port_in_use_gives_a_clear_message(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "config.launcher", "--port", str(port)],
+            cwd=BASE_DIR,
+            env=_embedded_env(tmp_path / "var"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert f"Port {port} on 127.0.0.1 is already in use" in result.stdout
+    assert not (tmp_path / "var" / "pg").exists()  # nothing was started

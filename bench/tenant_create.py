@@ -1,0 +1,110 @@
+"""Seconds per company (tenant) creation with 10 and with 200 companies already there.
+
+Runs in a throw-away database `sealhub_bench` on the configured (or embedded) server.
+Target: under 1 s each and flat as companies grow. For comparison it also creates one
+company the slow way (running every migration instead of cloning the template schema).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import psycopg  # noqa: E402
+
+from config import embedded  # noqa: E402
+
+BENCH_DB = "sealhub_bench"
+SAMPLES = 5
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def main() -> None:
+    server_url = os.environ.get("DATABASE_URL") or embedded.postgres_url()
+    with psycopg.connect(_with_database(server_url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
+        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    os.environ["DATABASE_URL"] = _with_database(server_url, BENCH_DB)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import override_settings
+
+    from accounts.models import User
+    from tenants.models import Company
+    from tenants.services import company_create
+
+    try:
+        call_command("sealhub_setup", verbosity=0)
+        owner = User.objects.create_user("bench@example.com", None)
+
+        def create(index: int) -> float:
+            started = time.perf_counter()
+            company_create(name=f"Bench {index}", slug=f"bench-{index}", uscc="", owner=owner, acting_user=owner)
+            return time.perf_counter() - started
+
+        def existing() -> int:
+            return Company.objects.exclude(schema_name="public").count()
+
+        def sample() -> list[float]:
+            nonlocal index
+            timings = []
+            for _ in range(SAMPLES):
+                timings.append(create(index))
+                index += 1
+            return timings
+
+        index = 0
+        results = {}
+        for level in (10, 200):
+            while existing() < level:
+                create(index)
+                index += 1
+            # A fresh connection, as a web request would have: the one that created all the
+            # others carries a catalog cache of every schema, which slows its DDL.
+            connection.close()
+            # "burst": straight after creating the others, catalog bloat and all;
+            # "steady": after the VACUUM ANALYZE that autovacuum would do between sign-ups.
+            results[f"{level} burst"] = sample()
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
+            results[f"{level} steady"] = sample()
+        with override_settings(TENANT_CREATION_FAKES_MIGRATIONS=False):
+            slow = create(index)
+
+        print("seconds per company creation (clone of the template schema)")
+        for label, timings in results.items():
+            level, mode = label.split()
+            print(
+                f"  {level:>3} existing, {mode:<6}: median {statistics.median(timings):.3f} s "
+                f"(min {min(timings):.3f}, max {max(timings):.3f}, n={len(timings)})"
+            )
+        for mode in ("burst", "steady"):
+            ratio = statistics.median(results[f"200 {mode}"]) / statistics.median(results[f"10 {mode}"])
+            print(f"  growth 10 → 200 companies ({mode}): ×{ratio:.2f}")
+        baseline = statistics.median(results["200 steady"])
+        print(f"running every migration instead (200 existing): {slow:.3f} s (×{slow / baseline:.1f})")
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(_with_database(server_url, "postgres"), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
+
+
+if __name__ == "__main__":
+    main()

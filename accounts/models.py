@@ -32,7 +32,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField(_("email"), unique=True)
     full_name = models.CharField(_("real name"), max_length=100, blank=True)
-    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=20, null=True, blank=True, unique=True)
+    # The resident ID number is never stored in clear: a keyed hash for uniqueness,
+    # an encrypted copy for the rare lawful need, and the masked form for display.
+    id_number_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    id_number_encrypted = models.BinaryField(null=True, blank=True, editable=False)
+    id_number_masked = models.CharField(_("ID number"), max_length=18, blank=True, editable=False)
+    email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
+    frozen_at = models.DateTimeField(_("frozen at"), null=True, blank=True)
+    frozen_reason = models.CharField(_("reason for freezing"), max_length=300, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("platform reviewer"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
@@ -53,6 +61,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def audit_user_id(self):
         return self.pk
+
+    @property
+    def is_identity_verified(self) -> bool:
+        """A real name, an ID number on file and a confirmed email: enough to create a company."""
+        return bool(self.full_name and self.id_number_hash and self.email_verified_at)
 
 
 class Membership(models.Model):
@@ -80,3 +93,120 @@ class Membership(models.Model):
     @property
     def can_administer(self) -> bool:
         return self.role in self.ADMIN_ROLES
+
+
+class OneTimeCode(models.Model):
+    """A short code sent by email or SMS. Stored as a keyed hash; single use; expires."""
+
+    class Purpose(models.TextChoices):
+        EMAIL_VERIFY = "email_verify", _("Email confirmation")
+        ACCOUNT_RECOVERY = "account_recovery", _("Account recovery")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        LOGIN = "login", _("Sign-in code")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("SMS")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="one_time_codes")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "purpose", "used_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} → {self.user}"
+
+
+class FactorLock(models.Model):
+    """A hard lock on one secret of one account after too many wrong tries."""
+
+    class Factor(models.TextChoices):
+        PASSWORD = "password", _("Password")
+        OTP = "otp", _("One-time code")
+        RECOVERY_CODE = "recovery_code", _("Recovery code")
+        EMAIL_CODE = "email_code", _("Emailed code")
+        SEAL_PASSWORD = "seal_password", _("Seal password")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="factor_locks")
+    factor = models.CharField(_("factor"), max_length=20, choices=Factor.choices)
+    locked_at = models.DateTimeField(_("locked at"), default=timezone.now)
+    locked_until = models.DateTimeField(_("locked until"))
+    unlocked_at = models.DateTimeField(_("unlocked at"), null=True, blank=True)
+    unlocked_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("lockout")
+        verbose_name_plural = _("lockouts")
+        ordering = ["-locked_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_factor_display()}"
+
+    def is_in_force(self, at=None) -> bool:
+        return self.unlocked_at is None and self.locked_until > (at or timezone.now())
+
+
+class SecurityEvent(models.Model):
+    """The account-level audit trail (public schema): sign-ins, failures, locks,
+    recoveries, appeals. Never holds a secret or an unmasked ID number."""
+
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="security_events")
+    action = models.CharField(max_length=60, db_index=True)
+    data = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        ordering = ["-occurred_at"]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+def appeal_photo_path(instance: IdentityAppeal, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"private/identity-appeals/{instance.pk}.{suffix}"
+
+
+class IdentityAppeal(models.Model):
+    """ "This ID number is mine and I never registered it": decided by a reviewer."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Waiting for review")
+        UPHELD = "upheld", _("Upheld")
+        REJECTED = "rejected", _("Rejected")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id_number_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    id_number_encrypted = models.BinaryField(editable=False)
+    id_number_masked = models.CharField(_("ID number"), max_length=18, editable=False)
+    contested_user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("contested account")
+    )
+    full_name = models.CharField(_("real name"), max_length=100)
+    email = models.EmailField(_("email"))
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    statement = models.TextField(_("statement"))
+    id_photo = models.FileField(_("ID photo"), upload_to=appeal_photo_path)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED)
+    created_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decision_reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("identity appeal")
+        verbose_name_plural = _("identity appeals")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} · {self.id_number_masked}"

@@ -6,4 +6,13 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("register/", views.register, name="register"),
+    path("register/already-registered/", views.register_conflict, name="register_conflict"),
+    path("recover/", views.account_recover, name="account_recover"),
+    path("recover/confirm/", views.account_recover_confirm, name="account_recover_confirm"),
+    path("appeals/new/", views.identity_appeal_create, name="identity_appeal_create"),
+    path("appeals/<uuid:appeal_id>/", views.identity_appeal_detail, name="identity_appeal_detail"),
+    path("email/verify/", views.email_verify, name="email_verify"),
+    path("password/reset/", views.password_reset, name="password_reset"),
+    path("password/reset/confirm/", views.password_reset_confirm, name="password_reset_confirm"),
 ]

@@ -1,8 +1,31 @@
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
-from accounts.forms import EmailAuthenticationForm
+from accounts import services
+from accounts.codes import code_send
+from accounts.forms import (
+    CodeForm,
+    EmailAuthenticationForm,
+    IdentityAppealForm,
+    NewPasswordForm,
+    PasswordResetConfirmForm,
+    PasswordResetForm,
+    RecoveryChannelForm,
+    RegistrationForm,
+    client_ip,
+)
+from accounts.models import IdentityAppeal, OneTimeCode, User
+from config.errors import ApplicationError
+
+CONFLICT_SESSION_KEY = "registration_conflict"
+AUTH_BACKEND = "django.contrib.auth.backends.AllowAllUsersModelBackend"
 
 
 class LoginView(auth_views.LoginView):
@@ -13,3 +36,207 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+def _form_page(request, form, *, title, submit, intro="", status=None, extra=None):
+    context = {"form": form, "title": title, "submit": submit, "intro": intro, **(extra or {})}
+    return render(request, "accounts/form_page.html", context, status=status or (400 if form.errors else 200))
+
+
+def _apply_error(form, error: ApplicationError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.user_register(
+                email=data["email"],
+                password=data["password"],
+                full_name=data["full_name"],
+                mobile=data["mobile"],
+                id_number=data["id_number"],
+                ip_address=client_ip(request),
+            )
+        except services.RegistrationConflict as conflict:
+            request.session[CONFLICT_SESSION_KEY] = {
+                "user_id": str(conflict.existing_user.pk),
+                "code": conflict.code,
+                "contacts": conflict.masked_contacts,
+            }
+            return redirect("accounts:register_conflict")
+        except ApplicationError as error:
+            _apply_error(form, error)
+        else:
+            login(request, user, backend=AUTH_BACKEND)
+            messages.success(request, _("Welcome! We sent a code to your email to confirm the address."))
+            return redirect("accounts:email_verify")
+    return _form_page(
+        request,
+        form,
+        title=_("Create your account"),
+        submit=_("Register"),
+        intro=_("Your ID number is stored encrypted and only ever shown masked."),
+    )
+
+
+def _conflict(request) -> dict | None:
+    return request.session.get(CONFLICT_SESSION_KEY)
+
+
+def register_conflict(request):
+    conflict = _conflict(request)
+    if conflict is None:
+        return redirect("accounts:register")
+    return render(request, "accounts/register_conflict.html", {"conflict": conflict})
+
+
+@require_http_methods(["GET", "POST"])
+def account_recover(request):
+    conflict = _conflict(request)
+    if conflict is None:
+        return redirect("accounts:register")
+    user = get_object_or_404(User, pk=conflict["user_id"], frozen_at__isnull=True)
+    form = RecoveryChannelForm(request.POST or None, contacts=conflict["contacts"])
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_recovery_start(
+                user=user, channel=form.cleaned_data["channel"], ip_address=client_ip(request)
+            )
+        except ApplicationError as error:
+            _apply_error(form, error)
+        else:
+            conflict["channel"] = form.cleaned_data["channel"]
+            request.session[CONFLICT_SESSION_KEY] = conflict
+            return redirect("accounts:account_recover_confirm")
+    return _form_page(
+        request,
+        form,
+        title=_("Recover your account"),
+        submit=_("Send code"),
+        intro=_("We send a one-time code to the contact already on file for the account that holds this ID number."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def account_recover_confirm(request):
+    conflict = _conflict(request)
+    if conflict is None or "channel" not in conflict:
+        return redirect("accounts:register")
+    user = get_object_or_404(User, pk=conflict["user_id"], frozen_at__isnull=True)
+    form = NewPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_recovery_complete(
+                user=user,
+                code=form.cleaned_data["code"],
+                password=form.cleaned_data["password"],
+                ip_address=client_ip(request),
+            )
+        except ApplicationError as error:
+            _apply_error(form, error)
+        else:
+            del request.session[CONFLICT_SESSION_KEY]
+            login(request, user, backend=AUTH_BACKEND)
+            messages.success(request, _("Your account is recovered and has a new password."))
+            return redirect("home")
+    contact = conflict["contacts"][conflict["channel"]]
+    return _form_page(
+        request,
+        form,
+        title=_("Enter the code"),
+        submit=_("Set new password"),
+        intro=_("We sent a 6-digit code to %(contact)s. It is valid for 10 minutes.") % {"contact": contact},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def identity_appeal_create(request):
+    form = IdentityAppealForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            appeal = services.identity_appeal_submit(**form.cleaned_data, ip_address=client_ip(request))
+        except ApplicationError as error:
+            _apply_error(form, error)
+        else:
+            request.session.pop(CONFLICT_SESSION_KEY, None)
+            return redirect("accounts:identity_appeal_detail", appeal_id=appeal.pk)
+    return _form_page(
+        request,
+        form,
+        title=_("Appeal: this ID number is mine"),
+        submit=_("Submit appeal"),
+        intro=_(
+            "If someone registered with your ID number, a platform reviewer checks your appeal. If it is upheld, "
+            "that account is frozen and you can register. We answer by email."
+        ),
+        extra={"multipart": True},
+    )
+
+
+def identity_appeal_detail(request, appeal_id):
+    # The id is an unguessable UUID shown only to the appellant (and mailed to them).
+    appeal = get_object_or_404(IdentityAppeal, pk=appeal_id)
+    return render(request, "accounts/identity_appeal_detail.html", {"appeal": appeal})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_verify(request):
+    if request.user.email_verified_at is not None:
+        return redirect("home")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and "resend" in request.POST:
+        try:
+            code_send(user=request.user, purpose=OneTimeCode.Purpose.EMAIL_VERIFY)
+            messages.info(request, _("A new code is on its way."))
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect("accounts:email_verify")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_email_verify(user=request.user, code=form.cleaned_data["code"], ip_address=client_ip(request))
+        except ApplicationError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, _("Your email address is confirmed."))
+            return redirect("home")
+    return _form_page(
+        request,
+        form,
+        title=_("Confirm your email"),
+        submit=_("Confirm"),
+        intro=_("Enter the 6-digit code we sent to %(email)s.") % {"email": request.user.email},
+        extra={"resend": True},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request):
+    form = PasswordResetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.password_reset_start(email=form.cleaned_data["email"], ip_address=client_ip(request))
+        messages.info(request, _("If this address has an account, a code is on its way."))
+        return redirect(f"{request.path}confirm/?email={form.cleaned_data['email']}")
+    return _form_page(request, form, title=_("Reset your password"), submit=_("Send code"))
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_confirm(request):
+    form = PasswordResetConfirmForm(request.POST or None, initial={"email": request.GET.get("email", "")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.password_reset_complete(
+                email=data["email"], code=data["code"], password=data["password"], ip_address=client_ip(request)
+            )
+        except ApplicationError as error:
+            _apply_error(form, error)
+        else:
+            login(request, user, backend=AUTH_BACKEND)
+            messages.success(request, _("Your password has been changed."))
+            return redirect("home")
+    return _form_page(request, form, title=_("Choose a new password"), submit=_("Set new password"))

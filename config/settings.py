@@ -164,6 +164,7 @@ USE_TZ = True
 # --- files ----------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start without it
 STATICFILES_DIRS = [BASE_DIR / "config" / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or embedded.var_dir() / "media")
 MEDIA_URL = "/media/"
@@ -246,3 +247,7 @@ LOGGING = {
 CELERY_BEAT_SCHEDULE = {
     "idempotency-records-purge": {"task": "tenants.tasks.idempotency_records_purge", "schedule": 3600.0},
 }
+SMS_BACKEND = env_str("SMS_BACKEND", "accounts.sms.ConsoleSmsBackend")
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.AllowAllUsersModelBackend"
+]  # frozen accounts get a clear message

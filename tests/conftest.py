@@ -67,6 +67,19 @@ def _public_schema_after_test():
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def _requests_commit_their_callbacks(monkeypatch, django_capture_on_commit_callbacks):
+    """Tests run inside one transaction that never commits; run each request's
+    on_commit callbacks (mail, task queueing) when the request ends, as production does."""
+    original = Client.request
+
+    def request(self, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return original(self, **kwargs)
+
+    monkeypatch.setattr(Client, "request", request)
+
+
 def host_of(company: Company) -> str:
     return company.domains.get(is_primary=True).domain
 

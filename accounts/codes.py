@@ -1,0 +1,96 @@
+"""One-time codes by email or SMS: issue, deliver, check (single use, 10 minutes)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.lockout import factor_assert_unlocked, factor_failure_record, factor_success_record
+from accounts.models import FactorLock, OneTimeCode, User
+from accounts.sms import sms_send
+from config.crypto import keyed_hash
+from config.errors import ApplicationError
+
+CODE_LIFETIME = timedelta(minutes=10)
+RESEND_INTERVAL = timedelta(seconds=60)
+
+PURPOSE_TEXT = {
+    OneTimeCode.Purpose.EMAIL_VERIFY: lambda: _("confirm your email address"),
+    OneTimeCode.Purpose.ACCOUNT_RECOVERY: lambda: _("recover your account"),
+    OneTimeCode.Purpose.PASSWORD_RESET: lambda: _("reset your password"),
+    OneTimeCode.Purpose.LOGIN: lambda: _("sign in"),
+}
+
+
+def _code_hash(user: User, purpose: str, code: str) -> str:
+    return keyed_hash(f"{user.pk}:{purpose}:{code}", purpose="one-time-code")
+
+
+@transaction.atomic
+def code_send(*, user: User, purpose: str, channel: str = OneTimeCode.Channel.EMAIL) -> OneTimeCode:
+    """Replace any open code of this purpose with a new one and deliver it."""
+    if channel == OneTimeCode.Channel.SMS and not user.mobile:
+        raise ApplicationError(_("No mobile number is on file for this account."), "no_mobile")
+    now = timezone.now()
+    recent = OneTimeCode.objects.filter(
+        user=user, purpose=purpose, used_at__isnull=True, created_at__gt=now - RESEND_INTERVAL
+    ).exists()
+    if recent:
+        raise ApplicationError(
+            _("A code was just sent. Please wait a minute before asking again."), "code_too_soon", status=429
+        )
+    OneTimeCode.objects.filter(user=user, purpose=purpose, used_at__isnull=True).update(used_at=now)
+    code = f"{secrets.randbelow(10**6):06d}"
+    record = OneTimeCode.objects.create(
+        user=user,
+        purpose=purpose,
+        channel=channel,
+        code_hash=_code_hash(user, purpose, code),
+        expires_at=now + CODE_LIFETIME,
+    )
+    text = _("Sealhub: your code to %(purpose)s is %(code)s. It is valid for 10 minutes. Never share it.") % {
+        "purpose": PURPOSE_TEXT[purpose](),
+        "code": code,
+    }
+    # Deliver after commit: a rolled-back request must not leave a code in someone's inbox.
+    if channel == OneTimeCode.Channel.SMS:
+        transaction.on_commit(lambda: sms_send(mobile=user.mobile, text=text))
+    else:
+        transaction.on_commit(lambda: send_mail(_("Your Sealhub code"), text, None, [user.email]))
+    return record
+
+
+def code_verify(*, user: User, purpose: str, code: str, ip_address: str | None = None) -> None:
+    """Consume the code or raise ApplicationError; wrong codes count towards the lockout."""
+    factor = FactorLock.Factor.EMAIL_CODE
+    factor_assert_unlocked(user=user, factor=factor)
+    now = timezone.now()
+    with transaction.atomic():
+        record = (
+            OneTimeCode.objects.select_for_update()
+            .filter(user=user, purpose=purpose, used_at__isnull=True)
+            .order_by("-created_at")
+            .first()
+        )
+        valid = (
+            record is not None
+            and record.expires_at > now
+            and secrets.compare_digest(record.code_hash, _code_hash(user, purpose, code.strip()))
+        )
+        if valid:
+            record.used_at = now
+            record.save(update_fields=["used_at"])
+            factor_success_record(user=user, factor=factor, ip_address=ip_address)
+            return
+        if record is not None:
+            record.attempts += 1
+            record.save(update_fields=["attempts"])
+    factor_failure_record(user=user, factor=factor, ip_address=ip_address)
+    if record is not None and record.expires_at <= now:
+        raise ApplicationError(_("This code has expired. Ask for a new one."), "code_expired", field="code")
+    raise ApplicationError(_("The code is not correct."), "code_invalid", field="code")

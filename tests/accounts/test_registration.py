@@ -1,0 +1,200 @@
+"""Registration, the 'ID number already registered' path, recovery and appeals."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+
+from accounts.models import IdentityAppeal, SecurityEvent, User
+from tests.accounts.conftest import ALICE_ID, OTHER_ID, last_code, registration
+from tests.conftest import client_on
+
+pytestmark = pytest.mark.django_db
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _row_text(user: User) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT row_to_json(u)::text FROM accounts_user u WHERE id = %s", [user.pk])
+        return cursor.fetchone()[0]
+
+
+def test_registration_stores_the_id_number_only_hashed_encrypted_and_masked(db, caplog):
+    caplog.set_level(logging.DEBUG)
+    client = client_on(None)
+    response = client.post("/accounts/register/", registration(), follow=True)
+    assert response.status_code == 200
+    user = User.objects.get(email="zhang@example.com")
+    assert user.id_number_masked == "1101**********002X"
+    assert ALICE_ID not in _row_text(user)
+    assert ALICE_ID not in response.content.decode()
+    assert ALICE_ID not in caplog.text
+    assert all(ALICE_ID not in message.body for message in mail.outbox)
+    # The confirmation code went to the email and confirms the address.
+    response = client.post("/accounts/email/verify/", {"code": last_code("zhang@example.com")})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.email_verified_at is not None
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("id_number", "110105194912310021", "check digit"),
+        ("id_number", "12345", "18-character"),
+        ("mobile", "12345", "11-digit"),
+        ("password", "password123", "too common"),
+    ],
+)
+def test_bad_input_is_explained_and_nothing_is_created(db, field, value, message):
+    data = registration(**{field: value})
+    if field == "password":
+        data["password_again"] = value
+    response = client_on(None, HTTP_ACCEPT_LANGUAGE="en").post("/accounts/register/", data)
+    assert response.status_code == 400
+    assert message in " ".join(response.context["form"].errors.get(field, []))
+    assert not User.objects.filter(email="zhang@example.com").exists()
+
+
+def test_duplicate_id_number_offers_recovery_without_leaking_whose(registered):
+    client = client_on(None, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/accounts/register/", registration(email="other@example.com", mobile="13900001111"), follow=True
+    )
+    body = response.content.decode()
+    assert "This ID number is already registered" in body
+    assert "z***@example.com" in body and "138****5678" in body
+    assert "zhang@example.com" not in body and "13812345678" not in body and "张三" not in body
+    assert list(User.objects.filter(id_number_masked="1101**********002X").values_list("email", flat=True)) == [
+        "zhang@example.com"
+    ]
+
+
+def test_conflict_then_recover_then_sign_in(registered):
+    client = client_on(None, HTTP_ACCEPT_LANGUAGE="en")
+    client.post("/accounts/register/", registration(email="other@example.com", mobile=""))
+    assert client.post("/accounts/recover/", {"channel": "sms"}).status_code == 302
+    code = last_code("13812345678@sms.invalid")
+    response = client.post(
+        "/accounts/recover/confirm/",
+        {"code": code, "password": "New-Strong-Pass-9", "password_again": "New-Strong-Pass-9"},
+    )
+    assert response.status_code == 302
+    fresh = client_on(None)
+    assert (
+        fresh.post("/accounts/login/", {"username": "zhang@example.com", "password": "New-Strong-Pass-9"}).status_code
+        == 302
+    )
+    # The code was single use.
+    again = client.post(
+        "/accounts/recover/confirm/",
+        {"code": code, "password": "Other-Strong-Pass-9", "password_again": "Other-Strong-Pass-9"},
+    )
+    assert again["Location"] == "/accounts/register/"  # the recovery is over; nothing to replay
+    registered.refresh_from_db()
+    assert registered.check_password("New-Strong-Pass-9")
+    assert SecurityEvent.objects.filter(user=registered, action="account.recovered").count() == 1
+
+
+def test_conflict_then_appeal_upheld_freezes_old_account_and_frees_the_number(registered, reviewer):
+    appellant = client_on(None, HTTP_ACCEPT_LANGUAGE="en")
+    appellant.post("/accounts/register/", registration(email="real@example.com", mobile=""))
+    response = appellant.post(
+        "/accounts/appeals/new/",
+        {
+            "full_name": "张三",
+            "id_number": ALICE_ID,
+            "email": "real@example.com",
+            "mobile": "",
+            "statement": "I never registered.",
+            "id_photo": SimpleUploadedFile("id.png", PNG, content_type="image/png"),
+        },
+    )
+    appeal = IdentityAppeal.objects.get()
+    assert response["Location"] == f"/accounts/appeals/{appeal.pk}/"
+    assert appeal.contested_user == registered
+    assert ALICE_ID not in appellant.get(response["Location"]).content.decode()
+
+    admin = client_on(None, reviewer)
+    page = admin.get(f"/admin/accounts/identityappeal/{appeal.pk}/change/").content.decode()
+    assert "1101**********002X" in page and ALICE_ID not in page
+    assert admin.get(f"/admin/accounts/identityappeal/{appeal.pk}/photo/").status_code == 200
+    decided = admin.post(
+        f"/admin/accounts/identityappeal/{appeal.pk}/decide/", {"decision": "upheld", "reason": "Photo matches."}
+    )
+    assert decided.status_code == 302
+
+    registered.refresh_from_db()
+    assert registered.frozen_at is not None and registered.id_number_hash is None
+    login = client_on(None, HTTP_ACCEPT_LANGUAGE="en").post(
+        "/accounts/login/", {"username": "zhang@example.com", "password": "Tr1cky-Seal-Pass"}
+    )
+    assert "frozen" in login.content.decode()
+    assert any("upheld" in message.subject for message in mail.outbox if "real@example.com" in message.to)
+
+    response = appellant.post("/accounts/register/", registration(email="real@example.com", mobile=""))
+    assert response.status_code == 302
+    assert User.objects.get(email="real@example.com").id_number_masked == "1101**********002X"
+
+
+def test_rejected_appeal_shows_the_reason(registered, reviewer):
+    client = client_on(None, HTTP_ACCEPT_LANGUAGE="en")
+    client.post(
+        "/accounts/appeals/new/",
+        {
+            "full_name": "李四",
+            "id_number": ALICE_ID,
+            "email": "li@example.com",
+            "statement": "Mine.",
+            "id_photo": SimpleUploadedFile("id.png", PNG, content_type="image/png"),
+        },
+    )
+    appeal = IdentityAppeal.objects.get()
+    client_on(None, reviewer).post(
+        f"/admin/accounts/identityappeal/{appeal.pk}/decide/", {"decision": "rejected", "reason": "Photo unreadable."}
+    )
+    page = client.get(f"/accounts/appeals/{appeal.pk}/").content.decode()
+    assert "not upheld" in page and "Photo unreadable." in page
+    registered.refresh_from_db()
+    assert registered.frozen_at is None
+
+
+def test_appeal_refuses_a_file_that_is_not_an_image(db):
+    response = client_on(None, HTTP_ACCEPT_LANGUAGE="en").post(
+        "/accounts/appeals/new/",
+        {
+            "full_name": "王五",
+            "id_number": OTHER_ID,
+            "email": "wang@example.com",
+            "statement": "Mine.",
+            "id_photo": SimpleUploadedFile("id.png", b"MZ\x90\x00 not an image", content_type="image/png"),
+        },
+    )
+    assert response.status_code == 400
+    assert "JPEG, PNG or PDF" in response.content.decode()
+    assert not IdentityAppeal.objects.exists()
+
+
+def test_password_reset_does_not_reveal_accounts_and_works(registered):
+    client = client_on(None)
+    for email in ("zhang@example.com", "nobody@example.com"):
+        response = client.post("/accounts/password/reset/", {"email": email})
+        assert response.status_code == 302
+    assert [message.to for message in mail.outbox] == [["zhang@example.com"]]
+    response = client.post(
+        "/accounts/password/reset/confirm/",
+        {
+            "email": "zhang@example.com",
+            "code": last_code("zhang@example.com"),
+            "password": "Brand-New-Pass-7",
+            "password_again": "Brand-New-Pass-7",
+        },
+    )
+    assert response.status_code == 302
+    registered.refresh_from_db()
+    assert registered.check_password("Brand-New-Pass-7")

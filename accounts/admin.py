@@ -7,11 +7,31 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_otp.admin import OTPAdminSite
 
 from accounts.lockout import factor_lock_release
 from accounts.models import FactorLock, IdentityAppeal, Membership, SecurityEvent, User
 from accounts.services import identity_appeal_reject, identity_appeal_uphold
 from config.errors import ApplicationError
+
+
+class ReviewerAdminSite(OTPAdminSite):
+    """The reviewer admin: staff with a verified second factor only. Sign-in goes through
+    the normal two-step login (with its lockouts), never through a second login form."""
+
+    site_header = _("Sealhub review")
+    site_title = _("Sealhub review")
+    index_title = _("Review queues")
+
+    def login(self, request, extra_context=None):
+        if request.user.is_authenticated and request.user.is_staff and not request.user.is_verified():
+            messages.warning(request, _("Reviewers must sign in with two-factor authentication. Set it up here first."))
+            return redirect("accounts:security")
+        next_url = request.GET.get("next") or reverse("admin:index")
+        return redirect(f"{reverse('accounts:login')}?next={next_url}")
+
+
+admin.site.__class__ = ReviewerAdminSite
 
 
 class MembershipInline(admin.TabularInline):

@@ -129,3 +129,21 @@ class IdentityAppealForm(forms.Form):
         help_text=_("For example: I never registered on Sealhub and do not know who used my ID number."),
     )
     id_photo = forms.FileField(label=_("Photo of your ID card"), help_text=_("JPEG, PNG or PDF, at most 10 MB."))
+
+
+class SecondFactorForm(forms.Form):
+    method = forms.ChoiceField(
+        label=_("Confirm with"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("authenticator", _("Code from the authenticator app")),
+            ("recovery_code", _("A recovery code")),
+            ("email", _("A code sent to my email")),
+        ],
+        initial="authenticator",
+    )
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )

@@ -294,3 +294,25 @@ def identity_appeal_reject(*, appeal: IdentityAppeal, acting_user: User, reason:
         % {"masked": appeal.id_number_masked, "reason": appeal.decision_reason},
     )
     return appeal
+
+
+REVIEWER_GROUP = "Reviewers"
+REVIEWER_PERMISSIONS = {
+    "accounts": ["view_user", "change_user", "view_membership", "view_identityappeal", "change_identityappeal",
+                 "view_factorlock", "change_factorlock", "view_securityevent"],
+    "tenants": ["view_company", "change_company", "view_domain", "view_apikey"],
+}  # fmt: skip
+
+
+def reviewer_group_ensure():
+    """The group platform reviewers belong to: the review queues, nothing more."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _created = Group.objects.get_or_create(name=REVIEWER_GROUP)
+    permissions = [
+        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        for app_label, codenames in REVIEWER_PERMISSIONS.items()
+        for codename in codenames
+    ]
+    group.permissions.set(permissions)
+    return group

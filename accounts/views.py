@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -7,8 +9,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
 
-from accounts import services
+from accounts import services, two_factor
 from accounts.codes import code_send
 from accounts.forms import (
     CodeForm,
@@ -19,19 +22,125 @@ from accounts.forms import (
     PasswordResetForm,
     RecoveryChannelForm,
     RegistrationForm,
+    SecondFactorForm,
     client_ip,
 )
-from accounts.models import IdentityAppeal, OneTimeCode, User
+from accounts.identity import mask_email
+from accounts.models import AuthenticatorDevice, IdentityAppeal, OneTimeCode, User
 from config.errors import ApplicationError
 
 CONFLICT_SESSION_KEY = "registration_conflict"
 AUTH_BACKEND = "django.contrib.auth.backends.AllowAllUsersModelBackend"
 
 
+PENDING_LOGIN_SESSION_KEY = "pending_second_factor"
+PENDING_LOGIN_SECONDS = 300
+
+
 class LoginView(auth_views.LoginView):
+    """Password first; accounts with two-factor authentication continue to a second step
+    before a session is created."""
+
     form_class = EmailAuthenticationForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if not two_factor.two_factor_enabled(user):
+            return super().form_valid(form)
+        self.request.session[PENDING_LOGIN_SESSION_KEY] = {
+            "user_id": str(user.pk),
+            "next": self.get_success_url(),
+            "until": time.time() + PENDING_LOGIN_SECONDS,
+        }
+        return redirect("accounts:login_verify")
+
+
+def _pending_user(request) -> tuple[User | None, dict]:
+    pending = request.session.get(PENDING_LOGIN_SESSION_KEY) or {}
+    if not pending or pending["until"] < time.time():
+        return None, {}
+    return User.objects.filter(pk=pending["user_id"], is_active=True).first(), pending
+
+
+@require_http_methods(["GET", "POST"])
+def login_verify(request):
+    user, pending = _pending_user(request)
+    if user is None:
+        messages.info(request, _("Please sign in again."))
+        return redirect("accounts:login")
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and "send_email_code" in request.POST:
+        try:
+            two_factor.login_email_code_send(user=user)
+            messages.info(request, _("We sent a code to %(email)s.") % {"email": mask_email(user.email)})
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect("accounts:login_verify")
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = two_factor.second_factor_verify(
+                user=user,
+                method=form.cleaned_data["method"],
+                token=form.cleaned_data["code"],
+                ip_address=client_ip(request),
+            )
+        except ApplicationError as error:
+            _apply_error(form, error)
+        else:
+            del request.session[PENDING_LOGIN_SESSION_KEY]
+            login(request, user, backend=AUTH_BACKEND)
+            otp_login(request, device)
+            return redirect(pending["next"])
+    return render(request, "accounts/login_verify.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def security(request):
+    context = {
+        "two_factor_enabled": two_factor.two_factor_enabled(request.user),
+        "recovery_codes_remaining": two_factor.recovery_codes_remaining(request.user),
+        "verified": request.user.is_verified(),
+    }
+    return render(request, "accounts/security.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def authenticator_setup(request):
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = two_factor.authenticator_confirm(
+                user=request.user, token=form.cleaned_data["code"], ip_address=client_ip(request)
+            )
+        except ApplicationError as error:
+            _apply_error(form, error)
+        else:
+            device = AuthenticatorDevice.objects.get(user=request.user, confirmed=True)
+            otp_login(request, device)
+            messages.success(request, _("Two-factor authentication is on."))
+            return render(request, "accounts/recovery_codes.html", {"codes": codes})
+    # A wrong code keeps the secret the user already scanned; a fresh visit starts over.
+    pending = AuthenticatorDevice.objects.filter(user=request.user, confirmed=False).order_by("-created_at").first()
+    device = pending if request.method == "POST" and pending else two_factor.authenticator_begin(user=request.user)
+    context = {
+        "form": form,
+        "qr_svg": two_factor.qr_code_svg(two_factor.authenticator_provisioning_uri(device)),
+        "secret": two_factor.authenticator_secret_text(device),
+    }
+    return render(request, "accounts/authenticator_setup.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["POST"])
+def recovery_codes_regenerate(request):
+    if not request.user.is_verified():
+        messages.error(request, _("Sign in with your second factor first."))
+        return redirect("accounts:security")
+    codes = two_factor.recovery_codes_regenerate(user=request.user, ip_address=client_ip(request))
+    return render(request, "accounts/recovery_codes.html", {"codes": codes})
 
 
 class LogoutView(auth_views.LogoutView):

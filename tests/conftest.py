@@ -141,3 +141,36 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+def totp_now(device, steps_ahead: int = 0) -> str:
+    """What the user's authenticator app shows now (or in the next 30-second step,
+    which the server accepts as clock drift, for a second sign-in within one step)."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key)
+    totp.time = time.time() + 30 * steps_ahead
+    return f"{totp.token():06d}"
+
+
+def enrol_authenticator(user: User):
+    from accounts.two_factor import authenticator_begin, authenticator_confirm
+
+    device = authenticator_begin(user=user)
+    codes = authenticator_confirm(user=user, token=totp_now(device))
+    device.refresh_from_db()
+    return device, codes
+
+
+def verified_client_on(company: Company | None, user: User, **headers) -> Client:
+    """Signed in with a verified second factor (what the reviewer admin requires)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts.models import AuthenticatorDevice
+
+    device = AuthenticatorDevice.objects.filter(user=user, confirmed=True).first() or enrol_authenticator(user)[0]
+    client = client_on(company, user, **headers)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

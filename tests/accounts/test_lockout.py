@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import FactorLock, OneTimeCode, SecurityEvent
 from tests.accounts.conftest import last_code
-from tests.conftest import client_on
+from tests.conftest import client_on, verified_client_on
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,9 @@ def test_five_wrong_passwords_lock_password_sign_in(registered, reviewer):
     lock = FactorLock.objects.get(user=registered, factor="password")
 
     # A reviewer unlocks it in the admin.
-    client_on(None, reviewer).post("/admin/accounts/factorlock/", {"action": "unlock", "_selected_action": [lock.pk]})
+    verified_client_on(None, reviewer).post(
+        "/admin/accounts/factorlock/", {"action": "unlock", "_selected_action": [lock.pk]}
+    )
     assert _login("Tr1cky-Seal-Pass").status_code == 302
 
 

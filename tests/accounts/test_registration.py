@@ -11,7 +11,7 @@ from django.db import connection
 
 from accounts.models import IdentityAppeal, SecurityEvent, User
 from tests.accounts.conftest import ALICE_ID, OTHER_ID, last_code, registration
-from tests.conftest import client_on
+from tests.conftest import client_on, verified_client_on
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +120,7 @@ def test_conflict_then_appeal_upheld_freezes_old_account_and_frees_the_number(re
     assert appeal.contested_user == registered
     assert ALICE_ID not in appellant.get(response["Location"]).content.decode()
 
-    admin = client_on(None, reviewer)
+    admin = verified_client_on(None, reviewer)
     page = admin.get(f"/admin/accounts/identityappeal/{appeal.pk}/change/").content.decode()
     assert "1101**********002X" in page and ALICE_ID not in page
     assert admin.get(f"/admin/accounts/identityappeal/{appeal.pk}/photo/").status_code == 200
@@ -155,7 +155,7 @@ def test_rejected_appeal_shows_the_reason(registered, reviewer):
         },
     )
     appeal = IdentityAppeal.objects.get()
-    client_on(None, reviewer).post(
+    verified_client_on(None, reviewer).post(
         f"/admin/accounts/identityappeal/{appeal.pk}/decide/", {"decision": "rejected", "reason": "Photo unreadable."}
     )
     page = client.get(f"/accounts/appeals/{appeal.pk}/").content.decode()

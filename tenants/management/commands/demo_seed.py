@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from accounts.models import User
+from accounts.services import reviewer_group_ensure
 from config.embedded import var_dir
 from tenants.models import Company
 from tenants.services import company_create
@@ -20,7 +21,8 @@ class Command(BaseCommand):
         credentials_file = var_dir() / "demo-logins.txt"
         passwords = self._passwords(credentials_file)
         demo_user = self._user(DEMO_USER_EMAIL, passwords["demo"], full_name="演示用户", is_staff=False)
-        self._user(REVIEWER_EMAIL, passwords["reviewer"], full_name="平台审核员", is_staff=True)
+        reviewer = self._user(REVIEWER_EMAIL, passwords["reviewer"], full_name="平台审核员", is_staff=True)
+        reviewer.groups.add(reviewer_group_ensure())
         if not Company.objects.filter(slug="demo").exists():
             company_create(
                 name="演示科技有限公司",
@@ -40,7 +42,7 @@ class Command(BaseCommand):
                     f"  Platform:  http://{settings.BASE_DOMAIN}:{port}/   admin: http://{settings.BASE_DOMAIN}:{port}/admin/",
                     f"  Demo:      http://demo.{settings.BASE_DOMAIN}:{port}/",
                     f"  Demo user: {DEMO_USER_EMAIL} / {passwords['demo']}",
-                    f"  Reviewer:  {REVIEWER_EMAIL} / {passwords['reviewer']}",
+                    f"  Reviewer:  {REVIEWER_EMAIL} / {passwords['reviewer']}  (sets up two-factor sign-in first)",
                     "",
                 ]
             )

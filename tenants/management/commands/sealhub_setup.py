@@ -1,6 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from accounts.services import reviewer_group_ensure
 from tenants.services import base_schema_ensure, platform_ensure
 
 
@@ -12,5 +13,6 @@ class Command(BaseCommand):
         call_command("migrate_schemas", interactive=False, verbosity=max(verbosity - 1, 0))
         base_schema_ensure()
         platform_ensure()
+        reviewer_group_ensure()
         if verbosity:
             self.stdout.write(self.style.SUCCESS("Database ready."))

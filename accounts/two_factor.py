@@ -1,0 +1,146 @@
+"""Second factor: enrolment of an authenticator app, recovery codes, email fallback,
+and the check at sign-in with hard lockouts per factor."""
+
+from __future__ import annotations
+
+import base64
+import io
+import secrets
+from urllib.parse import quote
+
+import qrcode
+import qrcode.image.svg
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.codes import code_send, code_verify
+from accounts.lockout import factor_assert_unlocked, factor_failure_record, factor_success_record
+from accounts.models import (
+    AuthenticatorDevice,
+    EmailCodeDevice,
+    FactorLock,
+    OneTimeCode,
+    RecoveryCode,
+    RecoveryCodeDevice,
+    SecurityEvent,
+    User,
+    normalise_recovery_code,
+)
+from config.crypto import encrypt, keyed_hash
+from config.errors import ApplicationError
+
+RECOVERY_CODE_COUNT = 10
+ISSUER = "Sealhub"
+
+
+class Method:
+    AUTHENTICATOR = "authenticator"
+    RECOVERY_CODE = "recovery_code"
+    EMAIL = "email"
+
+
+METHOD_FACTORS = {
+    Method.AUTHENTICATOR: FactorLock.Factor.OTP,
+    Method.RECOVERY_CODE: FactorLock.Factor.RECOVERY_CODE,
+}
+
+
+def two_factor_enabled(user: User) -> bool:
+    return AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def authenticator_begin(*, user: User) -> AuthenticatorDevice:
+    """A new, unconfirmed authenticator with a fresh secret, shown (as a QR code) until
+    the user confirms a code from it."""
+    AuthenticatorDevice.objects.filter(user=user, confirmed=False).delete()
+    secret = secrets.token_bytes(20)
+    device = AuthenticatorDevice.objects.create(
+        user=user,
+        name=_("Authenticator app"),
+        confirmed=False,
+        encrypted_key=encrypt(secret, purpose=AuthenticatorDevice.KEY_PURPOSE, associated_data=str(user.pk).encode()),
+    )
+    return device
+
+
+def authenticator_secret_text(device: AuthenticatorDevice) -> str:
+    return base64.b32encode(device.bin_key).decode().rstrip("=")
+
+
+def authenticator_provisioning_uri(device: AuthenticatorDevice) -> str:
+    label = quote(f"{ISSUER}:{device.user.email}")
+    return f"otpauth://totp/{label}?secret={authenticator_secret_text(device)}&issuer={ISSUER}&digits=6&period=30"
+
+
+def qr_code_svg(data: str) -> str:
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue().decode()
+
+
+def authenticator_confirm(*, user: User, token: str, ip_address: str | None = None) -> list[str]:
+    """Confirm the pending authenticator with a code from it; replaces any earlier one
+    and returns a fresh set of recovery codes (shown once)."""
+    factor_assert_unlocked(user=user, factor=FactorLock.Factor.OTP)
+    device = AuthenticatorDevice.objects.filter(user=user, confirmed=False).order_by("-created_at").first()
+    if device is None:
+        raise ApplicationError(_("Start the set-up again: scan a new QR code."), "no_pending_device")
+    if not device.verify_token(token):
+        factor_failure_record(user=user, factor=FactorLock.Factor.OTP, ip_address=ip_address)
+        raise ApplicationError(
+            _("The code is not correct. Check the time on your phone and try again."), "otp_invalid", field="code"
+        )
+    with transaction.atomic():
+        AuthenticatorDevice.objects.filter(user=user, confirmed=True).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        SecurityEvent.objects.create(user=user, action="two_factor.enabled", ip_address=ip_address)
+        return recovery_codes_regenerate(user=user, ip_address=ip_address)
+
+
+@transaction.atomic
+def recovery_codes_regenerate(*, user: User, ip_address: str | None = None) -> list[str]:
+    device, _created = RecoveryCodeDevice.objects.get_or_create(user=user, defaults={"name": "recovery"})
+    device.codes.all().delete()
+    codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODE_COUNT)]
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(
+            device=device, code_hash=keyed_hash(normalise_recovery_code(code), purpose=RecoveryCode.HASH_PURPOSE)
+        )
+        for code in codes
+    )
+    SecurityEvent.objects.create(user=user, action="recovery_codes.generated", ip_address=ip_address)
+    return codes
+
+
+def recovery_codes_remaining(user: User) -> int:
+    return RecoveryCode.objects.filter(device__user=user, used_at__isnull=True).count()
+
+
+def login_email_code_send(*, user: User) -> None:
+    code_send(user=user, purpose=OneTimeCode.Purpose.LOGIN)
+
+
+def second_factor_verify(*, user: User, method: str, token: str, ip_address: str | None = None):
+    """Return the device that accepted `token`, or raise ApplicationError. Wrong tries
+    count towards the lockout of that factor; the email code counts in code_verify."""
+    if method == Method.EMAIL:
+        device, _created = EmailCodeDevice.objects.get_or_create(user=user, defaults={"name": "email"})
+        code_verify(user=user, purpose=OneTimeCode.Purpose.LOGIN, code=token, ip_address=ip_address)
+        return device
+    factor = METHOD_FACTORS.get(method)
+    if factor is None:
+        raise ApplicationError(_("Choose how to confirm."), "method_invalid", field="method")
+    factor_assert_unlocked(user=user, factor=factor)
+    model = AuthenticatorDevice if method == Method.AUTHENTICATOR else RecoveryCodeDevice
+    device = model.objects.filter(user=user, confirmed=True).first()
+    with transaction.atomic():
+        accepted = device is not None and device.verify_token(token)
+    if not accepted:
+        lock = factor_failure_record(user=user, factor=factor, ip_address=ip_address)
+        if lock is not None:
+            factor_assert_unlocked(user=user, factor=factor)  # raises the "locked until" message
+        raise ApplicationError(_("The code is not correct."), "otp_invalid", field="code")
+    factor_success_record(user=user, factor=factor, ip_address=ip_address)
+    return device

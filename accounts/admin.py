@@ -1,9 +1,8 @@
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +11,7 @@ from django_otp.admin import OTPAdminSite
 from accounts.lockout import factor_lock_release
 from accounts.models import FactorLock, IdentityAppeal, Membership, SecurityEvent, User
 from accounts.services import identity_appeal_reject, identity_appeal_uphold
-from config.errors import ApplicationError
+from config.admin_decisions import DecisionAdminMixin
 
 
 class ReviewerAdminSite(OTPAdminSite):
@@ -65,28 +64,27 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ("user", "company")
 
 
-class AppealDecisionForm(forms.Form):
-    decision = forms.ChoiceField(
-        label=_("Decision"),
-        choices=[
-            (IdentityAppeal.Status.UPHELD, _("Uphold: freeze the other account")),
-            (IdentityAppeal.Status.REJECTED, _("Reject")),
-        ],
-        widget=forms.RadioSelect,
-    )
-    reason = forms.CharField(label=_("Reason (sent to the appellant)"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
 @admin.register(IdentityAppeal)
-class IdentityAppealAdmin(admin.ModelAdmin):
+class IdentityAppealAdmin(DecisionAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "full_name", "id_number_masked", "contested_user", "status", "decided_by")
     list_filter = ("status",)
     search_fields = ("full_name", "email")
     readonly_fields = (
         "id_number_masked", "contested_user", "full_name", "email", "mobile", "statement", "photo_link",
-        "status", "created_at", "decided_at", "decided_by", "decision_reason",
+        "decide_link", "status", "created_at", "decided_at", "decided_by", "decision_reason",
     )  # fmt: skip
     exclude = ("id_photo",)
+    decisions = {
+        "upheld": (
+            _("Uphold: freeze the other account and free the ID number"),
+            lambda appeal, **kwargs: identity_appeal_uphold(appeal=appeal, **kwargs),
+        ),
+        "rejected": (_("Reject"), lambda appeal, **kwargs: identity_appeal_reject(appeal=appeal, **kwargs)),
+    }
+    decision_details_template = "admin/accounts/identityappeal/details.html"
+
+    def decision_pending(self, obj) -> bool:
+        return obj.status == IdentityAppeal.Status.SUBMITTED
 
     def has_add_permission(self, request):
         return False
@@ -97,59 +95,17 @@ class IdentityAppealAdmin(admin.ModelAdmin):
     @admin.display(description=_("ID photo"))
     def photo_link(self, obj):
         url = reverse("admin:accounts_identityappeal_photo", args=[obj.pk])
-        decide = reverse("admin:accounts_identityappeal_decide", args=[obj.pk])
-        links = format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Open the photo"))
-        if obj.status == IdentityAppeal.Status.SUBMITTED:
-            links += format_html(' · <a class="button" href="{}">{}</a>', decide, _("Decide"))
-        return links
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Open the photo"))
 
     def get_urls(self):
-        return [
-            path(
-                "<uuid:appeal_id>/photo/",
-                self.admin_site.admin_view(self.photo_view),
-                name="accounts_identityappeal_photo",
-            ),
-            path(
-                "<uuid:appeal_id>/decide/",
-                self.admin_site.admin_view(self.decide_view),
-                name="accounts_identityappeal_decide",
-            ),
-            *super().get_urls(),
-        ]
+        photo = self.admin_site.admin_view(self.photo_view)
+        return [path("<uuid:appeal_id>/photo/", photo, name="accounts_identityappeal_photo"), *super().get_urls()]
 
     def photo_view(self, request, appeal_id):
         appeal = get_object_or_404(IdentityAppeal, pk=appeal_id)
         if not self.has_view_permission(request, appeal):
             raise PermissionDenied
         return FileResponse(appeal.id_photo.open("rb"))
-
-    def decide_view(self, request, appeal_id):
-        appeal = get_object_or_404(IdentityAppeal, pk=appeal_id)
-        if not self.has_change_permission(request, appeal):
-            raise PermissionDenied
-        form = AppealDecisionForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            decide = (
-                identity_appeal_uphold
-                if form.cleaned_data["decision"] == IdentityAppeal.Status.UPHELD
-                else identity_appeal_reject
-            )
-            try:
-                decide(appeal=appeal, acting_user=request.user, reason=form.cleaned_data["reason"])
-            except ApplicationError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(request, _("Decision recorded; the appellant has been emailed."))
-                return redirect("admin:accounts_identityappeal_change", appeal.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "appeal": appeal,
-            "form": form,
-            "opts": self.model._meta,
-            "title": _("Decide the appeal"),
-        }
-        return render(request, "admin/accounts/identityappeal/decide.html", context)
 
 
 @admin.register(FactorLock)

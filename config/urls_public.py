@@ -15,5 +15,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("companies/new/", tenant_views.company_create_view, name="company_create"),
+    path("invitations/<str:token>/", tenant_views.invitation_accept_view, name="invitation_accept"),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from config.admin_decisions import DecisionAdminMixin
 from tenants.models import ApiKey, Company, Domain
+from tenants.services import company_registration_approve, company_registration_reject
 
 
 class DomainInline(admin.TabularInline):
@@ -9,12 +12,37 @@ class DomainInline(admin.TabularInline):
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "uscc", "status", "created_at")
-    list_filter = ("status",)
+class CompanyAdmin(DecisionAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "slug", "uscc", "status", "verification", "created_at")
+    list_filter = ("verification", "status")
     search_fields = ("name", "slug", "uscc")
-    readonly_fields = ("schema_name", "created_at")
+    readonly_fields = (
+        "schema_name",
+        "created_at",
+        "verification",
+        "reviewed_at",
+        "reviewed_by",
+        "review_reason",
+        "decide_link",
+    )
     inlines = [DomainInline]
+    decisions = {
+        "approved": (
+            _("Approve the registration"),
+            lambda company, **kwargs: company_registration_approve(company=company, **kwargs),
+        ),
+        "rejected": (
+            _("Reject the registration"),
+            lambda company, **kwargs: company_registration_reject(company=company, **kwargs),
+        ),
+    }
+    decision_details_template = "admin/tenants/company/details.html"
+
+    def decision_pending(self, obj) -> bool:
+        return obj.verification == Company.Verification.PENDING
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).exclude(schema_name="public")
 
     def has_delete_permission(self, request, obj=None):
         return False  # companies are suspended, never deleted with their records

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Membership
 from tenants.models import ApiKey
 
 
@@ -17,3 +19,26 @@ class ApiKeyCreateForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text=_("Leave empty for a key that does not expire."),
     )
+
+
+class CompanyCreateForm(forms.Form):
+    name = forms.CharField(label=_("Company name"), max_length=200)
+    uscc = forms.CharField(
+        label=_("Unified social credit code"), max_length=18, help_text=_("18 characters, on the business licence.")
+    )
+    legal_representative = forms.CharField(label=_("Legal representative"), max_length=100)
+    slug = forms.SlugField(
+        label=_("Address name"),
+        max_length=40,
+        help_text=_("Your company's own address: <name>.%(domain)s. Lowercase letters, digits, hyphens.")
+        % {"domain": settings.BASE_DOMAIN},
+    )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)

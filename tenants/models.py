@@ -26,6 +26,11 @@ class Company(TenantMixin):
         ACTIVE = "active", _("Active")
         SUSPENDED = "suspended", _("Suspended")
 
+    class Verification(models.TextChoices):
+        PENDING = "pending", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(_("company name"), max_length=200)
     slug = models.SlugField(_("address name"), max_length=40, unique=True, validators=[SLUG_VALIDATOR])
@@ -33,6 +38,16 @@ class Company(TenantMixin):
     legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Companies work from the start; a reviewer's check of the registration (USCC,
+    # legal representative) is what later steps such as seal applications require.
+    verification = models.CharField(
+        _("registration review"), max_length=16, choices=Verification.choices, default=Verification.PENDING
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    review_reason = models.TextField(_("review reason"), blank=True)
 
     auto_create_schema = True
     auto_drop_schema = False

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from accounts.models import Membership
+from accounts.models import Invitation, Membership
 from tenants.models import ApiKey, Company
 
 
@@ -49,3 +49,29 @@ def api_key_find_usable(*, company: Company, raw_key: str) -> ApiKey | None:
     if api_key is None or not hmac.compare_digest(api_key.key_hash, api_key_hash(raw_key)):
         return None
     return api_key if api_key.is_usable() else None
+
+
+def membership_list_for_company(*, company: Company) -> QuerySet[Membership]:
+    return Membership.objects.filter(company=company).select_related("user").order_by("user__full_name", "user__email")
+
+
+def membership_get_in_company(*, company: Company, membership_id) -> Membership:
+    try:
+        return Membership.objects.select_related("user", "company").get(company=company, pk=int(membership_id))
+    except (Membership.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def invitation_list_open(*, company: Company) -> QuerySet[Invitation]:
+    from django.utils import timezone
+
+    return Invitation.objects.filter(
+        company=company, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).select_related("invited_by")
+
+
+def invitation_get_in_company(*, company: Company, invitation_id) -> Invitation:
+    try:
+        return Invitation.objects.select_related("company").get(company=company, pk=invitation_id)
+    except (Invitation.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc

@@ -5,6 +5,7 @@ import secrets
 from datetime import datetime
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
@@ -140,3 +141,53 @@ def api_key_revoke(*, api_key: ApiKey, acting_user) -> ApiKey:
         acting_user=acting_user, action="api_key.revoked", target=api_key, data={"prefix": api_key.prefix}
     )
     return api_key
+
+
+def _company_review_notify(company: Company, subject: str, body: str) -> None:
+    owners = list(company.memberships.filter(role="owner").values_list("user__email", flat=True))
+    transaction.on_commit(lambda: send_mail(subject, body, None, owners))
+
+
+@transaction.atomic
+def company_registration_approve(*, company: Company, acting_user: User, reason: str = "") -> Company:
+    return _company_registration_decide(company=company, acting_user=acting_user, reason=reason, approve=True)
+
+
+@transaction.atomic
+def company_registration_reject(*, company: Company, acting_user: User, reason: str) -> Company:
+    if not reason.strip():
+        raise ApplicationError(_("Give the company a reason."), "reason_missing", field="reason")
+    return _company_registration_decide(company=company, acting_user=acting_user, reason=reason, approve=False)
+
+
+def _company_registration_decide(*, company: Company, acting_user: User, reason: str, approve: bool) -> Company:
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    if company.verification != Company.Verification.PENDING:
+        raise ApplicationError(_("This registration has already been reviewed."), "already_reviewed")
+    company.verification = Company.Verification.APPROVED if approve else Company.Verification.REJECTED
+    company.reviewed_at = timezone.now()
+    company.reviewed_by = acting_user
+    company.review_reason = reason.strip()
+    company.save(update_fields=["verification", "reviewed_at", "reviewed_by", "review_reason"])
+    with tenant_context(company):
+        audit_event_record(
+            acting_user=acting_user,
+            action="company.registration_approved" if approve else "company.registration_rejected",
+            target=company,
+            data={"reason": company.review_reason},
+        )
+    if approve:
+        _company_review_notify(
+            company,
+            _("%(company)s: registration approved") % {"company": company.name},
+            _("The registration of %(company)s was checked and approved. You can now apply for seals.")
+            % {"company": company.name},
+        )
+    else:
+        _company_review_notify(
+            company,
+            _("%(company)s: registration not approved") % {"company": company.name},
+            _("The registration of %(company)s was not approved. Reason: %(reason)s")
+            % {"company": company.name, "reason": company.review_reason},
+        )
+    return company

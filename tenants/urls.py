@@ -6,4 +6,9 @@ app_name = "tenants"
 urlpatterns = [
     path("settings/api-keys/", views.api_key_list_view, name="api_keys"),
     path("settings/api-keys/<uuid:api_key_id>/revoke/", views.api_key_revoke_view, name="api_key_revoke"),
+    path("members/", views.member_list_view, name="members"),
+    path("members/invite/", views.member_invite_view, name="member_invite"),
+    path("members/<int:membership_id>/role/", views.member_role_view, name="member_role"),
+    path("members/<int:membership_id>/remove/", views.member_remove_view, name="member_remove"),
+    path("members/invitations/<uuid:invitation_id>/revoke/", views.invitation_revoke_view, name="invitation_revoke"),
 ]

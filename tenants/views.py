@@ -1,26 +1,42 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import Membership
 from config.errors import ApplicationError
-from tenants.forms import ApiKeyCreateForm
-from tenants.selectors import api_key_get, api_key_list, membership_list_for_user
-from tenants.services import api_key_create, api_key_revoke
+from tenants.forms import ApiKeyCreateForm, CompanyCreateForm, InvitationForm, RoleForm
+from tenants.members import (
+    company_host_url,
+    invitation_accept,
+    invitation_create,
+    invitation_get_open,
+    invitation_revoke,
+    membership_remove,
+    membership_role_change,
+    platform_url,
+)
+from tenants.selectors import (
+    api_key_get,
+    api_key_list,
+    invitation_get_in_company,
+    invitation_list_open,
+    membership_get_in_company,
+    membership_list_for_company,
+    membership_list_for_user,
+)
+from tenants.services import api_key_create, api_key_revoke, company_create
 from workflows.selectors import audit_event_list
 
 
 def public_home(request):
     memberships = membership_list_for_user(user=request.user) if request.user.is_authenticated else []
-    port = request.get_port()
-    suffix = "" if port in ("80", "443") else f":{port}"
     companies = [
-        {"membership": membership, "url": f"{request.scheme}://{membership.company.domains.all()[0].domain}{suffix}/"}
-        for membership in memberships
-        if membership.company.domains.all()
+        {"membership": membership, "url": company_host_url(membership.company, request)} for membership in memberships
     ]
     return render(request, "public/home.html", {"companies": companies})
 
@@ -60,3 +76,116 @@ def api_key_revoke_view(request, api_key_id):
     )
     messages.success(request, _("API key “%(name)s” revoked.") % {"name": api_key.name})
     return redirect("tenants:api_keys")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def company_create_view(request):
+    if not request.user.is_identity_verified:
+        messages.info(request, _("Confirm your email address first; then you can register a company."))
+        return redirect("accounts:email_verify")
+    form = CompanyCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            company = company_create(owner=request.user, acting_user=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(company)s is registered. A reviewer will check the registration.") % {"company": company.name},
+            )
+            return redirect(company_host_url(company, request))
+    return render(request, "tenants/company_create.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation_accept_view(request, token):
+    try:
+        invitation = invitation_get_open(token=token)
+    except ApplicationError as error:
+        return render(request, "tenants/invitation.html", {"error": error.message}, status=error.status)
+    if request.method == "POST":
+        try:
+            membership = invitation_accept(token=token, user=request.user)
+        except ApplicationError as error:
+            return render(
+                request,
+                "tenants/invitation.html",
+                {"invitation": invitation, "error": error.message},
+                status=error.status,
+            )
+        messages.success(request, _("You joined %(company)s.") % {"company": membership.company.name})
+        return redirect(company_host_url(membership.company, request))
+    return render(request, "tenants/invitation.html", {"invitation": invitation})
+
+
+def member_list_view(request):
+    context = {
+        "memberships": membership_list_for_company(company=request.tenant),
+        "invitations": invitation_list_open(company=request.tenant) if request.membership.can_administer else [],
+        "form": InvitationForm(),
+        "roles": Membership.Role.choices,
+    }
+    return render(request, "tenants/members.html", context)
+
+
+@require_POST
+def member_invite_view(request):
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation_create(
+                company=request.tenant,
+                acting_membership=request.membership,
+                accept_url_base=platform_url(request),
+                **form.cleaned_data,
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+    else:
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+    return redirect("tenants:members")
+
+
+def _member_action(request, service, **kwargs):
+    try:
+        service(acting_membership=request.membership, **kwargs)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return False
+    return True
+
+
+@require_POST
+def member_role_view(request, membership_id):
+    membership = membership_get_in_company(company=request.tenant, membership_id=membership_id)
+    form = RoleForm(request.POST)
+    if form.is_valid() and _member_action(
+        request, membership_role_change, membership=membership, role=form.cleaned_data["role"]
+    ):
+        messages.success(request, _("Role changed."))
+    return redirect("tenants:members")
+
+
+@require_POST
+def member_remove_view(request, membership_id):
+    membership = membership_get_in_company(company=request.tenant, membership_id=membership_id)
+    leaving = membership.pk == request.membership.pk
+    if _member_action(request, membership_remove, membership=membership):
+        if leaving:
+            messages.success(request, _("You left %(company)s.") % {"company": request.tenant.name})
+            return redirect(platform_url(request))
+        messages.success(request, _("Member removed."))
+    return redirect("tenants:members")
+
+
+@require_POST
+def invitation_revoke_view(request, invitation_id):
+    invitation = invitation_get_in_company(company=request.tenant, invitation_id=invitation_id)
+    if _member_action(request, invitation_revoke, invitation=invitation):
+        messages.success(request, _("Invitation withdrawn."))
+    return redirect("tenants:members")

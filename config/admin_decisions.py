@@ -1,0 +1,80 @@
+"""A reviewer's decision page in the admin (approve/uphold or reject, with a reason)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import ApplicationError
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason (sent to the applicant)"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision"].choices = choices
+
+
+class DecisionAdminMixin:
+    """Subclasses set `decisions = {value: (label, service)}` and `decision_pending(obj)`;
+    each service takes (obj, acting_user=, reason=) and may raise ApplicationError."""
+
+    decisions: dict = {}
+    decision_template = "admin/decide.html"
+    decision_details_template = ""
+
+    def decision_pending(self, obj) -> bool:
+        raise NotImplementedError
+
+    def _decide_url_name(self) -> str:
+        return f"{self.model._meta.app_label}_{self.model._meta.model_name}_decide"
+
+    def decide_link(self, obj):
+        if obj is None or not obj.pk or not self.decision_pending(obj):
+            return "—"
+        url = reverse(f"admin:{self._decide_url_name()}", args=[obj.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Decide"))
+
+    decide_link.short_description = _("Review")
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/decide/", self.admin_site.admin_view(self.decide_view), name=self._decide_url_name()
+            ),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request, object_id):
+        obj = get_object_or_404(self.model, pk=object_id)
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        choices = [(value, label) for value, (label, _service) in self.decisions.items()]
+        form = DecisionForm(request.POST or None, choices=choices)
+        if request.method == "POST" and form.is_valid():
+            _label, service = self.decisions[form.cleaned_data["decision"]]
+            try:
+                service(obj, acting_user=request.user, reason=form.cleaned_data["reason"])
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Decision recorded; the applicant has been emailed."))
+                return redirect(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_change", obj.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "object": obj,
+            "form": form,
+            "opts": self.model._meta,
+            "title": _("Decide"),
+            "details_template": self.decision_details_template,
+        }
+        return render(request, self.decision_template, context)

@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from accounts.models import Invitation, Membership
+from tenants.models import Company
+from tests.conftest import client_on, verified_client_on
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _invite(world, email="new@example.com", role="member", inviter=None):
+    client = client_on(world.alpha, inviter or world.alice, HTTP_ACCEPT_LANGUAGE="en")
+    return client.post("/members/invite/", {"email": email, "role": role}, follow=True)
+
+
+def _token_from_mail(email: str) -> str:
+    message = next(message for message in reversed(mail.outbox) if email in message.to)
+    return re.search(r"/invitations/([\w-]+)/", message.body).group(1)
+
+
+def test_verified_user_registers_a_company_and_owns_it(db):
+    user = UserFactory(email_verified_at=timezone.now(), id_number_hash="h" * 64)
+    client = client_on(None, user)
+    response = client.post(
+        "/companies/new/",
+        {"name": "Gamma Ltd", "uscc": "91310000MA1FL4CT3U", "legal_representative": "王五", "slug": "gamma"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "http://gamma.sealhub.test/"
+    company = Company.objects.get(slug="gamma")
+    assert company.verification == Company.Verification.PENDING
+    assert Membership.objects.get(company=company).user == user
+
+
+def test_unverified_user_is_sent_to_confirm_the_email(db):
+    user = UserFactory()
+    response = client_on(None, user).post("/companies/new/", {"name": "X", "uscc": "", "slug": "xx-x"})
+    assert response["Location"] == "/accounts/email/verify/"
+    assert not Company.objects.filter(slug="xx-x").exists()
+
+
+def test_company_form_explains_a_bad_uscc(db):
+    user = UserFactory(email_verified_at=timezone.now(), id_number_hash="i" * 64)
+    response = client_on(None, user, HTTP_ACCEPT_LANGUAGE="en").post(
+        "/companies/new/", {"name": "Bad", "uscc": "911100008021004330", "legal_representative": "A", "slug": "bad"}
+    )
+    assert response.status_code == 400
+    assert "not valid" in " ".join(response.context["form"].errors["uscc"])
+    assert not Company.objects.filter(slug="bad").exists()
+
+
+def test_invitation_is_accepted_by_the_invited_address(world):
+    _invite(world, role="seal_keeper")
+    token = _token_from_mail("new@example.com")
+    invitee = UserFactory(email="new@example.com")
+    response = client_on(None, invitee).post(f"/invitations/{token}/")
+    assert response["Location"] == "http://alpha.sealhub.test/"
+    assert Membership.objects.get(user=invitee, company=world.alpha).role == "seal_keeper"
+    assert client_on(world.alpha, invitee).get("/").status_code == 200
+    # Single use.
+    again = client_on(None, invitee).post(f"/invitations/{token}/")
+    assert again.status_code == 404
+
+
+def test_invitation_for_someone_else_is_refused(world):
+    _invite(world)
+    token = _token_from_mail("new@example.com")
+    response = client_on(None, world.charlie, HTTP_ACCEPT_LANGUAGE="en").post(f"/invitations/{token}/")
+    assert response.status_code == 403
+    assert "n***@example.com" in response.content.decode()
+    assert not Membership.objects.filter(user=world.charlie, company=world.alpha).exists()
+
+
+def test_expired_invitation_is_refused(world):
+    _invite(world)
+    token = _token_from_mail("new@example.com")
+    Invitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    invitee = UserFactory(email="new@example.com")
+    assert client_on(None, invitee).post(f"/invitations/{token}/").status_code == 404
+    assert not Membership.objects.filter(user=invitee).exists()
+
+
+def test_plain_member_cannot_invite_or_remove(world):
+    response = _invite(world, inviter=world.bob)
+    assert "Only owners and administrators" in response.content.decode()
+    assert not Invitation.objects.exists()
+    alice_membership = Membership.objects.get(user=world.alice, company=world.alpha)
+    client_on(world.alpha, world.bob).post(f"/members/{alice_membership.pk}/remove/")
+    assert Membership.objects.filter(pk=alice_membership.pk).exists()
+
+
+def test_admin_cannot_make_owners_and_last_owner_cannot_leave(world):
+    bob_membership = Membership.objects.get(user=world.bob, company=world.alpha)
+    alice_membership = Membership.objects.get(user=world.alice, company=world.alpha)
+    client = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
+    client.post(f"/members/{bob_membership.pk}/role/", {"role": "admin"})
+    bob_membership.refresh_from_db()
+    assert bob_membership.role == "admin"
+    response = client_on(world.alpha, world.bob, HTTP_ACCEPT_LANGUAGE="en").post(
+        f"/members/{bob_membership.pk}/role/", {"role": "owner"}, follow=True
+    )
+    assert "Only an owner" in response.content.decode()
+    response = client.post(f"/members/{alice_membership.pk}/remove/", follow=True)
+    assert "last owner" in response.content.decode()
+    assert Membership.objects.filter(pk=alice_membership.pk).exists()
+
+
+def test_member_leaves(world):
+    bob_membership = Membership.objects.get(user=world.bob, company=world.alpha)
+    response = client_on(world.alpha, world.bob).post(f"/members/{bob_membership.pk}/remove/")
+    assert response["Location"] == "http://sealhub.test/"
+    assert not Membership.objects.filter(pk=bob_membership.pk).exists()
+    assert client_on(world.alpha, world.bob).get("/").status_code == 404
+
+
+def test_other_company_cannot_touch_members(world):
+    bob_membership = Membership.objects.get(user=world.bob, company=world.alpha)
+    for host in (world.alpha, world.beta):
+        response = client_on(host, world.charlie).post(f"/members/{bob_membership.pk}/remove/")
+        assert response.status_code == 404
+        response = client_on(host, world.charlie).post(f"/members/{bob_membership.pk}/role/", {"role": "owner"})
+        assert response.status_code == 404
+    bob_membership.refresh_from_db()
+    assert bob_membership.role == "member"
+
+
+def test_reviewer_approves_a_company_registration(world):
+    reviewer = UserFactory(is_staff=True, is_superuser=True)
+    admin = verified_client_on(None, reviewer)
+    response = admin.post(f"/admin/tenants/company/{world.beta.pk}/decide/", {"decision": "approved", "reason": ""})
+    assert response.status_code == 302
+    world.beta.refresh_from_db()
+    assert world.beta.verification == Company.Verification.APPROVED
+    assert world.beta.reviewed_by == reviewer
+    assert any("approved" in message.subject for message in mail.outbox if "charlie@beta.example" in message.to)
+
+
+def test_rejecting_a_registration_needs_a_reason(world):
+    reviewer = UserFactory(is_staff=True, is_superuser=True)
+    admin = verified_client_on(None, reviewer, HTTP_ACCEPT_LANGUAGE="en")
+    response = admin.post(f"/admin/tenants/company/{world.beta.pk}/decide/", {"decision": "rejected", "reason": ""})
+    assert response.status_code == 200 and "reason" in response.content.decode()
+    world.beta.refresh_from_db()
+    assert world.beta.verification == Company.Verification.PENDING

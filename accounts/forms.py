@@ -4,8 +4,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from accounts.lockout import factor_assert_unlocked, factor_failure_record, factor_success_record, locked_message
-from accounts.models import FactorLock, OneTimeCode, User
+from accounts.models import OneTimeCode
 from config.errors import ApplicationError
 
 
@@ -14,44 +13,23 @@ def client_ip(request) -> str | None:
 
 
 class EmailAuthenticationForm(AuthenticationForm):
-    """Email + password, with the hard lockout and a clear word for frozen accounts."""
+    """Email + password through `password_authenticate` (lockouts, frozen accounts)."""
 
     username = forms.EmailField(
         label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "frozen": _("This account has been frozen: %(reason)s"),
-    }
 
     def clean(self):
-        email = (self.cleaned_data.get("username") or "").strip().lower()
-        password = self.cleaned_data.get("password")
-        user = User.objects.filter(email=email).first()
-        if user is not None and password:
-            try:
-                factor_assert_unlocked(user=user, factor=FactorLock.Factor.PASSWORD)
-            except ApplicationError as error:
-                raise forms.ValidationError(error.message, code="locked") from error
-        try:
-            self.cleaned_data["username"] = email
-            return super().clean()
-        except forms.ValidationError:
-            if user is not None and password:
-                lock = factor_failure_record(
-                    user=user, factor=FactorLock.Factor.PASSWORD, ip_address=client_ip(self.request)
-                )
-                if lock is not None:  # say so at once rather than "wrong password"
-                    raise forms.ValidationError(locked_message(lock.factor, lock.locked_until), code="locked") from None
-            raise
+        from accounts.services import password_authenticate
 
-    def confirm_login_allowed(self, user):
-        if user.frozen_at is not None:
-            raise forms.ValidationError(
-                self.error_messages["frozen"], code="frozen", params={"reason": user.frozen_reason}
-            )
-        super().confirm_login_allowed(user)
-        factor_success_record(user=user, factor=FactorLock.Factor.PASSWORD, ip_address=client_ip(self.request))
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if email and password:
+            try:
+                self.user_cache = password_authenticate(request=self.request, email=email, password=password)
+            except ApplicationError as error:
+                raise forms.ValidationError(error.message, code=error.code) from error
+        return self.cleaned_data
 
 
 class RegistrationForm(forms.Form):

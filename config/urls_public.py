@@ -18,4 +18,5 @@ urlpatterns = [
     path("companies/new/", tenant_views.company_create_view, name="company_create"),
     path("invitations/<str:token>/", tenant_views.invitation_accept_view, name="invitation_accept"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include(("config.api.urls_public", "api"))),
 ]

@@ -1,16 +1,35 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import serializers, status
+from rest_framework import permissions, serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Membership
 from config.api.idempotency import idempotent
 from config.api.serializers import StrictInputSerializer
+from config.errors import ApplicationError
+from tenants.authentication import ApiKeyPrincipal
+from tenants.members import (
+    invitation_create,
+    invitation_revoke,
+    membership_remove,
+    membership_role_change,
+    platform_url,
+)
 from tenants.models import ApiKey
-from tenants.selectors import api_key_get, api_key_list
-from tenants.services import api_key_create, api_key_revoke
+from tenants.selectors import (
+    api_key_get,
+    api_key_list,
+    invitation_get_in_company,
+    invitation_list_open,
+    membership_get,
+    membership_get_in_company,
+    membership_list_for_company,
+)
+from tenants.services import api_key_create, api_key_revoke, company_create
 
 
 class CompanyDetailApi(APIView):
@@ -89,3 +108,152 @@ class ApiKeyRevokeApi(APIView):
             api_key=api_key_get(company=request.tenant, api_key_id=api_key_id), acting_user=request.user
         )
         return Response(ApiKeyOutputSerializer(api_key).data)
+
+
+class CompanyCreateApi(APIView):
+    """Platform host: a signed-in person with a confirmed identity registers a company."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    class CompanyCreateInputSerializer(StrictInputSerializer):
+        name = serializers.CharField(max_length=200)
+        slug = serializers.CharField(max_length=40)
+        uscc = serializers.CharField(max_length=18)
+        legal_representative = serializers.CharField(max_length=100)
+
+    @extend_schema(
+        operation_id="companies_create",
+        request=CompanyCreateInputSerializer,
+        responses={201: CompanyDetailApi.CompanyOutputSerializer},
+        summary="Register a company (you become its owner)",
+    )
+    @idempotent
+    def post(self, request):
+        if not getattr(request.user, "is_identity_verified", False):
+            raise ApplicationError(_("Confirm your email address first."), "identity_unverified", status=403)
+        serializer = self.CompanyCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        company = company_create(owner=request.user, acting_user=request.user, **serializer.validated_data)
+        return Response(CompanyDetailApi.CompanyOutputSerializer(company).data, status=status.HTTP_201_CREATED)
+
+
+class MemberOutputSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    email = serializers.EmailField(source="user.email")
+    full_name = serializers.CharField(source="user.full_name")
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+    created_at = serializers.DateTimeField()
+
+
+class MemberListApi(ListAPIView):
+    required_scope = ApiKey.Scope.READ
+    serializer_class = MemberOutputSerializer
+
+    def get_queryset(self):
+        return membership_list_for_company(company=self.request.tenant).order_by("-created_at")
+
+    @extend_schema(operation_id="members_list", summary="Members of the company")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+def _acting_membership(request) -> Membership:
+    """API keys act with the rights of the admin who created them."""
+    if isinstance(request.user, ApiKeyPrincipal):
+        membership = membership_get(user=request.user.api_key.created_by, company=request.tenant)
+        if membership is None:
+            raise ApplicationError(
+                _("The person who created this API key is no longer a member."), "key_orphaned", status=403
+            )
+        return membership
+    return request.membership
+
+
+class MemberDetailApi(APIView):
+    required_scope = ApiKey.Scope.ADMIN
+
+    class RoleInputSerializer(StrictInputSerializer):
+        role = serializers.ChoiceField(choices=Membership.Role.choices)
+
+    @extend_schema(
+        operation_id="members_update",
+        request=RoleInputSerializer,
+        responses=MemberOutputSerializer,
+        summary="Change a member's role",
+    )
+    def patch(self, request, member_id):
+        serializer = self.RoleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = membership_role_change(
+            membership=membership_get_in_company(company=request.tenant, membership_id=member_id),
+            acting_membership=_acting_membership(request),
+            role=serializer.validated_data["role"],
+        )
+        return Response(MemberOutputSerializer(membership).data)
+
+    @extend_schema(operation_id="members_delete", responses={204: None}, summary="Remove a member (or leave)")
+    def delete(self, request, member_id):
+        membership_remove(
+            membership=membership_get_in_company(company=request.tenant, membership_id=member_id),
+            acting_membership=_acting_membership(request),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+
+
+class InvitationListCreateApi(ListAPIView):
+    required_scope = ApiKey.Scope.ADMIN
+    serializer_class = InvitationOutputSerializer
+
+    class InvitationInputSerializer(StrictInputSerializer):
+        email = serializers.EmailField()
+        role = serializers.ChoiceField(choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+
+    def get_queryset(self):
+        return invitation_list_open(company=self.request.tenant)
+
+    @extend_schema(operation_id="invitations_list", summary="Open invitations")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="invitations_create",
+        request=InvitationInputSerializer,
+        responses={201: InvitationOutputSerializer},
+        summary="Invite someone by email",
+    )
+    @idempotent
+    def post(self, request):
+        serializer = self.InvitationInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation = invitation_create(
+            company=request.tenant,
+            acting_membership=_acting_membership(request),
+            accept_url_base=platform_url(request),
+            **serializer.validated_data,
+        )
+        return Response(InvitationOutputSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class InvitationRevokeApi(APIView):
+    required_scope = ApiKey.Scope.ADMIN
+
+    @extend_schema(
+        operation_id="invitations_revoke",
+        request=None,
+        responses=InvitationOutputSerializer,
+        summary="Withdraw an invitation",
+    )
+    def post(self, request, invitation_id):
+        invitation = invitation_revoke(
+            invitation=invitation_get_in_company(company=request.tenant, invitation_id=invitation_id),
+            acting_membership=_acting_membership(request),
+        )
+        return Response(InvitationOutputSerializer(invitation).data)

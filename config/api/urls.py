@@ -15,4 +15,10 @@ urlpatterns = [
     path("api_keys/", tenant_apis.ApiKeyListCreateApi.as_view(), name="api_keys_list"),
     path("api_keys/<uuid:api_key_id>/revoke/", tenant_apis.ApiKeyRevokeApi.as_view(), name="api_keys_revoke"),
     path("audit_events/", workflow_apis.AuditEventListApi.as_view(), name="audit_events_list"),
+    path("members/", tenant_apis.MemberListApi.as_view(), name="members_list"),
+    path("members/<int:member_id>/", tenant_apis.MemberDetailApi.as_view(), name="members_detail"),
+    path("invitations/", tenant_apis.InvitationListCreateApi.as_view(), name="invitations_list"),
+    path(
+        "invitations/<uuid:invitation_id>/revoke/", tenant_apis.InvitationRevokeApi.as_view(), name="invitations_revoke"
+    ),
 ]

@@ -49,3 +49,19 @@ def test_api_schema_and_docs_are_served_without_cdn(world):
     docs = client.get("/api/v1/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs
     assert "cdn" not in docs.lower()
+
+
+def test_every_message_has_a_chinese_translation():
+    import re
+    from pathlib import Path
+
+    po = (Path(__file__).resolve().parents[2] / "config/locale/zh_Hans/LC_MESSAGES/django.po").read_text()
+    body = po.split("\n\n", 1)[1]  # after the header entry
+    assert "#, fuzzy" not in body
+    untranslated = re.findall(r'msgid "(.*)"\nmsgstr ""\n(?!")', body)
+    assert untranslated == []
+
+
+def test_pages_in_chinese_by_default(world):
+    body = client_on(None).get("/accounts/register/").content.decode()
+    assert "居民身份证号" in body and "注册账户" in body

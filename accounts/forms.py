@@ -86,12 +86,12 @@ class RecoveryChannelForm(forms.Form):
 
 
 class PasswordResetForm(forms.Form):
-    email = forms.EmailField(label=_("Email"))
+    contact = forms.CharField(label=_("Email or mobile number"), max_length=254)
 
 
 class PasswordResetConfirmForm(NewPasswordForm):
-    email = forms.EmailField(label=_("Email"))
-    field_order = ["email", "code", "password", "password_again"]
+    contact = forms.CharField(label=_("Email or mobile number"), max_length=254)
+    field_order = ["contact", "code", "password", "password_again"]
 
 
 class IdentityAppealForm(forms.Form):

@@ -96,10 +96,7 @@ def user_register(
             _("This mobile number is already registered."), "mobile_taken", field="mobile", existing_user=conflict
         )
     candidate = User(email=email, full_name=full_name.strip(), mobile=mobile)
-    try:
-        validate_password(password, user=candidate)
-    except ValidationError as error:
-        raise ApplicationError(" ".join(error.messages), "password_weak", field="password") from error
+    _password_validate(candidate, password)
     try:
         with transaction.atomic():
             user = User.objects.create_user(
@@ -140,11 +137,15 @@ def account_recovery_start(*, user: User, channel: str, ip_address: str | None =
     )
 
 
-def _password_set(*, user: User, password: str, action: str, ip_address: str | None) -> User:
+def _password_validate(user: User, password: str) -> None:
     try:
         validate_password(password, user=user)
     except ValidationError as error:
         raise ApplicationError(" ".join(error.messages), "password_weak", field="password") from error
+
+
+def _password_set(*, user: User, password: str, action: str, ip_address: str | None) -> User:
+    """Callers validate first (before spending a one-time code)."""
     with transaction.atomic():
         user.set_password(password)
         if user.email_verified_at is None:
@@ -155,35 +156,42 @@ def _password_set(*, user: User, password: str, action: str, ip_address: str | N
 
 
 def account_recovery_complete(*, user: User, code: str, password: str, ip_address: str | None = None) -> User:
-    # Check the password first so a weak one does not burn the code.
-    try:
-        validate_password(password, user=user)
-    except ValidationError as error:
-        raise ApplicationError(" ".join(error.messages), "password_weak", field="password") from error
+    _password_validate(user, password)  # first, so a weak password does not burn the code
     code_verify(user=user, purpose=OneTimeCode.Purpose.ACCOUNT_RECOVERY, code=code, ip_address=ip_address)
     return _password_set(user=user, password=password, action="account.recovered", ip_address=ip_address)
 
 
-def password_reset_start(*, email: str, ip_address: str | None = None) -> None:
-    """Sends a code if the address is registered; says nothing either way (no enumeration)."""
-    user = User.objects.filter(email=email.strip().lower(), frozen_at__isnull=True).first()
+def _user_for_contact(contact: str) -> tuple[User | None, str]:
+    """The live account behind an email address or a mobile number, and the channel to use."""
+    contact = contact.strip()
+    if "@" in contact:
+        return User.objects.filter(email=contact.lower(), frozen_at__isnull=True).first(), OneTimeCode.Channel.EMAIL
+    try:
+        mobile = _normalise_mobile(contact)
+    except ApplicationError:
+        return None, OneTimeCode.Channel.SMS
+    return User.objects.filter(mobile=mobile, frozen_at__isnull=True).first(), OneTimeCode.Channel.SMS
+
+
+def password_reset_start(*, contact: str, ip_address: str | None = None) -> None:
+    """Sends a code by email or SMS if the contact is registered; says nothing either way."""
+    user, channel = _user_for_contact(contact)
     if user is None:
         return
     try:
-        code_send(user=user, purpose=OneTimeCode.Purpose.PASSWORD_RESET)
+        code_send(user=user, purpose=OneTimeCode.Purpose.PASSWORD_RESET, channel=channel)
     except ApplicationError:
         return  # "sent a moment ago": answering differently would reveal the account
-    SecurityEvent.objects.create(user=user, action="password.reset_requested", ip_address=ip_address)
+    SecurityEvent.objects.create(
+        user=user, action="password.reset_requested", data={"channel": channel}, ip_address=ip_address
+    )
 
 
-def password_reset_complete(*, email: str, code: str, password: str, ip_address: str | None = None) -> User:
-    user = User.objects.filter(email=email.strip().lower(), frozen_at__isnull=True).first()
+def password_reset_complete(*, contact: str, code: str, password: str, ip_address: str | None = None) -> User:
+    user, _channel = _user_for_contact(contact)
     if user is None:
         raise ApplicationError(_("The code is not correct."), "code_invalid", field="code")
-    try:
-        validate_password(password, user=user)
-    except ValidationError as error:
-        raise ApplicationError(" ".join(error.messages), "password_weak", field="password") from error
+    _password_validate(user, password)
     code_verify(user=user, purpose=OneTimeCode.Purpose.PASSWORD_RESET, code=code, ip_address=ip_address)
     return _password_set(user=user, password=password, action="password.reset", ip_address=ip_address)
 

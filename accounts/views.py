@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
@@ -327,20 +329,21 @@ def email_verify(request):
 def password_reset(request):
     form = PasswordResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.password_reset_start(email=form.cleaned_data["email"], ip_address=client_ip(request))
-        messages.info(request, _("If this address has an account, a code is on its way."))
-        return redirect(f"{request.path}confirm/?email={form.cleaned_data['email']}")
+        contact = form.cleaned_data["contact"]
+        services.password_reset_start(contact=contact, ip_address=client_ip(request))
+        messages.info(request, _("If this email or mobile number has an account, a code is on its way."))
+        return redirect(f"{reverse('accounts:password_reset_confirm')}?{urlencode({'contact': contact})}")
     return _form_page(request, form, title=_("Reset your password"), submit=_("Send code"))
 
 
 @require_http_methods(["GET", "POST"])
 def password_reset_confirm(request):
-    form = PasswordResetConfirmForm(request.POST or None, initial={"email": request.GET.get("email", "")})
+    form = PasswordResetConfirmForm(request.POST or None, initial={"contact": request.GET.get("contact", "")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             user = services.password_reset_complete(
-                email=data["email"], code=data["code"], password=data["password"], ip_address=client_ip(request)
+                contact=data["contact"], code=data["code"], password=data["password"], ip_address=client_ip(request)
             )
         except ApplicationError as error:
             _apply_error(form, error)

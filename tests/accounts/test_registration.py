@@ -135,7 +135,7 @@ def test_conflict_then_appeal_upheld_freezes_old_account_and_frees_the_number(re
         "/accounts/login/", {"username": "zhang@example.com", "password": "Tr1cky-Seal-Pass"}
     )
     assert "frozen" in login.content.decode()
-    assert any("upheld" in message.subject for message in mail.outbox if "real@example.com" in message.to)
+    assert any("1101**********002X" in message.body for message in mail.outbox if message.to == ["real@example.com"])
 
     response = appellant.post("/accounts/register/", registration(email="real@example.com", mobile=""))
     assert response.status_code == 302
@@ -182,14 +182,14 @@ def test_appeal_refuses_a_file_that_is_not_an_image(db):
 
 def test_password_reset_does_not_reveal_accounts_and_works(registered):
     client = client_on(None)
-    for email in ("zhang@example.com", "nobody@example.com"):
-        response = client.post("/accounts/password/reset/", {"email": email})
+    for contact in ("zhang@example.com", "nobody@example.com", "13900000000", "not-a-number"):
+        response = client.post("/accounts/password/reset/", {"contact": contact})
         assert response.status_code == 302
     assert [message.to for message in mail.outbox] == [["zhang@example.com"]]
     response = client.post(
         "/accounts/password/reset/confirm/",
         {
-            "email": "zhang@example.com",
+            "contact": "zhang@example.com",
             "code": last_code("zhang@example.com"),
             "password": "Brand-New-Pass-7",
             "password_again": "Brand-New-Pass-7",
@@ -198,3 +198,20 @@ def test_password_reset_does_not_reveal_accounts_and_works(registered):
     assert response.status_code == 302
     registered.refresh_from_db()
     assert registered.check_password("Brand-New-Pass-7")
+
+
+def test_password_reset_by_sms(registered):
+    client = client_on(None)
+    client.post("/accounts/password/reset/", {"contact": "138 1234 5678"})
+    response = client.post(
+        "/accounts/password/reset/confirm/",
+        {
+            "contact": "13812345678",
+            "code": last_code("13812345678@sms.invalid"),
+            "password": "Sms-Reset-Pass-3",
+            "password_again": "Sms-Reset-Pass-3",
+        },
+    )
+    assert response.status_code == 302
+    registered.refresh_from_db()
+    assert registered.check_password("Sms-Reset-Pass-3")

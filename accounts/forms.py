@@ -38,8 +38,14 @@ class RegistrationForm(forms.Form):
         label=_("Resident ID number"), max_length=20, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
     email = forms.EmailField(label=_("Email"))
-    mobile = forms.CharField(label=_("Mobile"), max_length=20, required=False)
-    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    mobile = forms.CharField(
+        label=_("Mobile"), max_length=20, required=False, help_text=_("Optional; lets you recover the account by SMS.")
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 10 characters, not a common password."),
+    )
     password_again = forms.CharField(
         label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )

@@ -22,6 +22,7 @@ class AuditEventListApi(ListAPIView):
         occurred_at = serializers.DateTimeField()
         actor = serializers.CharField(source="actor_label")
         action = serializers.CharField()
+        action_label = serializers.CharField()
         target_type = serializers.CharField()
         target_id = serializers.CharField()
         data = serializers.JSONField()

@@ -30,3 +30,22 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} by {self.actor_label}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
+
+
+ACTION_LABELS = {
+    "company.created": _("Company registered"),
+    "company.registration_approved": _("Registration approved by the platform"),
+    "company.registration_rejected": _("Registration rejected by the platform"),
+    "api_key.created": _("API key created"),
+    "api_key.revoked": _("API key revoked"),
+    "member.invited": _("Member invited"),
+    "member.joined": _("Member joined"),
+    "member.invitation_revoked": _("Invitation withdrawn"),
+    "member.role_changed": _("Member's role changed"),
+    "member.removed": _("Member removed"),
+    "member.left": _("Member left"),
+}

@@ -139,7 +139,9 @@ def test_reviewer_approves_a_company_registration(world):
     world.beta.refresh_from_db()
     assert world.beta.verification == Company.Verification.APPROVED
     assert world.beta.reviewed_by == reviewer
-    assert any("approved" in message.subject for message in mail.outbox if "charlie@beta.example" in message.to)
+    assert [message.subject for message in mail.outbox if message.to == ["charlie@beta.example"]] == [
+        "Beta Ltd：注册审核已通过"
+    ]
 
 
 def test_rejecting_a_registration_needs_a_reason(world):

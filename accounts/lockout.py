@@ -39,43 +39,59 @@ def locked_message(factor: str, until) -> str:
     ) % {"until": until_text}
 
 
-def factor_lock_get(*, user: User, factor: str) -> FactorLock | None:
+def factor_lock_get(*, user: User, factor: str, scope: str = "") -> FactorLock | None:
     now = timezone.now()
     return (
-        FactorLock.objects.filter(user=user, factor=factor, unlocked_at__isnull=True, locked_until__gt=now)
+        FactorLock.objects.filter(user=user, factor=factor, scope=scope, unlocked_at__isnull=True, locked_until__gt=now)
         .order_by("-locked_until")
         .first()
     )
 
 
-def factor_assert_unlocked(*, user: User, factor: str) -> None:
-    lock = factor_lock_get(user=user, factor=factor)
+def _events(user: User, action: str, scope: str):
+    events = SecurityEvent.objects.filter(user=user, action=action)
+    return events.filter(data__scope=scope) if scope else events.exclude(data__has_key="scope")
+
+
+def factor_assert_unlocked(*, user: User, factor: str, scope: str = "") -> None:
+    lock = factor_lock_get(user=user, factor=factor, scope=scope)
     if lock is not None:
         raise ApplicationError(locked_message(factor, lock.locked_until), "locked", status=429)
 
 
 @transaction.atomic
-def factor_failure_record(*, user: User, factor: str, ip_address: str | None = None) -> FactorLock | None:
+def factor_failure_record(
+    *, user: User, factor: str, scope: str = "", ip_address: str | None = None
+) -> FactorLock | None:
     """Audit a wrong try; lock the factor when it is the fifth within the window."""
     now = timezone.now()
-    SecurityEvent.objects.create(user=user, action=f"{factor}.failed", ip_address=ip_address)
+    scoped = {"scope": scope} if scope else {}
+    SecurityEvent.objects.create(user=user, action=f"{factor}.failed", data=scoped, ip_address=ip_address)
     since = now - WINDOW
-    last_lock = FactorLock.objects.filter(user=user, factor=factor, locked_at__gte=since).order_by("-locked_at").first()
+    last_lock = (
+        FactorLock.objects.filter(user=user, factor=factor, scope=scope, locked_at__gte=since)
+        .order_by("-locked_at")
+        .first()
+    )
     if last_lock is not None:
         # Failures that already led to a lock do not count again once it ends.
         since = max(since, last_lock.unlocked_at or last_lock.locked_until)
-    failures = SecurityEvent.objects.filter(user=user, action=f"{factor}.failed", occurred_at__gte=since).count()
+    failures = _events(user, f"{factor}.failed", scope).filter(occurred_at__gte=since).count()
     if failures < MAX_FAILURES:
         return None
-    lock = FactorLock.objects.create(user=user, factor=factor, locked_until=now + LOCK_DURATION)
+    lock = FactorLock.objects.create(user=user, factor=factor, scope=scope, locked_until=now + LOCK_DURATION)
     SecurityEvent.objects.create(
-        user=user, action=f"{factor}.locked", data={"until": lock.locked_until.isoformat()}, ip_address=ip_address
+        user=user,
+        action=f"{factor}.locked",
+        data={"until": lock.locked_until.isoformat(), **scoped},
+        ip_address=ip_address,
     )
     return lock
 
 
-def factor_success_record(*, user: User, factor: str, ip_address: str | None = None) -> None:
-    SecurityEvent.objects.create(user=user, action=f"{factor}.succeeded", ip_address=ip_address)
+def factor_success_record(*, user: User, factor: str, scope: str = "", ip_address: str | None = None) -> None:
+    data = {"scope": scope} if scope else {}
+    SecurityEvent.objects.create(user=user, action=f"{factor}.succeeded", data=data, ip_address=ip_address)
 
 
 @transaction.atomic

@@ -139,6 +139,8 @@ class FactorLock(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="factor_locks")
     factor = models.CharField(_("factor"), max_length=20, choices=Factor.choices)
+    # What the secret protects when it is not the account itself (e.g. one seal's id).
+    scope = models.CharField(_("scope"), max_length=64, blank=True, default="")
     locked_at = models.DateTimeField(_("locked at"), default=timezone.now)
     locked_until = models.DateTimeField(_("locked until"))
     unlocked_at = models.DateTimeField(_("unlocked at"), null=True, blank=True)

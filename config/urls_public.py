@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("companies/new/", tenant_views.company_create_view, name="company_create"),
     path("invitations/<str:token>/", tenant_views.invitation_accept_view, name="invitation_accept"),
+    path("pki/", include("seals.urls_pki")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("config.api.urls_public", "api"))),
 ]

@@ -34,11 +34,13 @@ class World:
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Companies are created once per session (a schema each), committed, and shared."""
+    from seals.pki import pki_init
     from tenants.services import base_schema_ensure, company_create, platform_ensure
 
     with django_db_blocker.unblock():
         base_schema_ensure()
         platform_ensure()
+        pki_init()
         alice = User.objects.create_user("alice@alpha.example", PASSWORD, full_name="Alice")
         bob = User.objects.create_user("bob@alpha.example", PASSWORD, full_name="Bob")
         charlie = User.objects.create_user("charlie@beta.example", PASSWORD, full_name="Charlie")

@@ -2,6 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from accounts.services import reviewer_group_ensure
+from seals.pki import pki_init
 from tenants.services import base_schema_ensure, platform_ensure
 
 
@@ -14,5 +15,6 @@ class Command(BaseCommand):
         base_schema_ensure()
         platform_ensure()
         reviewer_group_ensure()
+        pki_init()
         if verbosity:
             self.stdout.write(self.style.SUCCESS("Database ready."))

@@ -1,0 +1,108 @@
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from config.admin_decisions import DecisionAdminMixin
+from seals.models import Seal, SealApplication, SealStatusChange
+from seals.services import seal_application_approve, seal_application_reject, seal_status_change
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = SealStatusChange
+    extra = 0
+    can_delete = False
+    fields = ("changed_at", "from_status", "to_status", "changed_by", "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SealApplication)
+class SealApplicationAdmin(DecisionAdminMixin, admin.ModelAdmin):
+    list_display = ("submitted_at", "company", "seal_name", "seal_type", "applicant", "status")
+    list_filter = ("status", "seal_type")
+    search_fields = ("seal_name", "company__name", "company__uscc")
+    readonly_fields = (
+        "company", "applicant", "seal_type", "seal_name", "key_algorithm", "attachment_links", "decide_link",
+        "status", "submitted_at", "decided_at", "decided_by", "decision_reason",
+    )  # fmt: skip
+    exclude = ("business_licence", "authorisation_letter")
+    inlines = [StatusChangeInline]
+    decisions = {
+        "approved": (_("Approve: issue the certificate and activate the seal"),
+                     lambda application, **kw: seal_application_approve(application=application, **kw)),
+        "rejected": (_("Reject"), lambda application, **kw: seal_application_reject(application=application, **kw)),
+    }  # fmt: skip
+    decision_details_template = "admin/seals/sealapplication/details.html"
+
+    def decision_pending(self, obj) -> bool:
+        return obj.status == SealApplication.Status.SUBMITTED
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("Attachments"))
+    def attachment_links(self, obj):
+        links = [
+            (reverse("admin:seals_sealapplication_attachment", args=[obj.pk, name]), label)
+            for name, label in (
+                ("business_licence", _("Business licence")),
+                ("authorisation_letter", _("Authorisation letter")),
+            )
+            if getattr(obj, name)
+        ]
+        return format_html_join(" · ", '<a href="{}" target="_blank" rel="noopener">{}</a>', links)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.attachment_view)
+        return [
+            path("<uuid:pk>/attachment/<slug:name>/", view, name="seals_sealapplication_attachment"),
+            *super().get_urls(),
+        ]
+
+    def attachment_view(self, request, pk, name):
+        application = get_object_or_404(SealApplication, pk=pk)
+        if not self.has_view_permission(request, application):
+            raise PermissionDenied
+        if name not in ("business_licence", "authorisation_letter") or not getattr(application, name):
+            raise Http404
+        return FileResponse(getattr(application, name).open("rb"))
+
+
+@admin.register(Seal)
+class SealAdmin(DecisionAdminMixin, admin.ModelAdmin):
+    list_display = ("code", "name", "company", "seal_type", "issuer", "status", "not_after")
+    list_filter = ("status", "seal_type", "issuer")
+    search_fields = ("code", "name", "company__name", "company__uscc", "certificate_serial")
+    readonly_fields = (
+        "code", "name", "company", "seal_type", "issuer", "status", "certificate_serial", "not_before", "not_after",
+        "status_changed_at", "status_reason", "decide_link",
+    )  # fmt: skip
+    exclude = ("application",)
+    inlines = [StatusChangeInline]
+    decisions = {
+        "suspended": (
+            _("Suspend (certificate on hold)"),
+            lambda seal, **kw: seal_status_change(seal=seal, to_status="suspended", **kw),
+        ),
+        "active": (_("Restore"), lambda seal, **kw: seal_status_change(seal=seal, to_status="active", **kw)),
+        "revoked": (_("Revoke for good"), lambda seal, **kw: seal_status_change(seal=seal, to_status="revoked", **kw)),
+    }  # fmt: skip
+    decision_details_template = "admin/seals/seal/details.html"
+
+    def decision_pending(self, obj) -> bool:
+        return obj.status != Seal.Status.REVOKED
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

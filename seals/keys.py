@@ -1,0 +1,116 @@
+"""Seal private keys under the seal password (Electronic Signature Law art. 13: the
+creation data is under the signer's sole control).
+
+The private key (PKCS#8 DER) is encrypted with a random 256-bit data key (AES-256-GCM);
+the data key is wrapped with a key derived from the seal password (scrypt). Changing the
+password re-wraps the data key only. Plain functions; no Django.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+NONCE_BYTES = 12
+# scrypt cost: ~50 ms here; interactive, yet each password guess costs an attacker as much.
+SCRYPT_N = 2**15
+SCRYPT_R = 8
+SCRYPT_P = 1
+MIN_PASSWORD_LENGTH = 8
+
+ALGORITHMS = ("ec-p256", "rsa-2048")
+
+
+class WrongSealPassword(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ProtectedKey:
+    encrypted_private_key: bytes  # nonce + AES-GCM(data key, PKCS#8 DER)
+    wrapped_data_key: bytes  # nonce + AES-GCM(scrypt(password), data key)
+    kdf_salt: bytes
+    kdf_n: int = SCRYPT_N
+    kdf_r: int = SCRYPT_R
+    kdf_p: int = SCRYPT_P
+
+
+def generate_private_key(algorithm: str = "ec-p256"):
+    if algorithm == "ec-p256":
+        return ec.generate_private_key(ec.SECP256R1())
+    if algorithm == "rsa-2048":
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    raise ValueError(f"unknown key algorithm {algorithm!r}")
+
+
+def seal_password_problems(password: str) -> list[str]:
+    """Codes of what is wrong with a proposed seal password (empty when it is fine)."""
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append("too_short")
+    if not any(ch.isdigit() for ch in password) or not any(ch.isalpha() for ch in password):
+        problems.append("needs_letters_and_digits")
+    if len(set(password)) < 4:
+        problems.append("too_repetitive")
+    return problems
+
+
+def _password_key(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(password.encode())
+
+
+def _seal(key: bytes, plaintext: bytes, associated_data: bytes) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, associated_data)
+
+
+def _open(key: bytes, token: bytes, associated_data: bytes) -> bytes:
+    return AESGCM(key).decrypt(token[:NONCE_BYTES], token[NONCE_BYTES:], associated_data)
+
+
+def protect_private_key(private_key, password: str, *, context: bytes = b"") -> ProtectedKey:
+    """`context` (e.g. the application id) is bound into both ciphertexts, so key
+    material copied to another seal's row does not decrypt."""
+    der = private_key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    data_key = AESGCM.generate_key(bit_length=256)
+    salt = os.urandom(16)
+    return ProtectedKey(
+        encrypted_private_key=_seal(data_key, der, b"key:" + context),
+        wrapped_data_key=_seal(
+            _password_key(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P), data_key, b"wrap:" + context
+        ),
+        kdf_salt=salt,
+    )
+
+
+def unwrap_data_key(protected: ProtectedKey, password: str, *, context: bytes = b"") -> bytes:
+    key = _password_key(password, protected.kdf_salt, protected.kdf_n, protected.kdf_r, protected.kdf_p)
+    try:
+        return _open(key, protected.wrapped_data_key, b"wrap:" + context)
+    except InvalidTag as exc:
+        raise WrongSealPassword from exc
+
+
+def decrypt_private_key(protected: ProtectedKey, data_key: bytes, *, context: bytes = b""):
+    der = _open(data_key, protected.encrypted_private_key, b"key:" + context)
+    return serialization.load_der_private_key(der, password=None)
+
+
+def rewrap(protected: ProtectedKey, old_password: str, new_password: str, *, context: bytes = b"") -> ProtectedKey:
+    data_key = unwrap_data_key(protected, old_password, context=context)
+    salt = os.urandom(16)
+    return ProtectedKey(
+        encrypted_private_key=protected.encrypted_private_key,
+        wrapped_data_key=_seal(
+            _password_key(new_password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P), data_key, b"wrap:" + context
+        ),
+        kdf_salt=salt,
+    )

@@ -1,0 +1,82 @@
+"""The platform's CA keys in the database, encrypted under MASTER_KEY."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from django.conf import settings
+from django.db import transaction
+
+from config.crypto import decrypt, encrypt
+from seals import ca
+from seals.models import PlatformAuthority, Seal
+
+Role = PlatformAuthority.Role
+
+
+def crl_url() -> str:
+    return f"{settings.PLATFORM_URL.rstrip('/')}/pki/seal-ca.crl"
+
+
+def _store(role: str, key, cert) -> PlatformAuthority:
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return PlatformAuthority.objects.create(
+        role=role,
+        certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
+        encrypted_private_key=encrypt(der, purpose=f"pki-{role}", associated_data=role.encode()),
+    )
+
+
+@transaction.atomic
+def pki_init() -> list[str]:
+    """Create whatever of root CA, seal CA and TSA is missing; return what was created."""
+    existing = set(PlatformAuthority.objects.select_for_update().values_list("role", flat=True))
+    created = []
+    if Role.ROOT not in existing:
+        root_key, root_cert = ca.create_root_ca()
+        _store(Role.ROOT, root_key, root_cert)
+        created.append(Role.ROOT)
+    root_key, root_cert = authority(Role.ROOT)
+    if Role.SEAL_CA not in existing:
+        _store(Role.SEAL_CA, *ca.create_subordinate_ca(root_key, root_cert, crl_url=crl_url()))
+        created.append(Role.SEAL_CA)
+    if Role.TSA not in existing:
+        _store(Role.TSA, *ca.create_timestamp_authority(root_key, root_cert))
+        created.append(Role.TSA)
+    authority.cache_clear()
+    return created
+
+
+@functools.lru_cache(maxsize=8)
+def authority(role: str):
+    """(private key, certificate) of a platform authority, parsed once per process."""
+    row = PlatformAuthority.objects.get(role=role)
+    der = decrypt(bytes(row.encrypted_private_key), purpose=f"pki-{role}", associated_data=role.encode())
+    key = serialization.load_der_private_key(der, password=None)
+    return key, x509.load_pem_x509_certificate(row.certificate_pem.encode())
+
+
+def certificate(role: str) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(PlatformAuthority.objects.get(role=role).certificate_pem.encode())
+
+
+REASONS = {
+    Seal.Status.REVOKED: x509.ReasonFlags.key_compromise,
+    Seal.Status.SUSPENDED: x509.ReasonFlags.certificate_hold,
+}
+
+
+def seal_ca_crl_der() -> bytes:
+    """The current CRL of the seal CA: revoked seals, and suspended ones as on hold."""
+    key, cert = authority(Role.SEAL_CA)
+    rows = Seal.objects.filter(issuer=Seal.Issuer.PLATFORM, status__in=list(REASONS)).values_list(
+        "certificate_serial", "status", "status_changed_at"
+    )
+    entries = [
+        ca.RevokedEntry(int(serial, 16), changed_at or dt.datetime.now(dt.UTC), REASONS[status])
+        for serial, status, changed_at in rows
+    ]
+    return ca.build_crl(key, cert, entries).public_bytes(serialization.Encoding.DER)

@@ -1,0 +1,284 @@
+from __future__ import annotations
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import tenant_context
+
+from accounts.lockout import factor_assert_unlocked, factor_failure_record, factor_success_record
+from accounts.models import FactorLock, User
+from config.errors import ApplicationError
+from seals import ca, keys, pki
+from seals.codes import region_of, seal_code_for
+from seals.models import Seal, SealApplication, SealCodeSequence, SealStatusChange
+from tenants.models import Company
+from workflows.services import audit_event_record
+
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENT_MAGIC = (b"%PDF-", b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
+
+SEAL_PASSWORD_PROBLEMS = {
+    "too_short": lambda: _("at least 8 characters"),
+    "needs_letters_and_digits": lambda: _("letters and digits"),
+    "too_repetitive": lambda: _("at least 4 different characters"),
+}
+
+
+def _audit(company: Company, **kwargs) -> None:
+    with tenant_context(company):
+        audit_event_record(**kwargs)
+
+
+def seal_password_check(password: str, field: str = "seal_password") -> None:
+    problems = keys.seal_password_problems(password)
+    if problems:
+        needs = "; ".join(SEAL_PASSWORD_PROBLEMS[problem]() for problem in problems)
+        raise ApplicationError(
+            _("The seal password is too weak. It needs: %(needs)s.") % {"needs": needs},
+            "seal_password_weak",
+            field=field,
+        )
+
+
+def _check_attachment(upload, field: str, *, required: bool) -> None:
+    if upload is None:
+        if required:
+            raise ApplicationError(_("This document is required."), "attachment_missing", field=field)
+        return
+    if upload.size > ATTACHMENT_MAX_BYTES:
+        raise ApplicationError(_("The file is larger than 10 MB."), "file_too_large", field=field)
+    head = upload.read(8)
+    upload.seek(0)
+    if not head.startswith(ATTACHMENT_MAGIC):
+        raise ApplicationError(_("Upload a PDF, JPEG or PNG file."), "file_type", field=field)
+
+
+def _key_context(application_id) -> bytes:
+    return str(application_id).encode()
+
+
+@transaction.atomic
+def seal_application_submit(
+    *,
+    company: Company,
+    applicant: User,
+    seal_type: str,
+    seal_name: str,
+    seal_password: str,
+    business_licence,
+    authorisation_letter=None,
+    key_algorithm: str = "ec-p256",
+) -> SealApplication:
+    """Generates the key pair now: the private key exists only under the seal password."""
+    if company.verification != Company.Verification.APPROVED:
+        raise ApplicationError(
+            _("The company's registration must be approved by a reviewer before it can apply for seals."),
+            "company_not_approved",
+            status=403,
+        )
+    if not company.uscc:
+        raise ApplicationError(_("The company has no unified social credit code on file."), "uscc_missing")
+    if key_algorithm not in keys.ALGORITHMS:
+        raise ApplicationError(_("Unknown key algorithm."), "algorithm_invalid", field="key_algorithm")
+    seal_password_check(seal_password)
+    _check_attachment(business_licence, "business_licence", required=True)
+    _check_attachment(authorisation_letter, "authorisation_letter", required=False)
+    application = SealApplication(
+        company=company,
+        applicant=applicant,
+        seal_type=seal_type,
+        seal_name=seal_name.strip(),
+        key_algorithm=key_algorithm,
+    )
+    private_key = keys.generate_private_key(key_algorithm)
+    application.set_protected_key(
+        keys.protect_private_key(private_key, seal_password, context=_key_context(application.pk))
+    )
+    subject = ca.SealSubject(company.name, company.uscc, seal_code="", seal_name=application.seal_name)
+    application.csr_pem = ca.build_csr(private_key, subject).public_bytes(serialization.Encoding.PEM).decode()
+    application.business_licence.save(business_licence.name, business_licence, save=False)
+    if authorisation_letter is not None:
+        application.authorisation_letter.save(authorisation_letter.name, authorisation_letter, save=False)
+    application.save()
+    SealStatusChange.objects.create(application=application, to_status=application.status, changed_by=applicant)
+    _audit(company, acting_user=applicant, action="seal_application.submitted", target=application,
+           data={"seal_name": application.seal_name, "seal_type": seal_type})  # fmt: skip
+    return application
+
+
+def _next_seal_code(uscc: str) -> str:
+    sequence, _created = SealCodeSequence.objects.select_for_update().get_or_create(region=region_of(uscc))
+    sequence.last_value += 1
+    sequence.save(update_fields=["last_value"])
+    return seal_code_for(uscc, sequence.last_value)
+
+
+def _notify(user: User, subject: str, body: str) -> None:
+    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]))
+
+
+@transaction.atomic
+def seal_application_approve(*, application: SealApplication, acting_user: User, reason: str = "") -> Seal:
+    application = SealApplication.objects.select_for_update().select_related("company").get(pk=application.pk)
+    if application.status != SealApplication.Status.SUBMITTED:
+        raise ApplicationError(_("This application has already been decided."), "application_decided")
+    company = application.company
+    code = _next_seal_code(company.uscc)
+    subject = ca.SealSubject(company.name, company.uscc, code, application.seal_name)
+    ca_key, ca_cert = pki.authority(pki.Role.SEAL_CA)
+    csr = x509.load_pem_x509_csr(application.csr_pem.encode())
+    certificate = ca.issue_seal_certificate(ca_key, ca_cert, csr, subject, crl_url=pki.crl_url())
+    seal = Seal(
+        company=company,
+        application=application,
+        code=code,
+        name=application.seal_name,
+        seal_type=application.seal_type,
+        certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
+        certificate_serial=f"{certificate.serial_number:x}",
+        not_before=certificate.not_valid_before_utc,
+        not_after=certificate.not_valid_after_utc,
+    )
+    seal.set_protected_key(application.protected_key)
+    seal.save()
+    application.status = SealApplication.Status.APPROVED
+    application.decided_at = timezone.now()
+    application.decided_by = acting_user
+    application.decision_reason = reason.strip()
+    application.save(update_fields=["status", "decided_at", "decided_by", "decision_reason"])
+    SealStatusChange.objects.create(
+        application=application, from_status="submitted", to_status="approved", changed_by=acting_user, reason=reason
+    )
+    SealStatusChange.objects.create(seal=seal, to_status=seal.status, changed_by=acting_user)
+    _audit(company, acting_user=acting_user, action="seal.issued", target=seal, data={"code": code, "name": seal.name})
+    _notify(
+        application.applicant,
+        _("Your seal “%(name)s” is ready") % {"name": seal.name},
+        _("The seal “%(name)s” of %(company)s was approved. Seal code: %(code)s.")
+        % {"name": seal.name, "company": company.name, "code": code},
+    )
+    return seal
+
+
+@transaction.atomic
+def seal_application_reject(*, application: SealApplication, acting_user: User, reason: str) -> SealApplication:
+    if not reason.strip():
+        raise ApplicationError(_("Give the applicant a reason."), "reason_missing", field="reason")
+    application = SealApplication.objects.select_for_update().get(pk=application.pk)
+    if application.status != SealApplication.Status.SUBMITTED:
+        raise ApplicationError(_("This application has already been decided."), "application_decided")
+    application.status = SealApplication.Status.REJECTED
+    application.decided_at = timezone.now()
+    application.decided_by = acting_user
+    application.decision_reason = reason.strip()
+    # The key will never be certified: destroy the key material.
+    application.encrypted_private_key = application.wrapped_data_key = None
+    application.save(
+        update_fields=[
+            "status",
+            "decided_at",
+            "decided_by",
+            "decision_reason",
+            "encrypted_private_key",
+            "wrapped_data_key",
+        ]
+    )
+    SealStatusChange.objects.create(
+        application=application, from_status="submitted", to_status="rejected", changed_by=acting_user, reason=reason
+    )
+    _audit(
+        application.company,
+        acting_user=acting_user,
+        action="seal_application.rejected",
+        target=application,
+        data={"reason": reason},
+    )
+    _notify(
+        application.applicant,
+        _("Your seal application was not approved"),
+        _("The application for “%(name)s” was not approved. Reason: %(reason)s")
+        % {"name": application.seal_name, "reason": reason},
+    )
+    return application
+
+
+ALLOWED_TRANSITIONS = {
+    (Seal.Status.ACTIVE, Seal.Status.SUSPENDED),
+    (Seal.Status.SUSPENDED, Seal.Status.ACTIVE),
+    (Seal.Status.ACTIVE, Seal.Status.REVOKED),
+    (Seal.Status.SUSPENDED, Seal.Status.REVOKED),
+}
+
+
+@transaction.atomic
+def seal_status_change(*, seal: Seal, to_status: str, acting_user: User, reason: str) -> Seal:
+    """Suspend (loss report), restore, or revoke for good. The CRL follows at once."""
+    seal = Seal.objects.select_for_update().get(pk=seal.pk)
+    if (seal.status, to_status) not in ALLOWED_TRANSITIONS:
+        raise ApplicationError(
+            _("This seal cannot go from “%(from)s” to that status.") % {"from": seal.get_status_display()},
+            "transition_invalid",
+        )
+    if not reason.strip():
+        raise ApplicationError(_("Give a reason."), "reason_missing", field="reason")
+    previous = seal.status
+    seal.status = to_status
+    seal.status_changed_at = timezone.now()
+    seal.status_reason = reason.strip()
+    update = ["status", "status_changed_at", "status_reason"]
+    if to_status == Seal.Status.REVOKED:
+        seal.encrypted_private_key = seal.wrapped_data_key = None  # a revoked seal never signs again
+        update += ["encrypted_private_key", "wrapped_data_key"]
+    seal.save(update_fields=update)
+    SealStatusChange.objects.create(
+        seal=seal, from_status=previous, to_status=to_status, changed_by=acting_user, reason=reason
+    )
+    _audit(
+        seal.company,
+        acting_user=acting_user,
+        action=f"seal.{to_status}",
+        target=seal,
+        data={"code": seal.code, "reason": reason},
+    )
+    return seal
+
+
+def seal_private_key_unlock(*, seal: Seal, user: User, seal_password: str, ip_address: str | None = None) -> bytes:
+    """The data key if the seal password is right; wrong passwords count towards a
+    15-minute lock of this seal for this user."""
+    scope = str(seal.pk)
+    factor_assert_unlocked(user=user, factor=FactorLock.Factor.SEAL_PASSWORD, scope=scope)
+    if seal.status != Seal.Status.ACTIVE or seal.encrypted_private_key is None:
+        raise ApplicationError(_("This seal is not active."), "seal_inactive", status=409)
+    try:
+        data_key = keys.unwrap_data_key(
+            seal.protected_key, seal_password, context=_key_context(seal.application_id or seal.pk)
+        )
+    except keys.WrongSealPassword:
+        lock = factor_failure_record(
+            user=user, factor=FactorLock.Factor.SEAL_PASSWORD, scope=scope, ip_address=ip_address
+        )
+        if lock is not None:
+            factor_assert_unlocked(user=user, factor=FactorLock.Factor.SEAL_PASSWORD, scope=scope)
+        raise ApplicationError(
+            _("The seal password is not correct."), "seal_password_wrong", field="seal_password"
+        ) from None
+    factor_success_record(user=user, factor=FactorLock.Factor.SEAL_PASSWORD, scope=scope, ip_address=ip_address)
+    return data_key
+
+
+def seal_password_change(
+    *, seal: Seal, user: User, old_password: str, new_password: str, ip_address: str | None = None
+) -> Seal:
+    seal_password_check(new_password, field="new_password")
+    seal_private_key_unlock(seal=seal, user=user, seal_password=old_password, ip_address=ip_address)
+    context = _key_context(seal.application_id or seal.pk)
+    with transaction.atomic():
+        seal = Seal.objects.select_for_update().get(pk=seal.pk)
+        seal.set_protected_key(keys.rewrap(seal.protected_key, old_password, new_password, context=context))
+        seal.save(update_fields=["wrapped_data_key", "kdf_salt", "kdf_n", "kdf_r", "kdf_p"])
+        _audit(seal.company, acting_user=user, action="seal.password_changed", target=seal, data={"code": seal.code})
+    return seal

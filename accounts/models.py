@@ -97,6 +97,10 @@ class Membership(models.Model):
     def can_administer(self) -> bool:
         return self.role in self.ADMIN_ROLES
 
+    @property
+    def can_manage_seals(self) -> bool:
+        return self.role in (*self.ADMIN_ROLES, self.Role.SEAL_KEEPER)
+
 
 class OneTimeCode(models.Model):
     """A short code sent by email or SMS. Stored as a keyed hash; single use; expires."""

@@ -16,5 +16,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("tenants.urls")),
     path("", include("workflows.urls")),
+    path("", include("seals.urls")),
     path("api/v1/", include(("config.api.urls", "api"))),
 ]

@@ -173,3 +173,20 @@ class SealStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
+
+
+class SealAuthorisation(models.Model):
+    """A member who may use a seal directly; everyone else asks for seal-use approval."""
+
+    seal = models.ForeignKey(Seal, on_delete=models.CASCADE, related_name="authorisations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seal_authorisations")
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("seal authorisation")
+        verbose_name_plural = _("seal authorisations")
+        constraints = [models.UniqueConstraint(fields=["seal", "user"], name="seal_authorisation_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.seal}"

@@ -9,11 +9,11 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
 from accounts.lockout import factor_assert_unlocked, factor_failure_record, factor_success_record
-from accounts.models import FactorLock, User
+from accounts.models import FactorLock, Membership, User
 from config.errors import ApplicationError
 from seals import ca, keys, pki
 from seals.codes import region_of, seal_code_for
-from seals.models import Seal, SealApplication, SealCodeSequence, SealStatusChange
+from seals.models import Seal, SealApplication, SealAuthorisation, SealCodeSequence, SealStatusChange
 from tenants.models import Company
 from workflows.services import audit_event_record
 
@@ -282,3 +282,55 @@ def seal_password_change(
         seal.save(update_fields=["wrapped_data_key", "kdf_salt", "kdf_n", "kdf_r", "kdf_p"])
         _audit(seal.company, acting_user=user, action="seal.password_changed", target=seal, data={"code": seal.code})
     return seal
+
+
+def _assert_manages_seals(membership) -> None:
+    if membership is None or not membership.can_manage_seals:
+        raise ApplicationError(
+            _("Only owners, administrators and seal keepers manage seals."), "not_seal_manager", status=403
+        )
+
+
+@transaction.atomic
+def seal_authorisation_grant(*, seal: Seal, user: User, acting_membership) -> SealAuthorisation:
+    _assert_manages_seals(acting_membership)
+    if not Membership.objects.filter(user=user, company=seal.company).exists():
+        raise ApplicationError(_("Only members of the company can be authorised."), "not_member", field="user")
+    authorisation, created = SealAuthorisation.objects.get_or_create(
+        seal=seal, user=user, defaults={"granted_by": acting_membership.user}
+    )
+    if created:
+        _audit(seal.company, acting_user=acting_membership.user, action="seal.authorisation_granted", target=seal,
+               data={"code": seal.code, "email": user.email})  # fmt: skip
+    return authorisation
+
+
+@transaction.atomic
+def seal_authorisation_revoke(*, authorisation: SealAuthorisation, acting_membership) -> None:
+    _assert_manages_seals(acting_membership)
+    seal = authorisation.seal
+    _audit(seal.company, acting_user=acting_membership.user, action="seal.authorisation_revoked", target=seal,
+           data={"code": seal.code, "email": authorisation.user.email})  # fmt: skip
+    authorisation.delete()
+
+
+def certificate_summary(seal: Seal) -> dict:
+    certificate = x509.load_pem_x509_certificate(seal.certificate_pem.encode())
+    return {
+        "subject": certificate.subject.rfc4514_string(),
+        "issuer": certificate.issuer.rfc4514_string(),
+        "serial": f"{certificate.serial_number:X}",
+        "not_before": certificate.not_valid_before_utc,
+        "not_after": certificate.not_valid_after_utc,
+        "algorithm": _key_description(certificate.public_key()),
+    }
+
+
+def _key_description(public_key) -> str:
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        return f"ECDSA {public_key.curve.name}"
+    if isinstance(public_key, rsa.RSAPublicKey):
+        return f"RSA {public_key.key_size}"
+    return type(public_key).__name__

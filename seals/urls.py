@@ -1,0 +1,19 @@
+from django.urls import path
+
+from seals import views_company as views
+
+app_name = "seals"
+urlpatterns = [
+    path("seals/", views.seal_list_view, name="list"),
+    path("seals/apply/", views.seal_apply_view, name="apply"),
+    path("seals/<uuid:seal_id>/", views.seal_detail_view, name="detail"),
+    path("seals/<uuid:seal_id>/certificate.pem", views.seal_certificate_view, name="certificate"),
+    path("seals/<uuid:seal_id>/password/", views.seal_password_view, name="password"),
+    path("seals/<uuid:seal_id>/status/", views.seal_status_view, name="status"),
+    path("seals/<uuid:seal_id>/authorisations/", views.seal_authorisation_grant_view, name="authorisation_grant"),
+    path(
+        "seals/<uuid:seal_id>/authorisations/<int:authorisation_id>/revoke/",
+        views.seal_authorisation_revoke_view,
+        name="authorisation_revoke",
+    ),
+]

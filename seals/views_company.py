@@ -1,0 +1,140 @@
+"""Seal pages on the company host."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.forms import client_ip
+from accounts.models import User
+from config.errors import ApplicationError
+from seals import services
+from seals.forms import SealApplicationForm, SealAuthorisationForm, SealPasswordChangeForm, SealStatusForm
+from seals.models import Seal, SealAuthorisation
+from seals.selectors import (
+    seal_application_list_for_company,
+    seal_authorisation_list,
+    seal_get_for_company,
+    seal_list_for_company,
+)
+from tenants.selectors import membership_list_for_company
+
+
+def _require_seal_manager(request) -> None:
+    if not request.membership.can_manage_seals:
+        raise PermissionDenied
+
+
+def seal_list_view(request):
+    context = {
+        "seals": seal_list_for_company(company=request.tenant),
+        "applications": seal_application_list_for_company(company=request.tenant).exclude(status="approved"),
+    }
+    return render(request, "seals/seal_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def seal_apply_view(request):
+    _require_seal_manager(request)
+    form = SealApplicationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = {key: value for key, value in form.cleaned_data.items() if key != "seal_password_again"}
+        try:
+            services.seal_application_submit(company=request.tenant, applicant=request.user, **data)
+        except ApplicationError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(
+                request, _("Application submitted. A platform reviewer will check it; we email you the result.")
+            )
+            return redirect("seals:list")
+    return render(request, "seals/seal_apply.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def seal_detail_view(request, seal_id):
+    seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
+    context = {
+        "seal": seal,
+        "certificate": services.certificate_summary(seal),
+        "authorisations": seal_authorisation_list(seal=seal),
+        "password_form": SealPasswordChangeForm(),
+        "authorisation_form": SealAuthorisationForm(members=membership_list_for_company(company=request.tenant)),
+        "history": seal.status_changes.select_related("changed_by"),
+    }
+    return render(request, "seals/seal_detail.html", context)
+
+
+def seal_certificate_view(request, seal_id):
+    seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
+    response = HttpResponse(seal.certificate_pem, content_type="application/x-pem-file")
+    response["Content-Disposition"] = f'attachment; filename="seal-{seal.code}.pem"'
+    return response
+
+
+@require_POST
+def seal_password_view(request, seal_id):
+    seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
+    form = SealPasswordChangeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+        return redirect("seals:detail", seal_id=seal.pk)
+    try:
+        services.seal_password_change(
+            seal=seal, user=request.user, old_password=form.cleaned_data["old_password"],
+            new_password=form.cleaned_data["new_password"], ip_address=client_ip(request),
+        )  # fmt: skip
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Seal password changed."))
+    return redirect("seals:detail", seal_id=seal.pk)
+
+
+@require_POST
+def seal_status_view(request, seal_id):
+    _require_seal_manager(request)
+    seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
+    form = SealStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.seal_status_change(seal=seal, acting_user=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("The seal is now: %(status)s.") % {"status": Seal.Status(form.cleaned_data["to_status"]).label},
+            )
+    else:
+        messages.error(request, _("Give a reason."))
+    return redirect("seals:detail", seal_id=seal.pk)
+
+
+@require_POST
+def seal_authorisation_grant_view(request, seal_id):
+    seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
+    form = SealAuthorisationForm(request.POST, members=membership_list_for_company(company=request.tenant))
+    if form.is_valid():
+        try:
+            user = User.objects.get(pk=form.cleaned_data["user"])
+            services.seal_authorisation_grant(seal=seal, user=user, acting_membership=request.membership)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("%(user)s may now use this seal.") % {"user": user})
+    return redirect("seals:detail", seal_id=seal.pk)
+
+
+@require_POST
+def seal_authorisation_revoke_view(request, seal_id, authorisation_id):
+    seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
+    authorisation = get_object_or_404(SealAuthorisation, seal=seal, pk=authorisation_id)
+    try:
+        services.seal_authorisation_revoke(authorisation=authorisation, acting_membership=request.membership)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    return redirect("seals:detail", seal_id=seal.pk)

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import pytest
+
+from seals.models import Seal, SealApplication, SealAuthorisation
+from seals.services import seal_application_approve
+from tests.conftest import client_on
+from tests.seals.conftest import licence
+
+pytestmark = pytest.mark.django_db
+
+FORM = {
+    "seal_type": "official",
+    "seal_name": "Alpha Ltd",
+    "key_algorithm": "ec-p256",
+    "seal_password": "Seal-pass-2026",
+    "seal_password_again": "Seal-pass-2026",
+}
+
+
+def test_owner_applies_in_the_browser_and_manages_the_seal(approved_alpha, world):
+    client = client_on(approved_alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post("/seals/apply/", {**FORM, "business_licence": licence()})
+    assert response.status_code == 302
+    application = SealApplication.objects.get(company=approved_alpha)
+    assert "Waiting for review" in client.get("/seals/").content.decode()
+    seal = seal_application_approve(application=application, acting_user=world.alice)
+
+    page = client.get(f"/seals/{seal.pk}/").content.decode()
+    assert seal.code in page and approved_alpha.uscc in page
+    pem = client.get(f"/seals/{seal.pk}/certificate.pem")
+    assert pem.content.startswith(b"-----BEGIN CERTIFICATE-----")
+
+    client.post(f"/seals/{seal.pk}/authorisations/", {"user": str(world.bob.pk)})
+    assert SealAuthorisation.objects.get(seal=seal).user == world.bob
+    client.post(f"/seals/{seal.pk}/status/", {"to_status": "suspended", "reason": "Lost the laptop"})
+    seal.refresh_from_db()
+    assert seal.status == "suspended"
+
+
+def test_form_errors_keep_the_page(approved_alpha, world):
+    client = client_on(approved_alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/seals/apply/", {**FORM, "seal_password": "weak", "seal_password_again": "weak", "business_licence": licence()}
+    )
+    assert response.status_code == 400
+    assert "too weak" in response.content.decode()
+    assert not SealApplication.objects.exists()
+
+
+def test_plain_member_cannot_apply_or_change_status(approved_alpha, world):
+    client = client_on(approved_alpha, world.bob)
+    assert client.post("/seals/apply/", {**FORM, "business_licence": licence()}).status_code == 403
+    assert not SealApplication.objects.exists()
+
+
+def test_other_company_cannot_see_or_touch_a_seal(approved_alpha, world):
+    from seals.services import seal_application_submit
+
+    application = seal_application_submit(
+        company=approved_alpha, applicant=world.alice, seal_type="official", seal_name="Alpha",
+        seal_password="Seal-pass-2026", business_licence=licence(),
+    )  # fmt: skip
+    seal = seal_application_approve(application=application, acting_user=world.alice)
+    for host in (world.alpha, world.beta):
+        client = client_on(host, world.charlie)
+        assert client.get(f"/seals/{seal.pk}/").status_code == 404
+        assert client.get(f"/seals/{seal.pk}/certificate.pem").status_code == 404
+        assert client.post(f"/seals/{seal.pk}/status/", {"to_status": "revoked", "reason": "x"}).status_code == 404
+    seal.refresh_from_db()
+    assert seal.status == Seal.Status.ACTIVE

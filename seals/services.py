@@ -334,3 +334,15 @@ def _key_description(public_key) -> str:
     if isinstance(public_key, rsa.RSAPublicKey):
         return f"RSA {public_key.key_size}"
     return type(public_key).__name__
+
+
+def seal_face(seal: Seal):
+    from seals.image import face_for
+
+    return face_for(
+        seal_type=seal.seal_type,
+        company_name=seal.company.name,
+        seal_name=seal.name,
+        code=seal.code,
+        uscc=seal.company.uscc,
+    )

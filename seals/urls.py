@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from seals import views_company as views
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("seals/<uuid:seal_id>/", views.seal_detail_view, name="detail"),
     path("seals/<uuid:seal_id>/certificate.pem", views.seal_certificate_view, name="certificate"),
     path("seals/<uuid:seal_id>/password/", views.seal_password_view, name="password"),
+    re_path(r"^seals/(?P<seal_id>[0-9a-f-]{36})/image\.(?P<fmt>png|pdf)$", views.seal_image_view, name="image"),
     path("seals/<uuid:seal_id>/status/", views.seal_status_view, name="status"),
     path("seals/<uuid:seal_id>/authorisations/", views.seal_authorisation_grant_view, name="authorisation_grant"),
     path(

@@ -138,3 +138,17 @@ def seal_authorisation_revoke_view(request, seal_id, authorisation_id):
     except ApplicationError as error:
         messages.error(request, error.message)
     return redirect("seals:detail", seal_id=seal.pk)
+
+
+def seal_image_view(request, seal_id, fmt):
+    from seals.image import seal_pdf, seal_png
+
+    seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
+    face = services.seal_face(seal)
+    if fmt == "png":
+        response = HttpResponse(seal_png(face), content_type="image/png")
+    else:
+        response = HttpResponse(seal_pdf(face), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="seal-{seal.code}.pdf"'
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

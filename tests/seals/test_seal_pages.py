@@ -69,3 +69,18 @@ def test_other_company_cannot_see_or_touch_a_seal(approved_alpha, world):
         assert client.post(f"/seals/{seal.pk}/status/", {"to_status": "revoked", "reason": "x"}).status_code == 404
     seal.refresh_from_db()
     assert seal.status == Seal.Status.ACTIVE
+
+
+def test_seal_image_is_served_to_members_only(approved_alpha, world):
+    from seals.services import seal_application_submit
+
+    application = seal_application_submit(
+        company=approved_alpha, applicant=world.alice, seal_type="contract", seal_name="Alpha",
+        seal_password="Seal-pass-2026", business_licence=licence(),
+    )  # fmt: skip
+    seal = seal_application_approve(application=application, acting_user=world.alice)
+    png = client_on(approved_alpha, world.bob).get(f"/seals/{seal.pk}/image.png")
+    assert png["Content-Type"] == "image/png" and png.content.startswith(b"\x89PNG")
+    pdf = client_on(approved_alpha, world.bob).get(f"/seals/{seal.pk}/image.pdf")
+    assert pdf.content.startswith(b"%PDF")
+    assert client_on(world.beta, world.charlie).get(f"/seals/{seal.pk}/image.png").status_code == 404

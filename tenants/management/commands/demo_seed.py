@@ -1,13 +1,16 @@
 import secrets
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 
 from accounts.models import User
 from accounts.services import identity_fields_for, reviewer_group_ensure
 from config.embedded import var_dir
+from seals.models import Seal
+from seals.services import seal_application_approve, seal_application_submit
 from tenants.models import Company
-from tenants.services import company_create
+from tenants.services import company_create, company_registration_approve
 
 DEMO_USER_EMAIL = "demo@sealhub.local"
 REVIEWER_EMAIL = "reviewer@sealhub.local"
@@ -41,7 +44,10 @@ class Command(BaseCommand):
                 owner=demo_user,
                 acting_user=demo_user,
             )
-        credentials_file.write_text(f"demo {passwords['demo']}\nreviewer {passwords['reviewer']}\n")
+        seal_password = self._demo_seal(demo_user, reviewer, passwords)
+        credentials_file.write_text(
+            f"demo {passwords['demo']}\nreviewer {passwords['reviewer']}\nseal {seal_password}\n"
+        )
         credentials_file.chmod(0o600)
         port = options.get("port") or 8000
         self.stdout.write(
@@ -50,7 +56,7 @@ class Command(BaseCommand):
                     "",
                     f"  Platform:  http://{settings.BASE_DOMAIN}:{port}/   admin: http://{settings.BASE_DOMAIN}:{port}/admin/",
                     f"  Demo:      http://demo.{settings.BASE_DOMAIN}:{port}/",
-                    f"  Demo user: {DEMO_USER_EMAIL} / {passwords['demo']}",
+                    f"  Demo user: {DEMO_USER_EMAIL} / {passwords['demo']}   seal password: {seal_password}",
                     f"  Reviewer:  {REVIEWER_EMAIL} / {passwords['reviewer']}  (sets up two-factor sign-in first)",
                     "",
                 ]
@@ -59,6 +65,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
+
+    def _demo_seal(self, demo_user, reviewer, passwords) -> str:
+        """The demo company is reviewed and owns an active contract seal."""
+        company = Company.objects.get(slug="demo")
+        seal_password = passwords.get("seal") or "Seal-" + secrets.token_hex(4)
+        if company.verification == Company.Verification.PENDING:
+            company_registration_approve(company=company, acting_user=reviewer, reason="Demo")
+            company.refresh_from_db()
+        if not Seal.objects.filter(company=company).exists():
+            licence = ContentFile(b"%PDF-1.4\n% demo business licence\n%%EOF\n", name="licence.pdf")
+            application = seal_application_submit(
+                company=company, applicant=demo_user, seal_type="contract", seal_name=company.name,
+                seal_password=seal_password, business_licence=licence,
+            )  # fmt: skip
+            seal_application_approve(application=application, acting_user=reviewer)
+        return seal_password
 
     def _passwords(self, credentials_file) -> dict[str, str]:
         # Random per machine, kept under var/ (never in the repository).

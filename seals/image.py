@@ -1,0 +1,198 @@
+"""Seal faces drawn as vectors at true size (reportlab). Text is drawn from the glyph
+outlines of Noto Serif SC, so the PDF embeds no font and looks the same everywhere.
+The same drawing gives the PDF appearance (for stamping) and the PNG preview.
+
+Shapes follow the conventions for Chinese company seals (FIELD-NOTES): round Ø42 mm
+with a star, the company name on the upper arc and the seal code on the lower arc;
+special-purpose seals Ø40 mm with their purpose under the star; the invoice seal an
+ellipse 40×30 mm with the taxpayer number across the centre; personal seals square.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import math
+from dataclasses import dataclass
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.shapes import Drawing, Ellipse, Group, Polygon, Rect
+from reportlab.lib.colors import Color
+
+SEAL_RED = Color(0.86, 0.07, 0.09)
+MM = 72 / 25.4  # points per millimetre
+
+
+class FontUnavailable(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class SealFace:
+    shape: str  # "round" | "oval" | "square"
+    width_mm: float
+    height_mm: float
+    arc_text: str  # company name along the upper arc (or the name on a square seal)
+    centre_text: str = ""  # purpose under the star, e.g. 合同专用章
+    code: str = ""  # seal code along the lower arc
+    taxpayer_number: str = ""  # invoice seals: across the centre
+
+
+FACE_FOR_TYPE = {
+    "official": ("round", 42, 42, ""),
+    "contract": ("round", 42, 42, "合同专用章"),
+    "finance": ("round", 40, 40, "财务专用章"),
+    "invoice": ("oval", 40, 30, "发票专用章"),
+    "legal_representative": ("square", 20, 20, ""),
+}
+
+
+def face_for(*, seal_type: str, company_name: str, seal_name: str, code: str, uscc: str) -> SealFace:
+    shape, width, height, purpose = FACE_FOR_TYPE[seal_type]
+    if shape == "square":
+        return SealFace(shape, width, height, seal_name)
+    return SealFace(shape, width, height, company_name, purpose, code, uscc if shape == "oval" else "")
+
+
+@functools.lru_cache(maxsize=1)
+def _font():
+    try:
+        import pylopdf_fonts_zh_cn
+        from fontTools.ttLib import TTFont
+
+        font = TTFont(str(pylopdf_fonts_zh_cn.serif_path()), lazy=True)
+    except (ImportError, OSError) as exc:
+        raise FontUnavailable(
+            "The CJK seal font (Noto Serif SC from the pylopdf-fonts-zh-cn package) is missing: "
+            "run `make install` (pip install -r requirements.txt)."
+        ) from exc
+    return font, font.getGlyphSet(), font.getBestCmap(), font["head"].unitsPerEm
+
+
+def _glyph(char: str, size_mm: float, x_mm: float, y_mm: float, angle: float = 0.0, squash: float = 1.0) -> Group:
+    """One character, centred on (x, y), rotated by `angle` radians, `size_mm` tall;
+    `squash` < 1 narrows it (seal faces use condensed characters on long names)."""
+    from fontTools.pens.reportLabPen import ReportLabPen
+
+    _font_file, glyph_set, cmap, units = _font()
+    glyph_name = cmap.get(ord(char)) or cmap.get(ord("□"))
+    pen = ReportLabPen(glyph_set)
+    glyph_set[glyph_name].draw(pen)
+    path = pen.path
+    path.fillColor = SEAL_RED
+    path.strokeColor = None
+    advance = glyph_set[glyph_name].width
+    scale = size_mm * MM / units
+    cos, sin = math.cos(angle), math.sin(angle)
+    # Glyph space → centre the em box (CJK: vertical centre ≈ 0.38 em above the baseline).
+    centre_x, centre_y = advance / 2, units * 0.38
+    a, b, c, d = scale * squash * cos, scale * squash * sin, -scale * sin, scale * cos
+    e = x_mm * MM - (a * centre_x + c * centre_y)
+    f = y_mm * MM - (b * centre_x + d * centre_y)
+    group = Group(path)
+    group.transform = (a, b, c, d, e, f)
+    return group
+
+
+def _star(cx: float, cy: float, radius: float) -> Polygon:
+    points = []
+    for i in range(10):
+        r = radius if i % 2 == 0 else radius * 0.382
+        theta = math.pi / 2 + i * math.pi / 5
+        points += [(cx + r * math.cos(theta)) * MM, (cy + r * math.sin(theta)) * MM]
+    return Polygon(points, fillColor=SEAL_RED, strokeColor=None)
+
+
+def _arc_text(
+    text: str, cx: float, cy: float, rx: float, ry: float, size: float, *, span: float, top: bool
+) -> list[Group]:
+    """Characters along an (elliptical) arc, upright towards the outside (top) or inside (bottom)."""
+    if not text:
+        return []
+    count = len(text)
+    step = span / max(count - 1, 1) if count > 1 else 0
+    groups = []
+    for index, char in enumerate(text):
+        offset = (index - (count - 1) / 2) * step
+        theta = math.pi / 2 + (-offset if top else 0) if top else -math.pi / 2 + offset
+        x, y = cx + rx * math.cos(theta), cy + ry * math.sin(theta)
+        # Tangent angle of the ellipse at theta, so text follows the rim.
+        tangent = math.atan2(ry * math.cos(theta), -rx * math.sin(theta))
+        angle = tangent - math.pi if top else tangent
+        groups.append(_glyph(char, size, x, y, angle, squash=0.85))
+    return groups
+
+
+def seal_drawing(face: SealFace) -> Drawing:
+    width, height = face.width_mm, face.height_mm
+    drawing = Drawing(width * MM, height * MM)
+    cx, cy = width / 2, height / 2
+    rim = 1.2 if face.shape == "round" else 1.0
+    if face.shape == "square":
+        drawing.add(Rect(rim / 2 * MM, rim / 2 * MM, (width - rim) * MM, (height - rim) * MM,
+                         fillColor=None, strokeColor=SEAL_RED, strokeWidth=rim * MM))  # fmt: skip
+        chars = face.arc_text + ("之印" if len(face.arc_text) == 2 else "印" if len(face.arc_text) == 3 else "")
+        chars = chars[:4]
+        # Traditional order: right column top to bottom, then the left column.
+        cells = [(0.73, 0.71), (0.73, 0.29), (0.27, 0.71), (0.27, 0.29)]
+        size = height * 0.36
+        for char, (fx, fy) in zip(chars, cells, strict=False):
+            drawing.add(_glyph(char, size, width * fx, height * fy))
+        return drawing
+
+    rx, ry = width / 2 - rim / 2, height / 2 - rim / 2
+    drawing.add(Ellipse(cx * MM, cy * MM, rx * MM, ry * MM, fillColor=None, strokeColor=SEAL_RED, strokeWidth=rim * MM))
+    # Long names get smaller characters so they fit in about 240° of arc.
+    round_seal = face.shape == "round"
+    max_size = (width if round_seal else height) * (0.15 if round_seal else 0.16)
+    fit_size = math.radians(240) * rx * 0.8 / max(len(face.arc_text), 1) / 0.95
+    name_size = min(max_size, fit_size)
+    inset = rim / 2 + 1.1 + name_size / 2
+    name_r = (rx - inset, ry - inset)
+    max_span = math.radians(240 if round_seal else 200)
+    span = min(max_span, (len(face.arc_text) - 1) * name_size * 0.95 / name_r[0]) if face.arc_text else 0
+    for group in _arc_text(face.arc_text, cx, cy, *name_r, name_size, span=span, top=True):
+        drawing.add(group)
+    if face.shape == "round":
+        drawing.add(_star(cx, cy + height * 0.02, width * 0.16))
+        if face.centre_text:
+            size = width * 0.095
+            for index, char in enumerate(face.centre_text):
+                x = cx + (index - (len(face.centre_text) - 1) / 2) * size * 0.95
+                drawing.add(_glyph(char, size, x, cy - height * 0.22))
+    else:  # oval invoice seal
+        number_size = height * 0.09
+        for index, char in enumerate(face.taxpayer_number):
+            x = cx + (index - (len(face.taxpayer_number) - 1) / 2) * number_size * 0.55
+            drawing.add(_glyph(char, number_size, x, cy - height * 0.04, squash=0.9))
+        size = height * 0.13
+        for index, char in enumerate(face.centre_text):
+            x = cx + (index - (len(face.centre_text) - 1) / 2) * size * 0.95
+            drawing.add(_glyph(char, size, x, cy - height * 0.25))
+    if face.code and face.shape == "round":
+        code_size = width * 0.055
+        code_r = rx - rim / 2 - 0.6 - code_size / 2
+        code_span = (len(face.code) - 1) * code_size * 0.62 / code_r
+        for group in _arc_text(face.code, cx, cy, code_r, code_r, code_size, span=code_span, top=False):
+            drawing.add(group)
+    return drawing
+
+
+def seal_pdf(face: SealFace) -> bytes:
+    """A one-page PDF exactly the size of the seal (the stamp appearance)."""
+    return renderPDF.drawToString(seal_drawing(face))
+
+
+def seal_png(face: SealFace, *, dpi: int = 300) -> bytes:
+    """A transparent PNG preview, rasterised from the same PDF."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(seal_pdf(face))
+    try:
+        bitmap = document[0].render(scale=dpi / 72, may_draw_forms=False, fill_color=(255, 255, 255, 0))
+        image = bitmap.to_pil()
+    finally:
+        document.close()
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()

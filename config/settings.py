@@ -234,6 +234,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "SealStatusEnum": "seals.models.Seal.Status",
+        "SealApplicationStatusEnum": "seals.models.SealApplication.Status",
+        "CompanyStatusEnum": "tenants.models.Company.Status",
+    },
 }
 IDEMPOTENCY_KEY_TTL_SECONDS = 24 * 3600
 

@@ -174,6 +174,19 @@ class SealStatusChange(models.Model):
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
 
+    @staticmethod
+    def _label(status: str) -> str:
+        labels = {**dict(SealApplication.Status.choices), **dict(Seal.Status.choices)}
+        return str(labels.get(status, status)) if status else "—"
+
+    @property
+    def from_label(self) -> str:
+        return self._label(self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return self._label(self.to_status)
+
 
 class SealAuthorisation(models.Model):
     """A member who may use a seal directly; everyone else asks for seal-use approval."""

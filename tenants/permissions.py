@@ -24,8 +24,9 @@ class IsCompanyMember(permissions.BasePermission):
             return False
         required_scope = getattr(view, "required_scope", ApiKey.Scope.READ)
         if isinstance(user, ApiKeyPrincipal):
+            # Every scope includes reading; `admin` includes everything.
             scopes = set(user.api_key.scopes)
-            return required_scope in scopes or ApiKey.Scope.ADMIN in scopes
+            return required_scope in scopes or required_scope == ApiKey.Scope.READ or ApiKey.Scope.ADMIN in scopes
         membership = membership_get(user=user, company=tenant)
         if membership is None:
             raise Http404

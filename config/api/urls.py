@@ -1,6 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from seals import apis as seal_apis
 from tenants import apis as tenant_apis
 from workflows import apis as workflow_apis
 
@@ -21,4 +22,15 @@ urlpatterns = [
     path(
         "invitations/<uuid:invitation_id>/revoke/", tenant_apis.InvitationRevokeApi.as_view(), name="invitations_revoke"
     ),
+    path("seal_applications/", seal_apis.SealApplicationListCreateApi.as_view(), name="seal_applications_list"),
+    path(
+        "seal_applications/<uuid:application_id>/",
+        seal_apis.SealApplicationDetailApi.as_view(),
+        name="seal_applications_detail",
+    ),
+    path("seals/", seal_apis.SealListApi.as_view(), name="seals_list"),
+    path("seals/<uuid:seal_id>/", seal_apis.SealDetailApi.as_view(), name="seals_detail"),
+    path("seals/<uuid:seal_id>/certificate/", seal_apis.SealCertificateApi.as_view(), name="seals_certificate"),
+    path("seals/<uuid:seal_id>/image/", seal_apis.SealImageApi.as_view(), name="seals_image"),
+    path("seals/<uuid:seal_id>/status/", seal_apis.SealStatusApi.as_view(), name="seals_status"),
 ]

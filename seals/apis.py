@@ -1,0 +1,189 @@
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import parsers, serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api.idempotency import idempotent
+from config.api.pagination import CreatedCursorPagination
+from config.api.serializers import StrictInputSerializer
+from config.errors import ApplicationError
+from seals import services
+from seals.image import seal_pdf, seal_png
+from seals.models import Seal, SealApplication, SealType
+from seals.selectors import (
+    seal_application_get_for_company,
+    seal_application_list_for_company,
+    seal_get_for_company,
+    seal_list_for_company,
+)
+from tenants.authentication import ApiKeyPrincipal
+from tenants.models import ApiKey
+
+
+class SealApplicationOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    seal_type = serializers.ChoiceField(choices=SealType.choices)
+    seal_name = serializers.CharField()
+    key_algorithm = serializers.CharField()
+    status = serializers.ChoiceField(choices=SealApplication.Status.choices)
+    submitted_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_reason = serializers.CharField()
+    seal_id = serializers.SerializerMethodField()
+
+    def get_seal_id(self, application) -> str | None:
+        seal = getattr(application, "seal", None) if application.status == "approved" else None
+        return str(seal.pk) if seal else None
+
+
+class SealOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    seal_type = serializers.ChoiceField(choices=SealType.choices)
+    issuer = serializers.ChoiceField(choices=Seal.Issuer.choices)
+    status = serializers.ChoiceField(choices=Seal.Status.choices)
+    certificate_serial = serializers.CharField()
+    not_before = serializers.DateTimeField()
+    not_after = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+
+
+def _applicant(request):
+    """Seal applications need a person (the seal password is theirs); API keys act for their creator."""
+    if isinstance(request.user, ApiKeyPrincipal):
+        return request.user.api_key.created_by
+    if not getattr(request, "membership", None) or not request.membership.can_manage_seals:
+        raise ApplicationError(
+            _("Only owners, administrators and seal keepers manage seals."), "not_seal_manager", status=403
+        )
+    return request.user
+
+
+class SealApplicationListCreateApi(ListAPIView):
+    required_scope = ApiKey.Scope.SEALS
+    serializer_class = SealApplicationOutputSerializer
+    parser_classes = [parsers.MultiPartParser]
+    pagination_class = type("SubmittedCursorPagination", (CreatedCursorPagination,), {"ordering": "-submitted_at"})
+
+    class SealApplicationInputSerializer(StrictInputSerializer):
+        seal_type = serializers.ChoiceField(choices=SealType.choices)
+        seal_name = serializers.CharField(max_length=60)
+        key_algorithm = serializers.ChoiceField(choices=["ec-p256", "rsa-2048"], default="ec-p256")
+        seal_password = serializers.CharField(write_only=True)
+        business_licence = serializers.FileField()
+        authorisation_letter = serializers.FileField(required=False)
+
+    def get_queryset(self):
+        return seal_application_list_for_company(company=self.request.tenant)
+
+    @extend_schema(operation_id="seal_applications_list", summary="The company's seal applications")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="seal_applications_create",
+        request={"multipart/form-data": SealApplicationInputSerializer},
+        responses={201: SealApplicationOutputSerializer},
+        summary="Apply for a seal (multipart: documents + seal password)",
+    )
+    @idempotent
+    def post(self, request):
+        serializer = self.SealApplicationInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        application = services.seal_application_submit(
+            company=request.tenant, applicant=_applicant(request), **serializer.validated_data
+        )
+        return Response(SealApplicationOutputSerializer(application).data, status=status.HTTP_201_CREATED)
+
+
+class SealApplicationDetailApi(APIView):
+    required_scope = ApiKey.Scope.SEALS
+
+    @extend_schema(
+        operation_id="seal_applications_retrieve",
+        responses=SealApplicationOutputSerializer,
+        summary="One seal application",
+    )
+    def get(self, request, application_id):
+        application = seal_application_get_for_company(company=request.tenant, application_id=application_id)
+        return Response(SealApplicationOutputSerializer(application).data)
+
+
+class SealListApi(ListAPIView):
+    required_scope = ApiKey.Scope.READ
+    serializer_class = SealOutputSerializer
+
+    def get_queryset(self):
+        return seal_list_for_company(company=self.request.tenant).order_by("-created_at")
+
+    @extend_schema(operation_id="seals_list", summary="The company's seals")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class SealDetailApi(APIView):
+    required_scope = ApiKey.Scope.READ
+
+    @extend_schema(operation_id="seals_retrieve", responses=SealOutputSerializer, summary="One seal")
+    def get(self, request, seal_id):
+        return Response(SealOutputSerializer(seal_get_for_company(company=request.tenant, seal_id=seal_id)).data)
+
+
+class SealCertificateApi(APIView):
+    required_scope = ApiKey.Scope.READ
+
+    @extend_schema(
+        operation_id="seals_certificate",
+        responses={(200, "application/x-pem-file"): bytes},
+        summary="The seal's certificate (PEM)",
+    )
+    def get(self, request, seal_id):
+        seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
+        return HttpResponse(seal.certificate_pem, content_type="application/x-pem-file")
+
+
+class SealImageApi(APIView):
+    required_scope = ApiKey.Scope.READ
+
+    @extend_schema(
+        operation_id="seals_image",
+        parameters=[OpenApiParameter("format", str, enum=["png", "pdf"], description="png (default) or pdf")],
+        responses={(200, "image/png"): bytes, (200, "application/pdf"): bytes},
+        summary="The seal image at true size",
+    )
+    def get(self, request, seal_id):
+        seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
+        face = services.seal_face(seal)
+        if request.query_params.get("format") == "pdf":
+            return HttpResponse(seal_pdf(face), content_type="application/pdf")
+        return HttpResponse(seal_png(face), content_type="image/png")
+
+
+class SealStatusApi(APIView):
+    required_scope = ApiKey.Scope.SEALS
+
+    class SealStatusInputSerializer(StrictInputSerializer):
+        status = serializers.ChoiceField(choices=Seal.Status.choices)
+        reason = serializers.CharField(max_length=500)
+
+    @extend_schema(
+        operation_id="seals_status_update",
+        request=SealStatusInputSerializer,
+        responses=SealOutputSerializer,
+        summary="Suspend (loss report), restore or revoke a seal",
+    )
+    def post(self, request, seal_id):
+        seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
+        serializer = self.SealStatusInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        seal = services.seal_status_change(
+            seal=seal, to_status=serializer.validated_data["status"], acting_user=_applicant(request),
+            reason=serializer.validated_data["reason"],
+        )  # fmt: skip
+        return Response(SealOutputSerializer(seal).data)

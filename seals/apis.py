@@ -14,6 +14,7 @@ from config.api.serializers import StrictInputSerializer
 from config.errors import ApplicationError
 from seals import services
 from seals.image import seal_pdf, seal_png
+from seals.imports import seal_import_pkcs12
 from seals.models import Seal, SealApplication, SealType
 from seals.selectors import (
     seal_application_get_for_company,
@@ -187,3 +188,31 @@ class SealStatusApi(APIView):
             reason=serializer.validated_data["reason"],
         )  # fmt: skip
         return Response(SealOutputSerializer(seal).data)
+
+
+class SealImportApi(APIView):
+    required_scope = ApiKey.Scope.SEALS
+    parser_classes = [parsers.MultiPartParser]
+
+    class SealImportInputSerializer(StrictInputSerializer):
+        pkcs12_file = serializers.FileField()
+        pkcs12_password = serializers.CharField(write_only=True, required=False, allow_blank=True, default="")
+        seal_type = serializers.ChoiceField(choices=SealType.choices)
+        seal_password = serializers.CharField(write_only=True)
+
+    @extend_schema(
+        operation_id="seals_import",
+        request={"multipart/form-data": SealImportInputSerializer},
+        responses={201: SealOutputSerializer},
+        summary="Register a third-party CA certificate (PKCS#12) as a seal",
+    )
+    @idempotent
+    def post(self, request):
+        serializer = self.SealImportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        seal = seal_import_pkcs12(
+            company=request.tenant, acting_user=_applicant(request), pkcs12_data=data["pkcs12_file"].read(),
+            pkcs12_password=data["pkcs12_password"], seal_type=data["seal_type"], seal_password=data["seal_password"],
+        )  # fmt: skip
+        return Response(SealOutputSerializer(seal).data, status=status.HTTP_201_CREATED)

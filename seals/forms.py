@@ -70,3 +70,25 @@ class SealAuthorisationForm(forms.Form):
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].choices = [(str(m.user_id), f"{m.user} <{m.user.email}>") for m in members]
+
+
+class SealImportForm(forms.Form):
+    pkcs12_file = forms.FileField(
+        label=_("Certificate file (.p12 / .pfx)"), help_text=_("From your certificate authority.")
+    )
+    pkcs12_password = forms.CharField(label=_("Password of the file"), widget=forms.PasswordInput, required=False)
+    seal_type = forms.ChoiceField(label=_("Seal type"), choices=SealType.choices)
+    seal_password = forms.CharField(
+        label=_("New seal password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("The key is stored locked with this password from now on."),
+    )
+    seal_password_again = forms.CharField(
+        label=_("Seal password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("seal_password") and cleaned.get("seal_password") != cleaned.get("seal_password_again"):
+            self.add_error("seal_password_again", _("The two passwords differ."))
+        return cleaned

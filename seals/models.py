@@ -139,6 +139,9 @@ class Seal(ProtectedKeyFields):
     issuer = models.CharField(_("issuer"), max_length=16, choices=Issuer.choices, default=Issuer.PLATFORM)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
     certificate_pem = models.TextField(editable=False)
+    # Third-party seals: the CA certificates that came with the key (PEM, issuer first).
+    chain_pem = models.TextField(blank=True, editable=False)
+    issuer_name = models.CharField(_("certificate issuer"), max_length=300, blank=True)
     certificate_serial = models.CharField(max_length=64, unique=True, editable=False)
     not_before = models.DateTimeField(_("valid from"))
     not_after = models.DateTimeField(_("valid until"))

@@ -13,7 +13,14 @@ from accounts.forms import client_ip
 from accounts.models import User
 from config.errors import ApplicationError
 from seals import services
-from seals.forms import SealApplicationForm, SealAuthorisationForm, SealPasswordChangeForm, SealStatusForm
+from seals.forms import (
+    SealApplicationForm,
+    SealAuthorisationForm,
+    SealImportForm,
+    SealPasswordChangeForm,
+    SealStatusForm,
+)
+from seals.imports import seal_import_pkcs12
 from seals.models import Seal, SealAuthorisation
 from seals.selectors import (
     seal_application_list_for_company,
@@ -53,6 +60,29 @@ def seal_apply_view(request):
             )
             return redirect("seals:list")
     return render(request, "seals/seal_apply.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def seal_import_view(request):
+    _require_seal_manager(request)
+    form = SealImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            seal = seal_import_pkcs12(
+                company=request.tenant,
+                acting_user=request.user,
+                pkcs12_data=data["pkcs12_file"].read(),
+                pkcs12_password=data["pkcs12_password"],
+                seal_type=data["seal_type"],
+                seal_password=data["seal_password"],
+            )
+        except ApplicationError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("The certificate is registered as seal %(code)s.") % {"code": seal.code})
+            return redirect("seals:detail", seal_id=seal.pk)
+    return render(request, "seals/seal_import.html", {"form": form}, status=400 if form.errors else 200)
 
 
 def seal_detail_view(request, seal_id):

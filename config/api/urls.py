@@ -29,6 +29,7 @@ urlpatterns = [
         name="seal_applications_detail",
     ),
     path("seals/", seal_apis.SealListApi.as_view(), name="seals_list"),
+    path("seals/import/", seal_apis.SealImportApi.as_view(), name="seals_import"),
     path("seals/<uuid:seal_id>/", seal_apis.SealDetailApi.as_view(), name="seals_detail"),
     path("seals/<uuid:seal_id>/certificate/", seal_apis.SealCertificateApi.as_view(), name="seals_certificate"),
     path("seals/<uuid:seal_id>/image/", seal_apis.SealImageApi.as_view(), name="seals_image"),

@@ -1,0 +1,142 @@
+"""Route 2: a seal whose certificate comes from a third-party CA, imported as PKCS#12.
+The key is re-encrypted under a seal password the user chooses; the file's own password
+is used once and forgotten."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from config.errors import ApplicationError
+from seals import keys
+from seals.models import Seal, SealStatusChange
+from seals.services import _audit, _next_seal_code, seal_password_check
+from tenants.models import Company
+
+PKCS12_MAX_BYTES = 64 * 1024
+
+
+def _load(data: bytes, password: str):
+    if len(data) > PKCS12_MAX_BYTES:
+        raise ApplicationError(
+            _("This file is too large to be a certificate file."), "pkcs12_too_large", field="pkcs12_file"
+        )
+    try:
+        return pkcs12.load_pkcs12(data, password.encode() if password else None)
+    except ValueError as exc:
+        raise ApplicationError(
+            _("The certificate file could not be opened: the password is wrong or the file is damaged."),
+            "pkcs12_unreadable",
+            field="pkcs12_password",
+        ) from exc
+    except Exception as exc:  # unsupported legacy ciphers and the like surface as other errors
+        raise ApplicationError(
+            _(
+                "This certificate file uses an old encryption method that is not supported. "
+                "Export it again from your CA tool choosing AES encryption."
+            ),  # fmt: skip
+            "pkcs12_unsupported",
+            field="pkcs12_file",
+        ) from exc
+
+
+def _attribute(name: x509.Name, oid) -> str:
+    values = name.get_attributes_for_oid(oid)
+    return str(values[0].value) if values else ""
+
+
+def _check_certificate(certificate: x509.Certificate, private_key, company: Company) -> None:
+    now = dt.datetime.now(dt.UTC)
+    if certificate.not_valid_after_utc <= now:
+        raise ApplicationError(_("This certificate has expired."), "certificate_expired", field="pkcs12_file")
+    if certificate.not_valid_before_utc > now:
+        raise ApplicationError(
+            _("This certificate is not valid yet."), "certificate_not_yet_valid", field="pkcs12_file"
+        )
+    try:
+        if certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
+            raise ApplicationError(
+                _("This is a CA certificate, not a signing certificate."), "certificate_is_ca", field="pkcs12_file"
+            )
+    except x509.ExtensionNotFound:
+        pass
+    try:
+        usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+        if not (usage.digital_signature or usage.content_commitment):
+            raise ApplicationError(
+                _("This certificate may not be used for signing."), "certificate_not_for_signing", field="pkcs12_file"
+            )
+    except x509.ExtensionNotFound:
+        pass
+    public = certificate.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    own = private_key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    if public != own:
+        raise ApplicationError(
+            _("The key in the file does not belong to its certificate."), "key_mismatch", field="pkcs12_file"
+        )
+    subject = certificate.subject
+    identifiers = " ".join(
+        _attribute(subject, oid)
+        for oid in (NameOID.ORGANIZATION_IDENTIFIER, NameOID.SERIAL_NUMBER, NameOID.ORGANIZATIONAL_UNIT_NAME)
+    )
+    same_company = (company.uscc and company.uscc in identifiers) or _attribute(
+        subject, NameOID.ORGANIZATION_NAME
+    ) == company.name
+    if not same_company:
+        raise ApplicationError(
+            _("This certificate was issued to another organisation (%(name)s).")
+            % {"name": _attribute(subject, NameOID.ORGANIZATION_NAME) or subject.rfc4514_string()},
+            "certificate_other_company",
+            field="pkcs12_file",
+        )
+
+
+@transaction.atomic
+def seal_import_pkcs12(
+    *, company: Company, acting_user: User, pkcs12_data: bytes, pkcs12_password: str, seal_type: str, seal_password: str
+) -> Seal:
+    seal_password_check(seal_password)
+    bundle = _load(pkcs12_data, pkcs12_password)
+    if bundle.key is None or bundle.cert is None:
+        raise ApplicationError(
+            _("The file must contain a certificate and its private key."), "pkcs12_incomplete", field="pkcs12_file"
+        )
+    certificate = bundle.cert.certificate
+    _check_certificate(certificate, bundle.key, company)
+    serial = f"{certificate.serial_number:x}"
+    if Seal.objects.filter(certificate_serial=serial).exists():
+        raise ApplicationError(
+            _("This certificate is already registered as a seal."), "certificate_registered", field="pkcs12_file"
+        )
+    seal = Seal(
+        company=company,
+        code=_next_seal_code(company.uscc),
+        name=_attribute(certificate.subject, NameOID.COMMON_NAME) or company.name,
+        seal_type=seal_type,
+        issuer=Seal.Issuer.THIRD_PARTY,
+        issuer_name=certificate.issuer.rfc4514_string()[:300],
+        certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
+        chain_pem="".join(
+            c.certificate.public_bytes(serialization.Encoding.PEM).decode() for c in bundle.additional_certs
+        ),
+        certificate_serial=serial,
+        not_before=certificate.not_valid_before_utc,
+        not_after=certificate.not_valid_after_utc,
+    )
+    seal.set_protected_key(keys.protect_private_key(bundle.key, seal_password, context=str(seal.pk).encode()))
+    seal.save()
+    SealStatusChange.objects.create(seal=seal, to_status=seal.status, changed_by=acting_user, reason="PKCS#12 import")
+    _audit(company, acting_user=acting_user, action="seal.imported", target=seal,
+           data={"code": seal.code, "issuer": seal.issuer_name, "serial": serial})  # fmt: skip
+    return seal

@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from config.admin_decisions import DecisionAdminMixin
+from seals.image import face_for, seal_png
 from seals.models import Seal, SealApplication, SealStatusChange
 from seals.services import seal_application_approve, seal_application_reject, seal_status_change
 
@@ -28,7 +29,8 @@ class SealApplicationAdmin(DecisionAdminMixin, admin.ModelAdmin):
     list_filter = ("status", "seal_type")
     search_fields = ("seal_name", "company__name", "company__uscc")
     readonly_fields = (
-        "company", "applicant", "seal_type", "seal_name", "key_algorithm", "attachment_links", "decide_link",
+        "company", "applicant", "seal_type", "seal_name", "key_algorithm", "seal_preview", "attachment_links",
+        "decide_link",
         "status", "submitted_at", "decided_at", "decided_by", "decision_reason",
     )  # fmt: skip
     exclude = ("business_licence", "authorisation_letter")
@@ -61,12 +63,32 @@ class SealApplicationAdmin(DecisionAdminMixin, admin.ModelAdmin):
         ]
         return format_html_join(" · ", '<a href="{}" target="_blank" rel="noopener">{}</a>', links)
 
+    @admin.display(description=_("Seal preview"))
+    def seal_preview(self, obj):
+        url = reverse("admin:seals_sealapplication_preview", args=[obj.pk])
+        return format_html('<img src="{}" alt="" width="159" height="159">', url)
+
     def get_urls(self):
-        view = self.admin_site.admin_view(self.attachment_view)
+        attachment = self.admin_site.admin_view(self.attachment_view)
+        preview = self.admin_site.admin_view(self.preview_view)
         return [
-            path("<uuid:pk>/attachment/<slug:name>/", view, name="seals_sealapplication_attachment"),
+            path("<uuid:pk>/attachment/<slug:name>/", attachment, name="seals_sealapplication_attachment"),
+            path("<uuid:pk>/preview.png", preview, name="seals_sealapplication_preview"),
             *super().get_urls(),
         ]
+
+    def preview_view(self, request, pk):
+        application = get_object_or_404(SealApplication.objects.select_related("company"), pk=pk)
+        if not self.has_view_permission(request, application):
+            raise PermissionDenied
+        face = face_for(
+            seal_type=application.seal_type,
+            company_name=application.company.name,
+            seal_name=application.seal_name,
+            code="",
+            uscc=application.company.uscc,
+        )
+        return HttpResponse(seal_png(face), content_type="image/png")
 
     def attachment_view(self, request, pk, name):
         application = get_object_or_404(SealApplication, pk=pk)

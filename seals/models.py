@@ -148,6 +148,7 @@ class Seal(ProtectedKeyFields):
     created_at = models.DateTimeField(default=timezone.now)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.TextField(_("reason for the status"), blank=True)
+    expiry_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("seal")

@@ -173,3 +173,29 @@ def test_root_and_ca_certificates_are_published(db):
         assert response.status_code == 200
         x509.load_der_x509_certificate(response.content)
     assert client_on(None).get("/pki/other.crt").status_code == 404
+
+
+def test_expiry_reminder_is_sent_once_a_week(approved_alpha, world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from seals.tasks import seal_expiry_reminders
+
+    seal = seal_application_approve(application=_apply(approved_alpha, world.alice), acting_user=world.alice)
+    assert seal_expiry_reminders.apply().get() == 0  # three years left
+    Seal.objects.filter(pk=seal.pk).update(not_after=timezone.now() + timedelta(days=10))
+    mail.outbox.clear()
+    assert seal_expiry_reminders.apply().get() == 1
+    assert seal_expiry_reminders.apply().get() == 0
+
+
+def test_reviewer_sees_the_seal_preview_and_attachments(approved_alpha, world, reviewer):
+    application = _apply(approved_alpha, world.alice)
+    admin = verified_client_on(None, reviewer)
+    assert admin.get(f"/admin/seals/sealapplication/{application.pk}/preview.png").content.startswith(b"\x89PNG")
+    assert admin.get(f"/admin/seals/sealapplication/{application.pk}/attachment/business_licence/").status_code == 200
+    assert (
+        client_on(None, world.alice).get(f"/admin/seals/sealapplication/{application.pk}/preview.png").status_code
+        == 302
+    )

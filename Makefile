@@ -41,3 +41,4 @@ messages: install
 
 bench: install
 	$(PY) bench/tenant_create.py
+	$(PY) bench/seal_issue.py

@@ -7,49 +7,23 @@ company the slow way (running every migration instead of cloning the template sc
 
 from __future__ import annotations
 
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+from _throwaway_db import throwaway_database
 
-import psycopg  # noqa: E402
-
-from config import embedded  # noqa: E402
-
-BENCH_DB = "sealhub_bench"
 SAMPLES = 5
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
 def main() -> None:
-    server_url = os.environ.get("DATABASE_URL") or embedded.postgres_url()
-    with psycopg.connect(_with_database(server_url, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    os.environ["DATABASE_URL"] = _with_database(server_url, BENCH_DB)
+    with throwaway_database("sealhub_bench"):
+        from django.db import connection
+        from django.test.utils import override_settings
 
-    import django
+        from accounts.models import User
+        from tenants.models import Company
+        from tenants.services import company_create
 
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-    from django.test.utils import override_settings
-
-    from accounts.models import User
-    from tenants.models import Company
-    from tenants.services import company_create
-
-    try:
-        call_command("sealhub_setup", verbosity=0)
         owner = User.objects.create_user("bench@example.com", None)
 
         def create(index: int) -> float:
@@ -98,12 +72,6 @@ def main() -> None:
             print(f"  growth 10 → 200 companies ({mode}): ×{ratio:.2f}")
         baseline = statistics.median(results["200 steady"])
         print(f"running every migration instead (200 existing): {slow:.3f} s (×{slow / baseline:.1f})")
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(_with_database(server_url, "postgres"), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ PURPOSE_TEXT = {
     OneTimeCode.Purpose.ACCOUNT_RECOVERY: lambda: _("recover your account"),
     OneTimeCode.Purpose.PASSWORD_RESET: lambda: _("reset your password"),
     OneTimeCode.Purpose.LOGIN: lambda: _("sign in"),
+    OneTimeCode.Purpose.SEAL_USE: lambda: _("confirm the use of a seal"),
 }
 
 

@@ -110,6 +110,7 @@ class OneTimeCode(models.Model):
         ACCOUNT_RECOVERY = "account_recovery", _("Account recovery")
         PASSWORD_RESET = "password_reset", _("Password reset")
         LOGIN = "login", _("Sign-in code")
+        SEAL_USE = "seal_use", _("Seal-use confirmation")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")

@@ -122,12 +122,14 @@ def login_email_code_send(*, user: User) -> None:
     code_send(user=user, purpose=OneTimeCode.Purpose.LOGIN)
 
 
-def second_factor_verify(*, user: User, method: str, token: str, ip_address: str | None = None):
+def second_factor_verify(
+    *, user: User, method: str, token: str, ip_address: str | None = None, purpose: str = OneTimeCode.Purpose.LOGIN
+):
     """Return the device that accepted `token`, or raise ApplicationError. Wrong tries
     count towards the lockout of that factor; the email code counts in code_verify."""
     if method == Method.EMAIL:
         device, _created = EmailCodeDevice.objects.get_or_create(user=user, defaults={"name": "email"})
-        code_verify(user=user, purpose=OneTimeCode.Purpose.LOGIN, code=token, ip_address=ip_address)
+        code_verify(user=user, purpose=purpose, code=token, ip_address=ip_address)
         return device
     factor = METHOD_FACTORS.get(method)
     if factor is None:

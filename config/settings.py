@@ -260,3 +260,4 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.AllowAllUsersModelBackend"
 ]  # frozen accounts get a clear message
 PLATFORM_URL = env_str("PLATFORM_URL", f"http://{BASE_DOMAIN}:8000" if DEBUG else f"https://{BASE_DOMAIN}")
+DOCUMENT_MAX_PAGES = env_int("DOCUMENT_MAX_PAGES", 2000)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 ROOT_VALIDITY = dt.timedelta(days=365 * 20)
@@ -108,7 +108,8 @@ def create_subordinate_ca(root_key, root_cert, common_name: str = "Sealhub Seal 
 
 
 def create_timestamp_authority(root_key, root_cert, common_name: str = "Sealhub Timestamp Authority"):
-    key = ec.generate_private_key(ec.SECP256R1())
+    # RSA: pyHanko's in-process RFC 3161 responder signs with PKCS#1 v1.5 only (FIELD-NOTES).
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     cert = (
         _issued_by(root_key, root_cert, _name(common_name), key.public_key(), TSA_VALIDITY)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)

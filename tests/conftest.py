@@ -63,6 +63,14 @@ def world(db) -> World:
     )
 
 
+@pytest.fixture
+def approved_alpha(world) -> Company:
+    """Alpha after a reviewer approved its registration (needed to apply for seals)."""
+    Company.objects.filter(pk=world.alpha.pk).update(verification=Company.Verification.APPROVED)
+    world.alpha.refresh_from_db()
+    return world.alpha
+
+
 @pytest.fixture(autouse=True)
 def _public_schema_after_test():
     yield

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import connection, models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def version_file_path(instance: DocumentVersion, filename: str) -> str:
+    # Per-company prefix: media/<schema>/documents/... (FIELD-NOTES: media paths leak otherwise).
+    return f"{connection.schema_name}/documents/{instance.document_id}/v{instance.number}-{instance.id.hex[:12]}.pdf"
+
+
+class Document(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=255)
+    created_by_id = models.UUIDField(null=True)
+    created_by_label = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    current_version = models.ForeignKey(
+        "DocumentVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DocumentVersion(models.Model):
+    class Kind(models.TextChoices):
+        ORIGINAL = "original", _("Original")
+        SEALED = "sealed", _("Sealed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    file = models.FileField(upload_to=version_file_path, max_length=300)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    page_count = models.PositiveIntegerField()
+    pages = models.JSONField(default=list)  # [{left, bottom, right, top, rotation}] per page
+    signature_count = models.PositiveIntegerField(default=0)
+    created_by_label = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+    # The grant that produced this version: a retried job finds it instead of sealing twice.
+    grant = models.OneToOneField(
+        "SigningGrant", on_delete=models.PROTECT, null=True, blank=True, related_name="result_version"
+    )
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["document", "number"], name="document_version_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.document} v{self.number}"
+
+
+class Placement(models.Model):
+    """Where a seal goes: a rectangle in PDF user space on a 0-based page."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="placements")
+    seal_id = models.UUIDField()
+    page = models.PositiveIntegerField()
+    x = models.FloatField()
+    y = models.FloatField()
+    width = models.FloatField()
+    height = models.FloatField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["page", "created_at"]
+
+    def __str__(self) -> str:
+        return f"p{self.page + 1} ({self.x:.0f}, {self.y:.0f})"
+
+
+class SigningGrant(models.Model):
+    """Single-use permission to seal one document version with one seal, created after the
+    seal password and a one-time code were checked. Holds the seal's data key wrapped
+    under the master key for at most 5 minutes; the broker only ever sees the grant id."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Sealing")
+        DONE = "done", _("Sealed")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="grants")
+    base_version = models.ForeignKey(DocumentVersion, on_delete=models.PROTECT, related_name="+")
+    seal_id = models.UUIDField()
+    user_id = models.UUIDField()
+    user_label = models.CharField(max_length=200)
+    placements = models.JSONField()
+    wrapped_data_key = models.BinaryField(null=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    evidence = models.JSONField(default=dict)  # willingness check: method, time, IP
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.document} · {self.get_status_display()}"

@@ -1,0 +1,124 @@
+"""Stamp a seal and sign in one incremental revision (PAdES B-T). Pure function over bytes.
+
+The seal image is the appearance of a visible signature widget at the placement, so the
+stamp and the signature are added together and nothing is drawn after signing
+(FIELD-NOTES: changes after a signature show up as modifications)."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives import serialization
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A rectangle in PDF user space on a 0-based page."""
+
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    private_key: object  # a cryptography private key, unlocked for this job only
+    certificate_pem: str
+    chain_pem: list[str]
+
+
+@dataclass(frozen=True)
+class Timestamping:
+    tsa_private_key: object
+    tsa_certificate_pem: str
+    root_certificate_pem: str
+
+
+def _asn1_cert(pem: str) -> asn1_x509.Certificate:
+    from cryptography import x509
+
+    der = x509.load_pem_x509_certificate(pem.encode()).public_bytes(serialization.Encoding.DER)
+    return asn1_x509.Certificate.load(der)
+
+
+def _asn1_key(private_key) -> asn1_keys.PrivateKeyInfo:
+    der = private_key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return asn1_keys.PrivateKeyInfo.load(der)
+
+
+def _timestamper(timestamping: Timestamping):
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    # The platform is its own RFC 3161 TSA: an in-process responder with the TSA key.
+    return DummyTimeStamper(
+        tsa_cert=_asn1_cert(timestamping.tsa_certificate_pem),
+        tsa_key=_asn1_key(timestamping.tsa_private_key),
+        certs_to_embed=SimpleCertificateStore.from_certs([_asn1_cert(timestamping.root_certificate_pem)]),
+    )
+
+
+def existing_signature_count(data: bytes) -> int:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    return len(PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures)
+
+
+def stamp_and_sign(
+    data: bytes,
+    *,
+    placement: Placement,
+    appearance_pdf: bytes,
+    signing_key: SigningKey,
+    timestamping: Timestamping,
+    field_name: str,
+    reason: str = "",
+    location: str = "",
+    certify: bool = False,
+) -> bytes:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.fields import MDPPerm
+    from pyhanko.stamp import StaticStampStyle
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    signer = signers.SimpleSigner(
+        signing_cert=_asn1_cert(signing_key.certificate_pem),
+        signing_key=_asn1_key(signing_key.private_key),
+        cert_registry=SimpleCertificateStore.from_certs([_asn1_cert(pem) for pem in signing_key.chain_pem]),
+    )
+    metadata = signers.PdfSignatureMetadata(
+        field_name=field_name,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason or None,
+        location=location or None,
+        certify=certify,
+        docmdp_permissions=MDPPerm.FILL_FORMS,
+    )
+    box = (placement.x, placement.y, placement.x + placement.width, placement.y + placement.height)
+    field_spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=placement.page, box=box)
+    # pyHanko reads a static stamp appearance from a file path (FIELD-NOTES).
+    handle, appearance_path = tempfile.mkstemp(suffix=".pdf")
+    try:
+        with os.fdopen(handle, "wb") as appearance_file:
+            appearance_file.write(appearance_pdf)
+        style = StaticStampStyle.from_pdf_file(appearance_path, border_width=0)
+        writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+        pdf_signer = signers.PdfSigner(
+            metadata, signer, timestamper=_timestamper(timestamping), new_field_spec=field_spec, stamp_style=style
+        )
+        output = io.BytesIO()
+        pdf_signer.sign_pdf(writer, output=output)
+        return output.getvalue()
+    finally:
+        os.unlink(appearance_path)

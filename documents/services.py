@@ -1,0 +1,362 @@
+"""Document writes: upload, placements, the seal request (willingness check → signing
+grant) and the sealing job the worker runs."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from cryptography import x509
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership, OneTimeCode, User
+from accounts.two_factor import second_factor_verify
+from config.crypto import decrypt, encrypt
+from config.errors import ApplicationError
+from documents.models import Document, DocumentVersion, Placement, SigningGrant
+from documents.pdf.inspect import InvalidPdf, PdfInfo, inspect_pdf
+from documents.pdf.sign import Placement as PdfPlacement
+from documents.pdf.sign import SigningKey, Timestamping, stamp_and_sign
+from seals import keys, pki
+from seals.image import seal_pdf
+from seals.models import Seal
+from seals.selectors import seal_user_may_use
+from seals.services import seal_face, seal_private_key_unlock
+from tenants.models import Company
+from workflows.services import audit_event_record
+
+GRANT_LIFETIME = timedelta(minutes=5)
+GRANT_KEY_PURPOSE = "signing-grant"
+MM = 72 / 25.4
+
+INVALID_PDF_MESSAGES = {
+    "not_pdf": lambda: _("This file is not a PDF. Only PDF documents can be sealed."),
+    "encrypted": lambda: _("This PDF is protected with a password. Remove the protection and upload it again."),
+    "no_pages": lambda: _("This PDF has no pages."),
+    "too_many_pages": lambda: _("This PDF has more than %(limit)s pages.") % {"limit": settings.DOCUMENT_MAX_PAGES},
+    "malformed": lambda: _("This PDF is damaged and cannot be read. Save it again from the original program."),
+}
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _inspect(data: bytes) -> PdfInfo:
+    if len(data) > settings.UPLOAD_MAX_BYTES:
+        raise ApplicationError(
+            _("The file is larger than %(limit)s MB.") % {"limit": settings.UPLOAD_MAX_BYTES // (1024 * 1024)},
+            "file_too_large",
+            status=413,
+            field="file",
+        )
+    try:
+        return inspect_pdf(data, max_pages=settings.DOCUMENT_MAX_PAGES)
+    except InvalidPdf as error:
+        raise ApplicationError(INVALID_PDF_MESSAGES[error.code](), f"pdf_{error.code}", field="file") from error
+
+
+def _version(*, document: Document, number: int, kind: str, data: bytes, info: PdfInfo, label: str, grant=None):
+    version = DocumentVersion(
+        document=document,
+        number=number,
+        kind=kind,
+        sha256=sha256_of(data),
+        size=len(data),
+        page_count=info.page_count,
+        pages=[
+            {"left": p.left, "bottom": p.bottom, "right": p.right, "top": p.top, "rotation": p.rotation}
+            for p in info.pages
+        ],
+        signature_count=len(info.signatures),
+        created_by_label=label,
+        grant=grant,
+    )
+    version.file.save(f"v{number}.pdf", ContentFile(data), save=False)
+    version.save()
+    document.current_version = version
+    document.save(update_fields=["current_version"])
+    return version
+
+
+@transaction.atomic
+def document_upload(*, name: str, data: bytes, acting_user) -> Document:
+    info = _inspect(data)
+    document = Document.objects.create(
+        name=(name or "document.pdf")[:255],
+        created_by_id=getattr(acting_user, "audit_user_id", None),
+        created_by_label=str(acting_user)[:200],
+    )
+    version = _version(
+        document=document, number=1, kind=DocumentVersion.Kind.ORIGINAL, data=data, info=info, label=str(acting_user)
+    )
+    audit_event_record(
+        acting_user=acting_user,
+        action="document.uploaded",
+        target=document,
+        data={
+            "name": document.name,
+            "sha256": version.sha256,
+            "pages": info.page_count,
+            "signatures": len(info.signatures),
+        },
+    )
+    return document
+
+
+@transaction.atomic
+def document_delete(*, document: Document, acting_user) -> None:
+    document.deleted_at = timezone.now()
+    document.save(update_fields=["deleted_at"])
+    audit_event_record(
+        acting_user=acting_user, action="document.deleted", target=document, data={"name": document.name}
+    )
+
+
+def _usable_seal(*, company: Company, seal_id) -> Seal:
+    seal = Seal.objects.select_related("company").filter(company=company, pk=seal_id).first()
+    if seal is None:
+        raise ApplicationError(_("Choose one of your company's seals."), "seal_unknown", status=404, field="seal")
+    if seal.status != Seal.Status.ACTIVE:
+        raise ApplicationError(
+            _("This seal is %(status)s and cannot be used.") % {"status": seal.get_status_display()},
+            "seal_inactive",
+            status=409,
+            field="seal",
+        )
+    if seal.not_after <= timezone.now():
+        raise ApplicationError(_("This seal's certificate has expired."), "seal_expired", status=409, field="seal")
+    return seal
+
+
+def _check_rectangle(document: Document, *, page: int, x: float, y: float, width: float, height: float) -> None:
+    pages = document.current_version.pages
+    if not 0 <= page < len(pages):
+        raise ApplicationError(
+            _("The document has no page %(page)s.") % {"page": page + 1}, "page_missing", field="page"
+        )
+    box = pages[page]
+    if (
+        width <= 0
+        or height <= 0
+        or x < box["left"] - 0.5
+        or y < box["bottom"] - 0.5
+        or x + width > box["right"] + 0.5
+        or y + height > box["top"] + 0.5
+    ):
+        raise ApplicationError(_("The seal must lie entirely on the page."), "placement_outside", field="x")
+
+
+@transaction.atomic
+def placement_add(
+    *,
+    document: Document,
+    company: Company,
+    seal_id,
+    page: int,
+    x: float,
+    y: float,
+    width: float | None = None,
+    height: float | None = None,
+    acting_user,
+) -> Placement:
+    seal = _usable_seal(company=company, seal_id=seal_id)
+    face = seal_face(seal)
+    width = width or face.width_mm * MM
+    height = height or width * face.height_mm / face.width_mm  # keep the seal's aspect ratio
+    _check_rectangle(document, page=page, x=x, y=y, width=width, height=height)
+    placement = Placement.objects.create(
+        document=document, seal_id=seal.pk, page=page, x=x, y=y, width=width, height=height
+    )
+    audit_event_record(acting_user=acting_user, action="document.placement_added", target=document,
+                       data={"seal": seal.code, "page": page + 1})  # fmt: skip
+    return placement
+
+
+@transaction.atomic
+def placement_remove(*, placement: Placement, acting_user) -> None:
+    audit_event_record(acting_user=acting_user, action="document.placement_removed", target=placement.document,
+                       data={"page": placement.page + 1})  # fmt: skip
+    placement.delete()
+
+
+def _assert_may_use(*, seal: Seal, user: User, company: Company) -> None:
+    membership = Membership.objects.filter(user=user, company=company).first()
+    if membership is None:
+        raise ApplicationError(_("Only members of the company can use its seals."), "not_member", status=403)
+    if not (membership.can_manage_seals or seal_user_may_use(seal=seal, user=user)):
+        raise ApplicationError(
+            _("You are not authorised to use this seal. Ask the seal keeper for seal-use approval."),
+            "seal_not_authorised",
+            status=403,
+        )
+
+
+def document_seal_request(
+    *,
+    document: Document,
+    company: Company,
+    seal_id,
+    user: User,
+    seal_password: str,
+    otp_method: str,
+    otp_code: str,
+    ip_address: str | None = None,
+) -> SigningGrant:
+    """The willingness check (seal password + one-time code) before any use of a seal.
+    Returns a grant; the worker does the sealing. Wrong secrets count towards lockouts."""
+    seal = _usable_seal(company=company, seal_id=seal_id)
+    _assert_may_use(seal=seal, user=user, company=company)
+    placements = list(document.placements.filter(seal_id=seal.pk))
+    if not placements:
+        raise ApplicationError(_("Place the seal on the document first."), "no_placements")
+    second_factor_verify(
+        user=user, method=otp_method, token=otp_code, ip_address=ip_address, purpose=OneTimeCode.Purpose.SEAL_USE
+    )
+    data_key = seal_private_key_unlock(seal=seal, user=user, seal_password=seal_password, ip_address=ip_address)
+    with transaction.atomic():
+        grant = SigningGrant(
+            document=document,
+            base_version=document.current_version,
+            seal_id=seal.pk,
+            user_id=user.pk,
+            user_label=str(user)[:200],
+            placements=[{"page": p.page, "x": p.x, "y": p.y, "width": p.width, "height": p.height} for p in placements],
+            expires_at=timezone.now() + GRANT_LIFETIME,
+            evidence={"method": otp_method, "at": timezone.now().isoformat(), "ip": ip_address},
+        )
+        grant.wrapped_data_key = encrypt(data_key, purpose=GRANT_KEY_PURPOSE, associated_data=str(grant.pk).encode())
+        grant.save()
+        audit_event_record(acting_user=user, action="document.seal_requested", target=document,
+                           data={"seal": seal.code, "placements": len(placements), "grant": str(grant.pk)})  # fmt: skip
+        from documents.tasks import document_seal
+
+        transaction.on_commit(lambda: document_seal.delay(str(grant.pk)))
+    return grant
+
+
+class GrantUnusable(Exception):
+    pass
+
+
+def document_seal_execute(*, grant_id) -> DocumentVersion | None:
+    """Run by the worker. Idempotent: a grant produces at most one version; a crash before
+    the commit leaves version N as it was and the grant re-runnable."""
+    with transaction.atomic():
+        grant = SigningGrant.objects.select_for_update().select_related("document", "base_version").get(pk=grant_id)
+        if grant.status == SigningGrant.Status.DONE:
+            return DocumentVersion.objects.get(grant=grant)
+        if grant.status in (SigningGrant.Status.FAILED, SigningGrant.Status.EXPIRED):
+            return None
+        if grant.expires_at <= timezone.now():
+            _grant_close(
+                grant,
+                SigningGrant.Status.EXPIRED,
+                _("The confirmation expired before the seal was applied. Confirm again."),
+            )
+            return None
+        grant.attempts += 1
+        grant.status = SigningGrant.Status.RUNNING
+        grant.save(update_fields=["attempts", "status"])
+        document = Document.objects.select_for_update().get(pk=grant.document_id)
+        base = grant.base_version
+        if document.current_version_id != base.pk:
+            _grant_close(
+                grant, SigningGrant.Status.FAILED, _("The document changed after you confirmed. Confirm again.")
+            )
+            return None
+        with base.file.open("rb") as handle:
+            data = handle.read()
+        if sha256_of(data) != base.sha256:
+            _grant_close(
+                grant,
+                SigningGrant.Status.FAILED,
+                _("The stored file does not match its fingerprint; nothing was sealed."),
+            )
+            return None
+        seal = Seal.objects.select_related("company").get(pk=grant.seal_id)
+        if seal.status != Seal.Status.ACTIVE:
+            _grant_close(grant, SigningGrant.Status.FAILED, _("The seal was suspended or revoked; nothing was sealed."))
+            return None
+        data_key = decrypt(
+            bytes(grant.wrapped_data_key), purpose=GRANT_KEY_PURPOSE, associated_data=str(grant.pk).encode()
+        )
+        private_key = keys.decrypt_private_key(
+            seal.protected_key, data_key, context=str(seal.application_id or seal.pk).encode()
+        )
+        signed = _stamp_all(data, grant=grant, seal=seal, private_key=private_key)
+        info = inspect_pdf(signed, max_pages=max(settings.DOCUMENT_MAX_PAGES, base.page_count))
+        version = _version(
+            document=document,
+            number=base.number + 1,
+            kind=DocumentVersion.Kind.SEALED,
+            data=signed,
+            info=info,
+            label=grant.user_label,
+            grant=grant,
+        )
+        _grant_close(grant, SigningGrant.Status.DONE)
+        audit_event_record(
+            acting_user=None,
+            action="document.sealed",
+            target=document,
+            data={"seal": seal.code, "version": version.number, "sha256": version.sha256, "by": grant.user_label},
+        )
+        return version
+
+
+def document_seal_give_up(*, grant_id, error: str) -> None:
+    """After the last retry: the job failed for good; say so and drop the key."""
+    with transaction.atomic():
+        grant = SigningGrant.objects.select_for_update().get(pk=grant_id)
+        if grant.status in (SigningGrant.Status.PENDING, SigningGrant.Status.RUNNING):
+            _grant_close(grant, SigningGrant.Status.FAILED, error)
+
+
+def _grant_close(grant: SigningGrant, status: str, error: str = "") -> None:
+    grant.status = status
+    grant.error = error
+    grant.wrapped_data_key = None  # the key never outlives the job
+    grant.finished_at = timezone.now()
+    grant.save(update_fields=["status", "error", "wrapped_data_key", "finished_at"])
+
+
+def _stamp_all(data: bytes, *, grant: SigningGrant, seal: Seal, private_key) -> bytes:
+    chain = (
+        [pki.certificate(pki.Role.SEAL_CA), pki.certificate(pki.Role.ROOT)]
+        if seal.issuer == Seal.Issuer.PLATFORM
+        else []
+    )
+    from cryptography.hazmat.primitives import serialization
+
+    chain_pem = [c.public_bytes(serialization.Encoding.PEM).decode() for c in chain]
+    if seal.chain_pem:
+        chain_pem += [
+            c.public_bytes(serialization.Encoding.PEM).decode()
+            for c in x509.load_pem_x509_certificates(seal.chain_pem.encode())
+        ]
+    tsa_key, tsa_cert = pki.authority(pki.Role.TSA)
+    timestamping = Timestamping(
+        tsa_private_key=tsa_key,
+        tsa_certificate_pem=tsa_cert.public_bytes(serialization.Encoding.PEM).decode(),
+        root_certificate_pem=pki.certificate(pki.Role.ROOT).public_bytes(serialization.Encoding.PEM).decode(),
+    )
+    signing_key = SigningKey(private_key=private_key, certificate_pem=seal.certificate_pem, chain_pem=chain_pem)
+    appearance = seal_pdf(seal_face(seal))
+    base_count = grant.base_version.signature_count
+    for index, placement in enumerate(grant.placements):
+        data = stamp_and_sign(
+            data,
+            placement=PdfPlacement(**placement),
+            appearance_pdf=appearance,
+            signing_key=signing_key,
+            timestamping=timestamping,
+            field_name=f"Seal-{seal.code}-{grant.pk.hex[:8]}-{index + 1}",
+            reason=_("Sealed with %(seal)s") % {"seal": seal.name},
+            certify=base_count == 0 and index == 0,
+        )
+    return data

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import logging
+
+from django.utils.translation import gettext as _
+
+from config.celery import app
+from documents.services import document_seal_execute, document_seal_give_up
+
+logger = logging.getLogger(__name__)
+
+
+@app.task(bind=True, acks_late=True, max_retries=3, default_retry_delay=2)
+def document_seal(self, grant_id: str) -> dict:
+    """Runs in the tenant schema that queued it (tenant-schemas-celery). Takes only the
+    grant id; everything secret stays in the database."""
+    try:
+        version = document_seal_execute(grant_id=grant_id)
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            logger.exception("sealing failed for grant %s; giving up", grant_id)
+            document_seal_give_up(grant_id=grant_id, error=_("Sealing failed. Nothing was changed; please try again."))
+            raise
+        logger.exception("sealing failed for grant %s; will retry", grant_id)
+        raise self.retry(exc=exc) from exc
+    return {"grant": grant_id, "version": version.number if version else None}

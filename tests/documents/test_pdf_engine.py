@@ -1,0 +1,118 @@
+"""The PDF engine alone: inspect, stamp and sign, then validate with pyHanko and pypdf."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives import serialization
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+from pypdf import PdfReader
+
+from documents.pdf.inspect import InvalidPdf, inspect_pdf
+from documents.pdf.sign import Placement, SigningKey, Timestamping, stamp_and_sign
+from seals import ca, keys
+from seals.image import face_for, seal_pdf
+from tests.documents.pdfs import encrypted_pdf, make_pdf, with_page_changes
+
+
+def _pem(certificate) -> str:
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+@pytest.fixture(scope="module")
+def pki():
+    root_key, root_cert = ca.create_root_ca()
+    seal_ca_key, seal_ca_cert = ca.create_subordinate_ca(root_key, root_cert)
+    tsa_key, tsa_cert = ca.create_timestamp_authority(root_key, root_cert)
+    private_key = keys.generate_private_key()
+    subject = ca.SealSubject("演示科技有限公司", "91110000802100433B", "1100000000013", "合同专用章")
+    cert = ca.issue_seal_certificate(seal_ca_key, seal_ca_cert, ca.build_csr(private_key, subject), subject)
+    return {
+        "root": root_cert,
+        "signing_key": SigningKey(private_key, _pem(cert), [_pem(seal_ca_cert), _pem(root_cert)]),
+        "timestamping": Timestamping(tsa_key, _pem(tsa_cert), _pem(root_cert)),
+        "appearance": seal_pdf(
+            face_for(seal_type="contract", company_name="演示科技有限公司", seal_name="", code="1100000000013", uscc="")
+        ),
+    }
+
+
+def _sign(pki, data, placement, **kwargs):
+    return stamp_and_sign(
+        data, placement=placement, appearance_pdf=pki["appearance"], signing_key=pki["signing_key"],
+        timestamping=pki["timestamping"], field_name=kwargs.pop("field_name", "Seal1"), **kwargs,
+    )  # fmt: skip
+
+
+def _validate(pki, signed: bytes, index: int = -1):
+    reader = PdfFileReader(io.BytesIO(signed))
+    signature = reader.embedded_signatures[index]
+    root = asn1_x509.Certificate.load(pki["root"].public_bytes(serialization.Encoding.DER))
+    return validate_pdf_signature(signature, ValidationContext(trust_roots=[root], allow_fetching=False))
+
+
+def _widget_rect(signed: bytes, page: int):
+    annotations = PdfReader(io.BytesIO(signed)).pages[page]["/Annots"]
+    widgets = [a.get_object() for a in annotations if a.get_object().get("/FT") == "/Sig"]
+    assert len(widgets) == 1
+    return [round(float(v), 1) for v in widgets[0]["/Rect"]]
+
+
+@pytest.mark.parametrize("pages", [1, 100])
+def test_signed_pdf_validates_with_timestamp_and_whole_file_coverage(pki, pages):
+    data = make_pdf(pages)
+    signed = _sign(pki, data, Placement(page=pages - 1, x=380, y=80, width=119.06, height=119.06), certify=True)
+    status = _validate(pki, signed)
+    assert status.intact and status.valid and status.trusted
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    assert status.timestamp_validity is not None and status.timestamp_validity.intact
+    assert _widget_rect(signed, pages - 1) == [380.0, 80.0, 499.1, 199.1]
+    assert signed.startswith(data)  # an incremental update: the original bytes are untouched
+    assert inspect_pdf(signed).signatures[0].field_name == "Seal1"
+
+
+def test_second_signature_keeps_the_first_valid(pki):
+    first = _sign(pki, make_pdf(2), Placement(0, 50, 50, 100, 100), certify=True)
+    second = _sign(pki, first, Placement(1, 300, 50, 100, 100), field_name="Seal2")
+    assert _validate(pki, second, 0).intact and _validate(pki, second, 0).valid
+    assert _validate(pki, second, 1).coverage == SignatureCoverageLevel.ENTIRE_FILE
+
+
+@pytest.mark.parametrize(("rotate", "crop"), [(90, None), (0, (30.0, 40.0)), (270, (15.0, 25.0))])
+def test_rotated_and_cropped_pages(pki, rotate, crop):
+    data = with_page_changes(make_pdf(1), rotate=rotate, crop_offset=crop)
+    info = inspect_pdf(data)
+    box = info.pages[0]
+    assert box.rotation == rotate
+    if crop:
+        assert (box.left, box.bottom) == crop
+    placement = Placement(0, box.left + 10, box.bottom + 10, 100, 100)
+    signed = _sign(pki, data, placement)
+    assert _validate(pki, signed).valid
+    assert _widget_rect(signed, 0)[:2] == [round(box.left + 10, 1), round(box.bottom + 10, 1)]
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"GIF89a not a pdf", "not_pdf"),
+        (encrypted_pdf(), "encrypted"),
+        (make_pdf(1)[:300], "malformed"),
+        (b"%PDF-1.4\n%%EOF", "malformed"),
+    ],
+)
+def test_bad_pdfs_are_refused_with_a_reason(data, code):
+    with pytest.raises(InvalidPdf) as error:
+        inspect_pdf(data)
+    assert error.value.code == code
+
+
+def test_page_limit():
+    with pytest.raises(InvalidPdf) as error:
+        inspect_pdf(make_pdf(3), max_pages=2)
+    assert error.value.code == "too_many_pages"

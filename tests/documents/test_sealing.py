@@ -1,0 +1,174 @@
+"""Upload → place → confirm (seal password + one-time code) → worker seals a new version."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core import mail
+from django_tenants.utils import tenant_context
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+from config.errors import ApplicationError
+from documents.models import Document, DocumentVersion, SigningGrant
+from documents.services import (
+    document_seal_execute,
+    document_seal_request,
+    document_upload,
+    placement_add,
+)
+from seals.services import seal_application_approve, seal_application_submit
+from tests.accounts.conftest import last_code
+from tests.conftest import enrol_authenticator, totp_now
+from tests.documents.pdfs import make_pdf
+from tests.seals.conftest import licence
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seal(approved_alpha, world):
+    application = seal_application_submit(
+        company=approved_alpha, applicant=world.alice, seal_type="contract", seal_name="Alpha Ltd",
+        seal_password="Seal-pass-2026", business_licence=licence(),
+    )  # fmt: skip
+    return seal_application_approve(application=application, acting_user=world.alice)
+
+
+def _validation_context():
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko_certvalidator import ValidationContext
+
+    from seals import pki
+
+    root = asn1_x509.Certificate.load(pki.certificate(pki.Role.ROOT).public_bytes(serialization.Encoding.DER))
+    return ValidationContext(trust_roots=[root], allow_fetching=False)
+
+
+def _prepare(world, seal, pages=1):
+    with tenant_context(world.alpha):
+        document = document_upload(name="contract.pdf", data=make_pdf(pages), acting_user=world.alice)
+        placement_add(
+            document=document,
+            company=world.alpha,
+            seal_id=seal.pk,
+            page=pages - 1,
+            x=380,
+            y=80,
+            acting_user=world.alice,
+        )
+    return document
+
+
+def test_confirmed_seal_produces_a_valid_new_version(world, seal, django_capture_on_commit_callbacks):
+    device, _codes = enrol_authenticator(world.alice)
+    document = _prepare(world, seal)
+    with tenant_context(world.alpha), django_capture_on_commit_callbacks(execute=False) as callbacks:
+        grant = document_seal_request(
+            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
+            seal_password="Seal-pass-2026", otp_method="authenticator", otp_code=totp_now(device, 1),
+        )  # fmt: skip
+    assert len(callbacks) == 1  # the task is queued after commit, with the grant id only
+    with tenant_context(world.alpha):
+        version = document_seal_execute(grant_id=grant.pk)
+        assert version.number == 2 and version.signature_count == 1
+        assert document_seal_execute(grant_id=grant.pk) == version  # a retry does not seal twice
+        assert DocumentVersion.objects.filter(document=document).count() == 2
+        grant.refresh_from_db()
+        assert grant.status == "done" and grant.wrapped_data_key is None
+        original = DocumentVersion.objects.get(document=document, number=1)
+        with original.file.open("rb") as handle:
+            original_bytes = handle.read()
+        with version.file.open("rb") as handle:
+            signed = handle.read()
+    assert version.file.name.startswith("c_alpha/documents/")
+    assert signed.startswith(original_bytes)  # the original revision is untouched inside the new one
+    signature = PdfFileReader(io.BytesIO(signed)).embedded_signatures[0]
+    status = validate_pdf_signature(signature, _validation_context())
+    assert status.intact and status.valid and status.trusted
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    assert status.timestamp_validity is not None
+    assert seal.code in status.signing_cert.subject.human_friendly
+
+
+def test_email_code_confirms_when_there_is_no_authenticator(world, seal, django_capture_on_commit_callbacks):
+    from accounts.codes import code_send
+    from accounts.models import OneTimeCode
+
+    document = _prepare(world, seal)
+    with django_capture_on_commit_callbacks(execute=True):
+        code_send(user=world.alice, purpose=OneTimeCode.Purpose.SEAL_USE)
+    with tenant_context(world.alpha):
+        grant = document_seal_request(
+            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
+            seal_password="Seal-pass-2026", otp_method="email", otp_code=last_code(world.alice.email),
+        )  # fmt: skip
+    assert grant.evidence["method"] == "email"
+    assert mail.outbox
+
+
+@pytest.mark.parametrize(
+    ("password", "code", "error_code"),
+    [("Wrong-pass-1", None, "seal_password_wrong"), ("Seal-pass-2026", "000000", "otp_invalid")],
+)
+def test_wrong_secrets_create_no_grant(world, seal, password, code, error_code):
+    device, _codes = enrol_authenticator(world.alice)
+    document = _prepare(world, seal)
+    with tenant_context(world.alpha), pytest.raises(ApplicationError) as error:
+        document_seal_request(
+            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
+            seal_password=password, otp_method="authenticator", otp_code=code or totp_now(device, 1),
+        )  # fmt: skip
+    assert error.value.code == error_code
+    with tenant_context(world.alpha):
+        assert not SigningGrant.objects.exists()
+
+
+def test_member_without_authorisation_must_ask(world, seal):
+    document = _prepare(world, seal)
+    with tenant_context(world.alpha), pytest.raises(ApplicationError) as error:
+        document_seal_request(
+            document=document, company=world.alpha, seal_id=seal.pk, user=world.bob,
+            seal_password="Seal-pass-2026", otp_method="email", otp_code="123456",
+        )  # fmt: skip
+    assert error.value.code == "seal_not_authorised"
+
+
+def test_placement_must_be_on_the_page(world, seal):
+    with tenant_context(world.alpha):
+        document = document_upload(name="c.pdf", data=make_pdf(1), acting_user=world.alice)
+        for page, x, y, code in (
+            (3, 10, 10, "page_missing"),
+            (0, 560, 10, "placement_outside"),
+            (0, -50, 10, "placement_outside"),
+        ):
+            with pytest.raises(ApplicationError) as error:
+                placement_add(
+                    document=document,
+                    company=world.alpha,
+                    seal_id=seal.pk,
+                    page=page,
+                    x=x,
+                    y=y,
+                    acting_user=world.alice,
+                )
+            assert error.value.code == code
+        assert not document.placements.exists()
+
+
+def test_changed_file_is_not_sealed(world, seal):
+    device, _codes = enrol_authenticator(world.alice)
+    document = _prepare(world, seal)
+    with tenant_context(world.alpha):
+        grant = document_seal_request(
+            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
+            seal_password="Seal-pass-2026", otp_method="authenticator", otp_code=totp_now(device, 1),
+        )  # fmt: skip
+        DocumentVersion.objects.filter(document=document).update(sha256="0" * 64)
+        assert document_seal_execute(grant_id=grant.pk) is None
+        grant.refresh_from_db()
+        assert grant.status == "failed" and "fingerprint" in grant.error
+        assert Document.objects.get(pk=document.pk).versions.count() == 1

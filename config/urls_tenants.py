@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("tenants.urls")),
     path("", include("workflows.urls")),
     path("", include("seals.urls")),
+    path("", include("documents.urls")),
     path("api/v1/", include(("config.api.urls", "api"))),
 ]

@@ -32,12 +32,18 @@ class World:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Companies are created once per session (a schema each), committed, and shared."""
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_modify_db_settings):
+    """The test database is always created here, not only when some test carries the
+    `django_db` mark: integration tests that commit for a worker process must never reach
+    the development database. Companies are created once (a schema each) and shared."""
+    from django.test.utils import setup_databases, teardown_databases
+
     from seals.pki import pki_init
     from tenants.services import base_schema_ensure, company_create, platform_ensure
 
     with django_db_blocker.unblock():
+        db_cfg = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        assert connection.settings_dict["NAME"].startswith("test_"), "refusing to touch a non-test database"
         base_schema_ensure()
         platform_ensure()
         pki_init()
@@ -50,6 +56,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
         Membership.objects.create(user=bob, company=alpha, role=Membership.Role.MEMBER)
         company_create(name="Beta Ltd", slug="beta", uscc="", owner=charlie, acting_user=charlie)
     yield
+    with django_db_blocker.unblock():
+        connection.close()
+        teardown_databases(db_cfg, verbosity=0)
 
 
 @pytest.fixture

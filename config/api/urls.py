@@ -1,6 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from documents import apis as document_apis
 from seals import apis as seal_apis
 from tenants import apis as tenant_apis
 from workflows import apis as workflow_apis
@@ -27,6 +28,23 @@ urlpatterns = [
         "seal_applications/<uuid:application_id>/",
         seal_apis.SealApplicationDetailApi.as_view(),
         name="seal_applications_detail",
+    ),
+    path("documents/", document_apis.DocumentListCreateApi.as_view(), name="documents_list"),
+    path("documents/<uuid:document_id>/", document_apis.DocumentDetailApi.as_view(), name="documents_detail"),
+    path(
+        "documents/<uuid:document_id>/versions/<int:number>/download/",
+        document_apis.VersionDownloadApi.as_view(),
+        name="documents_download",
+    ),
+    path("documents/<uuid:document_id>/placements/", document_apis.PlacementCreateApi.as_view(), name="placements"),
+    path(
+        "documents/<uuid:document_id>/placements/<uuid:placement_id>/",
+        document_apis.PlacementDeleteApi.as_view(),
+        name="placements_detail",
+    ),
+    path("documents/<uuid:document_id>/seal/", document_apis.DocumentSealApi.as_view(), name="documents_seal"),
+    path(
+        "documents/<uuid:document_id>/jobs/<uuid:job_id>/", document_apis.JobDetailApi.as_view(), name="documents_job"
     ),
     path("seals/", seal_apis.SealListApi.as_view(), name="seals_list"),
     path("seals/import/", seal_apis.SealImportApi.as_view(), name="seals_import"),

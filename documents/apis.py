@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+from django.http import FileResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import parsers, serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api.idempotency import idempotent
+from config.api.serializers import StrictInputSerializer
+from documents import services
+from documents.models import Placement
+from documents.selectors import document_get, document_list, grant_get, version_get
+from tenants.authentication import ApiKeyPrincipal
+from tenants.models import ApiKey
+
+
+def _person(request):
+    """Sealing needs a person's secrets; an API key acts for the admin who created it."""
+    return request.user.api_key.created_by if isinstance(request.user, ApiKeyPrincipal) else request.user
+
+
+class VersionOutputSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    kind = serializers.CharField()
+    sha256 = serializers.CharField()
+    size = serializers.IntegerField()
+    page_count = serializers.IntegerField()
+    signature_count = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class PlacementOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    seal_id = serializers.UUIDField()
+    page = serializers.IntegerField(help_text="0-based page index")
+    x = serializers.FloatField(help_text="PDF user space, points")
+    y = serializers.FloatField()
+    width = serializers.FloatField()
+    height = serializers.FloatField()
+
+
+class DocumentOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    current_version = VersionOutputSerializer()
+
+
+class DocumentDetailSerializer(DocumentOutputSerializer):
+    versions = VersionOutputSerializer(many=True)
+    placements = PlacementOutputSerializer(many=True)
+
+
+class JobOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    error = serializers.CharField()
+    version = serializers.SerializerMethodField()
+
+    def get_version(self, grant) -> int | None:
+        version = getattr(grant, "result_version", None) if grant.status == "done" else None
+        return version.number if version else None
+
+
+class DocumentListCreateApi(ListAPIView):
+    required_scope = ApiKey.Scope.DOCUMENTS
+    serializer_class = DocumentOutputSerializer
+    parser_classes = [parsers.MultiPartParser]
+
+    class DocumentUploadSerializer(StrictInputSerializer):
+        file = serializers.FileField()
+
+    def get_queryset(self):
+        return document_list(search=self.request.query_params.get("search", ""))
+
+    @extend_schema(operation_id="documents_list", summary="Documents (newest first; `search` filters by name)")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="documents_create",
+        request={"multipart/form-data": DocumentUploadSerializer},
+        responses={201: DocumentOutputSerializer},
+        summary="Upload a PDF (version 1)",
+    )
+    @idempotent
+    def post(self, request):
+        serializer = self.DocumentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        document = services.document_upload(name=upload.name, data=upload.read(), acting_user=request.user)
+        return Response(DocumentOutputSerializer(document).data, status=status.HTTP_201_CREATED)
+
+
+class DocumentDetailApi(APIView):
+    required_scope = ApiKey.Scope.DOCUMENTS
+
+    @extend_schema(
+        operation_id="documents_retrieve",
+        responses=DocumentDetailSerializer,
+        summary="A document with versions and placements",
+    )
+    def get(self, request, document_id):
+        document = document_get(document_id=document_id)
+        data = DocumentDetailSerializer(
+            {
+                **DocumentOutputSerializer(document).data,
+                "versions": document.versions.all(),
+                "placements": document.placements.all(),
+            }
+        ).data
+        return Response(data)
+
+    @extend_schema(operation_id="documents_delete", responses={204: None}, summary="Delete (kept for the audit trail)")
+    def delete(self, request, document_id):
+        services.document_delete(document=document_get(document_id=document_id), acting_user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VersionDownloadApi(APIView):
+    required_scope = ApiKey.Scope.DOCUMENTS
+
+    @extend_schema(
+        operation_id="documents_download", responses={(200, "application/pdf"): bytes}, summary="Download a version"
+    )
+    def get(self, request, document_id, number):
+        version = version_get(document=document_get(document_id=document_id), number=number)
+        return FileResponse(version.file.open("rb"), content_type="application/pdf")
+
+
+class PlacementCreateApi(APIView):
+    required_scope = ApiKey.Scope.DOCUMENTS
+
+    class PlacementInputSerializer(StrictInputSerializer):
+        seal_id = serializers.UUIDField()
+        page = serializers.IntegerField(min_value=0)
+        x = serializers.FloatField()
+        y = serializers.FloatField()
+        width = serializers.FloatField(required=False, help_text="Default: the seal's true size")
+        height = serializers.FloatField(required=False)
+
+    @extend_schema(
+        operation_id="placements_create",
+        request=PlacementInputSerializer,
+        responses={201: PlacementOutputSerializer},
+        summary="Place a seal",
+    )
+    def post(self, request, document_id):
+        serializer = self.PlacementInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        placement = services.placement_add(
+            document=document_get(document_id=document_id), company=request.tenant, seal_id=data.pop("seal_id"),
+            acting_user=request.user, **data,
+        )  # fmt: skip
+        return Response(PlacementOutputSerializer(placement).data, status=status.HTTP_201_CREATED)
+
+
+class PlacementDeleteApi(APIView):
+    required_scope = ApiKey.Scope.DOCUMENTS
+
+    @extend_schema(operation_id="placements_delete", responses={204: None}, summary="Remove a placement")
+    def delete(self, request, document_id, placement_id):
+        document = document_get(document_id=document_id)
+        placement = Placement.objects.filter(document=document, pk=placement_id).first()
+        if placement is None:
+            from django.http import Http404
+
+            raise Http404
+        services.placement_remove(placement=placement, acting_user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DocumentSealApi(APIView):
+    required_scope = ApiKey.Scope.SEALS
+
+    class SealInputSerializer(StrictInputSerializer):
+        seal_id = serializers.UUIDField()
+        seal_password = serializers.CharField(write_only=True)
+        otp_method = serializers.ChoiceField(choices=["authenticator", "recovery_code", "email"])
+        otp_code = serializers.CharField(max_length=20)
+
+    @extend_schema(
+        operation_id="documents_seal",
+        request=SealInputSerializer,
+        responses={202: JobOutputSerializer},
+        summary="Seal at the placements of this seal (returns a job; poll it)",
+    )
+    @idempotent
+    def post(self, request, document_id):
+        serializer = self.SealInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        grant = services.document_seal_request(
+            document=document_get(document_id=document_id), company=request.tenant, seal_id=data["seal_id"],
+            user=_person(request), seal_password=data["seal_password"], otp_method=data["otp_method"],
+            otp_code=data["otp_code"], ip_address=request.META.get("REMOTE_ADDR"),
+        )  # fmt: skip
+        return Response(JobOutputSerializer(grant).data, status=status.HTTP_202_ACCEPTED)
+
+
+class JobDetailApi(APIView):
+    required_scope = ApiKey.Scope.DOCUMENTS
+
+    @extend_schema(operation_id="documents_job", responses=JobOutputSerializer, summary="Status of a sealing job")
+    def get(self, request, document_id, job_id):
+        grant = grant_get(document=document_get(document_id=document_id), grant_id=job_id)
+        return Response(JobOutputSerializer(grant).data)

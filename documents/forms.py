@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("PDF file"))
+
+
+class PlacementForm(forms.Form):
+    seal = forms.UUIDField()
+    page = forms.IntegerField(min_value=0)
+    x = forms.FloatField()
+    y = forms.FloatField()
+
+
+class SealConfirmForm(forms.Form):
+    seal = forms.UUIDField(widget=forms.HiddenInput)
+    seal_password = forms.CharField(label=_("Seal password"), widget=forms.PasswordInput(attrs={"autocomplete": "off"}))
+    otp_method = forms.ChoiceField(
+        label=_("Confirm with"),
+        choices=[("authenticator", _("Code from the authenticator app")), ("email", _("A code sent to my email"))],
+        widget=forms.RadioSelect,
+        initial="authenticator",
+    )
+    otp_code = forms.CharField(
+        label=_("One-time code"), max_length=12, widget=forms.TextInput(attrs={"autocomplete": "one-time-code"})
+    )

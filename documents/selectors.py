@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from documents.models import Document, DocumentVersion, SigningGrant
+
+
+def document_list(*, search: str = "") -> QuerySet[Document]:
+    documents = Document.objects.filter(deleted_at__isnull=True).select_related("current_version")
+    return documents.filter(name__icontains=search) if search else documents
+
+
+def document_get(*, document_id) -> Document:
+    """404 unless the document exists in this company's schema and is not deleted."""
+    try:
+        return document_list().get(pk=document_id)
+    except (Document.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def version_get(*, document: Document, number: int) -> DocumentVersion:
+    try:
+        return document.versions.get(number=number)
+    except DocumentVersion.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def grant_get(*, document: Document, grant_id) -> SigningGrant:
+    try:
+        return document.grants.get(pk=grant_id)
+    except (SigningGrant.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from documents import views
+
+app_name = "documents"
+urlpatterns = [
+    path("documents/", views.document_list_view, name="list"),
+    path("documents/<uuid:document_id>/", views.document_detail_view, name="detail"),
+    path("documents/<uuid:document_id>/delete/", views.document_delete_view, name="delete"),
+    path("documents/<uuid:document_id>/v<int:number>.pdf", views.version_download_view, name="download"),
+    path("documents/<uuid:document_id>/v<int:number>/pages/<int:page>.png", views.page_preview_view, name="preview"),
+    path("documents/<uuid:document_id>/placements/", views.placement_add_view, name="placement_add"),
+    path(
+        "documents/<uuid:document_id>/placements/<uuid:placement_id>/delete/",
+        views.placement_remove_view,
+        name="placement_remove",
+    ),
+    path("documents/<uuid:document_id>/seal/code/", views.seal_code_send_view, name="seal_code"),
+    path("documents/<uuid:document_id>/seal/", views.seal_confirm_view, name="seal"),
+    path("documents/<uuid:document_id>/grants/<uuid:grant_id>/", views.grant_status_view, name="grant_status"),
+]

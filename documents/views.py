@@ -1,0 +1,173 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.http import FileResponse, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.codes import code_send
+from accounts.forms import client_ip
+from accounts.models import OneTimeCode
+from accounts.two_factor import two_factor_enabled
+from config.errors import ApplicationError
+from documents import services
+from documents.forms import PlacementForm, SealConfirmForm, UploadForm
+from documents.models import Placement
+from documents.pdf.render import render_page_png
+from documents.selectors import document_get, document_list, grant_get, version_get
+from seals.models import Seal
+from seals.selectors import seal_list_for_company
+from workflows.selectors import audit_event_list
+
+PREVIEW_WIDTHS = (200, 900)
+
+
+@require_http_methods(["GET", "POST"])
+def document_list_view(request):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            document = services.document_upload(name=upload.name, data=upload.read(), acting_user=request.user)
+        except ApplicationError as error:
+            form.add_error("file", error.message)
+        else:
+            messages.success(request, _("Uploaded. Click on a page to place the seal."))
+            return redirect("documents:detail", document_id=document.pk)
+    search = request.GET.get("q", "").strip()
+    context = {"form": form, "documents": document_list(search=search)[:200], "search": search}
+    return render(request, "documents/document_list.html", context, status=400 if form.errors else 200)
+
+
+def document_detail_view(request, document_id):
+    document = document_get(document_id=document_id)
+    seals = [seal for seal in seal_list_for_company(company=request.tenant) if seal.status == Seal.Status.ACTIVE]
+    seal_names = {str(seal.pk): seal.name for seal in seal_list_for_company(company=request.tenant)}
+    placements = [
+        {"id": str(p.id), "seal": str(p.seal_id), "seal_name": seal_names.get(str(p.seal_id), "?"), "page": p.page,
+         "x": p.x, "y": p.y, "width": p.width, "height": p.height}
+        for p in document.placements.all()
+    ]  # fmt: skip
+    version = document.current_version
+    context = {
+        "document": document,
+        "version": version,
+        "versions": document.versions.order_by("-number"),
+        "seals": seals,
+        "placements": placements,
+        "pages_data": version.pages,
+        "placements_data": placements,
+        "confirm_form": SealConfirmForm(initial={"seal": seals[0].pk if seals else None}),
+        "uses_authenticator": two_factor_enabled(request.user),
+        "grants": document.grants.all()[:5],
+        "history": audit_event_list().filter(target_id=str(document.pk))[:50],
+        "page_numbers": range(version.page_count),
+    }
+    return render(request, "documents/document_detail.html", context)
+
+
+def version_download_view(request, document_id, number):
+    version = version_get(document=document_get(document_id=document_id), number=number)
+    filename = f"{version.document.name.removesuffix('.pdf')}-v{version.number}.pdf"
+    return FileResponse(version.file.open("rb"), content_type="application/pdf", as_attachment=True, filename=filename)
+
+
+def page_preview_view(request, document_id, number, page):
+    version = version_get(document=document_get(document_id=document_id), number=number)
+    width = int(request.GET.get("w", PREVIEW_WIDTHS[-1]))
+    if width not in PREVIEW_WIDTHS or not 0 <= page < version.page_count:
+        return HttpResponse(status=404)
+    # Cached per version and size, under the company's own prefix.
+    path = f"{connection.schema_name}/previews/{version.pk}/p{page}-w{width}.png"
+    if not default_storage.exists(path):
+        with version.file.open("rb") as handle:
+            default_storage.save(path, ContentFile(render_page_png(handle.read(), page, width_px=width)))
+    response = FileResponse(default_storage.open(path, "rb"), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@require_POST
+def placement_add_view(request, document_id):
+    document = document_get(document_id=document_id)
+    form = PlacementForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"detail": _("Invalid placement.")}, status=400)
+    data = form.cleaned_data
+    try:
+        placement = services.placement_add(
+            document=document,
+            company=request.tenant,
+            seal_id=data["seal"],
+            page=data["page"],
+            x=data["x"],
+            y=data["y"],
+            acting_user=request.user,
+        )
+    except ApplicationError as error:
+        return JsonResponse({"detail": error.message}, status=error.status)
+    body = {"id": str(placement.pk), "page": placement.page, "x": placement.x, "y": placement.y}
+    body.update(width=placement.width, height=placement.height)
+    return JsonResponse(body, status=201)
+
+
+@require_POST
+def placement_remove_view(request, document_id, placement_id):
+    document = document_get(document_id=document_id)
+    placement = Placement.objects.filter(document=document, pk=placement_id).first()
+    if placement is None:
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    services.placement_remove(placement=placement, acting_user=request.user)
+    return JsonResponse({"deleted": True})
+
+
+@require_POST
+def seal_code_send_view(request, document_id):
+    document_get(document_id=document_id)
+    try:
+        code_send(user=request.user, purpose=OneTimeCode.Purpose.SEAL_USE)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.info(request, _("We emailed you a code to confirm the use of the seal."))
+    return redirect("documents:detail", document_id=document_id)
+
+
+@require_POST
+def seal_confirm_view(request, document_id):
+    document = document_get(document_id=document_id)
+    form = SealConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter the seal password and the one-time code."))
+        return redirect("documents:detail", document_id=document.pk)
+    data = form.cleaned_data
+    try:
+        grant = services.document_seal_request(
+            document=document, company=request.tenant, seal_id=data["seal"], user=request.user,
+            seal_password=data["seal_password"], otp_method=data["otp_method"], otp_code=data["otp_code"],
+            ip_address=client_ip(request),
+        )  # fmt: skip
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("documents:detail", document_id=document.pk)
+    messages.info(request, _("Confirmed. The seal is being applied…"))
+    return redirect(f"{request.path.rsplit('/seal/', 1)[0]}/?grant={grant.pk}")
+
+
+def grant_status_view(request, document_id, grant_id):
+    grant = grant_get(document=document_get(document_id=document_id), grant_id=grant_id)
+    version = getattr(grant, "result_version", None) if grant.status == "done" else None
+    return JsonResponse({"status": grant.status, "label": grant.get_status_display(), "error": grant.error,
+                         "version": version.number if version else None})  # fmt: skip
+
+
+@require_POST
+def document_delete_view(request, document_id):
+    document = document_get(document_id=document_id)
+    services.document_delete(document=document, acting_user=request.user)
+    messages.success(request, _("“%(name)s” was deleted.") % {"name": document.name})
+    return redirect("documents:list")

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tenants.utils import tenant_context
+from PIL import Image
+
+from documents.models import Document, SigningGrant
+from seals.services import seal_application_approve, seal_application_submit
+from tests.conftest import client_on, enrol_authenticator, totp_now
+from tests.documents.pdfs import encrypted_pdf, make_pdf, with_page_changes
+from tests.seals.conftest import licence
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seal(approved_alpha, world):
+    application = seal_application_submit(
+        company=approved_alpha, applicant=world.alice, seal_type="contract", seal_name="Alpha Ltd",
+        seal_password="Seal-pass-2026", business_licence=licence(),
+    )  # fmt: skip
+    return seal_application_approve(application=application, acting_user=world.alice)
+
+
+def _upload(client, data, name="contract.pdf"):
+    return client.post("/documents/", {"file": SimpleUploadedFile(name, data, content_type="application/pdf")})
+
+
+def test_upload_place_and_confirm_in_the_browser(world, seal, django_capture_on_commit_callbacks):
+    client = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
+    response = _upload(client, make_pdf(2))
+    with tenant_context(world.alpha):
+        document = Document.objects.get()
+    assert response["Location"] == f"/documents/{document.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "2 / 2" in page and str(seal.code) in page
+    preview = client.get(f"/documents/{document.pk}/v1/pages/1.png?w=900")
+    assert Image.open(io.BytesIO(b"".join(preview.streaming_content))).width == 900
+    placed = client.post(f"/documents/{document.pk}/placements/", {"seal": seal.pk, "page": 1, "x": 400, "y": 90})
+    assert placed.status_code == 201
+    outside = client.post(f"/documents/{document.pk}/placements/", {"seal": seal.pk, "page": 5, "x": 1, "y": 1})
+    assert outside.status_code == 400 and "no page 6" in outside.json()["detail"]
+
+    device, _codes = enrol_authenticator(world.alice)
+    form = {
+        "seal": seal.pk,
+        "seal_password": "Seal-pass-2026",
+        "otp_method": "authenticator",
+        "otp_code": totp_now(device, 1),
+    }
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(f"/documents/{document.pk}/seal/", form)
+    with tenant_context(world.alpha):
+        grant = SigningGrant.objects.get()
+    assert response["Location"] == f"/documents/{document.pk}/?grant={grant.pk}"
+    assert len(callbacks) == 1
+    status = client.get(f"/documents/{document.pk}/grants/{grant.pk}/").json()
+    assert status["status"] == "pending"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"GIF89a", "not a PDF"),
+        (encrypted_pdf(), "protected with a password"),
+        (make_pdf(1)[:400], "damaged"),
+    ],
+)
+def test_bad_uploads_are_explained(world, data, message):
+    response = _upload(client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en"), data)
+    assert response.status_code == 400 and message in response.content.decode()
+    with tenant_context(world.alpha):
+        assert not Document.objects.exists()
+
+
+def test_rotated_page_preview_is_landscape(world):
+    client = client_on(world.alpha, world.alice)
+    _upload(client, with_page_changes(make_pdf(1), rotate=90))
+    with tenant_context(world.alpha):
+        document = Document.objects.get()
+        assert document.current_version.pages[0]["rotation"] == 90
+    preview = client.get(f"/documents/{document.pk}/v1/pages/0.png?w=200")
+    image = Image.open(io.BytesIO(b"".join(preview.streaming_content)))
+    assert image.width == 200 and image.height < image.width
+
+
+def test_other_company_gets_404_everywhere(world, seal):
+    client = client_on(world.alpha, world.alice)
+    _upload(client, make_pdf(1))
+    with tenant_context(world.alpha):
+        document = Document.objects.get()
+    for host in (world.alpha, world.beta):
+        charlie = client_on(host, world.charlie)
+        for path in (
+            f"/documents/{document.pk}/",
+            f"/documents/{document.pk}/v1.pdf",
+            f"/documents/{document.pk}/v1/pages/0.png",
+        ):
+            assert charlie.get(path).status_code == 404, (host, path)
+        assert charlie.post(f"/documents/{document.pk}/delete/").status_code == 404
+    with tenant_context(world.alpha):
+        assert Document.objects.get(pk=document.pk).deleted_at is None

@@ -300,8 +300,11 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
             grant=grant,
         )
         _grant_close(grant, SigningGrant.Status.DONE)
+        # The placements of this seal were used up by this version.
+        Placement.objects.filter(document=document, seal_id=seal.pk).delete()
         audit_event_record(
             acting_user=None,
+            actor_label=grant.user_label,
             action="document.sealed",
             target=document,
             data={"seal": seal.code, "version": version.number, "sha256": version.sha256, "by": grant.user_label},

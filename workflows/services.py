@@ -12,12 +12,13 @@ def audit_event_record(
     target: Any = None,
     data: dict | None = None,
     ip_address: str | None = None,
+    actor_label: str | None = None,
 ) -> AuditEvent:
     """Write an audit row in the current tenant schema. `acting_user` may be a User,
     an API key principal or None (the platform itself); both carry `audit_user_id`."""
     return AuditEvent.objects.create(
         actor_user_id=getattr(acting_user, "audit_user_id", None),
-        actor_label=str(acting_user)[:200] if acting_user is not None else "platform",
+        actor_label=(actor_label or (str(acting_user) if acting_user is not None else "Sealhub"))[:200],
         action=action,
         target_type=type(target).__name__ if target is not None else "",
         target_id=str(getattr(target, "pk", "")) if target is not None else "",

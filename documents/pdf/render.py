@@ -11,9 +11,10 @@ def render_page_png(data: bytes, page_index: int, *, width_px: int) -> bytes:
 
     document = pypdfium2.PdfDocument(data)
     try:
+        document.init_forms()  # without it pdfium skips widget appearances: seals would not show
         page = document[page_index]
         width_pt, _height_pt = page.get_size()  # already rotated and cropped
-        bitmap = page.render(scale=width_px / width_pt)
+        bitmap = page.render(scale=width_px / width_pt, may_draw_forms=True)
         image = bitmap.to_pil()
     finally:
         document.close()

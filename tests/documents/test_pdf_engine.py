@@ -56,6 +56,25 @@ def _validate(pki, signed: bytes, index: int = -1):
     return validate_pdf_signature(signature, ValidationContext(trust_roots=[root], allow_fetching=False))
 
 
+def _assert_seal_visible(signed: bytes, page: int, rect):
+    """Rendered, the page shows red ink inside the placement and none outside it."""
+    from PIL import Image
+
+    from documents.pdf.render import render_page_png
+
+    image = Image.open(io.BytesIO(render_page_png(signed, page, width_px=595))).convert("RGB")  # 1 px per point
+    height = image.height
+
+    def red(x, y):
+        r, g, b = image.getpixel((int(x), int(height - y)))
+        return r > 180 and g < 100 and b < 100
+
+    left, bottom, right, top = rect
+    inside = [red(x, y) for x in range(int(left), int(right), 3) for y in range(int(bottom), int(top), 3)]
+    assert sum(inside) > 50
+    assert not any(red(x, y) for x in range(0, 595, 5) for y in (int(top) + 10, int(bottom) - 10))
+
+
 def _widget_rect(signed: bytes, page: int):
     annotations = PdfReader(io.BytesIO(signed)).pages[page]["/Annots"]
     widgets = [a.get_object() for a in annotations if a.get_object().get("/FT") == "/Sig"]
@@ -72,6 +91,7 @@ def test_signed_pdf_validates_with_timestamp_and_whole_file_coverage(pki, pages)
     assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     assert status.timestamp_validity is not None and status.timestamp_validity.intact
     assert _widget_rect(signed, pages - 1) == [380.0, 80.0, 499.1, 199.1]
+    _assert_seal_visible(signed, pages - 1, (380, 80, 499.1, 199.1))
     assert signed.startswith(data)  # an incremental update: the original bytes are untouched
     assert inspect_pdf(signed).signatures[0].field_name == "Seal1"
 

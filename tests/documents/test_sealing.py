@@ -172,3 +172,39 @@ def test_changed_file_is_not_sealed(world, seal):
         grant.refresh_from_db()
         assert grant.status == "failed" and "fingerprint" in grant.error
         assert Document.objects.get(pk=document.pk).versions.count() == 1
+
+
+def test_a_crash_mid_seal_leaves_the_original_and_the_retry_makes_one_version(world, seal, monkeypatch):
+    """Fault injection: the signing step dies (as when a worker is killed or the TSA
+    fails). The transaction rolls back: version 1 stays current, the grant stays pending
+    with its key, and the retry produces exactly one new version."""
+    import documents.services as document_services
+
+    device, _codes = enrol_authenticator(world.alice)
+    document = _prepare(world, seal, pages=2)
+    real_stamp = document_services.stamp_and_sign
+    calls = {"n": 0}
+
+    def crash_once(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ConnectionError("timestamp authority unreachable")
+        return real_stamp(*args, **kwargs)
+
+    monkeypatch.setattr(document_services, "stamp_and_sign", crash_once)
+    with tenant_context(world.alpha):
+        grant = document_seal_request(
+            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
+            seal_password="Seal-pass-2026", otp_method="authenticator", otp_code=totp_now(device, 1),
+        )  # fmt: skip
+        with pytest.raises(ConnectionError):
+            document_seal_execute(grant_id=grant.pk)
+        grant.refresh_from_db()
+        assert grant.status == "pending" and grant.wrapped_data_key is not None
+        assert Document.objects.get(pk=document.pk).current_version.number == 1
+        assert document.placements.count() == 1
+        version = document_seal_execute(grant_id=grant.pk)
+        document_seal_execute(grant_id=grant.pk)
+        assert list(DocumentVersion.objects.filter(document=document).values_list("number", flat=True)) == [1, 2]
+        assert version.signature_count == 1
+        assert document.placements.count() == 0  # used up by the sealed version

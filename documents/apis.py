@@ -56,7 +56,7 @@ class DocumentDetailSerializer(DocumentOutputSerializer):
 class JobOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.CharField()
-    error = serializers.CharField()
+    error = serializers.CharField(source="error_message")
     version = serializers.SerializerMethodField()
 
     def get_version(self, grant) -> int | None:

@@ -115,3 +115,17 @@ class SigningGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document} · {self.get_status_display()}"
+
+    @property
+    def error_message(self) -> str:
+        """`error` holds a code; the message is in the reader's language."""
+        return str(GRANT_ERRORS.get(self.error, GRANT_ERRORS["failed"])) if self.error else ""
+
+
+GRANT_ERRORS = {
+    "expired": _("The confirmation expired before the seal was applied. Confirm again."),
+    "document_changed": _("The document changed after you confirmed. Confirm again."),
+    "fingerprint_mismatch": _("The stored file does not match its fingerprint; nothing was sealed."),
+    "seal_inactive": _("The seal was suspended or revoked; nothing was sealed."),
+    "failed": _("Sealing failed. Nothing was changed; please try again."),
+}

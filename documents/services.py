@@ -256,7 +256,7 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
             _grant_close(
                 grant,
                 SigningGrant.Status.EXPIRED,
-                _("The confirmation expired before the seal was applied. Confirm again."),
+                "expired",
             )
             return None
         grant.attempts += 1
@@ -265,9 +265,7 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
         document = Document.objects.select_for_update().get(pk=grant.document_id)
         base = grant.base_version
         if document.current_version_id != base.pk:
-            _grant_close(
-                grant, SigningGrant.Status.FAILED, _("The document changed after you confirmed. Confirm again.")
-            )
+            _grant_close(grant, SigningGrant.Status.FAILED, "document_changed")
             return None
         with base.file.open("rb") as handle:
             data = handle.read()
@@ -275,12 +273,12 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
             _grant_close(
                 grant,
                 SigningGrant.Status.FAILED,
-                _("The stored file does not match its fingerprint; nothing was sealed."),
+                "fingerprint_mismatch",
             )
             return None
         seal = Seal.objects.select_related("company").get(pk=grant.seal_id)
         if seal.status != Seal.Status.ACTIVE:
-            _grant_close(grant, SigningGrant.Status.FAILED, _("The seal was suspended or revoked; nothing was sealed."))
+            _grant_close(grant, SigningGrant.Status.FAILED, "seal_inactive")
             return None
         data_key = decrypt(
             bytes(grant.wrapped_data_key), purpose=GRANT_KEY_PURPOSE, associated_data=str(grant.pk).encode()
@@ -312,7 +310,7 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
         return version
 
 
-def document_seal_give_up(*, grant_id, error: str) -> None:
+def document_seal_give_up(*, grant_id, error: str = "failed") -> None:
     """After the last retry: the job failed for good; say so and drop the key."""
     with transaction.atomic():
         grant = SigningGrant.objects.select_for_update().get(pk=grant_id)

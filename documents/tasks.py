@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import logging
 
-from django.utils.translation import gettext as _
-
 from config.celery import app
 from documents.services import document_seal_execute, document_seal_give_up
 
@@ -19,7 +17,7 @@ def document_seal(self, grant_id: str) -> dict:
     except Exception as exc:
         if self.request.retries >= self.max_retries:
             logger.exception("sealing failed for grant %s; giving up", grant_id)
-            document_seal_give_up(grant_id=grant_id, error=_("Sealing failed. Nothing was changed; please try again."))
+            document_seal_give_up(grant_id=grant_id)
             raise
         logger.exception("sealing failed for grant %s; will retry", grant_id)
         raise self.retry(exc=exc) from exc

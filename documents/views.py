@@ -161,7 +161,7 @@ def seal_confirm_view(request, document_id):
 def grant_status_view(request, document_id, grant_id):
     grant = grant_get(document=document_get(document_id=document_id), grant_id=grant_id)
     version = getattr(grant, "result_version", None) if grant.status == "done" else None
-    return JsonResponse({"status": grant.status, "label": grant.get_status_display(), "error": grant.error,
+    return JsonResponse({"status": grant.status, "label": grant.get_status_display(), "error": grant.error_message,
                          "version": version.number if version else None})  # fmt: skip
 
 

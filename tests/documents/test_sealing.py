@@ -170,7 +170,7 @@ def test_changed_file_is_not_sealed(world, seal):
         DocumentVersion.objects.filter(document=document).update(sha256="0" * 64)
         assert document_seal_execute(grant_id=grant.pk) is None
         grant.refresh_from_db()
-        assert grant.status == "failed" and "fingerprint" in grant.error
+        assert grant.status == "failed" and grant.error == "fingerprint_mismatch"
         assert Document.objects.get(pk=document.pk).versions.count() == 1
 
 

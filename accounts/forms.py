@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OneTimeCode
 from config.errors import ApplicationError
+from config.forms import PasswordPairMixin
 
 
 def client_ip(request) -> str | None:
@@ -32,7 +33,7 @@ class EmailAuthenticationForm(AuthenticationForm):
         return self.cleaned_data
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(PasswordPairMixin, forms.Form):
     full_name = forms.CharField(label=_("Real name"), max_length=100)
     id_number = forms.CharField(
         label=_("Resident ID number"), max_length=20, widget=forms.TextInput(attrs={"autocomplete": "off"})
@@ -50,11 +51,7 @@ class RegistrationForm(forms.Form):
         label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("password") and cleaned.get("password") != cleaned.get("password_again"):
-            self.add_error("password_again", _("The two passwords differ."))
-        return cleaned
+    password_pairs = (("password", "password_again"),)
 
 
 class CodeForm(forms.Form):
@@ -66,7 +63,7 @@ class CodeForm(forms.Form):
     )
 
 
-class NewPasswordForm(CodeForm):
+class NewPasswordForm(PasswordPairMixin, CodeForm):
     password = forms.CharField(
         label=_("New password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
@@ -74,11 +71,7 @@ class NewPasswordForm(CodeForm):
         label=_("New password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("password") and cleaned.get("password") != cleaned.get("password_again"):
-            self.add_error("password_again", _("The two passwords differ."))
-        return cleaned
+    password_pairs = (("password", "password_again"),)
 
 
 class RecoveryChannelForm(forms.Form):

@@ -70,6 +70,14 @@ def _ca_key_usage() -> x509.KeyUsage:
     )  # fmt: skip
 
 
+def _signing_key_usage() -> x509.KeyUsage:
+    """Signatures with non-repudiation (content commitment): seals and timestamps."""
+    return x509.KeyUsage(
+        digital_signature=True, content_commitment=True, key_encipherment=False, data_encipherment=False,
+        key_agreement=False, key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False,
+    )  # fmt: skip
+
+
 def _issued_by(issuer_key, issuer_cert, subject: x509.Name, public_key, validity: dt.timedelta):
     now = _now()
     not_after = min(now + validity, issuer_cert.not_valid_after_utc)
@@ -114,17 +122,7 @@ def create_timestamp_authority(root_key, root_cert, common_name: str = "Sealhub 
         _issued_by(root_key, root_cert, _name(common_name), key.public_key(), TSA_VALIDITY)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),  # fmt: skip
+            _signing_key_usage(),
             critical=True,
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
@@ -162,17 +160,7 @@ def issue_seal_certificate(
         _issued_by(ca_key, ca_cert, seal_subject_name(subject), csr.public_key(), SEAL_CERT_VALIDITY)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),  # fmt: skip
+            _signing_key_usage(),
             critical=True,
         )
     )

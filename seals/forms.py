@@ -3,10 +3,11 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import PasswordPairMixin
 from seals.models import SealType
 
 
-class SealApplicationForm(forms.Form):
+class SealApplicationForm(PasswordPairMixin, forms.Form):
     seal_type = forms.ChoiceField(label=_("Seal type"), choices=SealType.choices)
     seal_name = forms.CharField(
         label=_("Text on the seal"), max_length=60, help_text=_("Usually the company name, e.g. “某某有限公司”.")
@@ -36,14 +37,10 @@ class SealApplicationForm(forms.Form):
         label=_("Seal password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("seal_password") and cleaned.get("seal_password") != cleaned.get("seal_password_again"):
-            self.add_error("seal_password_again", _("The two passwords differ."))
-        return cleaned
+    password_pairs = (("seal_password", "seal_password_again"),)
 
 
-class SealPasswordChangeForm(forms.Form):
+class SealPasswordChangeForm(PasswordPairMixin, forms.Form):
     old_password = forms.CharField(label=_("Current seal password"), widget=forms.PasswordInput)
     new_password = forms.CharField(
         label=_("New seal password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
@@ -52,11 +49,7 @@ class SealPasswordChangeForm(forms.Form):
         label=_("New seal password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("new_password") and cleaned.get("new_password") != cleaned.get("new_password_again"):
-            self.add_error("new_password_again", _("The two passwords differ."))
-        return cleaned
+    password_pairs = (("new_password", "new_password_again"),)
 
 
 class SealStatusForm(forms.Form):
@@ -72,7 +65,7 @@ class SealAuthorisationForm(forms.Form):
         self.fields["user"].choices = [(str(m.user_id), f"{m.user} <{m.user.email}>") for m in members]
 
 
-class SealImportForm(forms.Form):
+class SealImportForm(PasswordPairMixin, forms.Form):
     pkcs12_file = forms.FileField(
         label=_("Certificate file (.p12 / .pfx)"), help_text=_("From your certificate authority.")
     )
@@ -87,8 +80,4 @@ class SealImportForm(forms.Form):
         label=_("Seal password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("seal_password") and cleaned.get("seal_password") != cleaned.get("seal_password_again"):
-            self.add_error("seal_password_again", _("The two passwords differ."))
-        return cleaned
+    password_pairs = (("seal_password", "seal_password_again"),)

@@ -215,3 +215,12 @@ def test_password_reset_by_sms(registered):
     assert response.status_code == 302
     registered.refresh_from_db()
     assert registered.check_password("Sms-Reset-Pass-3")
+
+
+def test_the_two_passwords_must_match(db):
+    response = client_on(None, HTTP_ACCEPT_LANGUAGE="en").post(
+        "/accounts/register/", registration(password_again="Something-else-9")
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["password_again"] == ["The two passwords differ."]
+    assert not User.objects.filter(email="zhang@example.com").exists()

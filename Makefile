@@ -42,3 +42,4 @@ messages: install
 bench: install
 	$(PY) bench/tenant_create.py
 	$(PY) bench/seal_issue.py
+	$(PY) bench/seal.py

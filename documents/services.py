@@ -18,7 +18,7 @@ from accounts.two_factor import second_factor_verify
 from config.crypto import decrypt, encrypt
 from config.errors import ApplicationError
 from documents.models import Document, DocumentVersion, Placement, SigningGrant
-from documents.pdf.inspect import InvalidPdf, PdfInfo, inspect_pdf
+from documents.pdf.inspect import InvalidPdf, PageBox, PdfInfo, inspect_pdf
 from documents.pdf.sign import Placement as PdfPlacement
 from documents.pdf.sign import SigningKey, Timestamping, stamp_and_sign
 from seals import keys, pki
@@ -287,7 +287,12 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
             seal.protected_key, data_key, context=str(seal.application_id or seal.pk).encode()
         )
         signed = _stamp_all(data, grant=grant, seal=seal, private_key=private_key)
-        info = inspect_pdf(signed, max_pages=max(settings.DOCUMENT_MAX_PAGES, base.page_count))
+        # Incremental signatures change no page boxes: reuse them instead of parsing again.
+        info = PdfInfo(
+            page_count=base.page_count,
+            pages=[PageBox(**page) for page in base.pages],
+            signatures=[None] * (base.signature_count + len(grant.placements)),
+        )
         version = _version(
             document=document,
             number=base.number + 1,

@@ -178,8 +178,10 @@ def seal_drawing(face: SealFace) -> Drawing:
     return drawing
 
 
+@functools.lru_cache(maxsize=256)
 def seal_pdf(face: SealFace) -> bytes:
-    """A one-page PDF exactly the size of the seal (the stamp appearance)."""
+    """A one-page PDF exactly the size of the seal (the stamp appearance). Cached: a face
+    never changes, and every sealing job needs it."""
     return renderPDF.drawToString(seal_drawing(face))
 
 

@@ -6,6 +6,7 @@ stamp and the signature are added together and nothing is drawn after signing
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import tempfile
@@ -55,12 +56,45 @@ def _asn1_key(private_key) -> asn1_keys.PrivateKeyInfo:
     return asn1_keys.PrivateKeyInfo.load(der)
 
 
+# Room for the CMS signature, the certificate chain and the timestamp token. Giving it
+# up front spares pyHanko a trial signature (with a trial timestamp) to measure the size.
+SIGNATURE_BYTES_RESERVED = 16384
+
+
+@functools.lru_cache(maxsize=4)
 def _timestamper(timestamping: Timestamping):
+    """The platform is its own RFC 3161 TSA: an in-process responder with the TSA key,
+    built once per process."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from pyhanko.sign.general import simple_cms_attribute
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
     from pyhanko_certvalidator.registry import SimpleCertificateStore
+    from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
-    # The platform is its own RFC 3161 TSA: an in-process responder with the TSA key.
-    return DummyTimeStamper(
+    class PlatformTimeStamper(DummyTimeStamper):
+        # pyHanko's responder re-parses the RSA key for every token (≈30 ms each);
+        # this one signs with the key object it was given. Otherwise the same steps.
+        def _sign_tst_info(self, tst_info_data, md_algorithm, dt):
+            from asn1crypto import cms, core
+            from pyhanko.sign.general import as_signing_certificate
+
+            digest = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))
+            digest.update(tst_info_data)
+            signed_attrs = cms.CMSAttributes(
+                [
+                    simple_cms_attribute("content_type", "tst_info"),
+                    simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(dt)})),
+                    simple_cms_attribute("signing_certificate", as_signing_certificate(self.tsa_cert)),
+                    simple_cms_attribute("message_digest", digest.finalize()),
+                ]
+            )
+            signature = timestamping.tsa_private_key.sign(
+                signed_attrs.dump(), PKCS1v15(), get_pyca_cryptography_hash(md_algorithm.upper())
+            )
+            return signature, signed_attrs
+
+    return PlatformTimeStamper(
         tsa_cert=_asn1_cert(timestamping.tsa_certificate_pem),
         tsa_key=_asn1_key(timestamping.tsa_private_key),
         certs_to_embed=SimpleCertificateStore.from_certs([_asn1_cert(timestamping.root_certificate_pem)]),
@@ -118,7 +152,7 @@ def stamp_and_sign(
             metadata, signer, timestamper=_timestamper(timestamping), new_field_spec=field_spec, stamp_style=style
         )
         output = io.BytesIO()
-        pdf_signer.sign_pdf(writer, output=output)
+        pdf_signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES_RESERVED, output=output)
         return output.getvalue()
     finally:
         os.unlink(appearance_path)

@@ -1,0 +1,276 @@
+"""Sealing speed: raw pyHanko vs Sealhub end to end, worker scaling, and memory.
+
+For the same PDF, seal key and TSA it prints
+- raw pyHanko: stamp appearance + PAdES B-T signature (in-process TSA), nothing else;
+- Sealhub end to end: the API call (password + one-time code check, grant) until the
+  signed version is stored by a real Celery worker; and the ratio of the two;
+- throughput with 1 and 2 worker processes (documents per second);
+- peak worker RSS while sealing a 1,000-page file.
+Runs in a throw-away database with its own workers and queue.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _throwaway_db import throwaway_database
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SAMPLES = 8
+THROUGHPUT_DOCUMENTS = 16
+QUEUE = f"sealhub-bench-{os.getpid()}"
+
+
+def make_pdf(pages: int) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    for number in range(1, pages + 1):
+        pdf.drawString(72, 760, f"Contract page {number}")
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def start_worker(concurrency: int, pool: str = "prefork") -> subprocess.Popen:
+    from django.conf import settings
+
+    env = dict(
+        os.environ, DATABASE_URL=os.environ["DATABASE_URL"], REDIS_URL=settings.REDIS_URL, SEALHUB_TASK_QUEUE=QUEUE
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "-l",
+        "error",
+        "-Q",
+        QUEUE,
+        "--pool",
+        pool,
+        "-c",
+        str(concurrency),
+    ]
+    process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(4)  # let it connect and import everything before timing anything
+    return process
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def raw_pyhanko_seconds(
+    pdf: bytes, private_key, certificate_pem: str, chain_pem: list[str], appearance: bytes
+) -> float:
+    """The same stamp + B-T signature written directly against pyHanko."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+    from pyhanko.stamp import StaticStampStyle
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    from seals import pki
+
+    def cert(pem: str):
+        return asn1_x509.Certificate.load(
+            x509.load_pem_x509_certificate(pem.encode()).public_bytes(serialization.Encoding.DER)
+        )
+
+    def key(k):
+        return asn1_keys.PrivateKeyInfo.load(
+            k.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        )
+
+    tsa_key, tsa_cert = pki.authority(pki.Role.TSA)
+    tsa_pem = tsa_cert.public_bytes(serialization.Encoding.PEM).decode()
+    signer = signers.SimpleSigner(
+        signing_cert=cert(certificate_pem), signing_key=key(private_key),
+        cert_registry=SimpleCertificateStore.from_certs([cert(p) for p in chain_pem]),
+    )  # fmt: skip
+    timestamper = DummyTimeStamper(tsa_cert=cert(tsa_pem), tsa_key=key(tsa_key))
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as appearance_file:
+        appearance_file.write(appearance)
+        appearance_file.flush()
+        timings = []
+        for _ in range(SAMPLES):
+            started = time.perf_counter()
+            style = StaticStampStyle.from_pdf_file(appearance_file.name, border_width=0)
+            meta = signers.PdfSignatureMetadata(
+                field_name="Seal1", subfilter=fields.SigSeedSubFilter.PADES, certify=True
+            )
+            spec = fields.SigFieldSpec("Seal1", on_page=0, box=(380, 80, 499, 199))
+            pdf_signer = signers.PdfSigner(
+                meta, signer, timestamper=timestamper, new_field_spec=spec, stamp_style=style
+            )
+            pdf_signer.sign_pdf(
+                IncrementalPdfFileWriter(io.BytesIO(pdf)), bytes_reserved=bytes_reserved, output=io.BytesIO()
+            )
+            timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def main() -> None:
+    os.environ["SEALHUB_TASK_QUEUE"] = QUEUE
+    with throwaway_database("sealhub_bench_sealing"):
+        import psutil
+        from django.core.files.base import ContentFile
+        from django.test import Client
+        from django_tenants.utils import tenant_context
+
+        from accounts.models import User
+        from accounts.two_factor import authenticator_begin, recovery_codes_regenerate
+        from documents.models import SigningGrant
+        from documents.services import document_upload, placement_add
+        from seals import keys, pki
+        from seals.image import seal_pdf
+        from seals.services import seal_application_approve, seal_application_submit, seal_face
+        from tenants.models import Company
+        from tenants.services import api_key_create, company_create
+
+        owner = User.objects.create_user("bench@example.com", None)
+        company = company_create(
+            name="基准测试有限公司", slug="bench", uscc="91110000802100433B", owner=owner, acting_user=owner
+        )
+        Company.objects.filter(pk=company.pk).update(verification=Company.Verification.APPROVED)
+        company.refresh_from_db()
+        application = seal_application_submit(
+            company=company, applicant=owner, seal_type="contract", seal_name=company.name,
+            seal_password="Bench-pass-1",
+            business_licence=ContentFile(b"%PDF-1.4\n%%EOF\n", name="licence.pdf"),
+        )  # fmt: skip
+        seal = seal_application_approve(application=application, acting_user=owner)
+        device = authenticator_begin(user=owner)
+        device.confirmed = True
+        device.save()
+        with tenant_context(company):
+            _key, api_key = api_key_create(company=company, name="bench", scopes=["admin"], acting_user=owner)
+        api = Client(HTTP_HOST="bench.localhost", HTTP_AUTHORIZATION=f"Api-Key {api_key}")
+        pdf = make_pdf(1)
+
+        data_key = keys.unwrap_data_key(seal.protected_key, "Bench-pass-1", context=str(application.pk).encode())
+        private_key = keys.decrypt_private_key(seal.protected_key, data_key, context=str(application.pk).encode())
+        from cryptography.hazmat.primitives import serialization
+
+        chain = [
+            pki.certificate(r).public_bytes(serialization.Encoding.PEM).decode()
+            for r in (pki.Role.SEAL_CA, pki.Role.ROOT)
+        ]
+        appearance = seal_pdf(seal_face(seal))
+        raw = raw_pyhanko_seconds(pdf, private_key, seal.certificate_pem, chain, appearance)
+        raw_reserved = raw_pyhanko_seconds(
+            pdf, private_key, seal.certificate_pem, chain, appearance, bytes_reserved=16384
+        )
+
+        codes: list[str] = []
+
+        def request_seal(data: bytes):
+            nonlocal codes
+            if not codes:
+                codes = recovery_codes_regenerate(user=owner)
+            with tenant_context(company):
+                document = document_upload(name="bench.pdf", data=data, acting_user=owner)
+                placement_add(
+                    document=document, company=company, seal_id=seal.pk, page=0, x=380, y=80, acting_user=owner
+                )
+            started = time.perf_counter()
+            body = {
+                "seal_id": str(seal.pk),
+                "seal_password": "Bench-pass-1",
+                "otp_method": "recovery_code",
+                "otp_code": codes.pop(),
+            }
+            response = api.post(
+                f"/api/v1/documents/{document.pk}/seal/", json.dumps(body), content_type="application/json"
+            )
+            assert response.status_code == 202, response.content
+            return response.json()["id"], started
+
+        def wait(grant_ids: list[str]) -> None:
+            with tenant_context(company):
+                while SigningGrant.objects.filter(pk__in=grant_ids, status__in=["pending", "running"]).exists():
+                    time.sleep(0.005)
+                failed = SigningGrant.objects.filter(pk__in=grant_ids).exclude(status="done").count()
+                assert failed == 0, f"{failed} jobs failed"
+
+        worker = start_worker(1)
+        try:
+            wait([request_seal(pdf)[0]])  # warm-up: the first task of a process connects
+            end_to_end, worker_part = [], []
+            for _ in range(SAMPLES):
+                grant_id, started = request_seal(pdf)
+                wait([grant_id])
+                end_to_end.append(time.perf_counter() - started)
+                with tenant_context(company):
+                    grant = SigningGrant.objects.get(pk=grant_id)
+                worker_part.append((grant.finished_at - grant.created_at).total_seconds())
+        finally:
+            stop_worker(worker)
+
+        # Throughput of the workers alone: queue the jobs while no worker runs, then time
+        # from the first to the last completion (worker start-up excluded).
+        throughput = {}
+        for concurrency in (1, 2):
+            grant_ids = [request_seal(pdf)[0] for _ in range(THROUGHPUT_DOCUMENTS)]
+            worker = start_worker(concurrency)
+            try:
+                wait(grant_ids)
+            finally:
+                stop_worker(worker)
+            with tenant_context(company):
+                finished = sorted(SigningGrant.objects.filter(pk__in=grant_ids).values_list("finished_at", flat=True))
+            throughput[concurrency] = (len(finished) - 1) / (finished[-1] - finished[0]).total_seconds()
+
+        big = make_pdf(1000)
+        worker = start_worker(1, pool="solo")
+        try:
+            process = psutil.Process(worker.pid)
+            baseline = process.memory_info().rss
+            grant_id, started = request_seal(big)
+            peak = baseline
+            with tenant_context(company):
+                while SigningGrant.objects.filter(pk=grant_id, status__in=["pending", "running"]).exists():
+                    peak = max(peak, process.memory_info().rss)
+                    time.sleep(0.01)
+            big_seconds = time.perf_counter() - started
+        finally:
+            stop_worker(worker)
+
+        median = statistics.median(end_to_end)
+        print(f"1-page PDF, EC P-256 seal, PAdES B-T with the platform TSA (median of {SAMPLES})")
+        print(
+            f"  raw pyHanko stamp + sign:          {raw * 1000:7.1f} ms   (with bytes_reserved: {raw_reserved * 1000:.1f} ms)"
+        )
+        print(f"  Sealhub API call → version stored: {median * 1000:7.1f} ms   ratio ×{median / raw:.2f}")
+        queued = statistics.median(worker_part)
+        print(f"    of which grant → version stored:  {queued * 1000:7.1f} ms   ratio ×{queued / raw:.2f}")
+        print("    (the rest is the willingness check: seal-password scrypt + one-time code, by design)")
+        print(f"worker throughput ({THROUGHPUT_DOCUMENTS} queued documents):")
+        print(f"  1 worker process:  {throughput[1]:.1f} documents/s")
+        print(f"  2 worker processes: {throughput[2]:.1f} documents/s   ×{throughput[2] / throughput[1]:.2f}")
+        print(
+            f"1,000-page PDF: sealed in {big_seconds:.2f} s, "
+            f"worker RSS {baseline / 2**20:.0f} MB → peak {peak / 2**20:.0f} MB"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -75,7 +75,7 @@ def stop_worker(process: subprocess.Popen) -> None:
 
 
 def raw_pyhanko_seconds(
-    pdf: bytes, private_key, certificate_pem: str, chain_pem: list[str], appearance: bytes
+    pdf: bytes, private_key, certificate_pem: str, chain_pem: list[str], appearance: bytes, bytes_reserved=None
 ) -> float:
     """The same stamp + B-T signature written directly against pyHanko."""
     from asn1crypto import keys as asn1_keys

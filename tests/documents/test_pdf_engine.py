@@ -82,7 +82,7 @@ def _widget_rect(signed: bytes, page: int):
     return [round(float(v), 1) for v in widgets[0]["/Rect"]]
 
 
-@pytest.mark.parametrize("pages", [1, 100])
+@pytest.mark.parametrize("pages", [1, 100, 1000])
 def test_signed_pdf_validates_with_timestamp_and_whole_file_coverage(pki, pages):
     data = make_pdf(pages)
     signed = _sign(pki, data, Placement(page=pages - 1, x=380, y=80, width=119.06, height=119.06), certify=True)

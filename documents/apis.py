@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, serializers, status
 from rest_framework.generics import ListAPIView
@@ -135,9 +136,14 @@ class PlacementCreateApi(APIView):
 
     class PlacementInputSerializer(StrictInputSerializer):
         seal_id = serializers.UUIDField()
-        page = serializers.IntegerField(min_value=0)
-        x = serializers.FloatField()
-        y = serializers.FloatField()
+        text = serializers.CharField(
+            required=False,
+            max_length=100,
+            help_text="Instead of page/x/y: centre the seal on every occurrence of this text",
+        )
+        page = serializers.IntegerField(min_value=0, required=False)
+        x = serializers.FloatField(required=False)
+        y = serializers.FloatField(required=False)
         width = serializers.FloatField(required=False, help_text="Default: the seal's true size")
         height = serializers.FloatField(required=False)
 
@@ -151,8 +157,21 @@ class PlacementCreateApi(APIView):
         serializer = self.PlacementInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        document = document_get(document_id=document_id)
+        if "text" in data:
+            placements = services.placement_add_at_text(
+                document=document,
+                company=request.tenant,
+                seal_id=data["seal_id"],
+                text=data["text"],
+                acting_user=request.user,
+            )
+            return Response(PlacementOutputSerializer(placements, many=True).data, status=status.HTTP_201_CREATED)
+        missing = [name for name in ("page", "x", "y") if name not in data]
+        if missing:
+            raise serializers.ValidationError({name: [_("Give page, x and y, or text.")] for name in missing})
         placement = services.placement_add(
-            document=document_get(document_id=document_id), company=request.tenant, seal_id=data.pop("seal_id"),
+            document=document, company=request.tenant, seal_id=data.pop("seal_id"),
             acting_user=request.user, **data,
         )  # fmt: skip
         return Response(PlacementOutputSerializer(placement).data, status=status.HTTP_201_CREATED)

@@ -177,6 +177,43 @@ def placement_add(
     return placement
 
 
+def placement_add_at_text(*, document: Document, company: Company, seal_id, text: str, acting_user) -> list[Placement]:
+    """One placement centred on every occurrence of `text` (e.g. 盖章处), kept on the page."""
+    from documents.pdf.keyword import find_text
+
+    text = text.strip()
+    if not text:
+        raise ApplicationError(_("Enter the text to look for."), "text_missing", field="text")
+    seal = _usable_seal(company=company, seal_id=seal_id)
+    face = seal_face(seal)
+    width, height = face.width_mm * MM, face.height_mm * MM
+    with document.current_version.file.open("rb") as handle:
+        hits = find_text(handle.read(), text)
+    if not hits:
+        raise ApplicationError(
+            _("“%(text)s” does not appear in the document.") % {"text": text}, "text_not_found", field="text"
+        )
+    placements = []
+    with transaction.atomic():
+        for hit in hits:
+            box = document.current_version.pages[hit.page]
+            centre_x, centre_y = hit.centre
+            x = min(max(centre_x - width / 2, box["left"]), box["right"] - width)
+            y = min(max(centre_y - height / 2, box["bottom"]), box["top"] - height)
+            placements.append(
+                placement_add(
+                    document=document,
+                    company=company,
+                    seal_id=seal.pk,
+                    page=hit.page,
+                    x=x,
+                    y=y,
+                    acting_user=acting_user,
+                )
+            )
+    return placements
+
+
 @transaction.atomic
 def placement_remove(*, placement: Placement, acting_user) -> None:
     audit_event_record(acting_user=acting_user, action="document.placement_removed", target=placement.document,

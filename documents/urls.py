@@ -10,6 +10,7 @@ urlpatterns = [
     path("documents/<uuid:document_id>/v<int:number>.pdf", views.version_download_view, name="download"),
     path("documents/<uuid:document_id>/v<int:number>/pages/<int:page>.png", views.page_preview_view, name="preview"),
     path("documents/<uuid:document_id>/placements/", views.placement_add_view, name="placement_add"),
+    path("documents/<uuid:document_id>/placements/text/", views.placement_text_view, name="placement_text"),
     path(
         "documents/<uuid:document_id>/placements/<uuid:placement_id>/delete/",
         views.placement_remove_view,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -171,3 +172,23 @@ def document_delete_view(request, document_id):
     services.document_delete(document=document, acting_user=request.user)
     messages.success(request, _("“%(name)s” was deleted.") % {"name": document.name})
     return redirect("documents:list")
+
+
+@require_POST
+def placement_text_view(request, document_id):
+    document = document_get(document_id=document_id)
+    try:
+        placements = services.placement_add_at_text(
+            document=document,
+            company=request.tenant,
+            seal_id=request.POST.get("seal"),
+            text=request.POST.get("text", ""),
+            acting_user=request.user,
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    except ValidationError:
+        messages.error(request, _("Choose a seal."))
+    else:
+        messages.success(request, _("Placed the seal at %(count)s places.") % {"count": len(placements)})
+    return redirect("documents:detail", document_id=document.pk)

@@ -103,3 +103,39 @@ def test_other_company_gets_404_everywhere(world, seal):
         assert charlie.post(f"/documents/{document.pk}/delete/").status_code == 404
     with tenant_context(world.alpha):
         assert Document.objects.get(pk=document.pk).deleted_at is None
+
+
+def test_documents_api(world, seal):
+    import json
+
+    from tenants.services import api_key_create
+
+    with tenant_context(world.alpha):
+        _key, raw = api_key_create(company=world.alpha, name="ERP", scopes=["documents"], acting_user=world.alice)
+    api = client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {raw}", HTTP_ACCEPT_LANGUAGE="en")
+    created = api.post("/api/v1/documents/", {"file": SimpleUploadedFile("a.pdf", make_pdf(2), "application/pdf")})
+    assert created.status_code == 201 and created.json()["current_version"]["page_count"] == 2
+    document_id = created.json()["id"]
+    bad = api.post("/api/v1/documents/", {"file": SimpleUploadedFile("a.pdf", b"GIF89a", "application/pdf")})
+    assert bad.status_code == 400 and bad.json()["type"] == "pdf_not_pdf"
+    placed = api.post(
+        f"/api/v1/documents/{document_id}/placements/", json.dumps({"seal_id": str(seal.pk), "text": "Seal here"}),
+        content_type="application/json",
+    )  # fmt: skip
+    assert placed.status_code == 201 and [p["page"] for p in placed.json()] == [0, 1]
+    incomplete = api.post(
+        f"/api/v1/documents/{document_id}/placements/", json.dumps({"seal_id": str(seal.pk), "page": 0}),
+        content_type="application/json",
+    )  # fmt: skip
+    assert incomplete.status_code == 400 and set(incomplete.json()["errors"]) == {"x", "y"}
+    detail = api.get(f"/api/v1/documents/{document_id}/").json()
+    assert len(detail["placements"]) == 2 and detail["versions"][0]["number"] == 1
+    listing = api.get("/api/v1/documents/?search=a.pdf").json()["results"]
+    assert [row["id"] for row in listing] == [document_id]
+    download = api.get(f"/api/v1/documents/{document_id}/versions/1/download/")
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    # Seal use needs the seals scope.
+    job = api.post(f"/api/v1/documents/{document_id}/seal/", json.dumps({}), content_type="application/json")
+    assert job.status_code == 403
+    charlie = client_on(world.beta, world.charlie)
+    assert charlie.get(f"/api/v1/documents/{document_id}/").status_code == 404

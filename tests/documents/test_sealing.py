@@ -208,3 +208,23 @@ def test_a_crash_mid_seal_leaves_the_original_and_the_retry_makes_one_version(wo
         assert list(DocumentVersion.objects.filter(document=document).values_list("number", flat=True)) == [1, 2]
         assert version.signature_count == 1
         assert document.placements.count() == 0  # used up by the sealed version
+
+
+def test_placing_on_text_centres_the_seal_on_each_occurrence(world, seal):
+    from documents.services import placement_add_at_text
+
+    with tenant_context(world.alpha):
+        document = document_upload(name="c.pdf", data=make_pdf(3), acting_user=world.alice)
+        placements = placement_add_at_text(
+            document=document, company=world.alpha, seal_id=seal.pk, text="seal HERE", acting_user=world.alice
+        )
+        assert [p.page for p in placements] == [0, 1, 2]
+        centre_x = placements[0].x + placements[0].width / 2
+        centre_y = placements[0].y + placements[0].height / 2
+        assert 425 < centre_x < 435 and 120 < centre_y < 130  # "Seal here" is drawn at (400, 120)
+        with pytest.raises(ApplicationError) as error:
+            placement_add_at_text(
+                document=document, company=world.alpha, seal_id=seal.pk, text="盖章处", acting_user=world.alice
+            )
+        assert error.value.code == "text_not_found"
+        assert document.placements.count() == 3

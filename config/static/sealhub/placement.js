@@ -98,7 +98,10 @@
   });
   if (sealChoice) {
     const form = document.getElementById("seal-form");
-    sealChoice.addEventListener("change", () => { form.querySelector("input[name=seal]").value = sealChoice.value; });
+    sealChoice.addEventListener("change", () => {
+      form.querySelector("input[name=seal]").value = sealChoice.value;
+      document.querySelector("#text-place-form input[name=seal]").value = sealChoice.value;
+    });
   }
   render();
 

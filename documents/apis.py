@@ -34,6 +34,7 @@ class VersionOutputSerializer(serializers.Serializer):
 
 class PlacementOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=Placement.Kind.choices)
     seal_id = serializers.UUIDField()
     page = serializers.IntegerField(help_text="0-based page index")
     x = serializers.FloatField(help_text="PDF user space, points")
@@ -141,6 +142,11 @@ class PlacementCreateApi(APIView):
             max_length=100,
             help_text="Instead of page/x/y: centre the seal on every occurrence of this text",
         )
+        cross_page = serializers.BooleanField(
+            required=False,
+            default=False,
+            help_text="A cross-page seal (骑缝章) over the right edges of all pages; optional y",
+        )
         page = serializers.IntegerField(min_value=0, required=False)
         x = serializers.FloatField(required=False)
         y = serializers.FloatField(required=False)
@@ -158,6 +164,15 @@ class PlacementCreateApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         document = document_get(document_id=document_id)
+        if data.get("cross_page"):
+            placement = services.placement_add_cross_page(
+                document=document,
+                company=request.tenant,
+                seal_id=data["seal_id"],
+                y=data.get("y"),
+                acting_user=request.user,
+            )
+            return Response(PlacementOutputSerializer(placement).data, status=status.HTTP_201_CREATED)
         if "text" in data:
             placements = services.placement_add_at_text(
                 document=document,
@@ -167,6 +182,7 @@ class PlacementCreateApi(APIView):
                 acting_user=request.user,
             )
             return Response(PlacementOutputSerializer(placements, many=True).data, status=status.HTTP_201_CREATED)
+        data.pop("cross_page", None)
         missing = [name for name in ("page", "x", "y") if name not in data]
         if missing:
             raise serializers.ValidationError({name: [_("Give page, x and y, or text.")] for name in missing})

@@ -65,8 +65,13 @@ class DocumentVersion(models.Model):
 class Placement(models.Model):
     """Where a seal goes: a rectangle in PDF user space on a 0-based page."""
 
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("On one page")
+        CROSS_PAGE = "cross_page", _("Across the page edges (骑缝章)")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="placements")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.SINGLE)
     seal_id = models.UUIDField()
     page = models.PositiveIntegerField()
     x = models.FloatField()

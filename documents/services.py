@@ -215,6 +215,31 @@ def placement_add_at_text(*, document: Document, company: Company, seal_id, text
 
 
 @transaction.atomic
+def placement_add_cross_page(
+    *, document: Document, company: Company, seal_id, y: float | None = None, acting_user
+) -> Placement:
+    """骑缝章: one seal split over the right edges of all pages, covered by one signature."""
+    version = document.current_version
+    if version.page_count < 2:
+        raise ApplicationError(_("A cross-page seal needs a document of two pages or more."), "cross_page_single_page")
+    seal = _usable_seal(company=company, seal_id=seal_id)
+    face = seal_face(seal)
+    width, height = face.width_mm * MM, face.height_mm * MM
+    lowest_top = min(page["top"] for page in version.pages)
+    highest_bottom = max(page["bottom"] for page in version.pages)
+    if y is None:
+        y = (lowest_top + highest_bottom) / 2 - height / 2
+    if y < highest_bottom or y + height > lowest_top:
+        raise ApplicationError(_("The seal must lie entirely on the page."), "placement_outside", field="y")
+    placement = Placement.objects.create(
+        document=document, seal_id=seal.pk, kind=Placement.Kind.CROSS_PAGE, page=0, x=0, y=y, width=width, height=height
+    )
+    audit_event_record(acting_user=acting_user, action="document.placement_added", target=document,
+                       data={"seal": seal.code, "cross_page": True})  # fmt: skip
+    return placement
+
+
+@transaction.atomic
 def placement_remove(*, placement: Placement, acting_user) -> None:
     audit_event_record(acting_user=acting_user, action="document.placement_removed", target=placement.document,
                        data={"page": placement.page + 1})  # fmt: skip
@@ -262,7 +287,10 @@ def document_seal_request(
             seal_id=seal.pk,
             user_id=user.pk,
             user_label=str(user)[:200],
-            placements=[{"page": p.page, "x": p.x, "y": p.y, "width": p.width, "height": p.height} for p in placements],
+            placements=[
+                {"page": p.page, "x": p.x, "y": p.y, "width": p.width, "height": p.height, "kind": p.kind}
+                for p in placements
+            ],
             expires_at=timezone.now() + GRANT_LIFETIME,
             evidence={"method": otp_method, "at": timezone.now().isoformat(), "ip": ip_address},
         )

@@ -12,6 +12,11 @@ urlpatterns = [
     path("documents/<uuid:document_id>/placements/", views.placement_add_view, name="placement_add"),
     path("documents/<uuid:document_id>/placements/text/", views.placement_text_view, name="placement_text"),
     path(
+        "documents/<uuid:document_id>/placements/cross-page/",
+        views.placement_cross_page_view,
+        name="placement_cross_page",
+    ),
+    path(
         "documents/<uuid:document_id>/placements/<uuid:placement_id>/delete/",
         views.placement_remove_view,
         name="placement_remove",

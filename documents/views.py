@@ -50,7 +50,7 @@ def document_detail_view(request, document_id):
     seal_names = {str(seal.pk): seal.name for seal in seal_list_for_company(company=request.tenant)}
     placements = [
         {"id": str(p.id), "seal": str(p.seal_id), "seal_name": seal_names.get(str(p.seal_id), "?"), "page": p.page,
-         "x": p.x, "y": p.y, "width": p.width, "height": p.height}
+         "x": p.x, "y": p.y, "width": p.width, "height": p.height, "kind": p.kind}
         for p in document.placements.all()
     ]  # fmt: skip
     version = document.current_version
@@ -191,4 +191,20 @@ def placement_text_view(request, document_id):
         messages.error(request, _("Choose a seal."))
     else:
         messages.success(request, _("Placed the seal at %(count)s places.") % {"count": len(placements)})
+    return redirect("documents:detail", document_id=document.pk)
+
+
+@require_POST
+def placement_cross_page_view(request, document_id):
+    document = document_get(document_id=document_id)
+    try:
+        services.placement_add_cross_page(
+            document=document, company=request.tenant, seal_id=request.POST.get("seal"), acting_user=request.user
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    except ValidationError:
+        messages.error(request, _("Choose a seal."))
+    else:
+        messages.success(request, _("A cross-page seal will be split over the right edges of all pages."))
     return redirect("documents:detail", document_id=document.pk)

@@ -19,13 +19,15 @@ from cryptography.hazmat.primitives import serialization
 
 @dataclass(frozen=True)
 class Placement:
-    """A rectangle in PDF user space on a 0-based page."""
+    """A rectangle in PDF user space on a 0-based page. A cross-page placement (骑缝章)
+    uses only y, width and height: the seal is split over the right edges of all pages."""
 
     page: int
     x: float
     y: float
     width: float
     height: float
+    kind: str = "single"
 
 
 @dataclass(frozen=True)
@@ -139,8 +141,12 @@ def stamp_and_sign(
         certify=certify,
         docmdp_permissions=MDPPerm.FILL_FORMS,
     )
-    box = (placement.x, placement.y, placement.x + placement.width, placement.y + placement.height)
-    field_spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=placement.page, box=box)
+    cross_page = placement.kind == "cross_page"
+    if cross_page:
+        field_spec = fields.SigFieldSpec(sig_field_name=field_name)  # invisible: the strips are the stamp
+    else:
+        box = (placement.x, placement.y, placement.x + placement.width, placement.y + placement.height)
+        field_spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=placement.page, box=box)
     # pyHanko reads a static stamp appearance from a file path (FIELD-NOTES).
     handle, appearance_path = tempfile.mkstemp(suffix=".pdf")
     try:
@@ -148,11 +154,54 @@ def stamp_and_sign(
             appearance_file.write(appearance_pdf)
         style = StaticStampStyle.from_pdf_file(appearance_path, border_width=0)
         writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+        if cross_page:
+            # Same revision as the signature: the strips are covered by it.
+            _draw_cross_page_strips(writer, appearance_pdf, placement, _right_edges(data))
         pdf_signer = signers.PdfSigner(
-            metadata, signer, timestamper=_timestamper(timestamping), new_field_spec=field_spec, stamp_style=style
+            metadata,
+            signer,
+            timestamper=_timestamper(timestamping),
+            new_field_spec=field_spec,
+            stamp_style=None if cross_page else style,
         )
         output = io.BytesIO()
         pdf_signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES_RESERVED, output=output)
         return output.getvalue()
     finally:
         os.unlink(appearance_path)
+
+
+def _right_edges(data: bytes) -> list[float]:
+    """Right edge of each page's visible box (pypdf resolves boxes inherited from the tree)."""
+    from pypdf import PdfReader
+
+    return [float(page.cropbox.right) for page in PdfReader(io.BytesIO(data), strict=False).pages]
+
+
+def _draw_cross_page_strips(writer, appearance_pdf: bytes, placement: Placement, right_edges: list[float]) -> None:
+    """骑缝章: page i of n shows slice i of the seal at its right edge, so the pages laid
+    side by side reassemble the seal (FIELD-NOTES: verified with pyHanko)."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    seal_reader = PdfFileReader(io.BytesIO(appearance_pdf))
+    media_box = [float(v) for v in seal_reader.root["/Pages"]["/Kids"][0].get_object()["/MediaBox"]]
+    seal_width, seal_height = media_box[2] - media_box[0], media_box[3] - media_box[1]
+    xobject = writer.import_page_as_xobject(seal_reader)
+    page_count = len(right_edges)
+    strip = placement.width / page_count
+    scale_x, scale_y = placement.width / seal_width, placement.height / seal_height
+    for index in range(page_count):
+        left_of_strip = right_edges[index] - strip
+        clip = f"{left_of_strip:.3f} {placement.y:.3f} {strip:.3f} {placement.height:.3f} re W n"
+        shift = f"{scale_x:.5f} 0 0 {scale_y:.5f} {left_of_strip - index * strip:.3f} {placement.y:.3f} cm"
+        content = f"q {clip} {shift} /SealhubCrossSeal Do Q"
+        stream = writer.add_object(generic.StreamObject(stream_data=content.encode()))
+        resources = generic.DictionaryObject(
+            {
+                generic.NameObject("/XObject"): generic.DictionaryObject(
+                    {generic.NameObject("/SealhubCrossSeal"): xobject}
+                )
+            }
+        )
+        writer.add_stream_to_page(index, stream, resources=resources)

@@ -136,3 +136,29 @@ def test_page_limit():
     with pytest.raises(InvalidPdf) as error:
         inspect_pdf(make_pdf(3), max_pages=2)
     assert error.value.code == "too_many_pages"
+
+
+def test_cross_page_seal_is_split_over_the_right_edges_and_signed(pki):
+    from PIL import Image
+
+    from documents.pdf.render import render_page_png
+
+    data = make_pdf(4)
+    size = 42 / 25.4 * 72
+    signed = _sign(pki, data, Placement(page=0, x=0, y=300, width=size, height=size, kind="cross_page"), certify=True)
+    status = _validate(pki, signed)
+    assert status.intact and status.valid and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    strips = []
+    for page in range(4):
+        image = Image.open(io.BytesIO(render_page_png(signed, page, width_px=595))).convert("RGB")
+        height = image.height
+
+        def red(x, y, image=image, height=height):
+            r, g, b = image.getpixel((int(x), int(height - y)))
+            return r > 180 and g < 100 and b < 100
+
+        strip = [red(x, y) for x in range(595 - int(size / 4), 594) for y in range(300, 300 + int(size))]
+        assert sum(strip) > 20, page  # this page carries its slice of the seal
+        assert not any(red(x, y) for x in range(0, 595 - int(size / 4) - 2, 4) for y in range(300, 300 + int(size), 4))
+        strips.append(tuple(strip))
+    assert len(set(strips)) == 4  # four different slices, not one repeated

@@ -228,3 +228,25 @@ def test_placing_on_text_centres_the_seal_on_each_occurrence(world, seal):
             )
         assert error.value.code == "text_not_found"
         assert document.placements.count() == 3
+
+
+def test_cross_page_seal_end_to_end(world, seal):
+    from documents.services import placement_add_cross_page
+
+    device, _codes = enrol_authenticator(world.alice)
+    with tenant_context(world.alpha):
+        single = document_upload(name="one.pdf", data=make_pdf(1), acting_user=world.alice)
+        with pytest.raises(ApplicationError) as error:
+            placement_add_cross_page(document=single, company=world.alpha, seal_id=seal.pk, acting_user=world.alice)
+        assert error.value.code == "cross_page_single_page"
+        document = document_upload(name="four.pdf", data=make_pdf(4), acting_user=world.alice)
+        placement_add_cross_page(document=document, company=world.alpha, seal_id=seal.pk, acting_user=world.alice)
+        grant = document_seal_request(
+            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
+            seal_password="Seal-pass-2026", otp_method="authenticator", otp_code=totp_now(device, 1),
+        )  # fmt: skip
+        version = document_seal_execute(grant_id=grant.pk)
+        with version.file.open("rb") as handle:
+            signed = handle.read()
+    status = validate_pdf_signature(PdfFileReader(io.BytesIO(signed)).embedded_signatures[0], _validation_context())
+    assert status.intact and status.valid and status.coverage == SignatureCoverageLevel.ENTIRE_FILE

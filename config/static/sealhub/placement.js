@@ -33,6 +33,7 @@
     root.querySelectorAll(".placed").forEach((node) => node.remove());
     list.innerHTML = "";
     placements.forEach((p) => {
+      if (p.kind === "cross_page") { listItem(p, text.crossPage); return; }
       const figure = root.querySelector(`.page[data-page="${p.page}"]`);
       const box = pages[p.page];
       const corners = [toScreen(box, p.x, p.y), toScreen(box, p.x + p.width, p.y + p.height)];
@@ -49,14 +50,17 @@
       mark.setAttribute("aria-label", `${text.remove} ${p.seal_name || ""} (${text.page} ${p.page + 1})`);
       mark.addEventListener("click", (event) => { event.stopPropagation(); remove(p); });
       figure.appendChild(mark);
-      const item = document.createElement("li");
-      item.textContent = `${text.page} ${p.page + 1} · ${p.seal_name || ""} `;
-      const button = document.createElement("button");
-      button.type = "button"; button.className = "link"; button.textContent = text.remove;
-      button.addEventListener("click", () => remove(p));
-      item.appendChild(button);
-      list.appendChild(item);
+      listItem(p, `${text.page} ${p.page + 1}`);
     });
+  }
+  function listItem(p, where) {
+    const item = document.createElement("li");
+    item.textContent = `${where} · ${p.seal_name || ""} `;
+    const button = document.createElement("button");
+    button.type = "button"; button.className = "link"; button.textContent = text.remove;
+    button.addEventListener("click", () => remove(p));
+    item.appendChild(button);
+    list.appendChild(item);
   }
   async function post(url, data) {
     const body = new URLSearchParams(data);
@@ -100,7 +104,8 @@
     const form = document.getElementById("seal-form");
     sealChoice.addEventListener("change", () => {
       form.querySelector("input[name=seal]").value = sealChoice.value;
-      document.querySelector("#text-place-form input[name=seal]").value = sealChoice.value;
+      document.querySelectorAll("#text-place-form input[name=seal], #cross-page-form input[name=seal]")
+        .forEach((input) => { input.value = sealChoice.value; });
     });
   }
   render();

@@ -240,6 +240,20 @@ def placement_add_cross_page(
 
 
 @transaction.atomic
+def placement_update(*, placement: Placement, x: float, y: float, width: float, acting_user) -> Placement:
+    """Move or resize; the seal keeps its proportions (height follows width)."""
+    if placement.kind != Placement.Kind.SINGLE:
+        raise ApplicationError(_("A cross-page seal is moved by removing and adding it again."), "cross_page_fixed")
+    if not 20 <= width <= 600:
+        raise ApplicationError(_("The seal would be too small or too large."), "placement_size", field="width")
+    height = width * placement.height / placement.width
+    _check_rectangle(placement.document, page=placement.page, x=x, y=y, width=width, height=height)
+    placement.x, placement.y, placement.width, placement.height = x, y, width, height
+    placement.save(update_fields=["x", "y", "width", "height"])
+    return placement
+
+
+@transaction.atomic
 def placement_remove(*, placement: Placement, acting_user) -> None:
     audit_event_record(acting_user=acting_user, action="document.placement_removed", target=placement.document,
                        data={"page": placement.page + 1})  # fmt: skip

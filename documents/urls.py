@@ -17,6 +17,11 @@ urlpatterns = [
         name="placement_cross_page",
     ),
     path(
+        "documents/<uuid:document_id>/placements/<uuid:placement_id>/update/",
+        views.placement_update_view,
+        name="placement_update",
+    ),
+    path(
         "documents/<uuid:document_id>/placements/<uuid:placement_id>/delete/",
         views.placement_remove_view,
         name="placement_remove",

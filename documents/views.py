@@ -208,3 +208,27 @@ def placement_cross_page_view(request, document_id):
     else:
         messages.success(request, _("A cross-page seal will be split over the right edges of all pages."))
     return redirect("documents:detail", document_id=document.pk)
+
+
+@require_POST
+def placement_update_view(request, document_id, placement_id):
+    document = document_get(document_id=document_id)
+    placement = Placement.objects.filter(document=document, pk=placement_id).select_related("document").first()
+    if placement is None:
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    try:
+        values = {name: float(request.POST[name]) for name in ("x", "y", "width")}
+        placement = services.placement_update(placement=placement, acting_user=request.user, **values)
+    except (KeyError, ValueError):
+        return JsonResponse({"detail": _("Invalid placement.")}, status=400)
+    except ApplicationError as error:
+        return JsonResponse({"detail": error.message}, status=error.status)
+    return JsonResponse(
+        {
+            "id": str(placement.pk),
+            "x": placement.x,
+            "y": placement.y,
+            "width": placement.width,
+            "height": placement.height,
+        }
+    )

@@ -139,3 +139,31 @@ def test_documents_api(world, seal):
     assert job.status_code == 403
     charlie = client_on(world.beta, world.charlie)
     assert charlie.get(f"/api/v1/documents/{document_id}/").status_code == 404
+
+
+def test_moving_and_resizing_keeps_proportions_and_the_page(world, seal):
+    client = client_on(world.alpha, world.alice)
+    _upload(client, make_pdf(1))
+    with tenant_context(world.alpha):
+        document = Document.objects.get()
+    placed = client.post(
+        f"/documents/{document.pk}/placements/", {"seal": seal.pk, "page": 0, "x": 100, "y": 100}
+    ).json()
+    moved = client.post(
+        f"/documents/{document.pk}/placements/{placed['id']}/update/", {"x": 200, "y": 150, "width": 60}
+    )
+    assert moved.status_code == 200
+    body = moved.json()
+    assert (body["x"], body["y"], body["width"]) == (200, 150, 60)
+    assert body["height"] == pytest.approx(60)  # a round seal stays round
+    outside = client.post(
+        f"/documents/{document.pk}/placements/{placed['id']}/update/", {"x": 580, "y": 150, "width": 60}
+    )
+    assert outside.status_code == 400
+    charlie = client_on(world.beta, world.charlie)
+    assert (
+        charlie.post(
+            f"/documents/{document.pk}/placements/{placed['id']}/update/", {"x": 1, "y": 1, "width": 60}
+        ).status_code
+        == 404
+    )

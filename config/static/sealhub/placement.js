@@ -38,17 +38,23 @@
       const box = pages[p.page];
       const corners = [toScreen(box, p.x, p.y), toScreen(box, p.x + p.width, p.y + p.height)];
       const left = Math.min(corners[0][0], corners[1][0]), top = Math.min(corners[0][1], corners[1][1]);
-      const mark = document.createElement("button");
-      mark.type = "button";
+      const mark = document.createElement("div");
       mark.className = "placed";
+      mark.tabIndex = 0;
+      mark.setAttribute("role", "button");
+      mark.dataset.id = p.id;
       mark.style.left = left * 100 + "%";
       mark.style.top = top * 100 + "%";
       mark.style.width = Math.abs(corners[1][0] - corners[0][0]) * 100 + "%";
       mark.style.height = Math.abs(corners[1][1] - corners[0][1]) * 100 + "%";
       const option = sealChoice && sealChoice.querySelector(`option[value="${p.seal}"]`);
       if (option) mark.style.backgroundImage = `url(${option.dataset.image})`;
-      mark.setAttribute("aria-label", `${text.remove} ${p.seal_name || ""} (${text.page} ${p.page + 1})`);
-      mark.addEventListener("click", (event) => { event.stopPropagation(); remove(p); });
+      mark.setAttribute("aria-label", `${p.seal_name || ""} (${text.page} ${p.page + 1}): ${text.keys}`);
+      const handle = document.createElement("span");
+      handle.className = "resize-handle";
+      mark.appendChild(handle);
+      enableDrag(mark, handle, p, figure);
+      mark.addEventListener("keydown", (event) => keyboard(event, p));
       figure.appendChild(mark);
       listItem(p, `${text.page} ${p.page + 1}`);
     });
@@ -68,6 +74,69 @@
     const json = await response.json().catch(() => ({}));
     if (!response.ok) throw new Error(json.detail || response.statusText);
     return json;
+  }
+  // Drag the seal to move it; drag the corner handle to resize it (proportions kept).
+  function enableDrag(mark, handle, p, figure) {
+    mark.addEventListener("pointerdown", (event) => {
+      event.preventDefault();
+      event.stopPropagation();
+      const resizing = event.target === handle;
+      const image = figure.querySelector("img").getBoundingClientRect();
+      const start = {x: event.clientX, y: event.clientY, left: mark.offsetLeft, top: mark.offsetTop,
+                     width: mark.offsetWidth, height: mark.offsetHeight};
+      mark.setPointerCapture(event.pointerId);
+      const move = (moveEvent) => {
+        const dx = moveEvent.clientX - start.x, dy = moveEvent.clientY - start.y;
+        if (resizing) {
+          const width = Math.max(20, start.width + dx);
+          mark.style.width = (width / image.width) * 100 + "%";
+          mark.style.height = ((width * start.height / start.width) / image.height) * 100 + "%";
+        } else {
+          mark.style.left = ((start.left + dx) / image.width) * 100 + "%";
+          mark.style.top = ((start.top + dy) / image.height) * 100 + "%";
+        }
+      };
+      const up = () => {
+        mark.removeEventListener("pointermove", move);
+        mark.removeEventListener("pointerup", up);
+        if (mark.offsetLeft !== start.left || mark.offsetTop !== start.top || mark.offsetWidth !== start.width) save(p, mark, figure);
+      };
+      mark.addEventListener("pointermove", move);
+      mark.addEventListener("pointerup", up);
+    });
+  }
+  function keyboard(event, p) {
+    const mark = event.currentTarget, figure = mark.parentElement;
+    const image = figure.querySelector("img").getBoundingClientRect();
+    const step = event.shiftKey ? 20 : 5;
+    const moves = {ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step]};
+    if (event.key === "Delete" || event.key === "Backspace") { event.preventDefault(); remove(p); return; }
+    if (moves[event.key]) {
+      event.preventDefault();
+      mark.style.left = ((mark.offsetLeft + moves[event.key][0]) / image.width) * 100 + "%";
+      mark.style.top = ((mark.offsetTop + moves[event.key][1]) / image.height) * 100 + "%";
+    } else if (event.key === "+" || event.key === "-") {
+      event.preventDefault();
+      const factor = event.key === "+" ? 1.05 : 0.95;
+      mark.style.width = ((mark.offsetWidth * factor) / image.width) * 100 + "%";
+      mark.style.height = ((mark.offsetHeight * factor) / image.height) * 100 + "%";
+    } else { return; }
+    clearTimeout(mark.saveTimer);
+    mark.saveTimer = setTimeout(() => save(p, mark, figure), 400);
+  }
+  async function save(p, mark, figure) {
+    const image = figure.querySelector("img").getBoundingClientRect();
+    const box = pages[p.page];
+    const u0 = mark.offsetLeft / image.width, v0 = mark.offsetTop / image.height;
+    const u1 = (mark.offsetLeft + mark.offsetWidth) / image.width, v1 = (mark.offsetTop + mark.offsetHeight) / image.height;
+    const a = toPdf(box, u0, v0), b = toPdf(box, u1, v1);
+    const x = Math.min(a[0], b[0]), y = Math.min(a[1], b[1]), width = Math.abs(b[0] - a[0]);
+    try {
+      Object.assign(p, await post(`${root.dataset.placementUrl}${p.id}/update/`, {x, y, width}));
+    } catch (error) { alert(error.message); }
+    render();
+    const again = root.querySelector(`.placed[data-id="${p.id}"]`);
+    if (again) again.focus();
   }
   async function remove(p) {
     await post(`${root.dataset.placementUrl}${p.id}/delete/`, {});

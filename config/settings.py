@@ -261,3 +261,4 @@ AUTHENTICATION_BACKENDS = [
 ]  # frozen accounts get a clear message
 PLATFORM_URL = env_str("PLATFORM_URL", f"http://{BASE_DOMAIN}:8000" if DEBUG else f"https://{BASE_DOMAIN}")
 DOCUMENT_MAX_PAGES = env_int("DOCUMENT_MAX_PAGES", 2000)
+TRUSTED_CA_FILE = env_str("TRUSTED_CA_FILE")  # extra trusted CAs for verification (PEM bundle)

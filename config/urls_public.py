@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import views
+from documents.views_verify import verify_view
 from tenants import views as tenant_views
 
 handler404 = "config.views.page_not_found"
@@ -13,6 +14,7 @@ handler403 = "config.views.permission_denied"
 urlpatterns = [
     path("", tenant_views.public_home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("verify/", verify_view, name="verify"),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("companies/new/", tenant_views.company_create_view, name="company_create"),

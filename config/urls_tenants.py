@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from config import views
+from documents.views_verify import verify_view
 from tenants import views as tenant_views
 
 handler404 = "config.views.page_not_found"
@@ -12,6 +13,7 @@ handler403 = "config.views.permission_denied"
 urlpatterns = [
     path("", tenant_views.company_home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("verify/", verify_view, name="verify"),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("tenants.urls")),

@@ -10,7 +10,15 @@ from tenants.selectors import membership_get
 
 # Paths on a company host that do not need a member's session: the API
 # authenticates itself (session or API key), the rest are public by nature.
-MEMBER_EXEMPT_PREFIXES = ("/api/", "/healthz", "/static/", "/accounts/login/", "/accounts/logout/", "/i18n/")
+MEMBER_EXEMPT_PREFIXES = (
+    "/api/",
+    "/healthz",
+    "/static/",
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/i18n/",
+    "/verify/",
+)
 
 
 class CompanyHostMiddleware(TenantMainMiddleware):

@@ -2,11 +2,13 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from documents import apis as document_apis
+from documents.apis_verify import VerifyApi
 from seals import apis as seal_apis
 from tenants import apis as tenant_apis
 from workflows import apis as workflow_apis
 
 urlpatterns = [
+    path("verify/", VerifyApi.as_view(), name="verify"),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
     path(
         "docs/",

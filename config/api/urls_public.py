@@ -4,9 +4,11 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import apis as account_apis
+from documents.apis_verify import VerifyApi
 from tenants import apis as tenant_apis
 
 urlpatterns = [
+    path("verify/", VerifyApi.as_view(), name="verify"),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
     path(
         "docs/",

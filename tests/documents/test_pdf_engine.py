@@ -162,3 +162,63 @@ def test_cross_page_seal_is_split_over_the_right_edges_and_signed(pki):
         assert not any(red(x, y) for x in range(0, 595 - int(size / 4) - 2, 4) for y in range(300, 300 + int(size), 4))
         strips.append(tuple(strip))
     assert len(set(strips)) == 4  # four different slices, not one repeated
+
+
+def _trust(pki):
+    return [asn1_x509.Certificate.load(pki["root"].public_bytes(serialization.Encoding.DER))]
+
+
+def test_verify_reports_a_sealed_file_as_valid(pki):
+    from documents.pdf.verify import VALID, verify_pdf
+
+    signed = _sign(pki, make_pdf(2), Placement(1, 380, 80, 119, 119), certify=True)
+    report = verify_pdf(signed, trust_roots=_trust(pki))
+    assert report.verdict == VALID and report.reasons == []
+    [signature] = report.signatures
+    assert signature.organisation == "演示科技有限公司" and signature.uscc == "91110000802100433B"
+    assert signature.seal_code == "1100000000013"
+    assert signature.timestamp_time is not None and signature.covers_whole_file
+
+
+@pytest.mark.parametrize(
+    ("tamper", "verdict", "reason"),
+    [
+        (lambda signed: signed + b"\n% appended after signing\n", "invalid", "bytes_after_signature"),
+        (lambda signed: signed.replace(b"ReportLab PDF", b"ReportLub PDF", 1), "invalid", "content_changed"),
+    ],
+)
+def test_verify_catches_tampering(pki, tamper, verdict, reason):
+    from documents.pdf.verify import verify_pdf
+
+    signed = _sign(pki, make_pdf(1), Placement(0, 380, 80, 119, 119))
+    report = verify_pdf(tamper(signed), trust_roots=_trust(pki))
+    assert report.verdict == verdict
+    assert reason in report.signatures[-1].reasons
+
+
+def test_verify_flags_an_incremental_update_after_signing(pki):
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    from documents.pdf.verify import INVALID, verify_pdf
+
+    signed = _sign(pki, make_pdf(1), Placement(0, 380, 80, 119, 119))
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed))
+    stream = writer.add_object(generic.StreamObject(stream_data=b"BT /F1 24 Tf 100 500 Td (PAID) Tj ET"))
+    writer.add_stream_to_page(0, stream)
+    output = io.BytesIO()
+    writer.write(output)
+    report = verify_pdf(output.getvalue(), trust_roots=_trust(pki))
+    assert report.verdict == INVALID
+    assert "disallowed_changes_after_signature" in report.signatures[0].reasons
+
+
+def test_verify_never_crashes_on_bad_input(pki):
+    from documents.pdf.verify import CANNOT_VERIFY, NO_SIGNATURES, verify_pdf
+
+    assert verify_pdf(b"GIF89a", trust_roots=[]).verdict == CANNOT_VERIFY
+    assert verify_pdf(make_pdf(1)[:500], trust_roots=[]).verdict in (CANNOT_VERIFY, NO_SIGNATURES)
+    assert verify_pdf(make_pdf(1), trust_roots=[]).verdict == NO_SIGNATURES
+    signed = _sign(pki, make_pdf(1), Placement(0, 380, 80, 119, 119))
+    untrusted = verify_pdf(signed, trust_roots=[])
+    assert untrusted.verdict == CANNOT_VERIFY and "untrusted_signer" in untrusted.signatures[0].reasons

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import parsers, permissions, serializers
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from config.api.serializers import StrictInputSerializer
+from documents.verification import document_verify, report_as_dict
+
+
+class VerifyThrottle(AnonRateThrottle):
+    rate = "60/min"
+
+
+class VerifyApi(APIView):
+    """Anyone may verify a PDF; no credentials are needed (or used)."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [VerifyThrottle]
+    parser_classes = [parsers.MultiPartParser]
+
+    class VerifyInputSerializer(StrictInputSerializer):
+        file = serializers.FileField()
+
+    @extend_schema(
+        operation_id="verify",
+        request={"multipart/form-data": VerifyInputSerializer},
+        responses={200: dict},
+        summary="Verify a signed PDF: a verdict and a report per signature",
+    )
+    def post(self, request):
+        serializer = self.VerifyInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(report_as_dict(document_verify(data=serializer.validated_data["file"].read())))

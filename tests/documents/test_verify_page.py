@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tenants.utils import tenant_context
+
+from documents.services import document_seal_execute, document_seal_request, document_upload, placement_add
+from seals.services import seal_application_approve, seal_application_submit
+from tests.conftest import client_on, enrol_authenticator, totp_now
+from tests.documents.pdfs import make_pdf
+from tests.seals.conftest import licence
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sealed_pdf(approved_alpha, world) -> bytes:
+    application = seal_application_submit(
+        company=approved_alpha, applicant=world.alice, seal_type="contract", seal_name="Alpha Ltd",
+        seal_password="Seal-pass-2026", business_licence=licence(),
+    )  # fmt: skip
+    seal = seal_application_approve(application=application, acting_user=world.alice)
+    device, _codes = enrol_authenticator(world.alice)
+    with tenant_context(world.alpha):
+        document = document_upload(name="c.pdf", data=make_pdf(1), acting_user=world.alice)
+        placement_add(
+            document=document, company=world.alpha, seal_id=seal.pk, page=0, x=380, y=80, acting_user=world.alice
+        )
+        grant = document_seal_request(
+            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
+            seal_password="Seal-pass-2026", otp_method="authenticator", otp_code=totp_now(device, 1),
+        )  # fmt: skip
+        version = document_seal_execute(grant_id=grant.pk)
+        with version.file.open("rb") as handle:
+            return handle.read()
+
+
+def test_anyone_verifies_a_sealed_document_on_the_public_page(sealed_pdf, world):
+    response = client_on(None, HTTP_ACCEPT_LANGUAGE="en").post(
+        "/verify/", {"file": SimpleUploadedFile("c.pdf", sealed_pdf)}
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Valid" in body and "Alpha Ltd" in body and world.alpha.uscc in body
+
+
+def test_the_api_reports_tampering_on_any_host(sealed_pdf, world):
+    for client in (client_on(None), client_on(world.beta)):
+        response = client.post("/api/v1/verify/", {"file": SimpleUploadedFile("c.pdf", sealed_pdf + b"\n%extra\n")})
+        assert response.status_code == 200
+        report = response.json()
+        assert report["verdict"] == "invalid"
+        assert "bytes_after_signature" in report["signatures"][0]["reasons"]
+
+
+def test_the_api_answers_bad_files_without_crashing(world):
+    response = client_on(None).post("/api/v1/verify/", {"file": SimpleUploadedFile("x.pdf", b"\x00\x01garbage")})
+    assert response.status_code == 200 and response.json()["verdict"] == "cannot_verify"
+    missing = client_on(None).post("/api/v1/verify/", {})
+    assert missing.status_code == 400 and missing.json()["type"] == "validation_error"
+
+
+def test_revoked_seal_is_reported(sealed_pdf, world):
+    from seals.models import Seal
+    from seals.services import seal_status_change
+
+    seal_status_change(seal=Seal.objects.get(), to_status="revoked", acting_user=world.alice, reason="Lost")
+    report = client_on(None).post("/api/v1/verify/", {"file": SimpleUploadedFile("c.pdf", sealed_pdf)}).json()
+    assert report["verdict"] == "invalid"
+    assert "certificate_revoked" in report["signatures"][0]["reasons"]

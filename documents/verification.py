@@ -28,7 +28,7 @@ REASONS = {
     "untrusted_signer": _("The signer's certificate does not come from a trusted authority."),
 }
 VERDICTS = {
-    "valid": _("Valid"),
+    "valid": _("Signatures valid"),
     "invalid": _("Not valid"),
     "cannot_verify": _("Cannot be verified"),
     "no_signatures": _("No signatures"),

@@ -41,7 +41,7 @@ def test_anyone_verifies_a_sealed_document_on_the_public_page(sealed_pdf, world)
     )
     body = response.content.decode()
     assert response.status_code == 200
-    assert "Valid" in body and "Alpha Ltd" in body and world.alpha.uscc in body
+    assert "Signatures valid" in body and "Alpha Ltd" in body and world.alpha.uscc in body
 
 
 def test_the_api_reports_tampering_on_any_host(sealed_pdf, world):

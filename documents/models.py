@@ -47,6 +47,7 @@ class DocumentVersion(models.Model):
     page_count = models.PositiveIntegerField()
     pages = models.JSONField(default=list)  # [{left, bottom, right, top, rotation}] per page
     signature_count = models.PositiveIntegerField(default=0)
+    previews_ready = models.PositiveIntegerField(default=0)  # pages pre-rendered by the worker
     created_by_label = models.CharField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
     # The grant that produced this version: a retried job finds it instead of sealing twice.

@@ -9,7 +9,7 @@ from datetime import timedelta
 from cryptography import x509
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +30,7 @@ from tenants.models import Company
 from workflows.services import audit_event_record
 
 GRANT_LIFETIME = timedelta(minutes=5)
+PREVIEW_WIDTHS = (200, 900)
 GRANT_KEY_PURPOSE = "signing-grant"
 MM = 72 / 25.4
 
@@ -83,6 +84,37 @@ def _version(*, document: Document, number: int, kind: str, data: bytes, info: P
     return version
 
 
+def preview_path(version: DocumentVersion, page: int, width: int) -> str:
+    # Under the company's own prefix, like the documents themselves.
+    return f"{connection.schema_name}/previews/{version.pk}/p{page}-w{width}.png"
+
+
+def document_previews_render(*, version_id) -> int:
+    """Pre-render page images for a version (worker), counting progress for the page."""
+    from django.core.files.storage import default_storage
+
+    from documents.pdf.render import render_pages_png
+
+    version = DocumentVersion.objects.filter(pk=version_id).first()
+    if version is None:  # deleted meanwhile: nothing to prepare
+        return 0
+    with version.file.open("rb") as handle:
+        data = handle.read()
+    for page, images in render_pages_png(data, widths=PREVIEW_WIDTHS):
+        for width, png in images.items():
+            path = preview_path(version, page, width)
+            if not default_storage.exists(path):
+                default_storage.save(path, ContentFile(png))
+        DocumentVersion.objects.filter(pk=version.pk).update(previews_ready=page + 1)
+    return version.page_count
+
+
+def _queue_previews(version: DocumentVersion) -> None:
+    from documents.tasks import document_previews
+
+    transaction.on_commit(lambda: document_previews.delay(str(version.pk)))
+
+
 @transaction.atomic
 def document_upload(*, name: str, data: bytes, acting_user) -> Document:
     info = _inspect(data)
@@ -94,6 +126,7 @@ def document_upload(*, name: str, data: bytes, acting_user) -> Document:
     version = _version(
         document=document, number=1, kind=DocumentVersion.Kind.ORIGINAL, data=data, info=info, label=str(acting_user)
     )
+    _queue_previews(version)
     audit_event_record(
         acting_user=acting_user,
         action="document.uploaded",
@@ -382,6 +415,7 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
             grant=grant,
         )
         _grant_close(grant, SigningGrant.Status.DONE)
+        _queue_previews(version)
         # The placements of this seal were used up by this version.
         Placement.objects.filter(document=document, seal_id=seal.pk).delete()
         audit_event_record(

@@ -3,7 +3,7 @@ from __future__ import annotations
 import logging
 
 from config.celery import app
-from documents.services import document_seal_execute, document_seal_give_up
+from documents.services import document_previews_render, document_seal_execute, document_seal_give_up
 
 logger = logging.getLogger(__name__)
 
@@ -22,3 +22,9 @@ def document_seal(self, grant_id: str) -> dict:
         logger.exception("sealing failed for grant %s; will retry", grant_id)
         raise self.retry(exc=exc) from exc
     return {"grant": grant_id, "version": version.number if version else None}
+
+
+@app.task(acks_late=True, max_retries=2, default_retry_delay=5)
+def document_previews(version_id: str) -> int:
+    """Page images for a version, ahead of the person opening it. Safe to repeat."""
+    return document_previews_render(version_id=version_id)

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,11 +19,10 @@ from documents.forms import PlacementForm, SealConfirmForm, UploadForm
 from documents.models import Placement
 from documents.pdf.render import render_page_png
 from documents.selectors import document_get, document_list, grant_get, version_get
+from documents.services import PREVIEW_WIDTHS, preview_path
 from seals.models import Seal
 from seals.selectors import seal_list_for_company
 from workflows.selectors import audit_event_list
-
-PREVIEW_WIDTHS = (200, 900)
 
 
 @require_http_methods(["GET", "POST"])
@@ -83,8 +81,8 @@ def page_preview_view(request, document_id, number, page):
     if width not in PREVIEW_WIDTHS or not 0 <= page < version.page_count:
         return HttpResponse(status=404)
     # Cached per version and size, under the company's own prefix.
-    path = f"{connection.schema_name}/previews/{version.pk}/p{page}-w{width}.png"
-    if not default_storage.exists(path):
+    path = preview_path(version, page, width)
+    if not default_storage.exists(path):  # not pre-rendered yet: render this one now
         with version.file.open("rb") as handle:
             default_storage.save(path, ContentFile(render_page_png(handle.read(), page, width_px=width)))
     response = FileResponse(default_storage.open(path, "rb"), content_type="image/png")

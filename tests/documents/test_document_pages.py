@@ -8,6 +8,7 @@ from django_tenants.utils import tenant_context
 from PIL import Image
 
 from documents.models import Document, SigningGrant
+from documents.services import document_upload
 from seals.services import seal_application_approve, seal_application_submit
 from tests.conftest import client_on, enrol_authenticator, totp_now
 from tests.documents.pdfs import encrypted_pdf, make_pdf, with_page_changes
@@ -167,3 +168,21 @@ def test_moving_and_resizing_keeps_proportions_and_the_page(world, seal):
         ).status_code
         == 404
     )
+
+
+def test_previews_are_prepared_by_the_worker_task(world, django_capture_on_commit_callbacks):
+    from django.core.files.storage import default_storage
+
+    from documents.services import PREVIEW_WIDTHS, document_previews_render, preview_path
+
+    with tenant_context(world.alpha), django_capture_on_commit_callbacks(execute=False) as callbacks:
+        document = document_upload(name="p.pdf", data=make_pdf(3), acting_user=world.alice)
+    assert len(callbacks) == 1  # queued after the upload commits
+    with tenant_context(world.alpha):
+        assert document_previews_render(version_id=document.current_version.pk) == 3
+        version = document.versions.get()
+        assert version.previews_ready == 3
+        for page in range(3):
+            for width in PREVIEW_WIDTHS:
+                path = preview_path(version, page, width)
+                assert path.startswith("c_alpha/previews/") and default_storage.exists(path)

@@ -230,3 +230,19 @@ def placement_update_view(request, document_id, placement_id):
             "height": placement.height,
         }
     )
+
+
+def version_verify_view(request, document_id, number):
+    """The verify tab of a document: the same report as the public page, for a stored version."""
+    from documents.verification import document_verify, report_as_dict
+
+    document = document_get(document_id=document_id)
+    version = version_get(document=document, number=number)
+    with version.file.open("rb") as handle:
+        report = report_as_dict(document_verify(data=handle.read()))
+    report["name"] = f"{document.name} v{version.number}"
+    if request.GET.get("format") == "pdf":
+        from documents.views_verify import report_pdf_response
+
+        return report_pdf_response(report)
+    return render(request, "documents/verify.html", {"report": report, "document": document, "hide_upload": True})

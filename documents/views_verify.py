@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from config.errors import ApplicationError
@@ -21,6 +23,19 @@ def verify_view(request):
             report["name"] = upload.name
         except ApplicationError as error:
             form.add_error("file", error.message)
+        else:
+            if request.POST.get("format") == "pdf":
+                return report_pdf_response(report)
     return render(
         request, "documents/verify.html", {"form": form, "report": report}, status=400 if form.errors else 200
     )
+
+
+def report_pdf_response(report: dict) -> HttpResponse:
+    from documents.pdf.report import verification_report_pdf
+
+    response = HttpResponse(
+        verification_report_pdf(report, generated_at=timezone.localtime()), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="verification-{report["sha256"][:12]}.pdf"'
+    return response

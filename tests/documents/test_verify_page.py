@@ -68,3 +68,24 @@ def test_revoked_seal_is_reported(sealed_pdf, world):
     report = client_on(None).post("/api/v1/verify/", {"file": SimpleUploadedFile("c.pdf", sealed_pdf)}).json()
     assert report["verdict"] == "invalid"
     assert "certificate_revoked" in report["signatures"][0]["reasons"]
+
+
+def test_document_verify_tab_checks_the_stored_version(sealed_pdf, world):
+    from documents.models import Document
+
+    with tenant_context(world.alpha):
+        document = Document.objects.get()
+    page = client_on(world.alpha, world.bob, HTTP_ACCEPT_LANGUAGE="en").get(f"/documents/{document.pk}/v2/verify/")
+    assert page.status_code == 200 and "Signatures valid" in page.content.decode()
+    assert client_on(world.beta, world.charlie).get(f"/documents/{document.pk}/v2/verify/").status_code == 404
+
+
+def test_report_downloads_as_a_bilingual_pdf(sealed_pdf, world):
+    import io
+
+    from pypdf import PdfReader
+
+    response = client_on(None).post("/verify/", {"file": SimpleUploadedFile("c.pdf", sealed_pdf), "format": "pdf"})
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Signatures valid" in text and "签名有效" in text and world.alpha.uscc in text

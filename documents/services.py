@@ -466,7 +466,6 @@ def _stamp_all(data: bytes, *, grant: SigningGrant, seal: Seal, private_key) -> 
     )
     signing_key = SigningKey(private_key=private_key, certificate_pem=seal.certificate_pem, chain_pem=chain_pem)
     appearance = seal_pdf(seal_face(seal))
-    base_count = grant.base_version.signature_count
     for index, placement in enumerate(grant.placements):
         data = stamp_and_sign(
             data,
@@ -476,6 +475,9 @@ def _stamp_all(data: bytes, *, grant: SigningGrant, seal: Seal, private_key) -> 
             timestamping=timestamping,
             field_name=f"Seal-{seal.code}-{grant.pk.hex[:8]}-{index + 1}",
             reason=_("Sealed with %(seal)s") % {"seal": seal.name},
-            certify=base_count == 0 and index == 0,
+            # Approval signatures: a certification would forbid the signature fields that
+            # the next placements (and later sealings) add. Certifying belongs to envelopes,
+            # whose fields are all created up front.
+            certify=False,
         )
     return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict
 
 from asn1crypto import x509 as asn1_x509
@@ -10,7 +11,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import ApplicationError
-from documents.pdf.verify import VerificationReport, verify_pdf
+from documents.pdf.limits import LimitExceeded, run_limited
+from documents.pdf.verify import CANNOT_VERIFY, VerificationReport, verify_pdf
 from seals import pki
 
 REASONS = {
@@ -26,6 +28,10 @@ REASONS = {
     "bytes_after_signature": _("Data was added to the file after the last signature."),
     "disallowed_changes_after_signature": _("Changes made after this signature are not allowed."),
     "untrusted_signer": _("The signer's certificate does not come from a trusted authority."),
+    "form_field_changed": _("A form field was changed after this signature."),
+    "limit_time": _("Checking this file took too long; it was stopped."),
+    "limit_memory": _("Checking this file needed too much memory; it was stopped."),
+    "limit_crash": _("This file could not be checked."),
 }
 VERDICTS = {
     "valid": _("Signatures valid"),
@@ -47,9 +53,20 @@ def trust_roots() -> list:
 
 
 def document_verify(*, data: bytes) -> VerificationReport:
+    """Verification runs in a child process with a time and memory limit: a hostile file
+    gets "cannot verify", never a hung or crashed web process."""
     if len(data) > settings.UPLOAD_MAX_BYTES:
         raise ApplicationError(_("The file is too large to check here."), "file_too_large", status=413, field="file")
-    return verify_pdf(data, trust_roots=trust_roots(), crls=[pki.seal_ca_crl_der()])
+    roots, crls = trust_roots(), [pki.seal_ca_crl_der()]
+    try:
+        return run_limited(
+            verify_pdf, data, trust_roots=roots, crls=crls,
+            seconds=settings.VERIFY_TIME_LIMIT_SECONDS, memory_mb=settings.VERIFY_MEMORY_LIMIT_MB,
+        )  # fmt: skip
+    except LimitExceeded as exceeded:
+        report = VerificationReport(sha256=hashlib.sha256(data).hexdigest(), size=len(data), verdict=CANNOT_VERIFY)
+        report.reasons.append(f"limit_{exceeded.what}")
+        return report
 
 
 def report_as_dict(report: VerificationReport) -> dict:

@@ -78,6 +78,7 @@ def verify_pdf(data: bytes, *, trust_roots: list, crls: list[bytes] | None = Non
             return report
         signatures = list(reader.embedded_signatures)
         signed_fields = _signature_fields_with_values(reader)
+        signature_field_names = _signature_field_names(reader)
     except Exception:  # any parse failure is "cannot verify", never a crash
         report.reasons.append("malformed")
         return report
@@ -90,7 +91,13 @@ def verify_pdf(data: bytes, *, trust_roots: list, crls: list[bytes] | None = Non
         return report
     for index, signature in enumerate(signatures):
         report.signatures.append(
-            _check_signature(signature, trust_roots, crls or [], newest=index == len(signatures) - 1)
+            _check_signature(
+                signature,
+                trust_roots,
+                crls or [],
+                newest=index == len(signatures) - 1,
+                signature_fields=set(signature_field_names),
+            )
         )
     verdicts = [item.verdict for item in report.signatures]
     if INVALID in verdicts:
@@ -103,13 +110,21 @@ def verify_pdf(data: bytes, *, trust_roots: list, crls: list[bytes] | None = Non
     return report
 
 
+def _signature_field_names(reader) -> list[str]:
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    return [name for name, _value, _ref in enumerate_sig_fields(reader)]
+
+
 def _signature_fields_with_values(reader) -> list[str]:
     from pyhanko.sign.fields import enumerate_sig_fields
 
     return [name for name, value, _ref in enumerate_sig_fields(reader, filled_status=True) if value is not None]
 
 
-def _check_signature(signature, trust_roots, crls, *, newest: bool) -> SignatureReport:
+def _check_signature(
+    signature, trust_roots, crls, *, newest: bool, signature_fields: set[str] = frozenset()
+) -> SignatureReport:
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
@@ -161,6 +176,11 @@ def _check_signature(signature, trust_roots, crls, *, newest: bool) -> Signature
         item.reasons.append("bytes_after_signature")
     if item.modification_level not in ALLOWED_AFTER_SIGNING or status.docmdp_ok is False:
         item.reasons.append("disallowed_changes_after_signature")
+    # Later signers fill their own signature fields; any other field changing after this
+    # signature (a value replaced, a "shadow" field switched on) makes it invalid.
+    other_fields = [name for name in item.changed_fields if name not in signature_fields]
+    if other_fields:
+        item.reasons.append("form_field_changed")
     if item.reasons:
         item.verdict = INVALID
     elif not item.trusted:

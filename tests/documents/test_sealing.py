@@ -250,3 +250,27 @@ def test_cross_page_seal_end_to_end(world, seal):
             signed = handle.read()
     status = validate_pdf_signature(PdfFileReader(io.BytesIO(signed)).embedded_signatures[0], _validation_context())
     assert status.intact and status.valid and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+
+
+def test_sealing_several_places_keeps_every_signature_valid(world, seal):
+    """Regression: certifying the first of several signatures made it invalid as soon as
+    the next one added its field."""
+    from documents.pdf.verify import VALID, verify_pdf
+    from documents.services import placement_add_at_text
+    from documents.verification import trust_roots
+
+    device, _codes = enrol_authenticator(world.alice)
+    with tenant_context(world.alpha):
+        document = document_upload(name="c.pdf", data=make_pdf(3), acting_user=world.alice)
+        placement_add_at_text(
+            document=document, company=world.alpha, seal_id=seal.pk, text="Seal here", acting_user=world.alice
+        )
+        grant = document_seal_request(
+            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
+            seal_password="Seal-pass-2026", otp_method="authenticator", otp_code=totp_now(device, 1),
+        )  # fmt: skip
+        version = document_seal_execute(grant_id=grant.pk)
+        with version.file.open("rb") as handle:
+            report = verify_pdf(handle.read(), trust_roots=trust_roots())
+    assert version.signature_count == 3
+    assert report.verdict == VALID and [s.verdict for s in report.signatures] == [VALID] * 3

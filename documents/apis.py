@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from django.http import FileResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import parsers, serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -196,13 +197,34 @@ class PlacementCreateApi(APIView):
 class PlacementDeleteApi(APIView):
     required_scope = ApiKey.Scope.DOCUMENTS
 
+    class PlacementUpdateSerializer(StrictInputSerializer):
+        x = serializers.FloatField()
+        y = serializers.FloatField()
+        width = serializers.FloatField(help_text="The height follows: the seal keeps its proportions")
+
+    @extend_schema(
+        operation_id="placements_update",
+        request=PlacementUpdateSerializer,
+        responses=PlacementOutputSerializer,
+        summary="Move or resize a placement",
+    )
+    def patch(self, request, document_id, placement_id):
+        document = document_get(document_id=document_id)
+        placement = Placement.objects.filter(document=document, pk=placement_id).select_related("document").first()
+        if placement is None:
+            raise Http404
+        serializer = self.PlacementUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        placement = services.placement_update(
+            placement=placement, acting_user=request.user, **serializer.validated_data
+        )
+        return Response(PlacementOutputSerializer(placement).data)
+
     @extend_schema(operation_id="placements_delete", responses={204: None}, summary="Remove a placement")
     def delete(self, request, document_id, placement_id):
         document = document_get(document_id=document_id)
         placement = Placement.objects.filter(document=document, pk=placement_id).first()
         if placement is None:
-            from django.http import Http404
-
             raise Http404
         services.placement_remove(placement=placement, acting_user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -243,3 +265,27 @@ class JobDetailApi(APIView):
     def get(self, request, document_id, job_id):
         grant = grant_get(document=document_get(document_id=document_id), grant_id=job_id)
         return Response(JobOutputSerializer(grant).data)
+
+
+class PagePreviewApi(APIView):
+    required_scope = ApiKey.Scope.DOCUMENTS
+
+    @extend_schema(
+        operation_id="documents_page_preview",
+        parameters=[OpenApiParameter("width", int, enum=[200, 900], description="Image width in pixels")],
+        responses={(200, "image/png"): bytes},
+        summary="A page image (PNG) of a version",
+    )
+    def get(self, request, document_id, number, page):
+        from documents.pdf.render import render_page_png
+
+        version = version_get(document=document_get(document_id=document_id), number=number)
+        width = int(request.query_params.get("width", services.PREVIEW_WIDTHS[-1]))
+        if width not in services.PREVIEW_WIDTHS or not 0 <= page < version.page_count:
+            raise Http404
+        path = services.preview_path(version, page, width)
+        if not default_storage.exists(path):
+            with version.file.open("rb") as handle:
+                return HttpResponse(render_page_png(handle.read(), page, width_px=width), content_type="image/png")
+        with default_storage.open(path, "rb") as handle:
+            return HttpResponse(handle.read(), content_type="image/png")

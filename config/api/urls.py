@@ -40,6 +40,11 @@ urlpatterns = [
     ),
     path("documents/<uuid:document_id>/placements/", document_apis.PlacementCreateApi.as_view(), name="placements"),
     path(
+        "documents/<uuid:document_id>/versions/<int:number>/pages/<int:page>/preview/",
+        document_apis.PagePreviewApi.as_view(),
+        name="documents_page_preview",
+    ),
+    path(
         "documents/<uuid:document_id>/placements/<uuid:placement_id>/",
         document_apis.PlacementDeleteApi.as_view(),
         name="placements_detail",

@@ -129,6 +129,13 @@ def test_documents_api(world, seal):
         content_type="application/json",
     )  # fmt: skip
     assert incomplete.status_code == 400 and set(incomplete.json()["errors"]) == {"x", "y"}
+    moved = api.patch(
+        f"/api/v1/documents/{document_id}/placements/{placed.json()[0]['id']}/",
+        json.dumps({"x": 300, "y": 300, "width": 80}), content_type="application/json",
+    )  # fmt: skip
+    assert moved.status_code == 200 and moved.json()["height"] == pytest.approx(80)
+    preview = api.get(f"/api/v1/documents/{document_id}/versions/1/pages/1/preview/?width=200")
+    assert preview["Content-Type"] == "image/png" and preview.content.startswith(b"\x89PNG")
     detail = api.get(f"/api/v1/documents/{document_id}/").json()
     assert len(detail["placements"]) == 2 and detail["versions"][0]["number"] == 1
     listing = api.get("/api/v1/documents/?search=a.pdf").json()["results"]

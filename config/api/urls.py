@@ -1,20 +1,13 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config.api.urls_common import common_urlpatterns
 from documents import apis as document_apis
-from documents.apis_verify import VerifyApi
 from seals import apis as seal_apis
 from tenants import apis as tenant_apis
 from workflows import apis as workflow_apis
 
 urlpatterns = [
-    path("verify/", VerifyApi.as_view(), name="verify"),
-    path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
-    path(
-        "docs/",
-        SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[], authentication_classes=[]),
-        name="docs",
-    ),
+    *common_urlpatterns,
     path("company/", tenant_apis.CompanyDetailApi.as_view(), name="company_detail"),
     path("api_keys/", tenant_apis.ApiKeyListCreateApi.as_view(), name="api_keys_list"),
     path("api_keys/<uuid:api_key_id>/revoke/", tenant_apis.ApiKeyRevokeApi.as_view(), name="api_keys_revoke"),

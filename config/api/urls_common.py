@@ -1,0 +1,16 @@
+"""API routes every host has: verification, the OpenAPI schema and its docs."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from documents.apis_verify import VerifyApi
+
+common_urlpatterns = [
+    path("verify/", VerifyApi.as_view(), name="verify"),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[], authentication_classes=[]),
+        name="docs",
+    ),
+]

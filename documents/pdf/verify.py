@@ -39,6 +39,7 @@ class SignatureReport:
     cryptographically_valid: bool = False
     trusted: bool = False
     revoked: bool = False
+    revoked_later: bool = False  # revoked after the timestamp: the signature still counts
     covers_whole_file: bool = False
     coverage: str = ""
     modification_level: str = ""
@@ -134,6 +135,22 @@ def _check_signature(
             trust_roots=trust_roots, crls=crls, allow_fetching=False, revocation_mode="soft-fail"
         )
         status = validate_pdf_signature(signature, context)
+        if (
+            getattr(status, "revoked", False)
+            and status.timestamp_validity is not None
+            and status.timestamp_validity.valid
+        ):
+            # Revocation counts at signing time: a trusted timestamp older than the
+            # revocation keeps the signature good (the seal was revoked later).
+            at_signing = ValidationContext(
+                trust_roots=trust_roots,
+                crls=crls,
+                allow_fetching=False,
+                revocation_mode="soft-fail",
+                moment=status.timestamp_validity.timestamp,
+            )
+            status = validate_pdf_signature(signature, at_signing)
+            item.revoked_later = not getattr(status, "revoked", False)
     except Exception:  # broken CMS, bad byte ranges, exhausted parsers: report, do not raise
         item.reasons.append("unreadable_signature")
         item.verdict = INVALID

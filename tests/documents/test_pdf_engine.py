@@ -31,9 +31,13 @@ def pki():
     tsa_key, tsa_cert = ca.create_timestamp_authority(root_key, root_cert)
     private_key = keys.generate_private_key()
     subject = ca.SealSubject("演示科技有限公司", "91110000802100433B", "1100000000013", "合同专用章")
-    cert = ca.issue_seal_certificate(seal_ca_key, seal_ca_cert, ca.build_csr(private_key, subject), subject)
+    cert = ca.issue_seal_certificate(
+        seal_ca_key, seal_ca_cert, ca.build_csr(private_key, subject), subject, crl_url="http://localhost/crl"
+    )
     return {
         "root": root_cert,
+        "seal_ca_key": seal_ca_key,
+        "seal_ca_cert": seal_ca_cert,
         "signing_key": SigningKey(private_key, _pem(cert), [_pem(seal_ca_cert), _pem(root_cert)]),
         "timestamping": Timestamping(tsa_key, _pem(tsa_cert), _pem(root_cert)),
         "appearance": seal_pdf(

@@ -173,3 +173,24 @@ def test_a_certified_document_flags_a_signature_field_added_later(pki):  # noqa:
     report = verify_pdf(second, trust_roots=_trust(pki))
     assert report.signatures[0].verdict == INVALID
     assert "disallowed_changes_after_signature" in report.signatures[0].reasons
+
+
+def test_signature_made_after_revocation_is_invalid(pki):  # noqa: F811
+    import datetime as dt
+
+    from cryptography import x509 as crypto_x509
+    from cryptography.hazmat.primitives import serialization as crypto_serialization
+
+    from seals import ca
+
+    signed = _sign(pki, make_pdf(1), Placement(0, 380, 80, 119, 119))
+    seal_certificate = crypto_x509.load_pem_x509_certificate(pki["signing_key"].certificate_pem.encode())
+    revoked_before = ca.RevokedEntry(
+        seal_certificate.serial_number,
+        dt.datetime.now(dt.UTC) - dt.timedelta(hours=1),
+        crypto_x509.ReasonFlags.key_compromise,
+    )
+    crl = ca.build_crl(pki["seal_ca_key"], pki["seal_ca_cert"], [revoked_before])
+    report = verify_pdf(signed, trust_roots=_trust(pki), crls=[crl.public_bytes(crypto_serialization.Encoding.DER)])
+    assert report.verdict == INVALID
+    assert "certificate_revoked" in report.signatures[0].reasons

@@ -60,14 +60,20 @@ def test_the_api_answers_bad_files_without_crashing(world):
     assert missing.status_code == 400 and missing.json()["type"] == "validation_error"
 
 
-def test_revoked_seal_is_reported(sealed_pdf, world):
+def test_seal_revoked_after_signing_keeps_the_signature_valid(sealed_pdf, world):
     from seals.models import Seal
     from seals.services import seal_status_change
 
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     seal_status_change(seal=Seal.objects.get(), to_status="revoked", acting_user=world.alice, reason="Lost")
+    # CRL times have one-second resolution: place the revocation clearly after the sealing.
+    Seal.objects.update(status_changed_at=timezone.now() + timedelta(minutes=1))
     report = client_on(None).post("/api/v1/verify/", {"file": SimpleUploadedFile("c.pdf", sealed_pdf)}).json()
-    assert report["verdict"] == "invalid"
-    assert "certificate_revoked" in report["signatures"][0]["reasons"]
+    assert report["verdict"] == "valid"  # the timestamp proves it was sealed before the revocation
+    assert report["signatures"][0]["revoked_later"] is True
 
 
 def test_document_verify_tab_checks_the_stored_version(sealed_pdf, world):

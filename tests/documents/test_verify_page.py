@@ -61,12 +61,12 @@ def test_the_api_answers_bad_files_without_crashing(world):
 
 
 def test_seal_revoked_after_signing_keeps_the_signature_valid(sealed_pdf, world):
-    from seals.models import Seal
-    from seals.services import seal_status_change
-
     from datetime import timedelta
 
     from django.utils import timezone
+
+    from seals.models import Seal
+    from seals.services import seal_status_change
 
     seal_status_change(seal=Seal.objects.get(), to_status="revoked", acting_user=world.alice, reason="Lost")
     # CRL times have one-second resolution: place the revocation clearly after the sealing.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from dataclasses import asdict
 
@@ -74,6 +75,10 @@ def report_as_dict(report: VerificationReport) -> dict:
     data["verdict_label"] = str(VERDICTS[report.verdict])
     data["reason_messages"] = [str(REASONS.get(reason, reason)) for reason in report.reasons]
     for signature, raw in zip(data["signatures"], report.signatures, strict=True):
+        signature.pop("appearance_png", None)
+        signature["appearance_data_uri"] = (
+            "data:image/png;base64," + base64.b64encode(raw.appearance_png).decode() if raw.appearance_png else ""
+        )
         signature["verdict_label"] = str(VERDICTS[raw.verdict])
         signature["reason_messages"] = [str(REASONS.get(reason, reason)) for reason in raw.reasons]
     return data

@@ -44,6 +44,7 @@ class SignatureReport:
     coverage: str = ""
     modification_level: str = ""
     changed_fields: list[str] = field(default_factory=list)
+    appearance_png: bytes = b""  # what the signature shows on the page (the seal), if visible
     verdict: str = CANNOT_VERIFY
     reasons: list[str] = field(default_factory=list)
 
@@ -100,6 +101,7 @@ def verify_pdf(data: bytes, *, trust_roots: list, crls: list[bytes] | None = Non
                 signature_fields=set(signature_field_names),
             )
         )
+    _attach_appearances(data, reader, signatures, report.signatures)
     verdicts = [item.verdict for item in report.signatures]
     if INVALID in verdicts:
         report.verdict = INVALID
@@ -206,3 +208,49 @@ def _check_signature(
     else:
         item.verdict = VALID
     return item
+
+
+def _widget_location(signature, page_refs: list) -> tuple[int, list[float]] | None:
+    """(page index, rectangle) of a signature's visible widget, or None if invisible."""
+    field_dict = signature.sig_field
+    widgets = [field_dict] if "/Rect" in field_dict else [kid.get_object() for kid in field_dict.get("/Kids", [])]
+    for widget in widgets:
+        rect = [float(v) for v in widget.get("/Rect", [0, 0, 0, 0])]
+        page_ref = widget.raw_get("/P") if "/P" in widget else None
+        if rect[2] - rect[0] > 1 and rect[3] - rect[1] > 1 and page_ref in page_refs:
+            return page_refs.index(page_ref), rect
+    return None
+
+
+def _attach_appearances(data: bytes, reader, signatures, items: list[SignatureReport]) -> None:
+    """Crop each visible signature from the rendered page, so the report shows the seal."""
+    try:
+        import pypdfium2
+        from PIL import Image  # noqa: F401  (pypdfium2's to_pil needs it)
+
+        page_refs = [
+            reader.find_page_for_modification(index)[0] for index in range(int(reader.root["/Pages"]["/Count"]))
+        ]
+        document = pypdfium2.PdfDocument(data)
+        document.init_forms()
+        try:
+            for signature, item in zip(signatures, items, strict=True):
+                location = _widget_location(signature, page_refs)
+                if location is None:
+                    continue
+                page_index, (left, bottom, right, top) = location
+                page = document[page_index]
+                scale = 2.0
+                image = page.render(scale=scale, may_draw_forms=True).to_pil()
+                _page_left, page_bottom, _page_right, page_top = page.get_cropbox()
+                box = (
+                    int((left - _page_left) * scale), int((page_top - top) * scale),
+                    int((right - _page_left) * scale), int((page_top - bottom) * scale),
+                )  # fmt: skip
+                buffer = io.BytesIO()
+                image.crop(box).save(buffer, format="PNG")
+                item.appearance_png = buffer.getvalue()
+        finally:
+            document.close()
+    except Exception:  # a picture is a courtesy: never let it change the verdict
+        return

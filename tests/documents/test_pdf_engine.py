@@ -182,6 +182,14 @@ def test_verify_reports_a_sealed_file_as_valid(pki):
     assert signature.organisation == "演示科技有限公司" and signature.uscc == "91110000802100433B"
     assert signature.seal_code == "1100000000013"
     assert signature.timestamp_time is not None and signature.covers_whole_file
+    from PIL import Image
+
+    seal_image = Image.open(io.BytesIO(signature.appearance_png)).convert("RGB")
+    assert abs(seal_image.width - 238) <= 2  # the 119-point widget at 2× scale
+    reds = [
+        p for _c, p in seal_image.getcolors(maxcolors=seal_image.width * seal_image.height) if p[0] > 180 and p[1] < 100
+    ]
+    assert reds  # the red seal, not an empty box
 
 
 @pytest.mark.parametrize(

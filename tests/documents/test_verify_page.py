@@ -42,6 +42,7 @@ def test_anyone_verifies_a_sealed_document_on_the_public_page(sealed_pdf, world)
     body = response.content.decode()
     assert response.status_code == 200
     assert "Signatures valid" in body and "Alpha Ltd" in body and world.alpha.uscc in body
+    assert 'src="data:image/png;base64,' in body  # the seal found on the page is shown
 
 
 def test_the_api_reports_tampering_on_any_host(sealed_pdf, world):

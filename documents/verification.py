@@ -34,6 +34,14 @@ REASONS = {
     "limit_memory": _("Checking this file needed too much memory; it was stopped."),
     "limit_crash": _("This file could not be checked."),
 }
+MODIFICATIONS = {
+    "NONE": _("None"),
+    "LTA_UPDATES": _("Only validation data added"),
+    "FORM_FILLING": _("Form fields filled or later signatures"),
+    "ANNOTATIONS": _("Annotations added"),
+    "OTHER": _("Other changes"),
+    "UNKNOWN": _("Unknown"),
+}
 VERDICTS = {
     "valid": _("Signatures valid"),
     "invalid": _("Not valid"),
@@ -80,5 +88,6 @@ def report_as_dict(report: VerificationReport) -> dict:
             "data:image/png;base64," + base64.b64encode(raw.appearance_png).decode() if raw.appearance_png else ""
         )
         signature["verdict_label"] = str(VERDICTS[raw.verdict])
+        signature["modification_label"] = str(MODIFICATIONS.get(raw.modification_level, raw.modification_level))
         signature["reason_messages"] = [str(REASONS.get(reason, reason)) for reason in raw.reasons]
     return data

@@ -481,3 +481,24 @@ def _stamp_all(data: bytes, *, grant: SigningGrant, seal: Seal, private_key) -> 
             certify=False,
         )
     return data
+
+
+STALE_GRANT_AGE = timedelta(seconds=60)
+
+
+def document_seal_requeue_stale(*, older_than: timedelta = STALE_GRANT_AGE) -> int:
+    """Queue again the sealing jobs of this company whose worker vanished (killed, machine
+    lost) before finishing. Safe: a job seals at most once per grant."""
+    from documents.tasks import document_seal
+
+    cutoff = timezone.now() - older_than
+    stale = SigningGrant.objects.filter(
+        status__in=[SigningGrant.Status.PENDING, SigningGrant.Status.RUNNING],
+        created_at__lt=cutoff,
+        expires_at__gt=timezone.now(),
+    ).values_list("pk", flat=True)
+    count = 0
+    for grant_id in stale:
+        document_seal.delay(str(grant_id))
+        count += 1
+    return count

@@ -28,3 +28,18 @@ def document_seal(self, grant_id: str) -> dict:
 def document_previews(version_id: str) -> int:
     """Page images for a version, ahead of the person opening it. Safe to repeat."""
     return document_previews_render(version_id=version_id)
+
+
+@app.task
+def document_seal_requeue_stale_all() -> int:
+    """Beat: look in every company for sealing jobs whose worker died, and queue them again."""
+    from django_tenants.utils import tenant_context
+
+    from documents.services import document_seal_requeue_stale
+    from tenants.models import Company
+
+    total = 0
+    for company in Company.objects.exclude(schema_name="public").filter(status=Company.Status.ACTIVE):
+        with tenant_context(company):
+            total += document_seal_requeue_stale()
+    return total

@@ -125,9 +125,8 @@ def database_url_for_subprocess() -> str:
     return f"postgresql://{auth}{host}:{port}/{params['NAME']}"
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker):
-    """A real Celery worker in its own process, on this run's queue and test database."""
+def start_celery_worker(*, queue: str, name: str, pool: str = "solo") -> subprocess.Popen:
+    """A real Celery worker process on the test database, ready (heartbeat seen) on return."""
     from django_redis import get_redis_connection
 
     from config.celery import WORKER_HEARTBEAT_KEY
@@ -137,23 +136,38 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         DJANGO_SETTINGS_MODULE="config.settings_test",
         DATABASE_URL=database_url_for_subprocess(),
         REDIS_URL=settings.REDIS_URL,
-        SEALHUB_TASK_QUEUE=settings.CELERY_TASK_DEFAULT_QUEUE,
+        SEALHUB_TASK_QUEUE=queue,
     )
-    hostname = f"test-worker-{os.getpid()}@%h"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-l", "warning",
-         "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "-n", hostname],
-        env=env, cwd=BASE_DIR,
-    )  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        f"--pool={pool}",
+        "-l",
+        "warning",
+        "-Q",
+        queue,
+        "-n",
+        f"{name}@%h",
+    ]
+    process = subprocess.Popen(command, env=env, cwd=BASE_DIR)
     redis = get_redis_connection("default")
     deadline = time.monotonic() + 60
-    while not any(
-        name.decode().startswith(f"test-worker-{os.getpid()}@") for name in redis.zrange(WORKER_HEARTBEAT_KEY, 0, -1)
-    ):
+    while not any(worker.decode().startswith(f"{name}@") for worker in redis.zrange(WORKER_HEARTBEAT_KEY, 0, -1)):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             pytest.fail("the Celery worker did not start")
         time.sleep(0.2)
+    return process
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real Celery worker in its own process, on this run's queue and test database."""
+    process = start_celery_worker(queue=settings.CELERY_TASK_DEFAULT_QUEUE, name=f"test-worker-{os.getpid()}")
     yield process
     process.terminate()
     try:

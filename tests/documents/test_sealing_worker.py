@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import time
+from datetime import timedelta
 
 import pytest
 from django_tenants.utils import tenant_context
@@ -100,3 +101,65 @@ def test_sealing_through_the_api_on_a_real_worker(committed):
     with tenant_context(alpha):
         assert DocumentVersion.objects.filter(document_id=document_id).count() == 2
         assert SigningGrant.objects.get().wrapped_data_key is None
+
+
+def test_worker_killed_mid_seal_leaves_the_original_and_one_version_after_retry(committed, monkeypatch):
+    """A worker is SIGKILLed while it signs: the database rolls back, version 1 stays
+    current, and the re-queued job on another worker makes exactly one new version."""
+    import os
+    import signal
+
+    import documents.tasks
+    from documents.services import (
+        document_seal_execute,
+        document_seal_request,
+        document_seal_requeue_stale,
+        document_upload,
+        placement_add_at_text,
+    )
+    from tests.conftest import start_celery_worker
+
+    alpha, alice = committed
+    application = seal_application_submit(
+        company=alpha, applicant=alice, seal_type="contract", seal_name="Alpha Ltd",
+        seal_password="Seal-pass-2026", business_licence=licence(),
+    )  # fmt: skip
+    seal = seal_application_approve(application=application, acting_user=alice)
+    device, _codes = enrol_authenticator(alice)
+    queued = []
+    monkeypatch.setattr(documents.tasks.document_seal, "delay", lambda grant_id: queued.append(grant_id))
+    with tenant_context(alpha):
+        # Fifty signatures (the text search stops at 50 hits): seconds of signing, so the
+        # kill lands mid-job.
+        document = document_upload(name="long.pdf", data=make_pdf(60), acting_user=alice)
+        placement_add_at_text(document=document, company=alpha, seal_id=seal.pk, text="Seal here", acting_user=alice)
+        grant = document_seal_request(
+            document=document, company=alpha, seal_id=seal.pk, user=alice,
+            seal_password="Seal-pass-2026", otp_method="authenticator", otp_code=totp_now(device, 1),
+        )  # fmt: skip
+    assert queued == [str(grant.pk)]
+    monkeypatch.undo()
+
+    doomed_queue = f"sealhub-doomed-{os.getpid()}"
+    doomed = start_celery_worker(queue=doomed_queue, name=f"doomed-{os.getpid()}")
+    with tenant_context(alpha):
+        documents.tasks.document_seal.apply_async(args=[str(grant.pk)], queue=doomed_queue)
+    time.sleep(2.0)
+    os.kill(doomed.pid, signal.SIGKILL)
+    doomed.wait(timeout=10)
+
+    with tenant_context(alpha):
+        grant.refresh_from_db()
+        assert grant.status == "pending" and grant.wrapped_data_key is not None
+        assert DocumentVersion.objects.filter(document=document).count() == 1
+        assert Document.objects.get(pk=document.pk).current_version.number == 1
+        # The beat job finds it and queues it again; the session worker finishes it.
+        assert document_seal_requeue_stale(older_than=timedelta(0)) == 1
+    deadline = time.monotonic() + 120
+    with tenant_context(alpha):
+        while SigningGrant.objects.get(pk=grant.pk).status in ("pending", "running"):
+            assert time.monotonic() < deadline
+            time.sleep(0.3)
+        assert document_seal_execute(grant_id=grant.pk).number == 2  # a late duplicate changes nothing
+        versions = list(DocumentVersion.objects.filter(document=document).values_list("number", "signature_count"))
+    assert versions == [(1, 0), (2, len(grant.placements))]

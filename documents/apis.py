@@ -14,13 +14,13 @@ from config.api.serializers import StrictInputSerializer
 from documents import services
 from documents.models import Placement
 from documents.selectors import document_get, document_list, grant_get, version_get
-from tenants.authentication import ApiKeyPrincipal
 from tenants.models import ApiKey
+from tenants.permissions import acting_membership
 
 
 def _person(request):
-    """Sealing needs a person's secrets; an API key acts for the admin who created it."""
-    return request.user.api_key.created_by if isinstance(request.user, ApiKeyPrincipal) else request.user
+    """Sealing needs a person's secrets; an API key acts for the member who created it."""
+    return acting_membership(request).user
 
 
 class VersionOutputSerializer(serializers.Serializer):

@@ -22,8 +22,8 @@ from seals.selectors import (
     seal_get_for_company,
     seal_list_for_company,
 )
-from tenants.authentication import ApiKeyPrincipal
 from tenants.models import ApiKey
+from tenants.permissions import acting_membership
 
 
 class SealApplicationOutputSerializer(serializers.Serializer):
@@ -56,14 +56,13 @@ class SealOutputSerializer(serializers.Serializer):
 
 
 def _applicant(request):
-    """Seal applications need a person (the seal password is theirs); API keys act for their creator."""
-    if isinstance(request.user, ApiKeyPrincipal):
-        return request.user.api_key.created_by
-    if not getattr(request, "membership", None) or not request.membership.can_manage_seals:
+    """Seal work needs a person (the seal password is theirs) who manages seals."""
+    membership = acting_membership(request)
+    if not membership.can_manage_seals:
         raise ApplicationError(
             _("Only owners, administrators and seal keepers manage seals."), "not_seal_manager", status=403
         )
-    return request.user
+    return membership.user
 
 
 class SealApplicationListCreateApi(ListAPIView):

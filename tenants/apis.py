@@ -11,7 +11,6 @@ from accounts.models import Membership
 from config.api.idempotency import idempotent
 from config.api.serializers import StrictInputSerializer
 from config.errors import ApplicationError
-from tenants.authentication import ApiKeyPrincipal
 from tenants.members import (
     invitation_create,
     invitation_revoke,
@@ -20,12 +19,12 @@ from tenants.members import (
     platform_url,
 )
 from tenants.models import ApiKey
+from tenants.permissions import acting_membership
 from tenants.selectors import (
     api_key_get,
     api_key_list,
     invitation_get_in_company,
     invitation_list_open,
-    membership_get,
     membership_get_in_company,
     membership_list_for_company,
 )
@@ -158,15 +157,7 @@ class MemberListApi(ListAPIView):
 
 
 def _acting_membership(request) -> Membership:
-    """API keys act with the rights of the admin who created them."""
-    if isinstance(request.user, ApiKeyPrincipal):
-        membership = membership_get(user=request.user.api_key.created_by, company=request.tenant)
-        if membership is None:
-            raise ApplicationError(
-                _("The person who created this API key is no longer a member."), "key_orphaned", status=403
-            )
-        return membership
-    return request.membership
+    return acting_membership(request)
 
 
 class MemberDetailApi(APIView):

@@ -34,3 +34,23 @@ class IsCompanyMember(permissions.BasePermission):
         if getattr(view, "admin_only", False) or required_scope == ApiKey.Scope.ADMIN:
             return membership.can_administer
         return True
+
+
+def acting_membership(request):
+    """Whose rights a request uses: the signed-in member, or for an API key the member
+    who created it (who must still belong to the company)."""
+    from django.utils.translation import gettext as _
+
+    from config.errors import ApplicationError
+
+    if isinstance(request.user, ApiKeyPrincipal):
+        membership = membership_get(user=request.user.api_key.created_by, company=request.tenant)
+        if membership is None:
+            raise ApplicationError(
+                _("The person who created this API key is no longer a member."), "key_orphaned", status=403
+            )
+        return membership
+    membership = getattr(request, "membership", None) or membership_get(user=request.user, company=request.tenant)
+    if membership is None:
+        raise Http404
+    return membership

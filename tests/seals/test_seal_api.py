@@ -88,3 +88,19 @@ def test_read_scope_cannot_apply_and_other_company_sees_nothing(approved_alpha, 
     assert charlie.get("/api/v1/seals/").json()["results"] == []
     seal.refresh_from_db()
     assert seal.status == Seal.Status.ACTIVE
+
+
+def test_key_of_someone_who_left_cannot_act_for_them(approved_alpha, world):
+    from accounts.models import Membership
+
+    raw_key = _key(world, ["seals"])
+    Membership.objects.filter(user=world.alice, company=approved_alpha).update(role="member")
+    api = client_on(approved_alpha, HTTP_AUTHORIZATION=f"Api-Key {raw_key}")
+    body = {"seal_type": "finance", "seal_name": "X", "seal_password": "Seal-pass-2026", "business_licence": licence()}
+    response = api.post("/api/v1/seal_applications/", body)
+    assert response.status_code == 403 and response.json()["type"] == "not_seal_manager"
+    Membership.objects.filter(user=world.alice, company=approved_alpha).delete()
+    body["business_licence"] = licence()
+    response = api.post("/api/v1/seal_applications/", body)
+    assert response.status_code == 403 and response.json()["type"] == "key_orphaned"
+    assert not SealApplication.objects.exists()

@@ -30,7 +30,9 @@ format: install
 check: install
 	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings_test
 
-test: install lint check
+# The migrations check runs inside pytest (tests/config/test_settings.py), so embedded
+# services a test run starts are also stopped by it.
+test: install lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Regenerate translations after changing user-visible strings (needs GNU gettext);

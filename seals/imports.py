@@ -17,8 +17,9 @@ from accounts.models import User
 from config.errors import ApplicationError
 from seals import keys
 from seals.models import Seal, SealStatusChange
-from seals.services import _audit, _next_seal_code, seal_password_check
+from seals.services import _next_seal_code, seal_password_check
 from tenants.models import Company
+from workflows.services import audit_event_record_in_company
 
 PKCS12_MAX_BYTES = 64 * 1024
 
@@ -137,6 +138,6 @@ def seal_import_pkcs12(
     seal.set_protected_key(keys.protect_private_key(bundle.key, seal_password, context=str(seal.pk).encode()))
     seal.save()
     SealStatusChange.objects.create(seal=seal, to_status=seal.status, changed_by=acting_user, reason="PKCS#12 import")
-    _audit(company, acting_user=acting_user, action="seal.imported", target=seal,
+    audit_event_record_in_company(company, acting_user=acting_user, action="seal.imported", target=seal,
            data={"code": seal.code, "issuer": seal.issuer_name, "serial": serial})  # fmt: skip
     return seal

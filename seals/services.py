@@ -6,7 +6,6 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import tenant_context
 
 from accounts.lockout import factor_assert_unlocked, factor_failure_record, factor_success_record
 from accounts.models import FactorLock, Membership, User
@@ -15,7 +14,7 @@ from seals import ca, keys, pki
 from seals.codes import region_of, seal_code_for
 from seals.models import Seal, SealApplication, SealAuthorisation, SealCodeSequence, SealStatusChange
 from tenants.models import Company
-from workflows.services import audit_event_record
+from workflows.services import audit_event_record_in_company
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENT_MAGIC = (b"%PDF-", b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
@@ -25,11 +24,6 @@ SEAL_PASSWORD_PROBLEMS = {
     "needs_letters_and_digits": lambda: _("letters and digits"),
     "too_repetitive": lambda: _("at least 4 different characters"),
 }
-
-
-def _audit(company: Company, **kwargs) -> None:
-    with tenant_context(company):
-        audit_event_record(**kwargs)
 
 
 def seal_password_check(password: str, field: str = "seal_password") -> None:
@@ -104,8 +98,13 @@ def seal_application_submit(
         application.authorisation_letter.save(authorisation_letter.name, authorisation_letter, save=False)
     application.save()
     SealStatusChange.objects.create(application=application, to_status=application.status, changed_by=applicant)
-    _audit(company, acting_user=applicant, action="seal_application.submitted", target=application,
-           data={"seal_name": application.seal_name, "seal_type": seal_type})  # fmt: skip
+    audit_event_record_in_company(
+        company,
+        acting_user=applicant,
+        action="seal_application.submitted",
+        target=application,
+        data={"seal_name": application.seal_name, "seal_type": seal_type},
+    )
     return application
 
 
@@ -153,7 +152,9 @@ def seal_application_approve(*, application: SealApplication, acting_user: User,
         application=application, from_status="submitted", to_status="approved", changed_by=acting_user, reason=reason
     )
     SealStatusChange.objects.create(seal=seal, to_status=seal.status, changed_by=acting_user)
-    _audit(company, acting_user=acting_user, action="seal.issued", target=seal, data={"code": code, "name": seal.name})
+    audit_event_record_in_company(
+        company, acting_user=acting_user, action="seal.issued", target=seal, data={"code": code, "name": seal.name}
+    )
     _notify(
         application.applicant,
         _("Your seal “%(name)s” is ready") % {"name": seal.name},
@@ -189,7 +190,7 @@ def seal_application_reject(*, application: SealApplication, acting_user: User, 
     SealStatusChange.objects.create(
         application=application, from_status="submitted", to_status="rejected", changed_by=acting_user, reason=reason
     )
-    _audit(
+    audit_event_record_in_company(
         application.company,
         acting_user=acting_user,
         action="seal_application.rejected",
@@ -236,7 +237,7 @@ def seal_status_change(*, seal: Seal, to_status: str, acting_user: User, reason:
     SealStatusChange.objects.create(
         seal=seal, from_status=previous, to_status=to_status, changed_by=acting_user, reason=reason
     )
-    _audit(
+    audit_event_record_in_company(
         seal.company,
         acting_user=acting_user,
         action=f"seal.{to_status}",
@@ -280,7 +281,9 @@ def seal_password_change(
         seal = Seal.objects.select_for_update().get(pk=seal.pk)
         seal.set_protected_key(keys.rewrap(seal.protected_key, old_password, new_password, context=context))
         seal.save(update_fields=["wrapped_data_key", "kdf_salt", "kdf_n", "kdf_r", "kdf_p"])
-        _audit(seal.company, acting_user=user, action="seal.password_changed", target=seal, data={"code": seal.code})
+        audit_event_record_in_company(
+            seal.company, acting_user=user, action="seal.password_changed", target=seal, data={"code": seal.code}
+        )
     return seal
 
 
@@ -300,8 +303,13 @@ def seal_authorisation_grant(*, seal: Seal, user: User, acting_membership) -> Se
         seal=seal, user=user, defaults={"granted_by": acting_membership.user}
     )
     if created:
-        _audit(seal.company, acting_user=acting_membership.user, action="seal.authorisation_granted", target=seal,
-               data={"code": seal.code, "email": user.email})  # fmt: skip
+        audit_event_record_in_company(
+            seal.company,
+            acting_user=acting_membership.user,
+            action="seal.authorisation_granted",
+            target=seal,
+            data={"code": seal.code, "email": user.email},
+        )
     return authorisation
 
 
@@ -309,8 +317,13 @@ def seal_authorisation_grant(*, seal: Seal, user: User, acting_membership) -> Se
 def seal_authorisation_revoke(*, authorisation: SealAuthorisation, acting_membership) -> None:
     _assert_manages_seals(acting_membership)
     seal = authorisation.seal
-    _audit(seal.company, acting_user=acting_membership.user, action="seal.authorisation_revoked", target=seal,
-           data={"code": seal.code, "email": authorisation.user.email})  # fmt: skip
+    audit_event_record_in_company(
+        seal.company,
+        acting_user=acting_membership.user,
+        action="seal.authorisation_revoked",
+        target=seal,
+        data={"code": seal.code, "email": authorisation.user.email},
+    )
     authorisation.delete()
 
 

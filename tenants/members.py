@@ -11,7 +11,6 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import tenant_context
 
 from accounts.identity import mask_email
 from accounts.models import Invitation, Membership, User
@@ -19,15 +18,10 @@ from config.crypto import keyed_hash
 from config.errors import ApplicationError
 from tenants.models import Company
 from tenants.services import company_domain_for
-from workflows.services import audit_event_record
+from workflows.services import audit_event_record_in_company
 
 INVITATION_LIFETIME = timedelta(days=7)
 Role = Membership.Role
-
-
-def _audit(company: Company, **kwargs) -> None:
-    with tenant_context(company):
-        audit_event_record(**kwargs)
 
 
 def invitation_token_hash(token: str) -> str:
@@ -72,8 +66,13 @@ def invitation_create(
         "Accept within 7 days (sign in or register with this email address first):\n%(link)s"
     ) % {"person": acting_membership.user, "company": company.name, "role": invitation.get_role_display(), "link": link}
     transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
-    _audit(company, acting_user=acting_membership.user, action="member.invited", target=invitation,
-           data={"email": email, "role": role})  # fmt: skip
+    audit_event_record_in_company(
+        company,
+        acting_user=acting_membership.user,
+        action="member.invited",
+        target=invitation,
+        data={"email": email, "role": role},
+    )
     return invitation
 
 
@@ -105,8 +104,13 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     if created:
-        _audit(invitation.company, acting_user=user, action="member.joined", target=membership,
-               data={"email": user.email, "role": membership.role})  # fmt: skip
+        audit_event_record_in_company(
+            invitation.company,
+            acting_user=user,
+            action="member.joined",
+            target=membership,
+            data={"email": user.email, "role": membership.role},
+        )
     return membership
 
 
@@ -116,8 +120,13 @@ def invitation_revoke(*, invitation: Invitation, acting_membership: Membership) 
     if invitation.is_open:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
-        _audit(invitation.company, acting_user=acting_membership.user, action="member.invitation_revoked",
-               target=invitation, data={"email": invitation.email})  # fmt: skip
+        audit_event_record_in_company(
+            invitation.company,
+            acting_user=acting_membership.user,
+            action="member.invitation_revoked",
+            target=invitation,
+            data={"email": invitation.email},
+        )
     return invitation
 
 
@@ -132,8 +141,13 @@ def membership_role_change(*, membership: Membership, acting_membership: Members
     previous = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
-    _audit(membership.company, acting_user=acting_membership.user, action="member.role_changed", target=membership,
-           data={"email": membership.user.email, "from": previous, "to": role})  # fmt: skip
+    audit_event_record_in_company(
+        membership.company,
+        acting_user=acting_membership.user,
+        action="member.role_changed",
+        target=membership,
+        data={"email": membership.user.email, "from": previous, "to": role},
+    )
     return membership
 
 
@@ -147,9 +161,13 @@ def membership_remove(*, membership: Membership, acting_membership: Membership) 
         raise ApplicationError(
             _("The last owner cannot leave or be removed. Make someone else an owner first."), "last_owner"
         )
-    _audit(membership.company, acting_user=acting_membership.user,
-           action="member.left" if leaving else "member.removed", target=membership,
-           data={"email": membership.user.email, "role": membership.role})  # fmt: skip
+    audit_event_record_in_company(
+        membership.company,
+        acting_user=acting_membership.user,
+        action="member.left" if leaving else "member.removed",
+        target=membership,
+        data={"email": membership.user.email, "role": membership.role},
+    )
     membership.delete()
 
 

@@ -10,13 +10,13 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.utils import schema_exists, tenant_context
+from django_tenants.utils import schema_exists
 from stdnum.cn import uscc as uscc_number
 
 from accounts.models import Membership, User
 from config.errors import ApplicationError
 from tenants.models import ApiKey, Company, Domain
-from workflows.services import audit_event_record
+from workflows.services import audit_event_record, audit_event_record_in_company
 
 RESERVED_SLUGS = frozenset({"www", "admin", "api", "public", "static", "media", "mail", "demo-template"})
 API_KEY_PREFIX = "shk_"
@@ -86,13 +86,13 @@ def company_create(
     company.save(verbosity=0)  # clones the template schema (TENANT_BASE_SCHEMA)
     Domain.objects.create(domain=company_domain_for(slug), tenant=company, is_primary=True)
     Membership.objects.create(user=owner, company=company, role=Membership.Role.OWNER)
-    with tenant_context(company):
-        audit_event_record(
-            acting_user=acting_user,
-            action="company.created",
-            target=company,
-            data={"name": company.name, "slug": slug, "owner": owner.email},
-        )
+    audit_event_record_in_company(
+        company,
+        acting_user=acting_user,
+        action="company.created",
+        target=company,
+        data={"name": company.name, "slug": slug, "owner": owner.email},
+    )
     return company
 
 
@@ -169,13 +169,13 @@ def _company_registration_decide(*, company: Company, acting_user: User, reason:
     company.reviewed_by = acting_user
     company.review_reason = reason.strip()
     company.save(update_fields=["verification", "reviewed_at", "reviewed_by", "review_reason"])
-    with tenant_context(company):
-        audit_event_record(
-            acting_user=acting_user,
-            action="company.registration_approved" if approve else "company.registration_rejected",
-            target=company,
-            data={"reason": company.review_reason},
-        )
+    audit_event_record_in_company(
+        company,
+        acting_user=acting_user,
+        action="company.registration_approved" if approve else "company.registration_rejected",
+        target=company,
+        data={"reason": company.review_reason},
+    )
     if approve:
         _company_review_notify(
             company,

@@ -25,3 +25,12 @@ def audit_event_record(
         data=data or {},
         ip_address=ip_address,
     )
+
+
+def audit_event_record_in_company(company, **kwargs) -> AuditEvent:
+    """Audit row in `company`'s schema, from code running on the platform side (reviews,
+    seals, members live in the public schema)."""
+    from django_tenants.utils import tenant_context
+
+    with tenant_context(company):
+        return audit_event_record(**kwargs)

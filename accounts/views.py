@@ -89,7 +89,7 @@ def login_verify(request):
                 ip_address=client_ip(request),
             )
         except ApplicationError as error:
-            _apply_error(form, error)
+            error.add_to_form(form)
         else:
             del request.session[PENDING_LOGIN_SESSION_KEY]
             login(request, user, backend=AUTH_BACKEND)
@@ -118,7 +118,7 @@ def authenticator_setup(request):
                 user=request.user, token=form.cleaned_data["code"], ip_address=client_ip(request)
             )
         except ApplicationError as error:
-            _apply_error(form, error)
+            error.add_to_form(form)
         else:
             device = AuthenticatorDevice.objects.get(user=request.user, confirmed=True)
             otp_login(request, device)
@@ -154,10 +154,6 @@ def _form_page(request, form, *, title, submit, intro="", status=None, extra=Non
     return render(request, "accounts/form_page.html", context, status=status or (400 if form.errors else 200))
 
 
-def _apply_error(form, error: ApplicationError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
 @require_http_methods(["GET", "POST"])
 def register(request):
     form = RegistrationForm(request.POST or None)
@@ -180,7 +176,7 @@ def register(request):
             }
             return redirect("accounts:register_conflict")
         except ApplicationError as error:
-            _apply_error(form, error)
+            error.add_to_form(form)
         else:
             login(request, user, backend=AUTH_BACKEND)
             messages.success(request, _("Welcome! We sent a code to your email to confirm the address."))
@@ -218,7 +214,7 @@ def account_recover(request):
                 user=user, channel=form.cleaned_data["channel"], ip_address=client_ip(request)
             )
         except ApplicationError as error:
-            _apply_error(form, error)
+            error.add_to_form(form)
         else:
             conflict["channel"] = form.cleaned_data["channel"]
             request.session[CONFLICT_SESSION_KEY] = conflict
@@ -248,7 +244,7 @@ def account_recover_confirm(request):
                 ip_address=client_ip(request),
             )
         except ApplicationError as error:
-            _apply_error(form, error)
+            error.add_to_form(form)
         else:
             del request.session[CONFLICT_SESSION_KEY]
             login(request, user, backend=AUTH_BACKEND)
@@ -271,7 +267,7 @@ def identity_appeal_create(request):
         try:
             appeal = services.identity_appeal_submit(**form.cleaned_data, ip_address=client_ip(request))
         except ApplicationError as error:
-            _apply_error(form, error)
+            error.add_to_form(form)
         else:
             request.session.pop(CONFLICT_SESSION_KEY, None)
             return redirect("accounts:identity_appeal_detail", appeal_id=appeal.pk)
@@ -311,7 +307,7 @@ def email_verify(request):
         try:
             services.user_email_verify(user=request.user, code=form.cleaned_data["code"], ip_address=client_ip(request))
         except ApplicationError as error:
-            _apply_error(form, error)
+            error.add_to_form(form)
         else:
             messages.success(request, _("Your email address is confirmed."))
             return redirect("home")
@@ -346,7 +342,7 @@ def password_reset_confirm(request):
                 contact=data["contact"], code=data["code"], password=data["password"], ip_address=client_ip(request)
             )
         except ApplicationError as error:
-            _apply_error(form, error)
+            error.add_to_form(form)
         else:
             login(request, user, backend=AUTH_BACKEND)
             messages.success(request, _("Your password has been changed."))

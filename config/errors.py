@@ -10,3 +10,7 @@ class ApplicationError(Exception):
         self.code = code
         self.status = status
         self.field = field
+
+    def add_to_form(self, form) -> None:
+        """Show the message on its field, or above the form when the field is not on it."""
+        form.add_error(self.field if self.field in form.fields else None, self.message)

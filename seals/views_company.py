@@ -53,7 +53,7 @@ def seal_apply_view(request):
         try:
             services.seal_application_submit(company=request.tenant, applicant=request.user, **data)
         except ApplicationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            error.add_to_form(form)
         else:
             messages.success(
                 request, _("Application submitted. A platform reviewer will check it; we email you the result.")
@@ -78,7 +78,7 @@ def seal_import_view(request):
                 seal_password=data["seal_password"],
             )
         except ApplicationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            error.add_to_form(form)
         else:
             messages.success(request, _("The certificate is registered as seal %(code)s.") % {"code": seal.code})
             return redirect("seals:detail", seal_id=seal.pk)

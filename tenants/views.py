@@ -60,7 +60,7 @@ def api_key_list_view(request):
         try:
             _api_key, new_key = api_key_create(company=request.tenant, acting_user=request.user, **form.cleaned_data)
         except ApplicationError as error:
-            form.add_error(error.field, error.message)
+            error.add_to_form(form)
         else:
             form = ApiKeyCreateForm()
             messages.success(request, _("API key created. Copy it now: it will not be shown again."))
@@ -89,7 +89,7 @@ def company_create_view(request):
         try:
             company = company_create(owner=request.user, acting_user=request.user, **form.cleaned_data)
         except ApplicationError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            error.add_to_form(form)
         else:
             messages.success(
                 request,

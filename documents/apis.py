@@ -277,15 +277,11 @@ class PagePreviewApi(APIView):
         summary="A page image (PNG) of a version",
     )
     def get(self, request, document_id, number, page):
-        from documents.pdf.render import render_page_png
-
         version = version_get(document=document_get(document_id=document_id), number=number)
-        width = int(request.query_params.get("width", services.PREVIEW_WIDTHS[-1]))
-        if width not in services.PREVIEW_WIDTHS or not 0 <= page < version.page_count:
-            raise Http404
-        path = services.preview_path(version, page, width)
-        if not default_storage.exists(path):
-            with version.file.open("rb") as handle:
-                return HttpResponse(render_page_png(handle.read(), page, width_px=width), content_type="image/png")
+        try:
+            width = int(request.query_params.get("width", services.PREVIEW_WIDTHS[-1]))
+        except ValueError as exc:
+            raise Http404 from exc
+        path = services.document_page_preview_path(version=version, page=page, width=width)
         with default_storage.open(path, "rb") as handle:
             return HttpResponse(handle.read(), content_type="image/png")

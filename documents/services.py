@@ -89,6 +89,21 @@ def preview_path(version: DocumentVersion, page: int, width: int) -> str:
     return f"{connection.schema_name}/previews/{version.pk}/p{page}-w{width}.png"
 
 
+def document_page_preview_path(*, version: DocumentVersion, page: int, width: int) -> str:
+    """Storage path of a page image, rendered now if the worker has not prepared it yet."""
+    from django.core.files.storage import default_storage
+
+    from documents.pdf.render import render_page_png
+
+    if width not in PREVIEW_WIDTHS or not 0 <= page < version.page_count:
+        raise ApplicationError(_("There is no such page image."), "preview_missing", status=404)
+    path = preview_path(version, page, width)
+    if not default_storage.exists(path):
+        with version.file.open("rb") as handle:
+            default_storage.save(path, ContentFile(render_page_png(handle.read(), page, width_px=width)))
+    return path
+
+
 def document_previews_render(*, version_id) -> int:
     """Pre-render page images for a version (worker), counting progress for the page."""
     from django.core.files.storage import default_storage

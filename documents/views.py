@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -17,9 +16,7 @@ from config.errors import ApplicationError
 from documents import services
 from documents.forms import PlacementForm, SealConfirmForm, UploadForm
 from documents.models import Placement
-from documents.pdf.render import render_page_png
 from documents.selectors import document_get, document_list, grant_get, version_get
-from documents.services import PREVIEW_WIDTHS, preview_path
 from seals.models import Seal
 from seals.selectors import seal_list_for_company
 from workflows.selectors import audit_event_list
@@ -77,14 +74,11 @@ def version_download_view(request, document_id, number):
 
 def page_preview_view(request, document_id, number, page):
     version = version_get(document=document_get(document_id=document_id), number=number)
-    width = int(request.GET.get("w", PREVIEW_WIDTHS[-1]))
-    if width not in PREVIEW_WIDTHS or not 0 <= page < version.page_count:
+    try:
+        width = int(request.GET.get("w", services.PREVIEW_WIDTHS[-1]))
+        path = services.document_page_preview_path(version=version, page=page, width=width)
+    except (ValueError, ApplicationError):
         return HttpResponse(status=404)
-    # Cached per version and size, under the company's own prefix.
-    path = preview_path(version, page, width)
-    if not default_storage.exists(path):  # not pre-rendered yet: render this one now
-        with version.file.open("rb") as handle:
-            default_storage.save(path, ContentFile(render_page_png(handle.read(), page, width_px=width)))
     response = FileResponse(default_storage.open(path, "rb"), content_type="image/png")
     response["Cache-Control"] = "private, max-age=86400"
     return response

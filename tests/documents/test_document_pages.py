@@ -40,6 +40,9 @@ def test_upload_place_and_confirm_in_the_browser(world, seal, django_capture_on_
     assert "2 / 2" in page and str(seal.code) in page
     preview = client.get(f"/documents/{document.pk}/v1/pages/1.png?w=900")
     assert Image.open(io.BytesIO(b"".join(preview.streaming_content))).width == 900
+    for bad in ("?w=abc", "?w=123", ""):
+        path = f"/documents/{document.pk}/v1/pages/{'9' if not bad else '0'}.png{bad}"
+        assert client.get(path).status_code == 404, path
     placed = client.post(f"/documents/{document.pk}/placements/", {"seal": seal.pk, "page": 1, "x": 400, "y": 90})
     assert placed.status_code == 201
     outside = client.post(f"/documents/{document.pk}/placements/", {"seal": seal.pk, "page": 5, "x": 1, "y": 1})

@@ -41,8 +41,9 @@ def document_list_view(request):
 
 def document_detail_view(request, document_id):
     document = document_get(document_id=document_id)
-    seals = [seal for seal in seal_list_for_company(company=request.tenant) if seal.status == Seal.Status.ACTIVE]
-    seal_names = {str(seal.pk): seal.name for seal in seal_list_for_company(company=request.tenant)}
+    all_seals = list(seal_list_for_company(company=request.tenant))
+    seals = [seal for seal in all_seals if seal.status == Seal.Status.ACTIVE]
+    seal_names = {str(seal.pk): seal.name for seal in all_seals}
     placements = [
         {"id": str(p.id), "seal": str(p.seal_id), "seal_name": seal_names.get(str(p.seal_id), "?"), "page": p.page,
          "x": p.x, "y": p.y, "width": p.width, "height": p.height, "kind": p.kind}

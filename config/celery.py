@@ -53,3 +53,13 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
 
 
 app.steps["worker"].add(WorkerHeartbeat)
+
+
+def on_commit_enqueue(task, *args) -> None:
+    """Queue `task` after the current transaction commits, in the schema that is current
+    now: code acting across companies switches schemas inside one transaction, so the
+    schema at commit time may be another one."""
+    from django.db import connection, transaction
+
+    schema = connection.schema_name
+    transaction.on_commit(lambda: task.apply_async(args=args, headers={"_schema_name": schema}))

@@ -255,6 +255,7 @@ CELERY_BEAT_SCHEDULE = {
     "idempotency-records-purge": {"task": "tenants.tasks.idempotency_records_purge", "schedule": 3600.0},
     "seal-expiry-reminders": {"task": "seals.tasks.seal_expiry_reminders", "schedule": 6 * 3600.0},
     "sealing-jobs-requeue": {"task": "documents.tasks.document_seal_requeue_stale_all", "schedule": 60.0},
+    "envelope-deadlines": {"task": "workflows.tasks.envelope_deadlines_all", "schedule": 15 * 60.0},
 }
 SMS_BACKEND = env_str("SMS_BACKEND", "accounts.sms.ConsoleSmsBackend")
 AUTHENTICATION_BACKENDS = [

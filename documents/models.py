@@ -36,6 +36,9 @@ class DocumentVersion(models.Model):
     class Kind(models.TextChoices):
         ORIGINAL = "original", _("Original")
         SEALED = "sealed", _("Sealed")
+        PREPARED = "prepared", _("Prepared for signing")
+        TIMESTAMPED = "timestamped", _("Completed and timestamped")
+        RECEIVED = "received", _("Received copy")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions")
@@ -103,10 +106,15 @@ class SigningGrant(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="grants")
     base_version = models.ForeignKey(DocumentVersion, on_delete=models.PROTECT, related_name="+")
-    seal_id = models.UUIDField()
-    user_id = models.UUIDField()
+    seal_id = models.UUIDField(null=True, blank=True)  # empty for a person's signature
+    user_id = models.UUIDField(null=True, blank=True)
     user_label = models.CharField(max_length=200)
     placements = models.JSONField()
+    # Envelope signing: the party whose existing fields are signed; a person signs with a
+    # one-off certificate whose key is what `wrapped_data_key` holds.
+    envelope_party_id = models.UUIDField(null=True, blank=True)
+    certificate_pem = models.TextField(blank=True)
+    certify = models.BooleanField(default=False)
     wrapped_data_key = models.BinaryField(null=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True)
@@ -134,4 +142,5 @@ GRANT_ERRORS = {
     "fingerprint_mismatch": _("The stored file does not match its fingerprint; nothing was sealed."),
     "seal_inactive": _("The seal was suspended or revoked; nothing was sealed."),
     "failed": _("Sealing failed. Nothing was changed; please try again."),
+    "envelope_closed": _("The envelope is no longer open for signing; nothing was signed."),
 }

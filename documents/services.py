@@ -4,6 +4,7 @@ grant) and the sealing job the worker runs."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import timedelta
 
 from cryptography import x509
@@ -61,7 +62,9 @@ def _inspect(data: bytes) -> PdfInfo:
         raise ApplicationError(INVALID_PDF_MESSAGES[error.code](), f"pdf_{error.code}", field="file") from error
 
 
-def _version(*, document: Document, number: int, kind: str, data: bytes, info: PdfInfo, label: str, grant=None):
+def document_version_create(
+    *, document: Document, number: int, kind: str, data: bytes, info: PdfInfo, label: str, grant=None
+):
     version = DocumentVersion(
         document=document,
         number=number,
@@ -125,9 +128,10 @@ def document_previews_render(*, version_id) -> int:
 
 
 def _queue_previews(version: DocumentVersion) -> None:
+    from config.celery import on_commit_enqueue
     from documents.tasks import document_previews
 
-    transaction.on_commit(lambda: document_previews.delay(str(version.pk)))
+    on_commit_enqueue(document_previews, str(version.pk))
 
 
 @transaction.atomic
@@ -138,7 +142,7 @@ def document_upload(*, name: str, data: bytes, acting_user) -> Document:
         created_by_id=getattr(acting_user, "audit_user_id", None),
         created_by_label=str(acting_user)[:200],
     )
-    version = _version(
+    version = document_version_create(
         document=document, number=1, kind=DocumentVersion.Kind.ORIGINAL, data=data, info=info, label=str(acting_user)
     )
     _queue_previews(version)
@@ -165,7 +169,7 @@ def document_delete(*, document: Document, acting_user) -> None:
     )
 
 
-def _usable_seal(*, company: Company, seal_id) -> Seal:
+def seal_usable_get(*, company: Company, seal_id) -> Seal:
     seal = Seal.objects.select_related("company").filter(company=company, pk=seal_id).first()
     if seal is None:
         raise ApplicationError(_("Choose one of your company's seals."), "seal_unknown", status=404, field="seal")
@@ -181,7 +185,9 @@ def _usable_seal(*, company: Company, seal_id) -> Seal:
     return seal
 
 
-def _check_rectangle(document: Document, *, page: int, x: float, y: float, width: float, height: float) -> None:
+def placement_rectangle_check(
+    document: Document, *, page: int, x: float, y: float, width: float, height: float
+) -> None:
     pages = document.current_version.pages
     if not 0 <= page < len(pages):
         raise ApplicationError(
@@ -212,11 +218,11 @@ def placement_add(
     height: float | None = None,
     acting_user,
 ) -> Placement:
-    seal = _usable_seal(company=company, seal_id=seal_id)
+    seal = seal_usable_get(company=company, seal_id=seal_id)
     face = seal_face(seal)
     width = width or face.width_mm * MM
     height = height or width * face.height_mm / face.width_mm  # keep the seal's aspect ratio
-    _check_rectangle(document, page=page, x=x, y=y, width=width, height=height)
+    placement_rectangle_check(document, page=page, x=x, y=y, width=width, height=height)
     placement = Placement.objects.create(
         document=document, seal_id=seal.pk, page=page, x=x, y=y, width=width, height=height
     )
@@ -232,7 +238,7 @@ def placement_add_at_text(*, document: Document, company: Company, seal_id, text
     text = text.strip()
     if not text:
         raise ApplicationError(_("Enter the text to look for."), "text_missing", field="text")
-    seal = _usable_seal(company=company, seal_id=seal_id)
+    seal = seal_usable_get(company=company, seal_id=seal_id)
     face = seal_face(seal)
     width, height = face.width_mm * MM, face.height_mm * MM
     with document.current_version.file.open("rb") as handle:
@@ -270,7 +276,7 @@ def placement_add_cross_page(
     version = document.current_version
     if version.page_count < 2:
         raise ApplicationError(_("A cross-page seal needs a document of two pages or more."), "cross_page_single_page")
-    seal = _usable_seal(company=company, seal_id=seal_id)
+    seal = seal_usable_get(company=company, seal_id=seal_id)
     face = seal_face(seal)
     width, height = face.width_mm * MM, face.height_mm * MM
     lowest_top = min(page["top"] for page in version.pages)
@@ -295,7 +301,7 @@ def placement_update(*, placement: Placement, x: float, y: float, width: float, 
     if not 20 <= width <= 600:
         raise ApplicationError(_("The seal would be too small or too large."), "placement_size", field="width")
     height = width * placement.height / placement.width
-    _check_rectangle(placement.document, page=placement.page, x=x, y=y, width=width, height=height)
+    placement_rectangle_check(placement.document, page=placement.page, x=x, y=y, width=width, height=height)
     placement.x, placement.y, placement.width, placement.height = x, y, width, height
     placement.save(update_fields=["x", "y", "width", "height"])
     return placement
@@ -308,7 +314,7 @@ def placement_remove(*, placement: Placement, acting_user) -> None:
     placement.delete()
 
 
-def _assert_may_use(*, seal: Seal, user: User, company: Company) -> None:
+def seal_use_assert_allowed(*, seal: Seal, user: User, company: Company) -> None:
     membership = Membership.objects.filter(user=user, company=company).first()
     if membership is None:
         raise ApplicationError(_("Only members of the company can use its seals."), "not_member", status=403)
@@ -333,36 +339,79 @@ def document_seal_request(
 ) -> SigningGrant:
     """The willingness check (seal password + one-time code) before any use of a seal.
     Returns a grant; the worker does the sealing. Wrong secrets count towards lockouts."""
-    seal = _usable_seal(company=company, seal_id=seal_id)
-    _assert_may_use(seal=seal, user=user, company=company)
+    seal = seal_usable_get(company=company, seal_id=seal_id)
+    seal_use_assert_allowed(seal=seal, user=user, company=company)
     placements = list(document.placements.filter(seal_id=seal.pk))
     if not placements:
         raise ApplicationError(_("Place the seal on the document first."), "no_placements")
-    second_factor_verify(
-        user=user, method=otp_method, token=otp_code, ip_address=ip_address, purpose=OneTimeCode.Purpose.SEAL_USE
-    )
-    data_key = seal_private_key_unlock(seal=seal, user=user, seal_password=seal_password, ip_address=ip_address)
+    data_key = seal_willingness_check(
+        seal=seal, user=user, seal_password=seal_password, otp_method=otp_method, otp_code=otp_code,
+        ip_address=ip_address,
+    )  # fmt: skip
     with transaction.atomic():
-        grant = SigningGrant(
+        grant = signing_grant_create(
             document=document,
-            base_version=document.current_version,
             seal_id=seal.pk,
             user_id=user.pk,
-            user_label=str(user)[:200],
+            user_label=str(user),
             placements=[
                 {"page": p.page, "x": p.x, "y": p.y, "width": p.width, "height": p.height, "kind": p.kind}
                 for p in placements
             ],
-            expires_at=timezone.now() + GRANT_LIFETIME,
+            secret=data_key,
             evidence={"method": otp_method, "at": timezone.now().isoformat(), "ip": ip_address},
         )
-        grant.wrapped_data_key = encrypt(data_key, purpose=GRANT_KEY_PURPOSE, associated_data=str(grant.pk).encode())
-        grant.save()
         audit_event_record(acting_user=user, action="document.seal_requested", target=document,
                            data={"seal": seal.code, "placements": len(placements), "grant": str(grant.pk)})  # fmt: skip
-        from documents.tasks import document_seal
+    return grant
 
-        transaction.on_commit(lambda: document_seal.delay(str(grant.pk)))
+
+def seal_willingness_check(
+    *, seal: Seal, user: User, seal_password: str, otp_method: str, otp_code: str, ip_address: str | None = None
+) -> bytes:
+    """One-time code, then the seal password: returns the seal's data key. Both count
+    towards their lockouts."""
+    second_factor_verify(
+        user=user, method=otp_method, token=otp_code, ip_address=ip_address, purpose=OneTimeCode.Purpose.SEAL_USE
+    )
+    return seal_private_key_unlock(seal=seal, user=user, seal_password=seal_password, ip_address=ip_address)
+
+
+def signing_grant_create(
+    *,
+    document: Document,
+    seal_id,
+    user_id,
+    user_label: str,
+    placements: list[dict],
+    secret: bytes,
+    evidence: dict,
+    envelope_party_id=None,
+    certificate_pem: str = "",
+    certify: bool = False,
+) -> SigningGrant:
+    """The single-use grant and its job, queued after commit in the current schema.
+    `secret` (a seal's data key or a person's one-off private key) is stored wrapped
+    under the master key and dropped when the job ends."""
+    grant = SigningGrant(
+        document=document,
+        base_version=document.current_version,
+        seal_id=seal_id,
+        user_id=user_id,
+        user_label=str(user_label)[:200],
+        placements=placements,
+        expires_at=timezone.now() + GRANT_LIFETIME,
+        evidence=evidence,
+        envelope_party_id=envelope_party_id,
+        certificate_pem=certificate_pem,
+        certify=certify,
+    )
+    grant.wrapped_data_key = encrypt(secret, purpose=GRANT_KEY_PURPOSE, associated_data=str(grant.pk).encode())
+    grant.save()
+    from config.celery import on_commit_enqueue
+    from documents.tasks import document_seal
+
+    on_commit_enqueue(document_seal, str(grant.pk))
     return grant
 
 
@@ -391,7 +440,13 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
         grant.save(update_fields=["attempts", "status"])
         document = Document.objects.select_for_update().get(pk=grant.document_id)
         base = grant.base_version
-        if document.current_version_id != base.pk:
+        if grant.envelope_party_id:
+            # Parties acting in parallel each fill their own existing fields, so an
+            # envelope job signs whatever version is newest (after checking it); the
+            # first signature of the document certifies it.
+            base = document.current_version
+            grant.certify = base.signature_count == 0
+        elif document.current_version_id != base.pk:
             _grant_close(grant, SigningGrant.Status.FAILED, "document_changed")
             return None
         with base.file.open("rb") as handle:
@@ -402,25 +457,36 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
                 SigningGrant.Status.FAILED,
                 "fingerprint_mismatch",
             )
+            if grant.envelope_party_id:
+                from workflows.envelopes import envelope_integrity_alert
+
+                envelope_integrity_alert(party_id=grant.envelope_party_id, version=base)
             return None
-        seal = Seal.objects.select_related("company").get(pk=grant.seal_id)
-        if seal.status != Seal.Status.ACTIVE:
-            _grant_close(grant, SigningGrant.Status.FAILED, "seal_inactive")
-            return None
-        data_key = decrypt(
+        if grant.envelope_party_id:
+            from workflows.envelopes import envelope_party_may_sign
+
+            if not envelope_party_may_sign(party_id=grant.envelope_party_id):
+                _grant_close(grant, SigningGrant.Status.FAILED, "envelope_closed")
+                return None
+        secret = decrypt(
             bytes(grant.wrapped_data_key), purpose=GRANT_KEY_PURPOSE, associated_data=str(grant.pk).encode()
         )
-        private_key = keys.decrypt_private_key(
-            seal.protected_key, data_key, context=str(seal.application_id or seal.pk).encode()
-        )
-        signed = _stamp_all(data, grant=grant, seal=seal, private_key=private_key)
+        seal = None
+        if grant.seal_id:
+            seal = Seal.objects.select_related("company").get(pk=grant.seal_id)
+            if seal.status != Seal.Status.ACTIVE:
+                _grant_close(grant, SigningGrant.Status.FAILED, "seal_inactive")
+                return None
+            signed = _stamp_all(data, grant=grant, signer=_seal_signer(seal, secret))
+        else:
+            signed = _stamp_all(data, grant=grant, signer=_person_signer(grant, secret))
         # Incremental signatures change no page boxes: reuse them instead of parsing again.
         info = PdfInfo(
             page_count=base.page_count,
             pages=[PageBox(**page) for page in base.pages],
             signatures=[None] * (base.signature_count + len(grant.placements)),
         )
-        version = _version(
+        version = document_version_create(
             document=document,
             number=base.number + 1,
             kind=DocumentVersion.Kind.SEALED,
@@ -431,15 +497,25 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
         )
         _grant_close(grant, SigningGrant.Status.DONE)
         _queue_previews(version)
-        # The placements of this seal were used up by this version.
-        Placement.objects.filter(document=document, seal_id=seal.pk).delete()
+        if seal is not None and not grant.envelope_party_id:
+            # The placements of this seal were used up by this version.
+            Placement.objects.filter(document=document, seal_id=seal.pk).delete()
         audit_event_record(
             acting_user=None,
             actor_label=grant.user_label,
-            action="document.sealed",
+            action="document.sealed" if seal is not None else "document.signed",
             target=document,
-            data={"seal": seal.code, "version": version.number, "sha256": version.sha256, "by": grant.user_label},
+            data={
+                "seal": seal.code if seal is not None else "",
+                "version": version.number,
+                "sha256": version.sha256,
+                "by": grant.user_label,
+            },
         )
+        if grant.envelope_party_id:
+            from workflows.envelopes import envelope_party_signed
+
+            envelope_party_signed(party_id=grant.envelope_party_id, version=version)
         return version
 
 
@@ -459,41 +535,82 @@ def _grant_close(grant: SigningGrant, status: str, error: str = "") -> None:
     grant.save(update_fields=["status", "error", "wrapped_data_key", "finished_at"])
 
 
-def _stamp_all(data: bytes, *, grant: SigningGrant, seal: Seal, private_key) -> bytes:
-    chain = (
-        [pki.certificate(pki.Role.SEAL_CA), pki.certificate(pki.Role.ROOT)]
-        if seal.issuer == Seal.Issuer.PLATFORM
-        else []
-    )
+@dataclass(frozen=True)
+class _Signer:
+    signing_key: SigningKey
+    appearance_pdf: bytes
+    field_prefix: str
+    reason: str
+
+
+def _pem(certificate) -> str:
     from cryptography.hazmat.primitives import serialization
 
-    chain_pem = [c.public_bytes(serialization.Encoding.PEM).decode() for c in chain]
-    if seal.chain_pem:
-        chain_pem += [
-            c.public_bytes(serialization.Encoding.PEM).decode()
-            for c in x509.load_pem_x509_certificates(seal.chain_pem.encode())
-        ]
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _timestamping() -> Timestamping:
     tsa_key, tsa_cert = pki.authority(pki.Role.TSA)
-    timestamping = Timestamping(
+    return Timestamping(
         tsa_private_key=tsa_key,
-        tsa_certificate_pem=tsa_cert.public_bytes(serialization.Encoding.PEM).decode(),
-        root_certificate_pem=pki.certificate(pki.Role.ROOT).public_bytes(serialization.Encoding.PEM).decode(),
+        tsa_certificate_pem=_pem(tsa_cert),
+        root_certificate_pem=_pem(pki.certificate(pki.Role.ROOT)),
     )
-    signing_key = SigningKey(private_key=private_key, certificate_pem=seal.certificate_pem, chain_pem=chain_pem)
-    appearance = seal_pdf(seal_face(seal))
+
+
+def _platform_chain_pem() -> list[str]:
+    return [_pem(pki.certificate(pki.Role.SEAL_CA)), _pem(pki.certificate(pki.Role.ROOT))]
+
+
+def _seal_signer(seal: Seal, data_key: bytes) -> _Signer:
+    private_key = keys.decrypt_private_key(
+        seal.protected_key, data_key, context=str(seal.application_id or seal.pk).encode()
+    )
+    chain_pem = _platform_chain_pem() if seal.issuer == Seal.Issuer.PLATFORM else []
+    if seal.chain_pem:
+        chain_pem += [_pem(c) for c in x509.load_pem_x509_certificates(seal.chain_pem.encode())]
+    return _Signer(
+        signing_key=SigningKey(private_key=private_key, certificate_pem=seal.certificate_pem, chain_pem=chain_pem),
+        appearance_pdf=seal_pdf(seal_face(seal)),
+        field_prefix=f"Seal-{seal.code}",
+        reason=_("Sealed with %(seal)s") % {"seal": seal.name},
+    )
+
+
+def _person_signer(grant: SigningGrant, private_key_der: bytes) -> _Signer:
+    from cryptography.hazmat.primitives.serialization import load_der_private_key
+
+    from seals.image import signature_pdf
+
+    return _Signer(
+        signing_key=SigningKey(
+            private_key=load_der_private_key(private_key_der, password=None),
+            certificate_pem=grant.certificate_pem,
+            chain_pem=_platform_chain_pem(),
+        ),
+        appearance_pdf=signature_pdf(grant.user_label, timezone.localdate().isoformat()),
+        field_prefix="Signature",
+        reason=_("Signed by %(name)s") % {"name": grant.user_label},
+    )
+
+
+def _stamp_all(data: bytes, *, grant: SigningGrant, signer: _Signer) -> bytes:
+    timestamping = _timestamping()
     for index, placement in enumerate(grant.placements):
+        existing_field = placement.get("field_name", "")
         data = stamp_and_sign(
             data,
-            placement=PdfPlacement(**placement),
-            appearance_pdf=appearance,
-            signing_key=signing_key,
+            placement=PdfPlacement(**{k: v for k, v in placement.items() if k != "field_name"}),
+            appearance_pdf=signer.appearance_pdf,
+            signing_key=signer.signing_key,
             timestamping=timestamping,
-            field_name=f"Seal-{seal.code}-{grant.pk.hex[:8]}-{index + 1}",
-            reason=_("Sealed with %(seal)s") % {"seal": seal.name},
-            # Approval signatures: a certification would forbid the signature fields that
-            # the next placements (and later sealings) add. Certifying belongs to envelopes,
-            # whose fields are all created up front.
-            certify=False,
+            field_name=existing_field or f"{signer.field_prefix}-{grant.pk.hex[:8]}-{index + 1}",
+            existing_field=bool(existing_field),
+            reason=signer.reason,
+            # Approval signatures for direct sealing: a certification would forbid the
+            # signature fields later sealings add. Envelopes create every field up front,
+            # so their first signature may certify.
+            certify=grant.certify and index == 0,
         )
     return data
 
@@ -517,3 +634,18 @@ def document_seal_requeue_stale(*, older_than: timedelta = STALE_GRANT_AGE) -> i
         document_seal.delay(str(grant_id))
         count += 1
     return count
+
+
+@transaction.atomic
+def document_receive(*, name: str, data: bytes, source_label: str) -> Document:
+    """A copy another company delivered (a completed envelope), filed in this company's
+    documents as received; the bytes are kept exactly as delivered."""
+    info = _inspect(data)
+    document = Document.objects.create(name=name[:255], created_by_label=source_label[:200])
+    version = document_version_create(
+        document=document, number=1, kind=DocumentVersion.Kind.RECEIVED, data=data, info=info, label=source_label
+    )
+    _queue_previews(version)
+    audit_event_record(acting_user=None, actor_label=source_label, action="document.received", target=document,
+                       data={"name": document.name, "sha256": version.sha256})  # fmt: skip
+    return document

@@ -169,6 +169,30 @@ def issue_seal_certificate(
     return builder.sign(ca_key, hashes.SHA256())
 
 
+PERSON_CERT_VALIDITY = dt.timedelta(days=365)
+
+
+def issue_person_certificate(ca_key, ca_cert, public_key, *, name: str, email: str, crl_url: str | None = None):
+    """A one-off certificate for a person who signs an envelope after proving control of
+    their email (event certificate): name (CN) and email, nothing more is vouched for."""
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.COMMON_NAME, name[:64]),
+            x509.NameAttribute(NameOID.EMAIL_ADDRESS, email[:128]),
+        ]
+    )
+    builder = (
+        _issued_by(ca_key, ca_cert, subject, public_key, PERSON_CERT_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_signing_key_usage(), critical=True)
+        .add_extension(x509.SubjectAlternativeName([x509.RFC822Name(email)]), critical=False)
+    )
+    for extension in _crl_distribution(crl_url):
+        builder = builder.add_extension(extension, critical=False)
+    return builder.sign(ca_key, hashes.SHA256())
+
+
 @dataclass(frozen=True)
 class RevokedEntry:
     serial_number: int

@@ -69,7 +69,9 @@ def _font():
     return font, font.getGlyphSet(), font.getBestCmap(), font["head"].unitsPerEm
 
 
-def _glyph(char: str, size_mm: float, x_mm: float, y_mm: float, angle: float = 0.0, squash: float = 1.0) -> Group:
+def _glyph(
+    char: str, size_mm: float, x_mm: float, y_mm: float, angle: float = 0.0, squash: float = 1.0, color=SEAL_RED
+) -> Group:
     """One character, centred on (x, y), rotated by `angle` radians, `size_mm` tall;
     `squash` < 1 narrows it (seal faces use condensed characters on long names)."""
     from fontTools.pens.reportLabPen import ReportLabPen
@@ -79,7 +81,7 @@ def _glyph(char: str, size_mm: float, x_mm: float, y_mm: float, angle: float = 0
     pen = ReportLabPen(glyph_set)
     glyph_set[glyph_name].draw(pen)
     path = pen.path
-    path.fillColor = SEAL_RED
+    path.fillColor = color
     path.strokeColor = None
     advance = glyph_set[glyph_name].width
     scale = size_mm * MM / units
@@ -198,3 +200,35 @@ def seal_png(face: SealFace, *, dpi: int = 300) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
+
+
+SIGNATURE_INK = Color(0.05, 0.16, 0.45)
+SIGNATURE_WIDTH_MM, SIGNATURE_HEIGHT_MM = 50.0, 20.0
+
+
+@functools.lru_cache(maxsize=64)
+def signature_pdf(name: str, caption: str = "") -> bytes:
+    """A person's signature appearance: the name in ink above a line, with a small caption
+    (e.g. the date), sized 50×20 mm; the field scales it to its box."""
+    from reportlab.graphics.shapes import Line
+
+    width, height = SIGNATURE_WIDTH_MM, SIGNATURE_HEIGHT_MM
+    drawing = Drawing(width * MM, height * MM)
+    name = name.strip()[:24] or "?"
+    _draw_line_of_text(drawing, name, max_size=9.0, width=width - 6, centre_x=width / 2, y=height * 0.6)
+    drawing.add(Line(3 * MM, height * 0.3 * MM, (width - 3) * MM, height * 0.3 * MM,
+                     strokeColor=SIGNATURE_INK, strokeWidth=0.6))  # fmt: skip
+    if caption:
+        _draw_line_of_text(drawing, caption[:48], max_size=2.6, width=width - 6, centre_x=width / 2, y=height * 0.14)
+    return renderPDF.drawToString(drawing)
+
+
+def _draw_line_of_text(drawing: Drawing, text: str, *, max_size: float, width: float, centre_x: float, y: float):
+    """Centred text; CJK characters take a full em, others about half."""
+    ems = [1.0 if ord(char) >= 0x2E80 else 0.55 for char in text]
+    size = min(max_size, width / max(sum(ems), 1))
+    x = centre_x - size * sum(ems) / 2
+    for char, em in zip(text, ems, strict=True):
+        if not char.isspace():
+            drawing.add(_glyph(char, size, x + size * em / 2, y, color=SIGNATURE_INK))
+        x += size * em

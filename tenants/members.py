@@ -185,3 +185,14 @@ def company_host_url(company: Company, request) -> str:
 
 def platform_url(request) -> str:
     return _host_url(request, settings.BASE_DOMAIN)
+
+
+def company_url_without_request(company: Company) -> str:
+    """A company host's address for mail sent by workers: PLATFORM_URL's scheme and
+    port with the company's own host."""
+    from urllib.parse import urlsplit
+
+    platform = urlsplit(settings.PLATFORM_URL)
+    domain = next((d.domain for d in company.domains.all() if d.is_primary), None) or company_domain_for(company.slug)
+    port = f":{platform.port}" if platform.port else ""
+    return f"{platform.scheme}://{domain}{port}/"

@@ -144,3 +144,37 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.principal} {self.key}"
+
+
+class EnvelopeRoute(models.Model):
+    """Public routing entry for one party of an envelope that lives in another company's
+    schema: a party company's inbox row, or a person's link (by token hash). Holds no
+    document content; `workflows/cross_tenant.py` is its only reader."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting for earlier parties")
+        ACTIVE = "active", _("Waiting for you")
+        DONE = "done", _("Done")
+        CLOSED = "closed", _("Closed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    envelope_id = models.UUIDField()
+    party_id = models.UUIDField(unique=True)
+    party_kind = models.CharField(max_length=10)
+    party_company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, null=True, blank=True, related_name="envelope_inbox"
+    )
+    token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    envelope_name = models.CharField(max_length=255)
+    owner_name = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["party_company", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.envelope_name} ({self.owner_name})"

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,8 +133,12 @@ def database_url_for_subprocess() -> str:
     return f"postgresql://{auth}{host}:{port}/{params['NAME']}"
 
 
+WORKER_OUTBOX = Path(tempfile.gettempdir()) / f"sealhub-test-outbox-{os.getpid()}"
+
+
 def start_celery_worker(*, queue: str, name: str, pool: str = "solo") -> subprocess.Popen:
-    """A real Celery worker process on the test database, ready (heartbeat seen) on return."""
+    """A real Celery worker process on the test database, ready (heartbeat seen) on return.
+    Its mail goes to files in WORKER_OUTBOX (see `worker_mail`)."""
     from django_redis import get_redis_connection
 
     from config.celery import WORKER_HEARTBEAT_KEY
@@ -144,6 +149,7 @@ def start_celery_worker(*, queue: str, name: str, pool: str = "solo") -> subproc
         DATABASE_URL=database_url_for_subprocess(),
         REDIS_URL=settings.REDIS_URL,
         SEALHUB_TASK_QUEUE=queue,
+        EMAIL_URL=f"file:///{WORKER_OUTBOX}",
     )
     command = [
         sys.executable,
@@ -214,3 +220,20 @@ def verified_client_on(company: Company | None, user: User, **headers) -> Client
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def worker_mail(to: str) -> list[str]:
+    """Messages the worker process sent to `to`, oldest first, as raw text."""
+    import email
+    from email import policy
+
+    messages = []
+    for path in sorted(WORKER_OUTBOX.glob("*.log"), key=lambda p: p.stat().st_mtime):
+        for raw in path.read_text().split("-" * 79 + "\n"):
+            if not raw.strip():
+                continue
+            message = email.message_from_string(raw, policy=policy.default)
+            if to in (message.get("To") or ""):
+                body = message.get_body(preferencelist=("plain",))
+                messages.append(f"Subject: {message['Subject']}\n\n{body.get_content() if body else ''}")
+    return messages

@@ -5,6 +5,7 @@ from documents import apis as document_apis
 from seals import apis as seal_apis
 from tenants import apis as tenant_apis
 from workflows import apis as workflow_apis
+from workflows import apis_envelopes as envelope_apis
 
 urlpatterns = [
     *common_urlpatterns,
@@ -46,6 +47,34 @@ urlpatterns = [
     path(
         "documents/<uuid:document_id>/jobs/<uuid:job_id>/", document_apis.JobDetailApi.as_view(), name="documents_job"
     ),
+    path("envelopes/", envelope_apis.EnvelopeListCreateApi.as_view(), name="envelopes_list"),
+    path("envelopes/<uuid:envelope_id>/", envelope_apis.EnvelopeDetailApi.as_view(), name="envelopes_detail"),
+    path(
+        "envelopes/<uuid:envelope_id>/parties/",
+        envelope_apis.EnvelopePartyCreateApi.as_view(),
+        name="envelopes_parties",
+    ),
+    path(
+        "envelopes/<uuid:envelope_id>/parties/<uuid:party_id>/",
+        envelope_apis.EnvelopePartyDetailApi.as_view(),
+        name="envelopes_parties_detail",
+    ),
+    path("envelopes/<uuid:envelope_id>/send/", envelope_apis.EnvelopeSendApi.as_view(), name="envelopes_send"),
+    path("envelopes/<uuid:envelope_id>/cancel/", envelope_apis.EnvelopeCancelApi.as_view(), name="envelopes_cancel"),
+    path("envelopes/<uuid:envelope_id>/remind/", envelope_apis.EnvelopeRemindApi.as_view(), name="envelopes_remind"),
+    path("envelopes/<uuid:envelope_id>/final/", envelope_apis.EnvelopeFinalApi.as_view(), name="envelopes_final"),
+    path(
+        "envelopes/<uuid:envelope_id>/certificate/",
+        envelope_apis.EnvelopeCertificateApi.as_view(),
+        name="envelopes_certificate",
+    ),
+    path("envelopes/<uuid:envelope_id>/events/", envelope_apis.EnvelopeEventListApi.as_view(), name="envelopes_events"),
+    path("inbox/", envelope_apis.InboxListApi.as_view(), name="inbox_list"),
+    path("inbox/<uuid:route_id>/", envelope_apis.InboxDetailApi.as_view(), name="inbox_detail"),
+    path("inbox/<uuid:route_id>/seal/", envelope_apis.InboxSealApi.as_view(), name="inbox_seal"),
+    path("inbox/<uuid:route_id>/decline/", envelope_apis.InboxDeclineApi.as_view(), name="inbox_decline"),
+    path("inbox/<uuid:route_id>/document/", envelope_apis.InboxDocumentApi.as_view(), name="inbox_document"),
+    path("inbox/<uuid:route_id>/jobs/<uuid:job_id>/", envelope_apis.InboxJobApi.as_view(), name="inbox_job"),
     path("seals/", seal_apis.SealListApi.as_view(), name="seals_list"),
     path("seals/import/", seal_apis.SealImportApi.as_view(), name="seals_import"),
     path("seals/<uuid:seal_id>/", seal_apis.SealDetailApi.as_view(), name="seals_detail"),

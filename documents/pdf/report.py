@@ -30,12 +30,29 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
-def verification_report_pdf(report: dict, *, generated_at: datetime) -> bytes:
+def _styles() -> tuple[ParagraphStyle, ParagraphStyle, ParagraphStyle]:
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
     body = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=13)
     title = ParagraphStyle("title", parent=body, fontSize=16, leading=22)
     heading = ParagraphStyle("heading", parent=body, fontSize=12, leading=18, spaceBefore=8)
+    return body, title, heading
+
+
+def _grid(data: list, widths: list[float]) -> Table:
+    table = Table(data, colWidths=widths, repeatRows=1)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return table
+
+
+def _build(story: list, title: str) -> bytes:
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, title=title, leftMargin=20 * mm, rightMargin=20 * mm).build(story)
+    return buffer.getvalue()
+
+
+def verification_report_pdf(report: dict, *, generated_at: datetime) -> bytes:
+    body, title, heading = _styles()
     chinese, english = VERDICTS[report["verdict"]]
     story = [
         Paragraph("签名验证报告 / Signature verification report", title),
@@ -70,11 +87,62 @@ def verification_report_pdf(report: dict, *, generated_at: datetime) -> bytes:
         story.append(Paragraph(f"签名 Signature {number}: {verdict_zh} / {verdict_en}", heading))
         story += [Paragraph(message, body) for message in signature.get("reason_messages", [])]
         data = [[Paragraph(label, body), Paragraph(_text(signature.get(key)), body)] for key, label in rows]
-        table = Table(data, colWidths=[55 * mm, 115 * mm])
-        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-        story.append(table)
-    buffer = io.BytesIO()
-    SimpleDocTemplate(
-        buffer, pagesize=A4, title="Sealhub verification report", leftMargin=20 * mm, rightMargin=20 * mm
-    ).build(story)
-    return buffer.getvalue()
+        story.append(_grid(data, [55 * mm, 115 * mm]))
+    return _build(story, "Sealhub verification report")
+
+
+def completion_certificate_pdf(certificate: dict) -> bytes:
+    """The certificate of completion of an envelope: who took part, what happened when
+    and from where, and the fingerprints that tie it to the signed PDF."""
+    body, title, heading = _styles()
+    small = ParagraphStyle("small", parent=body, fontSize=7, leading=9)
+    story = [
+        Paragraph("完成证明 / Certificate of completion", title),
+        Paragraph(f"信封 Envelope: {certificate['name']}", body),
+        Paragraph(f"编号 ID: {certificate['id']}", body),
+        Paragraph(f"发起方 Sender: {certificate['owner']}", body),
+        Paragraph(f"发送时间 Sent: {_text(certificate['sent_at'])}", body),
+        Paragraph(f"完成时间 Completed: {_text(certificate['completed_at'])}", body),
+        Paragraph(f"原文件 SHA-256 Original: {certificate['original_sha256']}", body),
+        Paragraph(f"最终文件 SHA-256 Final: {certificate['final_sha256']}", body),
+        Paragraph(
+            f"审计链 Audit chain: {'完整 intact' if certificate['chain_intact'] else '已损坏 broken'}"
+            f" · {len(certificate['events'])} 条事件 events",
+            body,
+        ),
+        Paragraph("签署方 Parties", heading),
+    ]
+    rows = [
+        [Paragraph(text, body) for text in ("#", "名称 Name", "角色 Role", "邮箱 Email", "结果 Result", "时间 Time")]
+    ]
+    rows += [
+        [
+            Paragraph(_text(value), body)
+            for value in (p["order"], p["name"], p["role"], p["email"], p["status"], p["acted_at"])
+        ]
+        for p in certificate["parties"]
+    ]
+    story.append(_grid(rows, [8 * mm, 40 * mm, 28 * mm, 40 * mm, 22 * mm, 32 * mm]))
+    story.append(Paragraph("事件 Events", heading))
+    rows = [
+        [
+            Paragraph(text, small)
+            for text in ("#", "时间 Time", "事件 Event", "操作人 Actor", "IP / 终端 Agent", "哈希 Hash")
+        ]
+    ]
+    rows += [
+        [
+            Paragraph(_text(value), small)
+            for value in (
+                e["sequence"],
+                e["occurred_at"],
+                e["action"],
+                e["actor"],
+                f"{e['ip'] or ''} {e['user_agent'][:60]}",
+                e["hash"][:16],
+            )
+        ]  # fmt: skip
+        for e in certificate["events"]
+    ]
+    story.append(_grid(rows, [8 * mm, 32 * mm, 30 * mm, 38 * mm, 38 * mm, 24 * mm]))
+    return _build(story, "Sealhub certificate of completion")

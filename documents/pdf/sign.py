@@ -120,7 +120,10 @@ def stamp_and_sign(
     reason: str = "",
     location: str = "",
     certify: bool = False,
+    existing_field: bool = False,
 ) -> bytes:
+    """`existing_field`: fill the empty signature field `field_name` (envelopes) instead
+    of adding one at the placement."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
     from pyhanko.sign.fields import MDPPerm
@@ -142,7 +145,9 @@ def stamp_and_sign(
         docmdp_permissions=MDPPerm.FILL_FORMS,
     )
     cross_page = placement.kind == "cross_page"
-    if cross_page:
+    if existing_field:
+        field_spec = None
+    elif cross_page:
         field_spec = fields.SigFieldSpec(sig_field_name=field_name)  # invisible: the strips are the stamp
     else:
         box = (placement.x, placement.y, placement.x + placement.width, placement.y + placement.height)

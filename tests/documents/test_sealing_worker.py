@@ -127,7 +127,9 @@ def test_worker_killed_mid_seal_leaves_the_original_and_one_version_after_retry(
     seal = seal_application_approve(application=application, acting_user=alice)
     device, _codes = enrol_authenticator(alice)
     queued = []
-    monkeypatch.setattr(documents.tasks.document_seal, "delay", lambda grant_id: queued.append(grant_id))
+    monkeypatch.setattr(
+        documents.tasks.document_seal, "apply_async", lambda args, headers: queued.append((args[0], headers))
+    )
     with tenant_context(alpha):
         # Fifty signatures (the text search stops at 50 hits): seconds of signing, so the
         # kill lands mid-job.
@@ -137,7 +139,7 @@ def test_worker_killed_mid_seal_leaves_the_original_and_one_version_after_retry(
             document=document, company=alpha, seal_id=seal.pk, user=alice,
             seal_password="Seal-pass-2026", otp_method="authenticator", otp_code=totp_now(device, 1),
         )  # fmt: skip
-    assert queued == [str(grant.pk)]
+    assert queued == [(str(grant.pk), {"_schema_name": alpha.schema_name})]  # the grant id only, in alpha's schema
     monkeypatch.undo()
 
     doomed_queue = f"sealhub-doomed-{os.getpid()}"

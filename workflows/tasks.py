@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from config.celery import app
+
+logger = logging.getLogger(__name__)
+MAIL_RETRY = {"autoretry_for": (OSError,), "retry_backoff": 30, "retry_backoff_max": 3600, "max_retries": 8}
+
+
+@app.task(bind=True, acks_late=True, max_retries=3, default_retry_delay=5)
+def envelope_complete(self, envelope_id: str) -> str | None:
+    """Runs in the owner's schema once the last party signed. Safe to repeat."""
+    from workflows.envelopes import envelope_complete as complete
+
+    try:
+        envelope = complete(envelope_id=envelope_id)
+    except Exception as exc:
+        logger.exception("completing envelope %s failed; will retry", envelope_id)
+        raise self.retry(exc=exc) from exc
+    return envelope.status if envelope else None
+
+
+@app.task
+def envelope_deadlines_all() -> dict:
+    """Beat: expiry and reminders in every company."""
+    from django_tenants.utils import tenant_context
+
+    from tenants.models import Company
+    from workflows.envelopes import envelope_deadlines_run
+
+    totals = {"expired": 0, "reminded": 0}
+    for company in Company.objects.exclude(schema_name="public").filter(status=Company.Status.ACTIVE):
+        with tenant_context(company):
+            for key, value in envelope_deadlines_run().items():
+                totals[key] += value
+    return totals
+
+
+def _bilingual(render) -> tuple[str, str]:
+    """Subject and body in Chinese, then English: the recipient may not be a user with a
+    language of their own."""
+    parts = []
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            parts.append(render())
+    (subject_zh, body_zh), (subject_en, body_en) = parts
+    subject = subject_zh if subject_zh == subject_en else f"{subject_zh} / {subject_en}"
+    return subject, f"{body_zh}\n\n————————\n\n{body_en}"
+
+
+def _party_link(party) -> str:
+    from tenants.members import company_url_without_request
+    from tenants.models import Company, EnvelopeRoute
+    from workflows.envelopes import party_link_token
+
+    if party.company_id:
+        route = EnvelopeRoute.objects.get(party_id=party.pk)
+        company = Company.objects.get(pk=party.company_id)
+        return f"{company_url_without_request(company)}envelopes/inbox/{route.pk}/"
+    return f"{settings.PLATFORM_URL.rstrip('/')}/sign/{party_link_token(party)}/"
+
+
+@app.task(**MAIL_RETRY)
+def envelope_mail(party_id: str, kind: str, sealed_code: str = "") -> bool:
+    """A party's mail: their turn, a reminder, their one-time code, or the outcome."""
+    from workflows.envelopes import party_code_open
+    from workflows.models import Envelope, Party
+
+    party = Party.objects.select_related("envelope").filter(pk=party_id).first()
+    if party is None:
+        return False
+    envelope = party.envelope
+    attachments = []
+
+    def render():
+        values = {"name": envelope.name, "party": party.name, "sender": envelope.created_by_label}
+        if kind in ("turn", "reminder"):
+            action = {
+                Party.Kind.COMPANY: _("seal it with your company's seal"),
+                Party.Kind.PERSON: _("sign it"),
+                Party.Kind.APPROVER: _("approve it"),
+            }.get(party.kind, _("read it"))
+            subject = (
+                _("Reminder: %(name)s is waiting for you") if kind == "reminder" else _("Please act on %(name)s")
+            ) % values
+            body = _(
+                "Hello %(party)s,\n\n%(sender)s sent you “%(name)s” to %(action)s.\n\nOpen it here: %(link)s\n\n"
+                "The link is personal; do not forward it. The envelope expires on %(expires)s."
+            ) % {**values, "action": action, "link": _party_link(party),
+                 "expires": envelope.expires_at.date().isoformat() if envelope.expires_at else "—"}  # fmt: skip
+            if envelope.message:
+                body += "\n\n" + _("Message from the sender:") + "\n" + envelope.message
+            return subject, body
+        if kind == "code":
+            code = party_code_open(party, sealed_code)
+            return (
+                _("Your Sealhub code: %(code)s") % {"code": code},
+                _("Your one-time code for “%(name)s” is %(code)s. It is valid for 10 minutes. "
+                  "If you did not ask for it, ignore this mail.") % {**values, "code": code},
+            )  # fmt: skip
+        if kind == "completed":
+            return (
+                _("Completed: %(name)s") % values,
+                _("Every party has signed “%(name)s”. The signed PDF and the certificate of completion are attached.")
+                % values,
+            )
+        messages = {
+            "declined": _("“%(name)s” was declined and is closed. Nothing more is needed from you."),
+            "canceled": _("The sender canceled “%(name)s”. Nothing more is needed from you."),
+            "expired": _("“%(name)s” expired before every party signed. Nothing more is needed from you."),
+        }
+        return _("Closed: %(name)s") % values, messages.get(kind, messages["canceled"]) % values
+
+    subject, body = _bilingual(render)
+    if kind == "completed" and envelope.status == Envelope.Status.COMPLETED:
+        attachments = _final_attachments(envelope)
+    message = EmailMessage(subject, body, None, [party.email])
+    for name, data in attachments:
+        message.attach(name, data, "application/pdf")
+    message.send()
+    return True
+
+
+def _final_attachments(envelope) -> list[tuple[str, bytes]]:
+    files = []
+    for name, file in (
+        (f"{envelope.name}.pdf", envelope.final_version.file),
+        ("certificate-of-completion.pdf", envelope.certificate),
+    ):
+        with file.open("rb") as handle:
+            files.append((name, handle.read()))
+    return files
+
+
+@app.task(**MAIL_RETRY)
+def envelope_mail_owner(envelope_id: str, kind: str) -> bool:
+    from workflows.models import Envelope
+
+    envelope = Envelope.objects.filter(pk=envelope_id).first()
+    if envelope is None or not envelope.owner_email:
+        return False
+
+    def render():
+        values = {"name": envelope.name}
+        messages = {
+            "completed": (
+                _("Completed: %(name)s"),
+                _("Every party has signed “%(name)s”. The signed PDF and the certificate of completion are attached."),
+            ),
+            "declined": (
+                _("Declined: %(name)s"),
+                _("A party declined “%(name)s”; the envelope is closed. Open it to read the reason."),
+            ),
+            "canceled": (_("Canceled: %(name)s"), _("“%(name)s” was canceled.")),
+            "expired": (_("Expired: %(name)s"), _("“%(name)s” expired before every party signed.")),
+            "integrity": (
+                _("Stopped: %(name)s"),
+                _("The document of “%(name)s” no longer matches its fingerprint. Signing stopped; check the envelope."),
+            ),
+        }
+        subject, body = messages.get(kind, messages["canceled"])
+        return subject % values, body % values
+
+    subject, body = _bilingual(render)
+    message = EmailMessage(subject, body, None, [envelope.owner_email])
+    if kind == "completed" and envelope.status == Envelope.Status.COMPLETED:
+        for name, data in _final_attachments(envelope):
+            message.attach(name, data, "application/pdf")
+    message.send()
+    return True

@@ -208,8 +208,12 @@ class EnvelopeCancelApi(_EnvelopeActionApi):
     class EnvelopeCancelInputSerializer(StrictInputSerializer):
         reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
-    @extend_schema(operation_id="envelopes_cancel", request=EnvelopeCancelInputSerializer, responses=EnvelopeDetailSerializer,
-                   summary="Cancel (every notified party is told)")  # fmt: skip
+    @extend_schema(
+        operation_id="envelopes_cancel",
+        request=EnvelopeCancelInputSerializer,
+        responses=EnvelopeDetailSerializer,
+        summary="Cancel (every notified party is told)",
+    )
     def post(self, request, envelope_id):
         serializer = self.EnvelopeCancelInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -260,8 +260,9 @@ def party_file(*, route: EnvelopeRoute, which: str, actor_label: str, ip_address
             file, name = envelope.document.current_version.file, f"{envelope.name}.pdf"
         with file.open("rb") as handle:
             data = handle.read()
-        envelope_event_record(envelope=envelope, action="downloaded", party=party, actor_label=actor_label or party.name,
-                              ip_address=ip_address, data={"file": which})  # fmt: skip
+        envelope_event_record(envelope=envelope, action="downloaded", party=party,
+                              actor_label=actor_label or party.name, ip_address=ip_address,
+                              data={"file": which})  # fmt: skip
         return name, data
 
 

@@ -24,9 +24,12 @@ from documents.pdf.sign import SigningKey, Timestamping, stamp_and_sign
 from seals import keys, pki
 from seals.image import seal_pdf
 from seals.models import Seal
-from seals.selectors import seal_user_may_use
+from seals.selectors import seal_member_may_use_directly, seal_usable_get
 from seals.services import seal_face, seal_private_key_unlock
 from tenants.models import Company
+from workflows.approvals import seal_use_approval_consume, seal_use_placements_approved
+from workflows.models import SealUseRequest
+from workflows.selectors import seal_use_approval_usable
 from workflows.services import audit_event_record
 
 GRANT_LIFETIME = timedelta(minutes=5)
@@ -165,22 +168,6 @@ def document_delete(*, document: Document, acting_user) -> None:
     )
 
 
-def _usable_seal(*, company: Company, seal_id) -> Seal:
-    seal = Seal.objects.select_related("company").filter(company=company, pk=seal_id).first()
-    if seal is None:
-        raise ApplicationError(_("Choose one of your company's seals."), "seal_unknown", status=404, field="seal")
-    if seal.status != Seal.Status.ACTIVE:
-        raise ApplicationError(
-            _("This seal is %(status)s and cannot be used.") % {"status": seal.get_status_display()},
-            "seal_inactive",
-            status=409,
-            field="seal",
-        )
-    if seal.not_after <= timezone.now():
-        raise ApplicationError(_("This seal's certificate has expired."), "seal_expired", status=409, field="seal")
-    return seal
-
-
 def _check_rectangle(document: Document, *, page: int, x: float, y: float, width: float, height: float) -> None:
     pages = document.current_version.pages
     if not 0 <= page < len(pages):
@@ -212,7 +199,7 @@ def placement_add(
     height: float | None = None,
     acting_user,
 ) -> Placement:
-    seal = _usable_seal(company=company, seal_id=seal_id)
+    seal = seal_usable_get(company=company, seal_id=seal_id)
     face = seal_face(seal)
     width = width or face.width_mm * MM
     height = height or width * face.height_mm / face.width_mm  # keep the seal's aspect ratio
@@ -232,7 +219,7 @@ def placement_add_at_text(*, document: Document, company: Company, seal_id, text
     text = text.strip()
     if not text:
         raise ApplicationError(_("Enter the text to look for."), "text_missing", field="text")
-    seal = _usable_seal(company=company, seal_id=seal_id)
+    seal = seal_usable_get(company=company, seal_id=seal_id)
     face = seal_face(seal)
     width, height = face.width_mm * MM, face.height_mm * MM
     with document.current_version.file.open("rb") as handle:
@@ -270,7 +257,7 @@ def placement_add_cross_page(
     version = document.current_version
     if version.page_count < 2:
         raise ApplicationError(_("A cross-page seal needs a document of two pages or more."), "cross_page_single_page")
-    seal = _usable_seal(company=company, seal_id=seal_id)
+    seal = seal_usable_get(company=company, seal_id=seal_id)
     face = seal_face(seal)
     width, height = face.width_mm * MM, face.height_mm * MM
     lowest_top = min(page["top"] for page in version.pages)
@@ -308,16 +295,22 @@ def placement_remove(*, placement: Placement, acting_user) -> None:
     placement.delete()
 
 
-def _assert_may_use(*, seal: Seal, user: User, company: Company) -> None:
-    membership = Membership.objects.filter(user=user, company=company).first()
+def _assert_may_use(*, seal: Seal, user: User, company: Company, document: Document) -> SealUseRequest | None:
+    """None when the user may use the seal directly; otherwise the seal-use approval that
+    allows this use (consumed when the grant is created)."""
+    membership = Membership.objects.select_related("user").filter(user=user, company=company).first()
     if membership is None:
         raise ApplicationError(_("Only members of the company can use its seals."), "not_member", status=403)
-    if not (membership.can_manage_seals or seal_user_may_use(seal=seal, user=user)):
+    if seal_member_may_use_directly(seal=seal, membership=membership):
+        return None
+    approval = seal_use_approval_usable(seal_id=seal.pk, user_id=user.pk, document=document)
+    if approval is None:
         raise ApplicationError(
             _("You are not authorised to use this seal. Ask the seal keeper for seal-use approval."),
             "seal_not_authorised",
             status=403,
         )
+    return approval
 
 
 def document_seal_request(
@@ -333,16 +326,25 @@ def document_seal_request(
 ) -> SigningGrant:
     """The willingness check (seal password + one-time code) before any use of a seal.
     Returns a grant; the worker does the sealing. Wrong secrets count towards lockouts."""
-    seal = _usable_seal(company=company, seal_id=seal_id)
-    _assert_may_use(seal=seal, user=user, company=company)
+    seal = seal_usable_get(company=company, seal_id=seal_id)
+    approval = _assert_may_use(seal=seal, user=user, company=company, document=document)
     placements = list(document.placements.filter(seal_id=seal.pk))
     if not placements:
         raise ApplicationError(_("Place the seal on the document first."), "no_placements")
+    if approval is not None and not seal_use_placements_approved(approval=approval, placements=placements):
+        raise ApplicationError(
+            _("The seal was moved or added after the approval. Request seal-use approval again."),
+            "placements_not_approved",
+            status=409,
+        )
     second_factor_verify(
         user=user, method=otp_method, token=otp_code, ip_address=ip_address, purpose=OneTimeCode.Purpose.SEAL_USE
     )
     data_key = seal_private_key_unlock(seal=seal, user=user, seal_password=seal_password, ip_address=ip_address)
     with transaction.atomic():
+        if approval is not None:
+            # Under a row lock: two parallel confirmations cannot both take the last use.
+            approval = seal_use_approval_consume(approval_id=approval.pk, seal_id=seal.pk, user=user, document=document)
         grant = SigningGrant(
             document=document,
             base_version=document.current_version,
@@ -354,7 +356,12 @@ def document_seal_request(
                 for p in placements
             ],
             expires_at=timezone.now() + GRANT_LIFETIME,
-            evidence={"method": otp_method, "at": timezone.now().isoformat(), "ip": ip_address},
+            evidence={
+                "method": otp_method,
+                "at": timezone.now().isoformat(),
+                "ip": ip_address,
+                "approval": str(approval.pk) if approval is not None else None,
+            },
         )
         grant.wrapped_data_key = encrypt(data_key, purpose=GRANT_KEY_PURPOSE, associated_data=str(grant.pk).encode())
         grant.save()

@@ -148,13 +148,13 @@ def seal_use_request_approve(
     uses_allowed: int = 1,
     valid_until: datetime | None = None,
 ) -> SealUseRequest:
+    use_request = _lock_pending(use_request, acting_membership)
     if not 1 <= uses_allowed <= MAX_USES:
         raise ApplicationError(
             _("Allow between 1 and %(max)s uses.") % {"max": MAX_USES}, "uses_invalid", field="uses_allowed"
         )
     if valid_until is not None and valid_until <= timezone.now():
         raise ApplicationError(_("The end date must be in the future."), "valid_until_past", field="valid_until")
-    use_request = _lock_pending(use_request, acting_membership)
     acting_user = acting_membership.user
     use_request.status = SealUseRequest.Status.APPROVED
     use_request.document_only = document_only
@@ -192,10 +192,10 @@ def seal_use_request_approve(
 def seal_use_request_reject(
     *, use_request: SealUseRequest, acting_membership: Membership, reason: str
 ) -> SealUseRequest:
+    use_request = _lock_pending(use_request, acting_membership)
     reason = reason.strip()
     if not reason:
         raise ApplicationError(_("Give the requester a reason."), "reason_missing", field="reason")
-    use_request = _lock_pending(use_request, acting_membership)
     acting_user = acting_membership.user
     use_request.status = SealUseRequest.Status.REJECTED
     use_request.decision_reason = reason

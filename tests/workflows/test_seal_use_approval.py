@@ -325,3 +325,17 @@ def test_pages_in_chinese_by_default_and_english(world, seal):
     english = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
     assert "Seal-use approvals" in english.get("/approvals/").content.decode()
     assert "Reject" in english.get(f"/approvals/{use_request.pk}/").content.decode()
+
+
+def test_approval_limits_are_checked(world, seal):
+    use_request = _ask(world, _document_placed_by_bob(world, seal), seal)
+    alice = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
+    past = (timezone.now() - timedelta(hours=1)).isoformat()
+    response = _json_post(alice, f"/api/v1/seal_use_requests/{use_request.pk}/approve/", {"valid_until": past})
+    assert response.status_code == 400 and response.json()["type"] == "valid_until_past"
+    response = _json_post(alice, f"/api/v1/seal_use_requests/{use_request.pk}/approve/", {"uses_allowed": 0})
+    assert response.status_code == 400 and set(response.json()["errors"]) == {"uses_allowed"}
+    with tenant_context(world.alpha):
+        use_request.refresh_from_db()
+        assert use_request.status == "pending"
+        assert not AuditEvent.objects.filter(action="seal_use.approved").exists()

@@ -25,9 +25,12 @@ from documents.pdf.sign import SigningKey, Timestamping, stamp_and_sign
 from seals import keys, pki
 from seals.image import seal_pdf
 from seals.models import Seal
-from seals.selectors import seal_user_may_use
+from seals.selectors import seal_member_may_use_directly, seal_usable_get
 from seals.services import seal_face, seal_private_key_unlock
 from tenants.models import Company
+from workflows.approvals import seal_use_approval_consume, seal_use_placements_approved
+from workflows.models import SealUseRequest
+from workflows.selectors import seal_use_approval_usable
 from workflows.services import audit_event_record
 
 GRANT_LIFETIME = timedelta(minutes=5)
@@ -169,22 +172,6 @@ def document_delete(*, document: Document, acting_user) -> None:
     )
 
 
-def seal_usable_get(*, company: Company, seal_id) -> Seal:
-    seal = Seal.objects.select_related("company").filter(company=company, pk=seal_id).first()
-    if seal is None:
-        raise ApplicationError(_("Choose one of your company's seals."), "seal_unknown", status=404, field="seal")
-    if seal.status != Seal.Status.ACTIVE:
-        raise ApplicationError(
-            _("This seal is %(status)s and cannot be used.") % {"status": seal.get_status_display()},
-            "seal_inactive",
-            status=409,
-            field="seal",
-        )
-    if seal.not_after <= timezone.now():
-        raise ApplicationError(_("This seal's certificate has expired."), "seal_expired", status=409, field="seal")
-    return seal
-
-
 def placement_rectangle_check(
     document: Document, *, page: int, x: float, y: float, width: float, height: float
 ) -> None:
@@ -314,16 +301,22 @@ def placement_remove(*, placement: Placement, acting_user) -> None:
     placement.delete()
 
 
-def seal_use_assert_allowed(*, seal: Seal, user: User, company: Company) -> None:
-    membership = Membership.objects.filter(user=user, company=company).first()
+def seal_use_assert_allowed(*, seal: Seal, user: User, company: Company, document: Document) -> SealUseRequest | None:
+    """None when the user may use the seal directly; otherwise the seal-use approval that
+    allows this use (consumed when the grant is created)."""
+    membership = Membership.objects.select_related("user").filter(user=user, company=company).first()
     if membership is None:
         raise ApplicationError(_("Only members of the company can use its seals."), "not_member", status=403)
-    if not (membership.can_manage_seals or seal_user_may_use(seal=seal, user=user)):
+    if seal_member_may_use_directly(seal=seal, membership=membership):
+        return None
+    approval = seal_use_approval_usable(seal_id=seal.pk, user_id=user.pk, document=document)
+    if approval is None:
         raise ApplicationError(
             _("You are not authorised to use this seal. Ask the seal keeper for seal-use approval."),
             "seal_not_authorised",
             status=403,
         )
+    return approval
 
 
 def document_seal_request(
@@ -340,15 +333,24 @@ def document_seal_request(
     """The willingness check (seal password + one-time code) before any use of a seal.
     Returns a grant; the worker does the sealing. Wrong secrets count towards lockouts."""
     seal = seal_usable_get(company=company, seal_id=seal_id)
-    seal_use_assert_allowed(seal=seal, user=user, company=company)
+    approval = seal_use_assert_allowed(seal=seal, user=user, company=company, document=document)
     placements = list(document.placements.filter(seal_id=seal.pk))
     if not placements:
         raise ApplicationError(_("Place the seal on the document first."), "no_placements")
+    if approval is not None and not seal_use_placements_approved(approval=approval, placements=placements):
+        raise ApplicationError(
+            _("The seal was moved or added after the approval. Request seal-use approval again."),
+            "placements_not_approved",
+            status=409,
+        )
     data_key = seal_willingness_check(
         seal=seal, user=user, seal_password=seal_password, otp_method=otp_method, otp_code=otp_code,
         ip_address=ip_address,
     )  # fmt: skip
     with transaction.atomic():
+        if approval is not None:
+            # Under a row lock: two parallel confirmations cannot both take the last use.
+            approval = seal_use_approval_consume(approval_id=approval.pk, seal_id=seal.pk, user=user, document=document)
         grant = signing_grant_create(
             document=document,
             seal_id=seal.pk,
@@ -359,7 +361,12 @@ def document_seal_request(
                 for p in placements
             ],
             secret=data_key,
-            evidence={"method": otp_method, "at": timezone.now().isoformat(), "ip": ip_address},
+            evidence={
+                "method": otp_method,
+                "at": timezone.now().isoformat(),
+                "ip": ip_address,
+                "approval": str(approval.pk) if approval is not None else None,
+            },
         )
         audit_event_record(acting_user=user, action="document.seal_requested", target=document,
                            data={"seal": seal.code, "placements": len(placements), "grant": str(grant.pk)})  # fmt: skip

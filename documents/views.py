@@ -18,8 +18,9 @@ from documents.forms import PlacementForm, SealConfirmForm, UploadForm
 from documents.models import Placement
 from documents.selectors import document_get, document_list, grant_get, version_get
 from seals.models import Seal
-from seals.selectors import seal_list_for_company
-from workflows.selectors import audit_event_list
+from seals.selectors import seal_ids_for_direct_use, seal_list_for_company
+from workflows.forms import SealUseRequestForm
+from workflows.selectors import audit_event_list, seal_use_approval_usable, seal_use_request_list_for_document
 
 
 @require_http_methods(["GET", "POST"])
@@ -50,7 +51,9 @@ def document_detail_view(request, document_id):
         for p in document.placements.all()
     ]  # fmt: skip
     version = document.current_version
+    seal_use = _seal_use_state(request, document, seals, placements)
     context = {
+        **seal_use,
         "document": document,
         "version": version,
         "versions": document.versions.order_by("-number"),
@@ -65,6 +68,27 @@ def document_detail_view(request, document_id):
         "page_numbers": range(version.page_count),
     }
     return render(request, "documents/document_detail.html", context)
+
+
+def _seal_use_state(request, document, seals, placements) -> dict:
+    """Which placed seals the user must ask for (用印审批) and what became of their requests."""
+    direct = seal_ids_for_direct_use(membership=request.membership, seals=seals)
+    placed = {placement["seal"] for placement in placements}
+    requests = list(seal_use_request_list_for_document(document=document, requester_id=request.user.pk))
+    needs_approval = []
+    for seal in seals:
+        if str(seal.pk) not in placed or seal.pk in direct:
+            continue
+        if seal_use_approval_usable(seal_id=seal.pk, user_id=request.user.pk, document=document) is not None:
+            continue
+        pending = next((r for r in requests if r.seal_id == seal.pk and r.status == "pending"), None)
+        form = SealUseRequestForm(initial={"seal": seal.pk}, auto_id=f"id_%s_{seal.pk.hex[:8]}")
+        needs_approval.append({"seal": seal, "pending": pending, "form": form})
+    return {
+        "needs_approval": needs_approval,
+        "may_confirm": not placed or len(needs_approval) < len(placed & {str(seal.pk) for seal in seals}),
+        "seal_use_requests": requests,
+    }
 
 
 def version_download_view(request, document_id, number):

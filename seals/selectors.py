@@ -2,7 +2,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from config.errors import ApplicationError
 from seals.models import Seal, SealApplication, SealAuthorisation
 from tenants.models import Company
 
@@ -36,3 +39,37 @@ def seal_authorisation_list(*, seal: Seal) -> QuerySet[SealAuthorisation]:
 
 def seal_user_may_use(*, seal: Seal, user) -> bool:
     return SealAuthorisation.objects.filter(seal=seal, user=user).exists()
+
+
+def seal_member_may_use_directly(*, seal: Seal, membership) -> bool:
+    """Seal managers and authorised members use a seal without asking; everyone else
+    needs a seal-use approval."""
+    return membership.can_manage_seals or seal_user_may_use(seal=seal, user=membership.user)
+
+
+def seal_usable_get(*, company: Company, seal_id) -> Seal:
+    """The company's seal if it can seal now (active, certificate in date)."""
+    seal = Seal.objects.select_related("company").filter(company=company, pk=seal_id).first()
+    if seal is None:
+        raise ApplicationError(_("Choose one of your company's seals."), "seal_unknown", status=404, field="seal")
+    if seal.status != Seal.Status.ACTIVE:
+        raise ApplicationError(
+            _("This seal is %(status)s and cannot be used.") % {"status": seal.get_status_display()},
+            "seal_inactive",
+            status=409,
+            field="seal",
+        )
+    if seal.not_after <= timezone.now():
+        raise ApplicationError(_("This seal's certificate has expired."), "seal_expired", status=409, field="seal")
+    return seal
+
+
+def seal_ids_for_direct_use(*, membership, seals) -> set:
+    """Which of `seals` the member may use without asking (one query at most)."""
+    if membership.can_manage_seals:
+        return {seal.pk for seal in seals}
+    return set(
+        SealAuthorisation.objects.filter(user_id=membership.user_id, seal__in=[seal.pk for seal in seals]).values_list(
+            "seal_id", flat=True
+        )
+    )

@@ -1,11 +1,154 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from workflows.selectors import audit_event_list
+from config.errors import ApplicationError
+from documents.selectors import document_get
+from workflows import approvals
+from workflows.forms import SealUseApproveForm, SealUseRejectForm, SealUseRequestForm
+from workflows.models import SealUseRequest
+from workflows.selectors import audit_event_list, seal_use_request_get, seal_use_request_queue
 
 
 def audit_event_list_view(request):
     page = Paginator(audit_event_list(), 50).get_page(request.GET.get("page"))
     return render(request, "workflows/audit_events.html", {"page": page})
+
+
+@require_POST
+def seal_use_request_create_view(request, document_id):
+    document = document_get(document_id=document_id)
+    form = SealUseRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say what the seal is needed for."))
+        return redirect("documents:detail", document_id=document.pk)
+    try:
+        approvals.seal_use_request_create(
+            document=document,
+            company=request.tenant,
+            seal_id=form.cleaned_data["seal"],
+            requester=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Request sent. We email you when the seal keeper has decided."))
+    return redirect("documents:detail", document_id=document.pk)
+
+
+def seal_use_request_list_view(request):
+    requests = seal_use_request_queue(membership=request.membership)
+    page = Paginator(requests, 50).get_page(request.GET.get("page"))
+    return render(request, "workflows/seal_use_request_list.html", {"page": page})
+
+
+def _overlays(use_request: SealUseRequest, pages: list[dict]) -> dict[int, list[dict]]:
+    """Where each requested placement sits on the page image, in percent from the top-left
+    of the displayed (rotated) page, as the document page draws them."""
+
+    def to_screen(box: dict, x: float, y: float) -> tuple[float, float]:
+        width, height = box["right"] - box["left"], box["top"] - box["bottom"]
+        rotation = box.get("rotation", 0)
+        if rotation == 90:
+            return (y - box["bottom"]) / height, (x - box["left"]) / width
+        if rotation == 180:
+            return (box["right"] - x) / width, (y - box["bottom"]) / height
+        if rotation == 270:
+            return (box["top"] - y) / height, (box["right"] - x) / width
+        return (x - box["left"]) / width, (box["top"] - y) / height
+
+    overlays: dict[int, list[dict]] = {}
+    for placement in use_request.placements:
+        if placement["kind"] != "single" or not 0 <= placement["page"] < len(pages):
+            continue
+        box = pages[placement["page"]]
+        (x1, y1) = to_screen(box, placement["x"], placement["y"])
+        (x2, y2) = to_screen(box, placement["x"] + placement["width"], placement["y"] + placement["height"])
+        overlays.setdefault(placement["page"], []).append(
+            {
+                "left": f"{min(x1, x2) * 100:.3f}",
+                "top": f"{min(y1, y2) * 100:.3f}",
+                "width": f"{abs(x2 - x1) * 100:.3f}",
+                "height": f"{abs(y2 - y1) * 100:.3f}",
+            }
+        )
+    return overlays
+
+
+def _detail(request, use_request: SealUseRequest, *, approve_form=None, reject_form=None, status: int = 200):
+    version = use_request.document.current_version
+    overlays = _overlays(use_request, version.pages)
+    may_decide = (
+        request.membership.can_manage_seals
+        and use_request.status == SealUseRequest.Status.PENDING
+        and use_request.requester_id != request.user.pk
+    )
+    context = {
+        "use_request": use_request,
+        "document": use_request.document,
+        "version": version,
+        "pages": [(page, overlays.get(page, [])) for page in range(version.page_count)],
+        "cross_page": any(p["kind"] == "cross_page" for p in use_request.placements),
+        "may_decide": may_decide,
+        "may_cancel": use_request.requester_id == request.user.pk
+        and use_request.status in (SealUseRequest.Status.PENDING, SealUseRequest.Status.APPROVED),
+        "approve_form": approve_form or SealUseApproveForm(),
+        "reject_form": reject_form or SealUseRejectForm(),
+    }
+    return render(request, "workflows/seal_use_request_detail.html", context, status=status)
+
+
+def seal_use_request_detail_view(request, request_id):
+    return _detail(request, seal_use_request_get(membership=request.membership, request_id=request_id))
+
+
+@require_POST
+def seal_use_request_approve_view(request, request_id):
+    use_request = seal_use_request_get(membership=request.membership, request_id=request_id)
+    form = SealUseApproveForm(request.POST)
+    if form.is_valid():
+        try:
+            approvals.seal_use_request_approve(
+                use_request=use_request, acting_membership=request.membership, **form.cleaned_data
+            )
+        except ApplicationError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(request, _("Approved. The requester was notified."))
+            return redirect("workflows:seal_use_request_list")
+    return _detail(request, use_request, approve_form=form, status=400)
+
+
+@require_POST
+def seal_use_request_reject_view(request, request_id):
+    use_request = seal_use_request_get(membership=request.membership, request_id=request_id)
+    form = SealUseRejectForm(request.POST)
+    if form.is_valid():
+        try:
+            approvals.seal_use_request_reject(
+                use_request=use_request, acting_membership=request.membership, reason=form.cleaned_data["reason"]
+            )
+        except ApplicationError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(request, _("Rejected. The requester was notified."))
+            return redirect("workflows:seal_use_request_list")
+    return _detail(request, use_request, reject_form=form, status=400)
+
+
+@require_POST
+def seal_use_request_cancel_view(request, request_id):
+    use_request = seal_use_request_get(membership=request.membership, request_id=request_id)
+    try:
+        approvals.seal_use_request_cancel(use_request=use_request, acting_user=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Request withdrawn."))
+    return redirect(reverse("workflows:seal_use_request_detail", args=[use_request.pk]))

@@ -75,6 +75,27 @@ urlpatterns = [
     path("inbox/<uuid:route_id>/decline/", envelope_apis.InboxDeclineApi.as_view(), name="inbox_decline"),
     path("inbox/<uuid:route_id>/document/", envelope_apis.InboxDocumentApi.as_view(), name="inbox_document"),
     path("inbox/<uuid:route_id>/jobs/<uuid:job_id>/", envelope_apis.InboxJobApi.as_view(), name="inbox_job"),
+    path("seal_use_requests/", workflow_apis.SealUseRequestListCreateApi.as_view(), name="seal_use_requests_list"),
+    path(
+        "seal_use_requests/<uuid:request_id>/",
+        workflow_apis.SealUseRequestDetailApi.as_view(),
+        name="seal_use_requests_detail",
+    ),
+    path(
+        "seal_use_requests/<uuid:request_id>/approve/",
+        workflow_apis.SealUseRequestApproveApi.as_view(),
+        name="seal_use_requests_approve",
+    ),
+    path(
+        "seal_use_requests/<uuid:request_id>/reject/",
+        workflow_apis.SealUseRequestRejectApi.as_view(),
+        name="seal_use_requests_reject",
+    ),
+    path(
+        "seal_use_requests/<uuid:request_id>/cancel/",
+        workflow_apis.SealUseRequestCancelApi.as_view(),
+        name="seal_use_requests_cancel",
+    ),
     path("seals/", seal_apis.SealListApi.as_view(), name="seals_list"),
     path("seals/import/", seal_apis.SealImportApi.as_view(), name="seals_import"),
     path("seals/<uuid:seal_id>/", seal_apis.SealDetailApi.as_view(), name="seals_detail"),

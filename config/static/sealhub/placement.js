@@ -172,7 +172,7 @@
   if (sealChoice) {
     const form = document.getElementById("seal-form");
     sealChoice.addEventListener("change", () => {
-      form.querySelector("input[name=seal]").value = sealChoice.value;
+      if (form) form.querySelector("input[name=seal]").value = sealChoice.value;
       document.querySelectorAll("#text-place-form input[name=seal], #cross-page-form input[name=seal]")
         .forEach((input) => { input.value = sealChoice.value; });
     });

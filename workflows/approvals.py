@@ -1,0 +1,280 @@
+"""Seal-use approval (用印审批): a member without direct rights on a seal asks to use it
+on a document; a seal manager approves with limits or rejects with a reason. Sealing
+(documents.services) consumes an approval one use at a time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership, User
+from config.errors import ApplicationError
+from documents.models import Document
+from seals.selectors import seal_member_may_use_directly, seal_usable_get
+from tenants.models import Company
+from workflows.models import SealUseRequest
+from workflows.services import audit_event_record
+
+MAX_USES = 1000
+# Placements count as the approved ones when they differ by less than this (PDF points).
+PLACEMENT_TOLERANCE = 0.5
+
+
+def _notify(emails: list[str], subject: str, body: str) -> None:
+    emails = [email for email in emails if email]
+    if emails:
+        transaction.on_commit(lambda: send_mail(subject, body, None, emails))
+
+
+def _placement_snapshot(placement) -> dict:
+    return {
+        "page": placement.page,
+        "kind": placement.kind,
+        "x": placement.x,
+        "y": placement.y,
+        "width": placement.width,
+        "height": placement.height,
+    }
+
+
+def seal_use_placements_approved(*, approval: SealUseRequest, placements) -> bool:
+    """An approval for one document covers the places the approver saw, not seals moved
+    or added afterwards. A company-wide approval does not bind places."""
+    if not approval.document_only:
+        return True
+
+    def same(placement: dict, approved: dict) -> bool:
+        return (
+            placement["page"] == approved["page"]
+            and placement["kind"] == approved["kind"]
+            and all(abs(placement[key] - approved[key]) <= PLACEMENT_TOLERANCE for key in ("x", "y", "width", "height"))
+        )
+
+    return all(
+        any(same(_placement_snapshot(placement), approved) for approved in approval.placements)
+        for placement in placements
+    )
+
+
+@transaction.atomic
+def seal_use_request_create(
+    *, document: Document, company: Company, seal_id, requester: User, reason: str
+) -> SealUseRequest:
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(_("Say what the seal is needed for."), "reason_missing", field="reason")
+    membership = Membership.objects.select_related("user").filter(user=requester, company=company).first()
+    if membership is None:
+        raise ApplicationError(_("Only members of the company can use its seals."), "not_member", status=403)
+    seal = seal_usable_get(company=company, seal_id=seal_id)
+    if seal_member_may_use_directly(seal=seal, membership=membership):
+        raise ApplicationError(
+            _("You may use this seal directly; no approval is needed."), "approval_not_needed", status=409
+        )
+    placements = list(document.placements.filter(seal_id=seal.pk))
+    if not placements:
+        raise ApplicationError(_("Place the seal on the document first."), "no_placements", field="seal")
+    pending = SealUseRequest.objects.filter(
+        document=document, seal_id=seal.pk, requester_id=requester.pk, status=SealUseRequest.Status.PENDING
+    )
+    if pending.exists():
+        raise ApplicationError(
+            _("You already asked to use this seal on this document; wait for the decision."),
+            "request_pending",
+            status=409,
+        )
+    try:
+        with transaction.atomic():
+            use_request = SealUseRequest.objects.create(
+                document=document,
+                seal_id=seal.pk,
+                seal_label=f"{seal.name} · {seal.code}"[:300],
+                requester_id=requester.pk,
+                requester_label=str(requester)[:200],
+                reason=reason,
+                placements=[_placement_snapshot(placement) for placement in placements],
+            )
+    except IntegrityError as error:  # a parallel request won the race
+        raise ApplicationError(
+            _("You already asked to use this seal on this document; wait for the decision."),
+            "request_pending",
+            status=409,
+        ) from error
+    audit_event_record(
+        acting_user=requester,
+        action="seal_use.requested",
+        target=use_request,
+        data={"document": document.name, "seal": seal.code, "placements": len(placements), "reason": reason},
+    )
+    managers = Membership.objects.filter(
+        company=company, role__in=[*Membership.ADMIN_ROLES, Membership.Role.SEAL_KEEPER]
+    ).select_related("user")
+    _notify(
+        [manager.user.email for manager in managers],
+        _("Seal-use request: %(seal)s") % {"seal": seal.name},
+        _("%(requester)s asks to use the seal “%(seal)s” on “%(document)s”. Reason: %(reason)s")
+        % {"requester": requester, "seal": seal.name, "document": document.name, "reason": reason},
+    )
+    return use_request
+
+
+def _lock_pending(use_request: SealUseRequest, acting_membership: Membership) -> SealUseRequest:
+    if not acting_membership.can_manage_seals:
+        raise ApplicationError(
+            _("Only the seal keeper or an administrator can decide seal-use requests."), "not_seal_manager", status=403
+        )
+    locked = SealUseRequest.objects.select_for_update().select_related("document").get(pk=use_request.pk)
+    if locked.requester_id == acting_membership.user_id:
+        raise ApplicationError(_("You cannot decide your own request."), "own_request", status=403)
+    if locked.status != SealUseRequest.Status.PENDING:
+        raise ApplicationError(_("This request has already been decided."), "request_decided", status=409)
+    return locked
+
+
+def _requester_email(use_request: SealUseRequest) -> list[str]:
+    return list(User.objects.filter(pk=use_request.requester_id).values_list("email", flat=True))
+
+
+@transaction.atomic
+def seal_use_request_approve(
+    *,
+    use_request: SealUseRequest,
+    acting_membership: Membership,
+    document_only: bool = True,
+    uses_allowed: int = 1,
+    valid_until: datetime | None = None,
+) -> SealUseRequest:
+    use_request = _lock_pending(use_request, acting_membership)
+    if not 1 <= uses_allowed <= MAX_USES:
+        raise ApplicationError(
+            _("Allow between 1 and %(max)s uses.") % {"max": MAX_USES}, "uses_invalid", field="uses_allowed"
+        )
+    if valid_until is not None and valid_until <= timezone.now():
+        raise ApplicationError(_("The end date must be in the future."), "valid_until_past", field="valid_until")
+    acting_user = acting_membership.user
+    use_request.status = SealUseRequest.Status.APPROVED
+    use_request.document_only = document_only
+    use_request.uses_allowed = uses_allowed
+    use_request.valid_until = valid_until
+    use_request.decided_at = timezone.now()
+    use_request.decided_by_id = acting_user.pk
+    use_request.decided_by_label = str(acting_user)[:200]
+    use_request.save()
+    audit_event_record(
+        acting_user=acting_user,
+        action="seal_use.approved",
+        target=use_request,
+        data={
+            "seal": use_request.seal_label,
+            "requester": use_request.requester_label,
+            "document_only": document_only,
+            "uses_allowed": uses_allowed,
+            "valid_until": valid_until.isoformat() if valid_until else None,
+        },
+    )
+    _notify(
+        _requester_email(use_request),
+        _("Seal use approved: %(seal)s") % {"seal": use_request.seal_label},
+        _(
+            "%(manager)s approved your request to use “%(seal)s” on “%(document)s”. "
+            "Open the document and confirm with the seal password and a one-time code."
+        )
+        % {"manager": acting_user, "seal": use_request.seal_label, "document": use_request.document.name},
+    )
+    return use_request
+
+
+@transaction.atomic
+def seal_use_request_reject(
+    *, use_request: SealUseRequest, acting_membership: Membership, reason: str
+) -> SealUseRequest:
+    use_request = _lock_pending(use_request, acting_membership)
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(_("Give the requester a reason."), "reason_missing", field="reason")
+    acting_user = acting_membership.user
+    use_request.status = SealUseRequest.Status.REJECTED
+    use_request.decision_reason = reason
+    use_request.decided_at = timezone.now()
+    use_request.decided_by_id = acting_user.pk
+    use_request.decided_by_label = str(acting_user)[:200]
+    use_request.save()
+    audit_event_record(
+        acting_user=acting_user,
+        action="seal_use.rejected",
+        target=use_request,
+        data={"seal": use_request.seal_label, "requester": use_request.requester_label, "reason": reason},
+    )
+    _notify(
+        _requester_email(use_request),
+        _("Seal use not approved: %(seal)s") % {"seal": use_request.seal_label},
+        _("%(manager)s did not approve your request to use “%(seal)s” on “%(document)s”. Reason: %(reason)s")
+        % {
+            "manager": acting_user,
+            "seal": use_request.seal_label,
+            "document": use_request.document.name,
+            "reason": reason,
+        },
+    )
+    return use_request
+
+
+@transaction.atomic
+def seal_use_request_cancel(*, use_request: SealUseRequest, acting_user: User) -> SealUseRequest:
+    """The requester withdraws a waiting request or gives back an approval not used up."""
+    use_request = SealUseRequest.objects.select_for_update().get(pk=use_request.pk)
+    if use_request.requester_id != acting_user.pk:
+        raise ApplicationError(_("Only the requester can withdraw a request."), "not_requester", status=403)
+    if use_request.status not in (SealUseRequest.Status.PENDING, SealUseRequest.Status.APPROVED):
+        raise ApplicationError(_("This request can no longer be withdrawn."), "request_closed", status=409)
+    previous = use_request.status
+    use_request.status = SealUseRequest.Status.CANCELED
+    use_request.save(update_fields=["status"])
+    audit_event_record(
+        acting_user=acting_user,
+        action="seal_use.canceled",
+        target=use_request,
+        data={"seal": use_request.seal_label, "was": previous},
+    )
+    return use_request
+
+
+@transaction.atomic
+def seal_use_approval_consume(*, approval_id, seal_id, user: User, document: Document) -> SealUseRequest:
+    """Take one use of an approval. The row lock makes parallel confirmations queue up here,
+    so the last use is taken once; the caller creates the grant in the same transaction."""
+    approval = SealUseRequest.objects.select_for_update().get(pk=approval_id)
+    now = timezone.now()
+    if (
+        approval.status != SealUseRequest.Status.APPROVED
+        or approval.seal_id != seal_id
+        or approval.requester_id != user.pk
+        or approval.uses_count >= approval.uses_allowed
+        or (approval.valid_until is not None and approval.valid_until <= now)
+        or (approval.document_only and approval.document_id != document.pk)
+    ):
+        raise ApplicationError(
+            _("You are not authorised to use this seal. Ask the seal keeper for seal-use approval."),
+            "seal_not_authorised",
+            status=403,
+        )
+    approval.uses_count += 1
+    if approval.uses_count >= approval.uses_allowed:
+        approval.status = SealUseRequest.Status.USED_UP
+    approval.save(update_fields=["uses_count", "status"])
+    audit_event_record(
+        acting_user=user,
+        action="seal_use.used",
+        target=approval,
+        data={
+            "document": document.name,
+            "seal": approval.seal_label,
+            "uses_count": approval.uses_count,
+            "uses_allowed": approval.uses_allowed,
+        },
+    )
+    return approval

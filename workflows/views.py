@@ -12,6 +12,7 @@ from documents.selectors import document_get
 from workflows import approvals
 from workflows.forms import SealUseApproveForm, SealUseRejectForm, SealUseRequestForm
 from workflows.models import SealUseRequest
+from workflows.overlays import page_overlays
 from workflows.selectors import audit_event_list, seal_use_request_get, seal_use_request_queue
 
 
@@ -49,36 +50,7 @@ def seal_use_request_list_view(request):
 
 
 def _overlays(use_request: SealUseRequest, pages: list[dict]) -> dict[int, list[dict]]:
-    """Where each requested placement sits on the page image, in percent from the top-left
-    of the displayed (rotated) page, as the document page draws them."""
-
-    def to_screen(box: dict, x: float, y: float) -> tuple[float, float]:
-        width, height = box["right"] - box["left"], box["top"] - box["bottom"]
-        rotation = box.get("rotation", 0)
-        if rotation == 90:
-            return (y - box["bottom"]) / height, (x - box["left"]) / width
-        if rotation == 180:
-            return (box["right"] - x) / width, (y - box["bottom"]) / height
-        if rotation == 270:
-            return (box["top"] - y) / height, (box["right"] - x) / width
-        return (x - box["left"]) / width, (box["top"] - y) / height
-
-    overlays: dict[int, list[dict]] = {}
-    for placement in use_request.placements:
-        if placement["kind"] != "single" or not 0 <= placement["page"] < len(pages):
-            continue
-        box = pages[placement["page"]]
-        (x1, y1) = to_screen(box, placement["x"], placement["y"])
-        (x2, y2) = to_screen(box, placement["x"] + placement["width"], placement["y"] + placement["height"])
-        overlays.setdefault(placement["page"], []).append(
-            {
-                "left": f"{min(x1, x2) * 100:.3f}",
-                "top": f"{min(y1, y2) * 100:.3f}",
-                "width": f"{abs(x2 - x1) * 100:.3f}",
-                "height": f"{abs(y2 - y1) * 100:.3f}",
-            }
-        )
-    return overlays
+    return page_overlays(use_request.placements, pages)
 
 
 def _detail(request, use_request: SealUseRequest, *, approve_form=None, reject_form=None, status: int = 200):

@@ -138,29 +138,7 @@ def test_four_parties_seal_and_sign_in_order(cast, django_capture_on_commit_call
         with envelope.final_version.file.open("rb") as handle:
             final = handle.read()
 
-    reader = PdfFileReader(io.BytesIO(final))
-    signatures = reader.embedded_regular_signatures
-    assert len(signatures) == 4
-    assert signatures[0].docmdp_level is not None  # A certifies
-    assert [s.docmdp_level for s in signatures[1:]] == [None, None, None]
-    names = [s.signer_cert.subject.native.get("organization_name") for s in signatures]
-    assert names == ["Alpha Ltd", "Bravo Trading Co", None, "Delta Works"]
-    assert signatures[2].signer_cert.subject.native["common_name"] == "张三"
-    for signature in signatures:
-        status = validate_pdf_signature(signature, _validation_context())
-        assert status.intact and status.valid and status.trusted
-        assert status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
-        assert status.docmdp_ok
-        # Later parties only filled their own fields; the closing timestamp is an LTA update.
-        assert status.modification_level.name in ("NONE", "FORM_FILLING", "LTA_UPDATES")
-    (timestamp,) = reader.embedded_timestamp_signatures
-    from pyhanko.sign.validation import validate_pdf_timestamp
-
-    stamp_status = validate_pdf_timestamp(timestamp, validation_context=_validation_context())
-    assert stamp_status.intact and stamp_status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    with tenant_context(a.company):
-        report = document_verify(data=final)
-    assert report.verdict == "valid", report
+    assert_four_signatures_then_timestamp(final, a.company)
 
     # Copies in B's and D's own documents (not in A's inbox twice).
     for signer in (b, d):
@@ -232,3 +210,31 @@ def test_another_company_cannot_open_the_route(cast, world):
     assert denied.value.status == 404
     with pytest.raises(ApplicationError):
         cross_tenant.route_get_for_token(token="forged-token")
+
+
+def assert_four_signatures_then_timestamp(final: bytes, owner) -> None:
+    """A certifies, B and D seal, person C signs; a document timestamp closes the file.
+    Every signature is intact and trusted and only fields were filled after it."""
+    from pyhanko.sign.validation import validate_pdf_timestamp
+
+    reader = PdfFileReader(io.BytesIO(final))
+    signatures = reader.embedded_regular_signatures
+    assert len(signatures) == 4
+    assert signatures[0].docmdp_level is not None  # A certifies
+    assert [s.docmdp_level for s in signatures[1:]] == [None, None, None]
+    names = [s.signer_cert.subject.native.get("organization_name") for s in signatures]
+    assert names == ["Alpha Ltd", "Bravo Trading Co", None, "Delta Works"]
+    assert signatures[2].signer_cert.subject.native["common_name"] == "张三"
+    for signature in signatures:
+        status = validate_pdf_signature(signature, _validation_context())
+        assert status.intact and status.valid and status.trusted
+        assert status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+        assert status.docmdp_ok
+        # Later parties only filled their own fields; the closing timestamp is an LTA update.
+        assert status.modification_level.name in ("NONE", "FORM_FILLING", "LTA_UPDATES")
+    (timestamp,) = reader.embedded_timestamp_signatures
+    stamp_status = validate_pdf_timestamp(timestamp, validation_context=_validation_context())
+    assert stamp_status.intact and stamp_status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    with tenant_context(owner):
+        report = document_verify(data=final)
+    assert report.verdict == "valid", report

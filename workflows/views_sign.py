@@ -1,0 +1,175 @@
+"""Pages on the platform host for persons and approvers who act on an envelope by the
+link in their email. The link finds the envelope; acting also needs the one-time code
+sent to that address, proved once per browser session for 30 minutes."""
+
+from __future__ import annotations
+
+import time
+
+from django.contrib import messages
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.forms import client_ip
+from config.errors import ApplicationError
+from workflows import cross_tenant
+from workflows.overlays import page_overlays
+
+VERIFIED_FOR_SECONDS = 30 * 60
+
+
+def _session_key(route) -> str:
+    return f"envelope-party:{route.party_id}"
+
+
+def _verified(request, route) -> bool:
+    verified_at = request.session.get(_session_key(route))
+    return verified_at is not None and time.time() - verified_at < VERIFIED_FOR_SECONDS
+
+
+def _agent(request) -> str:
+    return request.META.get("HTTP_USER_AGENT", "")[:300]
+
+
+def _route_or_error_page(request, token):
+    try:
+        return cross_tenant.route_get_for_token(token=token), None
+    except ApplicationError as error:
+        return None, render(request, "workflows/sign_unavailable.html", {"message": error.message}, status=404)
+
+
+def sign_view(request, token):
+    route, error_page = _route_or_error_page(request, token)
+    if error_page:
+        return error_page
+    view = cross_tenant.party_view(route=route)
+    verified = _verified(request, route)
+    if verified:
+        cross_tenant.party_viewed(route=route, actor_label=view.party_name, ip_address=client_ip(request),
+                                  user_agent=_agent(request))  # fmt: skip
+    overlays = page_overlays(
+        [{"page": f.page, "x": f.x, "y": f.y, "width": f.width, "height": f.height, "kind": f.kind, "mine": f.mine}
+         for f in view.fields],
+        view.pages,
+    )  # fmt: skip
+    context = {
+        "view": view,
+        "token": token,
+        "verified": verified,
+        "pages": [(page, overlays.get(page, [])) for page in range(view.page_count)],
+        "job_id": request.session.get(f"envelope-job:{route.party_id}", "") if view.can_act else "",
+    }
+    response = render(request, "workflows/sign.html", context)
+    response["Referrer-Policy"] = "no-referrer"  # the token is in the address
+    return response
+
+
+def _act(request, token, action, success: str | None = None):
+    """Run one party action; errors become a message on the page, nothing changes."""
+    route, error_page = _route_or_error_page(request, token)
+    if error_page:
+        return error_page
+    try:
+        result = action(route)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("sign", token=token)
+    if success:
+        messages.success(request, success)
+    return result or redirect("sign", token=token)
+
+
+@require_POST
+def sign_code_send_view(request, token):
+    def send(route):
+        cross_tenant.person_code_send(route=route, ip_address=client_ip(request), user_agent=_agent(request))
+
+    return _act(request, token, send, _("We sent a one-time code to your email address."))
+
+
+@require_POST
+def sign_code_check_view(request, token):
+    def check(route):
+        cross_tenant.person_code_check(route=route, code=request.POST.get("code", ""), ip_address=client_ip(request),
+                                       user_agent=_agent(request))  # fmt: skip
+        request.session.cycle_key()
+        request.session[_session_key(route)] = time.time()
+
+    return _act(request, token, check)
+
+
+def _require_verified(request, route) -> None:
+    if not _verified(request, route):
+        raise ApplicationError(_("Confirm the one-time code from your email first."), "code_required", status=403)
+
+
+@require_POST
+def sign_submit_view(request, token):
+    def sign(route):
+        _require_verified(request, route)
+        if route.party_kind == "approver":
+            cross_tenant.person_approve(route=route, actor_label=cross_tenant.party_view(route=route).party_name,
+                                        ip_address=client_ip(request), user_agent=_agent(request))  # fmt: skip
+            messages.success(request, _("Approved. The next party has been notified."))
+            return
+        job = cross_tenant.person_sign(route=route, id_number=request.POST.get("id_number", ""),
+                                       ip_address=client_ip(request), user_agent=_agent(request))  # fmt: skip
+        request.session[f"envelope-job:{route.party_id}"] = job["id"]
+        messages.success(request, _("Your signature is being applied…"))
+        return
+
+    return _act(request, token, sign)
+
+
+@require_POST
+def sign_decline_view(request, token):
+    def decline(route):
+        _require_verified(request, route)
+        cross_tenant.person_decline(route=route, reason=request.POST.get("reason", ""),
+                                    actor_label=cross_tenant.party_view(route=route).party_name,
+                                    ip_address=client_ip(request), user_agent=_agent(request))  # fmt: skip
+
+    return _act(request, token, decline, _("You declined. The sender has been told."))
+
+
+def sign_page_view(request, token, page):
+    route, error_page = _route_or_error_page(request, token)
+    if error_page or not _verified(request, route):
+        return HttpResponse(status=404)
+    try:
+        width = int(request.GET.get("w", 900))
+        image = cross_tenant.party_page_image(route=route, page=page, width=width)
+    except (ValueError, ApplicationError):
+        return HttpResponse(status=404)
+    response = HttpResponse(image, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+def sign_file_view(request, token):
+    route, error_page = _route_or_error_page(request, token)
+    if error_page or not _verified(request, route):
+        return HttpResponse(status=404)
+    which = "certificate" if request.GET.get("file") == "certificate" else "document"
+    try:
+        name, data = cross_tenant.party_file(route=route, which=which, actor_label="",
+                                             ip_address=client_ip(request))  # fmt: skip
+    except ApplicationError:
+        return HttpResponse(status=404)
+    response = HttpResponse(data, content_type="application/pdf")
+    from urllib.parse import quote
+
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+def sign_job_view(request, token, job_id):
+    route, error_page = _route_or_error_page(request, token)
+    if error_page or not _verified(request, route):
+        return JsonResponse({"error": "not_found"}, status=404)
+    try:
+        return JsonResponse(cross_tenant.party_job(route=route, job_id=job_id))
+    except ApplicationError:
+        return JsonResponse({"error": "not_found"}, status=404)

@@ -165,11 +165,23 @@ def document_upload(*, name: str, data: bytes, acting_user) -> Document:
 
 @transaction.atomic
 def document_delete(*, document: Document, acting_user) -> None:
+    document_assert_not_in_envelope(document)
     document.deleted_at = timezone.now()
     document.save(update_fields=["deleted_at"])
     audit_event_record(
         acting_user=acting_user, action="document.deleted", target=document, data={"name": document.name}
     )
+
+
+def document_assert_not_in_envelope(document: Document) -> None:
+    """While an envelope is out, its parties' fields are the only changes allowed: any
+    other sealing would break the certification and the fingerprint chain."""
+    if document.envelopes.filter(status="in_progress").exists():
+        raise ApplicationError(
+            _("This document is out for signing in an envelope. Cancel the envelope or wait until it is finished."),
+            "document_in_envelope",
+            status=409,
+        )
 
 
 def placement_rectangle_check(
@@ -332,6 +344,7 @@ def document_seal_request(
 ) -> SigningGrant:
     """The willingness check (seal password + one-time code) before any use of a seal.
     Returns a grant; the worker does the sealing. Wrong secrets count towards lockouts."""
+    document_assert_not_in_envelope(document)
     seal = seal_usable_get(company=company, seal_id=seal_id)
     approval = seal_use_assert_allowed(seal=seal, user=user, company=company, document=document)
     placements = list(document.placements.filter(seal_id=seal.pk))

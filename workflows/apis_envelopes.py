@@ -61,7 +61,7 @@ class EnvelopeOutputSerializer(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
     reminder_interval_days = serializers.IntegerField(allow_null=True)
     send_final_to_all = serializers.BooleanField()
-    problem = serializers.CharField()
+    problem = serializers.CharField(source="problem_message")
 
 
 class EnvelopeDetailSerializer(EnvelopeOutputSerializer):

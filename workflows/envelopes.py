@@ -502,18 +502,22 @@ def envelope_party_code_check(*, party_id, code: str, ip_address=None, user_agen
         if not party.code_hash or not party.code_expires_at or party.code_expires_at <= now:
             raise ApplicationError(_("The code has expired. Request a new one."), "code_expired", field="code")
         expected = keyed_hash(f"{party.pk}:{(code or '').strip()}", purpose=CODE_PURPOSE)
-        if not secrets.compare_digest(expected, party.code_hash):
+        wrong = not secrets.compare_digest(expected, party.code_hash)
+        if wrong:
+            # Counted in this transaction, which commits; the error is raised after it.
             party.code_failures += 1
             if party.code_failures >= CODE_MAX_FAILURES:
                 party.code_locked_until = now + CODE_LOCK
                 party.code_hash = ""
             party.save(update_fields=["code_failures", "code_locked_until", "code_hash"])
-            raise ApplicationError(_("The code is not correct."), "code_invalid", field="code")
-        party.code_hash = ""  # single use
-        party.code_failures = 0
-        party.save(update_fields=["code_hash", "code_failures"])
-        envelope_event_record(envelope=party.envelope, action="code_passed", party=party, actor_label=party.name,
-                              ip_address=ip_address, user_agent=user_agent)  # fmt: skip
+        else:
+            party.code_hash = ""  # single use
+            party.code_failures = 0
+            party.save(update_fields=["code_hash", "code_failures"])
+            envelope_event_record(envelope=party.envelope, action="code_passed", party=party, actor_label=party.name,
+                                  ip_address=ip_address, user_agent=user_agent)  # fmt: skip
+    if wrong:
+        raise ApplicationError(_("The code is not correct."), "code_invalid", field="code")
 
 
 def envelope_person_sign(*, party_id, id_number: str = "", ip_address=None, user_agent: str = "") -> SigningGrant:
@@ -598,9 +602,7 @@ def envelope_integrity_alert(*, party_id, version: DocumentVersion) -> None:
 
     party = Party.objects.select_related("envelope").get(pk=party_id)
     envelope = party.envelope
-    envelope.problem = _("Version %(number)s does not match its fingerprint; signing stopped.") % {
-        "number": version.number
-    }
+    envelope.problem = f"fingerprint_mismatch:{version.number}"
     envelope.save(update_fields=["problem"])
     envelope_event_record(envelope=envelope, action="integrity_alert", party=party, actor_label="Sealhub",
                           data={"version": version.number, "expected_sha256": version.sha256})  # fmt: skip
@@ -785,9 +787,7 @@ def envelope_complete(*, envelope_id) -> Envelope | None:
         with base.file.open("rb") as handle:
             data = handle.read()
         if sha256_of(data) != base.sha256:
-            envelope.problem = _("Version %(number)s does not match its fingerprint; signing stopped.") % {
-                "number": base.number
-            }
+            envelope.problem = f"fingerprint_mismatch:{base.number}"
             envelope.save(update_fields=["problem"])
             envelope_event_record(envelope=envelope, action="integrity_alert", actor_label="Sealhub",
                                   data={"version": base.number})  # fmt: skip

@@ -115,7 +115,7 @@ class Envelope(models.Model):
         "documents.DocumentVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     certificate = models.FileField(upload_to=envelope_file_path, max_length=300, blank=True)
-    problem = models.TextField(blank=True)  # integrity alert for the owner
+    problem = models.TextField(blank=True)  # integrity alert for the owner: "<code>:<version>"
 
     class Meta:
         verbose_name = _("envelope")
@@ -124,6 +124,14 @@ class Envelope(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def problem_message(self) -> str:
+        """The integrity alert in the reader's language."""
+        if not self.problem:
+            return ""
+        _code, _sep, number = self.problem.partition(":")
+        return _("Version %(number)s does not match its fingerprint; signing stopped.") % {"number": number}
 
 
 class Party(models.Model):

@@ -58,3 +58,12 @@ def tasks_run_here(monkeypatch):
 
     monkeypatch.setattr(app.conf, "task_always_eager", True)
     monkeypatch.setattr(app.conf, "task_eager_propagates", True)
+
+
+@pytest.fixture
+def cast(world, approved_alpha):
+    """A (alpha, Alice), B (Bravo) and D (Delta): three companies ready to seal."""
+    a = signatory("alpha", "Alpha Ltd", 0, existing=approved_alpha, user=world.alice)
+    b = signatory("bravo", "Bravo Trading Co", 1)
+    d = signatory("delta", "Delta Works", 2)
+    return a, b, d

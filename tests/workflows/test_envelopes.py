@@ -23,7 +23,7 @@ from tenants.models import EnvelopeRoute
 from tests.conftest import totp_now
 from tests.documents.pdfs import make_pdf
 from tests.documents.test_sealing import _validation_context
-from tests.workflows.conftest import SEAL_PASSWORD, signatory
+from tests.workflows.conftest import SEAL_PASSWORD
 from workflows import cross_tenant
 from workflows.envelopes import (
     envelope_cancel,
@@ -37,14 +37,6 @@ from workflows.envelopes import (
 from workflows.models import Envelope, EnvelopeEvent, Party
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def cast(world, approved_alpha):
-    a = signatory("alpha", "Alpha Ltd", 0, existing=approved_alpha, user=world.alice)
-    b = signatory("bravo", "Bravo Trading Co", 1)
-    d = signatory("delta", "Delta Works", 2)
-    return a, b, d
 
 
 def _draft(a, b, d, *, pages=2):

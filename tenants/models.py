@@ -166,6 +166,7 @@ class EnvelopeRoute(models.Model):
         Company, on_delete=models.CASCADE, null=True, blank=True, related_name="envelope_inbox"
     )
     token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    pending_uscc = models.CharField(max_length=18, blank=True, db_index=True)  # invited, not yet registered
     envelope_name = models.CharField(max_length=255)
     owner_name = models.CharField(max_length=200)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)

@@ -177,6 +177,9 @@ def _company_registration_decide(*, company: Company, acting_user: User, reason:
         data={"reason": company.review_reason},
     )
     if approve:
+        from workflows.cross_tenant import routes_claim_for_company
+
+        routes_claim_for_company(company=company)
         _company_review_notify(
             company,
             _("%(company)s: registration approved") % {"company": company.name},

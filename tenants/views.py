@@ -84,7 +84,9 @@ def company_create_view(request):
     if not request.user.is_identity_verified:
         messages.info(request, _("Confirm your email address first; then you can register a company."))
         return redirect("accounts:email_verify")
-    form = CompanyCreateForm(request.POST or None)
+    # An envelope invitation links here with the company's USCC and name filled in.
+    initial = {key: request.GET.get(key, "")[:200] for key in ("uscc", "name")}
+    form = CompanyCreateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             company = company_create(owner=request.user, acting_user=request.user, **form.cleaned_data)

@@ -34,10 +34,44 @@ def _not_found() -> ApplicationError:
 
 
 def company_find_by_uscc(uscc: str) -> Company | None:
+    """Only a company whose registration (and so its USCC) a reviewer approved receives
+    envelopes addressed to that USCC."""
     uscc = (uscc or "").strip().upper()
     if not uscc:
         return None
-    return Company.objects.exclude(schema_name="public").filter(uscc=uscc, status=Company.Status.ACTIVE).first()
+    return (
+        Company.objects.exclude(schema_name="public")
+        .filter(uscc=uscc, status=Company.Status.ACTIVE, verification=Company.Verification.APPROVED)
+        .first()
+    )
+
+
+def routes_claim_for_company(*, company: Company) -> int:
+    """After a company's registration is approved: envelopes that invited its USCC reach
+    its inbox, and a party whose turn it already is gets the mail again with the link."""
+    from config.celery import on_commit_enqueue
+    from workflows.envelopes import envelope_event_record
+    from workflows.models import Party
+    from workflows.tasks import envelope_mail
+
+    if not company.uscc:
+        return 0
+    claimed = 0
+    for route in EnvelopeRoute.objects.select_related("owner").filter(pending_uscc=company.uscc, party_company=None):
+        route.party_company, route.pending_uscc, route.updated_at = company, "", timezone.now()
+        route.save(update_fields=["party_company", "pending_uscc", "updated_at"])
+        with tenant_context(route.owner):
+            party = Party.objects.select_related("envelope").filter(pk=route.party_id).first()
+            if party is None:
+                continue
+            party.company_id = company.pk
+            party.save(update_fields=["company_id"])
+            envelope_event_record(envelope=party.envelope, action="party_registered", party=party,
+                                  actor_label=company.name, data={"uscc": company.uscc})  # fmt: skip
+            if party.status == Party.Status.ACTIVE:
+                on_commit_enqueue(envelope_mail, str(party.pk), "turn")
+        claimed += 1
+    return claimed
 
 
 def route_open(*, owner: Company, envelope, party) -> EnvelopeRoute:
@@ -47,6 +81,7 @@ def route_open(*, owner: Company, envelope, party) -> EnvelopeRoute:
         party_id=party.pk,
         party_kind=party.kind,
         party_company_id=party.company_id,
+        pending_uscc=party.uscc if party.kind == "company" and not party.company_id else "",
         token_hash=party.token_hash or None,
         envelope_name=envelope.name,
         owner_name=owner.name,

@@ -185,14 +185,18 @@ def envelope_party_add(
         raise ApplicationError(_("The order must be between 1 and 50."), "order_invalid", field="order")
     company_id = None
     if kind == Party.Kind.COMPANY:
-        company = company_find_by_uscc(uscc)
-        if company is None:
+        from stdnum.cn import uscc as uscc_number
+
+        try:
+            uscc = uscc_number.validate(uscc or "")
+        except Exception as error:  # stdnum raises a family of ValidationError subclasses
             raise ApplicationError(
-                _("No company with this unified social credit code is registered on Sealhub."),
-                "company_unknown",
-                field="uscc",
-            )
-        company_id, name = company.pk, name or company.name
+                _("Enter the company's 18-character unified social credit code."), "uscc_invalid", field="uscc"
+            ) from error
+        company = company_find_by_uscc(uscc)
+        if company is not None:
+            company_id, name = company.pk, name or company.name
+        # Otherwise the company is invited to register; it is routed here once approved.
     if not name.strip():
         raise ApplicationError(_("Enter the party's name."), "name_missing", field="name")
     party = Party.objects.create(
@@ -202,6 +206,7 @@ def envelope_party_add(
         name=name.strip()[:200],
         email=email.strip().lower(),
         company_id=company_id,
+        uscc=uscc if kind == Party.Kind.COMPANY else "",
         id_number_hash=_id_number_hash(id_number, strict=True) if id_number and kind == Party.Kind.PERSON else "",
     )
     return party

@@ -157,6 +157,8 @@ class Party(models.Model):
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("email"))
     company_id = models.UUIDField(null=True, blank=True)  # public Company, for company parties
+    # A company party not (yet) registered and approved on Sealhub: claimed by USCC when it is.
+    uscc = models.CharField(max_length=18, blank=True)
     id_number_hash = models.CharField(max_length=64, blank=True)  # optional identity check for persons
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
     # A person's or approver's link: looked up by hash; kept encrypted so a reminder can
@@ -254,6 +256,7 @@ ENVELOPE_EVENT_LABELS = {
     "expired": _("Expired"),
     "completed": _("Completed"),
     "integrity_alert": _("Document fingerprint mismatch: stopped"),
+    "party_registered": _("Invited company registered on Sealhub"),
     "downloaded": _("Downloaded"),
 }
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -59,6 +60,9 @@ def _party_link(party) -> str:
     from tenants.models import Company, EnvelopeRoute
     from workflows.envelopes import party_link_token
 
+    if party.kind == "company" and not party.company_id:
+        query = urlencode({"uscc": party.uscc, "name": party.name})
+        return f"{settings.PLATFORM_URL.rstrip('/')}/companies/new/?{query}"
     if party.company_id:
         route = EnvelopeRoute.objects.get(party_id=party.pk)
         company = Company.objects.get(pk=party.company_id)
@@ -94,6 +98,11 @@ def envelope_mail(party_id: str, kind: str, sealed_code: str = "") -> bool:
                 "The link is personal; do not forward it. The envelope expires on %(expires)s."
             ) % {**values, "action": action, "link": _party_link(party),
                  "expires": envelope.expires_at.date().isoformat() if envelope.expires_at else "—"}  # fmt: skip
+            if party.kind == Party.Kind.COMPANY and not party.company_id:
+                body += "\n\n" + _(
+                    "Your company is not on Sealhub yet. Register it at the link above; once a reviewer has "
+                    "confirmed the registration, the envelope is waiting in your company's inbox."
+                )
             if envelope.message:
                 body += "\n\n" + _("Message from the sender:") + "\n" + envelope.message
             return subject, body

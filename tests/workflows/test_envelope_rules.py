@@ -3,6 +3,7 @@ a document out for signing stays untouched, and bad requests change nothing."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import timedelta
@@ -225,7 +226,7 @@ def test_bad_envelope_requests_get_clear_errors(cast, world):
         own = document_upload(name="own.pdf", data=make_pdf(1), acting_user=a.user)
     no_company = post({"document_id": str(own.pk), "parties": [{"kind": "company", "uscc": "91110000000000000X",
                                                                 "email": "x@example.com"}]})  # fmt: skip
-    assert no_company.status_code == 400 and no_company.json()["type"] == "company_unknown"
+    assert no_company.status_code == 400 and no_company.json()["type"] == "uscc_invalid"
     outside = post({"document_id": str(own.pk), "parties": [{"kind": "person", "name": "P", "email": "p@example.com",
                                                              "fields": [{"page": 5, "x": 1, "y": 1}]}]})  # fmt: skip
     assert outside.status_code == 400 and outside.json()["type"] == "page_missing"
@@ -233,3 +234,113 @@ def test_bad_envelope_requests_get_clear_errors(cast, world):
     assert empty.status_code == 400 and empty.json()["type"] == "no_parties"
     with tenant_context(a.company):
         assert not Envelope.objects.exists()  # each failed request left nothing behind
+
+
+def test_the_audit_command_reports_a_broken_chain(cast):
+    from django.core.management import CommandError, call_command
+
+    a, b, d = cast
+    envelope = _sent(cast)
+    out = io.StringIO()
+    call_command("envelope_audit_verify", "--company", "alpha", stdout=out)
+    assert out.getvalue().strip() == "1 audit trails verified"
+    with tenant_context(a.company):
+        EnvelopeEvent.objects.filter(envelope=envelope, action="notified").update(data={"email": "other@example.com"})
+    with pytest.raises(CommandError, match="1 of 1 audit trails are broken"):
+        call_command("envelope_audit_verify", "--envelope", str(envelope.pk), stderr=io.StringIO())
+
+
+def test_parallel_parties_act_in_any_order_and_copies_receive_the_result(
+    cast, django_capture_on_commit_callbacks, tasks_run_here
+):
+    from documents.services import document_upload
+    from tests.documents.pdfs import make_pdf
+    from workflows.envelopes import envelope_complete, envelope_create, envelope_field_add, envelope_party_add
+
+    a, b, d = cast
+    with tenant_context(a.company):
+        document = document_upload(name="nda.pdf", data=make_pdf(1), acting_user=a.user)
+        envelope = envelope_create(document=document, name="NDA", acting_user=a.user)
+        add = lambda **kw: envelope_party_add(envelope=envelope, acting_user=a.user, **kw)  # noqa: E731
+        approver = add(kind="approver", name="Legal", email="legal@alpha.example", order=1)
+        party_b = add(kind="company", uscc=b.company.uscc, email=b.user.email, order=2)
+        party_d = add(kind="company", uscc=d.company.uscc, email=d.user.email, order=2)
+        add(kind="copy", name="Archive", email="archive@example.com", order=3)
+        for party, x in ((party_b, 60), (party_d, 300)):
+            envelope_field_add(party=party, page=0, x=x, y=80, width=100, acting_user=a.user)
+        envelope_send(envelope=envelope, owner=a.company, acting_user=a.user)
+    route = cross_tenant.route_get_for_token(token=_person_token(a.company, approver))
+    token = _person_token(a.company, approver)
+    refused = client_on(None).post(f"/sign/{token}/submit/", follow=True)  # the link alone is not enough
+    assert "一次性验证码" in refused.content.decode()
+    with tenant_context(a.company):
+        assert Party.objects.get(pk=approver.pk).status == "active"
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        cross_tenant.person_approve(route=route, actor_label="Legal")
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([b.user.email, d.user.email])  # both at once
+    grant_d = _company_seals(d, _route(d.company, a.company))  # D before B: same group
+    grant_b = _company_seals(b, _route(b.company, a.company))
+    with tenant_context(a.company):
+        for grant in (grant_d, grant_b):  # both confirmed on the same version; each job signs the newest
+            assert document_seal_execute(grant_id=grant["id"]) is not None
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            envelope_complete(envelope_id=envelope.pk)
+        envelope.refresh_from_db()
+        assert envelope.status == Envelope.Status.COMPLETED
+    archive = [m for m in mail.outbox if m.to == ["archive@example.com"]]
+    assert len(archive) == 1 and [name for name, _data, _type in archive[0].attachments] == [
+        "NDA.pdf", "certificate-of-completion.pdf"]  # fmt: skip
+
+
+def test_an_unregistered_company_is_invited_and_acts_once_its_registration_is_approved(
+    cast, django_capture_on_commit_callbacks, tasks_run_here
+):
+    from accounts.models import User
+    from documents.services import document_upload
+    from tenants.services import company_create, company_registration_approve
+    from tests.conftest import PASSWORD
+    from tests.documents.pdfs import make_pdf
+    from tests.workflows.conftest import seal_for, uscc_for
+    from workflows.envelopes import envelope_create, envelope_field_add, envelope_party_add
+
+    a, b, d = cast
+    newcomer_uscc = uscc_for(77)
+    with tenant_context(a.company):
+        document = document_upload(name="lease.pdf", data=make_pdf(1), acting_user=a.user)
+        envelope = envelope_create(document=document, name="Lease", acting_user=a.user)
+        invited = envelope_party_add(envelope=envelope, kind="company", uscc=newcomer_uscc, name="Echo Ltd",
+                                     email="boss@echo.example", acting_user=a.user)  # fmt: skip
+        assert invited.company_id is None
+        envelope_field_add(party=invited, page=0, x=60, y=80, width=100, acting_user=a.user)
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            envelope_send(envelope=envelope, owner=a.company, acting_user=a.user)
+    (invitation,) = mail.outbox
+    assert f"/companies/new/?uscc={newcomer_uscc}" in invitation.body
+
+    boss = User.objects.create_user("boss@echo.example", PASSWORD, full_name="Echo boss")
+    echo = company_create(name="Echo Ltd", slug="echo", uscc=newcomer_uscc, owner=boss, acting_user=boss)
+    assert not cross_tenant.inbox_for_company(company=echo).exists()  # not before a reviewer approved it
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        company_registration_approve(company=echo, acting_user=world_reviewer(a))
+    (route,) = cross_tenant.inbox_for_company(company=echo)
+    assert f"/envelopes/inbox/{route.pk}/" in [m for m in mail.outbox if m.to == ["boss@echo.example"]][0].body
+    echo.refresh_from_db()
+    from tests.conftest import enrol_authenticator
+
+    device, _codes = enrol_authenticator(boss)
+    seal = seal_for(echo, boss)
+    grant = cross_tenant.company_party_seal(route=route, company=echo, user=boss, seal_id=seal.pk,
+                                            seal_password=SEAL_PASSWORD, otp_method="authenticator",
+                                            otp_code=totp_now(device, 1))  # fmt: skip
+    with tenant_context(a.company):
+        assert document_seal_execute(grant_id=grant["id"]) is not None
+        assert "party_registered" in _actions(a.company, envelope)
+
+
+def world_reviewer(signer):
+    """Any staff member reviews registrations; the test reuses the signer's user."""
+    return signer.user

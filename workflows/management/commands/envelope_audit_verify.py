@@ -1,0 +1,39 @@
+from django.core.management.base import BaseCommand, CommandError
+from django_tenants.utils import tenant_context
+
+from tenants.models import Company
+from workflows.envelopes import envelope_events_verify
+from workflows.models import Envelope
+
+
+class Command(BaseCommand):
+    help = "Check the hash chain of envelope audit trails (one company, one envelope, or all)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--company", help="the company's address name (slug); default: every company")
+        parser.add_argument("--envelope", help="one envelope id")
+
+    def handle(self, *args, **options):
+        companies = Company.objects.exclude(schema_name="public").order_by("slug")
+        if options["company"]:
+            companies = companies.filter(slug=options["company"])
+            if not companies.exists():
+                raise CommandError(f"no company {options['company']!r}")
+        broken, checked = [], 0
+        for company in companies:
+            with tenant_context(company):
+                envelopes = Envelope.objects.order_by("created_at")
+                if options["envelope"]:
+                    envelopes = envelopes.filter(pk=options["envelope"])
+                for envelope in envelopes:
+                    intact, broken_at = envelope_events_verify(envelope=envelope)
+                    checked += 1
+                    if not intact:
+                        broken.append(f"{company.slug}/{envelope.pk}: broken at event {broken_at}")
+        if options["envelope"] and not checked:
+            raise CommandError(f"no envelope {options['envelope']!r}")
+        for line in broken:
+            self.stderr.write(line)
+        if broken:
+            raise CommandError(f"{len(broken)} of {checked} audit trails are broken")
+        self.stdout.write(f"{checked} audit trails verified")

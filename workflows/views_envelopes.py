@@ -3,6 +3,7 @@ sent to it (the inbox). They mirror `workflows/apis_envelopes.py`."""
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -96,7 +97,11 @@ def envelope_list_view(request):
 
 @require_http_methods(["GET", "POST"])
 def envelope_create_view(request):
-    document = document_get(document_id=request.GET.get("document") or request.POST.get("document"))
+    try:
+        document_id = uuid.UUID(request.GET.get("document") or request.POST.get("document") or "")
+    except ValueError as error:
+        raise Http404 from error
+    document = document_get(document_id=document_id)
     form = EnvelopeCreateForm(request.POST or None, initial={"name": document.name.removesuffix(".pdf")})
     if request.method == "POST" and form.is_valid():
         try:

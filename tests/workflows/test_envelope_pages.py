@@ -137,6 +137,8 @@ def test_draft_errors_show_on_the_page(pair):
         f"{url}parties/00000000-0000-0000-0000-000000000000/fields/", {"page": "0", "x": "1", "y": "1"}
     )
     assert off_page.status_code == 404
+    assert owner.get("/envelopes/new/?document=not-a-document").status_code == 404
+    assert owner.get("/envelopes/new/").status_code == 404
     past = owner.post(f"/envelopes/new/?document={document.pk}", {"document": document.pk, "expires_at": "2001-01-01"})
     assert past.status_code == 400
     assert "The expiry date must be in the future and within a year." in past.content.decode()
@@ -287,3 +289,122 @@ def test_pages_are_in_chinese_by_default_and_in_english_on_request(pair):
     cookie.post("/i18n/setlang/", {"language": "en", "next": "/"})
     body = cookie.get(f"/envelopes/inbox/{route.pk}/").content.decode()
     assert '<html lang="en">' in body and "Seal the document" in body
+
+
+def test_a_member_hands_the_turn_to_a_colleague(pair, tasks_run_here):
+    from accounts.models import Membership, User
+    from tests.conftest import PASSWORD
+
+    alpha, bravo = pair
+    colleague = User.objects.create_user("clerk@bravo.example", PASSWORD, full_name="Bravo clerk")
+    Membership.objects.create(user=colleague, company=bravo.company, role=Membership.Role.MEMBER)
+    envelope = _sent(alpha, bravo)
+    route = _route_of(bravo.company)
+    member = client_on(bravo.company, bravo.user)
+    assert 'id="reassign-form"' in member.get(f"/envelopes/inbox/{route.pk}/").content.decode()
+
+    outsider = member.post(f"/envelopes/inbox/{route.pk}/reassign/", {"colleague": str(alpha.user.pk)})
+    assert outsider.status_code == 400
+    assert _party(alpha, envelope, kind="company").email == "owner@bravo.example"
+
+    mail.outbox.clear()
+    handed = member.post(f"/envelopes/inbox/{route.pk}/reassign/", {"colleague": str(colleague.pk)})
+    assert handed.status_code == 302
+    assert _party(alpha, envelope, kind="company").email == "clerk@bravo.example"
+    assert [message.to for message in mail.outbox] == [["clerk@bravo.example"]]
+    with tenant_context(alpha.company):
+        assert EnvelopeEvent.objects.get(envelope=envelope, action="reassigned").data == {
+            "from": "owner@bravo.example",
+            "to": "clerk@bravo.example",
+        }
+
+
+def test_owner_corrects_a_waiting_partys_email_and_removes_a_misplaced_field(pair):
+    alpha, bravo = pair
+    envelope = _sent(alpha, bravo)
+    owner = client_on(alpha.company, alpha.user)
+    person = _party(alpha, envelope, kind="person")
+    assert (
+        owner.post(f"/envelopes/{envelope.pk}/parties/{person.pk}/email/", {"email": "not-an-email"}).status_code == 302
+    )
+    assert _party(alpha, envelope, kind="person").email == "zhangsan@example.com"
+    assert (
+        owner.post(f"/envelopes/{envelope.pk}/parties/{person.pk}/email/", {"email": "zs@example.com"}).status_code
+        == 302
+    )
+    assert _party(alpha, envelope, kind="person").email == "zs@example.com"
+
+    document = _document(alpha)
+    with tenant_context(alpha.company):
+        draft = envelope_create(document=document, acting_user=alpha.user)
+        party = envelope_party_add(envelope=draft, kind="company", email="owner@bravo.example",
+                                   uscc=bravo.company.uscc, acting_user=alpha.user)  # fmt: skip
+        field = envelope_field_add(party=party, page=0, x=100, y=80, acting_user=alpha.user)
+    removed = owner.post(f"/envelopes/{draft.pk}/parties/{party.pk}/fields/{field.pk}/remove/")
+    assert removed.status_code == 302
+    with tenant_context(alpha.company):
+        assert not EnvelopeField.objects.filter(party=party).exists()
+    # A sent envelope's fields are fixed.
+    sent_field = _party(alpha, envelope, kind="company")
+    with tenant_context(alpha.company):
+        fixed = EnvelopeField.objects.get(party_id=sent_field.pk)
+    owner.post(f"/envelopes/{envelope.pk}/parties/{sent_field.pk}/fields/{fixed.pk}/remove/")
+    with tenant_context(alpha.company):
+        assert EnvelopeField.objects.filter(pk=fixed.pk).exists()
+
+
+def test_completed_envelope_offers_the_final_pdf_and_certificate(pair):
+    from workflows.envelopes import envelope_complete
+
+    alpha, bravo = pair
+    document = _document(alpha)
+    with tenant_context(alpha.company):
+        envelope = envelope_create(document=document, name="Supply contract", acting_user=alpha.user)
+        party = envelope_party_add(envelope=envelope, kind="company", email="owner@bravo.example",
+                                   uscc=bravo.company.uscc, acting_user=alpha.user)  # fmt: skip
+        envelope_field_add(party=party, page=0, x=100, y=80, acting_user=alpha.user)
+        envelope_send(envelope=envelope, owner=alpha.company, acting_user=alpha.user)
+    route = _route_of(bravo.company)
+    owner = client_on(alpha.company, alpha.user)
+    assert owner.get(f"/envelopes/{envelope.pk}/final.pdf").status_code == 404
+    member = client_on(bravo.company, bravo.user)
+    sealed = member.post(f"/envelopes/inbox/{route.pk}/seal/", {"seal": bravo.seal.pk, "seal_password": SEAL_PASSWORD,
+                         "otp_method": "authenticator", "otp_code": totp_now(bravo.device, 1)})  # fmt: skip
+    job_id = re.search(r"\?job=([0-9a-f-]+)$", sealed["Location"]).group(1)
+    with tenant_context(alpha.company):
+        document_seal_execute(grant_id=job_id)
+        assert envelope_complete(envelope_id=envelope.pk).status == Envelope.Status.COMPLETED
+
+    page = owner.get(f"/envelopes/{envelope.pk}/").content.decode()
+    assert f"/envelopes/{envelope.pk}/final.pdf" in page and f"/envelopes/{envelope.pk}/certificate.pdf" in page
+    assert f"/envelopes/{envelope.pk}/cancel/" not in page
+    for url in (f"/envelopes/{envelope.pk}/final.pdf", f"/envelopes/{envelope.pk}/certificate.pdf",
+                f"/envelopes/inbox/{route.pk}/certificate.pdf"):  # fmt: skip
+        client = member if "inbox" in url else owner
+        response = client.get(url)
+        assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    with tenant_context(alpha.company):
+        assert EnvelopeEvent.objects.filter(envelope=envelope, action="downloaded").count() == 3
+    assert "1/1" in owner.get("/envelopes/").content.decode()
+
+
+def _queries_for(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_list_pages_take_the_same_queries_however_many_envelopes(pair):
+    alpha, bravo = pair
+    _sent(alpha, bravo)
+    owner, member = client_on(alpha.company, alpha.user), client_on(bravo.company, bravo.user)
+    owner.get("/envelopes/"), member.get("/envelopes/inbox/")  # warm the session and caches
+    sent_one, inbox_one = _queries_for(owner, "/envelopes/"), _queries_for(member, "/envelopes/inbox/")
+    for _ in range(2):
+        _sent(alpha, bravo)
+    assert EnvelopeRoute.objects.filter(party_company=bravo.company).count() == 3
+    assert _queries_for(owner, "/envelopes/") == sent_one
+    assert _queries_for(member, "/envelopes/inbox/") == inbox_one

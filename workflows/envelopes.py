@@ -837,3 +837,10 @@ def envelope_file_read(*, envelope: Envelope, which: str, actor_label: str, ip_a
                           data={"file": which})  # fmt: skip
     suffix = "" if which == "final" else "-certificate"
     return f"{envelope.name}{suffix}.pdf", data
+
+
+@transaction.atomic
+def envelope_field_remove(*, field: EnvelopeField, acting_user) -> None:
+    """Take back a field placed by mistake, while the envelope is a draft."""
+    _assert_draft(field.party.envelope)
+    field.delete()

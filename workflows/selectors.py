@@ -77,3 +77,21 @@ def seal_use_approval_usable(*, seal_id, user_id, document) -> SealUseRequest | 
         .order_by("elsewhere", F("valid_until").asc(nulls_last=True), "created_at")
         .first()
     )
+
+
+def envelope_list_with_progress(*, status: str = "") -> QuerySet[Envelope]:
+    """The envelope list for the page: each with how many of its acting parties are done."""
+    from django.db.models import Count
+
+    acting = Q(parties__kind__in=Party.ACTING_KINDS)
+    return envelope_list(status=status).annotate(
+        acting_total=Count("parties", filter=acting),
+        acting_done=Count("parties", filter=acting & Q(parties__status=Party.Status.COMPLETED)),
+    )
+
+
+def envelope_field_get(*, party: Party, field_id):
+    try:
+        return party.fields.select_related("party__envelope").get(pk=field_id)
+    except (party.fields.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc

@@ -1,0 +1,432 @@
+"""Pages for envelopes: what this company sends (owner side) and what other companies
+sent to it (the inbox). They mirror `workflows/apis_envelopes.py`."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.codes import code_send
+from accounts.forms import client_ip
+from accounts.models import OneTimeCode
+from accounts.two_factor import two_factor_enabled
+from config.errors import ApplicationError
+from documents.selectors import document_get
+from seals.models import Seal
+from seals.selectors import seal_list_for_company
+from tenants.selectors import membership_list_for_company
+from workflows import cross_tenant, envelopes
+from workflows.forms import (
+    EnvelopeCancelForm,
+    EnvelopeCreateForm,
+    EnvelopeFieldForm,
+    EnvelopePartyEmailForm,
+    EnvelopePartyForm,
+    InboxDeclineForm,
+    InboxReassignForm,
+    InboxSealForm,
+)
+from workflows.models import Envelope, Party
+from workflows.overlays import page_overlays
+from workflows.selectors import (
+    envelope_field_get,
+    envelope_get,
+    envelope_list_with_progress,
+    envelope_party_get,
+)
+
+PREVIEW_WIDTH = 900
+
+
+def _user_agent(request) -> str:
+    return request.META.get("HTTP_USER_AGENT", "")[:300]
+
+
+def _pdf_response(name: str, data: bytes) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+def _pages_with_marks(pages: list[dict], page_count: int, marks: list[tuple[object, dict]]) -> list:
+    """[(page, [mark, ...]), ...]; each mark is the field's place on the page image plus `extra`."""
+    overlays = page_overlays(
+        [{"page": f.page, "x": f.x, "y": f.y, "width": f.width, "height": f.height, **extra} for f, extra in marks],
+        pages,
+    )
+    return [(page, overlays.get(page, [])) for page in range(page_count)]
+
+
+# --- owner side -----------------------------------------------------------------------
+
+
+def envelope_list_view(request):
+    return render(request, "workflows/envelope_list.html", {"envelopes": envelope_list_with_progress()[:200]})
+
+
+@require_http_methods(["GET", "POST"])
+def envelope_create_view(request):
+    try:
+        document_id = uuid.UUID(request.GET.get("document") or request.POST.get("document") or "")
+    except ValueError as error:
+        raise Http404 from error
+    document = document_get(document_id=document_id)
+    form = EnvelopeCreateForm(request.POST or None, initial={"name": document.name.removesuffix(".pdf")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            envelope = envelopes.envelope_create(document=document, acting_user=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(request, _("Draft created. Add the parties and place their fields."))
+            return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
+    status = 400 if form.errors else 200
+    return render(request, "workflows/envelope_form.html", {"form": form, "document": document}, status=status)
+
+
+def _draft_context(envelope: Envelope, party_form) -> dict:
+    version = envelope.document.current_version
+    parties = list(envelope.parties.all())
+    marks = [(field, {"label": str(party.order), "party": str(party.pk), "id": str(field.pk)})
+             for party in parties for field in party.fields.all()]  # fmt: skip
+    return {
+        "envelope": envelope,
+        "document": envelope.document,
+        "version": version,
+        "pages": _pages_with_marks(version.pages, version.page_count, marks),
+        "pages_data": version.pages,
+        "parties": parties,
+        "field_parties": [party for party in parties if party.kind in envelopes.FIELD_KIND_FOR_PARTY],
+        "party_form": party_form or EnvelopePartyForm(),
+    }
+
+
+def _sent_context(envelope: Envelope, cancel_form) -> dict:
+    version = envelope.document.current_version
+    parties = list(envelope.parties.all())
+    marks = [(field, {"label": str(party.order), "done": party.status == Party.Status.COMPLETED})
+             for party in parties for field in party.fields.all()]  # fmt: skip
+    chain_intact, broken_at = envelopes.envelope_events_verify(envelope=envelope)
+    in_progress = envelope.status == Envelope.Status.IN_PROGRESS
+    correctable = (Party.Status.WAITING, Party.Status.ACTIVE)
+    return {
+        "envelope": envelope,
+        "document": envelope.document,
+        "version": version,
+        "pages": _pages_with_marks(version.pages, version.page_count, marks),
+        "parties": [
+            (
+                party,
+                EnvelopePartyEmailForm(initial={"email": party.email}, auto_id=f"id_%s_{party.pk.hex[:8]}")
+                if in_progress and party.status in correctable
+                else None,
+            )
+            for party in parties
+        ],  # fmt: skip
+        "events": envelope.events.order_by("sequence"),
+        "chain_intact": chain_intact,
+        "broken_at": broken_at,
+        "in_progress": in_progress,
+        "cancel_form": cancel_form or EnvelopeCancelForm(),
+    }
+
+
+def _envelope_page(request, envelope: Envelope, *, party_form=None, cancel_form=None, status: int = 200):
+    if envelope.status == Envelope.Status.DRAFT:
+        return render(request, "workflows/envelope_draft.html", _draft_context(envelope, party_form), status=status)
+    return render(request, "workflows/envelope_detail.html", _sent_context(envelope, cancel_form), status=status)
+
+
+def envelope_detail_view(request, envelope_id):
+    return _envelope_page(request, envelope_get(envelope_id=envelope_id))
+
+
+@require_POST
+def envelope_party_add_view(request, envelope_id):
+    envelope = envelope_get(envelope_id=envelope_id)
+    form = EnvelopePartyForm(request.POST)
+    if form.is_valid():
+        try:
+            party = envelopes.envelope_party_add(envelope=envelope, acting_user=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(request, _("%(party)s was added.") % {"party": party.name})
+            return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
+    return _envelope_page(request, envelope_get(envelope_id=envelope_id), party_form=form, status=400)
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@require_POST
+def envelope_field_add_view(request, envelope_id, party_id):
+    """Called by envelope.js with a click's place in PDF points; answers JSON to it and
+    redirects a plain form post."""
+    envelope = envelope_get(envelope_id=envelope_id)
+    party = envelope_party_get(envelope=envelope, party_id=party_id)
+    form = EnvelopeFieldForm(request.POST)
+    error_message = _("Click on a page to place the field.")
+    if form.is_valid():
+        try:
+            field = envelopes.envelope_field_add(party=party, acting_user=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            error_message = error.message
+        else:
+            if _wants_json(request):
+                body = {"id": str(field.pk), "page": field.page, "x": field.x, "y": field.y}
+                return JsonResponse({**body, "width": field.width, "height": field.height}, status=201)
+            messages.success(request, _("Field placed."))
+            return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
+    if _wants_json(request):
+        return JsonResponse({"detail": error_message}, status=400)
+    messages.error(request, error_message)
+    return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
+
+
+@require_POST
+def envelope_field_remove_view(request, envelope_id, party_id, field_id):
+    envelope = envelope_get(envelope_id=envelope_id)
+    field = envelope_field_get(party=envelope_party_get(envelope=envelope, party_id=party_id), field_id=field_id)
+    try:
+        envelopes.envelope_field_remove(field=field, acting_user=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Field removed."))
+    return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
+
+
+@require_POST
+def envelope_party_remove_view(request, envelope_id, party_id):
+    envelope = envelope_get(envelope_id=envelope_id)
+    party = envelope_party_get(envelope=envelope, party_id=party_id)
+    try:
+        envelopes.envelope_party_remove(party=party, acting_user=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("%(party)s was removed.") % {"party": party.name})
+    return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
+
+
+@require_POST
+def envelope_send_view(request, envelope_id):
+    envelope = envelope_get(envelope_id=envelope_id)
+    try:
+        envelopes.envelope_send(
+            envelope=envelope, owner=request.tenant, acting_user=request.user, ip_address=client_ip(request)
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Sent. The first parties were notified."))
+    return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
+
+
+@require_POST
+def envelope_cancel_view(request, envelope_id):
+    envelope = envelope_get(envelope_id=envelope_id)
+    form = EnvelopeCancelForm(request.POST)
+    if form.is_valid():
+        try:
+            envelopes.envelope_cancel(envelope=envelope, reason=form.cleaned_data["reason"],
+                                      acting_user=request.user, ip_address=client_ip(request))  # fmt: skip
+        except ApplicationError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(request, _("Canceled. Every party who was notified is told."))
+            return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
+    return _envelope_page(request, envelope_get(envelope_id=envelope_id), cancel_form=form, status=400)
+
+
+@require_POST
+def envelope_remind_view(request, envelope_id):
+    envelope = envelope_get(envelope_id=envelope_id)
+    try:
+        count = envelopes.envelope_remind(envelope=envelope, acting_user=request.user, ip_address=client_ip(request))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Reminder sent to %(count)s parties.") % {"count": count})
+    return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
+
+
+@require_POST
+def envelope_party_email_view(request, envelope_id, party_id):
+    envelope = envelope_get(envelope_id=envelope_id)
+    party = envelope_party_get(envelope=envelope, party_id=party_id)
+    form = EnvelopePartyEmailForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a valid email address."))
+        return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
+    try:
+        envelopes.envelope_party_email_correct(party=party, email=form.cleaned_data["email"],
+                                               acting_user=request.user, ip_address=client_ip(request))  # fmt: skip
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Email corrected. A new link replaces the old one."))
+    return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
+
+
+def envelope_file_view(request, envelope_id, which):
+    envelope = envelope_get(envelope_id=envelope_id)
+    try:
+        name, data = envelopes.envelope_file_read(envelope=envelope, which=which, actor_label=str(request.user),
+                                                  ip_address=client_ip(request))  # fmt: skip
+    except ApplicationError as error:
+        raise Http404 from error
+    return _pdf_response(name, data)
+
+
+# --- the inbox: envelopes sent to this company ---------------------------------------
+
+
+def _route(request, route_id):
+    """This company's inbox entry, or 404 (another company's route is as unknown)."""
+    try:
+        return cross_tenant.route_get_for_company(company=request.tenant, route_id=route_id)
+    except ApplicationError as error:
+        raise Http404 from error
+
+
+def inbox_list_view(request):
+    routes = cross_tenant.inbox_for_company(company=request.tenant)[:200]
+    return render(request, "workflows/envelope_inbox.html", {"routes": routes})
+
+
+def _seals(request) -> list[Seal]:
+    return [seal for seal in seal_list_for_company(company=request.tenant) if seal.status == Seal.Status.ACTIVE]
+
+
+def _colleagues(request) -> list:
+    return [m for m in membership_list_for_company(company=request.tenant) if m.user_id != request.user.pk]
+
+
+def _inbox_page(request, route, *, seal_form=None, decline_form=None, reassign_form=None, status: int = 200):
+    view = cross_tenant.party_view(route=route)
+    marks = [(field, {"mine": field.mine}) for field in view.fields]
+    context = {
+        "route": route,
+        "view": view,
+        "pages": _pages_with_marks(view.pages, view.page_count, marks),
+        "seal_form": seal_form or InboxSealForm(seals=_seals(request)),
+        "decline_form": decline_form or InboxDeclineForm(),
+        "reassign_form": reassign_form or InboxReassignForm(memberships=_colleagues(request)),
+        "uses_authenticator": two_factor_enabled(request.user),
+        "job": request.GET.get("job", ""),
+    }
+    return render(request, "workflows/envelope_inbox_detail.html", context, status=status)
+
+
+def inbox_detail_view(request, route_id):
+    route = _route(request, route_id)
+    cross_tenant.party_viewed(route=route, actor_label=f"{request.user} · {request.tenant.name}",
+                              ip_address=client_ip(request), user_agent=_user_agent(request))  # fmt: skip
+    return _inbox_page(request, route)
+
+
+def inbox_page_image_view(request, route_id, page):
+    route = _route(request, route_id)
+    try:
+        width = int(request.GET.get("w", PREVIEW_WIDTH))
+        image = cross_tenant.party_page_image(route=route, page=page, width=width)
+    except (ValueError, ApplicationError):
+        return HttpResponse(status=404)
+    response = HttpResponse(image, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@require_POST
+def inbox_seal_view(request, route_id):
+    route = _route(request, route_id)
+    form = InboxSealForm(request.POST, seals=_seals(request))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            job = cross_tenant.company_party_seal(
+                route=route, company=request.tenant, user=request.user, seal_id=data["seal"],
+                seal_password=data["seal_password"], otp_method=data["otp_method"], otp_code=data["otp_code"],
+                ip_address=client_ip(request), user_agent=_user_agent(request),
+            )  # fmt: skip
+        except ApplicationError as error:
+            error.add_to_form(form)
+        else:
+            messages.info(request, _("Confirmed. The seal is being applied…"))
+            return redirect(f"{reverse('workflows:inbox_detail', args=[route.pk])}?job={job['id']}")
+    return _inbox_page(request, route, seal_form=form, status=400)
+
+
+@require_POST
+def inbox_seal_code_view(request, route_id):
+    route = _route(request, route_id)
+    try:
+        code_send(user=request.user, purpose=OneTimeCode.Purpose.SEAL_USE)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.info(request, _("We emailed you a code to confirm the use of the seal."))
+    return redirect("workflows:inbox_detail", route_id=route.pk)
+
+
+def inbox_job_view(request, route_id, job_id):
+    route = _route(request, route_id)
+    try:
+        return JsonResponse(cross_tenant.party_job(route=route, job_id=job_id))
+    except ApplicationError as error:
+        return JsonResponse({"detail": error.message}, status=error.status)
+
+
+@require_POST
+def inbox_decline_view(request, route_id):
+    route = _route(request, route_id)
+    form = InboxDeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            cross_tenant.company_party_decline(
+                route=route, company=request.tenant, user=request.user, reason=form.cleaned_data["reason"],
+                ip_address=client_ip(request), user_agent=_user_agent(request),
+            )  # fmt: skip
+        except ApplicationError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(request, _("Declined. The sender and the other parties are told."))
+            return redirect("workflows:inbox_detail", route_id=route.pk)
+    return _inbox_page(request, route, decline_form=form, status=400)
+
+
+@require_POST
+def inbox_reassign_view(request, route_id):
+    route = _route(request, route_id)
+    form = InboxReassignForm(request.POST, memberships=_colleagues(request))
+    if form.is_valid():
+        colleague = form.cleaned_data["colleague"]
+        try:
+            cross_tenant.company_party_reassign(route=route, company=request.tenant, user=request.user,
+                                                colleague=colleague, ip_address=client_ip(request))  # fmt: skip
+        except ApplicationError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(request, _("Handed over to %(colleague)s.") % {"colleague": colleague})
+            return redirect("workflows:inbox_detail", route_id=route.pk)
+    return _inbox_page(request, route, reassign_form=form, status=400)
+
+
+def inbox_file_view(request, route_id, which):
+    route = _route(request, route_id)
+    try:
+        name, data = cross_tenant.party_file(route=route, which=which, ip_address=client_ip(request),
+                                             actor_label=f"{request.user} · {request.tenant.name}")  # fmt: skip
+    except ApplicationError as error:
+        raise Http404 from error
+    return _pdf_response(name, data)

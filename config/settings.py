@@ -9,7 +9,7 @@ import dj_email_url
 from django.utils.translation import gettext_lazy as _
 
 from config import embedded
-from config.env import ConfigurationError, env_bool, env_int, env_list, env_str
+from config.env import ConfigurationError, env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -256,6 +256,7 @@ CELERY_BEAT_SCHEDULE = {
     "seal-expiry-reminders": {"task": "seals.tasks.seal_expiry_reminders", "schedule": 6 * 3600.0},
     "sealing-jobs-requeue": {"task": "documents.tasks.document_seal_requeue_stale_all", "schedule": 60.0},
     "envelope-deadlines": {"task": "workflows.tasks.envelope_deadlines_all", "schedule": 15 * 60.0},
+    "webhook-deliveries-due": {"task": "workflows.tasks.webhook_deliveries_due_all", "schedule": 5 * 60.0},
 }
 SMS_BACKEND = env_str("SMS_BACKEND", "accounts.sms.ConsoleSmsBackend")
 AUTHENTICATION_BACKENDS = [
@@ -266,3 +267,9 @@ DOCUMENT_MAX_PAGES = env_int("DOCUMENT_MAX_PAGES", 2000)
 TRUSTED_CA_FILE = env_str("TRUSTED_CA_FILE")  # extra trusted CAs for verification (PEM bundle)
 VERIFY_TIME_LIMIT_SECONDS = env_int("VERIFY_TIME_LIMIT_SECONDS", 30)
 VERIFY_MEMORY_LIMIT_MB = env_int("VERIFY_MEMORY_LIMIT_MB", 2048)
+
+# Webhooks: first retry after this many seconds, doubling (capped at an hour) for 24 h.
+WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 30.0)
+# Deliveries to loopback/private addresses and plain http are refused unless allowed
+# (development and tests post to local receivers).
+WEBHOOK_ALLOW_PRIVATE_HOSTS = env_bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", DEBUG)

@@ -6,6 +6,8 @@ os.environ.setdefault("BASE_DOMAIN", "sealhub.test")
 # One queue per test run so a developer's `make run` worker never takes test tasks.
 os.environ.setdefault("SEALHUB_TASK_QUEUE", f"sealhub-test-{os.getpid()}")
 os.environ.setdefault("WORKER_HEARTBEAT_SECONDS", "1")
+os.environ.setdefault("WEBHOOK_RETRY_BASE_SECONDS", "0.2")
+os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_HOSTS", "true")
 
 from config.settings import *  # noqa: E402,F403
 

@@ -536,6 +536,13 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
             from workflows.envelopes import envelope_party_signed
 
             envelope_party_signed(party_id=grant.envelope_party_id, version=version)
+        else:
+            from workflows.webhooks import webhook_event_emit
+
+            webhook_event_emit(event_type="document.sealed", data={
+                "document_id": str(document.pk), "version": version.number, "sha256": version.sha256,
+                "seal_code": seal.code if seal is not None else "",
+            })  # fmt: skip
         return version
 
 

@@ -15,6 +15,7 @@ from seals.codes import region_of, seal_code_for
 from seals.models import Seal, SealApplication, SealAuthorisation, SealCodeSequence, SealStatusChange
 from tenants.models import Company
 from workflows.services import audit_event_record_in_company
+from workflows.webhooks import webhook_event_emit_in_company
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENT_MAGIC = (b"%PDF-", b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
@@ -155,6 +156,8 @@ def seal_application_approve(*, application: SealApplication, acting_user: User,
     audit_event_record_in_company(
         company, acting_user=acting_user, action="seal.issued", target=seal, data={"code": code, "name": seal.name}
     )
+    webhook_event_emit_in_company(company, event_type="seal.approved",
+                                  data={"seal_id": str(seal.pk), "code": code, "name": seal.name})  # fmt: skip
     _notify(
         application.applicant,
         _("Your seal “%(name)s” is ready") % {"name": seal.name},
@@ -197,6 +200,9 @@ def seal_application_reject(*, application: SealApplication, acting_user: User, 
         target=application,
         data={"reason": reason},
     )
+    webhook_event_emit_in_company(application.company, event_type="seal.rejected",
+                                  data={"application_id": str(application.pk), "name": application.seal_name,
+                                        "reason": reason})  # fmt: skip
     _notify(
         application.applicant,
         _("Your seal application was not approved"),
@@ -244,6 +250,9 @@ def seal_status_change(*, seal: Seal, to_status: str, acting_user: User, reason:
         target=seal,
         data={"code": seal.code, "reason": reason},
     )
+    if to_status == Seal.Status.REVOKED:
+        webhook_event_emit_in_company(seal.company, event_type="seal.revoked",
+                                      data={"seal_id": str(seal.pk), "code": seal.code, "reason": reason})  # fmt: skip
     return seal
 
 

@@ -28,7 +28,7 @@ from tenants.selectors import (
     membership_get_in_company,
     membership_list_for_company,
 )
-from tenants.services import api_key_create, api_key_revoke, company_create
+from tenants.services import api_key_create, api_key_revoke, api_key_rotate, company_create
 
 
 class CompanyDetailApi(APIView):
@@ -107,6 +107,23 @@ class ApiKeyRevokeApi(APIView):
             api_key=api_key_get(company=request.tenant, api_key_id=api_key_id), acting_user=request.user
         )
         return Response(ApiKeyOutputSerializer(api_key).data)
+
+
+class ApiKeyRotateApi(APIView):
+    required_scope = ApiKey.Scope.ADMIN
+
+    @extend_schema(
+        operation_id="api_keys_rotate",
+        request=None,
+        responses={201: ApiKeyListCreateApi.ApiKeyCreatedSerializer},
+        summary="Replace a key by a new one with the same name and scopes (the old one stops at once)",
+    )
+    @idempotent
+    def post(self, request, api_key_id):
+        api_key, raw_key = api_key_rotate(
+            api_key=api_key_get(company=request.tenant, api_key_id=api_key_id), acting_user=request.user
+        )
+        return Response(dict(ApiKeyOutputSerializer(api_key).data, key=raw_key), status=status.HTTP_201_CREATED)
 
 
 class CompanyCreateApi(APIView):

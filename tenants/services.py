@@ -143,6 +143,24 @@ def api_key_revoke(*, api_key: ApiKey, acting_user) -> ApiKey:
     return api_key
 
 
+@transaction.atomic
+def api_key_rotate(*, api_key: ApiKey, acting_user) -> tuple[ApiKey, str]:
+    """A new key with the same name, scopes and expiry; the old one stops at once (an
+    integrator swaps the secret, nothing else changes)."""
+    api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    if not api_key.is_usable():
+        raise ApplicationError(_("Only an active key can be rotated."), "api_key_inactive", status=409)
+    new_key, raw_key = api_key_create(
+        company=api_key.company, name=api_key.name, scopes=api_key.scopes, expires_at=api_key.expires_at,
+        acting_user=acting_user,
+    )  # fmt: skip
+    api_key.revoked_at = timezone.now()
+    api_key.save(update_fields=["revoked_at"])
+    audit_event_record(acting_user=acting_user, action="api_key.rotated", target=new_key,
+                       data={"old_prefix": api_key.prefix, "new_prefix": new_key.prefix})  # fmt: skip
+    return new_key, raw_key
+
+
 def _company_review_notify(company: Company, subject: str, body: str) -> None:
     owners = list(company.memberships.filter(role="owner").values_list("user__email", flat=True))
     transaction.on_commit(lambda: send_mail(subject, body, None, owners))

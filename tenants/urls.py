@@ -6,6 +6,7 @@ app_name = "tenants"
 urlpatterns = [
     path("settings/api-keys/", views.api_key_list_view, name="api_keys"),
     path("settings/api-keys/<uuid:api_key_id>/revoke/", views.api_key_revoke_view, name="api_key_revoke"),
+    path("settings/api-keys/<uuid:api_key_id>/rotate/", views.api_key_rotate_view, name="api_key_rotate"),
     path("members/", views.member_list_view, name="members"),
     path("members/invite/", views.member_invite_view, name="member_invite"),
     path("members/<int:membership_id>/role/", views.member_role_view, name="member_role"),

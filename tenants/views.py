@@ -29,7 +29,7 @@ from tenants.selectors import (
     membership_list_for_company,
     membership_list_for_user,
 )
-from tenants.services import api_key_create, api_key_revoke, company_create
+from tenants.services import api_key_create, api_key_revoke, api_key_rotate, company_create
 from workflows.selectors import audit_event_list
 
 
@@ -76,6 +76,20 @@ def api_key_revoke_view(request, api_key_id):
     )
     messages.success(request, _("API key “%(name)s” revoked.") % {"name": api_key.name})
     return redirect("tenants:api_keys")
+
+
+@require_POST
+def api_key_rotate_view(request, api_key_id):
+    _require_admin(request)
+    api_key = api_key_get(company=request.tenant, api_key_id=api_key_id)
+    try:
+        _new, raw_key = api_key_rotate(api_key=api_key, acting_user=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("tenants:api_keys")
+    messages.success(request, _("Key “%(name)s” rotated: the old key no longer works.") % {"name": api_key.name})
+    context = {"form": ApiKeyCreateForm(), "new_key": raw_key, "api_keys": api_key_list(company=request.tenant)}
+    return render(request, "tenants/api_keys.html", context)
 
 
 @login_required

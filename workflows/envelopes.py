@@ -114,6 +114,12 @@ def _id_number_hash(value: str, *, strict: bool = False) -> str:
     return keyed_hash(number, purpose="envelope-id-number")
 
 
+def _webhook(envelope: Envelope, event_type: str, **data) -> None:
+    from workflows.webhooks import webhook_event_emit
+
+    webhook_event_emit(event_type=event_type, data={"envelope_id": str(envelope.pk), "name": envelope.name, **data})
+
+
 # --- drafting ------------------------------------------------------------------------
 
 
@@ -307,6 +313,7 @@ def envelope_send(*, envelope: Envelope, owner, acting_user, ip_address: str | N
         route_open(owner=owner, envelope=envelope, party=party)
     envelope_event_record(envelope=envelope, action="sent", actor_label=str(acting_user), ip_address=ip_address,
                           data={"sha256": version.sha256, "parties": len(parties)})  # fmt: skip
+    _webhook(envelope, "envelope.sent", sha256=version.sha256)
     _next_turn(envelope)
     return envelope
 
@@ -576,6 +583,8 @@ def envelope_party_approve(*, party_id, actor_label: str, ip_address=None, user_
     _party_done(party, actor_label)
     envelope_event_record(envelope=party.envelope, action="approved", party=party, actor_label=actor_label,
                           ip_address=ip_address, user_agent=user_agent)  # fmt: skip
+    _webhook(party.envelope, "envelope.party_signed", party_id=str(party.pk), party_name=party.name,
+             order=party.order, approved_only=True)  # fmt: skip
     _next_turn(party.envelope)
     return party
 
@@ -598,6 +607,8 @@ def envelope_party_signed(*, party_id, version: DocumentVersion) -> None:
     _party_done(party, party.acted_by_label or version.created_by_label)
     envelope_event_record(envelope=party.envelope, action="signed", party=party, actor_label=version.created_by_label,
                           data={"version": version.number, "sha256": version.sha256})  # fmt: skip
+    _webhook(party.envelope, "envelope.party_signed", party_id=str(party.pk), party_name=party.name,
+             order=party.order, version=version.number, sha256=version.sha256)  # fmt: skip
     _next_turn(party.envelope)
 
 
@@ -629,6 +640,7 @@ def envelope_party_decline(*, party_id, reason: str, actor_label: str, ip_addres
     envelope_event_record(envelope=party.envelope, action="declined", party=party, actor_label=actor_label,
                           ip_address=ip_address, user_agent=user_agent, data={"reason": reason[:2000]})  # fmt: skip
     _envelope_close(party.envelope, Envelope.Status.DECLINED, notify="declined")
+    _webhook(party.envelope, "envelope.declined", party_id=str(party.pk), party_name=party.name, reason=reason)
     return party
 
 
@@ -751,6 +763,7 @@ def envelope_deadlines_run() -> dict:
             if envelope.status != Envelope.Status.IN_PROGRESS:
                 continue
             envelope_event_record(envelope=envelope, action="expired", actor_label="Sealhub")
+            _webhook(envelope, "envelope.expired")
             _envelope_close(envelope, Envelope.Status.EXPIRED, notify="expired")
             expired += 1
     reminded = 0
@@ -813,6 +826,7 @@ def envelope_complete(*, envelope_id) -> Envelope | None:
         envelope.save(update_fields=["status", "finished_at", "final_version"])
         envelope_event_record(envelope=envelope, action="completed", actor_label="Sealhub",
                               data={"version": version.number, "sha256": sha256_of(final)})  # fmt: skip
+        _webhook(envelope, "envelope.completed", version=version.number, sha256=version.sha256)
         certificate = completion_certificate_pdf(envelope=envelope, final_sha256=version.sha256)
         envelope.certificate.save("certificate-of-completion.pdf", ContentFile(certificate), save=False)
         envelope.save(update_fields=["certificate"])

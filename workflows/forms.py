@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from workflows.models import WEBHOOK_EVENTS
+
 
 class SealUseRequestForm(forms.Form):
     seal = forms.UUIDField(widget=forms.HiddenInput)
@@ -145,3 +147,13 @@ class InboxReassignForm(forms.Form):
 
     def clean_colleague(self):
         return self.users[self.cleaned_data["colleague"]]
+
+
+class WebhookEndpointForm(forms.Form):
+    url = forms.URLField(label=_("Address (https)"), max_length=500, assume_scheme="https")
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    events = forms.MultipleChoiceField(
+        label=_("Events"),
+        choices=[(key, label) for key, label in WEBHOOK_EVENTS.items()],
+        widget=forms.CheckboxSelectMultiple,
+    )

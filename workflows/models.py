@@ -42,6 +42,11 @@ ACTION_LABELS = {
     "company.registration_rejected": _("Registration rejected by the platform"),
     "api_key.created": _("API key created"),
     "api_key.revoked": _("API key revoked"),
+    "api_key.rotated": _("API key rotated"),
+    "webhook.created": _("Webhook endpoint added"),
+    "webhook.updated": _("Webhook endpoint changed"),
+    "webhook.deleted": _("Webhook endpoint removed"),
+    "webhook.secret_rotated": _("Webhook signing secret rotated"),
     "member.invited": _("Member invited"),
     "member.joined": _("Member joined"),
     "member.invitation_revoked": _("Invitation withdrawn"),
@@ -326,3 +331,76 @@ class SealUseRequest(models.Model):
     @property
     def uses_left(self) -> int:
         return max(self.uses_allowed - self.uses_count, 0)
+
+
+WEBHOOK_EVENTS = {
+    "document.sealed": _("A document was sealed"),
+    "envelope.sent": _("An envelope was sent"),
+    "envelope.party_signed": _("A party sealed or signed an envelope"),
+    "envelope.completed": _("An envelope was completed"),
+    "envelope.declined": _("An envelope was declined"),
+    "envelope.expired": _("An envelope expired"),
+    "seal.approved": _("A seal application was approved"),
+    "seal.rejected": _("A seal application was rejected"),
+    "seal.revoked": _("A seal was revoked"),
+}
+
+
+class WebhookEndpoint(models.Model):
+    """Where a company wants to hear about events. The signing secret is stored
+    encrypted under the master key; after a rotation the previous one keeps signing
+    alongside for a day, so receivers can switch without losing deliveries."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    url = models.URLField(_("address"), max_length=500)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    events = models.JSONField(default=list)
+    active = models.BooleanField(_("active"), default=True)
+    secret_encrypted = models.BinaryField()
+    previous_secret_encrypted = models.BinaryField(null=True, blank=True)
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
+    created_by_label = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    @property
+    def event_labels(self) -> list[str]:
+        return [str(WEBHOOK_EVENTS.get(event, event)) for event in self.events]
+
+
+class WebhookDelivery(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        DELIVERED = "delivered", _("Delivered")
+        RETRYING = "retrying", _("Retrying")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.UUIDField(default=uuid.uuid4)
+    event_type = models.CharField(max_length=40)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_excerpt = models.CharField(max_length=500, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    resent_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.endpoint}"

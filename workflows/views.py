@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +18,8 @@ from workflows.selectors import audit_event_list, seal_use_request_get, seal_use
 
 
 def audit_event_list_view(request):
+    if not request.membership.can_administer:  # the trail names members, IPs and keys
+        raise PermissionDenied
     page = Paginator(audit_event_list(), 50).get_page(request.GET.get("page"))
     return render(request, "workflows/audit_events.html", {"page": page})
 

@@ -6,12 +6,14 @@ from seals import apis as seal_apis
 from tenants import apis as tenant_apis
 from workflows import apis as workflow_apis
 from workflows import apis_envelopes as envelope_apis
+from workflows import apis_webhooks as webhook_apis
 
 urlpatterns = [
     *common_urlpatterns,
     path("company/", tenant_apis.CompanyDetailApi.as_view(), name="company_detail"),
     path("api_keys/", tenant_apis.ApiKeyListCreateApi.as_view(), name="api_keys_list"),
     path("api_keys/<uuid:api_key_id>/revoke/", tenant_apis.ApiKeyRevokeApi.as_view(), name="api_keys_revoke"),
+    path("api_keys/<uuid:api_key_id>/rotate/", tenant_apis.ApiKeyRotateApi.as_view(), name="api_keys_rotate"),
     path("audit_events/", workflow_apis.AuditEventListApi.as_view(), name="audit_events_list"),
     path("members/", tenant_apis.MemberListApi.as_view(), name="members_list"),
     path("members/<int:member_id>/", tenant_apis.MemberDetailApi.as_view(), name="members_detail"),
@@ -69,6 +71,24 @@ urlpatterns = [
         name="envelopes_certificate",
     ),
     path("envelopes/<uuid:envelope_id>/events/", envelope_apis.EnvelopeEventListApi.as_view(), name="envelopes_events"),
+    path("webhooks/", webhook_apis.WebhookEndpointListCreateApi.as_view(), name="webhooks_list"),
+    path("webhooks/<uuid:endpoint_id>/", webhook_apis.WebhookEndpointDetailApi.as_view(), name="webhooks_detail"),
+    path(
+        "webhooks/<uuid:endpoint_id>/rotate_secret/",
+        webhook_apis.WebhookSecretRotateApi.as_view(),
+        name="webhooks_rotate_secret",
+    ),
+    path("webhooks/<uuid:endpoint_id>/test/", webhook_apis.WebhookTestApi.as_view(), name="webhooks_test"),
+    path(
+        "webhooks/<uuid:endpoint_id>/deliveries/",
+        webhook_apis.WebhookDeliveryListApi.as_view(),
+        name="webhooks_deliveries",
+    ),
+    path(
+        "webhooks/<uuid:endpoint_id>/deliveries/<uuid:delivery_id>/resend/",
+        webhook_apis.WebhookDeliveryResendApi.as_view(),
+        name="webhooks_deliveries_resend",
+    ),
     path("inbox/", envelope_apis.InboxListApi.as_view(), name="inbox_list"),
     path("inbox/<uuid:route_id>/", envelope_apis.InboxDetailApi.as_view(), name="inbox_detail"),
     path("inbox/<uuid:route_id>/seal/", envelope_apis.InboxSealApi.as_view(), name="inbox_seal"),

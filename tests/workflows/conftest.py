@@ -3,6 +3,7 @@ authenticator and an active company seal."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pytest
@@ -67,3 +68,47 @@ def cast(world, approved_alpha):
     b = signatory("bravo", "Bravo Trading Co", 1)
     d = signatory("delta", "Delta Works", 2)
     return a, b, d
+
+
+class WebhookReceiver:
+    """A real HTTP server on loopback that records what Sealhub posts and answers with
+    the statuses it is told to (then 200)."""
+
+    def __init__(self, statuses: list[int] | None = None):
+        import http.server
+        import threading
+
+        self.requests: list[tuple[dict, bytes]] = []
+        self.statuses = list(statuses or [])
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests.append((dict(self.headers), body))
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                self.end_headers()
+                self.wfile.write(b"ok" if status == 200 else b"try later")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sealhub"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def events(self) -> list[dict]:
+        return [json.loads(body) for _headers, body in self.requests]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def webhook_receiver():
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()

@@ -25,13 +25,24 @@ from tests.documents.pdfs import make_pdf
 from tests.workflows.conftest import SEAL_PASSWORD, signatory
 from tests.workflows.test_envelopes import assert_four_signatures_then_timestamp
 from workflows.envelopes import party_link_token
-from workflows.models import AuditEvent, Envelope, EnvelopeEvent, Party, SealUseRequest
+from workflows.models import (
+    AuditEvent,
+    Envelope,
+    EnvelopeEvent,
+    Party,
+    SealUseRequest,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from workflows.webhooks import webhook_endpoint_create, webhook_signature_verify
 
 pytestmark = pytest.mark.integration
 
 
 def _cleanup(alpha, others):
     with tenant_context(alpha):
+        WebhookDelivery.objects.all().delete()
+        WebhookEndpoint.objects.all().delete()
         EnvelopeEvent.objects.all().delete()
         Envelope.objects.update(prepared_version=None, final_version=None)
         Party.objects.all().delete()
@@ -116,9 +127,14 @@ def _mail_to(address: str, pattern: str, count: int = 1) -> re.Match:
     return _wait(found, f"mail to {address} matching {pattern}")
 
 
-def test_a_contract_goes_from_a_through_b_c_d_and_completes(committed_cast):
+def test_a_contract_goes_from_a_through_b_c_d_and_completes(committed_cast, webhook_receiver):
     a, b, d = committed_cast
     api_a, api_b, api_d = _api(a), _api(b), _api(d)
+    with tenant_context(a.company):
+        _endpoint, webhook_secret = webhook_endpoint_create(
+            url=webhook_receiver.url, acting_user=a.user,
+            events=["envelope.sent", "envelope.party_signed", "envelope.completed"],
+        )  # fmt: skip
     upload = api_a.post("/api/v1/documents/", {"file": SimpleUploadedFile("c.pdf", make_pdf(2), "application/pdf")})
     assert upload.status_code == 201, upload.content
     fields = lambda x: [{"page": 1, "x": x, "y": 80, "width": 100}]  # noqa: E731
@@ -190,3 +206,11 @@ def test_a_contract_goes_from_a_through_b_c_d_and_completes(committed_cast):
         documents = api.get("/api/v1/documents/").json()["results"]
         assert final_sha in [doc["current_version"]["sha256"] for doc in documents]
     _mail_to("alice@alpha.example", r"Completed: Supply contract|已完成")
+
+    # A's system heard every step, each message signed with A's endpoint secret.
+    _wait(lambda: len(webhook_receiver.requests) >= 6, "the envelope webhooks")
+    assert [event["type"] for event in webhook_receiver.events()] == [
+        "envelope.sent", *["envelope.party_signed"] * 4, "envelope.completed"]  # fmt: skip
+    assert all(webhook_signature_verify(webhook_secret, headers["Sealhub-Signature"], body)
+               for headers, body in webhook_receiver.requests)  # fmt: skip
+    assert webhook_receiver.events()[-1]["data"]["sha256"] == final_sha

@@ -1,0 +1,79 @@
+"""Company settings pages for webhooks (administrators only)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from config.errors import ApplicationError
+from workflows import webhooks
+from workflows.apis_webhooks import delivery_get, endpoint_get
+from workflows.forms import WebhookEndpointForm
+from workflows.models import WebhookEndpoint
+
+
+def _require_admin(request) -> None:
+    if not request.membership.can_administer:
+        raise PermissionDenied
+
+
+@require_http_methods(["GET", "POST"])
+def webhook_list_view(request):
+    _require_admin(request)
+    form = WebhookEndpointForm(request.POST or None)
+    secret = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            endpoint, secret = webhooks.webhook_endpoint_create(acting_user=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(request, _("Endpoint added. Copy the signing secret now: it will not be shown again."))
+            form = WebhookEndpointForm()
+    context = {"form": form, "secret": secret, "endpoints": WebhookEndpoint.objects.order_by("-created_at")}
+    return render(request, "workflows/webhooks.html", context, status=400 if form.errors else 200)
+
+
+def webhook_detail_view(request, endpoint_id):
+    _require_admin(request)
+    endpoint = endpoint_get(endpoint_id)
+    context = {"endpoint": endpoint, "deliveries": endpoint.deliveries.order_by("-created_at")[:100]}
+    return render(request, "workflows/webhook_detail.html", context)
+
+
+@require_POST
+def webhook_action_view(request, endpoint_id, action):
+    _require_admin(request)
+    endpoint = endpoint_get(endpoint_id)
+    if action == "test":
+        webhooks.webhook_test_send(endpoint=endpoint)
+        messages.success(request, _("A test event is on its way; its delivery appears below."))
+    elif action == "rotate":
+        secret = webhooks.webhook_secret_rotate(endpoint=endpoint, acting_user=request.user)
+        messages.success(request, _("New signing secret (copy it now; the old one also signs for 24 hours):"))
+        context = {"endpoint": endpoint, "secret": secret,
+                   "deliveries": endpoint.deliveries.order_by("-created_at")[:100]}  # fmt: skip
+        return render(request, "workflows/webhook_detail.html", context)
+    elif action == "pause" or action == "resume":
+        webhooks.webhook_endpoint_update(endpoint=endpoint, acting_user=request.user, active=action == "resume")
+    elif action == "delete":
+        webhooks.webhook_endpoint_delete(endpoint=endpoint, acting_user=request.user)
+        messages.success(request, _("Endpoint removed."))
+        return redirect("workflows:webhooks")
+    else:
+        raise PermissionDenied
+    return redirect("workflows:webhook_detail", endpoint_id=endpoint.pk)
+
+
+@require_POST
+def webhook_resend_view(request, endpoint_id, delivery_id):
+    _require_admin(request)
+    delivery = delivery_get(delivery_id)
+    if delivery.endpoint_id != endpoint_get(endpoint_id).pk:
+        raise PermissionDenied
+    webhooks.webhook_delivery_resend(delivery=delivery)
+    messages.success(request, _("Sent again."))
+    return redirect("workflows:webhook_detail", endpoint_id=endpoint_id)

@@ -91,7 +91,9 @@ class ApiKeyListCreateApi(ListAPIView):
     def post(self, request):
         serializer = self.ApiKeyCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        api_key, raw_key = api_key_create(company=request.tenant, acting_user=request.user, **serializer.validated_data)
+        api_key, raw_key = api_key_create(
+            company=request.tenant, acting_user=acting_membership(request).user, **serializer.validated_data
+        )
         data = dict(ApiKeyOutputSerializer(api_key).data, key=raw_key)
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -121,7 +123,8 @@ class ApiKeyRotateApi(APIView):
     @idempotent
     def post(self, request, api_key_id):
         api_key, raw_key = api_key_rotate(
-            api_key=api_key_get(company=request.tenant, api_key_id=api_key_id), acting_user=request.user
+            api_key=api_key_get(company=request.tenant, api_key_id=api_key_id),
+            acting_user=acting_membership(request).user,
         )
         return Response(dict(ApiKeyOutputSerializer(api_key).data, key=raw_key), status=status.HTTP_201_CREATED)
 

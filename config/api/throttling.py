@@ -9,5 +9,8 @@ class PrincipalRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view):
         user = request.user
-        ident = str(user.pk) if user is not None and user.is_authenticated else "ip:" + self.get_ident(request)
+        # No client address at all (some proxies, test clients) must not break the request.
+        ident = (
+            str(user.pk) if user is not None and user.is_authenticated else f"ip:{self.get_ident(request) or 'unknown'}"
+        )
         return f"throttle:{self.scope}:{ident}"

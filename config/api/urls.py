@@ -1,6 +1,6 @@
 from django.urls import path
 
-from config.api.urls_common import common_urlpatterns
+from config.api.urls_common import common_urlpatterns_for
 from documents import apis as document_apis
 from seals import apis as seal_apis
 from tenants import apis as tenant_apis
@@ -9,7 +9,7 @@ from workflows import apis_envelopes as envelope_apis
 from workflows import apis_webhooks as webhook_apis
 
 urlpatterns = [
-    *common_urlpatterns,
+    *common_urlpatterns_for("config.urls_tenants"),
     path("company/", tenant_apis.CompanyDetailApi.as_view(), name="company_detail"),
     path("api_keys/", tenant_apis.ApiKeyListCreateApi.as_view(), name="api_keys_list"),
     path("api_keys/<uuid:api_key_id>/revoke/", tenant_apis.ApiKeyRevokeApi.as_view(), name="api_keys_revoke"),

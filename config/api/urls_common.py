@@ -5,12 +5,20 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from documents.apis_verify import VerifyApi
 
-common_urlpatterns = [
-    path("verify/", VerifyApi.as_view(), name="verify"),
-    path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
-    path(
-        "docs/",
-        SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[], authentication_classes=[]),
-        name="docs",
-    ),
-]
+
+def common_urlpatterns_for(urlconf: str) -> list:
+    """Each host documents its own operations: the platform host's schema lists account
+    and registration calls, a company host's the company's."""
+    return [
+        path("verify/", VerifyApi.as_view(), name="verify"),
+        path(
+            "schema/",
+            SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[], urlconf=urlconf),
+            name="schema",
+        ),
+        path(
+            "docs/",
+            SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[], authentication_classes=[]),
+            name="docs",
+        ),
+    ]

@@ -3,11 +3,11 @@
 from django.urls import path
 
 from accounts import apis as account_apis
-from config.api.urls_common import common_urlpatterns
+from config.api.urls_common import common_urlpatterns_for
 from tenants import apis as tenant_apis
 
 urlpatterns = [
-    *common_urlpatterns,
+    *common_urlpatterns_for("config.urls_public"),
     path("auth/register/", account_apis.RegisterApi.as_view(), name="auth_register"),
     path("auth/recovery/", account_apis.RecoveryApi.as_view(), name="auth_recovery"),
     path("auth/session/", account_apis.SessionApi.as_view(), name="auth_session"),

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 
 import pytest
+from django_tenants.utils import tenant_context
 from stdnum.cn import uscc as uscc_number
 
 from accounts.models import User
@@ -112,3 +113,51 @@ def webhook_receiver():
     receiver = WebhookReceiver()
     yield receiver
     receiver.close()
+
+
+def committed_cleanup(alpha, others):
+    """What tests that commit for a worker or a live server made, removed again."""
+    from django.db import connection
+
+    from accounts.models import AuthenticatorDevice, FactorLock, RecoveryCode, SecurityEvent, User
+    from documents.models import Document, DocumentVersion, Placement, SigningGrant
+    from seals.models import SealApplication, SealStatusChange
+    from tenants.models import ApiKey, EnvelopeRoute, IdempotencyRecord
+    from workflows.models import (
+        AuditEvent,
+        Envelope,
+        EnvelopeEvent,
+        Party,
+        SealUseRequest,
+        WebhookDelivery,
+        WebhookEndpoint,
+    )  # fmt: skip
+
+    with tenant_context(alpha):
+        WebhookDelivery.objects.all().delete()
+        WebhookEndpoint.objects.all().delete()
+        EnvelopeEvent.objects.all().delete()
+        Envelope.objects.update(prepared_version=None, final_version=None)
+        Party.objects.all().delete()
+        Envelope.objects.all().delete()
+        SealUseRequest.objects.all().delete()
+        Document.objects.update(current_version=None)
+        DocumentVersion.objects.update(grant=None)
+        SigningGrant.objects.all().delete()
+        DocumentVersion.objects.all().delete()
+        Placement.objects.all().delete()
+        Document.objects.all().delete()
+        AuditEvent.objects.exclude(action="company.created").delete()
+    EnvelopeRoute.objects.all().delete()
+    SealStatusChange.objects.all().delete()
+    Seal.objects.all().delete()
+    SealApplication.objects.all().delete()
+    for model in (RecoveryCode, AuthenticatorDevice, FactorLock, SecurityEvent, IdempotencyRecord, ApiKey):
+        model.objects.all().delete()
+    for company in others:
+        owners = list(User.objects.filter(memberships__company=company))
+        connection.set_schema_to_public()
+        company.delete(force_drop=True)
+        for user in owners:
+            user.delete()
+    Company.objects.filter(pk=alpha.pk).update(verification=Company.Verification.PENDING)

@@ -12,62 +12,22 @@ import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django_tenants.utils import tenant_context
 
-from accounts.models import AuthenticatorDevice, FactorLock, RecoveryCode, SecurityEvent, User
-from documents.models import Document, DocumentVersion, Placement, SigningGrant
-from seals.models import Seal, SealApplication, SealStatusChange
-from tenants.models import ApiKey, Company, EnvelopeRoute, IdempotencyRecord
+from accounts.models import User
+from tenants.models import Company
 from tenants.services import api_key_create
 from tests.conftest import client_on, totp_now, worker_mail
 from tests.documents.pdfs import make_pdf
-from tests.workflows.conftest import SEAL_PASSWORD, signatory
+from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup, signatory
 from tests.workflows.test_envelopes import assert_four_signatures_then_timestamp
 from workflows.envelopes import party_link_token
 from workflows.models import (
-    AuditEvent,
-    Envelope,
-    EnvelopeEvent,
     Party,
-    SealUseRequest,
-    WebhookDelivery,
-    WebhookEndpoint,
 )
 from workflows.webhooks import webhook_endpoint_create, webhook_signature_verify
 
 pytestmark = pytest.mark.integration
-
-
-def _cleanup(alpha, others):
-    with tenant_context(alpha):
-        WebhookDelivery.objects.all().delete()
-        WebhookEndpoint.objects.all().delete()
-        EnvelopeEvent.objects.all().delete()
-        Envelope.objects.update(prepared_version=None, final_version=None)
-        Party.objects.all().delete()
-        Envelope.objects.all().delete()
-        SealUseRequest.objects.all().delete()
-        Document.objects.update(current_version=None)
-        DocumentVersion.objects.update(grant=None)
-        SigningGrant.objects.all().delete()
-        DocumentVersion.objects.all().delete()
-        Placement.objects.all().delete()
-        Document.objects.all().delete()
-        AuditEvent.objects.exclude(action="company.created").delete()
-    EnvelopeRoute.objects.all().delete()
-    SealStatusChange.objects.all().delete()
-    Seal.objects.all().delete()
-    SealApplication.objects.all().delete()
-    for model in (RecoveryCode, AuthenticatorDevice, FactorLock, SecurityEvent, IdempotencyRecord, ApiKey):
-        model.objects.all().delete()
-    for company in others:
-        owners = list(User.objects.filter(memberships__company=company))
-        connection.set_schema_to_public()
-        company.delete(force_drop=True)
-        for user in owners:
-            user.delete()
-    Company.objects.filter(pk=alpha.pk).update(verification=Company.Verification.PENDING)
 
 
 @pytest.fixture
@@ -84,7 +44,7 @@ def committed_cast(django_db_blocker, celery_worker_process):
             made.append(d.company)
             yield a, b, d
         finally:
-            _cleanup(alpha, made)
+            committed_cleanup(alpha, made)
 
 
 def _api(signer):

@@ -24,9 +24,12 @@ class IsCompanyMember(permissions.BasePermission):
             return False
         required_scope = getattr(view, "required_scope", ApiKey.Scope.READ)
         if isinstance(user, ApiKeyPrincipal):
-            # Every scope includes reading; `admin` includes everything.
+            # Every key can read (except administration: keys, webhooks, the audit trail);
+            # writing needs the area's scope; `admin` includes everything.
             scopes = set(user.api_key.scopes)
-            return required_scope in scopes or required_scope == ApiKey.Scope.READ or ApiKey.Scope.ADMIN in scopes
+            if ApiKey.Scope.ADMIN in scopes or required_scope in scopes or required_scope == ApiKey.Scope.READ:
+                return True
+            return request.method in permissions.SAFE_METHODS and required_scope != ApiKey.Scope.ADMIN
         membership = membership_get(user=user, company=tenant)
         if membership is None:
             raise Http404

@@ -387,3 +387,28 @@ def test_the_agent_seals_on_a_live_server_and_the_pdf_validates(live_company, so
 
     replayed = _run_agent(url, token, soft_token, soft_token.pin)
     assert replayed.returncode == 1 and "status: done" in replayed.stderr
+
+
+@pytest.mark.django_db
+def test_the_document_page_starts_a_session_and_shows_the_agent_command(world, ukey_seal, soft_token):
+    from tests.conftest import client_on as browser_on
+
+    device, _codes = enrol_authenticator(world.alice)
+    browser = browser_on(world.alpha, world.alice)
+    with tenant_context(world.alpha):
+        from documents.services import document_upload, placement_add
+
+        document = document_upload(name="contract.pdf", data=make_pdf(1), acting_user=world.alice)
+        placement_add(document=document, company=world.alpha, seal_id=ukey_seal.pk, page=0, x=380, y=80,
+                      acting_user=world.alice)  # fmt: skip
+    form = {"seal": str(ukey_seal.pk), "otp_method": "authenticator", "otp_code": totp_now(device, 1)}
+    response = browser.post(f"/documents/{document.pk}/seal/", form)
+    assert response.status_code == 302
+    with tenant_context(world.alpha):
+        session = SigningSession.objects.get()
+    assert response["Location"] == f"/documents/{document.pk}/seal-sessions/{session.pk}/"
+    page = browser.get(response["Location"]).content.decode()
+    assert "python -m seals.agent --url http://alpha.sealhub.test/api/v1/signing_sessions/" in page
+    assert browser.get(f"{response['Location']}status/").json()["status"] == "waiting"
+    # Charlie, of another company, does not even see that it exists.
+    assert client_on(world.beta, world.charlie).get(response["Location"]).status_code == 404

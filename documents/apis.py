@@ -160,6 +160,7 @@ class PlacementCreateApi(APIView):
         responses={201: PlacementOutputSerializer},
         summary="Place a seal",
     )
+    @idempotent
     def post(self, request, document_id):
         serializer = self.PlacementInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

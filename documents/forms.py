@@ -17,7 +17,12 @@ class PlacementForm(forms.Form):
 
 class SealConfirmForm(forms.Form):
     seal = forms.UUIDField(widget=forms.HiddenInput)
-    seal_password = forms.CharField(label=_("Seal password"), widget=forms.PasswordInput(attrs={"autocomplete": "off"}))
+    seal_password = forms.CharField(
+        label=_("Seal password"),
+        required=False,  # a seal on a U-key has none: its PIN is entered in the agent
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text=_("Not needed for a seal on a U-key: you enter the U-key PIN on your computer."),
+    )
     otp_method = forms.ChoiceField(
         label=_("Confirm with"),
         choices=[("authenticator", _("Code from the authenticator app")), ("email", _("A code sent to my email"))],

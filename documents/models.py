@@ -144,3 +144,62 @@ GRANT_ERRORS = {
     "failed": _("Sealing failed. Nothing was changed; please try again."),
     "envelope_closed": _("The envelope is no longer open for signing; nothing was signed."),
 }
+
+
+class SigningSession(models.Model):
+    """Remote sealing with a hardware key (U-key): the server prepared the revision, the
+    local agent signs `signed_attributes` on the token and posts the signature back.
+    Authenticated by a one-time token (only its SHA-256 is stored); usable for 10
+    minutes and until it ends. With several placements the steps run in turn, each
+    step's prepared PDF built on the previous step's signed one."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting for your U-key")
+        FINISHING = "finishing", _("Signature received, sealing")
+        DONE = "done", _("Sealed")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="signing_sessions")
+    base_version = models.ForeignKey(DocumentVersion, on_delete=models.PROTECT, related_name="+")
+    seal_id = models.UUIDField()
+    user_id = models.UUIDField()
+    user_label = models.CharField(max_length=200)
+    placements = models.JSONField()
+    step = models.PositiveSmallIntegerField(default=0)  # index of the placement being signed
+    token_hash = models.CharField(max_length=64, unique=True)
+    # The prepared revision of the current step (see documents/pdf/remote.py); emptied
+    # when the session ends.
+    prepared_pdf = models.BinaryField(null=True)
+    reserved_start = models.PositiveBigIntegerField(default=0)
+    reserved_end = models.PositiveBigIntegerField(default=0)
+    document_digest = models.BinaryField(null=True)
+    signed_attributes = models.BinaryField(null=True)
+    signature = models.BinaryField(null=True)  # the token's, between receipt and embedding
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    error = models.CharField(max_length=40, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result_version = models.OneToOneField(
+        DocumentVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="signing_session"
+    )
+    evidence = models.JSONField(default=dict)  # willingness check: method, time, IP
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.document} · {self.get_status_display()}"
+
+    @property
+    def error_message(self) -> str:
+        return str(SESSION_ERRORS.get(self.error, GRANT_ERRORS["failed"])) if self.error else ""
+
+
+SESSION_ERRORS = {
+    **GRANT_ERRORS,
+    "expired": _("The U-key did not sign within 10 minutes. Start again."),
+}

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from documents.models import Document, DocumentVersion, SigningGrant
+from documents.models import Document, DocumentVersion, SigningGrant, SigningSession
 
 
 def document_list(*, search: str = "") -> QuerySet[Document]:
@@ -30,4 +30,11 @@ def grant_get(*, document: Document, grant_id) -> SigningGrant:
     try:
         return document.grants.get(pk=grant_id)
     except (SigningGrant.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def signing_session_get(*, document: Document, session_id) -> SigningSession:
+    try:
+        return document.signing_sessions.select_related("result_version").get(pk=session_id)
+    except (SigningSession.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc

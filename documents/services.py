@@ -331,6 +331,31 @@ def seal_use_assert_allowed(*, seal: Seal, user: User, company: Company, documen
     return approval
 
 
+def seal_use_prepare(
+    *, document: Document, company: Company, seal_id, user: User
+) -> tuple[Seal, SealUseRequest | None, list[Placement]]:
+    """The checks before any use of a seal on a document: usable seal, the user's right
+    (directly or by an approval that covers these placements), something placed."""
+    document_assert_not_in_envelope(document)
+    seal = seal_usable_get(company=company, seal_id=seal_id)
+    approval = seal_use_assert_allowed(seal=seal, user=user, company=company, document=document)
+    placements = list(document.placements.filter(seal_id=seal.pk))
+    if not placements:
+        raise ApplicationError(_("Place the seal on the document first."), "no_placements")
+    if approval is not None and not seal_use_placements_approved(approval=approval, placements=placements):
+        raise ApplicationError(
+            _("The seal was moved or added after the approval. Request seal-use approval again."),
+            "placements_not_approved",
+            status=409,
+        )
+    return seal, approval, placements
+
+
+def placements_as_data(placements: list[Placement]) -> list[dict]:
+    return [{"page": p.page, "x": p.x, "y": p.y, "width": p.width, "height": p.height, "kind": p.kind}
+            for p in placements]  # fmt: skip
+
+
 def document_seal_request(
     *,
     document: Document,
@@ -344,17 +369,10 @@ def document_seal_request(
 ) -> SigningGrant:
     """The willingness check (seal password + one-time code) before any use of a seal.
     Returns a grant; the worker does the sealing. Wrong secrets count towards lockouts."""
-    document_assert_not_in_envelope(document)
-    seal = seal_usable_get(company=company, seal_id=seal_id)
-    approval = seal_use_assert_allowed(seal=seal, user=user, company=company, document=document)
-    placements = list(document.placements.filter(seal_id=seal.pk))
-    if not placements:
-        raise ApplicationError(_("Place the seal on the document first."), "no_placements")
-    if approval is not None and not seal_use_placements_approved(approval=approval, placements=placements):
+    seal, approval, placements = seal_use_prepare(document=document, company=company, seal_id=seal_id, user=user)
+    if seal.on_hardware_token:
         raise ApplicationError(
-            _("The seal was moved or added after the approval. Request seal-use approval again."),
-            "placements_not_approved",
-            status=409,
+            _("This seal's key is on a hardware key (U-key): seal with the U-key."), "seal_on_hardware_key", status=409
         )
     data_key = seal_willingness_check(
         seal=seal, user=user, seal_password=seal_password, otp_method=otp_method, otp_code=otp_code,
@@ -369,10 +387,7 @@ def document_seal_request(
             seal_id=seal.pk,
             user_id=user.pk,
             user_label=str(user),
-            placements=[
-                {"page": p.page, "x": p.x, "y": p.y, "width": p.width, "height": p.height, "kind": p.kind}
-                for p in placements
-            ],
+            placements=placements_as_data(placements),
             secret=data_key,
             evidence={
                 "method": otp_method,
@@ -500,50 +515,71 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
             signed = _stamp_all(data, grant=grant, signer=_seal_signer(seal, secret))
         else:
             signed = _stamp_all(data, grant=grant, signer=_person_signer(grant, secret))
-        # Incremental signatures change no page boxes: reuse them instead of parsing again.
-        info = PdfInfo(
-            page_count=base.page_count,
-            pages=[PageBox(**page) for page in base.pages],
-            signatures=[None] * (base.signature_count + len(grant.placements)),
-        )
-        version = document_version_create(
+        version = sealed_version_record(
             document=document,
-            number=base.number + 1,
-            kind=DocumentVersion.Kind.SEALED,
+            base=base,
             data=signed,
-            info=info,
+            new_signatures=len(grant.placements),
             label=grant.user_label,
+            seal=seal,
             grant=grant,
+            placements_used=seal is not None and not grant.envelope_party_id,
         )
         _grant_close(grant, SigningGrant.Status.DONE)
-        _queue_previews(version)
-        if seal is not None and not grant.envelope_party_id:
-            # The placements of this seal were used up by this version.
-            Placement.objects.filter(document=document, seal_id=seal.pk).delete()
-        audit_event_record(
-            acting_user=None,
-            actor_label=grant.user_label,
-            action="document.sealed" if seal is not None else "document.signed",
-            target=document,
-            data={
-                "seal": seal.code if seal is not None else "",
-                "version": version.number,
-                "sha256": version.sha256,
-                "by": grant.user_label,
-            },
-        )
         if grant.envelope_party_id:
             from workflows.envelopes import envelope_party_signed
 
             envelope_party_signed(party_id=grant.envelope_party_id, version=version)
-        else:
-            from workflows.webhooks import webhook_event_emit
-
-            webhook_event_emit(event_type="document.sealed", data={
-                "document_id": str(document.pk), "version": version.number, "sha256": version.sha256,
-                "seal_code": seal.code if seal is not None else "",
-            })  # fmt: skip
         return version
+
+
+def sealed_version_record(
+    *,
+    document: Document,
+    base: DocumentVersion,
+    data: bytes,
+    new_signatures: int,
+    label: str,
+    seal: Seal | None,
+    grant: SigningGrant | None = None,
+    placements_used: bool = True,
+) -> DocumentVersion:
+    """The version a sealing job produced, on top of `base`: stored, previews queued,
+    the seal's placements used up, audited. Called with the document row locked."""
+    # Incremental signatures change no page boxes: reuse them instead of parsing again.
+    info = PdfInfo(
+        page_count=base.page_count,
+        pages=[PageBox(**page) for page in base.pages],
+        signatures=[None] * (base.signature_count + new_signatures),
+    )
+    version = document_version_create(
+        document=document,
+        number=base.number + 1,
+        kind=DocumentVersion.Kind.SEALED,
+        data=data,
+        info=info,
+        label=label,
+        grant=grant,
+    )
+    _queue_previews(version)
+    if seal is not None and placements_used:
+        Placement.objects.filter(document=document, seal_id=seal.pk).delete()
+    audit_event_record(
+        acting_user=None,
+        actor_label=label,
+        action="document.sealed" if seal is not None else "document.signed",
+        target=document,
+        data={"seal": seal.code if seal is not None else "", "version": version.number, "sha256": version.sha256,
+              "by": label},
+    )  # fmt: skip
+    if grant is None or not grant.envelope_party_id:  # envelope steps have their own events
+        from workflows.webhooks import webhook_event_emit
+
+        webhook_event_emit(event_type="document.sealed", data={
+            "document_id": str(document.pk), "version": version.number, "sha256": version.sha256,
+            "seal_code": seal.code if seal is not None else "",
+        })  # fmt: skip
+    return version
 
 
 def document_seal_give_up(*, grant_id, error: str = "failed") -> None:
@@ -589,18 +625,29 @@ def _platform_chain_pem() -> list[str]:
     return [_pem(pki.certificate(pki.Role.SEAL_CA)), _pem(pki.certificate(pki.Role.ROOT))]
 
 
+def seal_chain_pem(seal: Seal) -> list[str]:
+    """The CA certificates embedded with a seal's signature, issuer first."""
+    chain_pem = _platform_chain_pem() if seal.issuer == Seal.Issuer.PLATFORM else []
+    if seal.chain_pem:
+        chain_pem += [_pem(c) for c in x509.load_pem_x509_certificates(seal.chain_pem.encode())]
+    return chain_pem
+
+
+def seal_reason(seal: Seal) -> str:
+    return _("Sealed with %(seal)s") % {"seal": seal.name}
+
+
 def _seal_signer(seal: Seal, data_key: bytes) -> _Signer:
     private_key = keys.decrypt_private_key(
         seal.protected_key, data_key, context=str(seal.application_id or seal.pk).encode()
     )
-    chain_pem = _platform_chain_pem() if seal.issuer == Seal.Issuer.PLATFORM else []
-    if seal.chain_pem:
-        chain_pem += [_pem(c) for c in x509.load_pem_x509_certificates(seal.chain_pem.encode())]
     return _Signer(
-        signing_key=SigningKey(private_key=private_key, certificate_pem=seal.certificate_pem, chain_pem=chain_pem),
+        signing_key=SigningKey(
+            private_key=private_key, certificate_pem=seal.certificate_pem, chain_pem=seal_chain_pem(seal)
+        ),
         appearance_pdf=seal_pdf(seal_face(seal)),
         field_prefix=f"Seal-{seal.code}",
-        reason=_("Sealed with %(seal)s") % {"seal": seal.name},
+        reason=seal_reason(seal),
     )
 
 

@@ -43,3 +43,20 @@ def document_seal_requeue_stale_all() -> int:
         with tenant_context(company):
             total += document_seal_requeue_stale()
     return total
+
+
+@app.task(bind=True, acks_late=True, max_retries=3, default_retry_delay=2)
+def document_seal_session_finish(self, session_id: str) -> dict:
+    """Embeds a U-key's signature; takes only the session id."""
+    from documents.signing_sessions import signing_session_finish_execute, signing_session_give_up
+
+    try:
+        version = signing_session_finish_execute(session_id=session_id)
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            logger.exception("finishing the U-key signature failed for session %s; giving up", session_id)
+            signing_session_give_up(session_id=session_id)
+            raise
+        logger.exception("finishing the U-key signature failed for session %s; will retry", session_id)
+        raise self.retry(exc=exc) from exc
+    return {"session": session_id, "version": version.number if version else None}

@@ -29,5 +29,11 @@ urlpatterns = [
     ),
     path("documents/<uuid:document_id>/seal/code/", views.seal_code_send_view, name="seal_code"),
     path("documents/<uuid:document_id>/seal/", views.seal_confirm_view, name="seal"),
+    path("documents/<uuid:document_id>/seal-sessions/<uuid:session_id>/", views.seal_session_view, name="seal_session"),
+    path(
+        "documents/<uuid:document_id>/seal-sessions/<uuid:session_id>/status/",
+        views.seal_session_status_view,
+        name="seal_session_status",
+    ),
     path("documents/<uuid:document_id>/grants/<uuid:grant_id>/", views.grant_status_view, name="grant_status"),
 ]

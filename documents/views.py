@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -163,6 +164,12 @@ def seal_confirm_view(request, document_id):
         messages.error(request, _("Enter the seal password and the one-time code."))
         return redirect("documents:detail", document_id=document.pk)
     data = form.cleaned_data
+    seal = Seal.objects.filter(company=request.tenant, pk=data["seal"]).first()
+    if seal is not None and seal.on_hardware_token:
+        return _seal_session_start(request, document, data)
+    if not data["seal_password"]:
+        messages.error(request, _("Enter the seal password and the one-time code."))
+        return redirect("documents:detail", document_id=document.pk)
     try:
         grant = services.document_seal_request(
             document=document, company=request.tenant, seal_id=data["seal"], user=request.user,
@@ -174,6 +181,55 @@ def seal_confirm_view(request, document_id):
         return redirect("documents:detail", document_id=document.pk)
     messages.info(request, _("Confirmed. The seal is being applied…"))
     return redirect(f"{request.path.rsplit('/seal/', 1)[0]}/?grant={grant.pk}")
+
+
+SESSION_TOKENS_KEY = "ukey_session_tokens"
+
+
+def _seal_session_start(request, document, data):
+    """A seal on a U-key: start a signing session and show the agent command."""
+    from documents.signing_sessions import document_seal_session_start
+
+    try:
+        session, token = document_seal_session_start(
+            document=document, company=request.tenant, seal_id=data["seal"], user=request.user,
+            otp_method=data["otp_method"], otp_code=data["otp_code"], ip_address=client_ip(request),
+        )  # fmt: skip
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("documents:detail", document_id=document.pk)
+    # Kept in this browser session only, to show the command again on reload.
+    request.session[SESSION_TOKENS_KEY] = {str(session.pk): token}
+    return redirect("documents:seal_session", document_id=document.pk, session_id=session.pk)
+
+
+def seal_session_view(request, document_id, session_id):
+    from documents.apis_signing import agent_command
+    from documents.selectors import signing_session_get
+    from documents.signing_sessions import signing_session_status
+
+    document = document_get(document_id=document_id)
+    session = signing_session_get(document=document, session_id=session_id)
+    token = request.session.get(SESSION_TOKENS_KEY, {}).get(str(session.pk), "")
+    url = request.build_absolute_uri(reverse("api:signing_sessions_agent", args=[session.pk]))
+    context = {
+        "document": document,
+        "session": session,
+        "status": signing_session_status(session),
+        "command": agent_command(url, token) if token else "",
+    }
+    return render(request, "documents/seal_session.html", context)
+
+
+def seal_session_status_view(request, document_id, session_id):
+    from documents.selectors import signing_session_get
+    from documents.signing_sessions import signing_session_status
+
+    session = signing_session_get(document=document_get(document_id=document_id), session_id=session_id)
+    status = signing_session_status(session)
+    label = dict(session.Status.choices)[status]
+    return JsonResponse({"status": status, "label": str(label), "error": session.error_message,
+                         "step": session.step + 1, "steps": len(session.placements)})  # fmt: skip
 
 
 def grant_status_view(request, document_id, grant_id):

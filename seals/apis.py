@@ -14,7 +14,7 @@ from config.api.serializers import StrictInputSerializer
 from config.errors import ApplicationError
 from seals import services
 from seals.image import seal_pdf, seal_png
-from seals.imports import seal_import_pkcs12
+from seals.imports import seal_import_pkcs12, seal_register_hardware_token
 from seals.models import Seal, SealApplication, SealType
 from seals.selectors import (
     seal_application_get_for_company,
@@ -213,5 +213,32 @@ class SealImportApi(APIView):
         seal = seal_import_pkcs12(
             company=request.tenant, acting_user=_applicant(request), pkcs12_data=data["pkcs12_file"].read(),
             pkcs12_password=data["pkcs12_password"], seal_type=data["seal_type"], seal_password=data["seal_password"],
+        )  # fmt: skip
+        return Response(SealOutputSerializer(seal).data, status=status.HTTP_201_CREATED)
+
+
+class SealHardwareKeyRegisterApi(APIView):
+    required_scope = ApiKey.Scope.SEALS
+    parser_classes = [parsers.MultiPartParser]
+
+    class HardwareKeyInputSerializer(StrictInputSerializer):
+        certificate_file = serializers.FileField(help_text="The U-key's signing certificate, PEM or DER")
+        chain_file = serializers.FileField(required=False, help_text="Its CA certificates, PEM")
+        seal_type = serializers.ChoiceField(choices=SealType.choices)
+
+    @extend_schema(
+        operation_id="seals_register_hardware_key",
+        request={"multipart/form-data": HardwareKeyInputSerializer},
+        responses={201: SealOutputSerializer},
+        summary="Register the certificate of a hardware key (U-key) as a seal; the key stays on the U-key",
+    )
+    @idempotent
+    def post(self, request):
+        serializer = self.HardwareKeyInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        seal = seal_register_hardware_token(
+            company=request.tenant, acting_user=_applicant(request), certificate_data=data["certificate_file"].read(),
+            chain_data=data["chain_file"].read() if data.get("chain_file") else b"", seal_type=data["seal_type"],
         )  # fmt: skip
         return Response(SealOutputSerializer(seal).data, status=status.HTTP_201_CREATED)

@@ -81,3 +81,12 @@ class SealImportForm(PasswordPairMixin, forms.Form):
     )
 
     password_pairs = (("seal_password", "seal_password_again"),)
+
+
+class SealHardwareKeyForm(forms.Form):
+    certificate_file = forms.FileField(
+        label=_("Certificate of the U-key (.cer / .pem)"),
+        help_text=_("Export it with your CA's tool, or with “python -m seals.agent --export-certificate”."),
+    )
+    chain_file = forms.FileField(label=_("CA certificates (optional, PEM)"), required=False)
+    seal_type = forms.ChoiceField(label=_("Seal type"), choices=SealType.choices)

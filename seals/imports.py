@@ -1,6 +1,7 @@
-"""Route 2: a seal whose certificate comes from a third-party CA, imported as PKCS#12.
-The key is re-encrypted under a seal password the user chooses; the file's own password
-is used once and forgotten."""
+"""Route 2: a seal whose certificate comes from a third-party CA, imported as PKCS#12
+(the key is re-encrypted under a seal password the user chooses; the file's own password
+is used once and forgotten), or registered from a hardware key (U-key) whose private key
+never leaves it: then only the certificate and its chain are stored."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import datetime as dt
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from django.db import transaction
@@ -53,18 +55,19 @@ def _attribute(name: x509.Name, oid) -> str:
     return str(values[0].value) if values else ""
 
 
-def _check_certificate(certificate: x509.Certificate, private_key, company: Company) -> None:
+def _check_certificate(
+    certificate: x509.Certificate, private_key, company: Company, field: str = "pkcs12_file"
+) -> None:
+    """`private_key` None: a hardware key's certificate, whose key cannot be seen here."""
     now = dt.datetime.now(dt.UTC)
     if certificate.not_valid_after_utc <= now:
-        raise ApplicationError(_("This certificate has expired."), "certificate_expired", field="pkcs12_file")
+        raise ApplicationError(_("This certificate has expired."), "certificate_expired", field=field)
     if certificate.not_valid_before_utc > now:
-        raise ApplicationError(
-            _("This certificate is not valid yet."), "certificate_not_yet_valid", field="pkcs12_file"
-        )
+        raise ApplicationError(_("This certificate is not valid yet."), "certificate_not_yet_valid", field=field)
     try:
         if certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
             raise ApplicationError(
-                _("This is a CA certificate, not a signing certificate."), "certificate_is_ca", field="pkcs12_file"
+                _("This is a CA certificate, not a signing certificate."), "certificate_is_ca", field=field
             )
     except x509.ExtensionNotFound:
         pass
@@ -72,20 +75,25 @@ def _check_certificate(certificate: x509.Certificate, private_key, company: Comp
         usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
         if not (usage.digital_signature or usage.content_commitment):
             raise ApplicationError(
-                _("This certificate may not be used for signing."), "certificate_not_for_signing", field="pkcs12_file"
+                _("This certificate may not be used for signing."), "certificate_not_for_signing", field=field
             )
     except x509.ExtensionNotFound:
         pass
+    if not isinstance(certificate.public_key(), ec.EllipticCurvePublicKey | rsa.RSAPublicKey):
+        raise ApplicationError(
+            _("Only RSA and ECDSA certificates can be used."), "certificate_key_unsupported", field=field
+        )
     public = certificate.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    own = private_key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    if public != own:
-        raise ApplicationError(
-            _("The key in the file does not belong to its certificate."), "key_mismatch", field="pkcs12_file"
+    if private_key is not None:
+        own = private_key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
+        if public != own:
+            raise ApplicationError(
+                _("The key in the file does not belong to its certificate."), "key_mismatch", field=field
+            )
     subject = certificate.subject
     identifiers = " ".join(
         _attribute(subject, oid)
@@ -99,7 +107,7 @@ def _check_certificate(certificate: x509.Certificate, private_key, company: Comp
             _("This certificate was issued to another organisation (%(name)s).")
             % {"name": _attribute(subject, NameOID.ORGANIZATION_NAME) or subject.rfc4514_string()},
             "certificate_other_company",
-            field="pkcs12_file",
+            field=field,
         )
 
 
@@ -140,4 +148,58 @@ def seal_import_pkcs12(
     SealStatusChange.objects.create(seal=seal, to_status=seal.status, changed_by=acting_user, reason="PKCS#12 import")
     audit_event_record_in_company(company, acting_user=acting_user, action="seal.imported", target=seal,
            data={"code": seal.code, "issuer": seal.issuer_name, "serial": serial})  # fmt: skip
+    return seal
+
+
+CERTIFICATE_MAX_BYTES = 64 * 1024
+
+
+def _load_certificates(data: bytes, field: str) -> list[x509.Certificate]:
+    """PEM (one or more) or a single DER certificate."""
+    if len(data) > CERTIFICATE_MAX_BYTES:
+        raise ApplicationError(_("This file is too large to be a certificate file."), "certificate_too_large",
+                               field=field)  # fmt: skip
+    try:
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_certificates(data)
+        return [x509.load_der_x509_certificate(data)]
+    except ValueError as exc:
+        raise ApplicationError(
+            _("This is not a certificate file (PEM or DER)."), "certificate_unreadable", field=field
+        ) from exc
+
+
+@transaction.atomic
+def seal_register_hardware_token(
+    *, company: Company, acting_user: User, certificate_data: bytes, chain_data: bytes = b"", seal_type: str
+) -> Seal:
+    """A U-key's certificate becomes a seal: checked like an imported one and active at
+    once (as PKCS#12 imports are). The key stays on the token; sealing with it goes
+    through a signing session and the local agent."""
+    certificate = _load_certificates(certificate_data, "certificate_file")[0]
+    chain = _load_certificates(chain_data, "chain_file") if chain_data.strip() else []
+    _check_certificate(certificate, None, company, field="certificate_file")
+    serial = f"{certificate.serial_number:x}"
+    if Seal.objects.filter(certificate_serial=serial).exists():
+        raise ApplicationError(
+            _("This certificate is already registered as a seal."), "certificate_registered", field="certificate_file"
+        )
+    seal = Seal.objects.create(
+        company=company,
+        code=_next_seal_code(company.uscc),
+        name=_attribute(certificate.subject, NameOID.COMMON_NAME) or company.name,
+        seal_type=seal_type,
+        issuer=Seal.Issuer.HARDWARE_TOKEN,
+        issuer_name=certificate.issuer.rfc4514_string()[:300],
+        certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
+        chain_pem="".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in chain),
+        certificate_serial=serial,
+        not_before=certificate.not_valid_before_utc,
+        not_after=certificate.not_valid_after_utc,
+    )
+    SealStatusChange.objects.create(
+        seal=seal, to_status=seal.status, changed_by=acting_user, reason="Hardware key registration"
+    )
+    audit_event_record_in_company(company, acting_user=acting_user, action="seal.registered_hardware_key",
+           target=seal, data={"code": seal.code, "issuer": seal.issuer_name, "serial": serial})  # fmt: skip
     return seal

@@ -127,6 +127,8 @@ class Seal(ProtectedKeyFields):
     class Issuer(models.TextChoices):
         PLATFORM = "platform", _("Sealhub seal CA")
         THIRD_PARTY = "third_party", _("Third-party CA")
+        # The key stays on the company's USB key; the platform holds only the certificate.
+        HARDWARE_TOKEN = "hardware_token", _("Third-party CA, hardware key (U-key)")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     company = models.ForeignKey("tenants.Company", on_delete=models.PROTECT, related_name="seals")
@@ -157,6 +159,10 @@ class Seal(ProtectedKeyFields):
 
     def __str__(self) -> str:
         return f"{self.name} · {self.code}"
+
+    @property
+    def on_hardware_token(self) -> bool:
+        return self.issuer == self.Issuer.HARDWARE_TOKEN
 
 
 class SealStatusChange(models.Model):

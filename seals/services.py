@@ -259,6 +259,12 @@ def seal_status_change(*, seal: Seal, to_status: str, acting_user: User, reason:
 def seal_private_key_unlock(*, seal: Seal, user: User, seal_password: str, ip_address: str | None = None) -> bytes:
     """The data key if the seal password is right; wrong passwords count towards a
     15-minute lock of this seal for this user."""
+    if seal.on_hardware_token:
+        raise ApplicationError(
+            _("This seal's key is on a hardware key (U-key): it has no seal password. Seal with the U-key."),
+            "seal_on_hardware_key",
+            status=409,
+        )
     scope = str(seal.pk)
     factor_assert_unlocked(user=user, factor=FactorLock.Factor.SEAL_PASSWORD, scope=scope)
     if seal.status != Seal.Status.ACTIVE or seal.encrypted_private_key is None:

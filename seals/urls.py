@@ -7,6 +7,7 @@ urlpatterns = [
     path("seals/", views.seal_list_view, name="list"),
     path("seals/apply/", views.seal_apply_view, name="apply"),
     path("seals/import/", views.seal_import_view, name="import"),
+    path("seals/hardware-key/", views.seal_hardware_key_view, name="hardware_key"),
     path("seals/<uuid:seal_id>/", views.seal_detail_view, name="detail"),
     path("seals/<uuid:seal_id>/certificate.pem", views.seal_certificate_view, name="certificate"),
     path("seals/<uuid:seal_id>/password/", views.seal_password_view, name="password"),

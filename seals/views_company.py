@@ -16,11 +16,12 @@ from seals import services
 from seals.forms import (
     SealApplicationForm,
     SealAuthorisationForm,
+    SealHardwareKeyForm,
     SealImportForm,
     SealPasswordChangeForm,
     SealStatusForm,
 )
-from seals.imports import seal_import_pkcs12
+from seals.imports import seal_import_pkcs12, seal_register_hardware_token
 from seals.models import Seal, SealAuthorisation
 from seals.selectors import (
     seal_application_list_for_company,
@@ -83,6 +84,25 @@ def seal_import_view(request):
             messages.success(request, _("The certificate is registered as seal %(code)s.") % {"code": seal.code})
             return redirect("seals:detail", seal_id=seal.pk)
     return render(request, "seals/seal_import.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def seal_hardware_key_view(request):
+    _require_seal_manager(request)
+    form = SealHardwareKeyForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            seal = seal_register_hardware_token(
+                company=request.tenant, acting_user=request.user, certificate_data=data["certificate_file"].read(),
+                chain_data=data["chain_file"].read() if data["chain_file"] else b"", seal_type=data["seal_type"],
+            )  # fmt: skip
+        except ApplicationError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(request, _("The U-key is registered as seal %(code)s.") % {"code": seal.code})
+            return redirect("seals:detail", seal_id=seal.pk)
+    return render(request, "seals/seal_hardware_key.html", {"form": form}, status=400 if form.errors else 200)
 
 
 def seal_detail_view(request, seal_id):

@@ -237,3 +237,9 @@ def worker_mail(to: str) -> list[str]:
                 body = message.get_body(preferencelist=("plain",))
                 messages.append(f"Subject: {message['Subject']}\n\n{body.get_content() if body else ''}")
     return messages
+
+
+def worker_mail_clear() -> None:
+    """Forget what the worker mailed before (the outbox lives for the whole test run)."""
+    for path in WORKER_OUTBOX.glob("*.log"):
+        path.unlink()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import HttpResponse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -116,6 +116,32 @@ class EnvelopeListCreateApi(ListAPIView):
         request=EnvelopeInputSerializer,
         responses={201: EnvelopeDetailSerializer},
         summary="Create an envelope from a document, with its parties and fields; optionally send it",
+        examples=[
+            OpenApiExample(
+                "Company, then person",
+                value={
+                    "document_id": "3f1c2d9e-0000-4000-8000-000000000001",
+                    "name": "Supply contract",
+                    "message": "Please seal by Friday.",
+                    "send": True,
+                    "parties": [
+                        {
+                            "kind": "company",
+                            "uscc": "91310000MA1FL8TQ0X",
+                            "email": "legal@bravo.example",
+                            "fields": [{"page": 1, "x": 140, "y": 80, "width": 100}],
+                        },
+                        {
+                            "kind": "person",
+                            "name": "张三",
+                            "email": "zhangsan@example.com",
+                            "fields": [{"page": 1, "x": 300, "y": 80}],
+                        },
+                    ],
+                },
+                request_only=True,
+            )
+        ],
     )
     @idempotent
     def post(self, request):

@@ -159,6 +159,7 @@ class WebhookTestApi(APIView):
         operation_id="webhooks_test", request=None, responses={202: WebhookDeliveryOutputSerializer},
         summary="Send a `ping` event to the endpoint now",
     )  # fmt: skip
+    @idempotent
     def post(self, request, endpoint_id):
         delivery = webhooks.webhook_test_send(endpoint=endpoint_get(endpoint_id))
         return Response(WebhookDeliveryOutputSerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
@@ -186,6 +187,7 @@ class WebhookDeliveryResendApi(APIView):
         operation_id="webhooks_deliveries_resend", request=None, responses={202: WebhookDeliveryOutputSerializer},
         summary="Send the same event again (same event id)",
     )  # fmt: skip
+    @idempotent
     def post(self, request, endpoint_id, delivery_id):
         delivery = delivery_get(delivery_id)
         if delivery.endpoint_id != endpoint_get(endpoint_id).pk:

@@ -2,6 +2,7 @@ from django.urls import path
 
 from config.api.urls_common import common_urlpatterns_for
 from documents import apis as document_apis
+from documents import apis_signing as signing_apis
 from seals import apis as seal_apis
 from tenants import apis as tenant_apis
 from workflows import apis as workflow_apis
@@ -48,6 +49,26 @@ urlpatterns = [
     path("documents/<uuid:document_id>/seal/", document_apis.DocumentSealApi.as_view(), name="documents_seal"),
     path(
         "documents/<uuid:document_id>/jobs/<uuid:job_id>/", document_apis.JobDetailApi.as_view(), name="documents_job"
+    ),
+    path(
+        "documents/<uuid:document_id>/seal_sessions/",
+        signing_apis.DocumentSealSessionCreateApi.as_view(),
+        name="documents_seal_sessions",
+    ),
+    path(
+        "documents/<uuid:document_id>/seal_sessions/<uuid:session_id>/",
+        signing_apis.DocumentSealSessionDetailApi.as_view(),
+        name="documents_seal_sessions_detail",
+    ),
+    path(
+        "signing_sessions/<uuid:session_id>/",
+        signing_apis.SigningSessionAgentApi.as_view(),
+        name="signing_sessions_agent",
+    ),
+    path(
+        "signing_sessions/<uuid:session_id>/signature/",
+        signing_apis.SigningSessionSignatureApi.as_view(),
+        name="signing_sessions_signature",
     ),
     path("envelopes/", envelope_apis.EnvelopeListCreateApi.as_view(), name="envelopes_list"),
     path("envelopes/<uuid:envelope_id>/", envelope_apis.EnvelopeDetailApi.as_view(), name="envelopes_detail"),
@@ -118,6 +139,7 @@ urlpatterns = [
     ),
     path("seals/", seal_apis.SealListApi.as_view(), name="seals_list"),
     path("seals/import/", seal_apis.SealImportApi.as_view(), name="seals_import"),
+    path("seals/hardware_key/", seal_apis.SealHardwareKeyRegisterApi.as_view(), name="seals_hardware_key"),
     path("seals/<uuid:seal_id>/", seal_apis.SealDetailApi.as_view(), name="seals_detail"),
     path("seals/<uuid:seal_id>/certificate/", seal_apis.SealCertificateApi.as_view(), name="seals_certificate"),
     path("seals/<uuid:seal_id>/image/", seal_apis.SealImageApi.as_view(), name="seals_image"),

@@ -6,6 +6,7 @@ stamp and the signature are added together and nothing is drawn after signing
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import os
@@ -124,10 +125,7 @@ def stamp_and_sign(
 ) -> bytes:
     """`existing_field`: fill the empty signature field `field_name` (envelopes) instead
     of adding one at the placement."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
-    from pyhanko.sign.fields import MDPPerm
-    from pyhanko.stamp import StaticStampStyle
+    from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     signer = signers.SimpleSigner(
@@ -135,7 +133,26 @@ def stamp_and_sign(
         signing_key=_asn1_key(signing_key.private_key),
         cert_registry=SimpleCertificateStore.from_certs([_asn1_cert(pem) for pem in signing_key.chain_pem]),
     )
-    metadata = signers.PdfSignatureMetadata(
+    metadata = signature_metadata(field_name=field_name, reason=reason, location=location, certify=certify)
+    cross_page = placement.kind == "cross_page"
+    with signature_appearance(data, placement=placement, appearance_pdf=appearance_pdf) as (writer, style):
+        pdf_signer = signers.PdfSigner(
+            metadata,
+            signer,
+            timestamper=_timestamper(timestamping),
+            new_field_spec=signature_field_spec(placement, field_name, existing_field=existing_field),
+            stamp_style=None if cross_page else style,
+        )
+        output = io.BytesIO()
+        pdf_signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES_RESERVED, output=output)
+        return output.getvalue()
+
+
+def signature_metadata(*, field_name: str, reason: str, location: str, certify: bool):
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.fields import MDPPerm
+
+    return signers.PdfSignatureMetadata(
         field_name=field_name,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
@@ -144,14 +161,28 @@ def stamp_and_sign(
         certify=certify,
         docmdp_permissions=MDPPerm.FILL_FORMS,
     )
-    cross_page = placement.kind == "cross_page"
+
+
+def signature_field_spec(placement: Placement, field_name: str, *, existing_field: bool = False):
+    """None to fill an existing field; an invisible field for a cross-page seal (the
+    strips are the stamp); otherwise a widget at the placement."""
+    from pyhanko.sign import fields
+
     if existing_field:
-        field_spec = None
-    elif cross_page:
-        field_spec = fields.SigFieldSpec(sig_field_name=field_name)  # invisible: the strips are the stamp
-    else:
-        box = (placement.x, placement.y, placement.x + placement.width, placement.y + placement.height)
-        field_spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=placement.page, box=box)
+        return None
+    if placement.kind == "cross_page":
+        return fields.SigFieldSpec(sig_field_name=field_name)
+    box = (placement.x, placement.y, placement.x + placement.width, placement.y + placement.height)
+    return fields.SigFieldSpec(sig_field_name=field_name, on_page=placement.page, box=box)
+
+
+@contextlib.contextmanager
+def signature_appearance(data: bytes, *, placement: Placement, appearance_pdf: bytes):
+    """A writer over `data` with a cross-page seal already drawn (same revision as the
+    signature, so it is covered), and the stamp style for a single-page seal."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.stamp import StaticStampStyle
+
     # pyHanko reads a static stamp appearance from a file path (FIELD-NOTES).
     handle, appearance_path = tempfile.mkstemp(suffix=".pdf")
     try:
@@ -159,19 +190,9 @@ def stamp_and_sign(
             appearance_file.write(appearance_pdf)
         style = StaticStampStyle.from_pdf_file(appearance_path, border_width=0)
         writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-        if cross_page:
-            # Same revision as the signature: the strips are covered by it.
+        if placement.kind == "cross_page":
             _draw_cross_page_strips(writer, appearance_pdf, placement, _right_edges(data))
-        pdf_signer = signers.PdfSigner(
-            metadata,
-            signer,
-            timestamper=_timestamper(timestamping),
-            new_field_spec=field_spec,
-            stamp_style=None if cross_page else style,
-        )
-        output = io.BytesIO()
-        pdf_signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES_RESERVED, output=output)
-        return output.getvalue()
+        yield writer, style
     finally:
         os.unlink(appearance_path)
 

@@ -17,7 +17,7 @@ from django_tenants.utils import tenant_context
 from accounts.models import User
 from tenants.models import Company
 from tenants.services import api_key_create
-from tests.conftest import client_on, totp_now, worker_mail
+from tests.conftest import client_on, totp_now, worker_mail, worker_mail_clear
 from tests.documents.pdfs import make_pdf
 from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup, signatory
 from tests.workflows.test_envelopes import assert_four_signatures_then_timestamp
@@ -89,6 +89,7 @@ def _mail_to(address: str, pattern: str, count: int = 1) -> re.Match:
 
 def test_a_contract_goes_from_a_through_b_c_d_and_completes(committed_cast, webhook_receiver):
     a, b, d = committed_cast
+    worker_mail_clear()
     api_a, api_b, api_d = _api(a), _api(b), _api(d)
     with tenant_context(a.company):
         _endpoint, webhook_secret = webhook_endpoint_create(

@@ -94,6 +94,13 @@ def _close_connections_made_beside_the_browser():
     connections.close_all()
 
 
+@pytest.fixture
+def live_db(django_db_blocker):
+    """Lets the live server's threads use the test database (they commit) for one journey."""
+    with django_db_blocker.unblock():
+        yield
+
+
 class Site:
     """URLs of the live server by company slug (None: the platform host)."""
 

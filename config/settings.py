@@ -126,6 +126,7 @@ MIDDLEWARE = [
     "tenants.middleware.MembershipRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.views.DatabaseUnavailableMiddleware",
 ]
 
 TEMPLATES = [

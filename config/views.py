@@ -80,3 +80,31 @@ def permission_denied(request, exception=None):
         body = error_response_body("permission_denied", _("Permission denied"), _("You may not do this."))
         return JsonResponse(body, status=403)
     return render(request, "errors/403.html", status=403)
+
+
+class DatabaseUnavailableMiddleware:
+    """A page whose database connection dropped answers 503 with a retry hint instead of a
+    server error; the request's transaction never committed, so nothing half-done remains."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import InterfaceError, OperationalError
+
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        if _wants_json(request):
+            body = error_response_body(
+                "service_unavailable",
+                _("Service unavailable"),
+                _("The service is briefly unavailable. Nothing was saved; please try again."),
+            )
+            response = JsonResponse(body, status=503)
+        else:
+            response = render(request, "errors/503.html", status=503)
+        response["Retry-After"] = "5"
+        return response

@@ -83,7 +83,14 @@ def document_version_create(
         created_by_label=label,
         grant=grant,
     )
-    version.file.save(f"v{number}.pdf", ContentFile(data), save=False)
+    try:
+        version.file.save(f"v{number}.pdf", ContentFile(data), save=False)
+    except OSError as error:  # disk full, storage service down: say so, keep nothing half-done
+        raise ApplicationError(
+            _("The file could not be stored right now. Nothing was saved; please try again in a few minutes."),
+            "storage_unavailable",
+            status=503,
+        ) from error
     version.save()
     document.current_version = version
     document.save(update_fields=["current_version"])

@@ -316,12 +316,12 @@ def webhook_delivery_attempt(*, delivery_id) -> AttemptOutcome:
         return outcome
 
 
-def webhook_deliveries_due() -> int:
+def webhook_deliveries_due(*, older_than: timedelta = timedelta(minutes=2)) -> int:
     """Beat safety net: queue deliveries whose retry is due but whose task was lost
     (worker restarted, broker flushed). A delivery is locked while being sent."""
     from django.db.models import Q
 
-    stale = timezone.now() - timedelta(minutes=2)
+    stale = timezone.now() - older_than
     due = WebhookDelivery.objects.filter(
         Q(status=WebhookDelivery.Status.PENDING, created_at__lt=stale)
         | Q(status=WebhookDelivery.Status.RETRYING, next_attempt_at__lt=stale)

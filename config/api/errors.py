@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
@@ -41,6 +42,15 @@ def _flatten(detail) -> dict:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database went away mid-request: nothing was committed; the client may retry.
+        set_rollback()
+        body = error_response_body(
+            "service_unavailable",
+            _("Service unavailable"),
+            _("The service is briefly unavailable. Nothing was saved; please try again."),
+        )
+        return Response(body, status=503, headers={"Retry-After": "5"})
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

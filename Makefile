@@ -42,6 +42,4 @@ messages: install
 	$(PY) manage.py compilemessages --locale zh_Hans --ignore ".venv/*"
 
 bench: install
-	$(PY) bench/tenant_create.py
-	$(PY) bench/seal_issue.py
-	$(PY) bench/seal.py
+	$(PY) bench/run_all.py

@@ -27,16 +27,27 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 SAMPLES = 8
 THROUGHPUT_DOCUMENTS = 16
 QUEUE = f"sealhub-bench-{os.getpid()}"
+# A scan per page: a 1,000-page file of ≈97 MB, just under the 100 MB upload limit.
+BIG_PAGE_IMAGE_BYTES = 78_000
 
 
-def make_pdf(pages: int) -> bytes:
+def make_pdf(pages: int, image_bytes: int = 0) -> bytes:
+    """`image_bytes` > 0 puts a distinct incompressible picture of about that size on every
+    page (a scanned contract), so the file is pages × image_bytes large."""
     from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
 
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4)
+    pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=0)
+    side = int((image_bytes / 3) ** 0.5)
     for number in range(1, pages + 1):
         pdf.drawString(72, 760, f"Contract page {number}")
+        if side:
+            from PIL import Image
+
+            scan = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
+            pdf.drawImage(ImageReader(scan), 72, 300, width=400, height=400)
         pdf.showPage()
     pdf.save()
     return buffer.getvalue()
@@ -239,7 +250,7 @@ def main() -> None:
                 finished = sorted(SigningGrant.objects.filter(pk__in=grant_ids).values_list("finished_at", flat=True))
             throughput[concurrency] = (len(finished) - 1) / (finished[-1] - finished[0]).total_seconds()
 
-        big = make_pdf(1000)
+        big = make_pdf(1000, image_bytes=BIG_PAGE_IMAGE_BYTES)
         worker = start_worker(1, pool="solo")
         try:
             process = psutil.Process(worker.pid)
@@ -266,7 +277,7 @@ def main() -> None:
         print(f"  1 worker process:  {throughput[1]:.1f} documents/s")
         print(f"  2 worker processes: {throughput[2]:.1f} documents/s   ×{throughput[2] / throughput[1]:.2f}")
         print(
-            f"1,000-page PDF: sealed in {big_seconds:.2f} s, "
+            f"1,000-page PDF of {len(big) / 2**20:.0f} MB: sealed in {big_seconds:.2f} s, "
             f"worker RSS {baseline / 2**20:.0f} MB → peak {peak / 2**20:.0f} MB"
         )
 

@@ -1,4 +1,4 @@
-"""Seconds per company (tenant) creation with 10 and with 200 companies already there.
+"""Seconds per company (tenant) creation with 10, 200 and 1,000 companies already there.
 
 Runs in a throw-away database `sealhub_bench` on the configured (or embedded) server.
 Target: under 1 s each and flat as companies grow. For comparison it also creates one
@@ -13,6 +13,7 @@ import time
 from _throwaway_db import throwaway_database
 
 SAMPLES = 5
+LEVELS = (10, 200, 1000)
 
 
 def main() -> None:
@@ -44,7 +45,7 @@ def main() -> None:
 
         index = 0
         results = {}
-        for level in (10, 200):
+        for level in LEVELS:
             while existing() < level:
                 create(index)
                 index += 1
@@ -64,12 +65,13 @@ def main() -> None:
         for label, timings in results.items():
             level, mode = label.split()
             print(
-                f"  {level:>3} existing, {mode:<6}: median {statistics.median(timings):.3f} s "
+                f"  {level:>4} existing, {mode:<6}: median {statistics.median(timings):.3f} s "
                 f"(min {min(timings):.3f}, max {max(timings):.3f}, n={len(timings)})"
             )
         for mode in ("burst", "steady"):
-            ratio = statistics.median(results[f"200 {mode}"]) / statistics.median(results[f"10 {mode}"])
-            print(f"  growth 10 → 200 companies ({mode}): ×{ratio:.2f}")
+            for level in LEVELS[1:]:
+                ratio = statistics.median(results[f"{level} {mode}"]) / statistics.median(results[f"10 {mode}"])
+                print(f"  growth 10 → {level} companies ({mode}): ×{ratio:.2f}")
         baseline = statistics.median(results["200 steady"])
         print(f"running every migration instead (200 existing): {slow:.3f} s (×{slow / baseline:.1f})")
 

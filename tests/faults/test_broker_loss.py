@@ -1,0 +1,74 @@
+"""Redis restarted without persistence loses every queued message. Nothing is lost for
+the user: sealing jobs and webhook deliveries live in the database, and the beat jobs
+that look for stale work queue them again; a real worker then finishes everything."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django_tenants.utils import tenant_context
+
+from accounts.models import AuthenticatorDevice, User
+from documents.models import DocumentVersion, SigningGrant
+from documents.services import document_seal_request, document_seal_requeue_stale, document_upload, placement_add
+from tenants.models import Company
+from tests.conftest import totp_now
+from tests.documents.pdfs import make_pdf
+from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup, signatory
+from workflows.models import WebhookDelivery
+from workflows.webhooks import webhook_deliveries_due, webhook_endpoint_create, webhook_event_emit
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def committed_alpha(django_db_blocker, celery_worker_process):
+    with django_db_blocker.unblock():
+        alpha = Company.objects.get(slug="alpha")
+        alice = User.objects.get(email="alice@alpha.example")
+        try:
+            yield signatory("alpha", "Alpha Ltd", 0, existing=alpha, user=alice)
+        finally:
+            committed_cleanup(alpha, [])
+
+
+def test_work_queued_before_the_broker_lost_it_is_finished_after_recovery(
+    committed_alpha, webhook_receiver, monkeypatch
+):
+    signer = committed_alpha
+    lost = []
+    monkeypatch.setattr("config.celery.on_commit_enqueue", lambda task, *args: lost.append((task.name, args)))
+    with tenant_context(signer.company):
+        webhook_endpoint_create(url=webhook_receiver.url, events=["envelope.expired"], acting_user=signer.user)
+        grants = []
+        for step in range(3):
+            with transaction.atomic():
+                document = document_upload(name=f"batch-{step}.pdf", data=make_pdf(1), acting_user=signer.user)
+                placement_add(document=document, company=signer.company, seal_id=signer.seal.pk, page=0, x=380,
+                              y=80, acting_user=signer.user)  # fmt: skip
+            # Three confirmations within one authenticator time step: let the code count again.
+            AuthenticatorDevice.objects.filter(pk=signer.device.pk).update(last_t=-1)
+            grants.append(document_seal_request(
+                document=document, company=signer.company, seal_id=signer.seal.pk, user=signer.user,
+                seal_password=SEAL_PASSWORD, otp_method="authenticator", otp_code=totp_now(signer.device),
+            ))  # fmt: skip
+        with transaction.atomic():
+            webhook_event_emit(event_type="envelope.expired", data={"envelope_id": "e-1"})
+    assert sum(1 for name, _args in lost if name == "documents.tasks.document_seal") == 3
+    monkeypatch.undo()  # the broker is back, empty
+
+    with tenant_context(signer.company):
+        assert document_seal_requeue_stale(older_than=timedelta(0)) == 3
+        assert webhook_deliveries_due(older_than=timedelta(0)) == 1
+        deadline = time.monotonic() + 90
+        while SigningGrant.objects.exclude(status="done").exists() or len(webhook_receiver.requests) < 1:
+            assert time.monotonic() < deadline, list(SigningGrant.objects.values_list("status", "error"))
+            time.sleep(0.2)
+        for grant in grants:  # exactly one sealed version per job, on top of the original
+            assert list(DocumentVersion.objects.filter(document=grant.document).values_list("number", flat=True)) == [
+                1, 2]  # fmt: skip
+        assert WebhookDelivery.objects.get().status == "delivered"
+    assert webhook_receiver.events()[0]["data"] == {"envelope_id": "e-1"}

@@ -274,3 +274,5 @@ WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 30.0)
 # Deliveries to loopback/private addresses and plain http are refused unless allowed
 # (development and tests post to local receivers).
 WEBHOOK_ALLOW_PRIVATE_HOSTS = env_bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", DEBUG)
+# Anonymous verification, per client address.
+VERIFY_RATE_LIMIT = env_str("VERIFY_RATE_LIMIT", "60/min")

@@ -11,7 +11,12 @@ from documents.verification import document_verify, report_as_dict
 
 
 class VerifyThrottle(AnonRateThrottle):
-    rate = "60/min"
+    """Per client address: verification is open to anyone, so it is rationed."""
+
+    def get_rate(self) -> str:
+        from django.conf import settings
+
+        return settings.VERIFY_RATE_LIMIT
 
 
 class VerifyApi(APIView):

@@ -29,6 +29,9 @@ class VerifyApi(APIView):
 
     class VerifyInputSerializer(StrictInputSerializer):
         file = serializers.FileField()
+        appearances = serializers.BooleanField(
+            required=False, default=False, help_text="Also return each visible signature as a PNG (slower)"
+        )
 
     @extend_schema(
         operation_id="verify",
@@ -39,4 +42,5 @@ class VerifyApi(APIView):
     def post(self, request):
         serializer = self.VerifyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return Response(report_as_dict(document_verify(data=serializer.validated_data["file"].read())))
+        data = serializer.validated_data
+        return Response(report_as_dict(document_verify(data=data["file"].read(), appearances=data["appearances"])))

@@ -61,7 +61,7 @@ def trust_roots() -> list:
     return [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in certificates]
 
 
-def document_verify(*, data: bytes) -> VerificationReport:
+def document_verify(*, data: bytes, appearances: bool = True) -> VerificationReport:
     """Verification runs in a child process with a time and memory limit: a hostile file
     gets "cannot verify", never a hung or crashed web process."""
     if len(data) > settings.UPLOAD_MAX_BYTES:
@@ -69,7 +69,7 @@ def document_verify(*, data: bytes) -> VerificationReport:
     roots, crls = trust_roots(), [pki.seal_ca_crl_der()]
     try:
         return run_limited(
-            verify_pdf, data, trust_roots=roots, crls=crls,
+            verify_pdf, data, trust_roots=roots, crls=crls, appearances=appearances,
             seconds=settings.VERIFY_TIME_LIMIT_SECONDS, memory_mb=settings.VERIFY_MEMORY_LIMIT_MB,
         )  # fmt: skip
     except LimitExceeded as exceeded:

@@ -96,3 +96,15 @@ def test_report_downloads_as_a_bilingual_pdf(sealed_pdf, world):
     assert response["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "Signatures valid" in text and "签名有效" in text and world.alpha.uscc in text
+
+
+def test_the_api_adds_signature_pictures_only_when_asked(sealed_pdf):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import client_on
+
+    api = client_on(None)
+    plain = api.post("/api/v1/verify/", {"file": SimpleUploadedFile("s.pdf", sealed_pdf)}).json()
+    assert plain["verdict"] == "valid" and plain["signatures"][0]["appearance_data_uri"] == ""
+    pictured = api.post("/api/v1/verify/", {"file": SimpleUploadedFile("s.pdf", sealed_pdf), "appearances": "true"})
+    assert pictured.json()["signatures"][0]["appearance_data_uri"].startswith("data:image/png;base64,")

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts import services, two_factor
 from accounts.identity import mask_mobile
-from accounts.models import User
+from accounts.models import AuthenticatorDevice, User
 from config.api.serializers import StrictInputSerializer
 from config.errors import ApplicationError
 from tenants.selectors import membership_list_for_user
@@ -188,3 +188,60 @@ class MeApi(APIView):
         if not isinstance(request.user, User):
             raise ApplicationError(_("Sign in as a person to use this endpoint."), "person_required", status=403)
         return Response(MeSerializer(request.user).data)
+
+
+def _person_with_fresh_second_factor(request) -> User:
+    """Replacing an authenticator needs the current one to have been used in this session."""
+    user = request.user
+    if not isinstance(user, User):
+        raise ApplicationError(_("Sign in as a person to use this endpoint."), "person_required", status=403)
+    if two_factor.two_factor_enabled(user) and not user.is_verified():
+        raise ApplicationError(
+            _("Sign in with your current second factor before replacing it."), "second_factor_required", status=403
+        )
+    return user
+
+
+class AuthenticatorApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    class AuthenticatorSetupSerializer(serializers.Serializer):
+        secret = serializers.CharField(help_text="Base32, for apps that cannot scan")
+        otpauth_uri = serializers.CharField(help_text="otpauth:// URI (show it as a QR code)")
+
+    @extend_schema(
+        operation_id="me_authenticator_begin", request=None, responses={201: AuthenticatorSetupSerializer},
+        summary="Start setting up an authenticator app; confirm with a code from it",
+    )  # fmt: skip
+    def post(self, request):
+        device = two_factor.authenticator_begin(user=_person_with_fresh_second_factor(request))
+        return Response(
+            {
+                "secret": two_factor.authenticator_secret_text(device),
+                "otpauth_uri": two_factor.authenticator_provisioning_uri(device),
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class AuthenticatorConfirmApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    class AuthenticatorConfirmSerializer(StrictInputSerializer):
+        code = serializers.CharField(max_length=10)
+
+    class RecoveryCodesSerializer(serializers.Serializer):
+        recovery_codes = serializers.ListField(child=serializers.CharField(), help_text="Shown once; store them")
+
+    @extend_schema(
+        operation_id="me_authenticator_confirm", request=AuthenticatorConfirmSerializer,
+        responses={200: RecoveryCodesSerializer}, summary="Confirm the authenticator (two-factor sign-in is on)",
+    )  # fmt: skip
+    def post(self, request):
+        user = _person_with_fresh_second_factor(request)
+        serializer = self.AuthenticatorConfirmSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        codes = two_factor.authenticator_confirm(user=user, token=serializer.validated_data["code"],
+                                                 ip_address=_ip(request))  # fmt: skip
+        otp_login(request._request, AuthenticatorDevice.objects.get(user=user, confirmed=True))
+        return Response({"recovery_codes": codes})

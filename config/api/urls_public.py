@@ -12,5 +12,7 @@ urlpatterns = [
     path("auth/recovery/", account_apis.RecoveryApi.as_view(), name="auth_recovery"),
     path("auth/session/", account_apis.SessionApi.as_view(), name="auth_session"),
     path("me/", account_apis.MeApi.as_view(), name="me"),
+    path("me/authenticator/", account_apis.AuthenticatorApi.as_view(), name="me_authenticator"),
+    path("me/authenticator/confirm/", account_apis.AuthenticatorConfirmApi.as_view(), name="me_authenticator_confirm"),
     path("companies/", tenant_apis.CompanyCreateApi.as_view(), name="companies_create"),
 ]

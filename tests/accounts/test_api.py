@@ -138,3 +138,27 @@ def test_members_api_and_isolation(world):
     assert beta_owner.delete(f"/api/v1/members/{bob.pk}/").status_code == 404
     assert Membership.objects.filter(pk=bob.pk).exists()
     assert Invitation.objects.filter(company=world.alpha).count() == 1
+
+
+def test_two_factor_is_set_up_through_the_api(world, django_user_model):
+    from django_otp.oath import TOTP
+
+    from accounts.models import AuthenticatorDevice
+    from accounts.two_factor import two_factor_enabled
+    from tests.conftest import client_on
+
+    api = client_on(None, world.bob)
+    begun = api.post("/api/v1/me/authenticator/")
+    assert begun.status_code == 201 and begun.json()["otpauth_uri"].startswith("otpauth://totp/")
+    device = AuthenticatorDevice.objects.get(user=world.bob, confirmed=False)
+    wrong = api.post("/api/v1/me/authenticator/confirm/", {"code": "000000"}, content_type="application/json")
+    assert wrong.status_code == 400 and not two_factor_enabled(world.bob)
+    code = f"{TOTP(device.bin_key).token():06d}"
+    confirmed = api.post("/api/v1/me/authenticator/confirm/", {"code": code}, content_type="application/json")
+    assert confirmed.status_code == 200 and len(confirmed.json()["recovery_codes"]) >= 8
+    assert two_factor_enabled(world.bob)
+    # Another session of Bob's, signed in by password only, cannot swap the authenticator.
+    other = client_on(None, world.bob)
+    refused = other.post("/api/v1/me/authenticator/")
+    assert refused.status_code == 403 and refused.json()["type"] == "second_factor_required"
+    assert AuthenticatorDevice.objects.filter(user=world.bob).count() == 1

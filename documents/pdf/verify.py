@@ -192,6 +192,14 @@ def _check_signature(
     diff = status.diff_result
     item.changed_fields = sorted(getattr(diff, "changed_form_fields", []) or [])
 
+    # Later signers fill their own signature fields; any other field changing after this
+    # signature (a value replaced, a "shadow" field switched on) makes it invalid.
+    other_fields = [name for name in item.changed_fields if name not in signature_fields]
+    return _verdict(item, newest=newest, docmdp_ok=status.docmdp_ok is not False, other_fields=bool(other_fields))
+
+
+def _verdict(item: SignatureReport, *, newest: bool, docmdp_ok: bool = True, other_fields: bool = False):
+    """The rules of DESIGN "Verification rules", the same for signatures and timestamps."""
     if not item.intact:
         item.reasons.append("content_changed")
     if not item.cryptographically_valid:
@@ -200,11 +208,8 @@ def _check_signature(
         item.reasons.append("certificate_revoked")
     if newest and not item.covers_whole_file:
         item.reasons.append("bytes_after_signature")
-    if item.modification_level not in ALLOWED_AFTER_SIGNING or status.docmdp_ok is False:
+    if item.modification_level not in ALLOWED_AFTER_SIGNING or not docmdp_ok:
         item.reasons.append("disallowed_changes_after_signature")
-    # Later signers fill their own signature fields; any other field changing after this
-    # signature (a value replaced, a "shadow" field switched on) makes it invalid.
-    other_fields = [name for name in item.changed_fields if name not in signature_fields]
     if other_fields:
         item.reasons.append("form_field_changed")
     if item.reasons:
@@ -243,22 +248,7 @@ def _check_document_timestamp(signature, item: SignatureReport, trust_roots, crl
     item.covers_whole_file = item.coverage == "entire_file"
     level = status.modification_level
     item.modification_level = level.name if level is not None else "UNKNOWN"
-    if not item.intact:
-        item.reasons.append("content_changed")
-    if not item.cryptographically_valid:
-        item.reasons.append("signature_broken")
-    if newest and not item.covers_whole_file:
-        item.reasons.append("bytes_after_signature")
-    if item.modification_level not in ALLOWED_AFTER_SIGNING:
-        item.reasons.append("disallowed_changes_after_signature")
-    if item.reasons:
-        item.verdict = INVALID
-    elif not item.trusted:
-        item.reasons.append("untrusted_signer")
-        item.verdict = CANNOT_VERIFY
-    else:
-        item.verdict = VALID
-    return item
+    return _verdict(item, newest=newest)
 
 
 def _widget_location(signature, page_refs: list) -> tuple[int, list[float]] | None:

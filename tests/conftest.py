@@ -243,3 +243,18 @@ def worker_mail_clear() -> None:
     """Forget what the worker mailed before (the outbox lives for the whole test run)."""
     for path in WORKER_OUTBOX.glob("*.log"):
         path.unlink()
+
+
+@pytest.fixture
+def committed_sealer(django_db_blocker, celery_worker_process):
+    """Alice of alpha (approved) with an authenticator and an active seal, committed for
+    a worker or a live server to see, and removed again afterwards."""
+    from tests.workflows.conftest import committed_cleanup, signatory
+
+    with django_db_blocker.unblock():
+        alpha = Company.objects.get(slug="alpha")
+        alice = User.objects.get(email="alice@alpha.example")
+        try:
+            yield signatory("alpha", "Alpha Ltd", 0, existing=alpha, user=alice)
+        finally:
+            committed_cleanup(alpha, [])

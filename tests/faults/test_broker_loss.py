@@ -11,34 +11,22 @@ import pytest
 from django.db import transaction
 from django_tenants.utils import tenant_context
 
-from accounts.models import AuthenticatorDevice, User
+from accounts.models import AuthenticatorDevice
 from documents.models import DocumentVersion, SigningGrant
 from documents.services import document_seal_request, document_seal_requeue_stale, document_upload, placement_add
-from tenants.models import Company
 from tests.conftest import totp_now
 from tests.documents.pdfs import make_pdf
-from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup, signatory
+from tests.workflows.conftest import SEAL_PASSWORD
 from workflows.models import WebhookDelivery
 from workflows.webhooks import webhook_deliveries_due, webhook_endpoint_create, webhook_event_emit
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def committed_alpha(django_db_blocker, celery_worker_process):
-    with django_db_blocker.unblock():
-        alpha = Company.objects.get(slug="alpha")
-        alice = User.objects.get(email="alice@alpha.example")
-        try:
-            yield signatory("alpha", "Alpha Ltd", 0, existing=alpha, user=alice)
-        finally:
-            committed_cleanup(alpha, [])
-
-
 def test_work_queued_before_the_broker_lost_it_is_finished_after_recovery(
-    committed_alpha, webhook_receiver, monkeypatch
+    committed_sealer, webhook_receiver, monkeypatch
 ):
-    signer = committed_alpha
+    signer = committed_sealer
     lost = []
     monkeypatch.setattr("config.celery.on_commit_enqueue", lambda task, *args: lost.append((task.name, args)))
     with tenant_context(signer.company):

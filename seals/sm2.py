@@ -168,7 +168,9 @@ def issue_certificate(
     )
 
 
-def create_maker_authority(common_name: str = "Sealhub SM2 Seal Maker") -> tuple[Sm2KeyPair, asn1_x509.Certificate]:
+def create_maker_authority(
+    common_name: str = "Sealhub SM2 Seal Maker", *, now: dt.datetime | None = None
+) -> tuple[Sm2KeyPair, asn1_x509.Certificate]:
     """The platform's seal maker (制章者): a self-signed SM2 certificate whose key signs
     every SESeal the platform issues."""
     key_pair = generate_key_pair()
@@ -180,12 +182,18 @@ def create_maker_authority(common_name: str = "Sealhub SM2 Seal Maker") -> tuple
         subject_public_key=key_pair.public_key,
         validity=CA_VALIDITY,
         is_ca=True,
+        now=now,
     )
     return key_pair, certificate
 
 
 def issue_seal_certificate(
-    *, maker_key: Sm2KeyPair, maker_certificate: asn1_x509.Certificate, subject_name: asn1_x509.Name, public_key: bytes
+    *,
+    maker_key: Sm2KeyPair,
+    maker_certificate: asn1_x509.Certificate,
+    subject_name: asn1_x509.Name,
+    public_key: bytes,
+    now: dt.datetime | None = None,
 ) -> asn1_x509.Certificate:
     return issue_certificate(
         issuer_key=maker_key,
@@ -195,6 +203,7 @@ def issue_seal_certificate(
         validity=SEAL_CERT_VALIDITY,
         is_ca=False,
         not_after_limit=maker_certificate["tbs_certificate"]["validity"]["not_after"].native,
+        now=now,
     )
 
 

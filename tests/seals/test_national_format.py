@@ -18,13 +18,15 @@ DOCUMENT = b"%PDF-1.7 the protected bytes of a document"
 
 @pytest.fixture(scope="module")
 def pki():
-    maker_key, maker_cert = sm2.create_maker_authority()
+    issued = NOW - dt.timedelta(hours=1)
+    maker_key, maker_cert = sm2.create_maker_authority(now=issued)
     signer_key = sm2.generate_key_pair()
     signer_cert = sm2.issue_seal_certificate(
         maker_key=maker_key,
         maker_certificate=maker_cert,
         subject_name=sm2.name(common_name="合同专用章", organization="演示科技有限公司"),
         public_key=signer_key.public_key,
+        now=issued,
     )
     return maker_key, maker_cert, signer_key, signer_cert
 

@@ -524,11 +524,11 @@ class Step:
 
 @dataclass
 class Trust:
-    """What the verifier relies on: maker certificates (DER) it trusts as roots, serial
-    numbers of revoked signer certificates, TSA certificates (DER) it trusts."""
+    """What the verifier relies on: maker certificates (DER) it trusts as roots, revoked
+    signer certificates (serial number → when), TSA certificates (DER) it trusts."""
 
     makers: list[bytes] = field(default_factory=list)
-    revoked_serials: set[int] = field(default_factory=set)
+    revoked: dict[int, dt.datetime] = field(default_factory=dict)
     timestamp_authorities: list[bytes] = field(default_factory=list)
 
 
@@ -660,7 +660,9 @@ def _signer_step(signer, trust: Trust, moment: dt.datetime) -> Step:
         return Step("signer_certificate", FAILED, "the signer certificate is not from a trusted issuer")
     if not sm2.certificate_valid_at(signer, moment):
         return Step("signer_certificate", FAILED, "the signer certificate was not valid at the signing time")
-    if signer.serial_number in trust.revoked_serials:
+    revoked_at = trust.revoked.get(signer.serial_number)
+    if revoked_at is not None and revoked_at <= moment:
+        # Revoked after the (timestamped) signing time: the signature still counts.
         return Step("signer_certificate", FAILED, "the signer certificate is revoked")
     return Step("signer_certificate", OK, signer.subject.human_friendly)
 

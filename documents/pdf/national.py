@@ -20,7 +20,7 @@ import hashlib
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from seals import national_format, sm2
 
@@ -121,3 +121,60 @@ def national_signatures(data: bytes) -> list[EmbeddedNationalSignature]:
         return found
     except Exception:  # a broken PDF is reported by the PAdES verifier, not here
         return []
+
+
+@dataclass
+class NationalStepReport:
+    name: str
+    result: str
+    detail: str = ""
+
+
+@dataclass
+class NationalReport:
+    """One national-format check: an SES_Signature found in a PDF, or an `.esl` seal."""
+
+    kind: str  # "signature" | "seal"
+    field_name: str = ""
+    verdict: str = national_format.CANNOT_VERIFY
+    failed_step: str = ""
+    version: int | None = None
+    seal_name: str = ""
+    es_id: str = ""
+    signer: str = ""
+    signed_at: object = None
+    property_info: str = ""
+    steps: list[NationalStepReport] = field(default_factory=list)
+
+
+def _report(kind: str, verdict: national_format.Verdict, field_name: str = "") -> NationalReport:
+    report = NationalReport(
+        kind=kind,
+        field_name=field_name,
+        verdict=verdict.verdict,
+        failed_step=verdict.failed_step,
+        steps=[NationalStepReport(step.name, step.result, step.detail) for step in verdict.steps],
+    )
+    if verdict.seal is not None:
+        report.version, report.seal_name, report.es_id = verdict.seal.version, verdict.seal.name, verdict.seal.es_id
+    if verdict.signature is not None:
+        report.signed_at, report.property_info = verdict.signature.signed_at, verdict.signature.property_info
+        try:
+            report.signer = sm2.load_certificate(verdict.signature.signer_certificate).subject.human_friendly
+        except ValueError:
+            report.signer = ""
+    return report
+
+
+def national_signature_reports(data: bytes, trust: national_format.Trust) -> list[NationalReport]:
+    """Every SES_Signature in the PDF, verified against the bytes its propertyInfo names."""
+    return [
+        _report("signature", national_format.verify_signature(item.der, protected_data=protected_prefix(data),
+                                                              trust=trust), item.field_name)
+        for item in national_signatures(data)
+    ]  # fmt: skip
+
+
+def national_seal_report(data: bytes, trust: national_format.Trust) -> NationalReport:
+    """An `.esl` file: the seal on its own (structure, maker, validity today)."""
+    return _report("seal", national_format.verify_seal(data, trust=trust))

@@ -269,7 +269,7 @@ def test_signature_with_a_wrong_value_fails_first_and_a_revoked_signer_too(pki):
     der = _signature(pki, _seal(pki), signer_key=other)
     verdict = nf.verify_signature(der, protected_data=lambda _property: DOCUMENT, trust=_trust(pki))
     assert verdict.failed_step == "signature_value"
-    revoked = _trust(pki, revoked_serials={pki[3].serial_number})
+    revoked = _trust(pki, revoked={pki[3].serial_number: NOW - dt.timedelta(minutes=1)})
     verdict = nf.verify_signature(_signature(pki, _seal(pki)), protected_data=lambda _p: DOCUMENT, trust=revoked)
     assert verdict.failed_step == "signer_certificate"
 

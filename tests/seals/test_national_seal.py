@@ -71,6 +71,15 @@ def test_revoking_destroys_the_sm2_key_too(seal, world):
     assert seal.sm2_encrypted_private_key is None and not seal.has_national_seal
 
 
+@pytest.fixture
+def _forget_cached_authorities():
+    """The test's new maker is rolled back with its transaction; the process cache must not keep it."""
+    yield
+    pki.sm2_maker.cache_clear()
+    pki.authority.cache_clear()
+
+
+@pytest.mark.usefixtures("_forget_cached_authorities")
 def test_pki_init_adds_the_sm2_maker_to_an_existing_install(db):
     PlatformAuthority.objects.filter(role=PlatformAuthority.Role.SM2_MAKER).delete()
     assert pki.pki_init() == ["sm2_maker"]

@@ -20,13 +20,14 @@ from config.crypto import decrypt, encrypt
 from config.errors import ApplicationError
 from documents.models import Document, DocumentVersion, Placement, SigningGrant
 from documents.pdf.inspect import InvalidPdf, PageBox, PdfInfo, inspect_pdf
+from documents.pdf.national import NationalSigning
 from documents.pdf.sign import Placement as PdfPlacement
 from documents.pdf.sign import SigningKey, Timestamping, stamp_and_sign
 from seals import keys, pki
 from seals.image import seal_pdf
 from seals.models import Seal
 from seals.selectors import seal_member_may_use_directly, seal_usable_get
-from seals.services import seal_face, seal_private_key_unlock
+from seals.services import seal_face, seal_private_key_unlock, seal_sm2_key
 from tenants.models import Company
 from workflows.approvals import seal_use_approval_consume, seal_use_placements_approved
 from workflows.models import SealUseRequest
@@ -611,6 +612,7 @@ class _Signer:
     appearance_pdf: bytes
     field_prefix: str
     reason: str
+    national: NationalSigning | None = None  # dual signing: the SM2 signature as well
 
 
 def _pem(certificate) -> str:
@@ -655,6 +657,20 @@ def _seal_signer(seal: Seal, data_key: bytes) -> _Signer:
         appearance_pdf=seal_pdf(seal_face(seal)),
         field_prefix=f"Seal-{seal.code}",
         reason=seal_reason(seal),
+        national=_national_signing(seal, data_key),
+    )
+
+
+def _national_signing(seal: Seal, data_key: bytes) -> NationalSigning | None:
+    """The SM2 side of dual signing, when the seal has it switched on."""
+    if not (seal.dual_signing and seal.has_national_seal):
+        return None
+    from asn1crypto import pem
+
+    return NationalSigning(
+        key_pair=seal_sm2_key(seal=seal, data_key=data_key),
+        certificate_der=pem.unarmor(seal.sm2_certificate_pem.encode())[2],
+        seal_der=bytes(seal.national_seal_der),
     )
 
 
@@ -692,6 +708,7 @@ def _stamp_all(data: bytes, *, grant: SigningGrant, signer: _Signer) -> bytes:
             # signature fields later sealings add. Envelopes create every field up front,
             # so their first signature may certify.
             certify=grant.certify and index == 0,
+            national=signer.national,
         )
     return data
 

@@ -9,12 +9,14 @@ from dataclasses import asdict
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import ApplicationError
 from documents.pdf.limits import LimitExceeded, run_limited
-from documents.pdf.verify import CANNOT_VERIFY, VerificationReport, verify_pdf
+from documents.pdf.verify import CANNOT_VERIFY, VerificationReport, verify_file
 from seals import pki
+from seals.national_format import Trust
 
 REASONS = {
     "not_pdf": _("This file is not a PDF."),
@@ -33,7 +35,25 @@ REASONS = {
     "limit_time": _("Checking this file took too long; it was stopped."),
     "limit_memory": _("Checking this file needed too much memory; it was stopped."),
     "limit_crash": _("This file could not be checked."),
+    "a_national_signature_is_invalid": _("At least one SM2 signature (GB/T 38540) is not valid."),
+    "a_national_signature_is_unreadable": _("An SM2 signature (GB/T 38540) in the file cannot be read."),
+    "national_seal_invalid": _("The electronic seal (GB/T 38540) is not valid."),
+    "national_seal_unreadable": _("The file is not an electronic seal that can be read."),
 }
+# The verification sequence of GB/T 38540, one label per step.
+NATIONAL_STEPS = {
+    "structure": _("The seal data can be read"),
+    "version": _("The format version is known"),
+    "signature_value": _("Signature value (SM2)"),
+    "signer_listed": _("The signer's certificate is listed in the seal"),
+    "maker_signature": _("The seal maker's signature"),
+    "maker_certificate": _("The seal maker's certificate"),
+    "seal_validity": _("The seal's validity period"),
+    "signer_certificate": _("The signer's certificate: validity and revocation"),
+    "document_hash": _("Document hash (SM3)"),
+    "timestamp": _("Timestamp"),
+}
+NATIONAL_RESULTS = {"ok": _("Passed"), "failed": _("Failed"), "skipped": _("Not checked")}
 MODIFICATIONS = {
     "NONE": _("None"),
     "LTA_UPDATES": _("Only validation data added"),
@@ -61,15 +81,33 @@ def trust_roots() -> list:
     return [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in certificates]
 
 
+def national_trust() -> Trust:
+    """The platform's SM2 seal maker, its TSA, and the SM2 certificates of seals that are
+    revoked or suspended."""
+    from asn1crypto import pem
+
+    from seals import sm2
+    from seals.models import Seal
+
+    revoked = {}
+    rows = Seal.objects.filter(status__in=list(pki.REASONS)).exclude(sm2_certificate_pem="")
+    for certificate_pem, changed_at in rows.values_list("sm2_certificate_pem", "status_changed_at"):
+        serial = sm2.load_certificate(pem.unarmor(certificate_pem.encode())[2]).serial_number
+        revoked[serial] = changed_at or timezone.now()
+    tsa = pki.certificate(pki.Role.TSA).public_bytes(serialization.Encoding.DER)
+    return Trust(makers=[pki.sm2_maker_certificate().dump()], revoked=revoked, timestamp_authorities=[tsa])
+
+
 def document_verify(*, data: bytes, appearances: bool = True) -> VerificationReport:
     """Verification runs in a child process with a time and memory limit: a hostile file
-    gets "cannot verify", never a hung or crashed web process."""
+    gets "cannot verify", never a hung or crashed web process. A PDF's SM2 signatures
+    (GB/T 38540) are checked too, and an `.esl` seal file on its own."""
     if len(data) > settings.UPLOAD_MAX_BYTES:
         raise ApplicationError(_("The file is too large to check here."), "file_too_large", status=413, field="file")
     roots, crls = trust_roots(), [pki.seal_ca_crl_der()]
     try:
         return run_limited(
-            verify_pdf, data, trust_roots=roots, crls=crls, appearances=appearances,
+            verify_file, data, trust_roots=roots, crls=crls, national_trust=national_trust(), appearances=appearances,
             seconds=settings.VERIFY_TIME_LIMIT_SECONDS, memory_mb=settings.VERIFY_MEMORY_LIMIT_MB,
         )  # fmt: skip
     except LimitExceeded as exceeded:
@@ -90,4 +128,10 @@ def report_as_dict(report: VerificationReport) -> dict:
         signature["verdict_label"] = str(VERDICTS[raw.verdict])
         signature["modification_label"] = str(MODIFICATIONS.get(raw.modification_level, raw.modification_level))
         signature["reason_messages"] = [str(REASONS.get(reason, reason)) for reason in raw.reasons]
+    for item in data["national"]:
+        item["verdict_label"] = str(VERDICTS.get(item["verdict"], item["verdict"]))
+        item["failed_step_label"] = str(NATIONAL_STEPS.get(item["failed_step"], item["failed_step"]))
+        for step in item["steps"]:
+            step["label"] = str(NATIONAL_STEPS.get(step["name"], step["name"]))
+            step["result_label"] = str(NATIONAL_RESULTS.get(step["result"], step["result"]))
     return data

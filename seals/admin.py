@@ -106,9 +106,45 @@ class SealAdmin(DecisionAdminMixin, admin.ModelAdmin):
     search_fields = ("code", "name", "company__name", "company__uscc", "certificate_serial")
     readonly_fields = (
         "code", "name", "company", "seal_type", "issuer", "status", "certificate_serial", "not_before", "not_after",
-        "status_changed_at", "status_reason", "decide_link",
+        "status_changed_at", "status_reason", "dual_signing", "national_seal_fields", "decide_link",
     )  # fmt: skip
     exclude = ("application",)
+
+    @admin.display(description=_("National format seal (GB/T 38540)"))
+    def national_seal_fields(self, obj):
+        from seals.services import seal_national_summary
+
+        summary = seal_national_summary(obj)
+        if summary is None:
+            return "—"
+        labels = {
+            "es_id": _("Seal identifier (esID)"), "vendor_id": _("Vendor"), "version": _("Version"),
+            "name": _("Name"), "seal_type": _("Seal type (1 organisation, 2 person)"),
+            "certificate_count": _("Certificates listed"), "created_at": _("Made"),
+            "valid_from": _("Valid from"), "valid_until": _("Valid until"), "picture": _("Picture"),
+            "maker": _("Maker"), "signature_algorithm": _("Signature algorithm"), "size": _("Size (bytes)"),
+        }  # fmt: skip
+        rows = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", ((labels[k], v) for k, v in summary.items()))
+        url = reverse("admin:seals_seal_national_seal", args=[obj.pk])
+        return format_html('<table>{}</table><p><a href="{}">{}</a></p>', rows, url, _("Download seal (.esl)"))
+
+    def get_urls(self):
+        download = self.admin_site.admin_view(self.national_seal_view)
+        return [
+            path("<uuid:pk>/seal.esl", download, name="seals_seal_national_seal"),
+            *super().get_urls(),
+        ]
+
+    def national_seal_view(self, request, pk):
+        seal = get_object_or_404(Seal, pk=pk)
+        if not self.has_view_permission(request, seal):
+            raise PermissionDenied
+        if not seal.national_seal_der:
+            raise Http404
+        response = HttpResponse(bytes(seal.national_seal_der), content_type="application/octet-stream")
+        response["Content-Disposition"] = f'attachment; filename="seal-{seal.code}.esl"'
+        return response
+
     inlines = [StatusChangeInline]
     decisions = {
         "suspended": (

@@ -74,13 +74,20 @@ def _open(key: bytes, token: bytes, associated_data: bytes) -> bytes:
     return AESGCM(key).decrypt(token[:NONCE_BYTES], token[NONCE_BYTES:], associated_data)
 
 
-def protect_private_key(private_key, password: str, *, context: bytes = b"") -> ProtectedKey:
+def new_data_key() -> bytes:
+    return AESGCM.generate_key(bit_length=256)
+
+
+def protect_private_key(
+    private_key, password: str, *, context: bytes = b"", data_key: bytes | None = None
+) -> ProtectedKey:
     """`context` (e.g. the application id) is bound into both ciphertexts, so key
-    material copied to another seal's row does not decrypt."""
+    material copied to another seal's row does not decrypt. Pass `data_key` to encrypt
+    further keys of the same seal under it (`encrypt_additional_key`)."""
     der = private_key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    data_key = AESGCM.generate_key(bit_length=256)
+    data_key = data_key or new_data_key()
     salt = os.urandom(16)
     return ProtectedKey(
         encrypted_private_key=_seal(data_key, der, b"key:" + context),
@@ -102,6 +109,16 @@ def unwrap_data_key(protected: ProtectedKey, password: str, *, context: bytes = 
 def decrypt_private_key(protected: ProtectedKey, data_key: bytes, *, context: bytes = b""):
     der = _open(data_key, protected.encrypted_private_key, b"key:" + context)
     return serialization.load_der_private_key(der, password=None)
+
+
+def encrypt_additional_key(data_key: bytes, key_bytes: bytes, *, label: bytes, context: bytes = b"") -> bytes:
+    """A second key of the same seal (e.g. its SM2 key) under the same data key: one seal
+    password unlocks both, and a password change re-wraps only the data key."""
+    return _seal(data_key, key_bytes, label + b":" + context)
+
+
+def decrypt_additional_key(data_key: bytes, token: bytes, *, label: bytes, context: bytes = b"") -> bytes:
+    return _open(data_key, token, label + b":" + context)
 
 
 def rewrap(protected: ProtectedKey, old_password: str, new_password: str, *, context: bytes = b"") -> ProtectedKey:

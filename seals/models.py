@@ -18,6 +18,9 @@ class PlatformAuthority(models.Model):
         ROOT = "root", _("Root CA")
         SEAL_CA = "seal_ca", _("Seal CA")
         TSA = "tsa", _("Timestamp authority")
+        # Makes (signs) the seals in the national format (GB/T 38540) and issues their SM2
+        # certificates. Its key is an SM2 key pair (seals/sm2.py), not a PKCS#8 key.
+        SM2_MAKER = "sm2_maker", _("SM2 seal maker")
 
     role = models.CharField(max_length=16, choices=Role.choices, unique=True)
     certificate_pem = models.TextField()
@@ -76,7 +79,18 @@ def attachment_path(instance, filename: str) -> str:
     return f"private/seal-applications/{instance.pk}/{uuid.uuid4().hex}.{suffix}"
 
 
-class SealApplication(ProtectedKeyFields):
+class Sm2KeyFields(models.Model):
+    """The seal's SM2 key pair, encrypted with the same data key as the other key (so the
+    seal password unlocks both; seals/keys.py `encrypt_additional_key`)."""
+
+    sm2_encrypted_private_key = models.BinaryField(null=True, editable=False)
+    sm2_public_key = models.BinaryField(null=True, editable=False)  # x || y, 64 bytes
+
+    class Meta:
+        abstract = True
+
+
+class SealApplication(ProtectedKeyFields, Sm2KeyFields):
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("Waiting for review")
         APPROVED = "approved", _("Approved")
@@ -116,7 +130,7 @@ class SealCodeSequence(models.Model):
         return f"{self.region}: {self.last_value}"
 
 
-class Seal(ProtectedKeyFields):
+class Seal(ProtectedKeyFields, Sm2KeyFields):
     """The registry entry of an issued (or imported) seal."""
 
     class Status(models.TextChoices):
@@ -151,6 +165,14 @@ class Seal(ProtectedKeyFields):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.TextField(_("reason for the status"), blank=True)
     expiry_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # National format (GB/T 38540): the SM2 certificate and the SESeal the platform made.
+    sm2_certificate_pem = models.TextField(blank=True, editable=False)
+    national_seal_der = models.BinaryField(null=True, blank=True, editable=False)
+    dual_signing = models.BooleanField(
+        _("also sign in the national format (SM2)"),
+        default=False,
+        help_text=_("Each sealing adds an SM2 signature (GB/T 38540) next to the PAdES signature."),
+    )
 
     class Meta:
         verbose_name = _("seal")
@@ -163,6 +185,10 @@ class Seal(ProtectedKeyFields):
     @property
     def on_hardware_token(self) -> bool:
         return self.issuer == self.Issuer.HARDWARE_TOKEN
+
+    @property
+    def has_national_seal(self) -> bool:
+        return bool(self.national_seal_der) and self.sm2_encrypted_private_key is not None
 
 
 class SealStatusChange(models.Model):

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
+from asn1crypto import pem as asn1_pem
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.db import transaction
 
 from config.crypto import decrypt, encrypt
-from seals import ca
+from seals import ca, sm2
 from seals.models import PlatformAuthority, Seal
 
 Role = PlatformAuthority.Role
@@ -46,7 +48,19 @@ def pki_init() -> list[str]:
     if Role.TSA not in existing:
         _store(Role.TSA, *ca.create_timestamp_authority(root_key, root_cert))
         created.append(Role.TSA)
+    if Role.SM2_MAKER not in existing:
+        # Installs from before the national format get their maker on the next setup run.
+        key_pair, certificate = sm2.create_maker_authority()
+        PlatformAuthority.objects.create(
+            role=Role.SM2_MAKER,
+            certificate_pem=asn1_pem.armor("CERTIFICATE", certificate.dump()).decode(),
+            encrypted_private_key=encrypt(
+                key_pair.to_bytes(), purpose=f"pki-{Role.SM2_MAKER}", associated_data=Role.SM2_MAKER.encode()
+            ),
+        )
+        created.append(Role.SM2_MAKER)
     authority.cache_clear()
+    sm2_maker.cache_clear()
     return created
 
 
@@ -57,6 +71,20 @@ def authority(role: str):
     der = decrypt(bytes(row.encrypted_private_key), purpose=f"pki-{role}", associated_data=role.encode())
     key = serialization.load_der_private_key(der, password=None)
     return key, x509.load_pem_x509_certificate(row.certificate_pem.encode())
+
+
+@functools.lru_cache(maxsize=1)
+def sm2_maker() -> tuple[sm2.Sm2KeyPair, asn1_x509.Certificate]:
+    """The SM2 seal maker's key pair and certificate, parsed once per process."""
+    role = Role.SM2_MAKER
+    row = PlatformAuthority.objects.get(role=role)
+    key_bytes = decrypt(bytes(row.encrypted_private_key), purpose=f"pki-{role}", associated_data=role.encode())
+    return sm2.Sm2KeyPair.from_bytes(key_bytes), sm2_maker_certificate()
+
+
+def sm2_maker_certificate() -> asn1_x509.Certificate:
+    row = PlatformAuthority.objects.get(role=Role.SM2_MAKER)
+    return asn1_x509.Certificate.load(asn1_pem.unarmor(row.certificate_pem.encode())[2])
 
 
 def certificate(role: str) -> x509.Certificate:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from asn1crypto import pem as asn1_pem
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.core.mail import send_mail
@@ -10,7 +11,8 @@ from django.utils.translation import gettext as _
 from accounts.lockout import factor_assert_unlocked, factor_failure_record, factor_success_record
 from accounts.models import FactorLock, Membership, User
 from config.errors import ApplicationError
-from seals import ca, keys, pki
+from seals import ca, keys, pki, sm2
+from seals import national_format as national
 from seals.codes import region_of, seal_code_for
 from seals.models import Seal, SealApplication, SealAuthorisation, SealCodeSequence, SealStatusChange
 from tenants.models import Company
@@ -55,6 +57,9 @@ def _key_context(application_id) -> bytes:
     return str(application_id).encode()
 
 
+SM2_KEY_LABEL = b"sm2"
+
+
 @transaction.atomic
 def seal_application_submit(
     *,
@@ -89,8 +94,16 @@ def seal_application_submit(
         key_algorithm=key_algorithm,
     )
     private_key = keys.generate_private_key(key_algorithm)
+    data_key = keys.new_data_key()
+    context = _key_context(application.pk)
     application.set_protected_key(
-        keys.protect_private_key(private_key, seal_password, context=_key_context(application.pk))
+        keys.protect_private_key(private_key, seal_password, context=context, data_key=data_key)
+    )
+    # The SM2 key pair for the national format, under the same seal password.
+    sm2_key = sm2.generate_key_pair()
+    application.sm2_public_key = sm2_key.public_key
+    application.sm2_encrypted_private_key = keys.encrypt_additional_key(
+        data_key, sm2_key.to_bytes(), label=SM2_KEY_LABEL, context=context
     )
     subject = ca.SealSubject(company.name, company.uscc, seal_code="", seal_name=application.seal_name)
     application.csr_pem = ca.build_csr(private_key, subject).public_bytes(serialization.Encoding.PEM).decode()
@@ -143,6 +156,10 @@ def seal_application_approve(*, application: SealApplication, acting_user: User,
         not_after=certificate.not_valid_after_utc,
     )
     seal.set_protected_key(application.protected_key)
+    if application.sm2_public_key:
+        _national_seal_issue(seal, certificate, bytes(application.sm2_public_key))
+        seal.sm2_public_key = application.sm2_public_key
+        seal.sm2_encrypted_private_key = application.sm2_encrypted_private_key
     seal.save()
     application.status = SealApplication.Status.APPROVED
     application.decided_at = timezone.now()
@@ -167,6 +184,98 @@ def seal_application_approve(*, application: SealApplication, acting_user: User,
     return seal
 
 
+NATIONAL_SEAL_TYPE = {"legal_representative": national.SEAL_TYPE_PERSONAL}
+
+
+def _national_seal_issue(seal: Seal, certificate: x509.Certificate, sm2_public_key: bytes) -> None:
+    """The seal's SM2 certificate and its SESeal (GB/T 38540 v4), both made by the
+    platform's SM2 maker: esID is the seal code, the picture is the face at true size."""
+    from seals.image import seal_png
+
+    maker_key, maker_certificate = pki.sm2_maker()
+    company = seal.company
+    subject = sm2.name(
+        common_name=seal.name,
+        organization=company.name,
+        extra={"organization_identifier": company.uscc, "serial_number": seal.code},
+    )
+    sm2_certificate = sm2.issue_seal_certificate(
+        maker_key=maker_key, maker_certificate=maker_certificate, subject_name=subject, public_key=sm2_public_key
+    )
+    face = seal_face(seal)
+    sm2_validity = sm2_certificate["tbs_certificate"]["validity"]
+    seal.sm2_certificate_pem = asn1_pem.armor("CERTIFICATE", sm2_certificate.dump()).decode()
+    seal.national_seal_der = national.build_seal(
+        maker_key=maker_key,
+        maker_certificate=maker_certificate.dump(),
+        es_id=seal.code,
+        name=seal.name,
+        seal_type=NATIONAL_SEAL_TYPE.get(seal.seal_type, national.SEAL_TYPE_ORGANISATION),
+        signer_certificates=[sm2_certificate.dump(), certificate.public_bytes(serialization.Encoding.DER)],
+        valid_from=max(certificate.not_valid_before_utc, sm2_validity["not_before"].native),
+        valid_until=min(certificate.not_valid_after_utc, sm2_validity["not_after"].native),
+        picture_png=seal_png(face),
+        width_mm=round(face.width_mm),
+        height_mm=round(face.height_mm),
+    )
+
+
+def seal_sm2_key(*, seal: Seal, data_key: bytes) -> sm2.Sm2KeyPair:
+    """The seal's SM2 key pair, with the data key `seal_private_key_unlock` gave."""
+    token = bytes(seal.sm2_encrypted_private_key)
+    context = _key_context(seal.application_id or seal.pk)
+    return sm2.Sm2KeyPair.from_bytes(keys.decrypt_additional_key(data_key, token, label=SM2_KEY_LABEL, context=context))
+
+
+def seal_national_summary(seal: Seal) -> dict | None:
+    """The fields of the seal's SESeal for the seal page and the admin."""
+    if not seal.national_seal_der:
+        return None
+    data = national.parse_seal(bytes(seal.national_seal_der))
+    maker = sm2.load_certificate(data.maker_certificate)
+    return {
+        "version": data.version,
+        "vendor_id": data.vendor_id,
+        "es_id": data.es_id,
+        "name": data.name,
+        "seal_type": data.seal_type,
+        "certificate_count": len(data.certificates),
+        "created_at": data.created_at,
+        "valid_from": data.valid_from,
+        "valid_until": data.valid_until,
+        "picture": f"{data.picture_type}, {data.width_mm} × {data.height_mm} mm",
+        "maker": maker.subject.human_friendly,
+        "signature_algorithm": "SM3withSM2"
+        if data.signature_algorithm == sm2.SM3_WITH_SM2_OID
+        else data.signature_algorithm,
+        "size": len(data.der),
+    }
+
+
+@transaction.atomic
+def seal_dual_signing_set(*, seal: Seal, enabled: bool, acting_membership) -> Seal:
+    """Turn the second (SM2, GB/T 38540) signature on or off for every later sealing."""
+    _assert_manages_seals(acting_membership)
+    seal = Seal.objects.select_for_update().get(pk=seal.pk)
+    if enabled and not seal.has_national_seal:
+        raise ApplicationError(
+            _("This seal has no SM2 key and national-format seal; it can only sign with PAdES."),
+            "national_seal_missing",
+            status=409,
+        )
+    if seal.dual_signing != enabled:
+        seal.dual_signing = enabled
+        seal.save(update_fields=["dual_signing"])
+        audit_event_record_in_company(
+            seal.company,
+            acting_user=acting_membership.user,
+            action="seal.dual_signing_on" if enabled else "seal.dual_signing_off",
+            target=seal,
+            data={"code": seal.code},
+        )
+    return seal
+
+
 @transaction.atomic
 def seal_application_reject(*, application: SealApplication, acting_user: User, reason: str) -> SealApplication:
     if not reason.strip():
@@ -180,6 +289,7 @@ def seal_application_reject(*, application: SealApplication, acting_user: User, 
     application.decision_reason = reason.strip()
     # The key will never be certified: destroy the key material.
     application.encrypted_private_key = application.wrapped_data_key = None
+    application.sm2_encrypted_private_key = None
     application.save(
         update_fields=[
             "status",
@@ -188,6 +298,7 @@ def seal_application_reject(*, application: SealApplication, acting_user: User, 
             "decision_reason",
             "encrypted_private_key",
             "wrapped_data_key",
+            "sm2_encrypted_private_key",
         ]
     )
     SealStatusChange.objects.create(
@@ -238,7 +349,8 @@ def seal_status_change(*, seal: Seal, to_status: str, acting_user: User, reason:
     update = ["status", "status_changed_at", "status_reason"]
     if to_status == Seal.Status.REVOKED:
         seal.encrypted_private_key = seal.wrapped_data_key = None  # a revoked seal never signs again
-        update += ["encrypted_private_key", "wrapped_data_key"]
+        seal.sm2_encrypted_private_key = None
+        update += ["encrypted_private_key", "wrapped_data_key", "sm2_encrypted_private_key"]
     seal.save(update_fields=update)
     SealStatusChange.objects.create(
         seal=seal, from_status=previous, to_status=to_status, changed_by=acting_user, reason=reason

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -114,8 +114,37 @@ def seal_detail_view(request, seal_id):
         "password_form": SealPasswordChangeForm(),
         "authorisation_form": SealAuthorisationForm(members=membership_list_for_company(company=request.tenant)),
         "history": seal.status_changes.select_related("changed_by"),
+        "national": services.seal_national_summary(seal),
     }
     return render(request, "seals/seal_detail.html", context)
+
+
+def seal_national_seal_view(request, seal_id):
+    """The seal in the national format (GB/T 38540 SESeal, DER) as an `.esl` file."""
+    seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
+    if not seal.national_seal_der:
+        raise Http404
+    response = HttpResponse(bytes(seal.national_seal_der), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="seal-{seal.code}.esl"'
+    return response
+
+
+@require_POST
+def seal_dual_signing_view(request, seal_id):
+    seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
+    enabled = request.POST.get("enabled") == "true"
+    try:
+        services.seal_dual_signing_set(seal=seal, enabled=enabled, acting_membership=request.membership)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Sealing now adds an SM2 signature (GB/T 38540) as well.")
+            if enabled
+            else _("Sealing now adds the PAdES signature only."),
+        )
+    return redirect("seals:detail", seal_id=seal.pk)
 
 
 def seal_certificate_view(request, seal_id):

@@ -122,10 +122,12 @@ def stamp_and_sign(
     location: str = "",
     certify: bool = False,
     existing_field: bool = False,
+    national=None,
 ) -> bytes:
     """`existing_field`: fill the empty signature field `field_name` (envelopes) instead
-    of adding one at the placement."""
-    from pyhanko.sign import signers
+    of adding one at the placement. `national` (documents/pdf/national.py NationalSigning):
+    also put an SM2 signature (GB/T 38540) over `data` on the same field, before signing."""
+    from pyhanko.sign import fields, signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     signer = signers.SimpleSigner(
@@ -135,17 +137,32 @@ def stamp_and_sign(
     )
     metadata = signature_metadata(field_name=field_name, reason=reason, location=location, certify=certify)
     cross_page = placement.kind == "cross_page"
+    field_spec = signature_field_spec(placement, field_name, existing_field=existing_field)
     with signature_appearance(data, placement=placement, appearance_pdf=appearance_pdf) as (writer, style):
+        if national is not None:
+            from documents.pdf.national import attach_to_field, national_signature_der
+
+            der = national_signature_der(data, national, signed_at=_utc_now(), timestamper=_timestamper(timestamping))
+            if field_spec is not None:
+                fields.append_signature_field(writer, field_spec)
+                field_spec = None
+            attach_to_field(writer, field_name, der)
         pdf_signer = signers.PdfSigner(
             metadata,
             signer,
             timestamper=_timestamper(timestamping),
-            new_field_spec=signature_field_spec(placement, field_name, existing_field=existing_field),
+            new_field_spec=field_spec,
             stamp_style=None if cross_page else style,
         )
         output = io.BytesIO()
         pdf_signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES_RESERVED, output=output)
         return output.getvalue()
+
+
+def _utc_now():
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC)
 
 
 def signature_metadata(*, field_name: str, reason: str, location: str, certify: bool):

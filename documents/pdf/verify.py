@@ -57,6 +57,50 @@ class VerificationReport:
     verdict: str
     reasons: list[str] = field(default_factory=list)
     signatures: list[SignatureReport] = field(default_factory=list)
+    national: list = field(default_factory=list)  # documents/pdf/national.py NationalReport
+    kind: str = "pdf"  # or "national_seal" for an .esl file
+
+
+def verify_file(
+    data: bytes, *, trust_roots: list, crls: list[bytes] | None = None, national_trust=None, appearances: bool = True
+):
+    """A PDF (PAdES signatures, plus any SM2 signatures in the national format) or an
+    `.esl` seal file (GB/T 38540 / GM/T 0031), told apart by their first bytes."""
+    if national_trust is not None and data[:1] == b"\x30" and b"%PDF-" not in data[:1024]:
+        return verify_national_seal_file(data, national_trust)
+    report = verify_pdf(data, trust_roots=trust_roots, crls=crls, appearances=appearances)
+    if national_trust is not None and report.verdict not in (NO_SIGNATURES,) and "malformed" not in report.reasons:
+        _add_national_signatures(data, report, national_trust)
+    return report
+
+
+def verify_national_seal_file(data: bytes, national_trust) -> VerificationReport:
+    from documents.pdf.national import national_seal_report
+
+    report = VerificationReport(
+        sha256=hashlib.sha256(data).hexdigest(), size=len(data), verdict=CANNOT_VERIFY, kind="national_seal"
+    )
+    seal = national_seal_report(data, national_trust)
+    report.national.append(seal)
+    report.verdict = seal.verdict
+    if seal.verdict != VALID:
+        report.reasons.append("national_seal_invalid" if seal.verdict == INVALID else "national_seal_unreadable")
+    return report
+
+
+def _add_national_signatures(data: bytes, report: VerificationReport, national_trust) -> None:
+    """An SM2 signature that fails makes the whole file fail, like a PAdES one would."""
+    from documents.pdf.national import national_signature_reports
+
+    report.national = national_signature_reports(data, national_trust)
+    verdicts = {item.verdict for item in report.national}
+    if INVALID in verdicts:
+        report.reasons.append("a_national_signature_is_invalid")
+        report.verdict = INVALID
+    elif CANNOT_VERIFY in verdicts:
+        report.reasons.append("a_national_signature_is_unreadable")
+        if report.verdict == VALID:
+            report.verdict = CANNOT_VERIFY
 
 
 def _name_part(name, oid) -> str:

@@ -1,0 +1,235 @@
+"""SM2 keys, SM3 hashes and X.509 certificates with SM2 keys (GM/T 0015). Plain functions.
+
+The curve arithmetic is GmSSL's (through `gmssl-pyx`): keys are raw bytes there (private
+scalar 32 bytes, public point x||y 64 bytes) and signatures DER SEQUENCE {r, s}.
+`cryptography` cannot build certificates with SM2 keys or SM3withSM2 signatures, so they
+are assembled with asn1crypto and the DER of the TBSCertificate is signed here.
+Every signature uses the default signer id "1234567812345678" (GM/T 0009), as the
+national standards and the certificates of Chinese CAs do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+import gmssl_pyx
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+
+SM2_CURVE_OID = "1.2.156.10197.1.301"
+SM3_WITH_SM2_OID = "1.2.156.10197.1.501"
+SM3_OID = "1.2.156.10197.1.401"
+EC_PUBLIC_KEY_OID = "1.2.840.10045.2.1"
+SIGNER_ID = gmssl_pyx.SM2_DEFAULT_SIGNER_ID
+
+CA_VALIDITY = dt.timedelta(days=365 * 10)
+SEAL_CERT_VALIDITY = dt.timedelta(days=365 * 3)
+
+
+@dataclass(frozen=True)
+class Sm2KeyPair:
+    private_key: bytes  # 32-byte scalar
+    public_key: bytes  # 64 bytes: x || y
+
+    def to_bytes(self) -> bytes:
+        return self.private_key + self.public_key
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Sm2KeyPair:
+        if len(data) != 96:
+            raise ValueError("an SM2 key pair is 96 bytes")
+        return cls(private_key=data[:32], public_key=data[32:])
+
+
+def generate_key_pair() -> Sm2KeyPair:
+    public_key, private_key = gmssl_pyx.sm2_key_generate()
+    return Sm2KeyPair(private_key=private_key, public_key=public_key)
+
+
+def sm3(data: bytes) -> bytes:
+    return gmssl_pyx.sm3_hash(data)
+
+
+def sign(key_pair: Sm2KeyPair, message: bytes) -> bytes:
+    """SM3withSM2 over `message` (with the signer id's Z value); DER r, s."""
+    return gmssl_pyx.sm2_sign(key_pair.private_key, key_pair.public_key, message, signer_id=SIGNER_ID)
+
+
+def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """False for a wrong signature and for any malformed key or signature, never an exception."""
+    if len(public_key) != 64 or not signature:
+        return False
+    try:
+        return bool(gmssl_pyx.sm2_verify(public_key, message, signature, signer_id=SIGNER_ID))
+    except (gmssl_pyx.GmsslInnerError, ValueError, TypeError):
+        return False
+
+
+def public_key_info(public_key: bytes) -> asn1_keys.PublicKeyInfo:
+    return asn1_keys.PublicKeyInfo(
+        {
+            "algorithm": {
+                "algorithm": EC_PUBLIC_KEY_OID,
+                "parameters": asn1_keys.ECDomainParameters(name="named", value=SM2_CURVE_OID),
+            },
+            "public_key": b"\x04" + public_key,
+        }
+    )
+
+
+def certificate_public_key(certificate: asn1_x509.Certificate) -> bytes | None:
+    """The 64-byte SM2 public key of a certificate, None if it holds another kind of key."""
+    try:
+        info = certificate["tbs_certificate"]["subject_public_key_info"]
+        parameters = info["algorithm"]["parameters"]
+        if info["algorithm"]["algorithm"].dotted != EC_PUBLIC_KEY_OID or parameters.name != "named":
+            return None
+        if parameters.chosen.dotted != SM2_CURVE_OID:
+            return None
+        point = bytes(info["public_key"])
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    if len(point) != 65 or point[0] != 4:
+        return None
+    return point[1:]
+
+
+def is_sm2_certificate(certificate: asn1_x509.Certificate) -> bool:
+    return certificate_public_key(certificate) is not None
+
+
+def name(*, common_name: str, organization: str = "Sealhub", extra: dict | None = None) -> asn1_x509.Name:
+    attributes = {"country_name": "CN", "organization_name": organization}
+    attributes.update(extra or {})
+    attributes["common_name"] = common_name
+    return asn1_x509.Name.build(attributes, use_printable=False)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _key_identifier(public_key: bytes) -> bytes:
+    return sm3(b"\x04" + public_key)[:20]
+
+
+def issue_certificate(
+    *,
+    issuer_key: Sm2KeyPair,
+    issuer_name: asn1_x509.Name,
+    subject_name: asn1_x509.Name,
+    subject_public_key: bytes,
+    validity: dt.timedelta,
+    is_ca: bool,
+    not_after_limit: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> asn1_x509.Certificate:
+    """An X.509 v3 certificate with an SM2 key, signed SM3withSM2 by `issuer_key`."""
+    not_before = now or _now()
+    not_after = not_before + validity
+    if not_after_limit is not None:
+        not_after = min(not_after, not_after_limit)
+    key_usage = (
+        {"digital_signature", "key_cert_sign", "crl_sign"} if is_ca else {"digital_signature", "non_repudiation"}
+    )
+    extensions = [
+        {"extn_id": "basic_constraints", "critical": True, "extn_value": {"ca": is_ca}},
+        {"extn_id": "key_usage", "critical": True, "extn_value": key_usage},
+        {"extn_id": "key_identifier", "critical": False, "extn_value": _key_identifier(subject_public_key)},
+        {
+            "extn_id": "authority_key_identifier",
+            "critical": False,
+            "extn_value": {"key_identifier": _key_identifier(issuer_key.public_key)},
+        },
+    ]
+    tbs = asn1_x509.TbsCertificate(
+        {
+            "version": "v3",
+            "serial_number": secrets.randbits(127) | (1 << 126),
+            "signature": {"algorithm": SM3_WITH_SM2_OID},
+            "issuer": issuer_name,
+            "validity": {
+                "not_before": asn1_x509.Time(name="utc_time", value=not_before),
+                "not_after": asn1_x509.Time(name="utc_time", value=not_after),
+            },
+            "subject": subject_name,
+            "subject_public_key_info": public_key_info(subject_public_key),
+            "extensions": extensions,
+        }
+    )
+    return asn1_x509.Certificate(
+        {
+            "tbs_certificate": tbs,
+            "signature_algorithm": {"algorithm": SM3_WITH_SM2_OID},
+            "signature_value": sign(issuer_key, tbs.dump()),
+        }
+    )
+
+
+def create_maker_authority(
+    common_name: str = "Sealhub SM2 Seal Maker", *, now: dt.datetime | None = None
+) -> tuple[Sm2KeyPair, asn1_x509.Certificate]:
+    """The platform's seal maker (制章者): a self-signed SM2 certificate whose key signs
+    every SESeal the platform issues."""
+    key_pair = generate_key_pair()
+    subject = name(common_name=common_name)
+    certificate = issue_certificate(
+        issuer_key=key_pair,
+        issuer_name=subject,
+        subject_name=subject,
+        subject_public_key=key_pair.public_key,
+        validity=CA_VALIDITY,
+        is_ca=True,
+        now=now,
+    )
+    return key_pair, certificate
+
+
+def issue_seal_certificate(
+    *,
+    maker_key: Sm2KeyPair,
+    maker_certificate: asn1_x509.Certificate,
+    subject_name: asn1_x509.Name,
+    public_key: bytes,
+    now: dt.datetime | None = None,
+) -> asn1_x509.Certificate:
+    return issue_certificate(
+        issuer_key=maker_key,
+        issuer_name=maker_certificate.subject,
+        subject_name=subject_name,
+        subject_public_key=public_key,
+        validity=SEAL_CERT_VALIDITY,
+        is_ca=False,
+        not_after_limit=maker_certificate["tbs_certificate"]["validity"]["not_after"].native,
+        now=now,
+    )
+
+
+def certificate_signed_by(certificate: asn1_x509.Certificate, issuer: asn1_x509.Certificate) -> bool:
+    """True if `issuer`'s SM2 key made `certificate`'s SM3withSM2 signature and the names chain."""
+    issuer_key = certificate_public_key(issuer)
+    try:
+        if issuer_key is None or certificate["signature_algorithm"]["algorithm"].dotted != SM3_WITH_SM2_OID:
+            return False
+        if certificate.issuer != issuer.subject:
+            return False
+        return verify(issuer_key, certificate["tbs_certificate"].dump(), bytes(certificate["signature_value"]))
+    except (ValueError, TypeError, KeyError):
+        return False
+
+
+def certificate_valid_at(certificate: asn1_x509.Certificate, moment: dt.datetime) -> bool:
+    validity = certificate["tbs_certificate"]["validity"]
+    return validity["not_before"].native <= moment <= validity["not_after"].native
+
+
+def load_certificate(der: bytes) -> asn1_x509.Certificate:
+    """Parse a certificate fully (asn1crypto parses lazily); ValueError if it is malformed."""
+    try:
+        certificate = asn1_x509.Certificate.load(der, strict=True)
+        certificate.native  # noqa: B018 - forces the lazy parse so errors surface here
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValueError("malformed certificate") from exc
+    return certificate

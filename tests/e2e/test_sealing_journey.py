@@ -14,8 +14,7 @@ from tenants.models import Company
 from tests.conftest import PASSWORD, totp_now
 from tests.documents.pdfs import make_pdf
 from tests.e2e.conftest import accessibility_violations, screenshot, sign_in
-from tests.workflows.conftest import SEAL_PASSWORD, signatory
-from tests.workflows.test_envelopes_worker import _cleanup
+from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup, signatory
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +28,7 @@ def sealer(django_db_blocker, celery_worker_process):
         try:
             yield signatory("alpha", "Alpha Ltd", 0, existing=alpha, user=alice)
         finally:
-            _cleanup(alpha, [])
+            committed_cleanup(alpha, [])
 
 
 def _box(locator) -> dict:

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["tenant_create.py", "seal_issue.py", "seal.py", "api_load.py"]
+SCRIPTS = ["tenant_create.py", "seal_issue.py", "seal.py", "dual_seal.py", "api_load.py"]
 
 
 def _machine() -> str:
@@ -48,7 +48,11 @@ def main() -> None:
             print(run.stderr[-2000:], file=sys.stderr)
         sections.append(f"## {script}\n\n```\n{output}\n```\n")
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    header = f"# Benchmark results\n\n{now} on {_machine()}.\nWritten by `make bench` (`bench/run_all.py`).\n"
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    header = (
+        f"# Benchmark results\n\n{now} on {_machine()}; load average at the end {load}.\n"
+        "Written by `make bench` (`bench/run_all.py`).\n"
+    )
     (HERE / "RESULTS.md").write_text(header + "\n" + "\n".join(sections))
     print(f"wrote {HERE / 'RESULTS.md'}")
     sys.exit(1 if failed else 0)

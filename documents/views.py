@@ -77,10 +77,15 @@ def _seal_use_state(request, document, seals, placements) -> dict:
     placed = {placement["seal"] for placement in placements}
     requests = list(seal_use_request_list_for_document(document=document, requester_id=request.user.pk))
     needs_approval = []
+    # Seals this user must ask for: placing one reloads the page to offer the request.
+    approval_needed = {
+        seal.pk
+        for seal in seals
+        if seal.pk not in direct
+        and seal_use_approval_usable(seal_id=seal.pk, user_id=request.user.pk, document=document) is None
+    }
     for seal in seals:
-        if str(seal.pk) not in placed or seal.pk in direct:
-            continue
-        if seal_use_approval_usable(seal_id=seal.pk, user_id=request.user.pk, document=document) is not None:
+        if str(seal.pk) not in placed or seal.pk not in approval_needed:
             continue
         pending = next((r for r in requests if r.seal_id == seal.pk and r.status == "pending"), None)
         form = SealUseRequestForm(initial={"seal": seal.pk}, auto_id=f"id_%s_{seal.pk.hex[:8]}")
@@ -89,6 +94,7 @@ def _seal_use_state(request, document, seals, placements) -> dict:
         "needs_approval": needs_approval,
         "may_confirm": not placed or len(needs_approval) < len(placed & {str(seal.pk) for seal in seals}),
         "seal_use_requests": requests,
+        "approval_needed": approval_needed,
     }
 
 

@@ -11,8 +11,8 @@ ellipse 40×30 mm with the taxpayer number across the centre; personal seals squ
 from __future__ import annotations
 
 import functools
-import io
 import math
+import threading
 from dataclasses import dataclass
 
 from reportlab.graphics import renderPDF
@@ -54,6 +54,9 @@ def face_for(*, seal_type: str, company_name: str, seal_name: str, code: str, us
     return SealFace(shape, width, height, company_name, purpose, code, uscc if shape == "oval" else "")
 
 
+_FONT_LOCK = threading.Lock()
+
+
 @functools.lru_cache(maxsize=1)
 def _font():
     try:
@@ -76,14 +79,15 @@ def _glyph(
     `squash` < 1 narrows it (seal faces use condensed characters on long names)."""
     from fontTools.pens.reportLabPen import ReportLabPen
 
-    _font_file, glyph_set, cmap, units = _font()
-    glyph_name = cmap.get(ord(char)) or cmap.get(ord("□"))
-    pen = ReportLabPen(glyph_set)
-    glyph_set[glyph_name].draw(pen)
+    with _FONT_LOCK:  # the font loads its tables lazily, which threads must not do at once
+        _font_file, glyph_set, cmap, units = _font()
+        glyph_name = cmap.get(ord(char)) or cmap.get(ord("□"))
+        pen = ReportLabPen(glyph_set)
+        glyph_set[glyph_name].draw(pen)
+        advance = glyph_set[glyph_name].width
     path = pen.path
     path.fillColor = color
     path.strokeColor = None
-    advance = glyph_set[glyph_name].width
     scale = size_mm * MM / units
     cos, sin = math.cos(angle), math.sin(angle)
     # Glyph space → centre the em box (CJK: vertical centre ≈ 0.38 em above the baseline).
@@ -191,15 +195,16 @@ def seal_png(face: SealFace, *, dpi: int = 300) -> bytes:
     """A transparent PNG preview, rasterised from the same PDF."""
     import pypdfium2
 
-    document = pypdfium2.PdfDocument(seal_pdf(face))
-    try:
-        bitmap = document[0].render(scale=dpi / 72, may_draw_forms=False, fill_color=(255, 255, 255, 0))
-        image = bitmap.to_pil()
-    finally:
-        document.close()
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()
+    from documents.pdf.pdfium import PDFIUM_LOCK, bitmap_png
+
+    pdf = seal_pdf(face)
+    with PDFIUM_LOCK:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            bitmap = document[0].render(scale=dpi / 72, may_draw_forms=False, fill_color=(255, 255, 255, 0))
+            return bitmap_png(bitmap, optimize=True)
+        finally:
+            document.close()
 
 
 SIGNATURE_INK = Color(0.05, 0.16, 0.45)

@@ -62,7 +62,9 @@ def sign_view(request, token):
         "job_id": request.session.get(f"envelope-job:{route.party_id}", "") if view.can_act else "",
     }
     response = render(request, "workflows/sign.html", context)
-    response["Referrer-Policy"] = "no-referrer"  # the token is in the address
+    # The token is in the address: it must not leave the platform host. Not "no-referrer":
+    # browsers then send `Origin: null` with the page's own forms, which fails the CSRF check.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

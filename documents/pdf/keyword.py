@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from documents.pdf.pdfium import PDFIUM_LOCK
+
 
 @dataclass(frozen=True)
 class TextHit:
@@ -23,7 +25,11 @@ def find_text(data: bytes, text: str, *, max_hits: int = 50) -> list[TextHit]:
     import pypdfium2
 
     hits: list[TextHit] = []
-    document = pypdfium2.PdfDocument(data)
+    with PDFIUM_LOCK:
+        return _find_text(pypdfium2.PdfDocument(data), text, hits, max_hits)
+
+
+def _find_text(document, text: str, hits: list[TextHit], max_hits: int) -> list[TextHit]:
     try:
         for page_index in range(len(document)):
             textpage = document[page_index].get_textpage()

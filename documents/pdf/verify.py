@@ -313,29 +313,29 @@ def _attach_appearances(data: bytes, reader, signatures, items: list[SignatureRe
         import pypdfium2
         from PIL import Image  # noqa: F401  (pypdfium2's to_pil needs it)
 
+        from documents.pdf.pdfium import PDFIUM_LOCK, bitmap_png
+
         page_refs = [
             reader.find_page_for_modification(index)[0] for index in range(int(reader.root["/Pages"]["/Count"]))
         ]
-        document = pypdfium2.PdfDocument(data)
-        document.init_forms()
-        try:
-            for signature, item in zip(signatures, items, strict=True):
-                location = _widget_location(signature, page_refs)
-                if location is None:
-                    continue
-                page_index, (left, bottom, right, top) = location
-                page = document[page_index]
-                scale = 2.0
-                image = page.render(scale=scale, may_draw_forms=True).to_pil()
-                _page_left, page_bottom, _page_right, page_top = page.get_cropbox()
-                box = (
-                    int((left - _page_left) * scale), int((page_top - top) * scale),
-                    int((right - _page_left) * scale), int((page_top - bottom) * scale),
-                )  # fmt: skip
-                buffer = io.BytesIO()
-                image.crop(box).save(buffer, format="PNG")
-                item.appearance_png = buffer.getvalue()
-        finally:
-            document.close()
+        with PDFIUM_LOCK:
+            document = pypdfium2.PdfDocument(data)
+            try:
+                document.init_forms()
+                for signature, item in zip(signatures, items, strict=True):
+                    location = _widget_location(signature, page_refs)
+                    if location is None:
+                        continue
+                    page_index, (left, bottom, right, top) = location
+                    page = document[page_index]
+                    scale = 2.0
+                    _page_left, page_bottom, _page_right, page_top = page.get_cropbox()
+                    box = (
+                        int((left - _page_left) * scale), int((page_top - top) * scale),
+                        int((right - _page_left) * scale), int((page_top - bottom) * scale),
+                    )  # fmt: skip
+                    item.appearance_png = bitmap_png(page.render(scale=scale, may_draw_forms=True), crop=box)
+            finally:
+                document.close()
     except Exception:  # a picture is a courtesy: never let it change the verdict
         return

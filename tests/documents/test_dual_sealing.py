@@ -57,7 +57,9 @@ def dual_sealed(world, dual_seal) -> tuple[bytes, bytes]:
 
 
 def _verify(data: bytes, name: str = "c.pdf") -> dict:
-    response = client_on(None, HTTP_ACCEPT_LANGUAGE="en").post("/api/v1/verify/", {"file": SimpleUploadedFile(name, data)})
+    response = client_on(None, HTTP_ACCEPT_LANGUAGE="en").post(
+        "/api/v1/verify/", {"file": SimpleUploadedFile(name, data)}
+    )
     assert response.status_code == 200
     return response.json()
 

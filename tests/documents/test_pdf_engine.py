@@ -234,3 +234,27 @@ def test_verify_never_crashes_on_bad_input(pki):
     signed = _sign(pki, make_pdf(1), Placement(0, 380, 80, 119, 119))
     untrusted = verify_pdf(signed, trust_roots=[])
     assert untrusted.verdict == CANNOT_VERIFY and "untrusted_signer" in untrusted.signatures[0].reasons
+
+
+def test_pages_render_from_many_threads_at_once():
+    """A threaded server renders a document's previews in parallel: pdfium is not
+    thread-safe, so without the shared lock this crashed the whole process."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from documents.pdf.keyword import find_text
+    from documents.pdf.render import render_page_png, render_pages_png
+    from seals.image import face_for, seal_png
+
+    data = make_pdf(3)
+    face = face_for(seal_type="contract", company_name="Alpha Ltd", seal_name="Alpha Ltd", code="", uscc="")
+    jobs = [
+        *[lambda page=page: render_page_png(data, page % 3, width_px=300) for page in range(24)],
+        *[lambda: [png for _index, images in render_pages_png(data, widths=(120,)) for png in images.values()]] * 4,
+        *[lambda: find_text(data, "Seal here")] * 4,
+        *[lambda: seal_png(face, dpi=72)] * 4,
+    ]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda job: job(), jobs))
+    assert all(png.startswith(b"\x89PNG") for png in results[:24])
+    assert [len(pages) for pages in results[24:28]] == [3] * 4
+    assert [len(hits) for hits in results[28:32]] == [3] * 4

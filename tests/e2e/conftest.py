@@ -183,6 +183,23 @@ def last_code(message, to: str) -> str | None:
     return found.group(1) if found else None
 
 
+def off_the_loop(function: Callable, *args, **kwargs):
+    """`function` run in a thread of its own and its result: Playwright's event loop runs in
+    this one, and code that calls asyncio.run (pyHanko's validation) cannot run beside it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def call():
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(call).result()
+
+
 def wait_until(check: Callable, what: str, seconds: float = 90):
     deadline = time.monotonic() + seconds
     while not (result := check()):

@@ -273,6 +273,9 @@ def test_parallel_parties_act_in_any_order_and_copies_receive_the_result(
     token = _person_token(a.company, approver)
     refused = client_on(None).post(f"/sign/{token}/submit/", follow=True)  # the link alone is not enough
     assert "一次性验证码" in refused.content.decode()
+    # The page keeps its address on the platform host, yet lets the browser name its own
+    # origin on the page's forms (with `no-referrer` it posts `Origin: null`: CSRF fails).
+    assert client_on(None).get(f"/sign/{token}/")["Referrer-Policy"] == "same-origin"
     with tenant_context(a.company):
         assert Party.objects.get(pk=approver.pk).status == "active"
     mail.outbox.clear()

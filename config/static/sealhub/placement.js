@@ -152,11 +152,15 @@
     const x = Math.min(Math.max(cx - SEAL_PT / 2, box.left), box.right - SEAL_PT);
     const y = Math.min(Math.max(cy - SEAL_PT / 2, box.bottom), box.top - SEAL_PT);
     try {
+      const option = sealChoice.selectedOptions[0];
+      const first = !placements.some((other) => other.seal === sealChoice.value);
       const created = await post(root.dataset.placementUrl, {seal: sealChoice.value, page, x, y});
       created.seal = sealChoice.value;
-      created.seal_name = sealChoice.selectedOptions[0].textContent;
+      created.seal_name = option.textContent;
       placements.push(created);
       render();
+      // A seal the user may not use directly: the page offers to ask the seal keeper.
+      if (first && "needsApproval" in option.dataset) location.reload();
     } catch (error) { alert(error.message); }
   }
   root.querySelectorAll(".page").forEach((figure) => {

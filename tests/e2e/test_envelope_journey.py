@@ -1,0 +1,222 @@
+"""The core multi-party journey in the browser: company A (alpha) sends a contract to
+company B (Bravo, seal), person C (张三, signature) and company D (Delta, seal), with A
+itself certifying first. Every party acts in its own browser context from its own place:
+A and the companies from their company hosts (inbox, seal password, authenticator code),
+C on the platform host by the link and the one-time code the worker mails. A ends with
+a completed envelope whose final PDF carries four valid signatures."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import User
+from tenants.models import Company
+from tests.conftest import PASSWORD, totp_now, worker_mail, worker_mail_clear
+from tests.documents.pdfs import make_pdf
+from tests.e2e.conftest import accessibility_violations, off_the_loop, screenshot, sign_in, wait_until
+from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup, signatory
+from tests.workflows.test_envelopes import assert_four_signatures_then_timestamp
+
+pytestmark = pytest.mark.integration
+
+ENVELOPE = "Supply contract"
+PERSON_EMAIL = "zhangsan@example.com"
+
+
+@pytest.fixture
+def cast(django_db_blocker, celery_worker_process):
+    """A (alpha, Alice), B (Bravo) and D (Delta): approved, each with an authenticator and
+    an active seal; committed for the live server and the worker, removed afterwards."""
+    with django_db_blocker.unblock():
+        alpha = Company.objects.get(slug="alpha")
+        alice = User.objects.get(email="alice@alpha.example")
+        made = []
+        try:
+            a = signatory("alpha", "Alpha Ltd", 0, existing=alpha, user=alice)
+            b = signatory("bravo", "Bravo Trading Co", 1)
+            made.append(b.company)
+            d = signatory("delta", "Delta Works", 2)
+            made.append(d.company)
+            yield a, b, d
+        finally:
+            committed_cleanup(alpha, made)
+
+
+def _add_party(page, *, kind: str, email: str, uscc: str = "", name: str = "") -> None:
+    form = page.locator("#party-form")
+    form.get_by_label("Role").select_option(kind)
+    if uscc:
+        form.get_by_label("Unified social credit code").fill(uscc)
+    if name:
+        form.get_by_label("Name").fill(name)
+    form.get_by_label("Email").fill(email)
+    count = page.locator(".envelope-parties > li").count()
+    form.get_by_role("button", name="Add party").click()
+    expect(page.locator(".envelope-parties > li")).to_have_count(count + 1)
+
+
+def _place_field(page, party_label: str, u: float, v: float) -> None:
+    """Choose the party and click on page 1 at (u, v) of its width and height."""
+    count = page.locator(".placed.envelope-field").count()
+    page.locator("#field-party").select_option(label=party_label)
+    image = page.locator('.page[data-page="0"] img')
+    page.wait_for_function("document.querySelector('.page[data-page=\"0\"] img').naturalWidth > 0")
+    box = image.bounding_box()
+    assert box is not None
+    image.click(position={"x": box["width"] * u, "y": box["height"] * v})
+    expect(page.locator(".placed.envelope-field")).to_have_count(count + 1)  # drawn after the reload
+    expect(page.locator("#field-error")).to_be_hidden()
+
+
+def _open_inbox_entry(page, site, slug: str) -> None:
+    """The company's inbox, reloaded until the envelope reaches it, then the entry."""
+    page.goto(site.url(slug, "/envelopes/inbox/"))
+
+    def arrived():
+        if page.get_by_role("link", name=ENVELOPE).count():
+            return True
+        page.reload()
+        return False
+
+    wait_until(arrived, f"the envelope in {slug}'s inbox", seconds=60)
+    page.get_by_role("link", name=ENVELOPE).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(ENVELOPE)
+
+
+def _seal_from_inbox(page, site, signer, name: str) -> None:
+    _open_inbox_entry(page, site, signer.company.slug)
+    expect(page.locator(".envelope-field.mine")).to_have_count(1)
+    screenshot(page, f"envelope-{name}-1-inbox")
+    page.get_by_label("Seal password").fill(SEAL_PASSWORD)
+    page.get_by_label("One-time code").fill(totp_now(signer.device, 1))
+    page.get_by_role("button", name="Seal the document").click()
+    # The page follows the worker's job, then reloads without it.
+    part = page.locator("dt", has_text="Your part").locator("xpath=following-sibling::dd[1]")
+    expect(part).to_have_text("Done", timeout=90_000)
+    expect(page).not_to_have_url(re.compile(r"\?job="))
+    expect(page.get_by_role("button", name="Seal the document")).to_have_count(0)
+    screenshot(page, f"envelope-{name}-2-sealed")
+
+
+def _mail_matching(address: str, pattern: str, after: int = 0) -> re.Match:
+    """The first message to `address`, from the `after`-th on, matching `pattern`."""
+
+    def found():
+        for text in worker_mail(address)[after:]:
+            if match := re.search(pattern, text):
+                return match
+        return None
+
+    return wait_until(found, f"mail to {address} matching {pattern}")
+
+
+def test_three_companies_and_a_person_complete_an_envelope(cast, site, new_context, tmp_path):
+    a, b, d = cast
+    worker_mail_clear()
+
+    # A prepares the envelope: upload, send for signing, four parties, a field each.
+    owner = new_context().new_page()
+    sign_in(owner, site, "alpha", a.user.email, PASSWORD)
+    owner.goto(site.url("alpha", "/documents/"))
+    owner.locator("input[name=file]").set_input_files(
+        files=[{"name": "supply-contract.pdf", "mimeType": "application/pdf", "buffer": make_pdf(2)}]
+    )
+    owner.get_by_role("button", name="Upload").click()
+    expect(owner.get_by_role("heading", level=1)).to_have_text("supply-contract.pdf")
+    owner.get_by_role("link", name="Send for signing").click()
+    expect(owner.get_by_role("heading", level=1)).to_have_text("Send for signing")
+    owner.get_by_label("Name").fill(ENVELOPE)
+    owner.get_by_label("Message to the parties").fill("Please seal or sign.")
+    owner.get_by_role("button", name="Create the draft").click()
+    expect(owner.get_by_text("Draft created. Add the parties and place their fields.")).to_be_visible()
+    envelope_url = owner.url
+    assert accessibility_violations(owner) == []
+
+    _add_party(owner, kind="company", uscc=a.company.uscc, email=a.user.email)
+    _add_party(owner, kind="company", uscc=b.company.uscc, email=b.user.email)
+    _add_party(owner, kind="person", name="张三", email=PERSON_EMAIL)
+    _add_party(owner, kind="company", uscc=d.company.uscc, email=d.user.email)
+    expect(owner.locator(".envelope-parties > li")).to_have_text([
+        re.compile(r"1\. Alpha Ltd"), re.compile(r"2\. Bravo Trading Co"),
+        re.compile(r"3\. 张三"), re.compile(r"4\. Delta Works"),
+    ])  # fmt: skip
+    _place_field(owner, "1. Alpha Ltd · Company (seals)", 0.25, 0.3)
+    _place_field(owner, "2. Bravo Trading Co · Company (seals)", 0.7, 0.3)
+    _place_field(owner, "3. 张三 · Person (signs)", 0.3, 0.7)
+    _place_field(owner, "4. Delta Works · Company (seals)", 0.7, 0.7)
+    expect(owner.get_by_text("No field placed yet.")).to_have_count(0)
+    screenshot(owner, "envelope-owner-1-draft")
+    assert accessibility_violations(owner) == []
+
+    owner.get_by_role("button", name="Send", exact=True).click()
+    expect(owner.get_by_text("Sent. The first parties were notified.")).to_be_visible()
+    expect(owner.locator("h1 .badge")).to_have_text("In progress")
+    screenshot(owner, "envelope-owner-2-sent")
+    assert accessibility_violations(owner) == []
+
+    # A certifies first, from its own inbox.
+    _seal_from_inbox(owner, site, a, "alpha")
+
+    # B seals from Bravo's host.
+    bravo = new_context().new_page()
+    sign_in(bravo, site, "bravo", b.user.email, PASSWORD)
+    _seal_from_inbox(bravo, site, b, "bravo")
+    assert accessibility_violations(bravo) == []
+
+    # C opens the mailed link on the platform host and proves the address with a code.
+    link = _mail_matching(PERSON_EMAIL, r"/sign/([A-Za-z0-9_-]+)/")
+    mails_before_code = len(worker_mail(PERSON_EMAIL))
+    person = new_context().new_page()
+    person.goto(site.url(None, f"/sign/{link.group(1)}/"))
+    expect(person.get_by_role("heading", level=1)).to_have_text(ENVELOPE)
+    expect(person.locator(".page")).to_have_count(0)  # nothing shown before the code
+    person.get_by_role("button", name="Email me a one-time code").click()
+    expect(person.get_by_text("We sent a one-time code to your email address.")).to_be_visible()
+    code = _mail_matching(PERSON_EMAIL, r"\b(\d{6})\b", after=mails_before_code).group(1)
+    person.get_by_label("One-time code").fill(code)
+    person.get_by_role("button", name="Continue").click()
+    expect(person.locator(".page")).to_have_count(2)
+    expect(person.locator(".placed:not(.other)")).to_have_count(1)
+    screenshot(person, "envelope-person-1-verified")
+    assert accessibility_violations(person) == []
+    person.get_by_role("button", name="Sign the document").click()
+    expect(person.get_by_text("Done. Thank you.")).to_be_visible(timeout=90_000)
+    screenshot(person, "envelope-person-2-signed")
+
+    # D seals from Delta's host.
+    delta = new_context().new_page()
+    sign_in(delta, site, "delta", d.user.email, PASSWORD)
+    _seal_from_inbox(delta, site, d, "delta")
+
+    # A sees the envelope completed and downloads the final PDF.
+    owner.goto(envelope_url)
+
+    def completed():
+        if owner.locator("h1 .badge").inner_text() == "Completed":
+            return True
+        owner.reload()
+        return False
+
+    wait_until(completed, "the completed envelope", seconds=90)
+    expect(owner.locator(".envelope-parties .badge")).to_have_text(["Done"] * 4)
+    expect(owner.get_by_text("The audit trail is intact")).to_be_visible()
+    screenshot(owner, "envelope-owner-3-completed")
+    with owner.expect_download() as download_info:
+        owner.get_by_role("link", name="Final PDF").click()
+    final = tmp_path / "final.pdf"
+    download_info.value.save_as(final)
+    off_the_loop(assert_four_signatures_then_timestamp, final.read_bytes(), a.company)
+
+    # Anyone can check it on the platform's verify page.
+    visitor = new_context().new_page()
+    visitor.goto(site.url(None, "/verify/"))
+    visitor.locator("input[name=file]").set_input_files(str(final))
+    visitor.get_by_role("button", name="Verify", exact=True).click()
+    verdict = visitor.locator(".verdict")
+    expect(verdict).to_contain_text("Signatures valid")
+    for company in ("Alpha Ltd", "Bravo Trading Co", "Delta Works"):
+        expect(visitor.locator("dd").filter(has_text=company).first).to_be_visible()
+    screenshot(visitor, "envelope-verified")

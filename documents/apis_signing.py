@@ -31,7 +31,7 @@ def agent_url(request, session: SigningSession) -> str:
 
 
 def agent_command(url: str, token: str) -> str:
-    return f"python -m seals.agent --url {url} --token {token} --module <PKCS#11 module> --token-label <label>"
+    return f"python -m seals.agent --url {url} --token={token} --module <PKCS#11 module> --token-label <label>"
 
 
 class SigningSessionOutputSerializer(serializers.Serializer):

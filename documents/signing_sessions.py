@@ -105,7 +105,8 @@ def document_seal_session_start(
     if sha256_of(data) != base.sha256:
         raise ApplicationError(_("The stored file does not match its fingerprint; nothing was sealed."),
                                "fingerprint_mismatch", status=409)  # fmt: skip
-    token = secrets.token_urlsafe(32)
+    # A prefix, so a token that happens to start with "-" is never read as an option.
+    token = "sst_" + secrets.token_urlsafe(32)
     with transaction.atomic():
         if approval is not None:
             approval = seal_use_approval_consume(approval_id=approval.pk, seal_id=seal.pk, user=user, document=document)

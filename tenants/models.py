@@ -8,7 +8,6 @@ from django.core.validators import RegexValidator
 from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_tenants.clone import CloneSchema
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import schema_exists
 
@@ -67,15 +66,20 @@ class Company(TenantMixin):
         return self.schema_name == "public"
 
     def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
-        """Clone the template schema. Its `django_migrations` rows come along, so the new
-        schema is already recorded as migrated and no migration code has to run (the
-        faked `migrate_schemas` django-tenants would run costs more than the clone)."""
+        """Copy the template schema (`tenants/schema_clone.py`). Its `django_migrations`
+        rows come along, so the new schema is already recorded as migrated and no migration
+        code has to run."""
         base_schema = settings.TENANT_BASE_SCHEMA
         if not (sync_schema and settings.TENANT_CREATION_FAKES_MIGRATIONS and schema_exists(base_schema)):
             return super().create_schema(check_if_exists, sync_schema, verbosity)
         if check_if_exists and schema_exists(self.schema_name):
             return False
-        CloneSchema().clone_schema(base_schema, self.schema_name)
+        from django.db import transaction
+
+        from tenants.schema_clone import schema_clone
+
+        with transaction.atomic():
+            schema_clone(base_schema, self.schema_name)
         connection.set_schema_to_public()
         return True
 

@@ -346,7 +346,7 @@ def live_company(django_db_blocker, celery_worker_process, soft_token, test_ca):
 
 
 def _run_agent(url: str, token: str, soft_token: SoftToken, pin: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "seals.agent", "--url", url, "--token", token, "--module", soft_token.module,
+    command = [sys.executable, "-m", "seals.agent", "--url", url, f"--token={token}", "--module", soft_token.module,
                "--token-label", soft_token.label, "--yes"]  # fmt: skip
     env = dict(os.environ, **soft_token.environment, SEALHUB_UKEY_PIN=pin)
     return subprocess.run(command, env=env, cwd=BASE_DIR, capture_output=True, text=True, timeout=120)

@@ -141,7 +141,7 @@ class SessionApi(PublicApiView):
     class SessionInputSerializer(StrictInputSerializer):
         email = serializers.EmailField()
         password = serializers.CharField(write_only=True)
-        method = serializers.ChoiceField(choices=["authenticator", "recovery_code", "email"], required=False)
+        method = serializers.ChoiceField(choices=two_factor.OTP_METHODS, required=False)
         code = serializers.CharField(max_length=20, required=False)
 
     @extend_schema(

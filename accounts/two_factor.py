@@ -39,6 +39,9 @@ class Method:
     EMAIL = "email"
 
 
+OTP_METHODS = [Method.AUTHENTICATOR, Method.RECOVERY_CODE, Method.EMAIL]  # API choices, in this order
+
+
 METHOD_FACTORS = {
     Method.AUTHENTICATOR: FactorLock.Factor.OTP,
     Method.RECOVERY_CODE: FactorLock.Factor.RECOVERY_CODE,

@@ -9,6 +9,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.two_factor import OTP_METHODS
 from config.api.idempotency import idempotent
 from config.api.serializers import StrictInputSerializer
 from documents import services
@@ -237,7 +238,7 @@ class DocumentSealApi(APIView):
     class SealInputSerializer(StrictInputSerializer):
         seal_id = serializers.UUIDField()
         seal_password = serializers.CharField(write_only=True)
-        otp_method = serializers.ChoiceField(choices=["authenticator", "recovery_code", "email"])
+        otp_method = serializers.ChoiceField(choices=OTP_METHODS)
         otp_code = serializers.CharField(max_length=20)
 
     @extend_schema(

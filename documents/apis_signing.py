@@ -15,6 +15,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.two_factor import OTP_METHODS
 from config.api.idempotency import idempotent
 from config.api.serializers import StrictInputSerializer
 from config.errors import ApplicationError
@@ -64,7 +65,7 @@ class DocumentSealSessionCreateApi(APIView):
 
     class SessionInputSerializer(StrictInputSerializer):
         seal_id = serializers.UUIDField()
-        otp_method = serializers.ChoiceField(choices=["authenticator", "recovery_code", "email"])
+        otp_method = serializers.ChoiceField(choices=OTP_METHODS)
         otp_code = serializers.CharField(max_length=20)
 
     @extend_schema(

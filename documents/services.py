@@ -621,7 +621,8 @@ def _pem(certificate) -> str:
     return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
-def _timestamping() -> Timestamping:
+def platform_timestamping() -> Timestamping:
+    """The platform TSA, for signatures' timestamps and closing document timestamps."""
     tsa_key, tsa_cert = pki.authority(pki.Role.TSA)
     return Timestamping(
         tsa_private_key=tsa_key,
@@ -692,7 +693,7 @@ def _person_signer(grant: SigningGrant, private_key_der: bytes) -> _Signer:
 
 
 def _stamp_all(data: bytes, *, grant: SigningGrant, signer: _Signer) -> bytes:
-    timestamping = _timestamping()
+    timestamping = platform_timestamping()
     for index, placement in enumerate(grant.placements):
         existing_field = placement.get("field_name", "")
         data = stamp_and_sign(

@@ -23,8 +23,8 @@ from documents.models import Document, DocumentVersion, SigningSession
 from documents.pdf import remote
 from documents.pdf.sign import Placement as PdfPlacement
 from documents.services import (
-    _timestamping,
     placements_as_data,
+    platform_timestamping,
     seal_chain_pem,
     seal_reason,
     seal_use_prepare,
@@ -245,7 +245,7 @@ def signing_session_finish_execute(*, session_id) -> DocumentVersion | None:
                 signature=bytes(session.signature),
                 certificate_pem=seal.certificate_pem,
                 chain_pem=seal_chain_pem(seal),
-                timestamping=_timestamping(),
+                timestamping=platform_timestamping(),
             )
         except (remote.SignatureMismatch, remote.SignedPdfInvalid):
             _close(session, SigningSession.Status.FAILED, "failed")

@@ -209,9 +209,6 @@ def party_view(*, route: EnvelopeRoute) -> PartyView:
         parties = list(envelope.parties.all())
         fields = list(EnvelopeField.objects.filter(party__envelope=envelope).select_related("party"))
         grant = SigningGrant.objects.filter(envelope_party_id=party.pk).order_by("-created_at").first()
-        open_ = envelope.status == Envelope.Status.IN_PROGRESS and (
-            envelope.expires_at is None or envelope.expires_at > timezone.now()
-        )
         return PartyView(
             route_id=str(route.pk),
             envelope_id=str(envelope.pk),
@@ -227,7 +224,7 @@ def party_view(*, route: EnvelopeRoute) -> PartyView:
             party_status=party.status,
             party_status_label=party.get_status_display(),
             needs_id_number=bool(party.id_number_hash),
-            can_act=open_ and party.status == Party.Status.ACTIVE,
+            can_act=envelope.is_open and party.status == Party.Status.ACTIVE,
             version_number=version.number,
             version_sha256=version.sha256,
             page_count=version.page_count,
@@ -379,13 +376,14 @@ def person_sign(*, route: EnvelopeRoute, id_number: str = "", ip_address=None, u
     return {"id": str(grant.pk), "status": grant.status}
 
 
-def person_approve(*, route: EnvelopeRoute, actor_label: str, ip_address=None, user_agent: str = "") -> None:
+def person_approve(*, route: EnvelopeRoute, actor_label: str = "", ip_address=None, user_agent: str = "") -> None:
+    """`actor_label` defaults to the party's own name (a person acting by link)."""
     from workflows.envelopes import envelope_party_approve
 
     _in_owner(route, envelope_party_approve, actor_label=actor_label, ip_address=ip_address, user_agent=user_agent)
 
 
-def person_decline(*, route: EnvelopeRoute, reason: str, actor_label: str, ip_address=None, user_agent=""):
+def person_decline(*, route: EnvelopeRoute, reason: str, actor_label: str = "", ip_address=None, user_agent=""):
     from workflows.envelopes import envelope_party_decline
 
     _in_owner(route, envelope_party_decline, reason=reason, actor_label=actor_label, ip_address=ip_address,

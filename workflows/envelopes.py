@@ -390,12 +390,7 @@ def _party_locked(party_id) -> Party:
 
 def envelope_party_may_sign(*, party_id) -> bool:
     party = Party.objects.select_related("envelope").filter(pk=party_id).first()
-    return (
-        party is not None
-        and party.status == Party.Status.ACTIVE
-        and party.envelope.status == Envelope.Status.IN_PROGRESS
-        and (party.envelope.expires_at is None or party.envelope.expires_at > timezone.now())
-    )
+    return party is not None and party.status == Party.Status.ACTIVE and party.envelope.is_open
 
 
 def envelope_party_viewed(*, party: Party, actor_label: str, ip_address=None, user_agent: str = "") -> None:
@@ -575,8 +570,9 @@ def envelope_person_sign(*, party_id, id_number: str = "", ip_address=None, user
 
 
 @transaction.atomic
-def envelope_party_approve(*, party_id, actor_label: str, ip_address=None, user_agent: str = "") -> Party:
+def envelope_party_approve(*, party_id, actor_label: str = "", ip_address=None, user_agent: str = "") -> Party:
     party = _party_locked(party_id)
+    actor_label = actor_label or party.name
     _assert_turn(party)
     if party.kind != Party.Kind.APPROVER:
         raise ApplicationError(_("Only approvers approve without signing."), "not_approver", status=409)
@@ -626,8 +622,12 @@ def envelope_integrity_alert(*, party_id, version: DocumentVersion) -> None:
 
 
 @transaction.atomic
-def envelope_party_decline(*, party_id, reason: str, actor_label: str, ip_address=None, user_agent: str = "") -> Party:
+def envelope_party_decline(
+    *, party_id, reason: str, actor_label: str = "", ip_address=None, user_agent: str = ""
+) -> Party:
+    """`actor_label` defaults to the party's own name (a person acting by link)."""
     party = _party_locked(party_id)
+    actor_label = actor_label or party.name
     _assert_turn(party)
     reason = (reason or "").strip()
     if not reason:
@@ -789,7 +789,7 @@ def envelope_complete(*, envelope_id) -> Envelope | None:
 
     from documents.pdf.fields import document_timestamp_add
     from documents.pdf.inspect import PageBox, PdfInfo
-    from documents.services import _timestamping, document_version_create, sha256_of
+    from documents.services import document_version_create, platform_timestamping, sha256_of
     from workflows.certificate import completion_certificate_pdf
     from workflows.cross_tenant import final_copies_deliver, routes_close
     from workflows.tasks import envelope_mail, envelope_mail_owner
@@ -810,7 +810,7 @@ def envelope_complete(*, envelope_id) -> Envelope | None:
             envelope_event_record(envelope=envelope, action="integrity_alert", actor_label="Sealhub",
                                   data={"version": base.number})  # fmt: skip
             return envelope
-        final = document_timestamp_add(data, _timestamping())
+        final = document_timestamp_add(data, platform_timestamping())
         info = PdfInfo(
             page_count=base.page_count,
             pages=[PageBox(**page) for page in base.pages],

@@ -95,8 +95,6 @@ class Envelope(models.Model):
         CANCELED = "canceled", _("Canceled")
         EXPIRED = "expired", _("Expired")
 
-    OPEN_STATUSES = (Status.IN_PROGRESS,)
-
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     document = models.ForeignKey("documents.Document", on_delete=models.PROTECT, related_name="envelopes")
     name = models.CharField(_("name"), max_length=255)
@@ -129,6 +127,11 @@ class Envelope(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_open(self) -> bool:
+        """In progress and not past its expiry: parties may still act."""
+        return self.status == self.Status.IN_PROGRESS and (self.expires_at is None or self.expires_at > timezone.now())
 
     @property
     def problem_message(self) -> str:

@@ -112,8 +112,7 @@ def sign_submit_view(request, token):
     def sign(route):
         _require_verified(request, route)
         if route.party_kind == "approver":
-            cross_tenant.person_approve(route=route, actor_label=cross_tenant.party_view(route=route).party_name,
-                                        ip_address=client_ip(request), user_agent=_agent(request))  # fmt: skip
+            cross_tenant.person_approve(route=route, ip_address=client_ip(request), user_agent=_agent(request))
             messages.success(request, _("Approved. The next party has been notified."))
             return
         job = cross_tenant.person_sign(route=route, id_number=request.POST.get("id_number", ""),
@@ -130,7 +129,6 @@ def sign_decline_view(request, token):
     def decline(route):
         _require_verified(request, route)
         cross_tenant.person_decline(route=route, reason=request.POST.get("reason", ""),
-                                    actor_label=cross_tenant.party_view(route=route).party_name,
                                     ip_address=client_ip(request), user_agent=_agent(request))  # fmt: skip
 
     return _act(request, token, decline, _("You declined. The sender has been told."))

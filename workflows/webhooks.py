@@ -204,7 +204,7 @@ def webhook_event_emit(*, event_type: str, data: dict) -> int:
     `event_type`, queued when the caller's transaction commits."""
     if event_type not in WEBHOOK_EVENTS:
         raise ValueError(f"unknown webhook event {event_type}")
-    endpoints = [e for e in WebhookEndpoint.objects.filter(active=True) if event_type in e.events]
+    endpoints = list(WebhookEndpoint.objects.filter(active=True, events__contains=[event_type]))
     if not endpoints:
         return 0
     event_id = uuid.uuid4()

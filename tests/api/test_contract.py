@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
@@ -46,14 +47,8 @@ def api_schema(world, in_process_app):
 @pytest.fixture
 def public_api_schema(world, in_process_app):
     return schemathesis.openapi.from_wsgi(
-        "/api/v1/schema/?format=json", in_process_app, headers={"Host": settings_module().BASE_DOMAIN}
+        "/api/v1/schema/?format=json", in_process_app, headers={"Host": django_settings.BASE_DOMAIN}
     )
-
-
-def settings_module():
-    from django.conf import settings as django_settings
-
-    return django_settings
 
 
 @pytest.fixture
@@ -89,6 +84,4 @@ public_schema = schemathesis.pytest.from_fixture("public_api_schema")
     suppress_health_check=list(HealthCheck),
 )
 def test_the_platform_hosts_operations_answer_within_their_schema(case):
-    from django.conf import settings as django_settings
-
     case.call_and_validate(headers={"Host": django_settings.BASE_DOMAIN}, checks=CHECKS)

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import hashlib
+
+from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
+from django.utils.http import parse_etags, quote_etag
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import parsers, serializers, status
@@ -14,9 +18,12 @@ from config.api.idempotency import idempotent
 from config.api.serializers import StrictInputSerializer
 from documents import services
 from documents.models import Placement
-from documents.selectors import document_get, document_list, grant_get, version_get
+from documents.selectors import document_get, document_list, document_list_token, grant_get, version_get
 from tenants.models import ApiKey
 from tenants.permissions import acting_membership
+
+# Pages are keyed by a token that changes with the data; the expiry only bounds memory.
+DOCUMENT_LIST_CACHE_SECONDS = 300
 
 
 def _person(request):
@@ -79,9 +86,25 @@ class DocumentListCreateApi(ListAPIView):
     def get_queryset(self):
         return document_list(search=self.request.query_params.get("search", ""))
 
-    @extend_schema(operation_id="documents_list", summary="Documents (newest first; `search` filters by name)")
+    @extend_schema(
+        operation_id="documents_list",
+        summary="Documents (newest first; `search` filters by name)",
+        description="Each page carries an `ETag`; send it back in `If-None-Match` to get `304 Not Modified` "
+        "while no document of the company has changed.",
+    )
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        # Integrations poll this list. A page is cached under the company's list token, which
+        # changes in the same transaction as any document row, so a cached page is never stale.
+        page_id = hashlib.sha256(f"{document_list_token()} {request.build_absolute_uri()}".encode()).hexdigest()
+        etag = quote_etag(page_id[:32])
+        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        cache_key = f"documents-list-page:{page_id}"
+        data = cache.get(cache_key)
+        if data is None:
+            data = super().get(request, *args, **kwargs).data
+            cache.set(cache_key, data, DOCUMENT_LIST_CACHE_SECONDS)
+        return Response(data, headers={"ETag": etag})
 
     @extend_schema(
         operation_id="documents_create",

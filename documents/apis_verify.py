@@ -3,20 +3,25 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, permissions, serializers
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from config.api.serializers import StrictInputSerializer
+from config.api.throttling import SlidingWindowThrottle
 from documents.verification import document_verify, report_as_dict
 
 
-class VerifyThrottle(AnonRateThrottle):
+class VerifyThrottle(SlidingWindowThrottle):
     """Per client address: verification is open to anyone, so it is rationed."""
+
+    scope = "verify"
 
     def get_rate(self) -> str:
         from django.conf import settings
 
         return settings.VERIFY_RATE_LIMIT
+
+    def get_cache_key(self, request, view) -> str:
+        return f"throttle:{self.scope}:ip:{self.get_ident(request) or 'unknown'}"
 
 
 class VerifyApi(APIView):

@@ -32,6 +32,18 @@ class Document(models.Model):
         return self.name
 
 
+class DocumentListState(models.Model):
+    """One row per company whose token changes in the same transaction as any change to
+    a document row, so a cached page of the documents list is valid exactly as long as
+    the token it was stored under. Rolled back, restored or copied with the data."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    token = models.UUIDField(default=uuid.uuid4)
+
+    def __str__(self) -> str:
+        return self.token.hex
+
+
 class DocumentVersion(models.Model):
     class Kind(models.TextChoices):
         ORIGINAL = "original", _("Original")

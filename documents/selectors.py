@@ -3,12 +3,18 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from documents.models import Document, DocumentVersion, SigningGrant, SigningSession
+from documents.models import Document, DocumentListState, DocumentVersion, SigningGrant, SigningSession
 
 
 def document_list(*, search: str = "") -> QuerySet[Document]:
     documents = Document.objects.filter(deleted_at__isnull=True).select_related("current_version")
     return documents.filter(name__icontains=search) if search else documents
+
+
+def document_list_token() -> str:
+    """Changes whenever any document row of this company changes (see `document_list_changed`)."""
+    token = DocumentListState.objects.filter(pk=1).values_list("token", flat=True).first()
+    return token.hex if token else "initial"
 
 
 def document_get(*, document_id) -> Document:

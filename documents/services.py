@@ -4,6 +4,7 @@ grant) and the sealing job the worker runs."""
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,7 +19,7 @@ from accounts.models import Membership, OneTimeCode, User
 from accounts.two_factor import second_factor_verify
 from config.crypto import decrypt, encrypt
 from config.errors import ApplicationError
-from documents.models import Document, DocumentVersion, Placement, SigningGrant
+from documents.models import Document, DocumentListState, DocumentVersion, Placement, SigningGrant
 from documents.pdf.inspect import InvalidPdf, PageBox, PdfInfo, inspect_pdf
 from documents.pdf.national import NationalSigning
 from documents.pdf.sign import Placement as PdfPlacement
@@ -64,6 +65,16 @@ def _inspect(data: bytes) -> PdfInfo:
         return inspect_pdf(data, max_pages=settings.DOCUMENT_MAX_PAGES)
     except InvalidPdf as error:
         raise ApplicationError(INVALID_PDF_MESSAGES[error.code](), f"pdf_{error.code}", field="file") from error
+
+
+def document_list_changed() -> None:
+    """A new token for this company's documents list, in the current transaction: cached
+    pages stored under the old token are never served again, and a rollback restores the
+    token together with the rows it describes."""
+    DocumentListState.objects.bulk_create(
+        [DocumentListState(id=1, token=uuid.uuid4())], update_conflicts=True, unique_fields=["id"],
+        update_fields=["token"],
+    )  # fmt: skip
 
 
 def document_version_create(

@@ -1,0 +1,87 @@
+"""The documents list over the API: pages are cached and carry an ETag, and every change
+to the company's documents shows at once, also changes made from another company's
+transaction (envelope copies) and never across companies."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django_tenants.utils import schema_context, tenant_context
+
+from documents.models import Document
+from documents.services import document_receive, document_upload
+from tenants.services import api_key_create
+from tests.conftest import client_on
+from tests.documents.pdfs import make_pdf
+
+pytestmark = pytest.mark.django_db
+
+
+def _api(company, user):
+    with tenant_context(company):
+        _key, raw = api_key_create(company=company, name="poller", scopes=["documents"], acting_user=user)
+    return client_on(company, HTTP_AUTHORIZATION=f"Api-Key {raw}")
+
+
+def _names(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [document["name"] for document in response.json()["results"]]
+
+
+def test_a_poller_sees_every_change_at_once_and_gets_304_while_nothing_changed(world):
+    api = _api(world.alpha, world.alice)
+    first = api.get("/api/v1/documents/")
+    assert _names(first) == [] and first["ETag"]
+    assert api.get("/api/v1/documents/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+    upload = api.post("/api/v1/documents/", {"file": SimpleUploadedFile("a.pdf", make_pdf(1))})
+    assert upload.status_code == 201
+    second = api.get("/api/v1/documents/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert _names(second) == ["a.pdf"] and second["ETag"] != first["ETag"]
+    assert api.get("/api/v1/documents/", HTTP_IF_NONE_MATCH=second["ETag"]).status_code == 304
+
+    assert api.delete(f"/api/v1/documents/{upload.json()['id']}/").status_code == 204
+    assert _names(api.get("/api/v1/documents/")) == []
+
+
+def test_each_page_and_search_is_its_own_entry(world):
+    api = _api(world.alpha, world.alice)
+    with tenant_context(world.alpha):
+        for name in ("lease.pdf", "invoice-1.pdf", "invoice-2.pdf"):
+            document_upload(name=name, data=make_pdf(1), acting_user=world.alice)
+    assert _names(api.get("/api/v1/documents/")) == ["invoice-2.pdf", "invoice-1.pdf", "lease.pdf"]
+    assert _names(api.get("/api/v1/documents/?search=invoice")) == ["invoice-2.pdf", "invoice-1.pdf"]
+    first_page = api.get("/api/v1/documents/?page_size=2").json()
+    assert [document["name"] for document in first_page["results"]] == ["invoice-2.pdf", "invoice-1.pdf"]
+    next_path = urlsplit(first_page["next"])
+    assert _names(api.get(f"{next_path.path}?{next_path.query}")) == ["lease.pdf"]
+
+
+def test_a_copy_written_from_another_companys_transaction_shows_in_the_receivers_list(world):
+    beta_api = _api(world.beta, world.charlie)
+    assert _names(beta_api.get("/api/v1/documents/")) == []
+    with tenant_context(world.alpha), transaction.atomic():
+        # As envelope completion does: the owner's transaction writes into the party's schema.
+        with schema_context(world.beta.schema_name):
+            document_receive(name="signed.pdf", data=make_pdf(1), source_label="Alpha Ltd")
+        document_upload(name="alpha-only.pdf", data=make_pdf(1), acting_user=world.alice)
+    assert _names(beta_api.get("/api/v1/documents/")) == ["signed.pdf"]
+    assert _names(_api(world.alpha, world.alice).get("/api/v1/documents/")) == ["alpha-only.pdf"]
+
+
+def test_a_change_that_is_rolled_back_leaves_the_cached_list_true(world):
+    api = _api(world.alpha, world.alice)
+    with tenant_context(world.alpha):
+        document_upload(name="kept.pdf", data=make_pdf(1), acting_user=world.alice)
+    before = api.get("/api/v1/documents/")
+    assert _names(before) == ["kept.pdf"]
+    with tenant_context(world.alpha):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            document_upload(name="lost.pdf", data=make_pdf(1), acting_user=world.alice)
+            raise RuntimeError("the request failed after the upload")
+        assert list(Document.objects.values_list("name", flat=True)) == ["kept.pdf"]
+    after = api.get("/api/v1/documents/", HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 304

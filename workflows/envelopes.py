@@ -530,42 +530,64 @@ def envelope_party_code_check(*, party_id, code: str, ip_address=None, user_agen
 def envelope_person_sign(*, party_id, id_number: str = "", ip_address=None, user_agent: str = "") -> SigningGrant:
     """After the email code: a one-off key and certificate for this person, used once by
     the worker to sign the person's fields."""
+    with transaction.atomic():
+        party = _party_locked(party_id)
+        _assert_turn(party)
+        if party.kind != Party.Kind.PERSON:
+            raise ApplicationError(_("Only persons sign with a signature."), "not_person", status=409)
+        now = timezone.now()
+        if party.code_locked_until and party.code_locked_until > now:
+            raise ApplicationError(
+                _("Too many wrong attempts. Try again after %(time)s.")
+                % {"time": timezone.localtime(party.code_locked_until).strftime("%H:%M")},
+                "id_number_locked",
+                status=429,
+                field="id_number",
+            )
+        mismatch = bool(party.id_number_hash) and _id_number_hash(id_number or "") != party.id_number_hash
+        if mismatch:
+            # Guessing ID numbers counts like guessing codes: the same five tries, the same lock.
+            party.code_failures += 1
+            if party.code_failures >= CODE_MAX_FAILURES:
+                party.code_locked_until = now + CODE_LOCK
+            party.save(update_fields=["code_failures", "code_locked_until"])
+        else:
+            grant = _person_grant_create(party, ip_address=ip_address, user_agent=user_agent)
+    if mismatch:  # raised after the transaction so the count is kept
+        raise ApplicationError(
+            _("The ID number does not match the one the sender gave."), "id_number_mismatch", field="id_number"
+        )
+    return grant
+
+
+def _person_grant_create(party: Party, *, ip_address, user_agent: str) -> SigningGrant:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
     from documents.services import signing_grant_create
     from seals import ca, pki
 
-    with transaction.atomic():
-        party = _party_locked(party_id)
-        _assert_turn(party)
-        if party.kind != Party.Kind.PERSON:
-            raise ApplicationError(_("Only persons sign with a signature."), "not_person", status=409)
-        if party.id_number_hash and _id_number_hash(id_number or "") != party.id_number_hash:
-            raise ApplicationError(
-                _("The ID number does not match the one the sender gave."), "id_number_mismatch", field="id_number"
-            )
-        private_key = ec.generate_private_key(ec.SECP256R1())
-        ca_key, ca_cert = pki.authority(pki.Role.SEAL_CA)
-        certificate = ca.issue_person_certificate(
-            ca_key, ca_cert, private_key.public_key(), name=party.name, email=party.email, crl_url=pki.crl_url()
-        )
-        grant = signing_grant_create(
-            document=party.envelope.document,
-            seal_id=None,
-            user_id=None,
-            user_label=party.name,
-            placements=_party_placements(party),
-            secret=private_key.private_bytes(
-                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            ),
-            evidence={"method": "email", "at": timezone.now().isoformat(), "ip": ip_address, "party": str(party.pk)},
-            envelope_party_id=party.pk,
-            certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
-        )
-        envelope_event_record(envelope=party.envelope, action="signing_confirmed", party=party, actor_label=party.name,
-                              ip_address=ip_address, user_agent=user_agent,
-                              data={"method": "email", "job": str(grant.pk)})  # fmt: skip
+    private_key = ec.generate_private_key(ec.SECP256R1())
+    ca_key, ca_cert = pki.authority(pki.Role.SEAL_CA)
+    certificate = ca.issue_person_certificate(
+        ca_key, ca_cert, private_key.public_key(), name=party.name, email=party.email, crl_url=pki.crl_url()
+    )
+    grant = signing_grant_create(
+        document=party.envelope.document,
+        seal_id=None,
+        user_id=None,
+        user_label=party.name,
+        placements=_party_placements(party),
+        secret=private_key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+        evidence={"method": "email", "at": timezone.now().isoformat(), "ip": ip_address, "party": str(party.pk)},
+        envelope_party_id=party.pk,
+        certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
+    )
+    envelope_event_record(envelope=party.envelope, action="signing_confirmed", party=party, actor_label=party.name,
+                          ip_address=ip_address, user_agent=user_agent,
+                          data={"method": "email", "job": str(grant.pk)})  # fmt: skip
     return grant
 
 

@@ -347,3 +347,30 @@ def test_an_unregistered_company_is_invited_and_acts_once_its_registration_is_ap
 def world_reviewer(signer):
     """Any staff member reviews registrations; the test reuses the signer's user."""
     return signer.user
+
+
+def test_guessing_the_id_number_counts_towards_the_same_lock(cast, django_capture_on_commit_callbacks):
+    from workflows.envelopes import _id_number_hash
+
+    a, b, d = cast
+    envelope = _sent(cast)
+    with tenant_context(a.company):
+        document_seal_execute(grant_id=_company_seals(a, _route(a.company, a.company))["id"])
+        document_seal_execute(grant_id=_company_seals(b, _route(b.company, a.company))["id"])
+        person = Party.objects.get(envelope=envelope, kind="person")
+        Party.objects.filter(pk=person.pk).update(id_number_hash=_id_number_hash("11010519491231002X"))
+    route = cross_tenant.route_get_for_token(token=_person_token(a.company, person))
+    for _attempt in range(5):
+        with pytest.raises(ApplicationError) as error:
+            cross_tenant.person_sign(route=route, id_number="110105198001011238")  # valid, but not theirs
+        assert error.value.code == "id_number_mismatch"
+    with pytest.raises(ApplicationError) as locked:
+        cross_tenant.person_sign(route=route, id_number="11010519491231002X")  # right, but too late
+    assert locked.value.code == "id_number_locked" and locked.value.status == 429
+    with pytest.raises(ApplicationError) as code_locked:
+        cross_tenant.person_code_check(route=route, code="123456")
+    assert code_locked.value.code == "code_locked"
+    with tenant_context(a.company):
+        assert not SigningGrant.objects.filter(envelope_party_id=person.pk).exists()
+        Party.objects.filter(pk=person.pk).update(code_locked_until=timezone.now() - timedelta(seconds=1))
+    assert cross_tenant.person_sign(route=route, id_number="11010519491231002X")["status"] == "pending"

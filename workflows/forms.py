@@ -5,6 +5,7 @@ from datetime import datetime, time
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from workflows.models import WEBHOOK_EVENTS
 
@@ -114,7 +115,7 @@ class EnvelopePartyEmailForm(forms.Form):
 
 
 class InboxSealForm(forms.Form):
-    seal = forms.ChoiceField(label=_("Seal"), choices=[])
+    seal = forms.ChoiceField(label=pgettext_lazy("noun", "Seal"), choices=[])
     seal_password = forms.CharField(label=_("Seal password"), widget=forms.PasswordInput(attrs={"autocomplete": "off"}))
     otp_method = forms.ChoiceField(
         label=_("Confirm with"),

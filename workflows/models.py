@@ -5,6 +5,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AuditEvent(models.Model):
@@ -197,7 +198,7 @@ class EnvelopeField(models.Model):
     so every later signature only fills its own field (earlier ones stay intact)."""
 
     class Kind(models.TextChoices):
-        SEAL = "seal", _("Seal")
+        SEAL = "seal", pgettext_lazy("noun", "Seal")
         SIGNATURE = "signature", _("Signature")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -65,3 +65,17 @@ def test_every_message_has_a_chinese_translation():
 def test_pages_in_chinese_by_default(world):
     body = client_on(None).get("/accounts/register/").content.decode()
     assert "居民身份证号" in body and "注册账户" in body
+
+
+def test_seal_the_noun_and_seal_the_verb_read_differently_in_chinese(approved_alpha, world):
+    from seals.services import seal_application_approve, seal_application_submit
+    from tests.seals.conftest import licence
+
+    application = seal_application_submit(
+        company=approved_alpha, applicant=world.alice, seal_type="contract", seal_name="Alpha Ltd",
+        seal_password="Seal-pass-2026", business_licence=licence(),
+    )  # fmt: skip
+    seal_application_approve(application=application, acting_user=world.alice)
+    # One English word, two Chinese ones: the seal list names 印章; sealing a document is 盖章.
+    seal_list = client_on(world.alpha, world.alice).get("/seals/").content.decode()
+    assert '<th scope="col">印章</th>' in seal_list and '<th scope="col">盖章</th>' not in seal_list

@@ -1,10 +1,11 @@
 """Redis restarted in the middle of a batch of sealing jobs, for real: a redis-server of
 the test's own, which a real worker uses for everything (broker, cache, heartbeat, as
 production uses one Redis) and where this process queues its tasks, goes down while the
-worker is half way through the batch and comes back on the same socket. Either it kept its data (a clean restart: the queued jobs
-are still there) or it was killed without persistence (the jobs are gone and the beat
-job that looks for stale sealing jobs queues them again). A seal requested while Redis is
-down still succeeds for the user. The worker is never restarted."""
+worker is half way through the batch and comes back on the same socket. Either it kept
+its data (a clean restart: the queued jobs are still there) or it was killed without
+persistence (the jobs are gone and the beat job that looks for stale sealing jobs queues
+them again). A seal requested while Redis is down still succeeds for the user. The
+worker is never restarted."""
 
 from __future__ import annotations
 
@@ -112,24 +113,25 @@ class RedisServer:
 def publishing_to(server: RedisServer, queue: str) -> Iterator[None]:
     """This process queues its tasks on `server` (broker and result store) and in `queue`.
     The app caches its broker connection pools and result backend: drop them on the way
-    in and out. `conf.update` (not attributes) tells the app to route anew."""
+    in and out (the run's own pools stay open in kombu's registry for afterwards; the
+    private ones are closed). `conf.update` (not attributes) tells the app to route anew."""
     names = ("broker_url", "result_backend", "task_routes")
     saved = {name: getattr(app.conf, name) for name in names}
 
-    def forget_connections() -> None:
+    def forget_connections(*, close: bool) -> None:
         for pool in (app._pool, app.amqp._producer_pool):
-            if pool is not None:
+            if close and pool is not None:
                 pool.force_close_all()
         app._pool = None
         app.amqp._producer_pool = None
         app._local.__dict__.pop("backend", None)
 
-    forget_connections()
+    forget_connections(close=False)
     app.conf.update(broker_url=server.celery_url, result_backend=server.celery_url, task_routes={"*": {"queue": queue}})
     try:
         yield
     finally:
-        forget_connections()
+        forget_connections(close=True)
         app.conf.update(saved)
 
 

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
 
 from celery import bootsteps
+from kombu.exceptions import OperationalError
 from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -17,6 +19,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 WORKER_HEARTBEAT_KEY = "sealhub:workers"
+logger = logging.getLogger(__name__)
 
 
 def worker_heartbeat_write(hostname: str) -> None:
@@ -62,4 +65,19 @@ def on_commit_enqueue(task, *args) -> None:
     from django.db import connection, transaction
 
     schema = connection.schema_name
-    transaction.on_commit(lambda: task.apply_async(args=args, headers={"_schema_name": schema}))
+    transaction.on_commit(lambda: _enqueue_committed(task, args, schema))
+
+
+def _enqueue_committed(task, args: tuple, schema: str) -> None:
+    """The work is committed already: a broker that cannot be reached must not turn the
+    request that did it into an error. The beat jobs that look for stale sealing jobs and
+    due webhook deliveries queue that work again once the broker is back."""
+    try:
+        task.apply_async(args=args, headers={"_schema_name": schema})
+    except OperationalError as exc:
+        logger.warning(
+            "could not queue %s in schema %s: broker unreachable (%s)",
+            task.name,
+            schema,
+            type(exc).__name__,
+        )

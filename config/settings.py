@@ -65,6 +65,11 @@ CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message for 
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_EXPIRES = 3600
+# Nothing reads these tasks' results (the work and its outcome live in the database); a
+# stored result also made every process that queues a task subscribe to its result
+# channel, so queueing blocked for ~20 s and then failed while Redis was down. Tasks
+# whose caller waits for the answer say `ignore_result=False`.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10)

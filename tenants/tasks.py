@@ -10,7 +10,7 @@ from config.celery import app
 from tenants.models import IdempotencyRecord
 
 
-@app.task
+@app.task(ignore_result=False)  # `worker_check` waits for the answer
 def company_schema_probe() -> dict:
     """Report which schema and company a task runs in. `manage.py worker_check`
     uses it after a deploy to prove workers keep each company's work in its schema."""

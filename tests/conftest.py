@@ -136,9 +136,12 @@ def database_url_for_subprocess() -> str:
 WORKER_OUTBOX = Path(tempfile.gettempdir()) / f"sealhub-test-outbox-{os.getpid()}"
 
 
-def start_celery_worker(*, queue: str, name: str, pool: str = "solo") -> subprocess.Popen:
+def start_celery_worker(*, queue: str, name: str, pool: str = "solo", redis_url: str | None = None) -> subprocess.Popen:
     """A real Celery worker process on the test database, ready (heartbeat seen) on return.
-    Its mail goes to files in WORKER_OUTBOX (see `worker_mail`)."""
+    Its mail goes to files in WORKER_OUTBOX (see `worker_mail`). With `redis_url` the
+    worker uses that Redis for everything (broker, cache, heartbeat), as production
+    uses one Redis, instead of the test run's."""
+    import redis as redis_client
     from django_redis import get_redis_connection
 
     from config.celery import WORKER_HEARTBEAT_KEY
@@ -147,10 +150,12 @@ def start_celery_worker(*, queue: str, name: str, pool: str = "solo") -> subproc
         os.environ,
         DJANGO_SETTINGS_MODULE="config.settings_test",
         DATABASE_URL=database_url_for_subprocess(),
-        REDIS_URL=settings.REDIS_URL,
+        REDIS_URL=redis_url or settings.REDIS_URL,
         SEALHUB_TASK_QUEUE=queue,
         EMAIL_URL=f"file:///{WORKER_OUTBOX}",
     )
+    if redis_url is not None:
+        env.pop("CELERY_BROKER_URL", None)
     command = [
         sys.executable,
         "-m",
@@ -167,7 +172,7 @@ def start_celery_worker(*, queue: str, name: str, pool: str = "solo") -> subproc
         f"{name}@%h",
     ]
     process = subprocess.Popen(command, env=env, cwd=BASE_DIR)
-    redis = get_redis_connection("default")
+    redis = redis_client.Redis.from_url(redis_url) if redis_url else get_redis_connection("default")
     deadline = time.monotonic() + 60
     while not any(worker.decode().startswith(f"{name}@") for worker in redis.zrange(WORKER_HEARTBEAT_KEY, 0, -1)):
         if process.poll() is not None or time.monotonic() > deadline:
@@ -182,11 +187,17 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     """A real Celery worker in its own process, on this run's queue and test database."""
     process = start_celery_worker(queue=settings.CELERY_TASK_DEFAULT_QUEUE, name=f"test-worker-{os.getpid()}")
     yield process
+    stop_celery_worker(process)
+
+
+def stop_celery_worker(process: subprocess.Popen, timeout: float = 20) -> None:
+    """Warm shutdown, or a kill when the worker does not finish in time."""
     process.terminate()
     try:
-        process.wait(timeout=20)
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
+        process.wait()
 
 
 def totp_now(device, steps_ahead: int = 0) -> str:

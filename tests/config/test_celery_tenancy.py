@@ -29,3 +29,13 @@ def test_healthz_reports_the_live_worker(world, celery_worker_process):
         response = client.get("/healthz")
         assert response.status_code == 200
         assert response.json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok", "worker": "ok"}}
+
+
+def test_only_the_probe_keeps_its_result():
+    """Queueing a task whose result is kept subscribes the queueing process to the result
+    store: with Redis down that blocked a request ~20 s and then failed it."""
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    keeping = [name for name, task in app.tasks.items() if not name.startswith("celery.") and not task.ignore_result]
+    assert keeping == ["tenants.tasks.company_schema_probe"]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import hashlib
 
 from django.core.cache import cache
@@ -8,6 +9,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.utils.http import parse_etags, quote_etag
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from redis.exceptions import RedisError
 from rest_framework import parsers, serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -100,10 +102,14 @@ class DocumentListCreateApi(ListAPIView):
         if etag in parse_etags(request.headers.get("If-None-Match", "")):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         cache_key = f"documents-list-page:{page_id}"
-        data = cache.get(cache_key)
+        try:
+            data = cache.get(cache_key)
+        except RedisError:  # the list is in the database; the cache only saves work
+            data = None
         if data is None:
             data = super().get(request, *args, **kwargs).data
-            cache.set(cache_key, data, DOCUMENT_LIST_CACHE_SECONDS)
+            with contextlib.suppress(RedisError):
+                cache.set(cache_key, data, DOCUMENT_LIST_CACHE_SECONDS)
         return Response(data, headers={"ETag": etag})
 
     @extend_schema(

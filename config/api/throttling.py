@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import logging
 import math
 
 from django_redis import get_redis_connection
+from redis.exceptions import RedisError
 from rest_framework.throttling import SimpleRateThrottle
+
+logger = logging.getLogger(__name__)
 
 
 class SlidingWindowThrottle(SimpleRateThrottle):
@@ -23,14 +27,19 @@ class SlidingWindowThrottle(SimpleRateThrottle):
         window = int(self.now // self.duration)
         current_key, previous_key = (self.cache.make_key(f"{self.key}:{w}") for w in (window, window - 1))
         redis = get_redis_connection("default")
-        current, previous = (int(count or 0) for count in redis.mget(current_key, previous_key))
-        if self._weighted(current, previous) >= self.num_requests:
-            self.counts = current, previous
-            return self.throttle_failure()
-        with redis.pipeline(transaction=False) as pipe:
-            pipe.incr(current_key)
-            pipe.expire(current_key, 2 * self.duration)  # long enough to be the previous window
-            pipe.execute()
+        try:
+            current, previous = (int(count or 0) for count in redis.mget(current_key, previous_key))
+            if self._weighted(current, previous) >= self.num_requests:
+                self.counts = current, previous
+                return self.throttle_failure()
+            with redis.pipeline(transaction=False) as pipe:
+                pipe.incr(current_key)
+                pipe.expire(current_key, 2 * self.duration)  # long enough to be the previous window
+                pipe.execute()
+        except RedisError as error:
+            # Budgets share the load fairly; they guard no secret (those lock out in the
+            # database). While Redis is away the API keeps answering.
+            logger.warning("API budget not counted, Redis unavailable (%s)", type(error).__name__)
         return True
 
     def _weighted(self, current: int, previous: int, elapsed: float | None = None) -> float:

@@ -1,5 +1,5 @@
 """Faults a running service meets: storage full, the database connection dropping, the
-broker losing its queue. Each ends with a clear answer and nothing lost or half-written."""
+cache's Redis going away. Each ends with a clear answer and nothing lost or half-written."""
 
 from __future__ import annotations
 
@@ -67,3 +67,23 @@ def test_a_dropped_database_connection_answers_503_and_leaves_no_partial_rows(wo
     page = client_on(world.alpha, world.alice).post("/documents/", {"file": SimpleUploadedFile("c.pdf", make_pdf(1))})
     assert page.status_code == 503 and page["Retry-After"] == "5"
     _no_documents(world)
+
+
+@pytest.fixture
+def cache_redis_gone(settings, tmp_path):
+    """The cache's Redis stops answering: nothing listens on its address any more."""
+    caches = {name: {**config} for name, config in settings.CACHES.items()}
+    caches["default"]["LOCATION"] = f"unix://{tmp_path}/gone.sock"
+    settings.CACHES = caches  # Django resets its cache connections on this change
+
+
+def test_the_api_keeps_answering_while_the_cache_redis_is_down(world, cache_redis_gone, caplog):
+    api = _api(world)
+    upload = api.post("/api/v1/documents/", {"file": SimpleUploadedFile("c.pdf", make_pdf(1))})
+    assert upload.status_code == 201
+    listing = api.get("/api/v1/documents/")
+    assert listing.status_code == 200 and [d["name"] for d in listing.json()["results"]] == ["c.pdf"]
+    verify = client_on(None).post("/api/v1/verify/", {"file": SimpleUploadedFile("c.pdf", make_pdf(1))})
+    assert verify.status_code == 200 and verify.json()["verdict"] == "no_signatures"
+    assert "API budget not counted, Redis unavailable" in caplog.text
+    assert "gone.sock" not in caplog.text

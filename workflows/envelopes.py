@@ -11,7 +11,7 @@ import secrets
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -798,7 +798,29 @@ def envelope_deadlines_run() -> dict:
         ):
             continue
         reminded += envelope_remind(envelope=envelope)
-    return {"expired": expired, "reminded": reminded}
+    return {"expired": expired, "reminded": reminded, "completions_queued": envelope_completions_requeue()}
+
+
+def envelope_completions_requeue(*, older_than: timedelta = timedelta(minutes=5)) -> int:
+    """Every party has acted but the envelope is still open: its completion job was lost
+    (a broker outage). Queue it again; completing is safe to run twice. Envelopes stopped
+    by an integrity alert wait for the owner instead."""
+    from workflows.tasks import envelope_complete
+
+    open_party = Party.objects.filter(envelope=OuterRef("pk"), kind__in=Party.ACTING_KINDS).exclude(
+        status=Party.Status.COMPLETED
+    )
+    last_act = Party.objects.filter(envelope=OuterRef("pk")).order_by("-acted_at").values("acted_at")[:1]
+    stalled = (
+        Envelope.objects.filter(status=Envelope.Status.IN_PROGRESS, problem="")
+        .annotate(last_act=Subquery(last_act))
+        .filter(~Exists(open_party), last_act__lte=timezone.now() - older_than)
+    )
+    queued = 0
+    for envelope_id in stalled.values_list("pk", flat=True):
+        on_commit_enqueue(envelope_complete, str(envelope_id))
+        queued += 1
+    return queued
 
 
 # --- completion ---------------------------------------------------------------------

@@ -52,7 +52,7 @@ def test_an_expired_envelope_closes_and_tells_everyone_reached(
         Envelope.objects.filter(pk=envelope.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
-            assert envelope_deadlines_run() == {"expired": 1, "reminded": 0}
+            assert envelope_deadlines_run() == {"expired": 1, "reminded": 0, "completions_queued": 0}
         envelope.refresh_from_db()
         assert envelope.status == Envelope.Status.EXPIRED
         assert set(Party.objects.filter(envelope=envelope).values_list("status", flat=True)) == {"closed"}
@@ -74,8 +74,8 @@ def test_reminders_go_to_the_parties_whose_turn_it_is(cast, django_capture_on_co
         )
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
-            assert envelope_deadlines_run() == {"expired": 0, "reminded": 1}
-            assert envelope_deadlines_run() == {"expired": 0, "reminded": 0}  # not again the same day
+            assert envelope_deadlines_run() == {"expired": 0, "reminded": 1, "completions_queued": 0}
+            assert envelope_deadlines_run() == {"expired": 0, "reminded": 0, "completions_queued": 0}  # once a day
     (reminder,) = mail.outbox
     assert reminder.to == ["alice@alpha.example"] and "提醒" in reminder.subject
 

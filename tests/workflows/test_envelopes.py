@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -28,6 +29,7 @@ from workflows import cross_tenant
 from workflows.envelopes import (
     envelope_cancel,
     envelope_complete,
+    envelope_completions_requeue,
     envelope_create,
     envelope_events_verify,
     envelope_field_add,
@@ -123,9 +125,15 @@ def test_four_parties_seal_and_sign_in_order(cast, django_capture_on_commit_call
     with tenant_context(a.company), django_capture_on_commit_callbacks(execute=False) as queued:
         document_seal_execute(grant_id=grant["id"])
     assert len(queued) >= 1  # completion is queued once the last party's job commits
+    # That queued completion is lost here, as in a broker outage: the beat's sweep finds it.
     with tenant_context(a.company):
-        envelope = envelope_complete(envelope_id=envelope.pk)
+        assert envelope_completions_requeue() == 0  # too recent to call it lost
+        with django_capture_on_commit_callbacks(execute=True):
+            assert envelope_completions_requeue(older_than=timedelta(0)) == 1
+        envelope.refresh_from_db()
         assert envelope.status == Envelope.Status.COMPLETED
+        assert envelope_complete(envelope_id=envelope.pk).final_version == envelope.final_version  # safe twice
+        assert envelope_completions_requeue(older_than=timedelta(0)) == 0
         assert envelope_events_verify(envelope=envelope) == (True, None)
         with envelope.final_version.file.open("rb") as handle:
             final = handle.read()

@@ -29,13 +29,13 @@ def envelope_complete(self, envelope_id: str) -> str | None:
 
 @app.task
 def envelope_deadlines_all() -> dict:
-    """Beat: expiry and reminders in every company."""
+    """Beat: expiry, reminders and lost completions in every company."""
     from django_tenants.utils import tenant_context
 
     from tenants.models import Company
     from workflows.envelopes import envelope_deadlines_run
 
-    totals = {"expired": 0, "reminded": 0}
+    totals = {"expired": 0, "reminded": 0, "completions_queued": 0}
     for company in Company.objects.exclude(schema_name="public").filter(status=Company.Status.ACTIVE):
         with tenant_context(company):
             for key, value in envelope_deadlines_run().items():

@@ -26,6 +26,7 @@ from tests.workflows.test_envelopes import _company_seals, _draft, _person_token
 from workflows import cross_tenant
 from workflows.envelopes import envelope_deadlines_run, envelope_party_email_correct, envelope_send
 from workflows.models import Envelope, EnvelopeEvent, Party
+from workflows.tasks import envelope_deadlines_all
 
 pytestmark = pytest.mark.django_db
 
@@ -51,8 +52,9 @@ def test_an_expired_envelope_closes_and_tells_everyone_reached(
     with tenant_context(a.company):
         Envelope.objects.filter(pk=envelope.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
         mail.outbox.clear()
-        with django_capture_on_commit_callbacks(execute=True):
-            assert envelope_deadlines_run() == {"expired": 1, "reminded": 0, "completions_queued": 0}
+    with django_capture_on_commit_callbacks(execute=True):  # the beat job, over every company
+        assert envelope_deadlines_all() == {"expired": 1, "reminded": 0, "completions_queued": 0}
+    with tenant_context(a.company):
         envelope.refresh_from_db()
         assert envelope.status == Envelope.Status.EXPIRED
         assert set(Party.objects.filter(envelope=envelope).values_list("status", flat=True)) == {"closed"}

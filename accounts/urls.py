@@ -7,6 +7,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("login/verify/", views.login_verify, name="login_verify"),
+    path("handoff/", views.host_handoff, name="handoff"),
     path("security/", views.security, name="security"),
     path("security/authenticator/", views.authenticator_setup, name="authenticator_setup"),
     path("security/recovery-codes/", views.recovery_codes_regenerate, name="recovery_codes_regenerate"),

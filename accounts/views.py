@@ -348,3 +348,24 @@ def password_reset_confirm(request):
             messages.success(request, _("Your password has been changed."))
             return redirect("home")
     return _form_page(request, form, title=_("Choose a new password"), submit=_("Set new password"))
+
+
+@require_http_methods(["GET"])
+def host_handoff(request):
+    """Company host: the platform sends a signed-in person here with a one-use token."""
+    from accounts.handoff import host_handoff_redeem
+
+    tenant = getattr(request, "tenant", None)
+    if tenant is None or tenant.is_platform:
+        return render(request, "errors/404.html", status=404)
+    try:
+        handoff = host_handoff_redeem(token=request.GET.get("token", ""), company=tenant)
+    except ApplicationError as error:
+        messages.info(request, error.message)
+        return redirect(f"{reverse('accounts:login')}?next=/")
+    login(request, handoff.user, backend=AUTH_BACKEND)
+    if handoff.device is not None:
+        otp_login(request, handoff.device)
+    if handoff.message:
+        messages.success(request, handoff.message)
+    return redirect("/")

@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("companies/new/", tenant_views.company_create_view, name="company_create"),
+    path("companies/<slug:slug>/open/", tenant_views.company_open_view, name="company_open"),
     path("invitations/<str:token>/", tenant_views.invitation_accept_view, name="invitation_accept"),
     path("pki/", include("seals.urls_pki")),
     path("sign/<str:token>/", views_sign.sign_view, name="sign"),

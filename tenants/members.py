@@ -183,6 +183,18 @@ def company_host_url(company: Company, request) -> str:
     return _host_url(request, domain or company_domain_for(company.slug))
 
 
+def company_signed_in_url(company: Company, request, *, message: str = "") -> str:
+    """The company host's address that signs the platform's signed-in person in there as
+    well (each host has its own session), showing `message` on arrival."""
+    from urllib.parse import urlencode
+
+    from accounts.handoff import host_handoff_token
+
+    device = getattr(request.user, "otp_device", None)
+    token = host_handoff_token(user=request.user, device=device, company=company, message=message)
+    return f"{company_host_url(company, request)}accounts/handoff/?{urlencode({'token': token})}"
+
+
 def platform_url(request) -> str:
     return _host_url(request, settings.BASE_DOMAIN)
 

@@ -15,6 +15,7 @@ MEMBER_EXEMPT_PREFIXES = (
     "/healthz",
     "/static/",
     "/accounts/login/",
+    "/accounts/handoff/",
     "/accounts/logout/",
     "/i18n/",
     "/verify/",

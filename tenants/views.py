@@ -11,7 +11,7 @@ from accounts.models import Membership
 from config.errors import ApplicationError
 from tenants.forms import ApiKeyCreateForm, CompanyCreateForm, InvitationForm, RoleForm
 from tenants.members import (
-    company_host_url,
+    company_signed_in_url,
     invitation_accept,
     invitation_create,
     invitation_get_open,
@@ -35,10 +35,17 @@ from workflows.selectors import audit_event_list
 
 def public_home(request):
     memberships = membership_list_for_user(user=request.user) if request.user.is_authenticated else []
-    companies = [
-        {"membership": membership, "url": company_host_url(membership.company, request)} for membership in memberships
-    ]
-    return render(request, "public/home.html", {"companies": companies})
+    return render(request, "public/home.html", {"memberships": memberships})
+
+
+@login_required
+@require_http_methods(["GET"])
+def company_open_view(request, slug):
+    """From the platform's list of my companies to the company host, signed in there."""
+    membership = membership_list_for_user(user=request.user).filter(company__slug=slug).first()
+    if membership is None:
+        return render(request, "errors/404.html", status=404)
+    return redirect(company_signed_in_url(membership.company, request))
 
 
 def company_home(request):
@@ -107,11 +114,10 @@ def company_create_view(request):
         except ApplicationError as error:
             error.add_to_form(form)
         else:
-            messages.success(
-                request,
-                _("%(company)s is registered. A reviewer will check the registration.") % {"company": company.name},
-            )
-            return redirect(company_host_url(company, request))
+            registered = _("%(company)s is registered. A reviewer will check the registration.") % {
+                "company": company.name
+            }
+            return redirect(company_signed_in_url(company, request, message=registered))
     return render(request, "tenants/company_create.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -132,8 +138,8 @@ def invitation_accept_view(request, token):
                 {"invitation": invitation, "error": error.message},
                 status=error.status,
             )
-        messages.success(request, _("You joined %(company)s.") % {"company": membership.company.name})
-        return redirect(company_host_url(membership.company, request))
+        joined = _("You joined %(company)s.") % {"company": membership.company.name}
+        return redirect(company_signed_in_url(membership.company, request, message=joined))
     return render(request, "tenants/invitation.html", {"invitation": invitation})
 
 

@@ -36,7 +36,7 @@ def test_static_files_are_served_locally(world):
 
 def test_signed_in_platform_home_lists_my_companies(world):
     body = client_on(None, world.alice).get("/").content.decode()
-    assert "http://alpha.sealhub.test/" in body
+    assert 'href="/companies/alpha/open/"' in body and "Alpha Ltd" in body
     assert "Beta Ltd" not in body
 
 

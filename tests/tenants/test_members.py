@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership
@@ -27,13 +29,17 @@ def _token_from_mail(email: str) -> str:
 
 def test_verified_user_registers_a_company_and_owns_it(db):
     user = UserFactory(email_verified_at=timezone.now(), id_number_hash="h" * 64)
-    client = client_on(None, user)
+    client = client_on(None, user, HTTP_ACCEPT_LANGUAGE="en")
     response = client.post(
         "/companies/new/",
         {"name": "Gamma Ltd", "uscc": "91310000MA1FL4CT3U", "legal_representative": "王五", "slug": "gamma"},
     )
     assert response.status_code == 302
-    assert response["Location"] == "http://gamma.sealhub.test/"
+    assert response["Location"].startswith("http://gamma.sealhub.test/accounts/handoff/?token=")
+    # On the new company's host the owner is signed in already and told what happens next.
+    on_host = Client(HTTP_HOST="gamma.sealhub.test", HTTP_ACCEPT_LANGUAGE="en")
+    arrived = on_host.get(f"/accounts/handoff/?{urlsplit(response['Location']).query}", follow=True)
+    assert "Gamma Ltd is registered. A reviewer will check the registration." in arrived.content.decode()
     company = Company.objects.get(slug="gamma")
     assert company.verification == Company.Verification.PENDING
     assert Membership.objects.get(company=company).user == user
@@ -60,10 +66,12 @@ def test_invitation_is_accepted_by_the_invited_address(world):
     _invite(world, role="seal_keeper")
     token = _token_from_mail("new@example.com")
     invitee = UserFactory(email="new@example.com")
-    response = client_on(None, invitee).post(f"/invitations/{token}/")
-    assert response["Location"] == "http://alpha.sealhub.test/"
+    response = client_on(None, invitee, HTTP_ACCEPT_LANGUAGE="en").post(f"/invitations/{token}/")
+    assert response["Location"].startswith("http://alpha.sealhub.test/accounts/handoff/?token=")
     assert Membership.objects.get(user=invitee, company=world.alpha).role == "seal_keeper"
-    assert client_on(world.alpha, invitee).get("/").status_code == 200
+    on_host = Client(HTTP_HOST="alpha.sealhub.test", HTTP_ACCEPT_LANGUAGE="en")
+    arrived = on_host.get(f"/accounts/handoff/?{urlsplit(response['Location']).query}", follow=True)
+    assert arrived.status_code == 200 and "You joined Alpha Ltd." in arrived.content.decode()
     # Single use.
     again = client_on(None, invitee).post(f"/invitations/{token}/")
     assert again.status_code == 404

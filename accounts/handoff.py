@@ -1,0 +1,79 @@
+"""Carrying a signed-in person from the platform host to a company host. Every host keeps
+its own session cookie, so one company's pages never see another's; the platform hands
+the person over with a signed token that is bound to one company, lasts a minute and
+works once. A second factor proven on the platform counts on the company host too."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.core import signing
+from django.core.cache import cache
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
+
+from accounts import two_factor
+from accounts.models import User
+from config.errors import ApplicationError
+
+HANDOFF_SALT = "sealhub.accounts.host-handoff"
+HANDOFF_MAX_AGE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Handoff:
+    user: User
+    device: object | None  # the django-otp device that verified the platform session
+    message: str
+
+
+def host_handoff_token(*, user: User, device, company, message: str = "") -> str:
+    payload = {
+        "user": str(user.pk),
+        "company": str(company.pk),
+        # A password change in the meantime ends every session; it ends this token too.
+        "auth": user.get_session_auth_hash(),
+        "device": device.persistent_id if device is not None else "",
+        "message": message[:300],
+        "once": secrets.token_urlsafe(16),
+    }
+    return signing.dumps(payload, salt=HANDOFF_SALT, compress=True)
+
+
+def _invalid() -> ApplicationError:
+    return ApplicationError(
+        _("This sign-in link has expired or was already used. Please sign in."), "handoff_invalid", status=400
+    )
+
+
+def host_handoff_redeem(*, token: str, company) -> Handoff:
+    """The person the token hands over to `company`, or ApplicationError."""
+    from django_otp.models import Device
+
+    from tenants.selectors import membership_get
+
+    try:
+        payload = signing.loads(token, salt=HANDOFF_SALT, max_age=HANDOFF_MAX_AGE_SECONDS)
+    except signing.BadSignature as error:  # also an expired one
+        raise _invalid() from error
+    if payload.get("company") != str(company.pk):
+        raise _invalid()
+    user = User.objects.filter(pk=payload.get("user"), is_active=True).first()
+    if user is None or not constant_time_compare(payload.get("auth", ""), user.get_session_auth_hash()):
+        raise _invalid()
+    if membership_get(user=user, company=company) is None:
+        raise _invalid()
+    device = None
+    if two_factor.two_factor_enabled(user):
+        device = Device.from_persistent_id(payload.get("device") or "", for_verify=False)
+        if device is None or device.user_id != user.pk or not device.confirmed:
+            raise _invalid()
+    try:
+        first_use = cache.add(f"host-handoff:{payload['once']}", True, HANDOFF_MAX_AGE_SECONDS * 2)
+    except RedisError as error:  # cannot tell a replay from a first use: refuse, sign in instead
+        raise _invalid() from error
+    if not first_use:
+        raise _invalid()
+    return Handoff(user=user, device=device, message=payload.get("message", ""))

@@ -8,7 +8,7 @@ import os
 import socket
 import time
 
-from celery import bootsteps
+from celery import bootsteps, signals
 from kombu.exceptions import OperationalError
 from tenant_schemas_celery.app import CeleryApp
 
@@ -56,6 +56,18 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
 
 
 app.steps["worker"].add(WorkerHeartbeat)
+
+
+@signals.task_prerun.connect
+@signals.task_postrun.connect
+def database_connections_recycle(sender=None, **kwargs) -> None:
+    """Between tasks, close connections that are broken or older than CONN_MAX_AGE, like
+    Django between requests; keep the others (CELERY_DB_REUSE_MAX)."""
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return  # inside the caller's transaction
+    from django.db import close_old_connections
+
+    close_old_connections()
 
 
 def on_commit_enqueue(task, *args) -> None:

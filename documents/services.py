@@ -129,8 +129,25 @@ def document_page_preview_path(*, version: DocumentVersion, page: int, width: in
     return path
 
 
-def document_previews_render(*, version_id) -> int:
-    """Pre-render page images for a version (worker), counting progress for the page."""
+# Pages per preview job: a long document is rendered by a chain of short jobs, so a sealing
+# job queued meanwhile waits for one chunk (about a second of scans), not for the whole file.
+PREVIEW_PAGES_PER_TASK = 20
+
+
+def document_previews_render(
+    *,
+    version_id,
+    first_page: int = 0,
+    page_limit: int | None = None,
+    copy_from_id=None,
+    drawn_pages=None,
+    queue_rest: bool = False,
+) -> int:
+    """Pre-render page images for pages [first_page, first_page + page_limit) of a version
+    (worker), counting progress for the page; returns the next page to do (page_count when
+    done), and with `queue_rest` queues a job for the pages after it. With `copy_from_id`,
+    pages outside `drawn_pages` look exactly as in that earlier version (a seal draws only
+    on its own pages), so their images are copied from it."""
     from django.core.files.storage import default_storage
 
     from documents.pdf.render import render_pages_png
@@ -138,22 +155,64 @@ def document_previews_render(*, version_id) -> int:
     version = DocumentVersion.objects.filter(pk=version_id).first()
     if version is None:  # deleted meanwhile: nothing to prepare
         return 0
-    with version.file.open("rb") as handle:
-        data = handle.read()
-    for page, images in render_pages_png(data, widths=PREVIEW_WIDTHS):
-        for width, png in images.items():
-            path = preview_path(version, page, width)
-            if not default_storage.exists(path):
-                default_storage.save(path, ContentFile(png))
-        DocumentVersion.objects.filter(pk=version.pk).update(previews_ready=page + 1)
-    return version.page_count
+    last_page = version.page_count if page_limit is None else min(version.page_count, first_page + page_limit)
+    source = DocumentVersion.objects.filter(pk=copy_from_id).first() if copy_from_id else None
+    drawn = set(drawn_pages or ())
+    to_render = []
+    for page in range(first_page, last_page):
+        missing = [width for width in PREVIEW_WIDTHS if not default_storage.exists(preview_path(version, page, width))]
+        if missing and source is not None and page not in drawn:
+            missing = [width for width in missing if not _preview_copy(source, version, page, width)]
+        if missing:
+            to_render.append(page)
+    if to_render:
+        with version.file.open("rb") as handle:
+            data = handle.read()
+        for page, images in render_pages_png(data, widths=PREVIEW_WIDTHS, pages=to_render):
+            for width, png in images.items():
+                path = preview_path(version, page, width)
+                if not default_storage.exists(path):
+                    default_storage.save(path, ContentFile(png))
+            DocumentVersion.objects.filter(pk=version.pk, previews_ready__lt=page + 1).update(previews_ready=page + 1)
+    if last_page > first_page:
+        DocumentVersion.objects.filter(pk=version.pk, previews_ready__lt=last_page).update(previews_ready=last_page)
+    if queue_rest and first_page < last_page < version.page_count:
+        from config.celery import on_commit_enqueue
+        from documents.tasks import document_previews
+
+        on_commit_enqueue(document_previews, str(version.pk), last_page, copy_from_id, drawn_pages)
+    return last_page
 
 
-def _queue_previews(version: DocumentVersion) -> None:
+PNG_END = b"IEND\xaeB`\x82"
+
+
+def _preview_copy(source: DocumentVersion, version: DocumentVersion, page: int, width: int) -> bool:
+    """Copy one page image from `source`; False when it is not there (yet) in full."""
+    from django.core.files.storage import default_storage
+
+    source_path = preview_path(source, page, width)
+    if not default_storage.exists(source_path):
+        return False
+    with default_storage.open(source_path, "rb") as handle:
+        png = handle.read()
+    if not png.endswith(PNG_END):  # another job is still writing it
+        return False
+    default_storage.save(preview_path(version, page, width), ContentFile(png))
+    return True
+
+
+def _queue_previews(
+    version: DocumentVersion, *, copy_from: DocumentVersion | None = None, drawn_pages: set[int] | None = None
+) -> None:
+    """Queue the page images of `version`; with `copy_from`, only `drawn_pages` are rendered."""
     from config.celery import on_commit_enqueue
     from documents.tasks import document_previews
 
-    on_commit_enqueue(document_previews, str(version.pk))
+    if copy_from is None:
+        on_commit_enqueue(document_previews, str(version.pk))
+    else:
+        on_commit_enqueue(document_previews, str(version.pk), 0, str(copy_from.pk), sorted(drawn_pages or ()))
 
 
 @transaction.atomic
@@ -543,6 +602,7 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
             seal=seal,
             grant=grant,
             placements_used=seal is not None and not grant.envelope_party_id,
+            placements=grant.placements,
         )
         _grant_close(grant, SigningGrant.Status.DONE)
         if grant.envelope_party_id:
@@ -562,9 +622,13 @@ def sealed_version_record(
     seal: Seal | None,
     grant: SigningGrant | None = None,
     placements_used: bool = True,
+    placements: list[dict] | None = None,
 ) -> DocumentVersion:
     """The version a sealing job produced, on top of `base`: stored, previews queued,
-    the seal's placements used up, audited. Called with the document row locked."""
+    the seal's placements used up, audited. Called with the document row locked.
+    `placements` (as in a grant) tell which pages the seals were drawn on; the other
+    pages' images are copied from `base`. None: every page is rendered again."""
+    drawn_pages = pages_drawn_on(placements) if placements is not None else None
     # Incremental signatures change no page boxes: reuse them instead of parsing again.
     info = PdfInfo(
         page_count=base.page_count,
@@ -580,7 +644,10 @@ def sealed_version_record(
         label=label,
         grant=grant,
     )
-    _queue_previews(version)
+    if drawn_pages is None:
+        _queue_previews(version)
+    else:
+        _queue_previews(version, copy_from=base, drawn_pages=drawn_pages)
     if seal is not None and placements_used:
         Placement.objects.filter(document=document, seal_id=seal.pk).delete()
     audit_event_record(
@@ -599,6 +666,13 @@ def sealed_version_record(
             "seal_code": seal.code if seal is not None else "",
         })  # fmt: skip
     return version
+
+
+def pages_drawn_on(placements: list[dict]) -> set[int] | None:
+    """The pages a sealing draws on; None when it draws on every page (a cross-page seal)."""
+    if any(placement.get("kind") == Placement.Kind.CROSS_PAGE for placement in placements):
+        return None
+    return {placement["page"] for placement in placements}
 
 
 def document_seal_give_up(*, grant_id, error: str = "failed") -> None:

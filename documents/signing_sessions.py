@@ -263,6 +263,7 @@ def signing_session_finish_execute(*, session_id) -> DocumentVersion | None:
             new_signatures=len(session.placements),
             label=session.user_label,
             seal=seal,
+            placements=session.placements,
         )
         session.result_version = version
         _close(session, SigningSession.Status.DONE)

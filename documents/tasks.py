@@ -25,9 +25,19 @@ def document_seal(self, grant_id: str) -> dict:
 
 
 @app.task(acks_late=True, max_retries=2, default_retry_delay=5)
-def document_previews(version_id: str) -> int:
-    """Page images for a version, ahead of the person opening it. Safe to repeat."""
-    return document_previews_render(version_id=version_id)
+def document_previews(version_id: str, first_page: int = 0, copy_from_id: str | None = None, drawn_pages=None) -> int:
+    """Page images for a version, ahead of the person opening it: one chunk of pages per
+    job, the next chunk queued behind whatever arrived meanwhile. Safe to repeat."""
+    from documents.services import PREVIEW_PAGES_PER_TASK
+
+    return document_previews_render(
+        version_id=version_id,
+        first_page=first_page,
+        page_limit=PREVIEW_PAGES_PER_TASK,
+        copy_from_id=copy_from_id,
+        drawn_pages=drawn_pages,
+        queue_rest=True,
+    )
 
 
 @app.task

@@ -196,3 +196,88 @@ def test_previews_are_prepared_by_the_worker_task(world, django_capture_on_commi
             for width in PREVIEW_WIDTHS:
                 path = preview_path(version, page, width)
                 assert path.startswith("c_alpha/previews/") and default_storage.exists(path)
+
+
+def _queued_previews(monkeypatch) -> list[list]:
+    """The argument lists of the preview jobs queued (instead of sending them)."""
+    from documents.tasks import document_previews
+
+    queued = []
+    monkeypatch.setattr(document_previews, "apply_async", lambda args, **options: queued.append(list(args)))
+    return queued
+
+
+def test_a_long_document_is_rendered_by_a_chain_of_short_jobs(world, monkeypatch, django_capture_on_commit_callbacks):
+    from documents import services
+    from documents.tasks import document_previews
+
+    monkeypatch.setattr(services, "PREVIEW_PAGES_PER_TASK", 2)
+    queued = _queued_previews(monkeypatch)
+    with tenant_context(world.alpha), django_capture_on_commit_callbacks(execute=True):
+        document = document_upload(name="p.pdf", data=make_pdf(5), acting_user=world.alice)
+    version_id = str(document.current_version.pk)
+    assert queued == [[version_id]]
+    with tenant_context(world.alpha):
+        for first_page, next_page in ((0, 2), (2, 4), (4, 5)):
+            with django_capture_on_commit_callbacks(execute=True):
+                assert document_previews(version_id, first_page) == next_page
+            document.current_version.refresh_from_db()
+            assert document.current_version.previews_ready == next_page
+    assert queued == [[version_id], [version_id, 2, None, None], [version_id, 4, None, None]]  # none after the last
+
+
+def test_a_sealed_version_renders_only_the_sealed_page_and_copies_the_others(
+    world, seal, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import default_storage
+
+    from documents.pdf import render
+    from documents.services import (
+        PREVIEW_WIDTHS,
+        document_previews_render,
+        document_seal_execute,
+        document_seal_request,
+        pages_drawn_on,
+        placement_add,
+        preview_path,
+    )
+
+    device, _codes = enrol_authenticator(world.alice)
+    queued = _queued_previews(monkeypatch)
+    rendered_pages = []
+    render_pages_png = render.render_pages_png
+
+    def recording_render(data, *, widths, pages=None):
+        pages = list(pages)
+        rendered_pages.extend(pages)
+        return render_pages_png(data, widths=widths, pages=pages)
+
+    monkeypatch.setattr(render, "render_pages_png", recording_render)
+    with tenant_context(world.alpha):
+        document = document_upload(name="p.pdf", data=make_pdf(3), acting_user=world.alice)
+        original = document.current_version
+        document_previews_render(version_id=original.pk)
+        placement_add(
+            document=document, company=world.alpha, seal_id=seal.pk, page=1, x=380, y=80, acting_user=world.alice
+        )
+        grant = document_seal_request(
+            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
+            seal_password="Seal-pass-2026", otp_method="authenticator", otp_code=totp_now(device, 1),
+        )  # fmt: skip
+        with django_capture_on_commit_callbacks(execute=True):
+            sealed = document_seal_execute(grant_id=grant.pk)
+        assert queued[-1] == [str(sealed.pk), 0, str(original.pk), [1]]
+        rendered_pages.clear()
+        assert document_previews_render(version_id=sealed.pk, copy_from_id=original.pk, drawn_pages=[1]) == 3
+        sealed.refresh_from_db()
+        images = {
+            (number, page, width): default_storage.open(preview_path(version, page, width)).read()
+            for number, version in ((1, original), (2, sealed))
+            for page in range(3)
+            for width in PREVIEW_WIDTHS
+        }
+    assert rendered_pages == [1] and sealed.previews_ready == 3
+    for width in PREVIEW_WIDTHS:
+        assert images[2, 0, width] == images[1, 0, width] and images[2, 2, width] == images[1, 2, width]
+        assert images[2, 1, width] != images[1, 1, width]  # the seal shows on its page
+    assert pages_drawn_on([{"page": 0, "kind": "cross_page"}]) is None  # a cross-page seal: every page again

@@ -6,7 +6,6 @@ import base64
 import hashlib
 from dataclasses import asdict
 
-from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.utils import timezone
@@ -70,15 +69,17 @@ VERDICTS = {
 }
 
 
-def trust_roots() -> list:
-    """The platform root, plus any CAs listed in TRUSTED_CA_FILE (PEM bundle)."""
+def trust_roots() -> list[bytes]:
+    """The platform root, plus any CAs listed in TRUSTED_CA_FILE (PEM bundle), as DER: they
+    travel to the verification process, and asn1crypto objects do not survive pickling
+    into a process that never set up their classes."""
     from cryptography import x509
 
     certificates = [pki.certificate(pki.Role.ROOT)]
     if settings.TRUSTED_CA_FILE:
         with open(settings.TRUSTED_CA_FILE, "rb") as handle:
             certificates += x509.load_pem_x509_certificates(handle.read())
-    return [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in certificates]
+    return [c.public_bytes(serialization.Encoding.DER) for c in certificates]
 
 
 def national_trust() -> Trust:

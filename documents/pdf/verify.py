@@ -113,8 +113,11 @@ def _name_part(name, oid) -> str:
 def verify_pdf(
     data: bytes, *, trust_roots: list, crls: list[bytes] | None = None, appearances: bool = True
 ) -> VerificationReport:
-    """`trust_roots`: asn1crypto certificates; `crls`: DER CRLs for revocation checks;
+    """`trust_roots`: DER or asn1crypto certificates; `crls`: DER CRLs for revocation checks;
     `appearances`: crop each visible signature from the rendered page (half the time)."""
+    from asn1crypto import x509 as asn1_x509
+
+    trust_roots = [asn1_x509.Certificate.load(root) if isinstance(root, bytes) else root for root in trust_roots]
     report = VerificationReport(sha256=hashlib.sha256(data).hexdigest(), size=len(data), verdict=CANNOT_VERIFY)
     try:
         from pyhanko.pdf_utils.reader import PdfFileReader

@@ -135,3 +135,48 @@ def test_port_in_use_gives_a_clear_message(tmp_path):
     assert result.returncode == 2
     assert f"Port {port} on 127.0.0.1 is already in use" in result.stdout
     assert not (tmp_path / "var" / "pg").exists()  # nothing was started
+
+
+def test_gunicorn_with_the_production_settings_file_verifies_a_pdf(django_db_setup):
+    """The settings file the README deploys with: workers start, and verification runs in
+    its sandbox process under them."""
+    from django.conf import settings
+
+    from tests.conftest import database_url_for_subprocess
+    from tests.documents.pdfs import make_pdf
+
+    port = _free_port()
+    env = dict(
+        os.environ, DJANGO_SETTINGS_MODULE="config.settings_test", DATABASE_URL=database_url_for_subprocess(),
+        REDIS_URL=settings.REDIS_URL, WEB_CONCURRENCY="2",
+    )  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi",
+        "-c",
+        "config/gunicorn.conf.py",
+        "-b",
+        f"127.0.0.1:{port}",
+    ]
+    server = subprocess.Popen(command, cwd=BASE_DIR, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = requests.post(
+                    f"http://127.0.0.1:{port}/api/v1/verify/",
+                    headers={"Host": settings.BASE_DOMAIN},
+                    files={"file": ("a.pdf", make_pdf(2), "application/pdf")},
+                    timeout=30,
+                )
+                break
+            except requests.ConnectionError:
+                assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.3)
+        assert response.status_code == 200, response.text
+        assert response.json()["verdict"] == "no_signatures"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -230,14 +230,16 @@ def seal_a_batch_across_a_restart(signer, *, keeps_data: bool) -> None:
         restarted_at = time.time()
 
         if keeps_data:
-            # The queued jobs were saved with Redis: the worker finishes the batch on its own.
+            # The queued jobs were saved with Redis: the worker finishes them on its own. The
+            # one it had taken and not started when Redis stopped stays unacknowledged in
+            # Redis until the visibility timeout (an hour); the stale-job sweep is sooner.
             wait_for(
-                lambda: statuses(batch) == ["done"] * BATCH,
+                lambda: sum(status != "done" for status in statuses(batch)) <= 1,
                 seconds=30,
-                what=lambda: f"the batch did not finish after the restart: {statuses(batch)}",
+                what=lambda: f"the batch did not go on after the restart: {statuses(batch)}",
             )
             assert SigningGrant.objects.get(pk=late.pk).status == SigningGrant.Status.PENDING
-            assert document_seal_requeue_stale(older_than=timedelta(0)) == 1
+            assert 1 <= document_seal_requeue_stale(older_than=timedelta(0)) <= 2
         else:
             # Everything queued is gone (of two waiting jobs the worker may have held one);
             # the stale-job sweep queues what is not done.

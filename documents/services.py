@@ -3,6 +3,7 @@ grant) and the sealing job the worker runs."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
 
 from accounts.models import Membership, OneTimeCode, User
 from accounts.two_factor import second_factor_verify
@@ -67,14 +69,42 @@ def _inspect(data: bytes) -> PdfInfo:
         raise ApplicationError(INVALID_PDF_MESSAGES[error.code](), f"pdf_{error.code}", field="file") from error
 
 
+# The documents list token (`DocumentListState`) is renewed in the transaction that changes
+# document rows, so cached pages are never served stale and a rollback restores it with the
+# rows. Renewing locks the company's one token row until commit, so it is done late: at the
+# end of the writing service, after its file I/O, and for writes in several companies at once
+# (envelope completion) together, in schema order, so that two such transactions never wait
+# on each other's rows. A commit hook renews whatever a writer left pending.
+_LIST_CHANGED = "documents_list_changed_in"
+_LIST_BATCHED = "documents_list_changes_batched"
+
+
 def document_list_changed() -> None:
-    """A new token for this company's documents list, in the current transaction: cached
-    pages stored under the old token are never served again, and a rollback restores the
-    token together with the rows it describes."""
-    DocumentListState.objects.bulk_create(
-        [DocumentListState(id=1, token=uuid.uuid4())], update_conflicts=True, unique_fields=["id"],
-        update_fields=["token"],
-    )  # fmt: skip
+    """A document row of the current company changed (called by the model signals)."""
+    connection.__dict__.setdefault(_LIST_CHANGED, set()).add(connection.schema_name)
+    transaction.on_commit(lambda: document_list_changes_flush(force=True))
+
+
+def document_list_changes_flush(*, force: bool = False) -> None:
+    if connection.__dict__.get(_LIST_BATCHED) and not force:
+        return
+    for schema in sorted(connection.__dict__.pop(_LIST_CHANGED, set())):
+        with schema_context(schema):
+            DocumentListState.objects.bulk_create(
+                [DocumentListState(id=1, token=uuid.uuid4())], update_conflicts=True, unique_fields=["id"],
+                update_fields=["token"],
+            )  # fmt: skip
+
+
+@contextlib.contextmanager
+def document_list_changes_batched():
+    """Writes in several companies' documents: renew their list tokens together at the end."""
+    connection.__dict__[_LIST_BATCHED] = connection.__dict__.get(_LIST_BATCHED, 0) + 1
+    try:
+        yield
+    finally:
+        connection.__dict__[_LIST_BATCHED] -= 1
+    document_list_changes_flush()
 
 
 def document_version_create(
@@ -106,6 +136,7 @@ def document_version_create(
     version.save()
     document.current_version = version
     document.save(update_fields=["current_version"])
+    document_list_changes_flush()
     return version
 
 
@@ -246,6 +277,7 @@ def document_delete(*, document: Document, acting_user) -> None:
     document_assert_not_in_envelope(document)
     document.deleted_at = timezone.now()
     document.save(update_fields=["deleted_at"])
+    document_list_changes_flush()
     audit_event_record(
         acting_user=acting_user, action="document.deleted", target=document, data={"name": document.name}
     )

@@ -11,7 +11,7 @@ import secrets
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +27,7 @@ CODE_LIFETIME = timedelta(minutes=10)
 CODE_RESEND_AFTER = timedelta(seconds=60)
 CODE_MAX_FAILURES = 5
 CODE_LOCK = timedelta(minutes=15)
+ID_NUMBER_MAX_FAILURES = 5
 LINK_PURPOSE = "envelope-link"
 CODE_PURPOSE = "envelope-code"
 MM = 72 / 25.4
@@ -351,6 +352,7 @@ def _party_link_new(party: Party) -> None:
     token = secrets.token_urlsafe(32)
     party.token_hash = keyed_hash(token, purpose=LINK_PURPOSE)
     party.token_encrypted = encrypt(token.encode(), purpose=LINK_PURPOSE, associated_data=str(party.pk).encode())
+    party.id_number_failures = 0  # a new link from the sender: the person may try again
 
 
 def party_link_token(party: Party) -> str:
@@ -535,22 +537,18 @@ def envelope_person_sign(*, party_id, id_number: str = "", ip_address=None, user
         _assert_turn(party)
         if party.kind != Party.Kind.PERSON:
             raise ApplicationError(_("Only persons sign with a signature."), "not_person", status=409)
-        now = timezone.now()
-        if party.code_locked_until and party.code_locked_until > now:
+        if party.id_number_failures >= ID_NUMBER_MAX_FAILURES:
             raise ApplicationError(
-                _("Too many wrong attempts. Try again after %(time)s.")
-                % {"time": timezone.localtime(party.code_locked_until).strftime("%H:%M")},
+                _("Too many wrong ID numbers. Ask the sender to send you a new link."),
                 "id_number_locked",
                 status=429,
                 field="id_number",
             )
         mismatch = bool(party.id_number_hash) and _id_number_hash(id_number or "") != party.id_number_hash
         if mismatch:
-            # Guessing ID numbers counts like guessing codes: the same five tries, the same lock.
-            party.code_failures += 1
-            if party.code_failures >= CODE_MAX_FAILURES:
-                party.code_locked_until = now + CODE_LOCK
-            party.save(update_fields=["code_failures", "code_locked_until"])
+            # Its own count: a new email code must not buy more guesses at someone's ID number.
+            party.id_number_failures += 1
+            party.save(update_fields=["id_number_failures"])
         else:
             grant = _person_grant_create(party, ip_address=ip_address, user_agent=user_agent)
     if mismatch:  # raised after the transaction so the count is kept
@@ -810,7 +808,11 @@ def envelope_completions_requeue(*, older_than: timedelta = timedelta(minutes=5)
     open_party = Party.objects.filter(envelope=OuterRef("pk"), kind__in=Party.ACTING_KINDS).exclude(
         status=Party.Status.COMPLETED
     )
-    last_act = Party.objects.filter(envelope=OuterRef("pk")).order_by("-acted_at").values("acted_at")[:1]
+    last_act = (
+        Party.objects.filter(envelope=OuterRef("pk"), kind__in=Party.ACTING_KINDS)  # copy recipients never act
+        .order_by(F("acted_at").desc(nulls_last=True))
+        .values("acted_at")[:1]
+    )
     stalled = (
         Envelope.objects.filter(status=Envelope.Status.IN_PROGRESS, problem="")
         .annotate(last_act=Subquery(last_act))
@@ -829,13 +831,16 @@ def envelope_completions_requeue(*, older_than: timedelta = timedelta(minutes=5)
 def envelope_complete(*, envelope_id) -> Envelope | None:
     """Worker: close the document with a timestamp, write the certificate of completion,
     deliver copies to every party company and mail the results. Safe to run twice."""
-    from django.core.files.base import ContentFile
 
     from documents.pdf.fields import document_timestamp_add
     from documents.pdf.inspect import PageBox, PdfInfo
-    from documents.services import document_version_create, platform_timestamping, sha256_of
-    from workflows.certificate import completion_certificate_pdf
-    from workflows.cross_tenant import final_copies_deliver, routes_close
+    from documents.services import (
+        document_list_changes_batched,
+        document_version_create,
+        platform_timestamping,
+        sha256_of,
+    )
+    from workflows.cross_tenant import routes_close
     from workflows.tasks import envelope_mail, envelope_mail_owner
 
     with transaction.atomic():
@@ -860,27 +865,38 @@ def envelope_complete(*, envelope_id) -> Envelope | None:
             pages=[PageBox(**page) for page in base.pages],
             signatures=[None] * (base.signature_count + 1),
         )
-        version = document_version_create(
-            document=document, number=base.number + 1, kind=DocumentVersion.Kind.TIMESTAMPED, data=final, info=info,
-            label="Sealhub",
-        )  # fmt: skip
-        envelope.status = Envelope.Status.COMPLETED
-        envelope.finished_at = timezone.now()
-        envelope.final_version = version
-        envelope.save(update_fields=["status", "finished_at", "final_version"])
-        envelope_event_record(envelope=envelope, action="completed", actor_label="Sealhub",
-                              data={"version": version.number, "sha256": sha256_of(final)})  # fmt: skip
-        _webhook(envelope, "envelope.completed", version=version.number, sha256=version.sha256)
-        certificate = completion_certificate_pdf(envelope=envelope, final_sha256=version.sha256)
-        envelope.certificate.save("certificate-of-completion.pdf", ContentFile(certificate), save=False)
-        envelope.save(update_fields=["certificate"])
-        final_copies_deliver(envelope=envelope, final_pdf=final, certificate_pdf=certificate)
+        with document_list_changes_batched():  # the owner's and every party company's documents
+            version = document_version_create(
+                document=document, number=base.number + 1, kind=DocumentVersion.Kind.TIMESTAMPED, data=final,
+                info=info, label="Sealhub",
+            )  # fmt: skip
+            _complete_and_deliver(envelope, version, final)
         routes_close(envelope=envelope, status="done")
         on_commit_enqueue(envelope_mail_owner, str(envelope.pk), "completed")
         if envelope.send_final_to_all:
             for party_id in envelope.parties.values_list("pk", flat=True):
                 on_commit_enqueue(envelope_mail, str(party_id), "completed")
         return envelope
+
+
+def _complete_and_deliver(envelope: Envelope, version: DocumentVersion, final: bytes) -> None:
+    from django.core.files.base import ContentFile
+
+    from documents.services import sha256_of
+    from workflows.certificate import completion_certificate_pdf
+    from workflows.cross_tenant import final_copies_deliver
+
+    envelope.status = Envelope.Status.COMPLETED
+    envelope.finished_at = timezone.now()
+    envelope.final_version = version
+    envelope.save(update_fields=["status", "finished_at", "final_version"])
+    envelope_event_record(envelope=envelope, action="completed", actor_label="Sealhub",
+                          data={"version": version.number, "sha256": sha256_of(final)})  # fmt: skip
+    _webhook(envelope, "envelope.completed", version=version.number, sha256=version.sha256)
+    certificate = completion_certificate_pdf(envelope=envelope, final_sha256=version.sha256)
+    envelope.certificate.save("certificate-of-completion.pdf", ContentFile(certificate), save=False)
+    envelope.save(update_fields=["certificate"])
+    final_copies_deliver(envelope=envelope, final_pdf=final, certificate_pdf=certificate)
 
 
 def envelope_file_read(*, envelope: Envelope, which: str, actor_label: str, ip_address=None) -> tuple[str, bytes]:

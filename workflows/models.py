@@ -179,6 +179,8 @@ class Party(models.Model):
     code_expires_at = models.DateTimeField(null=True, blank=True)
     code_failures = models.PositiveSmallIntegerField(default=0)
     code_locked_until = models.DateTimeField(null=True, blank=True)
+    # Wrong ID numbers at signing: never reset by a new code, only by a new link from the sender.
+    id_number_failures = models.PositiveSmallIntegerField(default=0)
     notified_at = models.DateTimeField(null=True, blank=True)
     viewed_at = models.DateTimeField(null=True, blank=True)
     acted_at = models.DateTimeField(null=True, blank=True)

@@ -78,10 +78,36 @@ def test_a_change_that_is_rolled_back_leaves_the_cached_list_true(world):
         document_upload(name="kept.pdf", data=make_pdf(1), acting_user=world.alice)
     before = api.get("/api/v1/documents/")
     assert _names(before) == ["kept.pdf"]
-    with tenant_context(world.alpha):
-        with pytest.raises(RuntimeError), transaction.atomic():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        with tenant_context(world.alpha):
             document_upload(name="lost.pdf", data=make_pdf(1), acting_user=world.alice)
-            raise RuntimeError("the request failed after the upload")
+        # Seen inside the transaction (and cached under its token)...
+        assert _names(api.get("/api/v1/documents/")) == ["lost.pdf", "kept.pdf"]
+        raise RuntimeError("the request failed after the upload")
+    with tenant_context(world.alpha):
         assert list(Document.objects.values_list("name", flat=True)) == ["kept.pdf"]
-    after = api.get("/api/v1/documents/", HTTP_IF_NONE_MATCH=before["ETag"])
-    assert after.status_code == 304
+    # ...and gone with it: the token came back with the rows, so that page is never served.
+    assert api.get("/api/v1/documents/", HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 304
+    assert _names(api.get("/api/v1/documents/")) == ["kept.pdf"]
+
+
+def test_writes_in_several_companies_renew_their_tokens_together_at_the_end(world):
+    from documents.selectors import document_list_token
+    from documents.services import document_list_changes_batched
+
+    def tokens():
+        return [schema_context_token(company) for company in (world.alpha, world.beta)]
+
+    def schema_context_token(company):
+        with schema_context(company.schema_name):
+            return document_list_token()
+
+    before = tokens()
+    with transaction.atomic(), document_list_changes_batched():
+        with schema_context(world.beta.schema_name):
+            document_receive(name="copy.pdf", data=make_pdf(1), source_label="Alpha Ltd")
+        with schema_context(world.alpha.schema_name):
+            document_upload(name="own.pdf", data=make_pdf(1), acting_user=world.alice)
+        assert tokens() == before  # no token row locked while the files were written
+    after = tokens()
+    assert after[0] != before[0] and after[1] != before[1]

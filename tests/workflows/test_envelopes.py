@@ -125,8 +125,11 @@ def test_four_parties_seal_and_sign_in_order(cast, django_capture_on_commit_call
     with tenant_context(a.company), django_capture_on_commit_callbacks(execute=False) as queued:
         document_seal_execute(grant_id=grant["id"])
     assert len(queued) >= 1  # completion is queued once the last party's job commits
-    # That queued completion is lost here, as in a broker outage: the beat's sweep finds it.
+    # That queued completion is lost here, as in a broker outage: the beat's sweep finds it,
+    # also when a copy recipient (who never acts) is among the parties.
     with tenant_context(a.company):
+        Party.objects.create(envelope=envelope, kind=Party.Kind.COPY, name="Archive", email="archive@example.com",
+                             order=9)  # fmt: skip
         assert envelope_completions_requeue() == 0  # too recent to call it lost
         with django_capture_on_commit_callbacks(execute=True):
             assert envelope_completions_requeue(older_than=timedelta(0)) == 1

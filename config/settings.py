@@ -219,6 +219,9 @@ if not DEBUG:
 
 # --- API ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Client addresses for budgets: the connection's, or the one that many trusted reverse
+    # proxies in front added to X-Forwarded-For (never a header the client wrote itself).
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tenants.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",

@@ -26,6 +26,7 @@ from tenants.permissions import acting_membership
 
 # Pages are keyed by a token that changes with the data; the expiry only bounds memory.
 DOCUMENT_LIST_CACHE_SECONDS = 300
+LIST_PARAMETERS = {"search", "cursor", "page_size"}
 
 
 def _person(request):
@@ -101,15 +102,17 @@ class DocumentListCreateApi(ListAPIView):
         etag = quote_etag(page_id[:32])
         if etag in parse_etags(request.headers.get("If-None-Match", "")):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        cache_key = f"documents-list-page:{page_id}"
+        # Only addresses the list understands are cached: made-up parameters cannot fill Redis.
+        cache_key = f"documents-list-page:{page_id}" if set(request.query_params) <= LIST_PARAMETERS else None
         try:
-            data = cache.get(cache_key)
+            data = cache.get(cache_key) if cache_key else None
         except RedisError:  # the list is in the database; the cache only saves work
             data = None
         if data is None:
             data = super().get(request, *args, **kwargs).data
-            with contextlib.suppress(RedisError):
-                cache.set(cache_key, data, DOCUMENT_LIST_CACHE_SECONDS)
+            if cache_key:
+                with contextlib.suppress(RedisError):
+                    cache.set(cache_key, data, DOCUMENT_LIST_CACHE_SECONDS)
         return Response(data, headers={"ETag": etag})
 
     @extend_schema(

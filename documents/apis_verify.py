@@ -11,9 +11,11 @@ from documents.verification import document_verify, report_as_dict
 
 
 class VerifyThrottle(SlidingWindowThrottle):
-    """Per client address: verification is open to anyone, so it is rationed."""
+    """Per client address: verification is open to anyone, so it is rationed. Each check
+    costs a sandboxed process: while the budget cannot be counted, nobody gets one."""
 
     scope = "verify"
+    open_without_redis = False
 
     def get_rate(self) -> str:
         from django.conf import settings

@@ -3,11 +3,19 @@ from __future__ import annotations
 import logging
 import math
 
+from django.utils.translation import gettext_lazy as _
 from django_redis import get_redis_connection
 from redis.exceptions import RedisError
+from rest_framework.exceptions import APIException
 from rest_framework.throttling import SimpleRateThrottle
 
 logger = logging.getLogger(__name__)
+
+
+class BudgetUnavailable(APIException):
+    status_code = 503
+    default_detail = _("This service is busy for a moment. Please try again shortly.")
+    default_code = "service_unavailable"
 
 
 class SlidingWindowThrottle(SimpleRateThrottle):
@@ -16,6 +24,8 @@ class SlidingWindowThrottle(SimpleRateThrottle):
     timestamps each way per call. This keeps one counter per window instead and weighs
     the previous window by how much of it the sliding window still covers: two cache
     round trips whatever the budget. Rejected requests are not counted, as in DRF."""
+
+    open_without_redis = True  # False: refuse (503) while budgets cannot be counted
 
     def allow_request(self, request, view) -> bool:
         if self.rate is None:
@@ -37,6 +47,8 @@ class SlidingWindowThrottle(SimpleRateThrottle):
                 pipe.expire(current_key, 2 * self.duration)  # long enough to be the previous window
                 pipe.execute()
         except RedisError as error:
+            if not self.open_without_redis:
+                raise BudgetUnavailable from error
             # Budgets share the load fairly; they guard no secret (those lock out in the
             # database). While Redis is away the API keeps answering.
             logger.warning("API budget not counted, Redis unavailable (%s)", type(error).__name__)

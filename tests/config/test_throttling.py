@@ -89,5 +89,10 @@ def test_verification_is_rationed_per_client_address(settings):
     ]
     assert [response.status_code for response in responses] == [200, 200, 429]
     assert responses[2].json()["type"] == "throttled" and int(responses[2]["Retry-After"]) >= 1
+    # A made-up X-Forwarded-For is not a new client (no trusted proxy is configured).
+    spoofed = client.post(
+        "/api/v1/verify/", {"file": SimpleUploadedFile("x.pdf", b"%PDF-1.7")}, HTTP_X_FORWARDED_FOR="192.0.2.55"
+    )
+    assert spoofed.status_code == 429
     other_address = client_on(None, REMOTE_ADDR="203.0.113.7")
     assert other_address.post("/api/v1/verify/", {"file": SimpleUploadedFile("x.pdf", b"%PDF-1.7")}).status_code == 200

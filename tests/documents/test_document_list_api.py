@@ -111,3 +111,17 @@ def test_writes_in_several_companies_renew_their_tokens_together_at_the_end(worl
         assert tokens() == before  # no token row locked while the files were written
     after = tokens()
     assert after[0] != before[0] and after[1] != before[1]
+
+
+def test_only_addresses_the_list_understands_are_cached(world):
+    from django.core.cache import cache
+
+    api = _api(world.alpha, world.alice)
+    with tenant_context(world.alpha):
+        document_upload(name="a.pdf", data=make_pdf(1), acting_user=world.alice)
+        keys_before = set(cache.keys("documents-list-page:*"))
+        for junk in range(5):
+            assert _names(api.get(f"/api/v1/documents/?junk={junk}")) == ["a.pdf"]
+        assert set(cache.keys("documents-list-page:*")) == keys_before
+        assert _names(api.get("/api/v1/documents/?search=a")) == ["a.pdf"]
+        assert len(set(cache.keys("documents-list-page:*")) - keys_before) == 1

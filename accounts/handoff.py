@@ -1,7 +1,9 @@
 """Carrying a signed-in person from the platform host to a company host. Every host keeps
 its own session cookie, so one company's pages never see another's; the platform hands
 the person over with a signed token that is bound to one company, lasts a minute and
-works once. A second factor proven on the platform counts on the company host too."""
+works once. A second factor proven on the platform counts on the company host too. The
+person confirms on the company host (a POST): a link alone never signs a browser in, so
+nobody can slip their own session into someone else's browser."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.core.cache import cache
-from django.utils.crypto import constant_time_compare
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
@@ -34,12 +36,17 @@ def host_handoff_token(*, user: User, device, company, message: str = "") -> str
         "user": str(user.pk),
         "company": str(company.pk),
         # A password change in the meantime ends every session; it ends this token too.
-        "auth": user.get_session_auth_hash(),
+        "auth": _auth_fingerprint(user),
         "device": device.persistent_id if device is not None else "",
         "message": message[:300],
         "once": secrets.token_urlsafe(16),
     }
     return signing.dumps(payload, salt=HANDOFF_SALT, compress=True)
+
+
+def _auth_fingerprint(user: User) -> str:
+    # The token is signed, not encrypted: carry a keyed digest of the session hash, not the hash.
+    return salted_hmac(HANDOFF_SALT, user.get_session_auth_hash(), algorithm="sha256").hexdigest()[:32]
 
 
 def _invalid() -> ApplicationError:
@@ -49,7 +56,23 @@ def _invalid() -> ApplicationError:
 
 
 def host_handoff_redeem(*, token: str, company) -> Handoff:
-    """The person the token hands over to `company`, or ApplicationError."""
+    """The person the token hands over to `company`, once; or ApplicationError."""
+    handoff, once = _handoff_read(token, company)
+    try:
+        first_use = cache.add(f"host-handoff:{once}", True, HANDOFF_MAX_AGE_SECONDS * 2)
+    except RedisError as error:  # cannot tell a replay from a first use: refuse, sign in instead
+        raise _invalid() from error
+    if not first_use:
+        raise _invalid()
+    return handoff
+
+
+def host_handoff_read(*, token: str, company) -> Handoff:
+    """What the token would do, without using it up (for the page that asks to continue)."""
+    return _handoff_read(token, company)[0]
+
+
+def _handoff_read(token: str, company) -> tuple[Handoff, str]:
     from django_otp.models import Device
 
     from tenants.selectors import membership_get
@@ -61,7 +84,7 @@ def host_handoff_redeem(*, token: str, company) -> Handoff:
     if payload.get("company") != str(company.pk):
         raise _invalid()
     user = User.objects.filter(pk=payload.get("user"), is_active=True).first()
-    if user is None or not constant_time_compare(payload.get("auth", ""), user.get_session_auth_hash()):
+    if user is None or not constant_time_compare(payload.get("auth", ""), _auth_fingerprint(user)):
         raise _invalid()
     if membership_get(user=user, company=company) is None:
         raise _invalid()
@@ -70,10 +93,4 @@ def host_handoff_redeem(*, token: str, company) -> Handoff:
         device = Device.from_persistent_id(payload.get("device") or "", for_verify=False)
         if device is None or device.user_id != user.pk or not device.confirmed:
             raise _invalid()
-    try:
-        first_use = cache.add(f"host-handoff:{payload['once']}", True, HANDOFF_MAX_AGE_SECONDS * 2)
-    except RedisError as error:  # cannot tell a replay from a first use: refuse, sign in instead
-        raise _invalid() from error
-    if not first_use:
-        raise _invalid()
-    return Handoff(user=user, device=device, message=payload.get("message", ""))
+    return Handoff(user=user, device=device, message=payload.get("message", "")), payload["once"]

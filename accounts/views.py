@@ -350,16 +350,26 @@ def password_reset_confirm(request):
     return _form_page(request, form, title=_("Choose a new password"), submit=_("Set new password"))
 
 
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def host_handoff(request):
-    """Company host: the platform sends a signed-in person here with a one-use token."""
-    from accounts.handoff import host_handoff_redeem
+    """Company host: the platform sends a signed-in person here with a one-use token; they
+    confirm which account continues, then are signed in here too."""
+    from accounts.handoff import host_handoff_read, host_handoff_redeem
 
     tenant = getattr(request, "tenant", None)
     if tenant is None or tenant.is_platform:
         return render(request, "errors/404.html", status=404)
+    token = request.POST.get("token") or request.GET.get("token", "")
     try:
-        handoff = host_handoff_redeem(token=request.GET.get("token", ""), company=tenant)
+        if request.method == "GET":
+            handoff = host_handoff_read(token=token, company=tenant)
+            if request.user.is_authenticated and request.user.pk == handoff.user.pk:
+                if handoff.message:
+                    messages.success(request, handoff.message)
+                return redirect("/")  # signed in here already
+            context = {"company": tenant, "email": handoff.user.email, "token": token}
+            return render(request, "accounts/handoff.html", context)
+        handoff = host_handoff_redeem(token=token, company=tenant)
     except ApplicationError as error:
         messages.info(request, error.message)
         return redirect(f"{reverse('accounts:login')}?next=/")

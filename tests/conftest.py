@@ -120,6 +120,21 @@ def client_on(company: Company | None, user: User | None = None, **headers) -> C
     return client
 
 
+def continue_on_company_host(location: str, **headers):
+    """Follow the platform's hand-over to a company host in a browser with no session there:
+    open the link, confirm on its page. The client and the answer to the confirmation."""
+    from urllib.parse import parse_qs, urlsplit
+
+    url = urlsplit(location)
+    client = Client(HTTP_HOST=url.hostname, **headers)
+    page = client.get(f"{url.path}?{url.query}")
+    if page.status_code != 200:
+        return client, page
+    token = parse_qs(url.query)["token"][0]
+    assert f'value="{token}"' in page.content.decode()
+    return client, client.post(url.path, {"token": token})
+
+
 def database_url_for_subprocess() -> str:
     """The test database (after pytest-django created it) as a URL for a child process."""
     params = connection.settings_dict

@@ -12,16 +12,12 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.models import Membership
-from tests.conftest import PASSWORD, client_on, host_of, verified_client_on
+from tests.conftest import PASSWORD, client_on, continue_on_company_host, host_of, verified_client_on
 
 pytestmark = pytest.mark.django_db
 
 
-def _arrive(location: str, **headers) -> tuple[Client, object]:
-    """Follow the platform's redirect on the company host, in a browser with no session there."""
-    url = urlsplit(location)
-    client = Client(HTTP_HOST=url.hostname, **headers)
-    return client, client.get(f"{url.path}?{url.query}")
+_arrive = continue_on_company_host
 
 
 def test_opening_a_company_from_the_platform_signs_in_on_its_host(world):
@@ -77,7 +73,30 @@ def test_a_password_change_or_a_removed_membership_ends_a_token_in_flight(world)
     assert "_auth_user_id" not in browser.session
 
 
+def test_a_link_alone_signs_no_browser_in(world):
+    """Someone else's token opened in my browser asks first, naming the account."""
+    location = client_on(None, world.bob).get(f"/companies/{world.alpha.slug}/open/")["Location"]
+    url = urlsplit(location)
+    victim = Client(HTTP_HOST=url.hostname, HTTP_ACCEPT_LANGUAGE="en")
+    page = victim.get(f"{url.path}?{url.query}")
+    assert page.status_code == 200 and world.bob.email in page.content.decode()
+    assert "If this is not your account, do not continue" in page.content.decode()
+    assert "_auth_user_id" not in victim.session
+    assert world.bob.get_session_auth_hash() not in location
+
+
 def test_only_a_members_company_opens(world):
     assert client_on(None, world.charlie).get(f"/companies/{world.alpha.slug}/open/").status_code == 404
     assert client_on(None).get(f"/companies/{world.alpha.slug}/open/").status_code == 302  # to sign in first
     assert Client(HTTP_HOST=host_of(world.alpha)).get("/accounts/handoff/?token=forged").status_code == 302
+
+
+def test_an_account_with_two_factors_is_not_handed_over_from_an_unverified_session(world):
+    from tests.conftest import enrol_authenticator
+
+    enrol_authenticator(world.alice)
+    unverified = client_on(None, world.alice)  # signed in without the second factor
+    location = unverified.get(f"/companies/{world.alpha.slug}/open/")["Location"]
+    browser, arrived = _arrive(location)
+    assert arrived["Location"] == "/accounts/login/?next=/"
+    assert "_auth_user_id" not in browser.session

@@ -89,7 +89,12 @@ def test_a_newcomer_registers_a_company_and_turns_on_two_factors(newcomer_cleanu
     page.get_by_label("Legal representative").fill("王小明")
     page.get_by_label("Address name").fill("echo")
     page.get_by_role("button", name="Register company").click()
-    # Each company host keeps its own session; the platform hands the signed-in owner over.
+    # Each company host keeps its own session; the platform hands the signed-in owner over,
+    # who confirms the account on the company's host.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Continue to Echo Trading Co")
+    expect(page.get_by_text(NEWCOMER)).to_be_visible()
+    assert accessibility_violations(page) == []
+    page.get_by_role("button", name="Continue").click()
     expect(page).to_have_url(site.url("echo", "/"))
     expect(page.get_by_text("Echo Trading Co is registered. A reviewer will check the registration.")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Echo Trading Co")

@@ -2,16 +2,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership
 from tenants.models import Company
-from tests.conftest import client_on, verified_client_on
+from tests.conftest import client_on, continue_on_company_host, verified_client_on
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,8 +35,8 @@ def test_verified_user_registers_a_company_and_owns_it(db):
     assert response.status_code == 302
     assert response["Location"].startswith("http://gamma.sealhub.test/accounts/handoff/?token=")
     # On the new company's host the owner is signed in already and told what happens next.
-    on_host = Client(HTTP_HOST="gamma.sealhub.test", HTTP_ACCEPT_LANGUAGE="en")
-    arrived = on_host.get(f"/accounts/handoff/?{urlsplit(response['Location']).query}", follow=True)
+    on_host, confirmed = continue_on_company_host(response["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    arrived = on_host.get(confirmed["Location"])
     assert "Gamma Ltd is registered. A reviewer will check the registration." in arrived.content.decode()
     company = Company.objects.get(slug="gamma")
     assert company.verification == Company.Verification.PENDING
@@ -69,8 +67,8 @@ def test_invitation_is_accepted_by_the_invited_address(world):
     response = client_on(None, invitee, HTTP_ACCEPT_LANGUAGE="en").post(f"/invitations/{token}/")
     assert response["Location"].startswith("http://alpha.sealhub.test/accounts/handoff/?token=")
     assert Membership.objects.get(user=invitee, company=world.alpha).role == "seal_keeper"
-    on_host = Client(HTTP_HOST="alpha.sealhub.test", HTTP_ACCEPT_LANGUAGE="en")
-    arrived = on_host.get(f"/accounts/handoff/?{urlsplit(response['Location']).query}", follow=True)
+    on_host, confirmed = continue_on_company_host(response["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    arrived = on_host.get(confirmed["Location"])
     assert arrived.status_code == 200 and "You joined Alpha Ltd." in arrived.content.decode()
     # Single use.
     again = client_on(None, invitee).post(f"/invitations/{token}/")

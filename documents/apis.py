@@ -100,7 +100,9 @@ class DocumentListCreateApi(ListAPIView):
         # changes in the same transaction as any document row, so a cached page is never stale.
         page_id = hashlib.sha256(f"{document_list_token()} {request.build_absolute_uri()}".encode()).hexdigest()
         etag = quote_etag(page_id[:32])
-        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+        # If-None-Match compares weakly: W/"x" matches "x", and * matches any page.
+        wanted = {tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))}
+        if etag in wanted or "*" in wanted:
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         # Only addresses the list understands are cached: made-up parameters cannot fill Redis.
         cache_key = f"documents-list-page:{page_id}" if set(request.query_params) <= LIST_PARAMETERS else None

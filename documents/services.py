@@ -21,7 +21,14 @@ from accounts.models import Membership, OneTimeCode, User
 from accounts.two_factor import second_factor_verify
 from config.crypto import decrypt, encrypt
 from config.errors import ApplicationError
-from documents.models import Document, DocumentListState, DocumentVersion, Placement, SigningGrant
+from documents.models import (
+    Document,
+    DocumentListState,
+    DocumentVersion,
+    Placement,
+    SigningGrant,
+    SigningSession,
+)
 from documents.pdf.inspect import InvalidPdf, PageBox, PdfInfo, inspect_pdf
 from documents.pdf.national import NationalSigning
 from documents.pdf.sign import Placement as PdfPlacement
@@ -81,8 +88,10 @@ _LIST_BATCHED = "documents_list_changes_batched"
 
 def document_list_changed() -> None:
     """A document row of the current company changed (called by the model signals)."""
-    connection.__dict__.setdefault(_LIST_CHANGED, set()).add(connection.schema_name)
-    transaction.on_commit(lambda: document_list_changes_flush(force=True))
+    pending = connection.__dict__.setdefault(_LIST_CHANGED, set())
+    if not pending:  # one commit hook for what is noted until the next flush
+        transaction.on_commit(lambda: document_list_changes_flush(force=True))
+    pending.add(connection.schema_name)
 
 
 def document_list_changes_flush(*, force: bool = False) -> None:
@@ -229,7 +238,9 @@ def _preview_copy(source: DocumentVersion, version: DocumentVersion, page: int, 
         png = handle.read()
     if not png.endswith(PNG_END):  # another job is still writing it
         return False
-    default_storage.save(preview_path(version, page, width), ContentFile(png))
+    target = preview_path(version, page, width)
+    if not default_storage.exists(target):  # a job run twice must not leave suffixed copies
+        default_storage.save(target, ContentFile(png))
     return True
 
 
@@ -836,7 +847,8 @@ STALE_GRANT_AGE = timedelta(seconds=60)
 
 def document_seal_requeue_stale(*, older_than: timedelta = STALE_GRANT_AGE) -> int:
     """Queue again the sealing jobs of this company whose worker vanished (killed, machine
-    lost) before finishing. Safe: a job seals at most once per grant."""
+    lost) or whose message the broker lost. Safe: a job seals at most once per grant, and a
+    U-key signature is embedded at most once per session."""
     from documents.tasks import document_seal
 
     cutoff = timezone.now() - older_than
@@ -848,6 +860,13 @@ def document_seal_requeue_stale(*, older_than: timedelta = STALE_GRANT_AGE) -> i
     count = 0
     for grant_id in stale:
         document_seal.delay(str(grant_id))
+        count += 1
+    # A U-key's signature that arrived but whose embedding job was lost (the broker was away).
+    from documents.tasks import document_seal_session_finish
+
+    finishing = SigningSession.objects.filter(status=SigningSession.Status.FINISHING, created_at__lt=cutoff)
+    for session_id in finishing.values_list("pk", flat=True):
+        document_seal_session_finish.delay(str(session_id))
         count += 1
     return count
 

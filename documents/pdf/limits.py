@@ -3,6 +3,7 @@ time and memory limit, so a hostile file cannot hang or exhaust the web process.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import resource
 from collections.abc import Callable
@@ -15,8 +16,10 @@ class LimitExceeded(Exception):
         self.what = what  # "time" | "memory" | "crash"
 
 
-def _child(connection, memory_bytes: int, function, args, kwargs) -> None:
+def _child(connection, memory_bytes: int, cpu_seconds: int, function, args, kwargs) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    # The parent kills a child that overruns; the kernel does it too should the parent be gone.
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
     try:
         connection.send(("ok", function(*args, **kwargs)))
     except MemoryError:
@@ -48,7 +51,9 @@ def run_limited(function: Callable[..., Any], *args, seconds: float, memory_mb: 
     context.set_forkserver_preload(SANDBOX_PRELOAD)  # takes effect when the server first starts
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
-        target=_child, args=(sender, memory_mb * 1024 * 1024, function, args, kwargs), daemon=True
+        target=_child,
+        args=(sender, memory_mb * 1024 * 1024, math.ceil(seconds) + 1, function, args, kwargs),
+        daemon=True,
     )
     process.start()
     sender.close()

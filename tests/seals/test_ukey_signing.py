@@ -26,7 +26,9 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from config.celery import app as celery_app
 from documents.models import DocumentVersion, SigningSession
+from documents.services import document_seal_requeue_stale
 from documents.signing_sessions import signing_session_finish_execute
 from seals import agent
 from seals.imports import seal_register_hardware_token
@@ -159,7 +161,9 @@ class TestRegistration:
 
 @pytest.mark.django_db
 class TestSigningSession:
-    def test_the_token_signature_seals_a_version_that_validates(self, world, api, ukey_seal, soft_token, test_ca):
+    def test_the_token_signature_seals_a_version_that_validates(
+        self, world, api, ukey_seal, soft_token, test_ca, monkeypatch
+    ):
         client, device = api
         document_id = _document_with_placement(client, ukey_seal, pages=2, places=2)
         started = _start(client, device, document_id, ukey_seal)
@@ -178,7 +182,11 @@ class TestSigningSession:
             response = _submit(client, session_path, token, *last)
             assert response.status_code == 202, response.content
             with tenant_context(world.alpha):
-                signing_session_finish_execute(session_id=session.pk)
+                if step == 0:
+                    signing_session_finish_execute(session_id=session.pk)
+                else:  # this embedding job was lost with the broker: the stale-job sweep queues it again
+                    monkeypatch.setattr(celery_app.conf, "task_always_eager", True)
+                    assert document_seal_requeue_stale(older_than=timedelta(0)) == 1
         state = client.get(session_path, **_agent_headers(token)).json()
         assert (state["status"], state["version"], state["error"]) == ("done", 2, "")
         signed = b"".join(client.get(f"/api/v1/documents/{document_id}/versions/2/download/").streaming_content)

@@ -82,14 +82,23 @@ def on_commit_enqueue(task, *args) -> None:
 
 def _enqueue_committed(task, args: tuple, schema: str) -> None:
     """The work is committed already: a broker that cannot be reached must not turn the
-    request that did it into an error. The beat jobs that look for stale sealing jobs and
-    due webhook deliveries queue that work again once the broker is back."""
+    request that did it into an error. The beat jobs that look for stale sealing jobs,
+    envelope completions, U-key embeddings and due webhook deliveries queue that work again
+    once the broker is back; mail that nothing would send again (a one-time code, "your
+    turn") is sent by this process instead (tasks marked `run_here_without_broker`)."""
+    from django_tenants.utils import schema_context
+
     try:
         task.apply_async(args=args, headers={"_schema_name": schema})
     except OperationalError as exc:
+        inline = getattr(task, "run_here_without_broker", False)
         logger.warning(
-            "could not queue %s in schema %s: broker unreachable (%s)",
+            "could not queue %s in schema %s: broker unreachable (%s)%s",
             task.name,
             schema,
             type(exc).__name__,
+            "; running it here" if inline else "",
         )
+        if inline:
+            with schema_context(schema):
+                task.apply(args=args)

@@ -70,7 +70,7 @@ def _party_link(party) -> str:
     return f"{settings.PLATFORM_URL.rstrip('/')}/sign/{party_link_token(party)}/"
 
 
-@app.task(**MAIL_RETRY)
+@app.task(**MAIL_RETRY, run_here_without_broker=True)
 def envelope_mail(party_id: str, kind: str, sealed_code: str = "") -> bool:
     """A party's mail: their turn, a reminder, their one-time code, or the outcome."""
     from workflows.envelopes import party_code_open
@@ -147,7 +147,7 @@ def _final_attachments(envelope) -> list[tuple[str, bytes]]:
     return files
 
 
-@app.task(**MAIL_RETRY)
+@app.task(**MAIL_RETRY, run_here_without_broker=True)
 def envelope_mail_owner(envelope_id: str, kind: str) -> bool:
     from workflows.models import Envelope
 

@@ -1,1 +1,1 @@
-from tests.workflows.conftest import webhook_receiver  # noqa: F401 (shared fixture)
+from tests.workflows.conftest import cast, webhook_receiver  # noqa: F401 (shared fixtures)

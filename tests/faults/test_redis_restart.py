@@ -301,3 +301,32 @@ def test_work_that_cannot_be_queued_after_commit_leaves_the_request_successful(
         "could not queue documents.tasks.document_seal in schema public: broker unreachable (OperationalError)"
     )
     assert str(folder) not in record.getMessage()
+
+
+def test_mail_that_nothing_would_send_again_is_sent_by_this_process_without_a_broker(
+    cast, django_capture_on_commit_callbacks, caplog
+):
+    """An envelope mail (a one-time code, "your turn") has no sweep behind it: with the
+    broker unreachable, the process that did the work sends it itself."""
+    from django.core import mail
+
+    from tests.workflows.test_envelope_rules import _sent
+    from workflows.tasks import envelope_mail_owner
+
+    a, _b, _d = cast
+    envelope = _sent(cast)
+    mail.outbox.clear()
+    folder = Path(tempfile.mkdtemp(prefix="sealhub-redis-"))
+    nowhere = RedisServer(folder, keeps_data=False)  # never started
+    try:
+        with (
+            publishing_to(nowhere, "nowhere"),
+            caplog.at_level("WARNING", logger="config.celery"),
+            tenant_context(a.company),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            on_commit_enqueue(envelope_mail_owner, str(envelope.pk), "canceled")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    assert [message.to for message in mail.outbox] == [["alice@alpha.example"]]
+    assert "running it here" in caplog.text

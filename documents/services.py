@@ -687,10 +687,7 @@ def sealed_version_record(
         label=label,
         grant=grant,
     )
-    if drawn_pages is None:
-        _queue_previews(version)
-    else:
-        _queue_previews(version, copy_from=base, drawn_pages=drawn_pages)
+    _queue_previews(version, copy_from=None if drawn_pages is None else base, drawn_pages=drawn_pages)
     if seal is not None and placements_used:
         Placement.objects.filter(document=document, seal_id=seal.pk).delete()
     audit_event_record(

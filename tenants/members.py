@@ -178,7 +178,7 @@ def _host_url(request, host: str) -> str:
 
 
 def company_host_url(company: Company, request) -> str:
-    """Uses prefetched domains when present (the platform home lists many companies)."""
+    """Uses prefetched domains when present."""
     domain = next((domain.domain for domain in company.domains.all() if domain.is_primary), None)
     return _host_url(request, domain or company_domain_for(company.slug))
 

@@ -18,7 +18,6 @@ def membership_list_for_user(*, user) -> QuerySet[Membership]:
         Membership.objects.filter(user=user, company__status=Company.Status.ACTIVE)
         .exclude(company__schema_name="public")
         .select_related("company")
-        .prefetch_related("company__domains")
         .order_by("company__name")
     )
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -35,12 +36,11 @@ def envelope_deadlines_all() -> dict:
     from tenants.models import Company
     from workflows.envelopes import envelope_deadlines_run
 
-    totals = {"expired": 0, "reminded": 0, "completions_queued": 0}
+    totals = Counter()
     for company in Company.objects.exclude(schema_name="public").filter(status=Company.Status.ACTIVE):
         with tenant_context(company):
-            for key, value in envelope_deadlines_run().items():
-                totals[key] += value
-    return totals
+            totals.update(envelope_deadlines_run())
+    return dict(totals)
 
 
 def _bilingual(render) -> tuple[str, str]:

@@ -54,9 +54,8 @@ class SlidingWindowThrottle(SimpleRateThrottle):
             logger.warning("API budget not counted, Redis unavailable (%s)", type(error).__name__)
         return True
 
-    def _weighted(self, current: int, previous: int, elapsed: float | None = None) -> float:
-        if elapsed is None:
-            elapsed = (self.now % self.duration) / self.duration
+    def _weighted(self, current: int, previous: int) -> float:
+        elapsed = (self.now % self.duration) / self.duration
         return current + previous * (1 - elapsed)
 
     def wait(self) -> float:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 
+from accounts.authority import AUTHORITY, Action, role_may
 from config.errors import ApplicationError
 
 
@@ -77,8 +78,7 @@ class Membership(models.Model):
         ADMIN = "admin", _("Administrator")
         SEAL_KEEPER = "seal_keeper", _("Seal keeper")
         MEMBER = "member", _("Member")
-
-    ADMIN_ROLES = (Role.OWNER, Role.ADMIN)
+        AUDITOR = "auditor", _("Auditor")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     company = models.ForeignKey("tenants.Company", on_delete=models.CASCADE, related_name="memberships")
@@ -93,13 +93,14 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} @ {self.company} ({self.get_role_display()})"
 
-    @property
-    def can_administer(self) -> bool:
-        return self.role in self.ADMIN_ROLES
+    def may(self, action: Action) -> bool:
+        """What the role allows, from the one table (accounts.authority)."""
+        return role_may(self.role, action)
 
     @property
-    def can_manage_seals(self) -> bool:
-        return self.role in (*self.ADMIN_ROLES, self.Role.SEAL_KEEPER)
+    def allowed(self) -> frozenset[str]:
+        """The actions the role allows, for templates: `{% if "member.manage" in membership.allowed %}`."""
+        return frozenset(str(action) for action in AUTHORITY.get(self.role, ()))
 
 
 class OneTimeCode(models.Model):

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from accounts.authority import AuthorityRefused, refusal_record
 from config.api.errors import error_response_body
 from config.celery import WORKER_HEARTBEAT_KEY
 
@@ -76,10 +77,19 @@ def healthz(request):
 
 
 def permission_denied(request, exception=None):
+    reason = None
+    if isinstance(exception, AuthorityRefused):
+        # The refusal's audit row is gone if a transaction around the check rolled back.
+        refusal_record(exception)
+        reason = exception.message
     if _wants_json(request):
-        body = error_response_body("permission_denied", _("Permission denied"), _("You may not do this."))
+        body = error_response_body(
+            AuthorityRefused.code if reason else "permission_denied",
+            _("Permission denied"),
+            reason or _("You may not do this."),
+        )
         return JsonResponse(body, status=403)
-    return render(request, "errors/403.html", status=403)
+    return render(request, "errors/403.html", {"reason": reason}, status=403)
 
 
 class DatabaseUnavailableMiddleware:

@@ -1,17 +1,16 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import parsers, serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authority import Action, authority_check
 from config.api.idempotency import idempotent
 from config.api.pagination import CreatedCursorPagination
 from config.api.serializers import StrictInputSerializer
-from config.errors import ApplicationError
 from seals import services
 from seals.image import seal_pdf, seal_png
 from seals.imports import seal_import_pkcs12, seal_register_hardware_token
@@ -58,10 +57,7 @@ class SealOutputSerializer(serializers.Serializer):
 def _applicant(request):
     """Seal work needs a person (the seal password is theirs) who manages seals."""
     membership = acting_membership(request)
-    if not membership.can_manage_seals:
-        raise ApplicationError(
-            _("Only owners, administrators and seal keepers manage seals."), "not_seal_manager", status=403
-        )
+    authority_check(membership=membership, action=Action.SEAL_APPLY)
     return membership.user
 
 

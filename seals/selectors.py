@@ -5,6 +5,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.authority import Action
 from config.errors import ApplicationError
 from seals.models import Seal, SealApplication, SealAuthorisation
 from tenants.models import Company
@@ -44,7 +45,7 @@ def seal_user_may_use(*, seal: Seal, user) -> bool:
 def seal_member_may_use_directly(*, seal: Seal, membership) -> bool:
     """Seal managers and authorised members use a seal without asking; everyone else
     needs a seal-use approval."""
-    return membership.can_manage_seals or seal_user_may_use(seal=seal, user=membership.user)
+    return membership.may(Action.SEAL_USE_ANY) or seal_user_may_use(seal=seal, user=membership.user)
 
 
 def seal_usable_get(*, company: Company, seal_id) -> Seal:
@@ -66,7 +67,7 @@ def seal_usable_get(*, company: Company, seal_id) -> Seal:
 
 def seal_ids_for_direct_use(*, membership, seals) -> set:
     """Which of `seals` the member may use without asking (one query at most)."""
-    if membership.can_manage_seals:
+    if membership.may(Action.SEAL_USE_ANY):
         return {seal.pk for seal in seals}
     return set(
         SealAuthorisation.objects.filter(user_id=membership.user_id, seal__in=[seal.pk for seal in seals]).values_list(

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.authority import Action, authority_check
 from accounts.lockout import factor_assert_unlocked, factor_failure_record, factor_success_record
 from accounts.models import FactorLock, Membership, User
 from config.errors import ApplicationError
@@ -415,10 +416,7 @@ def seal_password_change(
 
 
 def _assert_manages_seals(membership) -> None:
-    if membership is None or not membership.can_manage_seals:
-        raise ApplicationError(
-            _("Only owners, administrators and seal keepers manage seals."), "not_seal_manager", status=403
-        )
+    authority_check(membership=membership, action=Action.SEAL_MANAGE)
 
 
 @transaction.atomic

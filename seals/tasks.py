@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.authority import Action, roles_that_may
 from accounts.models import Membership
 from config.celery import app
 from seals.models import Seal
@@ -31,7 +32,7 @@ def seal_expiry_reminders() -> int:
             seal.save(update_fields=["expiry_reminded_at"])
             managers = Membership.objects.filter(
                 company=seal.company,
-                role__in=[Membership.Role.OWNER, Membership.Role.ADMIN, Membership.Role.SEAL_KEEPER],
+                role__in=roles_that_may(Action.SEAL_MANAGE),
             ).values_list("user__email", flat=True)
             subject = _("Seal %(code)s expires on %(date)s") % {"code": seal.code, "date": f"{seal.not_after:%Y-%m-%d}"}
             body = _(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.authority import Action, authority_check
 from accounts.forms import client_ip
 from accounts.models import User
 from config.errors import ApplicationError
@@ -33,8 +33,7 @@ from tenants.selectors import membership_list_for_company
 
 
 def _require_seal_manager(request) -> None:
-    if not request.membership.can_manage_seals:
-        raise PermissionDenied
+    authority_check(membership=request.membership, action=Action.SEAL_MANAGE)
 
 
 def seal_list_view(request):

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.authority import Action, authority_check
 from accounts.identity import mask_email
 from accounts.models import Invitation, Membership, User
 from config.crypto import keyed_hash
@@ -29,8 +30,7 @@ def invitation_token_hash(token: str) -> str:
 
 
 def _assert_may_grant(acting: Membership, role: str) -> None:
-    if not acting.can_administer:
-        raise ApplicationError(_("Only owners and administrators manage members."), "not_admin", status=403)
+    authority_check(membership=acting, action=Action.MEMBER_MANAGE)
     if role == Role.OWNER and acting.role != Role.OWNER:
         raise ApplicationError(_("Only an owner can make someone an owner."), "owner_only", status=403, field="role")
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import Http404
 from rest_framework import permissions
 
+from accounts.authority import Action
 from tenants.authentication import ApiKeyPrincipal
 from tenants.models import ApiKey
 from tenants.selectors import membership_get
@@ -35,7 +36,7 @@ class IsCompanyMember(permissions.BasePermission):
             raise Http404
         request.membership = membership
         if getattr(view, "admin_only", False) or required_scope == ApiKey.Scope.ADMIN:
-            return membership.can_administer
+            return membership.may(Action.MEMBER_MANAGE)
         return True
 
 

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.authority import Action, authority_check
 from accounts.models import Membership
 from config.errors import ApplicationError
 from tenants.forms import ApiKeyCreateForm, CompanyCreateForm, InvitationForm, RoleForm
@@ -49,13 +49,13 @@ def company_open_view(request, slug):
 
 
 def company_home(request):
-    recent_events = audit_event_list()[:10]
+    # The trail names members, IP addresses and keys: only for roles that may read it.
+    recent_events = audit_event_list()[:10] if request.membership.may(Action.AUDIT_READ) else []
     return render(request, "tenants/home.html", {"recent_events": recent_events})
 
 
 def _require_admin(request) -> None:
-    if not request.membership.can_administer:
-        raise PermissionDenied
+    authority_check(membership=request.membership, action=Action.API_KEY_MANAGE)
 
 
 @require_http_methods(["GET", "POST"])
@@ -146,7 +146,9 @@ def invitation_accept_view(request, token):
 def member_list_view(request):
     context = {
         "memberships": membership_list_for_company(company=request.tenant),
-        "invitations": invitation_list_open(company=request.tenant) if request.membership.can_administer else [],
+        "invitations": invitation_list_open(company=request.tenant)
+        if request.membership.may(Action.MEMBER_MANAGE)
+        else [],
         "form": InvitationForm(),
         "roles": Membership.Role.choices,
     }

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.authority import Action, authority_check, roles_that_may
 from accounts.models import Membership, User
 from config.errors import ApplicationError
 from documents.models import Document
@@ -111,7 +112,7 @@ def seal_use_request_create(
         data={"document": document.name, "seal": seal.code, "placements": len(placements), "reason": reason},
     )
     managers = Membership.objects.filter(
-        company=company, role__in=[*Membership.ADMIN_ROLES, Membership.Role.SEAL_KEEPER]
+        company=company, role__in=roles_that_may(Action.SEAL_USE_APPROVE)
     ).select_related("user")
     _notify(
         [manager.user.email for manager in managers],
@@ -123,10 +124,7 @@ def seal_use_request_create(
 
 
 def _lock_pending(use_request: SealUseRequest, acting_membership: Membership) -> SealUseRequest:
-    if not acting_membership.can_manage_seals:
-        raise ApplicationError(
-            _("Only the seal keeper or an administrator can decide seal-use requests."), "not_seal_manager", status=403
-        )
+    authority_check(membership=acting_membership, action=Action.SEAL_USE_APPROVE)
     locked = SealUseRequest.objects.select_for_update().select_related("document").get(pk=use_request.pk)
     if locked.requester_id == acting_membership.user_id:
         raise ApplicationError(_("You cannot decide your own request."), "own_request", status=403)

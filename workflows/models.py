@@ -75,6 +75,7 @@ ACTION_LABELS = {
     "seal_use.rejected": _("Seal use rejected"),
     "seal_use.canceled": _("Seal-use request withdrawn"),
     "seal_use.used": _("Approved seal use taken"),
+    "authority.refused": _("Refused: the role does not allow it"),
 }
 
 

@@ -4,6 +4,7 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.authority import Action
 from workflows.models import AuditEvent, Envelope, Party, SealUseRequest
 
 
@@ -35,7 +36,7 @@ def envelope_party_get(*, envelope: Envelope, party_id) -> Party:
 def seal_use_request_list(*, membership, status: str = "") -> QuerySet[SealUseRequest]:
     """Seal managers see the company's queue; other members see their own requests."""
     requests = SealUseRequest.objects.select_related("document")
-    if not membership.can_manage_seals:
+    if not membership.may(Action.SEAL_USE_APPROVE):
         requests = requests.filter(requester_id=membership.user_id)
     return requests.filter(status=status) if status else requests
 

@@ -34,3 +34,24 @@ def audit_event_record_in_company(company, **kwargs) -> AuditEvent:
 
     with tenant_context(company):
         return audit_event_record(**kwargs)
+
+
+def authority_refusal_record(refusal) -> Any:
+    """Audit row of a refused action (accounts.authority): who, what and why, in the
+    company whose data it was. Returns the row's id."""
+    membership = refusal.membership
+    event = audit_event_record_in_company(
+        membership.company,
+        acting_user=membership.user,
+        actor_label=refusal.actor_label,
+        action="authority.refused",
+        data={"action": str(refusal.action), "role": membership.role, "reason": refusal.code},
+    )
+    return event.pk
+
+
+def authority_refusal_exists(refusal) -> bool:
+    from django_tenants.utils import tenant_context
+
+    with tenant_context(refusal.membership.company):
+        return AuditEvent.objects.filter(pk=refusal.audit_row_id).exists()

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.authority import Action, authority_check
 from config.errors import ApplicationError
 from documents.selectors import document_get
 from workflows import approvals
@@ -18,8 +18,7 @@ from workflows.selectors import audit_event_list, seal_use_request_get, seal_use
 
 
 def audit_event_list_view(request):
-    if not request.membership.can_administer:  # the trail names members, IPs and keys
-        raise PermissionDenied
+    authority_check(membership=request.membership, action=Action.AUDIT_READ)
     page = Paginator(audit_event_list(), 50).get_page(request.GET.get("page"))
     return render(request, "workflows/audit_events.html", {"page": page})
 
@@ -60,7 +59,7 @@ def _detail(request, use_request: SealUseRequest, *, approve_form=None, reject_f
     version = use_request.document.current_version
     overlays = _overlays(use_request, version.pages)
     may_decide = (
-        request.membership.can_manage_seals
+        request.membership.may(Action.SEAL_USE_APPROVE)
         and use_request.status == SealUseRequest.Status.PENDING
         and use_request.requester_id != request.user.pk
     )

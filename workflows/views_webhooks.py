@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.authority import Action, authority_check
 from config.errors import ApplicationError
 from workflows import webhooks
 from workflows.apis_webhooks import delivery_get, endpoint_get
@@ -16,8 +17,7 @@ from workflows.models import WebhookEndpoint
 
 
 def _require_admin(request) -> None:
-    if not request.membership.can_administer:
-        raise PermissionDenied
+    authority_check(membership=request.membership, action=Action.WEBHOOK_MANAGE)
 
 
 @require_http_methods(["GET", "POST"])

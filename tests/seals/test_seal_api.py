@@ -98,7 +98,7 @@ def test_key_of_someone_who_left_cannot_act_for_them(approved_alpha, world):
     api = client_on(approved_alpha, HTTP_AUTHORIZATION=f"Api-Key {raw_key}")
     body = {"seal_type": "finance", "seal_name": "X", "seal_password": "Seal-pass-2026", "business_licence": licence()}
     response = api.post("/api/v1/seal_applications/", body)
-    assert response.status_code == 403 and response.json()["type"] == "not_seal_manager"
+    assert response.status_code == 403 and response.json()["type"] == "role_forbids"
     Membership.objects.filter(user=world.alice, company=approved_alpha).delete()
     body["business_licence"] = licence()
     response = api.post("/api/v1/seal_applications/", body)

@@ -189,9 +189,9 @@ def test_bob_cannot_decide(world, seal):
     use_request = _ask(world, _document_placed_by_bob(world, seal), seal)
     bob = client_on(world.alpha, world.bob, HTTP_ACCEPT_LANGUAGE="en")
     response = _json_post(bob, f"/api/v1/seal_use_requests/{use_request.pk}/approve/", {})
-    assert response.status_code == 403 and response.json()["type"] == "not_seal_manager"
+    assert response.status_code == 403 and response.json()["type"] == "role_forbids"
     page = bob.post(f"/approvals/{use_request.pk}/approve/", {"uses_allowed": 1, "document_only": "on"})
-    assert page.status_code == 400
+    assert page.status_code == 403
     assert "Approve" not in bob.get(f"/approvals/{use_request.pk}/").content.decode().split("</dl>")[1]
     with tenant_context(world.alpha):
         use_request.refresh_from_db()

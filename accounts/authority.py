@@ -192,17 +192,22 @@ def refusal_record(refusal: AuthorityRefused) -> None:
     refusal.audit_row_id = _refusal_recorders[0](refusal)
 
 
-def authority_required(action: Action):
-    """Page views: the signed-in member's role must allow `action` (the tenant middleware
-    has put the membership on the request)."""
+def every_method(action: Action) -> dict[str, Action]:
+    """An API view's `authority` when all its methods need the same action."""
+    return dict.fromkeys(("GET", "POST", "PUT", "PATCH", "DELETE"), action)
+
+
+def authority_required(action: Action, *, post: Action | None = None):
+    """Page views: the signed-in member's role must allow `action` (for POST: `post` when
+    given). The tenant middleware has put the membership on the request."""
 
     def decorate(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            authority_check(membership=request.membership, action=action)
+            wanted = post if post is not None and request.method == "POST" else action
+            authority_check(membership=request.membership, action=wanted)
             return view(request, *args, **kwargs)
 
-        wrapped.authority_action = action
         return wrapped
 
     return decorate

@@ -15,6 +15,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authority import Action
 from accounts.two_factor import OTP_METHODS
 from config.api.idempotency import idempotent
 from config.api.serializers import StrictInputSerializer
@@ -79,6 +80,7 @@ class JobOutputSerializer(serializers.Serializer):
 
 
 class DocumentListCreateApi(ListAPIView):
+    authority = {"GET": Action.DOCUMENT_READ, "POST": Action.DOCUMENT_UPLOAD}
     required_scope = ApiKey.Scope.DOCUMENTS
     serializer_class = DocumentOutputSerializer
     parser_classes = [parsers.MultiPartParser]
@@ -133,6 +135,7 @@ class DocumentListCreateApi(ListAPIView):
 
 
 class DocumentDetailApi(APIView):
+    authority = {"GET": Action.DOCUMENT_READ, "DELETE": Action.DOCUMENT_DELETE}
     required_scope = ApiKey.Scope.DOCUMENTS
 
     @extend_schema(
@@ -158,6 +161,7 @@ class DocumentDetailApi(APIView):
 
 
 class VersionDownloadApi(APIView):
+    authority = {"GET": Action.DOCUMENT_READ}
     required_scope = ApiKey.Scope.DOCUMENTS
 
     @extend_schema(
@@ -169,6 +173,7 @@ class VersionDownloadApi(APIView):
 
 
 class PlacementCreateApi(APIView):
+    authority = {"POST": Action.DOCUMENT_PLACE}
     required_scope = ApiKey.Scope.DOCUMENTS
 
     class PlacementInputSerializer(StrictInputSerializer):
@@ -231,6 +236,7 @@ class PlacementCreateApi(APIView):
 
 
 class PlacementDeleteApi(APIView):
+    authority = {"PATCH": Action.DOCUMENT_PLACE, "DELETE": Action.DOCUMENT_PLACE}
     required_scope = ApiKey.Scope.DOCUMENTS
 
     class PlacementUpdateSerializer(StrictInputSerializer):
@@ -267,6 +273,7 @@ class PlacementDeleteApi(APIView):
 
 
 class DocumentSealApi(APIView):
+    authority = {"POST": Action.DOCUMENT_SEAL}
     required_scope = ApiKey.Scope.SEALS
 
     class SealInputSerializer(StrictInputSerializer):
@@ -295,6 +302,7 @@ class DocumentSealApi(APIView):
 
 
 class JobDetailApi(APIView):
+    authority = {"GET": Action.DOCUMENT_READ}
     required_scope = ApiKey.Scope.DOCUMENTS
 
     @extend_schema(operation_id="documents_job", responses=JobOutputSerializer, summary="Status of a sealing job")
@@ -304,6 +312,7 @@ class JobDetailApi(APIView):
 
 
 class PagePreviewApi(APIView):
+    authority = {"GET": Action.DOCUMENT_READ}
     required_scope = ApiKey.Scope.DOCUMENTS
 
     @extend_schema(

@@ -15,6 +15,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authority import Action
 from accounts.two_factor import OTP_METHODS
 from config.api.idempotency import idempotent
 from config.api.serializers import StrictInputSerializer
@@ -61,6 +62,7 @@ class SigningSessionCreatedSerializer(SigningSessionOutputSerializer):
 
 
 class DocumentSealSessionCreateApi(APIView):
+    authority = {"POST": Action.DOCUMENT_SEAL}
     required_scope = ApiKey.Scope.SEALS
 
     class SessionInputSerializer(StrictInputSerializer):
@@ -95,6 +97,7 @@ class DocumentSealSessionCreateApi(APIView):
 
 
 class DocumentSealSessionDetailApi(APIView):
+    authority = {"GET": Action.DOCUMENT_SEAL}
     required_scope = ApiKey.Scope.DOCUMENTS
 
     @extend_schema(

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.authority import Action, authority_required
 from accounts.codes import code_send
 from accounts.forms import client_ip
 from accounts.models import OneTimeCode
@@ -25,6 +26,7 @@ from workflows.selectors import audit_event_list, seal_use_approval_usable, seal
 
 
 @require_http_methods(["GET", "POST"])
+@authority_required(Action.DOCUMENT_READ, post=Action.DOCUMENT_UPLOAD)
 def document_list_view(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -41,6 +43,7 @@ def document_list_view(request):
     return render(request, "documents/document_list.html", context, status=400 if form.errors else 200)
 
 
+@authority_required(Action.DOCUMENT_READ)
 def document_detail_view(request, document_id):
     document = document_get(document_id=document_id)
     all_seals = list(seal_list_for_company(company=request.tenant))
@@ -98,12 +101,14 @@ def _seal_use_state(request, document, seals, placements) -> dict:
     }
 
 
+@authority_required(Action.DOCUMENT_READ)
 def version_download_view(request, document_id, number):
     version = version_get(document=document_get(document_id=document_id), number=number)
     filename = f"{version.document.name.removesuffix('.pdf')}-v{version.number}.pdf"
     return FileResponse(version.file.open("rb"), content_type="application/pdf", as_attachment=True, filename=filename)
 
 
+@authority_required(Action.DOCUMENT_READ)
 def page_preview_view(request, document_id, number, page):
     version = version_get(document=document_get(document_id=document_id), number=number)
     try:
@@ -117,6 +122,7 @@ def page_preview_view(request, document_id, number, page):
 
 
 @require_POST
+@authority_required(Action.DOCUMENT_PLACE)
 def placement_add_view(request, document_id):
     document = document_get(document_id=document_id)
     form = PlacementForm(request.POST)
@@ -141,6 +147,7 @@ def placement_add_view(request, document_id):
 
 
 @require_POST
+@authority_required(Action.DOCUMENT_PLACE)
 def placement_remove_view(request, document_id, placement_id):
     document = document_get(document_id=document_id)
     placement = Placement.objects.filter(document=document, pk=placement_id).first()
@@ -151,6 +158,7 @@ def placement_remove_view(request, document_id, placement_id):
 
 
 @require_POST
+@authority_required(Action.DOCUMENT_SEAL)
 def seal_code_send_view(request, document_id):
     document_get(document_id=document_id)
     try:
@@ -163,6 +171,7 @@ def seal_code_send_view(request, document_id):
 
 
 @require_POST
+@authority_required(Action.DOCUMENT_SEAL)
 def seal_confirm_view(request, document_id):
     document = document_get(document_id=document_id)
     form = SealConfirmForm(request.POST)
@@ -209,6 +218,7 @@ def _seal_session_start(request, document, data):
     return redirect("documents:seal_session", document_id=document.pk, session_id=session.pk)
 
 
+@authority_required(Action.DOCUMENT_SEAL)
 def seal_session_view(request, document_id, session_id):
     from documents.apis_signing import agent_command
     from documents.selectors import signing_session_get
@@ -227,6 +237,7 @@ def seal_session_view(request, document_id, session_id):
     return render(request, "documents/seal_session.html", context)
 
 
+@authority_required(Action.DOCUMENT_SEAL)
 def seal_session_status_view(request, document_id, session_id):
     from documents.selectors import signing_session_get
     from documents.signing_sessions import signing_session_status
@@ -238,6 +249,7 @@ def seal_session_status_view(request, document_id, session_id):
                          "step": session.step + 1, "steps": len(session.placements)})  # fmt: skip
 
 
+@authority_required(Action.DOCUMENT_READ)
 def grant_status_view(request, document_id, grant_id):
     grant = grant_get(document=document_get(document_id=document_id), grant_id=grant_id)
     version = getattr(grant, "result_version", None) if grant.status == "done" else None
@@ -246,6 +258,7 @@ def grant_status_view(request, document_id, grant_id):
 
 
 @require_POST
+@authority_required(Action.DOCUMENT_DELETE)
 def document_delete_view(request, document_id):
     document = document_get(document_id=document_id)
     services.document_delete(document=document, acting_user=request.user)
@@ -254,6 +267,7 @@ def document_delete_view(request, document_id):
 
 
 @require_POST
+@authority_required(Action.DOCUMENT_PLACE)
 def placement_text_view(request, document_id):
     document = document_get(document_id=document_id)
     try:
@@ -274,6 +288,7 @@ def placement_text_view(request, document_id):
 
 
 @require_POST
+@authority_required(Action.DOCUMENT_PLACE)
 def placement_cross_page_view(request, document_id):
     document = document_get(document_id=document_id)
     try:
@@ -290,6 +305,7 @@ def placement_cross_page_view(request, document_id):
 
 
 @require_POST
+@authority_required(Action.DOCUMENT_PLACE)
 def placement_update_view(request, document_id, placement_id):
     document = document_get(document_id=document_id)
     placement = Placement.objects.filter(document=document, pk=placement_id).select_related("document").first()
@@ -313,6 +329,7 @@ def placement_update_view(request, document_id, placement_id):
     )
 
 
+@authority_required(Action.DOCUMENT_READ)
 def version_verify_view(request, document_id, number):
     """The verify tab of a document: the same report as the public page, for a stored version."""
     from documents.verification import document_verify, report_as_dict

@@ -62,6 +62,7 @@ def _applicant(request):
 
 
 class SealApplicationListCreateApi(ListAPIView):
+    authority = {"GET": Action.SEAL_READ, "POST": Action.SEAL_APPLY}
     required_scope = ApiKey.Scope.SEALS
     serializer_class = SealApplicationOutputSerializer
     parser_classes = [parsers.MultiPartParser]
@@ -99,6 +100,7 @@ class SealApplicationListCreateApi(ListAPIView):
 
 
 class SealApplicationDetailApi(APIView):
+    authority = {"GET": Action.SEAL_READ}
     required_scope = ApiKey.Scope.SEALS
 
     @extend_schema(
@@ -112,6 +114,7 @@ class SealApplicationDetailApi(APIView):
 
 
 class SealListApi(ListAPIView):
+    authority = {"GET": Action.SEAL_READ}
     required_scope = ApiKey.Scope.READ
     serializer_class = SealOutputSerializer
 
@@ -124,6 +127,7 @@ class SealListApi(ListAPIView):
 
 
 class SealDetailApi(APIView):
+    authority = {"GET": Action.SEAL_READ}
     required_scope = ApiKey.Scope.READ
 
     @extend_schema(operation_id="seals_retrieve", responses=SealOutputSerializer, summary="One seal")
@@ -132,6 +136,7 @@ class SealDetailApi(APIView):
 
 
 class SealCertificateApi(APIView):
+    authority = {"GET": Action.SEAL_READ}
     required_scope = ApiKey.Scope.READ
 
     @extend_schema(
@@ -145,6 +150,7 @@ class SealCertificateApi(APIView):
 
 
 class SealImageApi(APIView):
+    authority = {"GET": Action.SEAL_READ}
     required_scope = ApiKey.Scope.READ
 
     @extend_schema(
@@ -162,6 +168,7 @@ class SealImageApi(APIView):
 
 
 class SealStatusApi(APIView):
+    authority = {"POST": Action.SEAL_MANAGE}
     required_scope = ApiKey.Scope.SEALS
 
     class SealStatusInputSerializer(StrictInputSerializer):
@@ -186,6 +193,7 @@ class SealStatusApi(APIView):
 
 
 class SealImportApi(APIView):
+    authority = {"POST": Action.SEAL_APPLY}
     required_scope = ApiKey.Scope.SEALS
     parser_classes = [parsers.MultiPartParser]
 
@@ -214,6 +222,7 @@ class SealImportApi(APIView):
 
 
 class SealHardwareKeyRegisterApi(APIView):
+    authority = {"POST": Action.SEAL_APPLY}
     required_scope = ApiKey.Scope.SEALS
     parser_classes = [parsers.MultiPartParser]
 

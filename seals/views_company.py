@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.authority import Action, authority_check
+from accounts.authority import Action, authority_required
 from accounts.forms import client_ip
 from accounts.models import User
 from config.errors import ApplicationError
@@ -32,10 +32,7 @@ from seals.selectors import (
 from tenants.selectors import membership_list_for_company
 
 
-def _require_seal_manager(request) -> None:
-    authority_check(membership=request.membership, action=Action.SEAL_MANAGE)
-
-
+@authority_required(Action.SEAL_READ)
 def seal_list_view(request):
     context = {
         "seals": seal_list_for_company(company=request.tenant),
@@ -45,8 +42,8 @@ def seal_list_view(request):
 
 
 @require_http_methods(["GET", "POST"])
+@authority_required(Action.SEAL_APPLY)
 def seal_apply_view(request):
-    _require_seal_manager(request)
     form = SealApplicationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = {key: value for key, value in form.cleaned_data.items() if key != "seal_password_again"}
@@ -63,8 +60,8 @@ def seal_apply_view(request):
 
 
 @require_http_methods(["GET", "POST"])
+@authority_required(Action.SEAL_APPLY)
 def seal_import_view(request):
-    _require_seal_manager(request)
     form = SealImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -86,8 +83,8 @@ def seal_import_view(request):
 
 
 @require_http_methods(["GET", "POST"])
+@authority_required(Action.SEAL_APPLY)
 def seal_hardware_key_view(request):
-    _require_seal_manager(request)
     form = SealHardwareKeyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -104,6 +101,7 @@ def seal_hardware_key_view(request):
     return render(request, "seals/seal_hardware_key.html", {"form": form}, status=400 if form.errors else 200)
 
 
+@authority_required(Action.SEAL_READ)
 def seal_detail_view(request, seal_id):
     seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
     context = {
@@ -118,6 +116,7 @@ def seal_detail_view(request, seal_id):
     return render(request, "seals/seal_detail.html", context)
 
 
+@authority_required(Action.SEAL_READ)
 def seal_national_seal_view(request, seal_id):
     """The seal in the national format (GB/T 38540 SESeal, DER) as an `.esl` file."""
     seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
@@ -129,6 +128,7 @@ def seal_national_seal_view(request, seal_id):
 
 
 @require_POST
+@authority_required(Action.SEAL_MANAGE)
 def seal_dual_signing_view(request, seal_id):
     seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
     enabled = request.POST.get("enabled") == "true"
@@ -146,6 +146,7 @@ def seal_dual_signing_view(request, seal_id):
     return redirect("seals:detail", seal_id=seal.pk)
 
 
+@authority_required(Action.SEAL_READ)
 def seal_certificate_view(request, seal_id):
     seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
     response = HttpResponse(seal.certificate_pem, content_type="application/x-pem-file")
@@ -154,6 +155,7 @@ def seal_certificate_view(request, seal_id):
 
 
 @require_POST
+@authority_required(Action.SEAL_MANAGE)
 def seal_password_view(request, seal_id):
     seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
     form = SealPasswordChangeForm(request.POST)
@@ -173,8 +175,8 @@ def seal_password_view(request, seal_id):
 
 
 @require_POST
+@authority_required(Action.SEAL_MANAGE)
 def seal_status_view(request, seal_id):
-    _require_seal_manager(request)
     seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
     form = SealStatusForm(request.POST)
     if form.is_valid():
@@ -193,6 +195,7 @@ def seal_status_view(request, seal_id):
 
 
 @require_POST
+@authority_required(Action.SEAL_MANAGE)
 def seal_authorisation_grant_view(request, seal_id):
     seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
     form = SealAuthorisationForm(request.POST, members=membership_list_for_company(company=request.tenant))
@@ -208,6 +211,7 @@ def seal_authorisation_grant_view(request, seal_id):
 
 
 @require_POST
+@authority_required(Action.SEAL_MANAGE)
 def seal_authorisation_revoke_view(request, seal_id, authorisation_id):
     seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
     authorisation = get_object_or_404(SealAuthorisation, seal=seal, pk=authorisation_id)
@@ -218,6 +222,7 @@ def seal_authorisation_revoke_view(request, seal_id, authorisation_id):
     return redirect("seals:detail", seal_id=seal.pk)
 
 
+@authority_required(Action.SEAL_READ)
 def seal_image_view(request, seal_id, fmt):
     from seals.image import seal_pdf, seal_png
 

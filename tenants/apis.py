@@ -7,6 +7,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authority import Action
 from accounts.models import Membership
 from config.api.idempotency import idempotent
 from config.api.serializers import StrictInputSerializer
@@ -32,6 +33,7 @@ from tenants.services import api_key_create, api_key_revoke, api_key_rotate, com
 
 
 class CompanyDetailApi(APIView):
+    authority = {"GET": Action.COMPANY_READ}
     required_scope = ApiKey.Scope.READ
 
     class CompanyOutputSerializer(serializers.Serializer):
@@ -62,6 +64,7 @@ class ApiKeyOutputSerializer(serializers.Serializer):
 
 
 class ApiKeyListCreateApi(ListAPIView):
+    authority = {"GET": Action.API_KEY_MANAGE, "POST": Action.API_KEY_MANAGE}
     required_scope = ApiKey.Scope.ADMIN
     serializer_class = ApiKeyOutputSerializer
 
@@ -99,6 +102,7 @@ class ApiKeyListCreateApi(ListAPIView):
 
 
 class ApiKeyRevokeApi(APIView):
+    authority = {"POST": Action.API_KEY_MANAGE}
     required_scope = ApiKey.Scope.ADMIN
 
     @extend_schema(
@@ -112,6 +116,7 @@ class ApiKeyRevokeApi(APIView):
 
 
 class ApiKeyRotateApi(APIView):
+    authority = {"POST": Action.API_KEY_MANAGE}
     required_scope = ApiKey.Scope.ADMIN
 
     @extend_schema(
@@ -165,6 +170,7 @@ class MemberOutputSerializer(serializers.Serializer):
 
 
 class MemberListApi(ListAPIView):
+    authority = {"GET": Action.MEMBER_READ}
     required_scope = ApiKey.Scope.READ
     serializer_class = MemberOutputSerializer
 
@@ -181,6 +187,9 @@ def _acting_membership(request) -> Membership:
 
 
 class MemberDetailApi(APIView):
+    # Leaving needs no more than membership; removing someone else needs MEMBER_MANAGE,
+    # which the service checks (it knows whose membership it is).
+    authority = {"PATCH": Action.MEMBER_MANAGE, "DELETE": Action.COMPANY_READ}
     required_scope = ApiKey.Scope.ADMIN
 
     class RoleInputSerializer(StrictInputSerializer):
@@ -220,6 +229,7 @@ class InvitationOutputSerializer(serializers.Serializer):
 
 
 class InvitationListCreateApi(ListAPIView):
+    authority = {"GET": Action.MEMBER_MANAGE, "POST": Action.MEMBER_MANAGE}
     required_scope = ApiKey.Scope.ADMIN
     serializer_class = InvitationOutputSerializer
 
@@ -254,6 +264,7 @@ class InvitationListCreateApi(ListAPIView):
 
 
 class InvitationRevokeApi(APIView):
+    authority = {"POST": Action.MEMBER_MANAGE}
     required_scope = ApiKey.Scope.ADMIN
 
     @extend_schema(

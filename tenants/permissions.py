@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import Http404
 from rest_framework import permissions
 
-from accounts.authority import Action
+from accounts.authority import Action, authority_check
 from tenants.authentication import ApiKeyPrincipal
 from tenants.models import ApiKey
 from tenants.selectors import membership_get
@@ -13,8 +13,9 @@ class IsCompanyMember(permissions.BasePermission):
     """Session users must belong to the host's company (else 404, as if it did not
     exist); API keys were already bound to the host's company when authenticated.
 
-    Views declare `required_scope` (an ApiKey.Scope) and may set `admin_only = True`
-    to require the owner/admin role for session users."""
+    Views declare `authority` ({HTTP method: accounts.authority.Action}): the acting
+    membership (the person, or a key's creator as a member now) must be allowed it by the
+    authority table. A key's `required_scope` (an ApiKey.Scope) narrows further."""
 
     def has_permission(self, request, view) -> bool:
         tenant = getattr(request, "tenant", None)
@@ -23,21 +24,36 @@ class IsCompanyMember(permissions.BasePermission):
             raise Http404
         if not user or not user.is_authenticated:
             return False
-        required_scope = getattr(view, "required_scope", ApiKey.Scope.READ)
-        if isinstance(user, ApiKeyPrincipal):
-            # Every key can read (except administration: keys, webhooks, the audit trail);
-            # writing needs the area's scope; `admin` includes everything.
-            scopes = set(user.api_key.scopes)
-            if ApiKey.Scope.ADMIN in scopes or required_scope in scopes or required_scope == ApiKey.Scope.READ:
-                return True
-            return request.method in permissions.SAFE_METHODS and required_scope != ApiKey.Scope.ADMIN
-        membership = membership_get(user=user, company=tenant)
-        if membership is None:
-            raise Http404
-        request.membership = membership
-        if getattr(view, "admin_only", False) or required_scope == ApiKey.Scope.ADMIN:
-            return membership.may(Action.MEMBER_MANAGE)
+        if isinstance(user, ApiKeyPrincipal) and not self._scope_allows(request, view, user):
+            return False
+        membership = acting_membership(request)
+        if not isinstance(user, ApiKeyPrincipal):
+            request.membership = membership
+        action = view_action(view, request.method)
+        if action is None:
+            return False  # an API view that did not say what it does is refused, not open
+        authority_check(
+            membership=membership,
+            action=action,
+            actor_label=str(user) if isinstance(user, ApiKeyPrincipal) else None,
+        )
         return True
+
+    @staticmethod
+    def _scope_allows(request, view, user) -> bool:
+        # Every key can read (except administration: keys, webhooks, the audit trail);
+        # writing needs the area's scope; `admin` includes everything.
+        required_scope = getattr(view, "required_scope", ApiKey.Scope.READ)
+        scopes = set(user.api_key.scopes)
+        if ApiKey.Scope.ADMIN in scopes or required_scope in scopes or required_scope == ApiKey.Scope.READ:
+            return True
+        return request.method in permissions.SAFE_METHODS and required_scope != ApiKey.Scope.ADMIN
+
+
+def view_action(view, method: str) -> Action | None:
+    """What an API view's method does, from its `authority` declaration (HEAD as GET)."""
+    authority = getattr(view, "authority", {})
+    return authority.get("GET" if method in ("HEAD", "OPTIONS") else method)
 
 
 def acting_membership(request):

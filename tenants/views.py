@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.authority import Action, authority_check
+from accounts.authority import Action, authority_required
 from accounts.models import Membership
 from config.errors import ApplicationError
 from tenants.forms import ApiKeyCreateForm, CompanyCreateForm, InvitationForm, RoleForm
@@ -48,19 +48,16 @@ def company_open_view(request, slug):
     return redirect(company_signed_in_url(membership.company, request))
 
 
+@authority_required(Action.COMPANY_READ)
 def company_home(request):
     # The trail names members, IP addresses and keys: only for roles that may read it.
     recent_events = audit_event_list()[:10] if request.membership.may(Action.AUDIT_READ) else []
     return render(request, "tenants/home.html", {"recent_events": recent_events})
 
 
-def _require_admin(request) -> None:
-    authority_check(membership=request.membership, action=Action.API_KEY_MANAGE)
-
-
 @require_http_methods(["GET", "POST"])
+@authority_required(Action.API_KEY_MANAGE)
 def api_key_list_view(request):
-    _require_admin(request)
     form = ApiKeyCreateForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
@@ -76,8 +73,8 @@ def api_key_list_view(request):
 
 
 @require_POST
+@authority_required(Action.API_KEY_MANAGE)
 def api_key_revoke_view(request, api_key_id):
-    _require_admin(request)
     api_key = api_key_revoke(
         api_key=api_key_get(company=request.tenant, api_key_id=api_key_id), acting_user=request.user
     )
@@ -86,8 +83,8 @@ def api_key_revoke_view(request, api_key_id):
 
 
 @require_POST
+@authority_required(Action.API_KEY_MANAGE)
 def api_key_rotate_view(request, api_key_id):
-    _require_admin(request)
     api_key = api_key_get(company=request.tenant, api_key_id=api_key_id)
     try:
         _new, raw_key = api_key_rotate(api_key=api_key, acting_user=request.user)
@@ -143,6 +140,7 @@ def invitation_accept_view(request, token):
     return render(request, "tenants/invitation.html", {"invitation": invitation})
 
 
+@authority_required(Action.MEMBER_READ)
 def member_list_view(request):
     context = {
         "memberships": membership_list_for_company(company=request.tenant),
@@ -156,6 +154,7 @@ def member_list_view(request):
 
 
 @require_POST
+@authority_required(Action.MEMBER_MANAGE)
 def member_invite_view(request):
     form = InvitationForm(request.POST)
     if form.is_valid():
@@ -185,6 +184,7 @@ def _member_action(request, service, **kwargs):
 
 
 @require_POST
+@authority_required(Action.MEMBER_MANAGE)
 def member_role_view(request, membership_id):
     membership = membership_get_in_company(company=request.tenant, membership_id=membership_id)
     form = RoleForm(request.POST)
@@ -208,6 +208,7 @@ def member_remove_view(request, membership_id):
 
 
 @require_POST
+@authority_required(Action.MEMBER_MANAGE)
 def invitation_revoke_view(request, invitation_id):
     invitation = invitation_get_in_company(company=request.tenant, invitation_id=invitation_id)
     if _member_action(request, invitation_revoke, invitation=invitation):

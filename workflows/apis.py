@@ -6,6 +6,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authority import Action
 from config.api.idempotency import idempotent
 from config.api.pagination import CreatedCursorPagination
 from config.api.serializers import StrictInputSerializer
@@ -22,6 +23,7 @@ class AuditEventPagination(CreatedCursorPagination):
 
 
 class AuditEventListApi(ListAPIView):
+    authority = {"GET": Action.AUDIT_READ}
     required_scope = ApiKey.Scope.ADMIN
     pagination_class = AuditEventPagination
 
@@ -75,6 +77,8 @@ class SealUseRequestOutputSerializer(serializers.Serializer):
 class SealUseRequestListCreateApi(ListAPIView):
     """Seal managers see every request of the company; other members their own."""
 
+    authority = {"GET": Action.DOCUMENT_READ, "POST": Action.SEAL_USE_REQUEST}
+
     required_scope = ApiKey.Scope.DOCUMENTS
     serializer_class = SealUseRequestOutputSerializer
 
@@ -118,6 +122,7 @@ class SealUseRequestListCreateApi(ListAPIView):
 
 
 class SealUseRequestDetailApi(APIView):
+    authority = {"GET": Action.DOCUMENT_READ}
     required_scope = ApiKey.Scope.DOCUMENTS
 
     @extend_schema(operation_id="seal_use_requests_retrieve", responses=SealUseRequestOutputSerializer)
@@ -127,6 +132,7 @@ class SealUseRequestDetailApi(APIView):
 
 
 class SealUseRequestApproveApi(APIView):
+    authority = {"POST": Action.SEAL_USE_APPROVE}
     required_scope = ApiKey.Scope.SEALS
 
     class ApproveInputSerializer(StrictInputSerializer):
@@ -152,6 +158,7 @@ class SealUseRequestApproveApi(APIView):
 
 
 class SealUseRequestRejectApi(APIView):
+    authority = {"POST": Action.SEAL_USE_APPROVE}
     required_scope = ApiKey.Scope.SEALS
 
     class RejectInputSerializer(StrictInputSerializer):
@@ -175,6 +182,7 @@ class SealUseRequestRejectApi(APIView):
 
 
 class SealUseRequestCancelApi(APIView):
+    authority = {"POST": Action.SEAL_USE_REQUEST}
     required_scope = ApiKey.Scope.DOCUMENTS
 
     @extend_schema(

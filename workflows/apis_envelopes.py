@@ -10,6 +10,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authority import Action
 from accounts.two_factor import OTP_METHODS
 from config.api.idempotency import idempotent
 from config.api.pagination import CreatedCursorPagination
@@ -91,6 +92,7 @@ def _party_add(envelope, data: dict, acting_user) -> Party:
 
 
 class EnvelopeListCreateApi(ListAPIView):
+    authority = {"GET": Action.ENVELOPE_READ, "POST": Action.ENVELOPE_SEND}
     required_scope = ApiKey.Scope.ENVELOPES
     serializer_class = EnvelopeOutputSerializer
     pagination_class = CreatedCursorPagination
@@ -168,6 +170,7 @@ class EnvelopeListCreateApi(ListAPIView):
 
 
 class EnvelopeDetailApi(APIView):
+    authority = {"GET": Action.ENVELOPE_READ}
     required_scope = ApiKey.Scope.ENVELOPES
 
     @extend_schema(operation_id="envelopes_retrieve", responses=EnvelopeDetailSerializer, summary="An envelope")
@@ -176,6 +179,7 @@ class EnvelopeDetailApi(APIView):
 
 
 class EnvelopePartyCreateApi(APIView):
+    authority = {"POST": Action.ENVELOPE_SEND}
     required_scope = ApiKey.Scope.ENVELOPES
 
     @extend_schema(
@@ -195,6 +199,7 @@ class EnvelopePartyCreateApi(APIView):
 
 
 class EnvelopePartyDetailApi(APIView):
+    authority = {"PATCH": Action.ENVELOPE_SEND}
     required_scope = ApiKey.Scope.ENVELOPES
 
     class PartyEmailInputSerializer(StrictInputSerializer):
@@ -218,6 +223,7 @@ class EnvelopePartyDetailApi(APIView):
 
 
 class _EnvelopeActionApi(APIView):
+    authority = {"POST": Action.ENVELOPE_SEND, "GET": Action.ENVELOPE_READ}
     required_scope = ApiKey.Scope.ENVELOPES
 
 
@@ -300,6 +306,7 @@ class EnvelopeCertificateApi(EnvelopeFileApi):
 
 
 class EnvelopeEventListApi(APIView):
+    authority = {"GET": Action.ENVELOPE_READ}
     required_scope = ApiKey.Scope.ENVELOPES
 
     class EnvelopeEventOutputSerializer(serializers.Serializer):
@@ -343,6 +350,7 @@ class InboxEntrySerializer(serializers.Serializer):
 
 
 class InboxListApi(ListAPIView):
+    authority = {"GET": Action.INBOX_READ}
     required_scope = ApiKey.Scope.ENVELOPES
     serializer_class = InboxEntrySerializer
 
@@ -355,6 +363,7 @@ class InboxListApi(ListAPIView):
 
 
 class InboxDetailApi(APIView):
+    authority = {"GET": Action.INBOX_READ}
     required_scope = ApiKey.Scope.ENVELOPES
 
     @extend_schema(operation_id="inbox_retrieve", responses={200: dict}, summary="What this company is asked to do")
@@ -368,6 +377,7 @@ class InboxDetailApi(APIView):
 
 
 class InboxSealApi(APIView):
+    authority = {"POST": Action.INBOX_ACT}
     required_scope = ApiKey.Scope.SEALS
 
     class InboxSealInputSerializer(StrictInputSerializer):
@@ -391,6 +401,7 @@ class InboxSealApi(APIView):
 
 
 class InboxJobApi(APIView):
+    authority = {"GET": Action.INBOX_READ}
     required_scope = ApiKey.Scope.ENVELOPES
 
     @extend_schema(operation_id="inbox_job", responses={200: dict}, summary="Status of a sealing job")
@@ -400,6 +411,7 @@ class InboxJobApi(APIView):
 
 
 class InboxDeclineApi(APIView):
+    authority = {"POST": Action.INBOX_ACT}
     required_scope = ApiKey.Scope.ENVELOPES
 
     class InboxDeclineInputSerializer(StrictInputSerializer):
@@ -419,6 +431,7 @@ class InboxDeclineApi(APIView):
 
 
 class InboxDocumentApi(APIView):
+    authority = {"GET": Action.INBOX_READ}
     required_scope = ApiKey.Scope.ENVELOPES
 
     @extend_schema(operation_id="inbox_document", responses={(200, "application/pdf"): bytes},

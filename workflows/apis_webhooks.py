@@ -9,6 +9,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authority import Action, every_method
 from config.api.idempotency import idempotent
 from config.api.serializers import StrictInputSerializer
 from tenants.models import ApiKey
@@ -63,6 +64,7 @@ class WebhookDeliveryOutputSerializer(serializers.Serializer):
 
 
 class WebhookEndpointListCreateApi(ListAPIView):
+    authority = every_method(Action.WEBHOOK_MANAGE)
     required_scope = ApiKey.Scope.ADMIN
     serializer_class = WebhookEndpointOutputSerializer
 
@@ -98,6 +100,7 @@ class WebhookEndpointListCreateApi(ListAPIView):
 
 
 class WebhookEndpointDetailApi(APIView):
+    authority = every_method(Action.WEBHOOK_MANAGE)
     required_scope = ApiKey.Scope.ADMIN
 
     class WebhookEndpointUpdateSerializer(StrictInputSerializer):
@@ -133,6 +136,7 @@ class WebhookEndpointDetailApi(APIView):
 
 
 class WebhookSecretRotateApi(APIView):
+    authority = every_method(Action.WEBHOOK_MANAGE)
     required_scope = ApiKey.Scope.ADMIN
 
     class WebhookSecretSerializer(serializers.Serializer):
@@ -153,6 +157,7 @@ class WebhookSecretRotateApi(APIView):
 
 
 class WebhookTestApi(APIView):
+    authority = every_method(Action.WEBHOOK_MANAGE)
     required_scope = ApiKey.Scope.ADMIN
 
     @extend_schema(
@@ -166,6 +171,7 @@ class WebhookTestApi(APIView):
 
 
 class WebhookDeliveryListApi(ListAPIView):
+    authority = every_method(Action.WEBHOOK_MANAGE)
     required_scope = ApiKey.Scope.ADMIN
     serializer_class = WebhookDeliveryOutputSerializer
 
@@ -181,6 +187,7 @@ class WebhookDeliveryListApi(ListAPIView):
 
 
 class WebhookDeliveryResendApi(APIView):
+    authority = every_method(Action.WEBHOOK_MANAGE)
     required_scope = ApiKey.Scope.ADMIN
 
     @extend_schema(

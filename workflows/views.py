@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.authority import Action, authority_check
+from accounts.authority import Action, authority_required
 from config.errors import ApplicationError
 from documents.selectors import document_get
 from workflows import approvals
@@ -17,13 +17,14 @@ from workflows.overlays import page_overlays
 from workflows.selectors import audit_event_list, seal_use_request_get, seal_use_request_queue
 
 
+@authority_required(Action.AUDIT_READ)
 def audit_event_list_view(request):
-    authority_check(membership=request.membership, action=Action.AUDIT_READ)
     page = Paginator(audit_event_list(), 50).get_page(request.GET.get("page"))
     return render(request, "workflows/audit_events.html", {"page": page})
 
 
 @require_POST
+@authority_required(Action.SEAL_USE_REQUEST)
 def seal_use_request_create_view(request, document_id):
     document = document_get(document_id=document_id)
     form = SealUseRequestForm(request.POST)
@@ -45,6 +46,7 @@ def seal_use_request_create_view(request, document_id):
     return redirect("documents:detail", document_id=document.pk)
 
 
+@authority_required(Action.DOCUMENT_READ)
 def seal_use_request_list_view(request):
     requests = seal_use_request_queue(membership=request.membership)
     page = Paginator(requests, 50).get_page(request.GET.get("page"))
@@ -78,11 +80,13 @@ def _detail(request, use_request: SealUseRequest, *, approve_form=None, reject_f
     return render(request, "workflows/seal_use_request_detail.html", context, status=status)
 
 
+@authority_required(Action.DOCUMENT_READ)
 def seal_use_request_detail_view(request, request_id):
     return _detail(request, seal_use_request_get(membership=request.membership, request_id=request_id))
 
 
 @require_POST
+@authority_required(Action.SEAL_USE_APPROVE)
 def seal_use_request_approve_view(request, request_id):
     use_request = seal_use_request_get(membership=request.membership, request_id=request_id)
     form = SealUseApproveForm(request.POST)
@@ -100,6 +104,7 @@ def seal_use_request_approve_view(request, request_id):
 
 
 @require_POST
+@authority_required(Action.SEAL_USE_APPROVE)
 def seal_use_request_reject_view(request, request_id):
     use_request = seal_use_request_get(membership=request.membership, request_id=request_id)
     form = SealUseRejectForm(request.POST)
@@ -117,6 +122,7 @@ def seal_use_request_reject_view(request, request_id):
 
 
 @require_POST
+@authority_required(Action.SEAL_USE_REQUEST)
 def seal_use_request_cancel_view(request, request_id):
     use_request = seal_use_request_get(membership=request.membership, request_id=request_id)
     try:

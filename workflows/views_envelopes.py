@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.authority import Action, authority_required
 from accounts.codes import code_send
 from accounts.forms import client_ip
 from accounts.models import OneTimeCode
@@ -67,11 +68,13 @@ def _pages_with_marks(pages: list[dict], page_count: int, marks: list[tuple[obje
 # --- owner side -----------------------------------------------------------------------
 
 
+@authority_required(Action.ENVELOPE_READ)
 def envelope_list_view(request):
     return render(request, "workflows/envelope_list.html", {"envelopes": envelope_list_with_progress()[:200]})
 
 
 @require_http_methods(["GET", "POST"])
+@authority_required(Action.ENVELOPE_SEND)
 def envelope_create_view(request):
     try:
         document_id = uuid.UUID(request.GET.get("document") or request.POST.get("document") or "")
@@ -144,11 +147,13 @@ def _envelope_page(request, envelope: Envelope, *, party_form=None, cancel_form=
     return render(request, "workflows/envelope_detail.html", _sent_context(envelope, cancel_form), status=status)
 
 
+@authority_required(Action.ENVELOPE_READ)
 def envelope_detail_view(request, envelope_id):
     return _envelope_page(request, envelope_get(envelope_id=envelope_id))
 
 
 @require_POST
+@authority_required(Action.ENVELOPE_SEND)
 def envelope_party_add_view(request, envelope_id):
     envelope = envelope_get(envelope_id=envelope_id)
     form = EnvelopePartyForm(request.POST)
@@ -168,6 +173,7 @@ def _wants_json(request) -> bool:
 
 
 @require_POST
+@authority_required(Action.ENVELOPE_SEND)
 def envelope_field_add_view(request, envelope_id, party_id):
     """Called by envelope.js with a click's place in PDF points; answers JSON to it and
     redirects a plain form post."""
@@ -193,6 +199,7 @@ def envelope_field_add_view(request, envelope_id, party_id):
 
 
 @require_POST
+@authority_required(Action.ENVELOPE_SEND)
 def envelope_field_remove_view(request, envelope_id, party_id, field_id):
     envelope = envelope_get(envelope_id=envelope_id)
     field = envelope_field_get(party=envelope_party_get(envelope=envelope, party_id=party_id), field_id=field_id)
@@ -206,6 +213,7 @@ def envelope_field_remove_view(request, envelope_id, party_id, field_id):
 
 
 @require_POST
+@authority_required(Action.ENVELOPE_SEND)
 def envelope_party_remove_view(request, envelope_id, party_id):
     envelope = envelope_get(envelope_id=envelope_id)
     party = envelope_party_get(envelope=envelope, party_id=party_id)
@@ -219,6 +227,7 @@ def envelope_party_remove_view(request, envelope_id, party_id):
 
 
 @require_POST
+@authority_required(Action.ENVELOPE_SEND)
 def envelope_send_view(request, envelope_id):
     envelope = envelope_get(envelope_id=envelope_id)
     try:
@@ -233,6 +242,7 @@ def envelope_send_view(request, envelope_id):
 
 
 @require_POST
+@authority_required(Action.ENVELOPE_SEND)
 def envelope_cancel_view(request, envelope_id):
     envelope = envelope_get(envelope_id=envelope_id)
     form = EnvelopeCancelForm(request.POST)
@@ -249,6 +259,7 @@ def envelope_cancel_view(request, envelope_id):
 
 
 @require_POST
+@authority_required(Action.ENVELOPE_SEND)
 def envelope_remind_view(request, envelope_id):
     envelope = envelope_get(envelope_id=envelope_id)
     try:
@@ -261,6 +272,7 @@ def envelope_remind_view(request, envelope_id):
 
 
 @require_POST
+@authority_required(Action.ENVELOPE_SEND)
 def envelope_party_email_view(request, envelope_id, party_id):
     envelope = envelope_get(envelope_id=envelope_id)
     party = envelope_party_get(envelope=envelope, party_id=party_id)
@@ -278,6 +290,7 @@ def envelope_party_email_view(request, envelope_id, party_id):
     return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
 
 
+@authority_required(Action.ENVELOPE_READ)
 def envelope_file_view(request, envelope_id, which):
     envelope = envelope_get(envelope_id=envelope_id)
     try:
@@ -299,6 +312,7 @@ def _route(request, route_id):
         raise Http404 from error
 
 
+@authority_required(Action.INBOX_READ)
 def inbox_list_view(request):
     routes = cross_tenant.inbox_for_company(company=request.tenant)[:200]
     return render(request, "workflows/envelope_inbox.html", {"routes": routes})
@@ -328,6 +342,7 @@ def _inbox_page(request, route, *, seal_form=None, decline_form=None, reassign_f
     return render(request, "workflows/envelope_inbox_detail.html", context, status=status)
 
 
+@authority_required(Action.INBOX_READ)
 def inbox_detail_view(request, route_id):
     route = _route(request, route_id)
     cross_tenant.party_viewed(route=route, actor_label=f"{request.user} · {request.tenant.name}",
@@ -335,6 +350,7 @@ def inbox_detail_view(request, route_id):
     return _inbox_page(request, route)
 
 
+@authority_required(Action.INBOX_READ)
 def inbox_page_image_view(request, route_id, page):
     route = _route(request, route_id)
     try:
@@ -348,6 +364,7 @@ def inbox_page_image_view(request, route_id, page):
 
 
 @require_POST
+@authority_required(Action.INBOX_ACT)
 def inbox_seal_view(request, route_id):
     route = _route(request, route_id)
     form = InboxSealForm(request.POST, seals=_seals(request))
@@ -368,6 +385,7 @@ def inbox_seal_view(request, route_id):
 
 
 @require_POST
+@authority_required(Action.INBOX_ACT)
 def inbox_seal_code_view(request, route_id):
     route = _route(request, route_id)
     try:
@@ -379,6 +397,7 @@ def inbox_seal_code_view(request, route_id):
     return redirect("workflows:inbox_detail", route_id=route.pk)
 
 
+@authority_required(Action.INBOX_READ)
 def inbox_job_view(request, route_id, job_id):
     route = _route(request, route_id)
     try:
@@ -388,6 +407,7 @@ def inbox_job_view(request, route_id, job_id):
 
 
 @require_POST
+@authority_required(Action.INBOX_ACT)
 def inbox_decline_view(request, route_id):
     route = _route(request, route_id)
     form = InboxDeclineForm(request.POST)
@@ -406,6 +426,7 @@ def inbox_decline_view(request, route_id):
 
 
 @require_POST
+@authority_required(Action.INBOX_ACT)
 def inbox_reassign_view(request, route_id):
     route = _route(request, route_id)
     form = InboxReassignForm(request.POST, memberships=_colleagues(request))
@@ -422,6 +443,7 @@ def inbox_reassign_view(request, route_id):
     return _inbox_page(request, route, reassign_form=form, status=400)
 
 
+@authority_required(Action.INBOX_READ)
 def inbox_file_view(request, route_id, which):
     route = _route(request, route_id)
     try:

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.authority import Action, authority_check
+from accounts.authority import Action, authority_required
 from config.errors import ApplicationError
 from workflows import webhooks
 from workflows.apis_webhooks import delivery_get, endpoint_get
@@ -16,13 +16,9 @@ from workflows.forms import WebhookEndpointForm
 from workflows.models import WebhookEndpoint
 
 
-def _require_admin(request) -> None:
-    authority_check(membership=request.membership, action=Action.WEBHOOK_MANAGE)
-
-
 @require_http_methods(["GET", "POST"])
+@authority_required(Action.WEBHOOK_MANAGE)
 def webhook_list_view(request):
-    _require_admin(request)
     form = WebhookEndpointForm(request.POST or None)
     secret = None
     if request.method == "POST" and form.is_valid():
@@ -37,16 +33,16 @@ def webhook_list_view(request):
     return render(request, "workflows/webhooks.html", context, status=400 if form.errors else 200)
 
 
+@authority_required(Action.WEBHOOK_MANAGE)
 def webhook_detail_view(request, endpoint_id):
-    _require_admin(request)
     endpoint = endpoint_get(endpoint_id)
     context = {"endpoint": endpoint, "deliveries": endpoint.deliveries.order_by("-created_at")[:100]}
     return render(request, "workflows/webhook_detail.html", context)
 
 
 @require_POST
+@authority_required(Action.WEBHOOK_MANAGE)
 def webhook_action_view(request, endpoint_id, action):
-    _require_admin(request)
     endpoint = endpoint_get(endpoint_id)
     if action == "test":
         webhooks.webhook_test_send(endpoint=endpoint)
@@ -69,8 +65,8 @@ def webhook_action_view(request, endpoint_id, action):
 
 
 @require_POST
+@authority_required(Action.WEBHOOK_MANAGE)
 def webhook_resend_view(request, endpoint_id, delivery_id):
-    _require_admin(request)
     delivery = delivery_get(delivery_id)
     if delivery.endpoint_id != endpoint_get(endpoint_id).pk:
         raise PermissionDenied

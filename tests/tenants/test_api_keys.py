@@ -49,7 +49,7 @@ def test_plain_member_may_not_manage_keys(world):
     assert client.get("/settings/api-keys/").status_code == 403
     response = client.post("/api/v1/api_keys/", {"name": "x", "scopes": ["read"]}, content_type="application/json")
     assert response.status_code == 403
-    assert response.json()["type"] == "permission_denied"
+    assert response.json()["type"] == "role_forbids"
     assert ApiKey.objects.filter(company=world.alpha).count() == 0
 
 

@@ -840,10 +840,12 @@ def envelope_complete(*, envelope_id) -> Envelope | None:
         platform_timestamping,
         sha256_of,
     )
+    from documents.stored_files import stored_files_removed_on_failure
     from workflows.cross_tenant import routes_close
     from workflows.tasks import envelope_mail, envelope_mail_owner
 
-    with transaction.atomic():
+    # A failed attempt rolls back its rows and deletes its files; the task retries.
+    with stored_files_removed_on_failure(), transaction.atomic():
         envelope = Envelope.objects.select_for_update().filter(pk=envelope_id).first()
         if envelope is None or envelope.status != Envelope.Status.IN_PROGRESS:
             return envelope
@@ -883,6 +885,7 @@ def _complete_and_deliver(envelope: Envelope, version: DocumentVersion, final: b
     from django.core.files.base import ContentFile
 
     from documents.services import sha256_of
+    from documents.stored_files import stored_file_note
     from workflows.certificate import completion_certificate_pdf
     from workflows.cross_tenant import final_copies_deliver
 
@@ -895,6 +898,7 @@ def _complete_and_deliver(envelope: Envelope, version: DocumentVersion, final: b
     _webhook(envelope, "envelope.completed", version=version.number, sha256=version.sha256)
     certificate = completion_certificate_pdf(envelope=envelope, final_sha256=version.sha256)
     envelope.certificate.save("certificate-of-completion.pdf", ContentFile(certificate), save=False)
+    stored_file_note(envelope.certificate)
     envelope.save(update_fields=["certificate"])
     final_copies_deliver(envelope=envelope, final_pdf=final, certificate_pdf=certificate)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from accounts.models import FactorLock, OneTimeCode, User
 from accounts.sms import sms_send
 from config.crypto import keyed_hash
 from config.errors import ApplicationError
+from config.mail import mail_send
 
 CODE_LIFETIME = timedelta(minutes=10)
 RESEND_INTERVAL = timedelta(seconds=60)
@@ -62,7 +62,7 @@ def code_send(*, user: User, purpose: str, channel: str = OneTimeCode.Channel.EM
     if channel == OneTimeCode.Channel.SMS:
         transaction.on_commit(lambda: sms_send(mobile=user.mobile, text=text))
     else:
-        transaction.on_commit(lambda: send_mail(_("Your Sealhub code"), text, None, [user.email]))
+        transaction.on_commit(lambda: mail_send(subject=_("Your Sealhub code"), body=text, to=[user.email]))
     return record
 
 

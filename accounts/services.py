@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from accounts.identity import MOBILE_PATTERN, InvalidIdNumber, id_number_clean, 
 from accounts.models import IdentityAppeal, OneTimeCode, SecurityEvent, User
 from config.crypto import encrypt, keyed_hash
 from config.errors import ApplicationError
+from config.mail import mail_send
 
 ID_HASH_PURPOSE = "resident-id-number"
 ID_ENCRYPTION_PURPOSE = "resident-id-number-encryption"
@@ -242,7 +242,7 @@ def identity_appeal_submit(
 
 
 def _appeal_notify(appeal: IdentityAppeal, subject: str, body: str) -> None:
-    transaction.on_commit(lambda: send_mail(subject, body, None, [appeal.email]))
+    transaction.on_commit(lambda: mail_send(subject=subject, body=body, to=[appeal.email]))
 
 
 @transaction.atomic

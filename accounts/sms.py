@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
+
+from config.mail import mail_send
 
 logger = logging.getLogger("sealhub.sms")
 
@@ -23,7 +24,7 @@ class ConsoleSmsBackend:
 
 class OutboxSmsBackend:
     def send(self, mobile: str, text: str) -> None:
-        EmailMessage(subject="SMS", body=text, to=[f"{mobile}@sms.invalid"]).send()
+        mail_send(subject="SMS", body=text, to=[f"{mobile}@sms.invalid"])
 
 
 def sms_send(*, mobile: str, text: str) -> None:

@@ -33,6 +33,7 @@ from documents.pdf.inspect import InvalidPdf, PageBox, PdfInfo, inspect_pdf
 from documents.pdf.national import NationalSigning
 from documents.pdf.sign import Placement as PdfPlacement
 from documents.pdf.sign import SigningKey, Timestamping, stamp_and_sign
+from documents.stored_files import stored_file_note, stored_files_removed_on_failure
 from seals import keys, pki
 from seals.image import seal_pdf
 from seals.models import Seal
@@ -136,6 +137,7 @@ def document_version_create(
     )
     try:
         version.file.save(f"v{number}.pdf", ContentFile(data), save=False)
+        stored_file_note(version.file)
     except OSError as error:  # disk full, storage service down: say so, keep nothing half-done
         raise ApplicationError(
             _("The file could not be stored right now. Nothing was saved; please try again in a few minutes."),
@@ -578,7 +580,7 @@ class GrantUnusable(Exception):
 def document_seal_execute(*, grant_id) -> DocumentVersion | None:
     """Run by the worker. Idempotent: a grant produces at most one version; a crash before
     the commit leaves version N as it was and the grant re-runnable."""
-    with transaction.atomic():
+    with stored_files_removed_on_failure(), transaction.atomic():
         grant = SigningGrant.objects.select_for_update().select_related("document", "base_version").get(pk=grant_id)
         if grant.status == SigningGrant.Status.DONE:
             return DocumentVersion.objects.get(grant=grant)

@@ -3,7 +3,6 @@ from __future__ import annotations
 from asn1crypto import pem as asn1_pem
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from accounts.authority import Action, authority_check
 from accounts.lockout import factor_assert_unlocked, factor_failure_record, factor_success_record
 from accounts.models import FactorLock, Membership, User
 from config.errors import ApplicationError
+from config.mail import mail_send
 from seals import ca, keys, pki, sm2
 from seals import national_format as national
 from seals.codes import region_of, seal_code_for
@@ -131,7 +131,7 @@ def _next_seal_code(uscc: str) -> str:
 
 
 def _notify(user: User, subject: str, body: str) -> None:
-    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]))
+    transaction.on_commit(lambda: mail_send(subject=subject, body=body, to=[user.email]))
 
 
 @transaction.atomic

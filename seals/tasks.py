@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,6 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.authority import Action, roles_that_may
 from accounts.models import Membership
 from config.celery import app
+from config.mail import mail_send
 from seals.models import Seal
 
 EXPIRY_WARNING = timedelta(days=30)
@@ -45,6 +45,6 @@ def seal_expiry_reminders() -> int:
                 "date": f"{seal.not_after:%Y-%m-%d}",
             }
             recipients = list(managers)
-            transaction.on_commit(lambda s=subject, b=body, r=recipients: send_mail(s, b, None, r))
+            transaction.on_commit(lambda s=subject, b=body, r=recipients: mail_send(subject=s, body=b, to=r))
             sent += 1
     return sent

@@ -7,7 +7,6 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from accounts.identity import mask_email
 from accounts.models import Invitation, Membership, User
 from config.crypto import keyed_hash
 from config.errors import ApplicationError
+from config.mail import mail_send
 from tenants.models import Company
 from tenants.services import company_domain_for
 from workflows.services import audit_event_record_in_company
@@ -65,7 +65,7 @@ def invitation_create(
         "%(person)s invites you to join %(company)s on Sealhub as %(role)s.\n\n"
         "Accept within 7 days (sign in or register with this email address first):\n%(link)s"
     ) % {"person": acting_membership.user, "company": company.name, "role": invitation.get_role_display(), "link": link}
-    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    transaction.on_commit(lambda: mail_send(subject=subject, body=body, to=[email]))
     audit_event_record_in_company(
         company,
         acting_user=acting_membership.user,

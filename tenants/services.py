@@ -5,7 +5,6 @@ import secrets
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
@@ -15,6 +14,7 @@ from stdnum.cn import uscc as uscc_number
 
 from accounts.models import Membership, User
 from config.errors import ApplicationError
+from config.mail import mail_send
 from tenants.models import ApiKey, Company, Domain
 from workflows.services import audit_event_record, audit_event_record_in_company
 
@@ -163,7 +163,7 @@ def api_key_rotate(*, api_key: ApiKey, acting_user) -> tuple[ApiKey, str]:
 
 def _company_review_notify(company: Company, subject: str, body: str) -> None:
     owners = list(company.memberships.filter(role="owner").values_list("user__email", flat=True))
-    transaction.on_commit(lambda: send_mail(subject, body, None, owners))
+    transaction.on_commit(lambda: mail_send(subject=subject, body=body, to=owners))
 
 
 @transaction.atomic

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.authority import Action, authority_check, roles_that_may
 from accounts.models import Membership, User
 from config.errors import ApplicationError
+from config.mail import mail_send
 from documents.models import Document
 from seals.selectors import seal_member_may_use_directly, seal_usable_get
 from tenants.models import Company
@@ -28,7 +28,7 @@ PLACEMENT_TOLERANCE = 0.5
 def _notify(emails: list[str], subject: str, body: str) -> None:
     emails = [email for email in emails if email]
     if emails:
-        transaction.on_commit(lambda: send_mail(subject, body, None, emails))
+        transaction.on_commit(lambda: mail_send(subject=subject, body=body, to=emails))
 
 
 def _placement_snapshot(placement) -> dict:

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from django.db import transaction
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from config.celery import on_commit_enqueue
 from config.crypto import decrypt, encrypt, keyed_hash
 from config.errors import ApplicationError
+from config.mail import mail_header_text
 from documents.models import Document, DocumentVersion, SigningGrant
 from workflows.models import Envelope, EnvelopeEvent, EnvelopeField, Party
 
@@ -124,6 +126,16 @@ def _webhook(envelope: Envelope, event_type: str, **data) -> None:
 # --- drafting ------------------------------------------------------------------------
 
 
+def _name_checked(value: str) -> str:
+    """Names go into mail subjects and PDFs: line breaks and other control characters are
+    refused where they are typed."""
+    if any(unicodedata.category(character) in ("Cc", "Zl", "Zp") for character in value):
+        raise ApplicationError(
+            _("The name cannot contain line breaks or other control characters."), "name_invalid", field="name"
+        )
+    return value
+
+
 def _assert_draft(envelope: Envelope) -> None:
     if envelope.status != Envelope.Status.DRAFT:
         raise ApplicationError(
@@ -155,7 +167,7 @@ def envelope_create(
         )
     envelope = Envelope.objects.create(
         document=document,
-        name=(name or document.name)[:255],
+        name=(_name_checked(name) or mail_header_text(document.name))[:255],
         message=message,
         expires_at=expires_at,
         reminder_interval_days=reminder_interval_days,
@@ -206,6 +218,7 @@ def envelope_party_add(
         # Otherwise the company is invited to register; it is routed here once approved.
     if not name.strip():
         raise ApplicationError(_("Enter the party's name."), "name_missing", field="name")
+    _name_checked(name)
     party = Party.objects.create(
         envelope=envelope,
         kind=kind,
@@ -234,11 +247,12 @@ def envelope_field_add(
     width = width or default_width
     height = height or default_height * width / default_width
     placement_rectangle_check(envelope.document, page=page, x=x, y=y, width=width, height=height)
-    position = EnvelopeField.objects.filter(party__envelope=envelope).count() + 1
-    return EnvelopeField.objects.create(
-        party=party, kind=kind, page=page, x=x, y=y, width=width, height=height,
-        field_name=f"{kind.capitalize()}-{party.order}-{position}",
-    )  # fmt: skip
+    field = EnvelopeField(party=party, kind=kind, page=page, x=x, y=y, width=width, height=height)
+    # Named after the field's own id: unique in the PDF even after another envelope on the
+    # same document, or after a field was removed from this draft.
+    field.field_name = f"{kind.capitalize()}-{party.order}-{field.id.hex[:12]}"
+    field.save()
+    return field
 
 
 @transaction.atomic
@@ -258,7 +272,7 @@ def _acting_parties(envelope: Envelope):
 def envelope_send(*, envelope: Envelope, owner, acting_user, ip_address: str | None = None) -> Envelope:
     """Freeze the fields into the PDF (one empty signature field per place), open the
     routes and notify the first group."""
-    from documents.pdf.fields import FieldBox, signature_fields_add
+    from documents.pdf.fields import FieldBox, signature_field_names, signature_fields_add
     from documents.services import document_version_create, sha256_of
     from workflows.cross_tenant import route_open
 
@@ -288,6 +302,13 @@ def envelope_send(*, envelope: Envelope, owner, acting_user, ip_address: str | N
         for party in acting
         for field in party.fields.all()
     ]
+    if taken := {box.name for box in boxes} & set(signature_field_names(data)):
+        raise ApplicationError(
+            _("The document already has a signature field named %(name)s. Place the fields again.")
+            % {"name": sorted(taken)[0]},
+            "field_name_taken",
+            status=409,
+        )
     prepared = signature_fields_add(data, boxes)
     from documents.pdf.inspect import PageBox, PdfInfo
 
@@ -840,10 +861,12 @@ def envelope_complete(*, envelope_id) -> Envelope | None:
         platform_timestamping,
         sha256_of,
     )
+    from documents.stored_files import stored_files_removed_on_failure
     from workflows.cross_tenant import routes_close
     from workflows.tasks import envelope_mail, envelope_mail_owner
 
-    with transaction.atomic():
+    # A failed attempt rolls back its rows and deletes its files; the task retries.
+    with stored_files_removed_on_failure(), transaction.atomic():
         envelope = Envelope.objects.select_for_update().filter(pk=envelope_id).first()
         if envelope is None or envelope.status != Envelope.Status.IN_PROGRESS:
             return envelope
@@ -883,6 +906,7 @@ def _complete_and_deliver(envelope: Envelope, version: DocumentVersion, final: b
     from django.core.files.base import ContentFile
 
     from documents.services import sha256_of
+    from documents.stored_files import stored_file_note
     from workflows.certificate import completion_certificate_pdf
     from workflows.cross_tenant import final_copies_deliver
 
@@ -895,6 +919,7 @@ def _complete_and_deliver(envelope: Envelope, version: DocumentVersion, final: b
     _webhook(envelope, "envelope.completed", version=version.number, sha256=version.sha256)
     certificate = completion_certificate_pdf(envelope=envelope, final_sha256=version.sha256)
     envelope.certificate.save("certificate-of-completion.pdf", ContentFile(certificate), save=False)
+    stored_file_note(envelope.certificate)
     envelope.save(update_fields=["certificate"])
     final_copies_deliver(envelope=envelope, final_pdf=final, certificate_pdf=certificate)
 

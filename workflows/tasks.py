@@ -5,11 +5,11 @@ from collections import Counter
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from config.celery import app
+from config.mail import mail_send
 
 logger = logging.getLogger(__name__)
 MAIL_RETRY = {"autoretry_for": (OSError,), "retry_backoff": 30, "retry_backoff_max": 3600, "max_retries": 8}
@@ -129,10 +129,8 @@ def envelope_mail(party_id: str, kind: str, sealed_code: str = "") -> bool:
     subject, body = _bilingual(render)
     if kind == "completed" and envelope.status == Envelope.Status.COMPLETED:
         attachments = _final_attachments(envelope)
-    message = EmailMessage(subject, body, None, [party.email])
-    for name, data in attachments:
-        message.attach(name, data, "application/pdf")
-    message.send()
+    mail_send(subject=subject, body=body, to=[party.email],
+              attachments=[(name, data, "application/pdf") for name, data in attachments])  # fmt: skip
     return True
 
 
@@ -177,11 +175,10 @@ def envelope_mail_owner(envelope_id: str, kind: str) -> bool:
         return subject % values, body % values
 
     subject, body = _bilingual(render)
-    message = EmailMessage(subject, body, None, [envelope.owner_email])
+    attachments = []
     if kind == "completed" and envelope.status == Envelope.Status.COMPLETED:
-        for name, data in _final_attachments(envelope):
-            message.attach(name, data, "application/pdf")
-    message.send()
+        attachments = [(name, data, "application/pdf") for name, data in _final_attachments(envelope)]
+    mail_send(subject=subject, body=body, to=[envelope.owner_email], attachments=attachments)
     return True
 
 

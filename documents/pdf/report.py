@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import unicodedata
 from datetime import datetime
+from typing import LiteralString
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -12,6 +15,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus.paragraph import cleanBlockQuotedText
+from reportlab.platypus.paraparser import ParaParser
 
 FONT = "STSong-Light"  # a standard CJK font every PDF viewer provides; nothing to embed
 VERDICTS = {
@@ -28,6 +33,45 @@ def _text(value) -> str:
     if isinstance(value, bool):
         return "是 / yes" if value else "否 / no"
     return "" if value is None else str(value)
+
+
+# Bidi overrides and isolates would make the text after them read differently from what it is.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def report_text(value) -> str:
+    """Untrusted text (a certificate field, a file, party or member name, a user agent) as
+    reportlab markup that shows exactly its characters: `&`, `<` and `>` escaped so it can
+    never open a tag (an `<img>` would make reportlab fetch a URL or read a local file),
+    control characters as spaces, lone surrogates (which the PDF font encoder rejects) as
+    U+FFFD, bidi controls dropped."""
+    shown = []
+    for character in _text(value):
+        if character in _BIDI_CONTROLS:
+            continue
+        category = unicodedata.category(character)
+        shown.append(" " if category == "Cc" else "\ufffd" if category == "Cs" else character)
+    return escape("".join(shown))
+
+
+class _NoImageParser(ParaParser):
+    """Report paragraphs never carry pictures by markup: reportlab would load an `<img>`
+    from a path or URL while parsing. A picture, if ever needed, is a flowable made from
+    bytes the code holds."""
+
+    def start_img(self, attributes):
+        raise ValueError("report paragraphs take no <img> markup")
+
+
+def _para(template: LiteralString, style: ParagraphStyle, **values) -> Paragraph:
+    """The only way this module makes a Paragraph: fixed markup written here, with every
+    value passed through `report_text`."""
+    markup = cleanBlockQuotedText(template.format(**{name: report_text(value) for name, value in values.items()}))
+    parser = _NoImageParser(caseSensitive=1)
+    style, frags, _bullet = parser.parse(markup, style)
+    if frags is None:
+        raise ValueError(f"report markup does not parse: {parser.errors[:1]}")
+    return Paragraph(markup, style, frags=frags)
 
 
 def _styles() -> tuple[ParagraphStyle, ParagraphStyle, ParagraphStyle]:
@@ -55,14 +99,14 @@ def verification_report_pdf(report: dict, *, generated_at: datetime) -> bytes:
     body, title, heading = _styles()
     chinese, english = VERDICTS[report["verdict"]]
     story = [
-        Paragraph("签名验证报告 / Signature verification report", title),
-        Paragraph(f"文件 File: {report.get('name', '')}", body),
-        Paragraph(f"SHA-256: {report['sha256']} · {report['size']} bytes", body),
-        Paragraph(f"生成时间 Generated: {_text(generated_at)}", body),
+        _para("签名验证报告 / Signature verification report", title),
+        _para("文件 File: {name}", body, name=report.get("name", "")),
+        _para("SHA-256: {sha256} · {size} bytes", body, sha256=report["sha256"], size=report["size"]),
+        _para("生成时间 Generated: {time}", body, time=generated_at),
         Spacer(1, 4 * mm),
-        Paragraph(f"结论 Verdict: <b>{chinese} / {english}</b>", heading),
+        _para("结论 Verdict: <b>{chinese} / {english}</b>", heading, chinese=chinese, english=english),
     ]
-    story += [Paragraph(message, body) for message in report.get("reason_messages", [])]
+    story += [_para("{message}", body, message=message) for message in report.get("reason_messages", [])]
     rows = [
         ("signer", "签署方 Signer"),
         ("organisation", "单位 Organisation"),
@@ -84,9 +128,12 @@ def verification_report_pdf(report: dict, *, generated_at: datetime) -> bytes:
     ]
     for number, signature in enumerate(report.get("signatures", []), start=1):
         verdict_zh, verdict_en = VERDICTS[signature["verdict"]]
-        story.append(Paragraph(f"签名 Signature {number}: {verdict_zh} / {verdict_en}", heading))
-        story += [Paragraph(message, body) for message in signature.get("reason_messages", [])]
-        data = [[Paragraph(label, body), Paragraph(_text(signature.get(key)), body)] for key, label in rows]
+        story.append(
+            _para("签名 Signature {number}: {zh} / {en}", heading, number=number, zh=verdict_zh, en=verdict_en)
+        )
+        story += [_para("{message}", body, message=message) for message in signature.get("reason_messages", [])]
+        data = [[_para("{label}", body, label=label), _para("{value}", body, value=signature.get(key))]
+                for key, label in rows]  # fmt: skip
         story.append(_grid(data, [55 * mm, 115 * mm]))
     return _build(story, "Sealhub verification report")
 
@@ -96,50 +143,51 @@ def completion_certificate_pdf(certificate: dict) -> bytes:
     and from where, and the fingerprints that tie it to the signed PDF."""
     body, title, heading = _styles()
     small = ParagraphStyle("small", parent=body, fontSize=7, leading=9)
+    chain = "完整 intact" if certificate["chain_intact"] else "已损坏 broken"
     story = [
-        Paragraph("完成证明 / Certificate of completion", title),
-        Paragraph(f"信封 Envelope: {certificate['name']}", body),
-        Paragraph(f"编号 ID: {certificate['id']}", body),
-        Paragraph(f"发起方 Sender: {certificate['owner']}", body),
-        Paragraph(f"发送时间 Sent: {_text(certificate['sent_at'])}", body),
-        Paragraph(f"完成时间 Completed: {_text(certificate['completed_at'])}", body),
-        Paragraph(f"原文件 SHA-256 Original: {certificate['original_sha256']}", body),
-        Paragraph(f"最终文件 SHA-256 Final: {certificate['final_sha256']}", body),
-        Paragraph(
-            f"审计链 Audit chain: {'完整 intact' if certificate['chain_intact'] else '已损坏 broken'}"
-            f" · {len(certificate['events'])} 条事件 events",
-            body,
-        ),
-        Paragraph("签署方 Parties", heading),
-    ]
+        _para("完成证明 / Certificate of completion", title),
+        _para("信封 Envelope: {value}", body, value=certificate["name"]),
+        _para("编号 ID: {value}", body, value=certificate["id"]),
+        _para("发起方 Sender: {value}", body, value=certificate["owner"]),
+        _para("发送时间 Sent: {value}", body, value=certificate["sent_at"]),
+        _para("完成时间 Completed: {value}", body, value=certificate["completed_at"]),
+        _para("原文件 SHA-256 Original: {value}", body, value=certificate["original_sha256"]),
+        _para("最终文件 SHA-256 Final: {value}", body, value=certificate["final_sha256"]),
+        _para("审计链 Audit chain: {chain} · {count} 条事件 events", body, chain=chain,
+              count=len(certificate["events"])),
+        _para("签署方 Parties", heading),
+    ]  # fmt: skip
     rows = [
-        [Paragraph(text, body) for text in ("#", "名称 Name", "角色 Role", "邮箱 Email", "结果 Result", "时间 Time")]
+        [
+            _para("{text}", body, text=text)
+            for text in ("#", "名称 Name", "角色 Role", "邮箱 Email", "结果 Result", "时间 Time")
+        ]
     ]
     rows += [
         [
-            Paragraph(_text(value), body)
+            _para("{value}", body, value=value)
             for value in (p["order"], p["name"], p["role"], p["email"], p["status"], p["acted_at"])
         ]
         for p in certificate["parties"]
     ]
     story.append(_grid(rows, [8 * mm, 40 * mm, 28 * mm, 40 * mm, 22 * mm, 32 * mm]))
-    story.append(Paragraph("事件 Events", heading))
+    story.append(_para("事件 Events", heading))
     rows = [
         [
-            Paragraph(text, small)
+            _para("{text}", small, text=text)
             for text in ("#", "时间 Time", "事件 Event", "操作人 Actor", "IP / 终端 Agent", "哈希 Hash")
         ]
     ]
     rows += [
         [
-            Paragraph(_text(value), small)
+            _para("{value}", small, value=value)
             for value in (
                 e["sequence"],
                 e["occurred_at"],
                 e["action"],
                 e["actor"],
-                f"{e['ip'] or ''} {e['user_agent'][:60]}",
-                e["hash"][:16],
+                f"{e['ip'] or ''} {_text(e['user_agent'])[:60]}",
+                _text(e["hash"])[:16],
             )
         ]  # fmt: skip
         for e in certificate["events"]

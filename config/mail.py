@@ -1,0 +1,34 @@
+"""The one way Sealhub sends mail. Subjects and attachment names are often built from text
+users typed (an envelope, company or party name); a line break there would make Django
+refuse the whole message (`BadHeaderError`), so the recipient never hears of it."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+from django.core.mail import EmailMessage
+
+
+def mail_header_text(value: object) -> str:
+    """Text safe for one mail header line: line breaks and other control characters
+    (including Unicode line and paragraph separators) become spaces."""
+    text = "" if value is None else str(value)
+    return " ".join(
+        "".join(
+            " " if unicodedata.category(character) in ("Cc", "Zl", "Zp") else character for character in text
+        ).split()
+    )
+
+
+def mail_send(
+    *,
+    subject: str,
+    body: str,
+    to: Iterable[str],
+    attachments: Iterable[tuple[str, bytes, str]] = (),
+) -> int:
+    message = EmailMessage(mail_header_text(subject), body, None, list(to))
+    for name, data, content_type in attachments:
+        message.attach(mail_header_text(name), data, content_type)
+    return message.send()

@@ -282,6 +282,11 @@ DOCUMENT_MAX_PAGES = env_int("DOCUMENT_MAX_PAGES", 2000)
 TRUSTED_CA_FILE = env_str("TRUSTED_CA_FILE")  # extra trusted CAs for verification (PEM bundle)
 VERIFY_TIME_LIMIT_SECONDS = env_int("VERIFY_TIME_LIMIT_SECONDS", 30)
 VERIFY_MEMORY_LIMIT_MB = env_int("VERIFY_MEMORY_LIMIT_MB", 2048)
+# Reading an uploaded PDF (upload check, text search, page images) runs in the same kind of
+# child process: a few hundred KB can inflate to gigabytes. The memory limit is this much
+# plus three times the file's size (the file itself sits in the child up to three times).
+PDF_READ_TIME_LIMIT_SECONDS = env_int("PDF_READ_TIME_LIMIT_SECONDS", 20)
+PDF_READ_MEMORY_LIMIT_MB = env_int("PDF_READ_MEMORY_LIMIT_MB", 384)
 
 # Webhooks: first retry after this many seconds, doubling (capped at an hour) for 24 h.
 WEBHOOK_RETRY_BASE_SECONDS = env_float("WEBHOOK_RETRY_BASE_SECONDS", 30.0)

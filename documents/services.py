@@ -29,7 +29,8 @@ from documents.models import (
     SigningGrant,
     SigningSession,
 )
-from documents.pdf.inspect import InvalidPdf, PageBox, PdfInfo, inspect_pdf
+from documents.pdf.inspect import InvalidPdf, PageBox, PdfInfo, inspect_pdf_or_reason
+from documents.pdf.limits import LimitExceeded, memory_for_file, run_limited
 from documents.pdf.national import NationalSigning
 from documents.pdf.sign import Placement as PdfPlacement
 from documents.pdf.sign import SigningKey, Timestamping, stamp_and_sign
@@ -56,6 +57,7 @@ INVALID_PDF_MESSAGES = {
     "no_pages": lambda: _("This PDF has no pages."),
     "too_many_pages": lambda: _("This PDF has more than %(limit)s pages.") % {"limit": settings.DOCUMENT_MAX_PAGES},
     "malformed": lambda: _("This PDF is damaged and cannot be read. Save it again from the original program."),
+    "too_complex": lambda: _("This PDF is too large or too complex to be read here."),
 }
 
 
@@ -72,9 +74,23 @@ def _inspect(data: bytes) -> PdfInfo:
             field="file",
         )
     try:
-        return inspect_pdf(data, max_pages=settings.DOCUMENT_MAX_PAGES)
-    except InvalidPdf as error:
-        raise ApplicationError(INVALID_PDF_MESSAGES[error.code](), f"pdf_{error.code}", field="file") from error
+        result = pdf_read_limited(inspect_pdf_or_reason, data, max_pages=settings.DOCUMENT_MAX_PAGES)
+    except LimitExceeded:
+        result = InvalidPdf("too_complex")
+    if isinstance(result, InvalidPdf):
+        status = 422 if result.code == "too_complex" else 400
+        raise ApplicationError(INVALID_PDF_MESSAGES[result.code](), f"pdf_{result.code}", status=status, field="file")
+    return result
+
+
+def pdf_read_limited(function, data: bytes, *args, **kwargs):
+    """`function(data, ...)` over an uploaded PDF in a time- and memory-limited child process
+    (documents/pdf/limits.py), never in this one: a few hundred KB of compressed content can
+    inflate to gigabytes in any library that reads it. Raises LimitExceeded."""
+    return run_limited(
+        function, data, *args, seconds=settings.PDF_READ_TIME_LIMIT_SECONDS,
+        memory_mb=memory_for_file(settings.PDF_READ_MEMORY_LIMIT_MB, len(data)), **kwargs,
+    )  # fmt: skip
 
 
 # The documents list token (`DocumentListState`) is renewed in the transaction that changes
@@ -167,7 +183,14 @@ def document_page_preview_path(*, version: DocumentVersion, page: int, width: in
     path = preview_path(version, page, width)
     if not default_storage.exists(path):
         with version.file.open("rb") as handle:
-            default_storage.save(path, ContentFile(render_page_png(handle.read(), page, width_px=width)))
+            data = handle.read()
+        try:
+            png = pdf_read_limited(render_page_png, data, page, width_px=width)
+        except LimitExceeded as exceeded:
+            raise ApplicationError(
+                _("This page could not be shown: the file is too large or too complex."), "page_too_complex", status=422
+            ) from exceeded
+        default_storage.save(path, ContentFile(png))
     return path
 
 
@@ -364,7 +387,16 @@ def placement_add_at_text(*, document: Document, company: Company, seal_id, text
     face = seal_face(seal)
     width, height = face.width_mm * MM, face.height_mm * MM
     with document.current_version.file.open("rb") as handle:
-        hits = find_text(handle.read(), text)
+        data = handle.read()
+    try:
+        hits = pdf_read_limited(find_text, data, text)
+    except LimitExceeded as exceeded:
+        raise ApplicationError(
+            _("This file's text could not be searched: the file is too large or too complex."),
+            "text_search_too_complex",
+            status=422,
+            field="text",
+        ) from exceeded
     if not hits:
         raise ApplicationError(
             _("“%(text)s” does not appear in the document.") % {"text": text}, "text_not_found", field="text"

@@ -115,7 +115,7 @@ def _check_certificate(
 def seal_import_pkcs12(
     *, company: Company, acting_user: User, pkcs12_data: bytes, pkcs12_password: str, seal_type: str, seal_password: str
 ) -> Seal:
-    seal_password_check(seal_password)
+    seal_password_check(seal_password, user=acting_user)
     bundle = _load(pkcs12_data, pkcs12_password)
     if bundle.key is None or bundle.cert is None:
         raise ApplicationError(

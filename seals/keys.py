@@ -2,8 +2,10 @@
 creation data is under the signer's sole control).
 
 The private key (PKCS#8 DER) is encrypted with a random 256-bit data key (AES-256-GCM);
-the data key is wrapped with a key derived from the seal password (scrypt). Changing the
-password re-wraps the data key only. Plain functions; no Django.
+the data key is wrapped with a key derived from the seal password (scrypt), and that again
+under the server master key (config/crypto.py): a copy of the database alone allows no
+offline password guessing, and the master key alone opens nothing. Changing the password
+re-wraps the data key only. Plain functions over bytes; the master key defaults to settings.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from config import crypto
+
 NONCE_BYTES = 12
 # scrypt cost: ~50 ms here; interactive, yet each password guess costs an attacker as much.
 SCRYPT_N = 2**15
@@ -25,16 +29,25 @@ SCRYPT_P = 1
 MIN_PASSWORD_LENGTH = 8
 
 ALGORITHMS = ("ec-p256", "rsa-2048")
+# HKDF purpose of the master-key layer over the password-wrapped data key. The data
+# migration seals/migrations/0007 spells it out too (a migration keeps its own copy).
+MASTER_KEY_PURPOSE = "seal-data-key"
 
 
 class WrongSealPassword(Exception):
     pass
 
 
+class MasterKeyMismatch(Exception):
+    """The master-key layer does not open: the server runs with another MASTER_KEY than the
+    one the key was stored under (a configuration fault, never a wrong password)."""
+
+
 @dataclass(frozen=True)
 class ProtectedKey:
     encrypted_private_key: bytes  # nonce + AES-GCM(data key, PKCS#8 DER)
-    wrapped_data_key: bytes  # nonce + AES-GCM(scrypt(password), data key)
+    # nonce + AES-GCM(master key, nonce + AES-GCM(scrypt(password), data key))
+    wrapped_data_key: bytes
     kdf_salt: bytes
     kdf_n: int = SCRYPT_N
     kdf_r: int = SCRYPT_R
@@ -74,12 +87,32 @@ def _open(key: bytes, token: bytes, associated_data: bytes) -> bytes:
     return AESGCM(key).decrypt(token[:NONCE_BYTES], token[NONCE_BYTES:], associated_data)
 
 
+# The outer layer is not bound to the row (the inner one is): key material copied to
+# another row fails as a wrong password there, and only a foreign master key fails here.
+def _under_master_key(password_wrapped: bytes, master_key: bytes | None) -> bytes:
+    return crypto.encrypt(password_wrapped, purpose=MASTER_KEY_PURPOSE, master_key=master_key)
+
+
+def _out_of_master_key(wrapped: bytes, master_key: bytes | None) -> bytes:
+    try:
+        return crypto.decrypt(wrapped, purpose=MASTER_KEY_PURPOSE, master_key=master_key)
+    except InvalidTag as exc:
+        raise MasterKeyMismatch from exc
+
+
+def _wrap_data_key(data_key: bytes, password: str, context: bytes, master_key: bytes | None) -> tuple[bytes, bytes]:
+    """(wrapped data key, scrypt salt)."""
+    salt = os.urandom(16)
+    password_wrapped = _seal(_password_key(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P), data_key, b"wrap:" + context)
+    return _under_master_key(password_wrapped, master_key), salt
+
+
 def new_data_key() -> bytes:
     return AESGCM.generate_key(bit_length=256)
 
 
 def protect_private_key(
-    private_key, password: str, *, context: bytes = b"", data_key: bytes | None = None
+    private_key, password: str, *, context: bytes = b"", data_key: bytes | None = None, master_key: bytes | None = None
 ) -> ProtectedKey:
     """`context` (e.g. the application id) is bound into both ciphertexts, so key
     material copied to another seal's row does not decrypt. Pass `data_key` to encrypt
@@ -88,20 +121,20 @@ def protect_private_key(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     data_key = data_key or new_data_key()
-    salt = os.urandom(16)
-    return ProtectedKey(
-        encrypted_private_key=_seal(data_key, der, b"key:" + context),
-        wrapped_data_key=_seal(
-            _password_key(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P), data_key, b"wrap:" + context
-        ),
-        kdf_salt=salt,
-    )
+    wrapped, salt = _wrap_data_key(data_key, password, context, master_key)
+    return ProtectedKey(encrypted_private_key=_seal(data_key, der, b"key:" + context), wrapped_data_key=wrapped,
+                        kdf_salt=salt)  # fmt: skip
 
 
-def unwrap_data_key(protected: ProtectedKey, password: str, *, context: bytes = b"") -> bytes:
+def unwrap_data_key(
+    protected: ProtectedKey, password: str, *, context: bytes = b"", master_key: bytes | None = None
+) -> bytes:
+    """The data key; MasterKeyMismatch before any password work when the server's master
+    key is not the one the key was stored under, WrongSealPassword for a wrong password."""
+    password_wrapped = _out_of_master_key(protected.wrapped_data_key, master_key)
     key = _password_key(password, protected.kdf_salt, protected.kdf_n, protected.kdf_r, protected.kdf_p)
     try:
-        return _open(key, protected.wrapped_data_key, b"wrap:" + context)
+        return _open(key, password_wrapped, b"wrap:" + context)
     except InvalidTag as exc:
         raise WrongSealPassword from exc
 
@@ -121,13 +154,10 @@ def decrypt_additional_key(data_key: bytes, token: bytes, *, label: bytes, conte
     return _open(data_key, token, label + b":" + context)
 
 
-def rewrap(protected: ProtectedKey, old_password: str, new_password: str, *, context: bytes = b"") -> ProtectedKey:
-    data_key = unwrap_data_key(protected, old_password, context=context)
-    salt = os.urandom(16)
-    return ProtectedKey(
-        encrypted_private_key=protected.encrypted_private_key,
-        wrapped_data_key=_seal(
-            _password_key(new_password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P), data_key, b"wrap:" + context
-        ),
-        kdf_salt=salt,
-    )
+def rewrap(
+    protected: ProtectedKey, old_password: str, new_password: str, *, context: bytes = b"",
+    master_key: bytes | None = None,
+) -> ProtectedKey:  # fmt: skip
+    data_key = unwrap_data_key(protected, old_password, context=context, master_key=master_key)
+    wrapped, salt = _wrap_data_key(data_key, new_password, context, master_key)
+    return ProtectedKey(encrypted_private_key=protected.encrypted_private_key, wrapped_data_key=wrapped, kdf_salt=salt)

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import functools
+
 from asn1crypto import pem as asn1_pem
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import check_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,11 +32,37 @@ SEAL_PASSWORD_PROBLEMS = {
     "too_short": lambda: _("at least 8 characters"),
     "needs_letters_and_digits": lambda: _("letters and digits"),
     "too_repetitive": lambda: _("at least 4 different characters"),
+    "too_common": lambda: _("a less common password (this one is on the lists attackers try first)"),
+    "too_similar": lambda: _("no resemblance to your email address or name"),
+    "same_as_sign_in_password": lambda: _("to differ from your sign-in password"),
 }
 
 
-def seal_password_check(password: str, field: str = "seal_password") -> None:
-    problems = keys.seal_password_problems(password)
+@functools.cache
+def _common_passwords() -> password_validation.CommonPasswordValidator:
+    return password_validation.CommonPasswordValidator()  # reads its list of 20,000 once
+
+
+def _seal_password_problems_for_user(password: str, user: User | None) -> list[str]:
+    """Django's common-password list, and what the person's own details give away."""
+    problems = []
+    validators = [("too_common", _common_passwords())]
+    if user is not None:
+        similarity = password_validation.UserAttributeSimilarityValidator(user_attributes=("email", "full_name"))
+        validators.append(("too_similar", similarity))
+    for code, validator in validators:
+        try:
+            validator.validate(password, user)
+        except ValidationError:
+            problems.append(code)
+    # The hasher's own check: `user.check_password` would re-hash and save the user.
+    if user is not None and user.has_usable_password() and check_password(password, user.password):
+        problems.append("same_as_sign_in_password")
+    return problems
+
+
+def seal_password_check(password: str, field: str = "seal_password", *, user: User | None = None) -> None:
+    problems = keys.seal_password_problems(password) + _seal_password_problems_for_user(password, user)
     if problems:
         needs = "; ".join(SEAL_PASSWORD_PROBLEMS[problem]() for problem in problems)
         raise ApplicationError(
@@ -84,7 +115,7 @@ def seal_application_submit(
         raise ApplicationError(_("The company has no unified social credit code on file."), "uscc_missing")
     if key_algorithm not in keys.ALGORITHMS:
         raise ApplicationError(_("Unknown key algorithm."), "algorithm_invalid", field="key_algorithm")
-    seal_password_check(seal_password)
+    seal_password_check(seal_password, user=applicant)
     _check_attachment(business_licence, "business_licence", required=True)
     _check_attachment(authorisation_letter, "authorisation_letter", required=False)
     application = SealApplication(
@@ -402,7 +433,7 @@ def seal_private_key_unlock(*, seal: Seal, user: User, seal_password: str, ip_ad
 def seal_password_change(
     *, seal: Seal, user: User, old_password: str, new_password: str, ip_address: str | None = None
 ) -> Seal:
-    seal_password_check(new_password, field="new_password")
+    seal_password_check(new_password, field="new_password", user=user)
     seal_private_key_unlock(seal=seal, user=user, seal_password=old_password, ip_address=ip_address)
     context = _key_context(seal.application_id or seal.pk)
     with transaction.atomic():

@@ -79,6 +79,15 @@ def inspect_pdf(data: bytes, *, max_pages: int = 2000) -> PdfInfo:
     return PdfInfo(page_count=page_count, pages=pages, signatures=signatures)
 
 
+def inspect_pdf_or_reason(data: bytes, *, max_pages: int = 2000) -> PdfInfo | InvalidPdf:
+    """`inspect_pdf` for a sandbox (documents/pdf/limits.py): the refusal comes back as a
+    value, since the child reports raised exceptions only as a crash."""
+    try:
+        return inspect_pdf(data, max_pages=max_pages)
+    except InvalidPdf as refusal:
+        return refusal
+
+
 def _page_boxes(data: bytes) -> list[PageBox]:
     """pypdf resolves boxes inherited from the page tree; the CropBox is what viewers show."""
     from pypdf import PdfReader

@@ -1,5 +1,7 @@
-"""Run untrusted-input work (verification of uploaded PDFs) in a child process with a
-time and memory limit, so a hostile file cannot hang or exhaust the web process."""
+"""Run untrusted-input work (verification, and any other reading of uploaded PDFs: the upload
+check, text search, page images) in a child process with a time and memory limit, so a
+hostile file (e.g. a few hundred KB of content that inflates to gigabytes) cannot hang or
+exhaust the web process."""
 
 from __future__ import annotations
 
@@ -37,11 +39,21 @@ def _child(connection, memory_bytes: int, cpu_seconds: int, function, args, kwar
 SANDBOX_PRELOAD = [
     "documents.pdf.verify",
     "documents.pdf.national",
+    "documents.pdf.inspect",
+    "documents.pdf.keyword",
+    "documents.pdf.render",
+    "pypdf",
     "pyhanko.sign.validation",
     "pyhanko_certvalidator",
     "pypdfium2",
     "PIL.Image",
 ]
+
+
+def memory_for_file(base_mb: int, size: int) -> int:
+    """A memory limit for reading a file of `size` bytes: the file sits in the child up to
+    three times (received, unpickled, the library's own view of it)."""
+    return base_mb + 3 * math.ceil(size / (1024 * 1024))
 
 
 def run_limited(function: Callable[..., Any], *args, seconds: float, memory_mb: int, **kwargs) -> Any:

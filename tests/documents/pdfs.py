@@ -46,3 +46,33 @@ def encrypted_pdf() -> bytes:
     output = io.BytesIO()
     writer.write(output)
     return output.getvalue()
+
+
+def content_bomb_pdf(inflated_mb: int = 100, *, unit: bytes = b"BT /F1 12 Tf 72 700 Td (Seal here) Tj ET\n") -> bytes:
+    """A one-page PDF whose content stream is a few hundred KB of FlateDecode that inflates
+    to `inflated_mb` MB of text-drawing operators (a decompression bomb for text search and
+    page rendering; the page tree itself is ordinary, so the upload check accepts it)."""
+    import zlib
+
+    compressor = zlib.compressobj(9)
+    chunk = unit * (1024 * 1024 // len(unit))
+    stream = b"".join(compressor.compress(chunk) for _ in range(inflated_mb)) + compressor.flush()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >>"
+        b" /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    output = io.BytesIO()
+    output.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(output.tell())
+        output.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = output.tell()
+    output.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    output.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+    output.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return output.getvalue()

@@ -29,6 +29,16 @@ def test_private_key_needs_the_seal_password():
     assert restored.public_key().public_numbers() == private_key.public_key().public_numbers()
 
 
+def test_private_key_needs_the_master_key_too():
+    protected = keys.protect_private_key(keys.generate_private_key(), "Seal-pass-1", context=b"a", master_key=b"A")
+    with pytest.raises(keys.MasterKeyMismatch):  # the right password alone opens nothing
+        keys.unwrap_data_key(protected, "Seal-pass-1", context=b"a", master_key=b"B")
+    changed = keys.rewrap(protected, "Seal-pass-1", "Seal-pass-2", context=b"a", master_key=b"A")
+    with pytest.raises(keys.MasterKeyMismatch):
+        keys.unwrap_data_key(changed, "Seal-pass-2", context=b"a", master_key=b"B")
+    assert keys.unwrap_data_key(changed, "Seal-pass-2", context=b"a", master_key=b"A")
+
+
 def test_password_change_rewraps_only_the_data_key():
     protected = keys.protect_private_key(keys.generate_private_key("rsa-2048"), "Old-pass-11")
     changed = keys.rewrap(protected, "Old-pass-11", "New-pass-22")

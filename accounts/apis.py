@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from accounts import services, two_factor
 from accounts.identity import mask_mobile
 from accounts.models import AuthenticatorDevice, User
+from config.api.origin import NotFromAnotherSite
 from config.api.serializers import StrictInputSerializer
 from config.errors import ApplicationError
 from tenants.selectors import membership_list_for_user
@@ -51,10 +52,11 @@ class MeSerializer(serializers.Serializer):
 
 
 class PublicApiView(APIView):
-    """Platform-host endpoints: no company behind the host, so no membership check."""
+    """Platform-host endpoints: no company behind the host, so no membership check; no
+    credentials either, so no CSRF token: another site's pages are refused by origin."""
 
     authentication_classes = []
-    permission_classes = [permissions.AllowAny]
+    permission_classes = [NotFromAnotherSite]
 
 
 class RegisterApi(PublicApiView):

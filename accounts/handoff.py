@@ -3,13 +3,19 @@ its own session cookie, so one company's pages never see another's; the platform
 the person over with a signed token that is bound to one company, lasts a minute and
 works once. A second factor proven on the platform counts on the company host too. The
 person confirms on the company host (a POST): a link alone never signs a browser in, so
-nobody can slip their own session into someone else's browser."""
+nobody can slip their own session into someone else's browser. The token lives only as long
+as the platform session that asked for it: signing out there ends it."""
 
 from __future__ import annotations
 
+import base64
 import secrets
 from dataclasses import dataclass
+from importlib import import_module
 
+from cryptography.exceptions import InvalidTag
+from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.core import signing
 from django.core.cache import cache
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -18,10 +24,12 @@ from redis.exceptions import RedisError
 
 from accounts import two_factor
 from accounts.models import User
+from config import crypto
 from config.errors import ApplicationError
 
 HANDOFF_SALT = "sealhub.accounts.host-handoff"
 HANDOFF_MAX_AGE_SECONDS = 60
+HANDOFF_SESSION_PURPOSE = "sealhub.accounts.host-handoff.session"
 
 
 @dataclass(frozen=True)
@@ -31,12 +39,17 @@ class Handoff:
     message: str
 
 
-def host_handoff_token(*, user: User, device, company, message: str = "") -> str:
+def host_handoff_token(*, user: User, device, company, session_key: str, message: str = "") -> str:
+    """`session_key` is the platform session of `user` that hands over."""
     payload = {
         "user": str(user.pk),
         "company": str(company.pk),
         # A password change in the meantime ends every session; it ends this token too.
         "auth": _auth_fingerprint(user),
+        # Encrypted: the token is signed, not secret, and must not carry the platform session.
+        "session": base64.urlsafe_b64encode(
+            crypto.encrypt(session_key.encode(), purpose=HANDOFF_SESSION_PURPOSE)
+        ).decode(),
         "device": device.persistent_id if device is not None else "",
         "message": message[:300],
         "once": secrets.token_urlsafe(16),
@@ -47,6 +60,23 @@ def host_handoff_token(*, user: User, device, company, message: str = "") -> str
 def _auth_fingerprint(user: User) -> str:
     # The token is signed, not encrypted: carry a keyed digest of the session hash, not the hash.
     return salted_hmac(HANDOFF_SALT, user.get_session_auth_hash(), algorithm="sha256").hexdigest()[:32]
+
+
+def _platform_session_alive(sealed_session_key: str, user: User) -> bool:
+    """The issuing platform session still exists (not signed out, not expired) and is still
+    `user`'s with the current password."""
+    try:
+        session_key = crypto.decrypt(
+            base64.urlsafe_b64decode(sealed_session_key.encode()), purpose=HANDOFF_SESSION_PURPOSE
+        ).decode()
+    except (ValueError, InvalidTag):
+        return False
+    if not session_key:
+        return False
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key).load()
+    return str(session.get(SESSION_KEY, "")) == str(user.pk) and constant_time_compare(
+        session.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()
+    )
 
 
 def _invalid() -> ApplicationError:
@@ -85,6 +115,8 @@ def _handoff_read(token: str, company) -> tuple[Handoff, str]:
         raise _invalid()
     user = User.objects.filter(pk=payload.get("user"), is_active=True).first()
     if user is None or not constant_time_compare(payload.get("auth", ""), _auth_fingerprint(user)):
+        raise _invalid()
+    if not _platform_session_alive(payload.get("session", ""), user):
         raise _invalid()
     if membership_get(user=user, company=company) is None:
         raise _invalid()

@@ -11,6 +11,8 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # database or on a verification process.
 workers = int(os.environ.get("WEB_CONCURRENCY", (os.cpu_count() or 1) + 1))
 timeout = 60  # the longest request, verifying a large PDF, is bounded at VERIFY_TIME_LIMIT_SECONDS
+# Sign links, invitations and hand-overs carry secrets in their addresses: out of every line.
+logger_class = "config.gunicorn_logging.RedactingLogger"
 
 
 def post_worker_init(worker) -> None:

@@ -191,7 +191,13 @@ def company_signed_in_url(company: Company, request, *, message: str = "") -> st
     from accounts.handoff import host_handoff_token
 
     device = getattr(request.user, "otp_device", None)
-    token = host_handoff_token(user=request.user, device=device, company=company, message=message)
+    token = host_handoff_token(
+        user=request.user,
+        device=device,
+        company=company,
+        session_key=request.session.session_key or "",
+        message=message,
+    )
     return f"{company_host_url(company, request)}accounts/handoff/?{urlencode({'token': token})}"
 
 

@@ -100,3 +100,51 @@ def test_an_account_with_two_factors_is_not_handed_over_from_an_unverified_sessi
     browser, arrived = _arrive(location)
     assert arrived["Location"] == "/accounts/login/?next=/"
     assert "_auth_user_id" not in browser.session
+
+
+@pytest.mark.parametrize("sign_out", ["page", "api"])
+def test_signing_out_on_the_platform_ends_a_token_in_flight(world, sign_out):
+    """A hand-over link copied from a shared computer is no way back in once its owner signed out."""
+    platform = client_on(None, world.alice)
+    location = platform.get(f"/companies/{world.alpha.slug}/open/")["Location"]
+    if sign_out == "page":
+        assert platform.post("/accounts/logout/").status_code == 302
+    else:
+        assert platform.delete("/api/v1/auth/session/").status_code == 204
+    browser, arrived = _arrive(location, HTTP_ACCEPT_LANGUAGE="en")
+    assert arrived["Location"] == "/accounts/login/?next=/"
+    assert "_auth_user_id" not in browser.session
+    assert [str(message) for message in get_messages(arrived.wsgi_request)] == [
+        "This sign-in link has expired or was already used. Please sign in."
+    ]
+
+
+def test_a_token_from_a_session_that_signed_in_again_still_works(world):
+    """Signing in anew on the platform (a new session) leaves the new session's tokens working."""
+    platform = client_on(None, world.alice)
+    platform.post("/accounts/logout/")
+    platform.force_login(world.alice)
+    browser, arrived = _arrive(platform.get(f"/companies/{world.alpha.slug}/open/")["Location"])
+    assert arrived["Location"] == "/"
+    assert str(browser.session["_auth_user_id"]) == str(world.alice.pk)
+
+
+def test_a_password_reset_ends_a_token_in_flight(world):
+    from django.core import mail
+
+    from tests.accounts.conftest import last_code
+
+    location = client_on(None, world.bob).get(f"/companies/{world.alpha.slug}/open/")["Location"]
+    anonymous = client_on(None)
+    anonymous.post("/accounts/password/reset/", {"contact": world.bob.email})
+    assert mail.outbox
+    code = last_code(world.bob.email)
+    new = PASSWORD + "-reset"
+    reset = anonymous.post(
+        "/accounts/password/reset/confirm/",
+        {"contact": world.bob.email, "code": code, "password": new, "password_again": new},
+    )
+    assert reset.status_code == 302
+    browser, arrived = _arrive(location)
+    assert arrived["Location"] == "/accounts/login/?next=/"
+    assert "_auth_user_id" not in browser.session

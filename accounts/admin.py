@@ -1,6 +1,8 @@
+from __future__ import annotations
+
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.models import Group
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -9,63 +11,113 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 from accounts.lockout import factor_lock_release
-from accounts.models import FactorLock, IdentityAppeal, Membership, SecurityEvent, User
+from accounts.models import (
+    AuthenticatorDevice,
+    FactorLock,
+    IdentityAppeal,
+    Membership,
+    RecoveryCodeDevice,
+    SecurityEvent,
+    User,
+)
 from accounts.services import identity_appeal_reject, identity_appeal_uphold
-from config.admin_decisions import DecisionAdminMixin
+from config.admin_decisions import DecisionAdminMixin, ReviewInline, ReviewModelAdmin
+
+# A session verified by one of these may open the admin; an emailed code never does.
+ADMIN_SECOND_FACTORS = (AuthenticatorDevice, RecoveryCodeDevice)
 
 
 class ReviewerAdminSite(OTPAdminSite):
-    """The reviewer admin: staff with a verified second factor only. Sign-in goes through
-    the normal two-step login (with its lockouts), never through a second login form."""
+    """The reviewer admin: staff with a verified authenticator (or a recovery code) only.
+    Sign-in goes through the normal two-step login (with its lockouts), never through a
+    second login form. Reviewers decide; nobody manages accounts, groups, permissions or
+    passwords here, superusers included (those are made by `manage.py createsuperuser`)."""
 
     site_header = _("Sealhub review")
     site_title = _("Sealhub review")
     index_title = _("Review queues")
 
+    def has_permission(self, request):
+        user = request.user
+        device = getattr(user, "otp_device", None)
+        return (
+            super().has_permission(request)
+            and user.frozen_at is None
+            and isinstance(device, ADMIN_SECOND_FACTORS)
+            and device.user_id == user.pk
+        )
+
     def login(self, request, extra_context=None):
-        if request.user.is_authenticated and request.user.is_staff and not request.user.is_verified():
+        user = request.user
+        if user.is_authenticated and not user.is_staff:
+            messages.error(request, _("The review pages are for platform reviewers only."))
+            return redirect("home")
+        if user.is_authenticated and not self.has_permission(request):
             messages.warning(request, _("Reviewers must sign in with two-factor authentication. Set it up here first."))
             return redirect("accounts:security")
         next_url = request.GET.get("next") or reverse("admin:index")
         return redirect(f"{reverse('accounts:login')}?next={next_url}")
 
+    def password_change(self, request, extra_context=None):
+        # Passwords change only through the account's own reset, which mails the owner.
+        return redirect("accounts:password_reset")
+
+    def password_change_done(self, request, extra_context=None):
+        return redirect("accounts:password_reset")
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        if admin_class is None or not issubclass(admin_class, ReviewModelAdmin):
+            raise ImproperlyConfigured("The reviewer admin shows models only through a ReviewModelAdmin.")
+        super().register(model_or_iterable, admin_class, **options)
+
+    def get_urls(self):
+        # Apps imported before this module registered on the plain site; check them all here.
+        for model, model_admin in self._registry.items():
+            if not isinstance(model_admin, ReviewModelAdmin):
+                raise ImproperlyConfigured(f"{model.__name__} is in the reviewer admin without a ReviewModelAdmin.")
+        return super().get_urls()
+
 
 admin.site.__class__ = ReviewerAdminSite
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)  # reviewers never manage groups or permissions
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReviewInline):
     model = Membership
-    extra = 0
-    autocomplete_fields = ("company",)
+    fields = ("company", "role", "created_at")
+    readonly_fields = fields
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ReviewModelAdmin):
+    """Lookup only: who an applicant or a contested account is. No password, flag, group
+    or email is changed here."""
+
     ordering = ("email",)
     list_display = ("email", "full_name", "id_number_masked", "is_staff", "is_active", "frozen_at", "date_joined")
     list_filter = ("is_staff", "is_active")
     search_fields = ("email", "full_name", "mobile")
-    readonly_fields = ("id_number_masked", "email_verified_at", "frozen_at", "last_login", "date_joined")
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        (None, {"fields": ("email",)}),
         (_("Identity"), {"fields": ("full_name", "mobile", "id_number_masked", "email_verified_at")}),
-        (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "frozen_at", "frozen_reason")}),
+        (_("Access"), {"fields": ("is_active", "is_staff", "frozen_at", "frozen_reason")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    readonly_fields = tuple(field for _title, options in fieldsets for field in options["fields"])
     inlines = [MembershipInline]
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReviewModelAdmin):
     list_display = ("user", "company", "role", "created_at")
     list_filter = ("role",)
     search_fields = ("user__email", "company__name")
-    autocomplete_fields = ("user", "company")
+    readonly_fields = ("user", "company", "role", "created_at")
 
 
 @admin.register(IdentityAppeal)
-class IdentityAppealAdmin(DecisionAdminMixin, admin.ModelAdmin):
+class IdentityAppealAdmin(DecisionAdminMixin, ReviewModelAdmin):
     list_display = ("created_at", "full_name", "id_number_masked", "contested_user", "status", "decided_by")
     list_filter = ("status",)
     search_fields = ("full_name", "email")
@@ -86,12 +138,6 @@ class IdentityAppealAdmin(DecisionAdminMixin, admin.ModelAdmin):
     def decision_pending(self, obj) -> bool:
         return obj.status == IdentityAppeal.Status.SUBMITTED
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description=_("ID photo"))
     def photo_link(self, obj):
         url = reverse("admin:accounts_identityappeal_photo", args=[obj.pk])
@@ -109,17 +155,14 @@ class IdentityAppealAdmin(DecisionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(FactorLock)
-class FactorLockAdmin(admin.ModelAdmin):
+class FactorLockAdmin(ReviewModelAdmin):
     list_display = ("user", "factor", "locked_at", "locked_until", "unlocked_at", "unlocked_by")
     list_filter = ("factor",)
     search_fields = ("user__email",)
     readonly_fields = ("user", "factor", "locked_at", "locked_until", "unlocked_at", "unlocked_by")
     actions = ["unlock"]
 
-    def has_add_permission(self, request):
-        return False
-
-    @admin.action(description=_("Unlock the selected lockouts"))
+    @admin.action(description=_("Unlock the selected lockouts"), permissions=["decide"])
     def unlock(self, request, queryset):
         for lock in queryset:
             factor_lock_release(lock=lock, acting_user=request.user)
@@ -127,14 +170,8 @@ class FactorLockAdmin(admin.ModelAdmin):
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(admin.ModelAdmin):
+class SecurityEventAdmin(ReviewModelAdmin):
     list_display = ("occurred_at", "user", "action", "ip_address")
     list_filter = ("action",)
     search_fields = ("user__email", "action")
     readonly_fields = ("occurred_at", "user", "action", "data", "ip_address")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -305,10 +305,13 @@ def identity_appeal_reject(*, appeal: IdentityAppeal, acting_user: User, reason:
 
 
 REVIEWER_GROUP = "Reviewers"
+# "view" opens a queue; "change" lets the reviewer decide (the admin edits nothing, see
+# config/admin_decisions.py). No permission on users, groups or permissions themselves.
 REVIEWER_PERMISSIONS = {
-    "accounts": ["view_user", "change_user", "view_membership", "view_identityappeal", "change_identityappeal",
+    "accounts": ["view_user", "view_membership", "view_identityappeal", "change_identityappeal",
                  "view_factorlock", "change_factorlock", "view_securityevent"],
     "tenants": ["view_company", "change_company", "view_domain", "view_apikey"],
+    "seals": ["view_sealapplication", "change_sealapplication", "view_seal", "change_seal", "view_sealstatuschange"],
 }  # fmt: skip
 
 

@@ -1,9 +1,11 @@
-"""A reviewer's decision page in the admin (approve/uphold or reject, with a reason)."""
+"""The reviewer admin's building blocks: read-only model pages and a decision page
+(approve/uphold or reject, with a reason). A decision is the only write the admin makes."""
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -22,6 +24,55 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["decision"].choices = choices
+
+
+class ReviewModelAdmin(admin.ModelAdmin):
+    """Every page of the reviewer admin: it shows records and never adds, edits or deletes
+    them, for reviewers and for a superuser acting in the admin alike. Writes happen only
+    through a decision (`DecisionAdminMixin`) or an action marked with the "decide"
+    permission, each of which calls a service that audits it."""
+
+    list_editable = ()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_decide_permission(self, request, obj=None) -> bool:
+        """Deciding needs the model's "change" permission (the Reviewers group holds it)."""
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}")
+
+    def get_actions(self, request):
+        # Only actions that are decisions: delete_selected and any action that did not ask
+        # for the "decide" permission never reach a reviewer.
+        actions = super().get_actions(request)
+        return {
+            name: action
+            for name, action in actions.items()
+            if "decide" in getattr(action[0], "allowed_permissions", ())
+        }
+
+
+class ReviewInline(admin.TabularInline):
+    """Related rows shown on a review page, read-only."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class DecisionAdminMixin:
@@ -56,7 +107,7 @@ class DecisionAdminMixin:
 
     def decide_view(self, request, object_id):
         obj = get_object_or_404(self.model, pk=object_id)
-        if not self.has_change_permission(request, obj):
+        if not self.has_decide_permission(request, obj):
             raise PermissionDenied
         choices = [(value, label) for value, (label, _service) in self.decisions.items()]
         form = DecisionForm(request.POST or None, choices=choices)

@@ -6,25 +6,20 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from config.admin_decisions import DecisionAdminMixin
+from config.admin_decisions import DecisionAdminMixin, ReviewInline, ReviewModelAdmin
 from seals.image import face_for, seal_png
 from seals.models import Seal, SealApplication, SealStatusChange
 from seals.services import seal_application_approve, seal_application_reject, seal_status_change
 
 
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(ReviewInline):
     model = SealStatusChange
-    extra = 0
-    can_delete = False
     fields = ("changed_at", "from_status", "to_status", "changed_by", "reason")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(SealApplication)
-class SealApplicationAdmin(DecisionAdminMixin, admin.ModelAdmin):
+class SealApplicationAdmin(DecisionAdminMixin, ReviewModelAdmin):
     list_display = ("submitted_at", "company", "seal_name", "seal_type", "applicant", "status")
     list_filter = ("status", "seal_type")
     search_fields = ("seal_name", "company__name", "company__uscc")
@@ -44,12 +39,6 @@ class SealApplicationAdmin(DecisionAdminMixin, admin.ModelAdmin):
 
     def decision_pending(self, obj) -> bool:
         return obj.status == SealApplication.Status.SUBMITTED
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("Attachments"))
     def attachment_links(self, obj):
@@ -100,7 +89,7 @@ class SealApplicationAdmin(DecisionAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Seal)
-class SealAdmin(DecisionAdminMixin, admin.ModelAdmin):
+class SealAdmin(DecisionAdminMixin, ReviewModelAdmin):
     list_display = ("code", "name", "company", "seal_type", "issuer", "status", "not_after")
     list_filter = ("status", "seal_type", "issuer")
     search_fields = ("code", "name", "company__name", "company__uscc", "certificate_serial")
@@ -158,9 +147,3 @@ class SealAdmin(DecisionAdminMixin, admin.ModelAdmin):
 
     def decision_pending(self, obj) -> bool:
         return obj.status != Seal.Status.REVOKED
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,18 +1,19 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from config.admin_decisions import DecisionAdminMixin
+from config.admin_decisions import DecisionAdminMixin, ReviewInline, ReviewModelAdmin
 from tenants.models import ApiKey, Company, Domain
 from tenants.services import company_registration_approve, company_registration_reject
 
 
-class DomainInline(admin.TabularInline):
+class DomainInline(ReviewInline):
     model = Domain
-    extra = 0
+    fields = ("domain", "is_primary")
+    readonly_fields = fields
 
 
 @admin.register(Company)
-class CompanyAdmin(DecisionAdminMixin, admin.ModelAdmin):
+class CompanyAdmin(DecisionAdminMixin, ReviewModelAdmin):
     list_display = ("name", "slug", "uscc", "status", "verification", "created_at")
     list_filter = ("verification", "status")
     search_fields = ("name", "slug", "uscc")
@@ -44,16 +45,13 @@ class CompanyAdmin(DecisionAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).exclude(schema_name="public")
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # companies are suspended, never deleted with their records
-
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ReviewModelAdmin):
+    """Keys are created by the company so that only they ever see them."""
+
     list_display = ("name", "company", "prefix", "created_at", "last_used_at", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("name", "prefix", "company__name")
-    readonly_fields = [field.name for field in ApiKey._meta.fields]
-
-    def has_add_permission(self, request):
-        return False  # keys are created by the company so that only they ever see them
+    exclude = ("key_hash",)
+    readonly_fields = [field.name for field in ApiKey._meta.fields if field.name != "key_hash"]

@@ -35,6 +35,7 @@ class Command(BaseCommand):
             )
         reviewer = self._user(REVIEWER_EMAIL, passwords["reviewer"], full_name="平台审核员", is_staff=True)
         reviewer.groups.add(reviewer_group_ensure())
+        User.objects.filter(pk=reviewer.pk, is_superuser=True).update(is_superuser=False)  # older demo databases
         if not Company.objects.filter(slug="demo").exists():
             company_create(
                 name="演示科技有限公司",
@@ -94,9 +95,8 @@ class Command(BaseCommand):
     def _user(self, email: str, password: str, *, full_name: str, is_staff: bool) -> User:
         user = User.objects.filter(email=email).first()
         if user is None:
-            user = User.objects.create_user(
-                email, password, full_name=full_name, is_staff=is_staff, is_superuser=is_staff
-            )
+            # The reviewer is staff in the Reviewers group, never a superuser.
+            user = User.objects.create_user(email, password, full_name=full_name, is_staff=is_staff)
         elif not user.check_password(password):
             user.set_password(password)
             user.save(update_fields=["password"])

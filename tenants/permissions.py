@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import permissions
 
-from tenants.authentication import ApiKeyPrincipal
+from tenants.authentication import ApiKeyPrincipal, KeyCreatorMayNotAdminister
 from tenants.models import ApiKey
 from tenants.selectors import membership_get
 
@@ -24,12 +25,21 @@ class IsCompanyMember(permissions.BasePermission):
             return False
         required_scope = getattr(view, "required_scope", ApiKey.Scope.READ)
         if isinstance(user, ApiKeyPrincipal):
+            request.membership = user.membership
             # Every key can read (except administration: keys, webhooks, the audit trail);
             # writing needs the area's scope; `admin` includes everything.
             scopes = set(user.api_key.scopes)
-            if ApiKey.Scope.ADMIN in scopes or required_scope in scopes or required_scope == ApiKey.Scope.READ:
-                return True
-            return request.method in permissions.SAFE_METHODS and required_scope != ApiKey.Scope.ADMIN
+            if not (ApiKey.Scope.ADMIN in scopes or required_scope in scopes or required_scope == ApiKey.Scope.READ):
+                return request.method in permissions.SAFE_METHODS and required_scope != ApiKey.Scope.ADMIN
+            # ...AND only what its creator's current role allows: every role check downstream
+            # reads the creator's membership as it is at this request.
+            if (getattr(view, "admin_only", False) or required_scope == ApiKey.Scope.ADMIN) and (
+                not user.membership.can_administer
+            ):
+                raise KeyCreatorMayNotAdminister(
+                    _("The person who created this API key may no longer administer the company; nor may the key.")
+                )
+            return True
         membership = membership_get(user=user, company=tenant)
         if membership is None:
             raise Http404
@@ -40,19 +50,12 @@ class IsCompanyMember(permissions.BasePermission):
 
 
 def acting_membership(request):
-    """Whose rights a request uses: the signed-in member, or for an API key the member
-    who created it (who must still belong to the company)."""
-    from django.utils.translation import gettext as _
-
-    from config.errors import ApplicationError
-
+    """Whose rights a request uses: the signed-in member, or for an API key the current
+    membership of the member who created it (a key of a removed or frozen creator never
+    gets this far: authentication refuses it)."""
     if isinstance(request.user, ApiKeyPrincipal):
-        membership = membership_get(user=request.user.api_key.created_by, company=request.tenant)
-        if membership is None:
-            raise ApplicationError(
-                _("The person who created this API key is no longer a member."), "key_orphaned", status=403
-            )
-        return membership
+        # Loaded when the key was authenticated at this request (tenants/authentication.py).
+        return request.user.membership
     membership = getattr(request, "membership", None) or membership_get(user=request.user, company=request.tenant)
     if membership is None:
         raise Http404

@@ -39,7 +39,11 @@ from seals.models import Seal
 from seals.selectors import seal_member_may_use_directly, seal_usable_get
 from seals.services import seal_face, seal_private_key_unlock, seal_sm2_key
 from tenants.models import Company
-from workflows.approvals import seal_use_approval_consume, seal_use_placements_approved
+from workflows.approvals import (
+    seal_use_approval_consume,
+    seal_use_approver_assert_in_force,
+    seal_use_placements_approved,
+)
 from workflows.models import SealUseRequest
 from workflows.selectors import seal_use_approval_usable
 from workflows.services import audit_event_record
@@ -469,6 +473,8 @@ def seal_use_prepare(
             "placements_not_approved",
             status=409,
         )
+    if approval is not None:  # before the seal password and code are spent
+        seal_use_approver_assert_in_force(approval)
     return seal, approval, placements
 
 

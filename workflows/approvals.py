@@ -243,6 +243,31 @@ def seal_use_request_cancel(*, use_request: SealUseRequest, acting_user: User) -
     return use_request
 
 
+def seal_use_approver_in_force(approval: SealUseRequest) -> bool:
+    """An approval is used on its approver's authority as it is now: a keeper or
+    administrator who was demoted, removed or frozen since grants nothing any more."""
+    from django.db import connection
+
+    from tenants.selectors import membership_in_force
+
+    membership = membership_in_force(
+        user_id=approval.decided_by_id, company=connection.tenant, since=approval.decided_at
+    )
+    return membership is not None and membership.can_manage_seals
+
+
+def seal_use_approver_assert_in_force(approval: SealUseRequest) -> None:
+    if not seal_use_approver_in_force(approval):
+        raise ApplicationError(
+            _(
+                "This approval can no longer be used: the person who granted it may no longer approve seal use. "
+                "Ask the seal keeper for a new approval."
+            ),
+            "approver_authority_lost",
+            status=403,
+        )
+
+
 @transaction.atomic
 def seal_use_approval_consume(*, approval_id, seal_id, user: User, document: Document) -> SealUseRequest:
     """Take one use of an approval. The row lock makes parallel confirmations queue up here,
@@ -262,6 +287,7 @@ def seal_use_approval_consume(*, approval_id, seal_id, user: User, document: Doc
             "seal_not_authorised",
             status=403,
         )
+    seal_use_approver_assert_in_force(approval)
     approval.uses_count += 1
     if approval.uses_count >= approval.uses_allowed:
         approval.status = SealUseRequest.Status.USED_UP

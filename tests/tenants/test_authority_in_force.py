@@ -1,5 +1,6 @@
-"""An API key acts with its creator's authority as it is at each request: demoted, the key
-loses what the new role may not do; removed or frozen, it stops with a reason."""
+"""What a member set in motion runs on their authority as it is now. An API key acts with its
+creator's current role: demoted, the key loses what the new role may not do; removed or
+frozen, it stops with a reason. An invitation grants a role only if its sender still may."""
 
 from __future__ import annotations
 
@@ -139,3 +140,95 @@ def test_a_key_carries_no_scope_beyond_its_creators_role(world):
         assert not ApiKey.objects.filter(company=world.alpha).exists()
         # A plain member's own key for documents is fine; administration is not.
         api_key_create(company=world.alpha, name="docs", scopes=["documents"], acting_user=world.bob)
+
+
+def test_the_owner_is_shown_which_keys_a_demotion_reduces(world):
+    api_key, _api, _document = _bob_admin_key(world)
+    owner = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
+    page = owner.post(f"/members/{_bob_membership(world).pk}/role/", {"role": "member"}, follow=True)
+    text = page.content.decode()
+    assert "API keys of Bob that now act only as Member: bob&#x27;s ERP (" in text
+    assert api_key.prefix in text
+    with tenant_context(world.alpha):
+        event = AuditEvent.objects.get(action="member.role_changed")
+    assert event.data["authority"]["api_keys_reduced"] == [
+        {"id": str(api_key.pk), "name": "bob's ERP", "prefix": api_key.prefix, "scopes_lost": ["Administration"]}
+    ]
+
+
+def test_the_api_answer_to_a_removal_lists_the_keys_that_stop(world):
+    api_key, _api, _document = _bob_admin_key(world)
+    owner = client_on(world.alpha, world.alice)
+    response = owner.delete(f"/api/v1/members/{_bob_membership(world).pk}/")
+    assert response.status_code == 200
+    assert response.json()["authority_effects"]["api_keys_stopped"] == [
+        {"id": str(api_key.pk), "name": "bob's ERP", "prefix": api_key.prefix}
+    ]
+    with tenant_context(world.alpha):
+        event = AuditEvent.objects.get(action="member.removed")
+    assert event.data["authority"]["api_keys_stopped"][0]["prefix"] == api_key.prefix
+
+
+def test_a_promotion_reports_nothing_lost(world):
+    owner = client_on(world.alpha, world.alice)
+    response = owner.patch(
+        f"/api/v1/members/{_bob_membership(world).pk}/", json.dumps({"role": "admin"}), content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["role"] == "admin"
+    assert not any(response.json()["authority_effects"].values())
+
+
+def _invitation_from_bob(world, role="admin"):
+    """Bob, an administrator then, invites someone; the token from the mail."""
+    import re
+
+    from django.core import mail
+
+    Membership.objects.filter(user=world.bob, company=world.alpha).update(role=Membership.Role.ADMIN)
+    client_on(world.alpha, world.bob).post("/members/invite/", {"email": "new@example.com", "role": role})
+    message = next(message for message in reversed(mail.outbox) if "new@example.com" in message.to)
+    return re.search(r"/invitations/([\w-]+)/", message.body).group(1)
+
+
+@pytest.mark.parametrize("change", ["demoted", "removed", "frozen"])
+def test_an_invitation_grants_nothing_its_sender_may_no_longer_give(world, change):
+    from accounts.models import Invitation
+    from tests.factories import UserFactory
+
+    token = _invitation_from_bob(world)
+    # Changed behind the members page's back: acceptance itself must check.
+    if change == "demoted":
+        Membership.objects.filter(user=world.bob, company=world.alpha).update(role=Membership.Role.MEMBER)
+    elif change == "removed":
+        Membership.objects.filter(user=world.bob, company=world.alpha).delete()
+    else:
+        type(world.bob).objects.filter(pk=world.bob.pk).update(frozen_at=timezone.now(), is_active=False)
+    invitee = UserFactory(email="new@example.com")
+    client = client_on(None, invitee, HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(f"/invitations/{token}/")
+    assert page.status_code == 403
+    assert "the person who sent it may no longer give this role" in page.content.decode()
+    response = client.post(f"/invitations/{token}/")
+    assert response.status_code == 403
+    assert not Membership.objects.filter(user=invitee, company=world.alpha).exists()
+    assert Invitation.objects.get(email="new@example.com").accepted_at is None
+
+
+def test_an_invitation_its_sender_still_may_give_is_accepted(world):
+    from tests.factories import UserFactory
+
+    token = _invitation_from_bob(world, role="member")
+    Membership.objects.filter(user=world.bob, company=world.alpha).update(role=Membership.Role.ADMIN)
+    invitee = UserFactory(email="new@example.com")
+    assert client_on(None, invitee).post(f"/invitations/{token}/").status_code == 302
+    assert Membership.objects.get(user=invitee, company=world.alpha).role == "member"
+
+
+def test_demoting_the_sender_withdraws_what_he_may_no_longer_give_and_says_so(world):
+    from accounts.models import Invitation
+
+    _invitation_from_bob(world, role="admin")
+    owner = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
+    page = owner.post(f"/members/{_bob_membership(world).pk}/role/", {"role": "member"}, follow=True)
+    assert "Invitations sent by Bob that were withdrawn: new@example.com." in page.content.decode()
+    assert Invitation.objects.get(email="new@example.com").revoked_at is not None

@@ -123,3 +123,24 @@ def test_an_approval_still_seals_while_its_approver_may_approve(world, seal):  #
     grant = _bob_seals(world, document, seal, device)
     with tenant_context(world.alpha):
         assert SigningGrant.objects.filter(pk=grant.pk).exists()
+
+
+@pytest.mark.parametrize("whose", ["approver", "sealer"])
+def test_a_confirmed_seal_is_not_applied_once_the_authority_behind_it_is_gone(world, seal, whose):  # noqa: F811
+    from documents.services import document_seal_execute
+
+    keeper = UserFactory(email="kim@alpha.example", full_name="Kim")
+    keeper_membership = Membership.objects.create(user=keeper, company=world.alpha, role=Membership.Role.SEAL_KEEPER)
+    device, _codes = enrol_authenticator(world.bob)
+    document = _document_placed_by_bob(world, seal)
+    with tenant_context(world.alpha):
+        seal_use_request_approve(use_request=_ask(world, document, seal), acting_membership=keeper_membership)
+    grant = _bob_seals(world, document, seal, device)  # confirmed; the worker has not run yet
+    _lose_authority(world, keeper if whose == "approver" else world.bob, "removed")
+    with tenant_context(world.alpha):
+        assert document_seal_execute(grant_id=grant.pk) is None
+        grant.refresh_from_db()
+        document.refresh_from_db()
+        assert grant.status == SigningGrant.Status.FAILED and grant.error == "authority_lost"
+        assert grant.wrapped_data_key is None
+        assert document.current_version.number == 1  # nothing sealed

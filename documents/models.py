@@ -155,6 +155,7 @@ GRANT_ERRORS = {
     "seal_inactive": _("The seal was suspended or revoked; nothing was sealed."),
     "failed": _("Sealing failed. Nothing was changed; please try again."),
     "envelope_closed": _("The envelope is no longer open for signing; nothing was signed."),
+    "authority_lost": _("The person who confirmed may no longer use this seal; nothing was sealed."),
 }
 
 

@@ -41,7 +41,11 @@ from seals.models import Seal
 from seals.selectors import seal_member_may_use_directly, seal_usable_get
 from seals.services import seal_face, seal_private_key_unlock, seal_sm2_key
 from tenants.models import Company
-from workflows.approvals import seal_use_approval_consume, seal_use_placements_approved
+from workflows.approvals import (
+    seal_use_approval_consume,
+    seal_use_approver_assert_in_force,
+    seal_use_placements_approved,
+)
 from workflows.models import SealUseRequest
 from workflows.selectors import seal_use_approval_usable
 from workflows.services import audit_event_record
@@ -503,6 +507,8 @@ def seal_use_prepare(
             "placements_not_approved",
             status=409,
         )
+    if approval is not None:  # before the seal password and code are spent
+        seal_use_approver_assert_in_force(approval)
     return seal, approval, placements
 
 
@@ -667,6 +673,9 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
             if seal.status != Seal.Status.ACTIVE:
                 _grant_close(grant, SigningGrant.Status.FAILED, "seal_inactive")
                 return None
+            if not seal_user_authority_in_force(seal=seal, user_id=grant.user_id, evidence=grant.evidence):
+                _grant_close(grant, SigningGrant.Status.FAILED, "authority_lost")
+                return None
             signed = _stamp_all(data, grant=grant, signer=_seal_signer(seal, secret))
         else:
             signed = _stamp_all(data, grant=grant, signer=_person_signer(grant, secret))
@@ -755,6 +764,24 @@ def document_seal_give_up(*, grant_id, error: str = "failed") -> None:
         grant = SigningGrant.objects.select_for_update().get(pk=grant_id)
         if grant.status in (SigningGrant.Status.PENDING, SigningGrant.Status.RUNNING):
             _grant_close(grant, SigningGrant.Status.FAILED, error)
+
+
+def seal_user_authority_in_force(*, seal: Seal, user_id, evidence: dict) -> bool:
+    """Checked again when the worker applies a confirmed seal: the person must still be a
+    member in good standing of the seal's company and still may use the seal, directly or
+    by an approval whose approver still may grant it."""
+    from tenants.selectors import membership_in_force
+    from workflows.approvals import seal_use_approver_in_force
+    from workflows.models import SealUseRequest
+
+    membership = membership_in_force(user_id=user_id, company=seal.company)
+    if membership is None:
+        return False
+    approval_id = evidence.get("approval")
+    if approval_id:
+        approval = SealUseRequest.objects.filter(pk=approval_id).first()
+        return approval is not None and seal_use_approver_in_force(approval)
+    return seal_member_may_use_directly(seal=seal, membership=membership)
 
 
 def _grant_close(grant: SigningGrant, status: str, error: str = "") -> None:

@@ -28,6 +28,7 @@ from documents.services import (
     seal_chain_pem,
     seal_reason,
     seal_use_prepare,
+    seal_user_authority_in_force,
     sealed_version_record,
     sha256_of,
 )
@@ -238,6 +239,9 @@ def signing_session_finish_execute(*, session_id) -> DocumentVersion | None:
         seal = Seal.objects.select_related("company").get(pk=session.seal_id)
         if seal.status != Seal.Status.ACTIVE:
             _close(session, SigningSession.Status.FAILED, "seal_inactive")
+            return None
+        if not seal_user_authority_in_force(seal=seal, user_id=session.user_id, evidence=session.evidence):
+            _close(session, SigningSession.Status.FAILED, "authority_lost")
             return None
         try:
             signed = remote.finish(

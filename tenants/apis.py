@@ -186,6 +186,44 @@ def _acting_membership(request) -> Membership:
     return acting_membership(request)
 
 
+class AuthorityEffectsSerializer(serializers.Serializer):
+    """What stops or shrinks with a demoted or removed member's authority."""
+
+    class KeySerializer(serializers.Serializer):
+        id = serializers.UUIDField()
+        name = serializers.CharField()
+        prefix = serializers.CharField()
+
+    class ReducedKeySerializer(KeySerializer):
+        scopes_lost = serializers.ListField(child=serializers.CharField())
+
+    class InvitationSerializer(serializers.Serializer):
+        id = serializers.UUIDField()
+        email = serializers.EmailField()
+
+    class WebhookSerializer(serializers.Serializer):
+        id = serializers.UUIDField()
+        url = serializers.CharField()
+
+    class ApprovalSerializer(serializers.Serializer):
+        id = serializers.UUIDField()
+        seal = serializers.CharField()
+
+    api_keys_stopped = KeySerializer(many=True, help_text="The member's keys that stop working")
+    api_keys_reduced = ReducedKeySerializer(many=True, help_text="The member's keys that now act with the new role")
+    invitations_withdrawn = InvitationSerializer(many=True)
+    webhooks_paused = WebhookSerializer(many=True)
+    seal_use_approvals_void = ApprovalSerializer(many=True)
+
+
+class MemberChangedSerializer(MemberOutputSerializer):
+    authority_effects = AuthorityEffectsSerializer()
+
+
+class MemberRemovedSerializer(serializers.Serializer):
+    authority_effects = AuthorityEffectsSerializer()
+
+
 class MemberDetailApi(APIView):
     # Leaving needs no more than membership; removing someone else needs MEMBER_MANAGE,
     # which the service checks (it knows whose membership it is).
@@ -198,8 +236,8 @@ class MemberDetailApi(APIView):
     @extend_schema(
         operation_id="members_update",
         request=RoleInputSerializer,
-        responses=MemberOutputSerializer,
-        summary="Change a member's role",
+        responses=MemberChangedSerializer,
+        summary="Change a member's role (the answer lists what the member's keys and the like lose)",
     )
     def patch(self, request, member_id):
         serializer = self.RoleInputSerializer(data=request.data)
@@ -209,15 +247,20 @@ class MemberDetailApi(APIView):
             acting_membership=_acting_membership(request),
             role=serializer.validated_data["role"],
         )
-        return Response(MemberOutputSerializer(membership).data)
+        effects = membership.authority_effects.as_data()
+        return Response(dict(MemberOutputSerializer(membership).data, authority_effects=effects))
 
-    @extend_schema(operation_id="members_delete", responses={204: None}, summary="Remove a member (or leave)")
+    @extend_schema(
+        operation_id="members_delete",
+        responses=MemberRemovedSerializer,
+        summary="Remove a member (or leave); the answer lists what stops with the member's authority",
+    )
     def delete(self, request, member_id):
-        membership_remove(
+        effects = membership_remove(
             membership=membership_get_in_company(company=request.tenant, membership_id=member_id),
             acting_membership=_acting_membership(request),
         )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response({"authority_effects": effects.as_data()})
 
 
 class InvitationOutputSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from accounts.models import Membership
 from tenants.models import ApiKey
 from tenants.selectors import api_key_find_usable
 
@@ -22,12 +23,40 @@ class ApiKeyPrincipal:
     is_active = True
     audit_user_id = None
 
-    def __init__(self, api_key: ApiKey):
+    def __init__(self, api_key: ApiKey, membership: Membership):
         self.api_key = api_key
+        # The creator's membership as it is now: a key acts with its creator's current role.
+        self.membership = membership
         self.pk = f"api_key:{api_key.pk}"
 
     def __str__(self) -> str:
         return f"API key {self.api_key.name} ({self.api_key.prefix})"
+
+
+class KeyCreatorNotMember(exceptions.AuthenticationFailed):
+    default_code = "api_key_creator_not_member"
+
+
+class KeyCreatorFrozen(exceptions.AuthenticationFailed):
+    default_code = "api_key_creator_frozen"
+
+
+def api_key_creator_membership(api_key: ApiKey, company) -> Membership:
+    """The membership a key acts with: its creator's, as it is at this request. A key outlives
+    nobody's authority: when the creator left, was removed or is frozen, the key stops."""
+    membership = (
+        Membership.objects.select_related("user").filter(user_id=api_key.created_by_id, company=company).first()
+    )
+    # A membership begun after the key (removed, then invited back) does not revive it.
+    if membership is None or membership.created_at > api_key.created_at:
+        raise KeyCreatorNotMember(
+            _("This API key no longer works: the person who created it is no longer a member of the company.")
+        )
+    if membership.user.frozen_at is not None or not membership.user.is_active:
+        raise KeyCreatorFrozen(
+            _("This API key no longer works: the account of the person who created it is frozen or deactivated.")
+        )
+    return membership
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -47,10 +76,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if api_key is None:
             # Same answer for unknown, revoked, expired and other-company keys.
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked API key."))
+        membership = api_key_creator_membership(api_key, tenant)
         now = timezone.now()
         if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
             ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
-        return ApiKeyPrincipal(api_key), api_key
+        return ApiKeyPrincipal(api_key, membership), api_key
 
     def authenticate_header(self, request) -> str:
         return self.keyword

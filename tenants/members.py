@@ -4,6 +4,7 @@ the company's audit trail."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -11,13 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.authority import Action, authority_check
+from accounts.authority import Action, authority_check, role_may
 from accounts.identity import mask_email
 from accounts.models import Invitation, Membership, User
 from config.crypto import keyed_hash
 from config.errors import ApplicationError
 from config.mail import mail_send
-from tenants.models import Company
+from tenants.models import ApiKey, Company
+from tenants.selectors import membership_in_force
 from tenants.services import company_domain_for
 from workflows.services import audit_event_record_in_company
 
@@ -27,6 +29,10 @@ Role = Membership.Role
 
 def invitation_token_hash(token: str) -> str:
     return keyed_hash(token, purpose="company-invitation")
+
+
+def _may_grant(acting: Membership, role: str) -> bool:
+    return role_may(acting.role, Action.MEMBER_MANAGE) and (role != Role.OWNER or acting.role == Role.OWNER)
 
 
 def _assert_may_grant(acting: Membership, role: str) -> None:
@@ -84,6 +90,20 @@ def invitation_get_open(*, token: str) -> Invitation:
             "invitation_invalid",
             status=404,
         )
+    # The invitation grants a role on its sender's authority as it is now, not as it was
+    # when it was sent: a sender since demoted, removed or frozen grants nothing.
+    inviter = membership_in_force(
+        user_id=invitation.invited_by_id, company=invitation.company, since=invitation.created_at
+    )
+    if inviter is None or not _may_grant(inviter, invitation.role):
+        raise ApplicationError(
+            _(
+                "This invitation is not valid any more: the person who sent it may no longer give this role. "
+                "Ask the company for a new invitation."
+            ),
+            "invitation_inviter_lacks_authority",
+            status=403,
+        )
     return invitation
 
 
@@ -130,6 +150,105 @@ def invitation_revoke(*, invitation: Invitation, acting_membership: Membership) 
     return invitation
 
 
+# How much a role may do, to tell a demotion from a promotion (read-only roles rank 0).
+ROLE_RANK = {Role.OWNER: 4, Role.ADMIN: 3, Role.SEAL_KEEPER: 2, Role.MEMBER: 1}
+
+
+@dataclass
+class AuthorityEffects:
+    """What a member set in motion that stops or shrinks when they are demoted or removed,
+    for the person making the change (page message, API answer, audit row)."""
+
+    api_keys_stopped: list[ApiKey] = field(default_factory=list)
+    api_keys_reduced: list[tuple[ApiKey, list[str]]] = field(default_factory=list)  # key, scopes lost
+    invitations_withdrawn: list[Invitation] = field(default_factory=list)
+    webhooks_paused: list = field(default_factory=list)
+    approvals_void: list = field(default_factory=list)
+
+    def as_data(self) -> dict:
+        return {
+            "api_keys_stopped": [{"id": str(k.pk), "name": k.name, "prefix": k.prefix} for k in self.api_keys_stopped],
+            "api_keys_reduced": [
+                {"id": str(k.pk), "name": k.name, "prefix": k.prefix, "scopes_lost": lost}
+                for k, lost in self.api_keys_reduced
+            ],
+            "invitations_withdrawn": [{"id": str(i.pk), "email": i.email} for i in self.invitations_withdrawn],
+            "webhooks_paused": [{"id": str(w.pk), "url": w.url} for w in self.webhooks_paused],
+            "seal_use_approvals_void": [{"id": str(a.pk), "seal": a.seal_label} for a in self.approvals_void],
+        }
+
+    def messages(self, person, role_label: str | None) -> list[str]:
+        """One sentence per kind, in the reader's language."""
+
+        def keys(items) -> str:
+            return ", ".join(f"{key.name} ({key.prefix}…)" for key in items)
+
+        names = {"person": person, "role": role_label}
+        lines = []
+        if self.api_keys_stopped:
+            names["keys"] = keys(self.api_keys_stopped)
+            lines.append(_("API keys of %(person)s that stop working: %(keys)s.") % names)
+        if self.api_keys_reduced:
+            names["keys"] = keys(key for key, _lost in self.api_keys_reduced)
+            lines.append(_("API keys of %(person)s that now act only as %(role)s: %(keys)s.") % names)
+        if self.invitations_withdrawn:
+            names["emails"] = ", ".join(invitation.email for invitation in self.invitations_withdrawn)
+            lines.append(_("Invitations sent by %(person)s that were withdrawn: %(emails)s.") % names)
+        if self.webhooks_paused:
+            names["urls"] = ", ".join(endpoint.url for endpoint in self.webhooks_paused)
+            lines.append(
+                _("Webhook endpoints set up by %(person)s, paused until an administrator resumes them: %(urls)s.")
+                % names
+            )
+        if self.approvals_void:
+            names["count"] = len(self.approvals_void)
+            lines.append(_("Seal-use approvals granted by %(person)s that can no longer be used: %(count)s.") % names)
+        return lines
+
+
+def _authority_effects_apply(membership: Membership, new_role: str | None) -> AuthorityEffects:
+    """Checks at the moment of use already stop all of this (authentication, invitation
+    acceptance, webhook delivery, sealing); here the owner is told, and what can be
+    cleaned up is: invitations the person may no longer grant are withdrawn, webhook
+    endpoints they vouched for are paused. `new_role` None means removed."""
+    from django_tenants.utils import tenant_context
+
+    from tenants.services import api_key_scopes_allowed
+    from workflows.models import SealUseRequest, WebhookEndpoint
+
+    effects = AuthorityEffects()
+    company, user = membership.company, membership.user
+    if new_role is not None and ROLE_RANK.get(new_role, 0) >= ROLE_RANK.get(membership.role, 0):
+        return effects
+    after = Membership(user=user, company=company, role=new_role) if new_role is not None else None
+    now = timezone.now()
+    live_keys = ApiKey.objects.filter(company=company, created_by=user, revoked_at__isnull=True).exclude(
+        expires_at__lte=now
+    )
+    if after is None:
+        effects.api_keys_stopped = list(live_keys)
+    else:
+        allowed = api_key_scopes_allowed(after)
+        labels = dict(ApiKey.Scope.choices)
+        effects.api_keys_reduced = [
+            (key, [str(labels.get(scope, scope)) for scope in key.scopes if scope not in allowed]) for key in live_keys
+        ]
+    open_invitations = Invitation.objects.filter(
+        company=company, invited_by=user, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
+    )
+    effects.invitations_withdrawn = [i for i in open_invitations if after is None or not _may_grant(after, i.role)]
+    Invitation.objects.filter(pk__in=[i.pk for i in effects.invitations_withdrawn]).update(revoked_at=now)
+    with tenant_context(company):
+        if after is None or not role_may(after.role, Action.WEBHOOK_MANAGE):
+            effects.webhooks_paused = list(WebhookEndpoint.objects.filter(authorised_by_id=user.pk, active=True))
+            WebhookEndpoint.objects.filter(pk__in=[w.pk for w in effects.webhooks_paused]).update(active=False)
+        if after is None or not role_may(after.role, Action.SEAL_USE_APPROVE):
+            effects.approvals_void = list(
+                SealUseRequest.objects.filter(decided_by_id=user.pk, status=SealUseRequest.Status.APPROVED)
+            )
+    return effects
+
+
 @transaction.atomic
 def membership_role_change(*, membership: Membership, acting_membership: Membership, role: str) -> Membership:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
@@ -139,6 +258,7 @@ def membership_role_change(*, membership: Membership, acting_membership: Members
     if membership.role == Role.OWNER and role != Role.OWNER and _owner_count(membership.company) == 1:
         raise ApplicationError(_("A company needs at least one owner."), "last_owner", field="role")
     previous = membership.role
+    effects = _authority_effects_apply(membership, role)
     membership.role = role
     membership.save(update_fields=["role"])
     audit_event_record_in_company(
@@ -146,14 +266,16 @@ def membership_role_change(*, membership: Membership, acting_membership: Members
         acting_user=acting_membership.user,
         action="member.role_changed",
         target=membership,
-        data={"email": membership.user.email, "from": previous, "to": role},
+        data={"email": membership.user.email, "from": previous, "to": role, "authority": effects.as_data()},
     )
+    membership.authority_effects = effects
     return membership
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership, acting_membership: Membership) -> None:
-    """Remove another member, or leave (when `membership` is the acting one)."""
+def membership_remove(*, membership: Membership, acting_membership: Membership) -> AuthorityEffects:
+    """Remove another member, or leave (when `membership` is the acting one). Returns what
+    stops with the person's authority."""
     leaving = membership.pk == acting_membership.pk
     if not leaving:
         _assert_may_grant(acting_membership, membership.role)
@@ -161,14 +283,16 @@ def membership_remove(*, membership: Membership, acting_membership: Membership) 
         raise ApplicationError(
             _("The last owner cannot leave or be removed. Make someone else an owner first."), "last_owner"
         )
+    effects = _authority_effects_apply(membership, None)
     audit_event_record_in_company(
         membership.company,
         acting_user=acting_membership.user,
         action="member.left" if leaving else "member.removed",
         target=membership,
-        data={"email": membership.user.email, "role": membership.role},
+        data={"email": membership.user.email, "role": membership.role, "authority": effects.as_data()},
     )
     membership.delete()
+    return effects
 
 
 def _host_url(request, host: str) -> str:

@@ -26,9 +26,10 @@ class IsCompanyMember(permissions.BasePermission):
             return False
         if isinstance(user, ApiKeyPrincipal) and not self._scope_allows(request, view, user):
             return False
+        # A key acts with its creator's membership as it is at this request (loaded when the
+        # key was authenticated), so every role check downstream applies the creator's role.
         membership = acting_membership(request)
-        if not isinstance(user, ApiKeyPrincipal):
-            request.membership = membership
+        request.membership = membership
         action = view_action(view, request.method)
         if action is None:
             return False  # an API view that did not say what it does is refused, not open
@@ -57,19 +58,12 @@ def view_action(view, method: str) -> Action | None:
 
 
 def acting_membership(request):
-    """Whose rights a request uses: the signed-in member, or for an API key the member
-    who created it (who must still belong to the company)."""
-    from django.utils.translation import gettext as _
-
-    from config.errors import ApplicationError
-
+    """Whose rights a request uses: the signed-in member, or for an API key the current
+    membership of the member who created it (a key of a removed or frozen creator never
+    gets this far: authentication refuses it)."""
     if isinstance(request.user, ApiKeyPrincipal):
-        membership = membership_get(user=request.user.api_key.created_by, company=request.tenant)
-        if membership is None:
-            raise ApplicationError(
-                _("The person who created this API key is no longer a member."), "key_orphaned", status=403
-            )
-        return membership
+        # Loaded when the key was authenticated at this request (tenants/authentication.py).
+        return request.user.membership
     membership = getattr(request, "membership", None) or membership_get(user=request.user, company=request.tenant)
     if membership is None:
         raise Http404

@@ -13,6 +13,21 @@ def membership_get(*, user, company: Company) -> Membership | None:
     return Membership.objects.filter(user=user, company=company).first()
 
 
+def membership_in_force(*, user_id, company: Company, since=None) -> Membership | None:
+    """The membership whose authority something set in motion earlier still runs on: the
+    person's current one, if their account is neither frozen nor deactivated. With `since`
+    (when the thing was set in motion) a membership begun later does not count: leaving and
+    being invited back does not revive what the earlier membership started."""
+    if user_id is None:
+        return None
+    membership = Membership.objects.select_related("user").filter(user_id=user_id, company=company).first()
+    if membership is None or membership.user.frozen_at is not None or not membership.user.is_active:
+        return None
+    if since is not None and membership.created_at > since:
+        return None
+    return membership
+
+
 def membership_list_for_user(*, user) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(user=user, company__status=Company.Status.ACTIVE)

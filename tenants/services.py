@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists
 from stdnum.cn import uscc as uscc_number
 
+from accounts.authority import Action, role_may
 from accounts.models import Membership, User
 from config.errors import ApplicationError
 from config.mail import mail_send
 from tenants.models import ApiKey, Company, Domain
+from tenants.selectors import membership_in_force
 from workflows.services import audit_event_record, audit_event_record_in_company
 
 RESERVED_SLUGS = frozenset({"www", "admin", "api", "public", "static", "media", "mail", "demo-template"})
@@ -100,6 +102,22 @@ def api_key_hash(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
+def api_key_scopes_allowed(membership: Membership) -> set[str]:
+    """What scopes a key made by this member may carry: administration only for those who
+    administer now; a read-only role only reading. The role checks at each request still
+    apply on top (tenants/permissions.py)."""
+    scopes = {ApiKey.Scope.READ}
+    if role_may(membership.role, Action.DOCUMENT_UPLOAD):
+        scopes |= {ApiKey.Scope.DOCUMENTS}
+    if role_may(membership.role, Action.DOCUMENT_SEAL):
+        scopes |= {ApiKey.Scope.SEALS}
+    if role_may(membership.role, Action.ENVELOPE_SEND):
+        scopes |= {ApiKey.Scope.ENVELOPES}
+    if role_may(membership.role, Action.API_KEY_MANAGE):
+        scopes |= {ApiKey.Scope.ADMIN}
+    return scopes
+
+
 @transaction.atomic
 def api_key_create(
     *, company: Company, name: str, scopes: list[str], expires_at: datetime | None = None, acting_user
@@ -111,6 +129,19 @@ def api_key_create(
         raise ApplicationError(_("Choose at least one valid scope."), "invalid_scopes", field="scopes")
     if expires_at is not None and expires_at <= timezone.now():
         raise ApplicationError(_("The expiry must be in the future."), "expiry_in_past", field="expires_at")
+    membership = membership_in_force(user_id=acting_user.pk, company=company)
+    if membership is None:
+        raise ApplicationError(_("Only current members can create API keys."), "not_member", status=403)
+    beyond_role = sorted(set(scopes) - api_key_scopes_allowed(membership))
+    if beyond_role:
+        labels = dict(ApiKey.Scope.choices)
+        raise ApplicationError(
+            _("Your role does not allow a key with these scopes: %(scopes)s.")
+            % {"scopes": ", ".join(str(labels[scope]) for scope in beyond_role)},
+            "scope_beyond_role",
+            status=403,
+            field="scopes",
+        )
     prefix = secrets.token_hex(4)
     raw_key = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     api_key = ApiKey.objects.create(

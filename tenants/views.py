@@ -175,12 +175,17 @@ def member_invite_view(request):
 
 
 def _member_action(request, service, **kwargs):
+    """The service's result, or False after showing why it was refused."""
     try:
-        service(acting_membership=request.membership, **kwargs)
+        return service(acting_membership=request.membership, **kwargs) or True
     except ApplicationError as error:
         messages.error(request, error.message)
         return False
-    return True
+
+
+def _authority_effects_show(request, effects, person, role_label=None) -> None:
+    for line in effects.messages(person, role_label):
+        messages.warning(request, line)
 
 
 @require_POST
@@ -188,10 +193,12 @@ def _member_action(request, service, **kwargs):
 def member_role_view(request, membership_id):
     membership = membership_get_in_company(company=request.tenant, membership_id=membership_id)
     form = RoleForm(request.POST)
-    if form.is_valid() and _member_action(
+    changed = form.is_valid() and _member_action(
         request, membership_role_change, membership=membership, role=form.cleaned_data["role"]
-    ):
+    )
+    if changed:
         messages.success(request, _("Role changed."))
+        _authority_effects_show(request, changed.authority_effects, membership.user, changed.get_role_display())
     return redirect("tenants:members")
 
 
@@ -199,11 +206,13 @@ def member_role_view(request, membership_id):
 def member_remove_view(request, membership_id):
     membership = membership_get_in_company(company=request.tenant, membership_id=membership_id)
     leaving = membership.pk == request.membership.pk
-    if _member_action(request, membership_remove, membership=membership):
+    effects = _member_action(request, membership_remove, membership=membership)
+    if effects:
         if leaving:
             messages.success(request, _("You left %(company)s.") % {"company": request.tenant.name})
             return redirect(platform_url(request))
         messages.success(request, _("Member removed."))
+        _authority_effects_show(request, effects, membership.user)
     return redirect("tenants:members")
 
 

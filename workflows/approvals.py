@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.authority import Action, authority_check, roles_that_may
+from accounts.authority import Action, authority_check, role_may, roles_that_may
 from accounts.models import Membership, User
 from config.errors import ApplicationError
 from config.mail import mail_send
@@ -241,6 +241,31 @@ def seal_use_request_cancel(*, use_request: SealUseRequest, acting_user: User) -
     return use_request
 
 
+def seal_use_approver_in_force(approval: SealUseRequest) -> bool:
+    """An approval is used on its approver's authority as it is now: a keeper or
+    administrator who was demoted, removed or frozen since grants nothing any more."""
+    from django.db import connection
+
+    from tenants.selectors import membership_in_force
+
+    membership = membership_in_force(
+        user_id=approval.decided_by_id, company=connection.tenant, since=approval.decided_at
+    )
+    return membership is not None and role_may(membership.role, Action.SEAL_USE_APPROVE)
+
+
+def seal_use_approver_assert_in_force(approval: SealUseRequest) -> None:
+    if not seal_use_approver_in_force(approval):
+        raise ApplicationError(
+            _(
+                "This approval can no longer be used: the person who granted it may no longer approve seal use. "
+                "Ask the seal keeper for a new approval."
+            ),
+            "approver_authority_lost",
+            status=403,
+        )
+
+
 @transaction.atomic
 def seal_use_approval_consume(*, approval_id, seal_id, user: User, document: Document) -> SealUseRequest:
     """Take one use of an approval. The row lock makes parallel confirmations queue up here,
@@ -260,6 +285,7 @@ def seal_use_approval_consume(*, approval_id, seal_id, user: User, document: Doc
             "seal_not_authorised",
             status=403,
         )
+    seal_use_approver_assert_in_force(approval)
     approval.uses_count += 1
     if approval.uses_count >= approval.uses_allowed:
         approval.status = SealUseRequest.Status.USED_UP

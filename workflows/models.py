@@ -367,6 +367,10 @@ class WebhookEndpoint(models.Model):
     previous_secret_encrypted = models.BinaryField(null=True, blank=True)
     previous_secret_until = models.DateTimeField(null=True, blank=True)
     created_by_label = models.CharField(max_length=200)
+    # The administrator whose authority the endpoint runs on (who created it, or last changed
+    # or resumed it). Deliveries stop while that person may not administer the company.
+    authorised_by_id = models.UUIDField(null=True, blank=True)
+    authorised_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -24,7 +24,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from accounts.authority import Action, role_may
 from config.crypto import decrypt, encrypt
 from config.errors import ApplicationError
 from workflows.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
@@ -37,6 +39,10 @@ PREVIOUS_SECRET_GRACE = timedelta(hours=24)
 TIMEOUT_SECONDS = 10
 MAX_ENDPOINTS = 20
 TEST_EVENT = "ping"
+ENDPOINT_AUTHORITY_LOST = _lazy(
+    "Not sent: the administrator this endpoint runs on may no longer administer the company. "
+    "An administrator can resume the endpoint."
+)
 
 
 # --- pure parts ---------------------------------------------------------------------
@@ -119,6 +125,26 @@ def _check_events(events: list[str]) -> list[str]:
     return sorted(set(events))
 
 
+def _person_of(acting_user):
+    """Whose authority an action runs on: the person, or for an API key its creator (the
+    key's principal carries the creator's current membership)."""
+    membership = getattr(acting_user, "membership", None)
+    return membership.user if membership is not None else acting_user
+
+
+def webhook_endpoint_authoriser_in_force(endpoint: WebhookEndpoint) -> bool:
+    """Whether the administrator the endpoint runs on may still administer the company.
+    Endpoints older than this record (no authoriser known) keep their earlier behaviour."""
+    from tenants.selectors import membership_in_force
+
+    if endpoint.authorised_by_id is None:
+        return True
+    membership = membership_in_force(
+        user_id=endpoint.authorised_by_id, company=connection.tenant, since=endpoint.authorised_at
+    )
+    return membership is not None and role_may(membership.role, Action.WEBHOOK_MANAGE)
+
+
 @transaction.atomic
 def webhook_endpoint_create(
     *, url: str, events: list[str], description: str = "", acting_user
@@ -132,6 +158,8 @@ def webhook_endpoint_create(
         events=_check_events(events),
         description=description.strip()[:200],
         created_by_label=str(acting_user)[:200],
+        authorised_by_id=_person_of(acting_user).pk,
+        authorised_at=timezone.now(),
     )
     secret = _new_secret()
     endpoint.secret_encrypted = _seal(secret, endpoint.id)
@@ -153,6 +181,9 @@ def webhook_endpoint_update(
         endpoint.description = description.strip()[:200]
     if active is not None:
         endpoint.active = active
+    # An administrator who changes or resumes an endpoint vouches for it from now on.
+    endpoint.authorised_by_id = _person_of(acting_user).pk
+    endpoint.authorised_at = timezone.now()
     endpoint.save()
     audit_event_record(acting_user=acting_user, action="webhook.updated", target=endpoint,
                        data={"url": endpoint.url, "events": endpoint.events, "active": endpoint.active})  # fmt: skip
@@ -268,6 +299,12 @@ def webhook_delivery_attempt(*, delivery_id) -> AttemptOutcome:
         if delivery is None or delivery.status in (WebhookDelivery.Status.DELIVERED, WebhookDelivery.Status.FAILED):
             return AttemptOutcome(delivery.status if delivery else "missing")
         endpoint = delivery.endpoint
+        if not webhook_endpoint_authoriser_in_force(endpoint):
+            # Checked at each try: a delivery never goes out on authority its author lost.
+            delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.FAILED, None
+            delivery.error = str(ENDPOINT_AUTHORITY_LOST)
+            delivery.save(update_fields=["status", "next_attempt_at", "error"])
+            return AttemptOutcome(delivery.status)
         body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
         signing = [_open(endpoint.secret_encrypted, endpoint.pk)]
         if (

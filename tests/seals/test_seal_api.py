@@ -102,5 +102,5 @@ def test_key_of_someone_who_left_cannot_act_for_them(approved_alpha, world):
     Membership.objects.filter(user=world.alice, company=approved_alpha).delete()
     body["business_licence"] = licence()
     response = api.post("/api/v1/seal_applications/", body)
-    assert response.status_code == 403 and response.json()["type"] == "key_orphaned"
+    assert response.status_code == 401 and response.json()["type"] == "api_key_creator_not_member"
     assert not SealApplication.objects.exists()

@@ -340,6 +340,7 @@ class InboxEntrySerializer(serializers.Serializer):
     party_kind = serializers.CharField()
     status = serializers.CharField()
     updated_at = serializers.DateTimeField()
+    ended = serializers.BooleanField(source="is_ended", help_text="Ended envelopes answer 404; see your documents")
 
 
 class InboxListApi(ListAPIView):

@@ -176,6 +176,9 @@ class EnvelopeRoute(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Set when the envelope completes, is canceled, declined or expires: the route then
+    # leads nowhere (the party keeps only the copy it received).
+    ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-updated_at"]
@@ -183,3 +186,7 @@ class EnvelopeRoute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.envelope_name} ({self.owner_name})"
+
+    @property
+    def is_ended(self) -> bool:
+        return self.ended_at is not None or self.status == self.Status.CLOSED

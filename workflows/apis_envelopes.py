@@ -347,6 +347,7 @@ class InboxEntrySerializer(serializers.Serializer):
     party_kind = serializers.CharField()
     status = serializers.CharField()
     updated_at = serializers.DateTimeField()
+    ended = serializers.BooleanField(source="is_ended", help_text="Ended envelopes answer 404; see your documents")
 
 
 class InboxListApi(ListAPIView):
@@ -435,7 +436,8 @@ class InboxDocumentApi(APIView):
     required_scope = ApiKey.Scope.ENVELOPES
 
     @extend_schema(operation_id="inbox_document", responses={(200, "application/pdf"): bytes},
-                   summary="The PDF as it stands (or the certificate: `?file=certificate`)")  # fmt: skip
+                   summary="The PDF as this envelope made it, while it is open (then 404: the signed PDF "
+                           "and the certificate are in the company's documents)")  # fmt: skip
     def get(self, request, route_id):
         route = cross_tenant.route_get_for_company(company=request.tenant, route_id=route_id)
         which = "certificate" if request.query_params.get("file") == "certificate" else "document"

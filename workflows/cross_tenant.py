@@ -4,10 +4,17 @@ An envelope lives in its owner's schema. A party company sees it through a publi
 routing entry (`tenants.EnvelopeRoute`) that names the owner; a person through a link
 whose token hash is on that entry. Every function here starts from a route that the
 caller has already proved is theirs (their company, or their token), switches to the
-owner's schema for exactly that envelope and party, and hands back plain data."""
+owner's schema for exactly that envelope and party, and hands back plain data.
+
+Everything a party reads or does passes `_door`: it opens only while the envelope is
+open and the party is still the one the route was made for, and it names the one version
+the party may see (the newest its own envelope produced). Afterwards the route leads
+nowhere; a party company keeps the copy delivered to its own documents."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -28,6 +35,21 @@ ROUTE_STATUS = {
 
 def _not_found() -> ApplicationError:
     return ApplicationError(_("There is no such envelope, or it is not addressed to you."), "not_found", status=404)
+
+
+def _gone(*, company: bool) -> ApplicationError:
+    """A route that once led somewhere: its party learns that, and nothing of the document."""
+    if not company:
+        message = _(
+            "This link is no longer available: the envelope was completed, canceled, declined or has expired, "
+            "or the sender sent you a newer link. Once every party has signed, the signed PDF is emailed to you."
+        )
+    else:
+        message = _(
+            "This envelope is no longer open to your company. If it was completed, the signed PDF and its "
+            "certificate are in your company's documents."
+        )
+    return ApplicationError(message, "not_found", status=404)
 
 
 # --- routes (public schema) ---------------------------------------------------------
@@ -97,9 +119,10 @@ def route_token_set(*, party) -> None:
 
 
 def routes_close(*, envelope, status: str = "closed") -> None:
-    EnvelopeRoute.objects.filter(envelope_id=envelope.pk).exclude(status=EnvelopeRoute.Status.DONE).update(
-        status=ROUTE_STATUS[status], updated_at=timezone.now()
-    )
+    now = timezone.now()
+    routes = EnvelopeRoute.objects.filter(envelope_id=envelope.pk)
+    routes.exclude(status=EnvelopeRoute.Status.DONE).update(status=ROUTE_STATUS[status], updated_at=now)
+    routes.filter(ended_at=None).update(ended_at=now)
 
 
 def inbox_for_company(*, company: Company):
@@ -121,18 +144,90 @@ def route_get_for_company(*, company: Company, route_id) -> EnvelopeRoute:
     )
     if route is None:
         raise _not_found()
-    return route
+    with _door(route):
+        return route
 
 
 def route_get_for_token(*, token: str) -> EnvelopeRoute:
     from workflows.envelopes import token_hash_of
 
     if not token or len(token) > 100:
-        raise _not_found()
+        raise _gone(company=False)
     route = EnvelopeRoute.objects.select_related("owner").filter(token_hash=token_hash_of(token)).first()
     if route is None or route.party_company_id is not None:
-        raise _not_found()
-    return route
+        # An old link (the sender corrected the address) is as unknown as a made-up one.
+        raise _gone(company=False)
+    with _door(route):
+        return route
+
+
+# --- the door: route -> (envelope, party, version), while open --------------------------
+
+
+@dataclass(frozen=True)
+class Door:
+    envelope: object
+    party: object
+    version: object  # the newest version this envelope produced: all the party may see
+
+
+def _party_changed(route: EnvelopeRoute, party) -> bool:
+    """The owner's record of the party no longer matches the route (another company, a
+    newer link): the route's holder is no longer the party."""
+    if party.kind != route.party_kind:
+        return True
+    if route.party_company_id is not None:
+        return party.company_id != route.party_company_id
+    return not party.token_hash or party.token_hash != route.token_hash
+
+
+def _envelope_version(envelope):
+    """The envelope's own versions are the one it was sent as and those its parties'
+    signing jobs made; one the owner's document got any other way is not shown."""
+    from django.db.models import Q
+
+    from documents.models import DocumentVersion, SigningGrant
+    from workflows.models import Party
+
+    if envelope.prepared_version_id is None:
+        return None
+    own_jobs = SigningGrant.objects.filter(
+        envelope_party_id__in=Party.objects.filter(envelope_id=envelope.pk).values("pk")
+    ).values("pk")
+    return (
+        DocumentVersion.objects.filter(document_id=envelope.document_id)
+        .filter(Q(pk=envelope.prepared_version_id) | Q(grant_id__in=own_jobs))
+        .order_by("-number")
+        .first()
+    )
+
+
+@contextmanager
+def _door(route: EnvelopeRoute) -> Iterator[Door]:
+    """In the owner's schema: this route's envelope and party while the envelope is open
+    and the party is still this route's, with the version it may see; otherwise 404 (and
+    an audit row in the owner's trail). The only way in for every function below."""
+    from workflows.models import Envelope, Party
+    from workflows.services import audit_event_record
+
+    with tenant_context(route.owner):
+        envelope = Envelope.objects.select_related("document").filter(pk=route.envelope_id).first()
+        party = Party.objects.filter(pk=route.party_id, envelope_id=route.envelope_id).first()
+        if envelope is None or party is None:
+            raise _gone(company=route.party_company_id is not None)
+        if route.is_ended or not envelope.is_open or party.status in (Party.Status.CLOSED, Party.Status.DECLINED):
+            why = "envelope_ended"
+        elif _party_changed(route, party):
+            why = "party_changed"
+        else:
+            version = _envelope_version(envelope)
+            why = "" if version is not None else "no_version"
+        if why:
+            audit_event_record(acting_user=None, actor_label=party.name, action="envelope.party_refused",
+                               target=envelope, data={"envelope": envelope.name, "party": party.name,
+                                                      "envelope_status": envelope.status, "reason": why})  # fmt: skip
+            raise _gone(company=route.party_company_id is not None)
+        yield Door(envelope=envelope, party=party, version=version)
 
 
 # --- what a party sees ----------------------------------------------------------------
@@ -189,23 +284,12 @@ class PartyView:
     last_job: dict | None = None
 
 
-def _load(route: EnvelopeRoute):
-    from workflows.models import Envelope, Party
-
-    envelope = Envelope.objects.select_related("document__current_version").filter(pk=route.envelope_id).first()
-    party = Party.objects.filter(pk=route.party_id, envelope_id=route.envelope_id).first()
-    if envelope is None or party is None:
-        raise _not_found()
-    return envelope, party
-
-
 def party_view(*, route: EnvelopeRoute) -> PartyView:
     from documents.models import SigningGrant
     from workflows.models import Envelope, EnvelopeField, Party
 
-    with tenant_context(route.owner):
-        envelope, party = _load(route)
-        version = envelope.document.current_version
+    with _door(route) as door:
+        envelope, party, version = door.envelope, door.party, door.version
         parties = list(envelope.parties.all())
         fields = list(EnvelopeField.objects.filter(party__envelope=envelope).select_related("party"))
         grant = SigningGrant.objects.filter(envelope_party_id=party.pk).order_by("-created_at").first()
@@ -224,7 +308,7 @@ def party_view(*, route: EnvelopeRoute) -> PartyView:
             party_status=party.status,
             party_status_label=party.get_status_display(),
             needs_id_number=bool(party.id_number_hash),
-            can_act=envelope.is_open and party.status == Party.Status.ACTIVE,
+            can_act=party.status == Party.Status.ACTIVE,
             version_number=version.number,
             version_sha256=version.sha256,
             page_count=version.page_count,
@@ -268,41 +352,35 @@ def party_page_image(*, route: EnvelopeRoute, page: int, width: int) -> bytes:
 
     from documents.services import document_page_preview_path
 
-    with tenant_context(route.owner):
-        envelope, _party = _load(route)
-        path = document_page_preview_path(version=envelope.document.current_version, page=page, width=width)
+    with _door(route) as door:
+        path = document_page_preview_path(version=door.version, page=page, width=width)
         with default_storage.open(path, "rb") as handle:
             return handle.read()
 
 
 def party_file(*, route: EnvelopeRoute, which: str, actor_label: str, ip_address=None) -> tuple[str, bytes]:
-    """The current PDF (what the party is asked to sign) or, once complete, the
-    certificate of completion."""
+    """The PDF the party is asked to act on, as its envelope made it. The certificate of
+    completion never goes through a route: it exists once the envelope has ended, and
+    then travels with the signed PDF (a party company's documents, a person's mail)."""
     from workflows.envelopes import envelope_event_record
 
-    with tenant_context(route.owner):
-        envelope, party = _load(route)
-        if which == "certificate":
-            if not envelope.certificate:
-                raise ApplicationError(
-                    _("The certificate exists once every party has signed."), "not_completed", status=404
-                )
-            file, name = envelope.certificate, f"{envelope.name}-certificate.pdf"
-        else:
-            file, name = envelope.document.current_version.file, f"{envelope.name}.pdf"
-        with file.open("rb") as handle:
+    with _door(route) as door:
+        if which != "document":
+            raise ApplicationError(_("The certificate exists once every party has signed."), "not_completed",
+                                   status=404)  # fmt: skip
+        with door.version.file.open("rb") as handle:
             data = handle.read()
-        envelope_event_record(envelope=envelope, action="downloaded", party=party,
-                              actor_label=actor_label or party.name, ip_address=ip_address,
-                              data={"file": which})  # fmt: skip
-        return name, data
+        envelope_event_record(envelope=door.envelope, action="downloaded", party=door.party,
+                              actor_label=actor_label or door.party.name, ip_address=ip_address,
+                              data={"file": which, "version": door.version.number})  # fmt: skip
+        return f"{door.envelope.name}.pdf", data
 
 
 def party_job(*, route: EnvelopeRoute, job_id) -> dict:
     from documents.models import SigningGrant
 
-    with tenant_context(route.owner):
-        grant = SigningGrant.objects.filter(pk=job_id, envelope_party_id=route.party_id).first()
+    with _door(route) as door:
+        grant = SigningGrant.objects.filter(pk=job_id, envelope_party_id=door.party.pk).first()
         if grant is None:
             raise _not_found()
         return {"id": str(grant.pk), "status": grant.status, "status_label": grant.get_status_display(),
@@ -312,9 +390,8 @@ def party_job(*, route: EnvelopeRoute, job_id) -> dict:
 def party_viewed(*, route: EnvelopeRoute, actor_label: str, ip_address=None, user_agent: str = "") -> None:
     from workflows.envelopes import envelope_party_viewed
 
-    with tenant_context(route.owner):
-        _envelope, party = _load(route)
-        envelope_party_viewed(party=party, actor_label=actor_label, ip_address=ip_address, user_agent=user_agent)
+    with _door(route) as door:
+        envelope_party_viewed(party=door.party, actor_label=actor_label, ip_address=ip_address, user_agent=user_agent)
 
 
 # --- company parties ------------------------------------------------------------------
@@ -323,8 +400,8 @@ def party_viewed(*, route: EnvelopeRoute, actor_label: str, ip_address=None, use
 def _in_owner(route: EnvelopeRoute, action, **kwargs):
     """Run an owner-side service for this route's party inside the owner's schema, in a
     transaction that commits there (its queued jobs then run in that schema too)."""
-    with tenant_context(route.owner), transaction.atomic():
-        return action(party_id=route.party_id, **kwargs)
+    with _door(route) as door, transaction.atomic():
+        return action(party_id=door.party.pk, **kwargs)
 
 
 def company_party_seal(*, route: EnvelopeRoute, company: Company, user, **kwargs) -> dict:
@@ -332,8 +409,8 @@ def company_party_seal(*, route: EnvelopeRoute, company: Company, user, **kwargs
 
     # The willingness check writes lockout rows in the public schema even when it fails,
     # so it is not wrapped in the owner's transaction.
-    with tenant_context(route.owner):
-        grant = envelope_company_seal_request(party_id=route.party_id, company=company, user=user, **kwargs)
+    with _door(route) as door:
+        grant = envelope_company_seal_request(party_id=door.party.pk, company=company, user=user, **kwargs)
     return {"id": str(grant.pk), "status": grant.status}
 
 
@@ -365,17 +442,17 @@ def person_code_check(*, route: EnvelopeRoute, code: str, ip_address=None, user_
 
     # Not in one transaction with the caller: a wrong code must be counted even though
     # the check then fails.
-    with tenant_context(route.owner):
-        envelope_party_code_check(party_id=route.party_id, code=code, ip_address=ip_address, user_agent=user_agent)
+    with _door(route) as door:
+        envelope_party_code_check(party_id=door.party.pk, code=code, ip_address=ip_address, user_agent=user_agent)
 
 
 def person_sign(*, route: EnvelopeRoute, id_number: str = "", ip_address=None, user_agent: str = "") -> dict:
     from workflows.envelopes import envelope_person_sign
 
     # Not in one transaction with the caller: a wrong ID number must be counted although it fails.
-    with tenant_context(route.owner):
+    with _door(route) as door:
         grant = envelope_person_sign(
-            party_id=route.party_id, id_number=id_number, ip_address=ip_address, user_agent=user_agent
+            party_id=door.party.pk, id_number=id_number, ip_address=ip_address, user_agent=user_agent
         )
     return {"id": str(grant.pk), "status": grant.status}
 

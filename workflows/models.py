@@ -60,6 +60,7 @@ ACTION_LABELS = {
     "document.placement_removed": _("Seal placement removed"),
     "document.seal_requested": _("Seal use confirmed (password and one-time code)"),
     "document.sealed": _("Document sealed and signed"),
+    "envelope.party_refused": _("A party was refused: the envelope is no longer open to it"),
     "seal_application.submitted": _("Seal application submitted"),
     "seal_application.rejected": _("Seal application rejected"),
     "seal.issued": _("Seal issued"),

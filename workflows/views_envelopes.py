@@ -327,7 +327,10 @@ def _colleagues(request) -> list:
 
 
 def _inbox_page(request, route, *, seal_form=None, decline_form=None, reassign_form=None, status: int = 200):
-    view = cross_tenant.party_view(route=route)
+    try:
+        view = cross_tenant.party_view(route=route)
+    except ApplicationError as error:  # the envelope ended meanwhile (e.g. by this very action)
+        raise Http404 from error
     marks = [(field, {"mine": field.mine}) for field in view.fields]
     context = {
         "route": route,
@@ -344,9 +347,14 @@ def _inbox_page(request, route, *, seal_form=None, decline_form=None, reassign_f
 
 @authority_required(Action.INBOX_READ)
 def inbox_detail_view(request, route_id):
-    route = _route(request, route_id)
-    cross_tenant.party_viewed(route=route, actor_label=f"{request.user} · {request.tenant.name}",
-                              ip_address=client_ip(request), user_agent=_user_agent(request))  # fmt: skip
+    try:
+        route = cross_tenant.route_get_for_company(company=request.tenant, route_id=route_id)
+        cross_tenant.party_viewed(route=route, actor_label=f"{request.user} · {request.tenant.name}",
+                                  ip_address=client_ip(request), user_agent=_user_agent(request))  # fmt: skip
+    except ApplicationError as error:
+        # 404 with the reason (an ended envelope's party learns where its copy is); nothing
+        # of the envelope is shown.
+        return render(request, "workflows/envelope_inbox_gone.html", {"message": error.message}, status=404)
     return _inbox_page(request, route)
 
 
@@ -421,7 +429,7 @@ def inbox_decline_view(request, route_id):
             error.add_to_form(form)
         else:
             messages.success(request, _("Declined. The sender and the other parties are told."))
-            return redirect("workflows:inbox_detail", route_id=route.pk)
+            return redirect("workflows:inbox_list")  # the envelope is closed: its page is gone
     return _inbox_page(request, route, decline_form=form, status=400)
 
 

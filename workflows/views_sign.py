@@ -44,7 +44,10 @@ def sign_view(request, token):
     route, error_page = _route_or_error_page(request, token)
     if error_page:
         return error_page
-    view = cross_tenant.party_view(route=route)
+    try:
+        view = cross_tenant.party_view(route=route)
+    except ApplicationError as error:  # the envelope ended since the link was checked
+        return render(request, "workflows/sign_unavailable.html", {"message": error.message}, status=404)
     verified = _verified(request, route)
     if verified:
         cross_tenant.party_viewed(route=route, actor_label=view.party_name, ip_address=client_ip(request),

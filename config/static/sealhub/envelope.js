@@ -73,6 +73,8 @@
     const poll = async () => {
       const response = await fetch(status.dataset.url, {headers: {Accept: "application/json"}});
       const job = await response.json().catch(() => ({}));
+      // 404: the envelope ended meanwhile (this seal may have completed it); its page says so.
+      if (response.status === 404) { location.replace(status.dataset.reload); return; }
       if (!response.ok) { status.textContent = job.detail || response.statusText; status.classList.add("error"); return; }
       status.textContent = job.error || job.status_label || status.dataset.waiting;
       if (job.status === "done") {

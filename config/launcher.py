@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _say("migrating")
         subprocess.run([*manage, "sealhub_setup"], env=env, check=True, cwd=BASE_DIR)
+        # With DEBUG=false pages link the hashed names that only collectstatic writes.
+        subprocess.run([*manage, "collectstatic", "--noinput", "-v", "0"], env=env, check=True, cwd=BASE_DIR)
         subprocess.run([*manage, "demo_seed", "--port", str(args.port)], env=env, check=True, cwd=BASE_DIR)
         celery = [sys.executable, "-m", "celery", "-A", "config"]
         commands = {

@@ -152,9 +152,12 @@ def email_code_assert_accepted(*, user: User, ip_address: str | None = None) -> 
     raise ApplicationError(message, "email_code_not_accepted", status=403, field="method")
 
 
-def login_email_code_send(*, user: User, ip_address: str | None = None) -> None:
+def second_factor_email_code_send(
+    *, user: User, purpose: str = OneTimeCode.Purpose.LOGIN, ip_address: str | None = None
+) -> None:
+    """Mail a sign-in or seal-use code, unless it would be refused anyway."""
     email_code_assert_accepted(user=user, ip_address=ip_address)
-    code_send(user=user, purpose=OneTimeCode.Purpose.LOGIN)
+    code_send(user=user, purpose=purpose)
 
 
 def second_factor_verify(

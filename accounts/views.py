@@ -94,7 +94,7 @@ def login_verify(request):
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and "send_email_code" in request.POST:
         try:
-            two_factor.login_email_code_send(user=user, ip_address=client_ip(request))
+            two_factor.second_factor_email_code_send(user=user, ip_address=client_ip(request))
             messages.info(request, _("We sent a code to %(email)s.") % {"email": mask_email(user.email)})
         except ApplicationError as error:
             messages.error(request, error.message)

@@ -238,3 +238,17 @@ def test_staff_without_a_decision_permission_cannot_decide(world, samples):
 def test_a_signed_in_member_is_not_let_into_the_admin(world):
     response = client_on(None, world.alice).get("/admin/accounts/user/", follow=True)
     assert "/admin/" not in response.redirect_chain[-1][0]
+
+
+def test_the_site_refuses_a_page_that_is_not_a_review_page():
+    from django.contrib.admin import ModelAdmin
+    from django.core.exceptions import ImproperlyConfigured
+
+    from accounts.admin import ReviewerAdminSite
+
+    site = ReviewerAdminSite(name="probe")
+    with pytest.raises(ImproperlyConfigured):
+        site.register(Group, ModelAdmin)
+    site._registry[Group] = ModelAdmin(Group, site)  # as an app imported earlier would have done
+    with pytest.raises(ImproperlyConfigured):
+        site.get_urls()

@@ -191,6 +191,9 @@ def test_no_admin_url_lets_anyone_escalate_or_take_over_an_account(who, request,
         assert answer.status_code < 500, url
         assert _snapshot() == before, url
     assert not User.objects.filter(email=ATTACKER_EMAIL).exists()
+    refused = SecurityEvent.objects.filter(user=acting, action="admin.write_refused")
+    assert refused.filter(data__model="accounts.User", data__what="change", data__object=str(world.bob.pk)).exists()
+    assert refused.filter(data__model="accounts.User", data__what="add").exists()
 
 
 def test_the_reviewer_sees_accounts_read_only_without_a_password_form(reviewer, world):

@@ -340,6 +340,25 @@ def reviewer_group_ensure():
     return group
 
 
+@transaction.atomic
+def reviewer_set(*, email: str, reviewer: bool, granted_by: str) -> User:
+    """Make a person a platform reviewer (staff in the Reviewers group) or end it. Only a
+    management command calls this: the admin manages no staff."""
+    user = User.objects.select_for_update().filter(email=email.strip().lower()).first()
+    if user is None:
+        raise ApplicationError(_("No account has this email address."), "user_missing", status=404)
+    group = reviewer_group_ensure()
+    user.is_staff = reviewer
+    user.save(update_fields=["is_staff"])
+    if reviewer:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
+    action = "reviewer.granted" if reviewer else "reviewer.revoked"
+    SecurityEvent.objects.create(user=user, action=action, data={"by": granted_by})
+    return user
+
+
 def password_authenticate(*, request, email: str, password: str) -> User:
     """Email + password with the hard lockout; raises ApplicationError with a clear reason."""
     from django.contrib.auth import authenticate

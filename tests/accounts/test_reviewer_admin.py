@@ -255,3 +255,20 @@ def test_the_site_refuses_a_page_that_is_not_a_review_page():
     site._registry[Group] = ModelAdmin(Group, site)  # as an app imported earlier would have done
     with pytest.raises(ImproperlyConfigured):
         site.get_urls()
+
+
+def test_reviewers_are_made_and_unmade_only_by_a_management_command(world):
+    from django.core.management import CommandError, call_command
+
+    call_command("reviewer_grant", "BOB@alpha.example")
+    bob = User.objects.get(pk=world.bob.pk)
+    assert bob.is_staff and not bob.is_superuser
+    assert list(bob.groups.values_list("name", flat=True)) == ["Reviewers"]
+    call_command("reviewer_grant", "bob@alpha.example", "--revoke")
+    bob.refresh_from_db()
+    assert not bob.is_staff and not bob.groups.exists()
+    assert list(
+        SecurityEvent.objects.filter(user=bob, action__startswith="reviewer.").values_list("action", flat=True)
+    ) == ["reviewer.revoked", "reviewer.granted"]
+    with pytest.raises(CommandError):
+        call_command("reviewer_grant", "nobody@example.com")

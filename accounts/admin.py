@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
+from accounts.forms import client_ip
 from accounts.lockout import factor_lock_release
 from accounts.models import (
     AuthenticatorDevice,
@@ -64,6 +65,14 @@ class ReviewerAdminSite(OTPAdminSite):
 
     def password_change_done(self, request, extra_context=None):
         return redirect("accounts:password_reset")
+
+    def write_refusal_record(self, request, *, model: str, what: str, object_id) -> None:
+        SecurityEvent.objects.create(
+            user=request.user,
+            action="admin.write_refused",
+            data={"model": model, "what": what, "object": str(object_id or "")},
+            ip_address=client_ip(request),
+        )
 
     def register(self, model_or_iterable, admin_class=None, **options):
         if admin_class is None or not issubclass(admin_class, ReviewModelAdmin):

@@ -119,6 +119,15 @@ class SecondFactorForm(forms.Form):
         ],
         initial="authenticator",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The second step is for accounts with an authenticator, where an emailed code is
+        # refused (with the reason): it is still accepted as input, but not offered.
+        self.fields["method"].widget.choices = [
+            choice for choice in self.fields["method"].choices if choice[0] != "email"
+        ]
+
     code = forms.CharField(
         label=_("Code"),
         max_length=20,

@@ -48,6 +48,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("platform reviewer"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # The language of the person's last sign-in: mail about their account goes out in it,
+    # whoever's request caused it.
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -5,12 +5,13 @@ from dataclasses import dataclass
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.codes import code_send, code_verify
 from accounts.identity import MOBILE_PATTERN, InvalidIdNumber, id_number_clean, mask_email, mask_id_number, mask_mobile
 from accounts.models import IdentityAppeal, OneTimeCode, SecurityEvent, User
+from accounts.notifications import Change, account_change_notify
 from config.crypto import encrypt, keyed_hash
 from config.errors import ApplicationError
 from config.mail import mail_send
@@ -107,6 +108,7 @@ def user_register(
                 id_number_hash=identity.number_hash,
                 id_number_encrypted=identity.encrypted,
                 id_number_masked=identity.masked,
+                language=translation.get_language() or "",
             )
             SecurityEvent.objects.create(user=user, action="account.registered", ip_address=ip_address)
             code_send(user=user, purpose=OneTimeCode.Purpose.EMAIL_VERIFY)
@@ -116,6 +118,13 @@ def user_register(
             "registration_race",
         ) from error
     return user
+
+
+def user_language_remember(*, user: User, language: str) -> None:
+    """The language the person signs in with; mail about their account goes out in it."""
+    if language and language != user.language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language
 
 
 def user_email_verify(*, user: User, code: str, ip_address: str | None = None) -> User:
@@ -152,6 +161,8 @@ def _password_set(*, user: User, password: str, action: str, ip_address: str | N
             user.email_verified_at = timezone.now()  # the emailed code proved the address
         user.save(update_fields=["password", "email_verified_at"])
         SecurityEvent.objects.create(user=user, action=action, ip_address=ip_address)
+        # Second factors are left exactly as they were; the owner hears of the change.
+        account_change_notify(user=user, change=Change.PASSWORD, ip_address=ip_address)
     return user
 
 
@@ -327,6 +338,25 @@ def reviewer_group_ensure():
     ]
     group.permissions.set(permissions)
     return group
+
+
+@transaction.atomic
+def reviewer_set(*, email: str, reviewer: bool, granted_by: str) -> User:
+    """Make a person a platform reviewer (staff in the Reviewers group) or end it. Only a
+    management command calls this: the admin manages no staff."""
+    user = User.objects.select_for_update().filter(email=email.strip().lower()).first()
+    if user is None:
+        raise ApplicationError(_("No account has this email address."), "user_missing", status=404)
+    group = reviewer_group_ensure()
+    user.is_staff = reviewer
+    user.save(update_fields=["is_staff"])
+    if reviewer:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
+    action = "reviewer.granted" if reviewer else "reviewer.revoked"
+    SecurityEvent.objects.create(user=user, action=action, data={"by": granted_by})
+    return user
 
 
 def password_authenticate(*, request, email: str, password: str) -> User:

@@ -26,6 +26,7 @@ from accounts.models import (
     User,
     normalise_recovery_code,
 )
+from accounts.notifications import Change, account_change_notify
 from config.crypto import encrypt, keyed_hash
 from config.errors import ApplicationError
 
@@ -95,15 +96,23 @@ def authenticator_confirm(*, user: User, token: str, ip_address: str | None = No
             _("The code is not correct. Check the time on your phone and try again."), "otp_invalid", field="code"
         )
     with transaction.atomic():
-        AuthenticatorDevice.objects.filter(user=user, confirmed=True).delete()
+        replaced, _deleted = AuthenticatorDevice.objects.filter(user=user, confirmed=True).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         SecurityEvent.objects.create(user=user, action="two_factor.enabled", ip_address=ip_address)
-        return recovery_codes_regenerate(user=user, ip_address=ip_address)
+        change = Change.AUTHENTICATOR_REPLACED if replaced else Change.AUTHENTICATOR_ADDED
+        account_change_notify(user=user, change=change, ip_address=ip_address)
+        return _recovery_codes_replace(user=user, ip_address=ip_address)
 
 
 @transaction.atomic
 def recovery_codes_regenerate(*, user: User, ip_address: str | None = None) -> list[str]:
+    codes = _recovery_codes_replace(user=user, ip_address=ip_address)
+    account_change_notify(user=user, change=Change.RECOVERY_CODES, ip_address=ip_address)
+    return codes
+
+
+def _recovery_codes_replace(*, user: User, ip_address: str | None) -> list[str]:
     device, _created = RecoveryCodeDevice.objects.get_or_create(user=user, defaults={"name": "recovery"})
     device.codes.all().delete()
     codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODE_COUNT)]
@@ -121,8 +130,34 @@ def recovery_codes_remaining(user: User) -> int:
     return RecoveryCode.objects.filter(device__user=user, used_at__isnull=True).count()
 
 
-def login_email_code_send(*, user: User) -> None:
-    code_send(user=user, purpose=OneTimeCode.Purpose.LOGIN)
+def email_code_assert_accepted(*, user: User, ip_address: str | None = None) -> None:
+    """An emailed code proves only the mailbox, which a password reset also needs: it is
+    no second factor for a reviewer, nor next to an authenticator app (recovery codes are
+    the fallback there). Refusals are audited."""
+    if user.is_staff:
+        reason = "reviewer"
+        message = _(
+            "Platform reviewers confirm with their authenticator app (or a recovery code); "
+            "emailed codes are not accepted."
+        )
+    elif two_factor_enabled(user):
+        reason = "authenticator_enrolled"
+        message = _(
+            "This account has an authenticator app, so emailed codes are not accepted. Use a code from the app, "
+            "or one of your recovery codes if you do not have your phone."
+        )
+    else:
+        return
+    SecurityEvent.objects.create(user=user, action="email_code.refused", data={"reason": reason}, ip_address=ip_address)
+    raise ApplicationError(message, "email_code_not_accepted", status=403, field="method")
+
+
+def second_factor_email_code_send(
+    *, user: User, purpose: str = OneTimeCode.Purpose.LOGIN, ip_address: str | None = None
+) -> None:
+    """Mail a sign-in or seal-use code, unless it would be refused anyway."""
+    email_code_assert_accepted(user=user, ip_address=ip_address)
+    code_send(user=user, purpose=purpose)
 
 
 def second_factor_verify(
@@ -131,6 +166,7 @@ def second_factor_verify(
     """Return the device that accepted `token`, or raise ApplicationError. Wrong tries
     count towards the lockout of that factor; the email code counts in code_verify."""
     if method == Method.EMAIL:
+        email_code_assert_accepted(user=user, ip_address=ip_address)
         device, _created = EmailCodeDevice.objects.get_or_create(user=user, defaults={"name": "email"})
         code_verify(user=user, purpose=purpose, code=token, ip_address=ip_address)
         return device

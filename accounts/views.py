@@ -9,6 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
@@ -39,6 +40,28 @@ PENDING_LOGIN_SESSION_KEY = "pending_second_factor"
 PENDING_LOGIN_SECONDS = 300
 
 
+def _second_step_begin(request, user: User, next_url: str):
+    """Password proven: a session exists only after the second factor, if the account has one."""
+    request.session[PENDING_LOGIN_SESSION_KEY] = {
+        "user_id": str(user.pk),
+        "next": next_url,
+        "until": time.time() + PENDING_LOGIN_SECONDS,
+    }
+    return redirect("accounts:login_verify")
+
+
+def _sign_in_after_new_password(request, user: User, message: str):
+    """A reset or recovery proves the mailbox (or phone) only: an account with an
+    authenticator still goes through its second step."""
+    if two_factor.two_factor_enabled(user):
+        messages.success(request, message)
+        messages.info(request, _("Now confirm with your authenticator app, or a recovery code, to sign in."))
+        return _second_step_begin(request, user, reverse("home"))
+    login(request, user, backend=AUTH_BACKEND)
+    messages.success(request, message)
+    return redirect("home")
+
+
 class LoginView(auth_views.LoginView):
     """Password first; accounts with two-factor authentication continue to a second step
     before a session is created."""
@@ -49,14 +72,10 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         user = form.get_user()
+        services.user_language_remember(user=user, language=translation.get_language() or "")
         if not two_factor.two_factor_enabled(user):
             return super().form_valid(form)
-        self.request.session[PENDING_LOGIN_SESSION_KEY] = {
-            "user_id": str(user.pk),
-            "next": self.get_success_url(),
-            "until": time.time() + PENDING_LOGIN_SECONDS,
-        }
-        return redirect("accounts:login_verify")
+        return _second_step_begin(self.request, user, self.get_success_url())
 
 
 def _pending_user(request) -> tuple[User | None, dict]:
@@ -75,7 +94,7 @@ def login_verify(request):
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and "send_email_code" in request.POST:
         try:
-            two_factor.login_email_code_send(user=user)
+            two_factor.second_factor_email_code_send(user=user, ip_address=client_ip(request))
             messages.info(request, _("We sent a code to %(email)s.") % {"email": mask_email(user.email)})
         except ApplicationError as error:
             messages.error(request, error.message)
@@ -111,6 +130,10 @@ def security(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def authenticator_setup(request):
+    if two_factor.two_factor_enabled(request.user) and not request.user.is_verified():
+        # Otherwise a session from a password alone could swap in the attacker's phone.
+        messages.error(request, _("Sign in with your current second factor before replacing it."))
+        return redirect("accounts:security")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -247,9 +270,7 @@ def account_recover_confirm(request):
             error.add_to_form(form)
         else:
             del request.session[CONFLICT_SESSION_KEY]
-            login(request, user, backend=AUTH_BACKEND)
-            messages.success(request, _("Your account is recovered and has a new password."))
-            return redirect("home")
+            return _sign_in_after_new_password(request, user, _("Your account is recovered and has a new password."))
     contact = conflict["contacts"][conflict["channel"]]
     return _form_page(
         request,
@@ -344,9 +365,7 @@ def password_reset_confirm(request):
         except ApplicationError as error:
             error.add_to_form(form)
         else:
-            login(request, user, backend=AUTH_BACKEND)
-            messages.success(request, _("Your password has been changed."))
-            return redirect("home")
+            return _sign_in_after_new_password(request, user, _("Your password has been changed."))
     return _form_page(request, form, title=_("Choose a new password"), submit=_("Set new password"))
 
 

@@ -48,6 +48,23 @@ class ReviewModelAdmin(admin.ModelAdmin):
         opts = self.opts
         return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}")
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST":
+            self._write_refuse(request, "change" if object_id else "add", object_id)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method == "POST":
+            self._write_refuse(request, "delete", object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def _write_refuse(self, request, what: str, object_id) -> None:
+        """An attempt to write through a review page is refused and audited by the site."""
+        record = getattr(self.admin_site, "write_refusal_record", None)
+        if record is not None:
+            record(request, model=self.opts.label, what=what, object_id=object_id)
+        raise PermissionDenied
+
     def get_actions(self, request):
         # Only actions that are decisions: delete_selected and any action that did not ask
         # for the "decide" permission never reach a reviewer.

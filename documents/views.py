@@ -10,10 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.authority import Action, authority_required
-from accounts.codes import code_send
 from accounts.forms import client_ip
 from accounts.models import OneTimeCode
-from accounts.two_factor import two_factor_enabled
+from accounts.two_factor import second_factor_email_code_send, two_factor_enabled
 from config.errors import ApplicationError
 from documents import services
 from documents.forms import PlacementForm, SealConfirmForm, UploadForm
@@ -162,7 +161,9 @@ def placement_remove_view(request, document_id, placement_id):
 def seal_code_send_view(request, document_id):
     document_get(document_id=document_id)
     try:
-        code_send(user=request.user, purpose=OneTimeCode.Purpose.SEAL_USE)
+        second_factor_email_code_send(
+            user=request.user, purpose=OneTimeCode.Purpose.SEAL_USE, ip_address=client_ip(request)
+        )
     except ApplicationError as error:
         messages.error(request, error.message)
     else:

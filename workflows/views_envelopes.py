@@ -14,10 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.authority import Action, authority_required
-from accounts.codes import code_send
 from accounts.forms import client_ip
 from accounts.models import OneTimeCode
-from accounts.two_factor import two_factor_enabled
+from accounts.two_factor import second_factor_email_code_send, two_factor_enabled
 from config.errors import ApplicationError
 from documents.selectors import document_get
 from seals.models import Seal
@@ -397,7 +396,9 @@ def inbox_seal_view(request, route_id):
 def inbox_seal_code_view(request, route_id):
     route = _route(request, route_id)
     try:
-        code_send(user=request.user, purpose=OneTimeCode.Purpose.SEAL_USE)
+        second_factor_email_code_send(
+            user=request.user, purpose=OneTimeCode.Purpose.SEAL_USE, ip_address=client_ip(request)
+        )
     except ApplicationError as error:
         messages.error(request, error.message)
     else:

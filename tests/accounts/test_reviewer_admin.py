@@ -191,6 +191,9 @@ def test_no_admin_url_lets_anyone_escalate_or_take_over_an_account(who, request,
         assert answer.status_code < 500, url
         assert _snapshot() == before, url
     assert not User.objects.filter(email=ATTACKER_EMAIL).exists()
+    refused = SecurityEvent.objects.filter(user=acting, action="admin.write_refused")
+    assert refused.filter(data__model="accounts.User", data__what="change", data__object=str(world.bob.pk)).exists()
+    assert refused.filter(data__model="accounts.User", data__what="add").exists()
 
 
 def test_the_reviewer_sees_accounts_read_only_without_a_password_form(reviewer, world):
@@ -238,3 +241,34 @@ def test_staff_without_a_decision_permission_cannot_decide(world, samples):
 def test_a_signed_in_member_is_not_let_into_the_admin(world):
     response = client_on(None, world.alice).get("/admin/accounts/user/", follow=True)
     assert "/admin/" not in response.redirect_chain[-1][0]
+
+
+def test_the_site_refuses_a_page_that_is_not_a_review_page():
+    from django.contrib.admin import ModelAdmin
+    from django.core.exceptions import ImproperlyConfigured
+
+    from accounts.admin import ReviewerAdminSite
+
+    site = ReviewerAdminSite(name="probe")
+    with pytest.raises(ImproperlyConfigured):
+        site.register(Group, ModelAdmin)
+    site._registry[Group] = ModelAdmin(Group, site)  # as an app imported earlier would have done
+    with pytest.raises(ImproperlyConfigured):
+        site.get_urls()
+
+
+def test_reviewers_are_made_and_unmade_only_by_a_management_command(world):
+    from django.core.management import CommandError, call_command
+
+    call_command("reviewer_grant", "BOB@alpha.example")
+    bob = User.objects.get(pk=world.bob.pk)
+    assert bob.is_staff and not bob.is_superuser
+    assert list(bob.groups.values_list("name", flat=True)) == ["Reviewers"]
+    call_command("reviewer_grant", "bob@alpha.example", "--revoke")
+    bob.refresh_from_db()
+    assert not bob.is_staff and not bob.groups.exists()
+    assert list(
+        SecurityEvent.objects.filter(user=bob, action__startswith="reviewer.").values_list("action", flat=True)
+    ) == ["reviewer.revoked", "reviewer.granted"]
+    with pytest.raises(CommandError):
+        call_command("reviewer_grant", "nobody@example.com")

@@ -6,7 +6,6 @@ import pytest
 from django.db import connection
 
 from accounts.models import AuthenticatorDevice, FactorLock, RecoveryCode
-from tests.accounts.conftest import last_code
 from tests.conftest import client_on, enrol_authenticator, totp_now, verified_client_on
 
 pytestmark = pytest.mark.django_db
@@ -72,16 +71,6 @@ def test_recovery_code_works_once(registered):
     assert (
         second.post("/accounts/login/verify/", {"method": "recovery_code", "code": codes[1].upper()}).status_code == 302
     )
-
-
-def test_email_code_is_the_fallback(registered):
-    enrol_authenticator(registered)
-    client = client_on(None)
-    _password_step(client)
-    client.post("/accounts/login/verify/", {"send_email_code": "1"})
-    response = client.post("/accounts/login/verify/", {"method": "email", "code": last_code("zhang@example.com")})
-    assert response.status_code == 302
-    assert client.session["_auth_user_id"] == str(registered.pk)
 
 
 def test_five_wrong_otps_lock_the_factor(registered):

@@ -110,6 +110,26 @@ def test_email_code_confirms_when_there_is_no_authenticator(world, seal, django_
     assert mail.outbox
 
 
+def test_email_code_is_refused_for_a_seal_when_there_is_an_authenticator(
+    world, seal, django_capture_on_commit_callbacks
+):
+    from accounts.codes import code_send
+    from accounts.models import OneTimeCode
+
+    enrol_authenticator(world.alice)
+    document = _prepare(world, seal)
+    with django_capture_on_commit_callbacks(execute=True):
+        code_send(user=world.alice, purpose=OneTimeCode.Purpose.SEAL_USE)
+    with tenant_context(world.alpha), pytest.raises(ApplicationError) as error:
+        document_seal_request(
+            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
+            seal_password="Seal-pass-2026", otp_method="email", otp_code=last_code(world.alice.email),
+        )  # fmt: skip
+    assert error.value.code == "email_code_not_accepted"
+    with tenant_context(world.alpha):
+        assert not SigningGrant.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("password", "code", "error_code"),
     [("Wrong-pass-1", None, "seal_password_wrong"), ("Seal-pass-2026", "000000", "otp_invalid")],

@@ -119,20 +119,29 @@ def site(live_server_port) -> Site:
 
 @pytest.fixture
 def new_context(browser, request) -> Iterator[Callable]:
-    """Fresh browser contexts (one per person: own cookies), English, closed after the test."""
+    """Fresh browser contexts (one per person: own cookies), English, closed after the test.
+    Every page they open is watched for Content-Security-Policy violations (chromium reports
+    each one on the console): a journey that needed a blocked script or style fails."""
     contexts = []
+    violations = []
+
+    def watch(message):
+        if "Content Security Policy" in message.text:
+            violations.append(f"{message.location.get('url', '?')}: {message.text}")
 
     def make(**options):
         options.setdefault("locale", "en-US")
         options.setdefault("viewport", {"width": 1280, "height": 900})
         context = browser.new_context(**options)
         context.set_default_timeout(20_000)
+        context.on("console", watch)
         contexts.append(context)
         return context
 
     yield make
     for context in contexts:
         context.close()
+    assert violations == []
 
 
 def screenshot(page, name: str) -> Path:

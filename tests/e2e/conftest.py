@@ -209,6 +209,12 @@ def off_the_loop(function: Callable, *args, **kwargs):
         return executor.submit(call).result()
 
 
+def wait_for_image(image) -> None:
+    """Until the <img> (a locator) has loaded. Not page.wait_for_function: its predicate is
+    evaluated from a string inside the page, which the Content-Security-Policy refuses."""
+    wait_until(lambda: image.evaluate("image => image.complete && image.naturalWidth > 0"), "the image", 30)
+
+
 def wait_until(check: Callable, what: str, seconds: float = 90):
     deadline = time.monotonic() + seconds
     while not (result := check()):

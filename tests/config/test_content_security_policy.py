@@ -150,3 +150,17 @@ def test_templates_hold_no_inline_script_handler_or_style():
                 line = text.count("\n", 0, found.start()) + 1
                 offenders.append(f"{path.relative_to(BASE_DIR)}:{line}: {found.group(0)[:60]}")
     assert offenders == []
+
+
+def test_a_pdf_shown_in_the_browser_may_use_the_built_in_viewer():
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from config.content_security import ContentSecurityPolicyMiddleware
+
+    middleware = ContentSecurityPolicyMiddleware(
+        lambda request: HttpResponse(b"%PDF-1.7", content_type="application/pdf")
+    )
+    policy = _policy(middleware(RequestFactory().get("/")))
+    assert policy["object-src"] == "'self'" and policy["script-src"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'"

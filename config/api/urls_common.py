@@ -1,6 +1,7 @@
 """API routes every host has: verification, the OpenAPI schema and its docs."""
 
 from django.urls import path
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config.content_security import HEADER, content_security_policy
@@ -12,6 +13,7 @@ class ApiDocsView(SpectacularSwaggerSplitView):
     Its page carries a <style> block and the UI sets styles as it renders: inline styles are
     allowed here, inline scripts still are not."""
 
+    @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         response[HEADER] = content_security_policy(**{"style-src": "'self' 'unsafe-inline'"})

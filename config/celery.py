@@ -58,6 +58,18 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
 app.steps["worker"].add(WorkerHeartbeat)
 
 
+@signals.after_setup_logger.connect
+@signals.after_setup_task_logger.connect
+def worker_log_redaction_install(logger, **kwargs) -> None:
+    """The worker swaps the root's handlers for its own: those redact secrets too
+    (config/log_redaction.py)."""
+    from config.log_redaction import SecretRedactionFilter
+
+    for handler in logger.handlers:
+        if not any(isinstance(item, SecretRedactionFilter) for item in handler.filters):
+            handler.addFilter(SecretRedactionFilter())
+
+
 @signals.task_prerun.connect
 @signals.task_postrun.connect
 def database_connections_recycle(sender=None, **kwargs) -> None:

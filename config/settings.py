@@ -125,6 +125,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 MIDDLEWARE = [
+    "config.content_security.ContentSecurityPolicyMiddleware",
     "tenants.middleware.CompanyHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -204,3 +204,24 @@ def test_encoded_and_nested_forms_are_redacted():
         f"token={token}",
     ):
         assert token not in redact_secrets(text), text
+
+
+def test_the_worker_log_handlers_redact_too():
+    """Celery replaces the root logger's handlers when a worker starts; its own redact."""
+    from celery import signals
+
+    import config.celery  # noqa: F401 - connects the handlers
+
+    token = _token()
+    output = io.StringIO()
+    logger = logging.getLogger("sealhub.test-worker")
+    logger.propagate = False
+    logger.addHandler(logging.StreamHandler(output))
+    try:
+        signals.after_setup_logger.send(
+            sender=None, logger=logger, loglevel=logging.INFO, logfile=None, format="", colorize=False
+        )
+        logger.warning("mail for /sign/%s/ could not be sent", token)
+    finally:
+        logger.handlers.clear()
+    assert output.getvalue() == f"mail for /sign/{REDACTED}/ could not be sent\n"

@@ -119,20 +119,29 @@ def site(live_server_port) -> Site:
 
 @pytest.fixture
 def new_context(browser, request) -> Iterator[Callable]:
-    """Fresh browser contexts (one per person: own cookies), English, closed after the test."""
+    """Fresh browser contexts (one per person: own cookies), English, closed after the test.
+    Every page they open is watched for Content-Security-Policy violations (chromium reports
+    each one on the console): a journey that needed a blocked script or style fails."""
     contexts = []
+    violations = []
+
+    def watch(message):
+        if "Content Security Policy" in message.text:
+            violations.append(f"{message.location.get('url', '?')}: {message.text}")
 
     def make(**options):
         options.setdefault("locale", "en-US")
         options.setdefault("viewport", {"width": 1280, "height": 900})
         context = browser.new_context(**options)
         context.set_default_timeout(20_000)
+        context.on("console", watch)
         contexts.append(context)
         return context
 
     yield make
     for context in contexts:
         context.close()
+    assert violations == []
 
 
 def screenshot(page, name: str) -> Path:
@@ -198,6 +207,12 @@ def off_the_loop(function: Callable, *args, **kwargs):
 
     with ThreadPoolExecutor(max_workers=1) as executor:
         return executor.submit(call).result()
+
+
+def wait_for_image(image) -> None:
+    """Until the <img> (a locator) has loaded. Not page.wait_for_function: its predicate is
+    evaluated from a string inside the page, which the Content-Security-Policy refuses."""
+    wait_until(lambda: image.evaluate("image => image.complete && image.naturalWidth > 0"), "the image", 30)
 
 
 def wait_until(check: Callable, what: str, seconds: float = 90):

@@ -4,6 +4,7 @@ platform host and signed in on a company host."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import accessibility_violations, screenshot, sign_in
@@ -31,3 +32,13 @@ def test_main_pages_have_no_serious_accessibility_violations(live_db, site, new_
         found[f"alpha {path}"] = accessibility_violations(page)
     screenshot(page, "accessibility-security-page")
     assert {where: problems for where, problems in found.items() if problems} == {}
+
+
+def test_the_api_docs_render_under_the_content_security_policy(live_db, site, new_context):
+    """Swagger UI comes from local files and starts from a script file of ours: it renders
+    with the docs page's policy (the fixture fails the test on any reported violation)."""
+    page = new_context().new_page()
+    for slug in (None, "alpha"):
+        page.goto(site.url(slug, "/api/v1/docs/"))
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("Sealhub API")
+        expect(page.locator(".opblock").first).to_be_visible()

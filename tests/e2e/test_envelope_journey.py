@@ -16,7 +16,7 @@ from accounts.models import User
 from tenants.models import Company
 from tests.conftest import PASSWORD, totp_now, worker_mail, worker_mail_clear
 from tests.documents.pdfs import make_pdf
-from tests.e2e.conftest import accessibility_violations, off_the_loop, screenshot, sign_in, wait_until
+from tests.e2e.conftest import accessibility_violations, off_the_loop, screenshot, sign_in, wait_for_image, wait_until
 from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup, signatory
 from tests.workflows.test_envelopes import assert_four_signatures_then_timestamp
 
@@ -63,7 +63,7 @@ def _place_field(page, party_label: str, u: float, v: float) -> None:
     count = page.locator(".placed.envelope-field").count()
     page.locator("#field-party").select_option(label=party_label)
     image = page.locator('.page[data-page="0"] img')
-    page.wait_for_function("document.querySelector('.page[data-page=\"0\"] img').naturalWidth > 0")
+    wait_for_image(page.locator('.page[data-page="0"] img').first)
     box = image.bounding_box()
     assert box is not None
     image.click(position={"x": box["width"] * u, "y": box["height"] * v})

@@ -12,7 +12,7 @@ from accounts.models import User
 from tenants.models import Company
 from tests.conftest import PASSWORD, enrol_authenticator, totp_now
 from tests.documents.pdfs import make_pdf
-from tests.e2e.conftest import accessibility_violations, screenshot, sign_in
+from tests.e2e.conftest import accessibility_violations, screenshot, sign_in, wait_for_image
 from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup
 
 pytestmark = pytest.mark.integration
@@ -84,7 +84,7 @@ def test_a_company_applies_for_a_seal_and_a_reviewer_approves_it_with_two_factor
     admin.get_by_role("link", name="Decide").click()
     expect(admin.get_by_text("“Alpha Ltd”")).to_be_visible()
     # The reviewer sees the seal face the certificate will be issued for.
-    admin.wait_for_function("document.querySelector('img[src$=\"preview.png\"]').naturalWidth > 0")
+    wait_for_image(admin.locator('img[src$="preview.png"]').first)
     admin.get_by_label("Approve: issue the certificate and activate the seal").check()
     screenshot(admin, "seal-review-2-decide")
     admin.get_by_role("button", name="Record decision").click()

@@ -12,7 +12,7 @@ from accounts.models import User
 from tenants.models import Company
 from tests.conftest import PASSWORD, enrol_authenticator, totp_now
 from tests.documents.pdfs import make_pdf
-from tests.e2e.conftest import accessibility_violations, screenshot, sign_in
+from tests.e2e.conftest import accessibility_violations, screenshot, sign_in, wait_for_image
 from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup, signatory
 
 pytestmark = pytest.mark.integration
@@ -52,7 +52,7 @@ def test_a_member_asks_the_keeper_approves_and_the_member_seals(keeper_and_membe
     member.get_by_role("button", name="Upload").click()
     expect(member.get_by_role("heading", level=1)).to_have_text("purchase-order.pdf")
     document_url = member.url
-    member.wait_for_function("document.querySelector('.page[data-page=\"0\"] img').naturalWidth > 0")
+    wait_for_image(member.locator('.page[data-page="0"] img').first)
     image = member.locator('.page[data-page="0"] img')
     box = image.bounding_box()
     assert box is not None

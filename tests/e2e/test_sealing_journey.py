@@ -13,7 +13,7 @@ from accounts.models import User
 from tenants.models import Company
 from tests.conftest import PASSWORD, totp_now
 from tests.documents.pdfs import make_pdf
-from tests.e2e.conftest import accessibility_violations, screenshot, sign_in
+from tests.e2e.conftest import accessibility_violations, screenshot, sign_in, wait_for_image
 from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup, signatory
 
 pytestmark = pytest.mark.integration
@@ -62,7 +62,7 @@ def test_upload_place_drag_resize_seal_download_and_verify(sealer, site, new_con
     # Click on page 1 to place the seal, then drag it and pull its corner.
     first_page = page.locator('.page[data-page="0"] img')
     expect(first_page).to_be_visible()
-    page.wait_for_function("document.querySelector('.page[data-page=\"0\"] img').naturalWidth > 0")
+    wait_for_image(page.locator('.page[data-page="0"] img').first)
     image = _box(first_page)
     first_page.click(position={"x": image["width"] * 0.3, "y": image["height"] * 0.3})
     mark = page.locator(".placed")

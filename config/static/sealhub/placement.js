@@ -5,7 +5,7 @@
   if (!root) return;
   const pages = JSON.parse(document.getElementById("pages-data").textContent);
   let placements = JSON.parse(document.getElementById("placements-data").textContent);
-  const text = window.SEALHUB_TEXT;
+  const text = window.sealhubText();
   const sealChoice = document.getElementById("seal-choice");
   const list = document.getElementById("placement-list");
   const SEAL_PT = 42 / 25.4 * 72;

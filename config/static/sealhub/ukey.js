@@ -3,7 +3,7 @@
   const box = document.getElementById("seal-session");
   const status = document.getElementById("seal-session-status");
   if (!box || !status) return;
-  const text = window.SEALHUB_TEXT || {};
+  const text = window.sealhubText();
   const poll = async () => {
     let state;
     try {

@@ -1,0 +1,23 @@
+// Behaviour every page shares. The Content-Security-Policy allows no inline script or
+// style attribute, so pages describe what they need in data-* attributes.
+(() => {
+  // <select data-autosubmit>: choosing an option submits its form (the language switch).
+  document.querySelectorAll("[data-autosubmit]").forEach((field) => {
+    field.addEventListener("change", () => field.form && field.form.submit());
+  });
+  // Marks over page previews: position and size in % of the page, optional image.
+  document.querySelectorAll("[data-mark-left]").forEach((mark) => {
+    const box = mark.dataset;
+    mark.style.left = `${box.markLeft}%`;
+    mark.style.top = `${box.markTop}%`;
+    mark.style.width = `${box.markWidth}%`;
+    mark.style.height = `${box.markHeight}%`;
+    if (box.markImage) mark.style.backgroundImage = `url("${box.markImage}")`;
+  });
+})();
+
+// Texts a page's script shows, translated on the server: <div id="sealhub-text" data-*>.
+window.sealhubText = () => {
+  const holder = document.getElementById("sealhub-text");
+  return holder ? {...holder.dataset} : {};
+};

@@ -41,6 +41,26 @@ def api_key_list(*, company: Company) -> QuerySet[ApiKey]:
     return ApiKey.objects.filter(company=company).select_related("created_by").order_by("-created_at")
 
 
+def api_key_list_with_creators(*, company: Company) -> list[ApiKey]:
+    """The keys for the settings page, each with `creator_membership`: the membership it acts
+    with now, or None when it stopped because its creator left or was frozen (two queries)."""
+    keys = list(api_key_list(company=company))
+    memberships = {
+        membership.user_id: membership
+        for membership in Membership.objects.filter(company=company, user_id__in={key.created_by_id for key in keys})
+    }
+    for key in keys:
+        membership = memberships.get(key.created_by_id)
+        in_force = (
+            membership is not None
+            and membership.created_at <= key.created_at
+            and key.created_by.frozen_at is None
+            and key.created_by.is_active
+        )
+        key.creator_membership = membership if in_force else None
+    return keys
+
+
 def api_key_get(*, company: Company, api_key_id) -> ApiKey:
     """404 for another company's key, exactly as for one that does not exist."""
     try:

@@ -5,7 +5,7 @@ up or granted them, as it is when they are used: once that person may no longer 
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 
 from accounts.models import Membership
@@ -47,7 +47,8 @@ def test_an_endpoint_stops_delivering_when_its_administrator_lost_authority(worl
     _lose_authority(world.alpha, dan, change)
     with tenant_context(world.alpha):
         delivery = webhooks.webhook_test_send(endpoint=endpoint)
-        outcome = webhooks.webhook_delivery_attempt(delivery_id=delivery.pk)
+        with translation.override("en"):
+            outcome = webhooks.webhook_delivery_attempt(delivery_id=delivery.pk)
         delivery.refresh_from_db()
         assert outcome.status == "failed" and delivery.status == "failed"
         assert delivery.attempts == 0 and delivery.last_attempt_at is None  # nothing was posted
@@ -162,3 +163,12 @@ def test_an_envelope_is_sent_only_on_a_current_members_authority(cast, change):
         envelope.refresh_from_db()
         assert envelope.status == Envelope.Status.DRAFT and envelope.sent_at is None
         assert envelope.document.versions.count() == 1
+
+
+def test_the_webhooks_page_says_which_endpoint_no_longer_delivers(world):
+    dan = _dan_admin(world)
+    with tenant_context(world.alpha):
+        webhooks.webhook_endpoint_create(url="http://127.0.0.1:9/hook", events=["envelope.completed"], acting_user=dan)
+    _lose_authority(world.alpha, dan, "frozen")
+    page = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en").get("/settings/webhooks/")
+    assert "Not delivering: the administrator it runs on may no longer administer." in page.content.decode()

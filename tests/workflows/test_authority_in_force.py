@@ -172,3 +172,18 @@ def test_the_webhooks_page_says_which_endpoint_no_longer_delivers(world):
     _lose_authority(world.alpha, dan, "frozen")
     page = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en").get("/settings/webhooks/")
     assert "Not delivering: the administrator it runs on may no longer administer." in page.content.decode()
+
+
+def test_the_check_holds_where_only_the_schema_name_is_known(world):
+    """Some task paths run under `schema_context`, whose tenant stand-in has no id."""
+    from django_tenants.utils import schema_context
+
+    dan = _dan_admin(world)
+    with tenant_context(world.alpha):
+        endpoint, _secret = webhooks.webhook_endpoint_create(
+            url="http://127.0.0.1:9/hook", events=["envelope.completed"], acting_user=dan
+        )
+        delivery = webhooks.webhook_test_send(endpoint=endpoint)
+    _lose_authority(world.alpha, dan, "removed")
+    with schema_context(world.alpha.schema_name):
+        assert webhooks.webhook_delivery_attempt(delivery_id=delivery.pk).status == "failed"

@@ -29,8 +29,14 @@ class IsCompanyMember(permissions.BasePermission):
             # Every key can read (except administration: keys, webhooks, the audit trail);
             # writing needs the area's scope; `admin` includes everything.
             scopes = set(user.api_key.scopes)
-            if not (ApiKey.Scope.ADMIN in scopes or required_scope in scopes or required_scope == ApiKey.Scope.READ):
-                return request.method in permissions.SAFE_METHODS and required_scope != ApiKey.Scope.ADMIN
+            scope_allows = (
+                ApiKey.Scope.ADMIN in scopes
+                or required_scope in scopes
+                or required_scope == ApiKey.Scope.READ
+                or (request.method in permissions.SAFE_METHODS and required_scope != ApiKey.Scope.ADMIN)
+            )
+            if not scope_allows:
+                return False
             # ...AND only what its creator's current role allows: every role check downstream
             # reads the creator's membership as it is at this request.
             if (getattr(view, "admin_only", False) or required_scope == ApiKey.Scope.ADMIN) and (

@@ -13,6 +13,17 @@ def membership_get(*, user, company: Company) -> Membership | None:
     return Membership.objects.filter(user=user, company=company).first()
 
 
+def company_of_connection() -> Company:
+    """The company whose schema the connection uses. Inside `schema_context` (and some task
+    paths) `connection.tenant` is a stand-in without a primary key, so look it up then."""
+    from django.db import connection
+
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Company):
+        return tenant
+    return Company.objects.get(schema_name=connection.schema_name)
+
+
 def membership_in_force(*, user_id, company: Company, since=None) -> Membership | None:
     """The membership whose authority something set in motion earlier still runs on: the
     person's current one, if their account is neither frozen nor deactivated. With `since`
@@ -39,6 +50,26 @@ def membership_list_for_user(*, user) -> QuerySet[Membership]:
 
 def api_key_list(*, company: Company) -> QuerySet[ApiKey]:
     return ApiKey.objects.filter(company=company).select_related("created_by").order_by("-created_at")
+
+
+def api_key_list_with_creators(*, company: Company) -> list[ApiKey]:
+    """The keys for the settings page, each with `creator_membership`: the membership it acts
+    with now, or None when it stopped because its creator left or was frozen (two queries)."""
+    keys = list(api_key_list(company=company))
+    memberships = {
+        membership.user_id: membership
+        for membership in Membership.objects.filter(company=company, user_id__in={key.created_by_id for key in keys})
+    }
+    for key in keys:
+        membership = memberships.get(key.created_by_id)
+        in_force = (
+            membership is not None
+            and membership.created_at <= key.created_at
+            and key.created_by.frozen_at is None
+            and key.created_by.is_active
+        )
+        key.creator_membership = membership if in_force else None
+    return keys
 
 
 def api_key_get(*, company: Company, api_key_id) -> ApiKey:

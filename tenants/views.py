@@ -22,7 +22,7 @@ from tenants.members import (
 )
 from tenants.selectors import (
     api_key_get,
-    api_key_list,
+    api_key_list_with_creators,
     invitation_get_in_company,
     invitation_list_open,
     membership_get_in_company,
@@ -68,7 +68,7 @@ def api_key_list_view(request):
         else:
             form = ApiKeyCreateForm()
             messages.success(request, _("API key created. Copy it now: it will not be shown again."))
-    context = {"form": form, "new_key": new_key, "api_keys": api_key_list(company=request.tenant)}
+    context = {"form": form, "new_key": new_key, "api_keys": api_key_list_with_creators(company=request.tenant)}
     return render(request, "tenants/api_keys.html", context, status=400 if form.errors else 200)
 
 
@@ -92,7 +92,11 @@ def api_key_rotate_view(request, api_key_id):
         messages.error(request, error.message)
         return redirect("tenants:api_keys")
     messages.success(request, _("Key “%(name)s” rotated: the old key no longer works.") % {"name": api_key.name})
-    context = {"form": ApiKeyCreateForm(), "new_key": raw_key, "api_keys": api_key_list(company=request.tenant)}
+    context = {
+        "form": ApiKeyCreateForm(),
+        "new_key": raw_key,
+        "api_keys": api_key_list_with_creators(company=request.tenant),
+    }
     return render(request, "tenants/api_keys.html", context)
 
 

@@ -244,12 +244,10 @@ def seal_use_request_cancel(*, use_request: SealUseRequest, acting_user: User) -
 def seal_use_approver_in_force(approval: SealUseRequest) -> bool:
     """An approval is used on its approver's authority as it is now: a keeper or
     administrator who was demoted, removed or frozen since grants nothing any more."""
-    from django.db import connection
-
-    from tenants.selectors import membership_in_force
+    from tenants.selectors import company_of_connection, membership_in_force
 
     membership = membership_in_force(
-        user_id=approval.decided_by_id, company=connection.tenant, since=approval.decided_at
+        user_id=approval.decided_by_id, company=company_of_connection(), since=approval.decided_at
     )
     return membership is not None and role_may(membership.role, Action.SEAL_USE_APPROVE)
 

@@ -274,8 +274,16 @@ def envelope_send(*, envelope: Envelope, owner, acting_user, ip_address: str | N
     routes and notify the first group."""
     from documents.pdf.fields import FieldBox, signature_field_names, signature_fields_add
     from documents.services import document_version_create, sha256_of
+    from tenants.selectors import membership_in_force
     from workflows.cross_tenant import route_open
 
+    # Sending runs on the sender's authority as it is now, whoever drafted the envelope.
+    if membership_in_force(user_id=getattr(acting_user, "pk", None), company=owner) is None:
+        raise ApplicationError(
+            _("Only a current member of the company in good standing may send its envelopes."),
+            "sender_not_member",
+            status=403,
+        )
     envelope = Envelope.objects.select_for_update(of=("self",)).get(pk=envelope.pk)
     _assert_draft(envelope)
     parties = list(envelope.parties.prefetch_related("fields"))

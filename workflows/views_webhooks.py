@@ -29,7 +29,10 @@ def webhook_list_view(request):
         else:
             messages.success(request, _("Endpoint added. Copy the signing secret now: it will not be shown again."))
             form = WebhookEndpointForm()
-    context = {"form": form, "secret": secret, "endpoints": WebhookEndpoint.objects.order_by("-created_at")}
+    endpoints = list(WebhookEndpoint.objects.order_by("-created_at"))  # at most 20
+    for endpoint in endpoints:
+        endpoint.authority_lost = not webhooks.webhook_endpoint_authoriser_in_force(endpoint)
+    context = {"form": form, "secret": secret, "endpoints": endpoints}
     return render(request, "workflows/webhooks.html", context, status=400 if form.errors else 200)
 
 

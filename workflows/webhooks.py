@@ -135,12 +135,12 @@ def _person_of(acting_user):
 def webhook_endpoint_authoriser_in_force(endpoint: WebhookEndpoint) -> bool:
     """Whether the administrator the endpoint runs on may still administer the company.
     Endpoints older than this record (no authoriser known) keep their earlier behaviour."""
-    from tenants.selectors import membership_in_force
+    from tenants.selectors import company_of_connection, membership_in_force
 
     if endpoint.authorised_by_id is None:
         return True
     membership = membership_in_force(
-        user_id=endpoint.authorised_by_id, company=connection.tenant, since=endpoint.authorised_at
+        user_id=endpoint.authorised_by_id, company=company_of_connection(), since=endpoint.authorised_at
     )
     return membership is not None and role_may(membership.role, Action.WEBHOOK_MANAGE)
 

@@ -232,3 +232,21 @@ def test_demoting_the_sender_withdraws_what_he_may_no_longer_give_and_says_so(wo
     page = owner.post(f"/members/{_bob_membership(world).pk}/role/", {"role": "member"}, follow=True)
     assert "Invitations sent by Bob that were withdrawn: new@example.com." in page.content.decode()
     assert Invitation.objects.get(email="new@example.com").revoked_at is not None
+
+
+def test_the_reason_comes_in_the_callers_language(world):
+    _api_key, api, _document = _bob_admin_key(world)
+    _bob_membership(world).delete()
+    response = api.get("/api/v1/company/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 401
+    assert response.json()["detail"] == "此 API 密钥已失效：创建它的人已不再是本企业成员。"
+
+
+def test_the_keys_page_shows_whose_role_each_key_acts_with_and_which_stopped(world):
+    _bob_admin_key(world)
+    owner = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
+    owner.post(f"/members/{_bob_membership(world).pk}/role/", {"role": "member"})
+    assert "Bob · Member" in owner.get("/settings/api-keys/").content.decode()
+    owner.post(f"/members/{_bob_membership(world).pk}/remove/")
+    page = owner.get("/settings/api-keys/").content.decode()
+    assert "Stopped: its creator is no longer a member or is frozen" in page

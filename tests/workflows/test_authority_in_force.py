@@ -5,7 +5,7 @@ up or granted them, as it is when they are used: once that person may no longer 
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 
 from accounts.models import Membership
@@ -21,11 +21,11 @@ from workflows.models import AuditEvent, SealUseRequest, WebhookDelivery, Webhoo
 pytestmark = pytest.mark.django_db
 
 
-def _lose_authority(world, user, change):
+def _lose_authority(company, user, change):
     if change == "demoted":
-        Membership.objects.filter(user=user, company=world.alpha).update(role=Membership.Role.MEMBER)
+        Membership.objects.filter(user=user, company=company).update(role=Membership.Role.MEMBER)
     elif change == "removed":
-        Membership.objects.filter(user=user, company=world.alpha).delete()
+        Membership.objects.filter(user=user, company=company).delete()
     else:
         type(user).objects.filter(pk=user.pk).update(frozen_at=timezone.now(), is_active=False)
 
@@ -44,10 +44,11 @@ def test_an_endpoint_stops_delivering_when_its_administrator_lost_authority(worl
             url="http://127.0.0.1:9/hook", events=["envelope.completed"], acting_user=dan
         )
         assert endpoint.authorised_by_id == dan.pk
-    _lose_authority(world, dan, change)
+    _lose_authority(world.alpha, dan, change)
     with tenant_context(world.alpha):
         delivery = webhooks.webhook_test_send(endpoint=endpoint)
-        outcome = webhooks.webhook_delivery_attempt(delivery_id=delivery.pk)
+        with translation.override("en"):
+            outcome = webhooks.webhook_delivery_attempt(delivery_id=delivery.pk)
         delivery.refresh_from_db()
         assert outcome.status == "failed" and delivery.status == "failed"
         assert delivery.attempts == 0 and delivery.last_attempt_at is None  # nothing was posted
@@ -101,7 +102,7 @@ def test_an_approval_seals_nothing_once_its_approver_lost_authority(world, seal,
         approval = seal_use_request_approve(
             use_request=use_request, acting_membership=keeper_membership, uses_allowed=3
         )
-    _lose_authority(world, keeper, change)
+    _lose_authority(world.alpha, keeper, change)
     with pytest.raises(ApplicationError) as error:
         _bob_seals(world, document, seal, device)
     assert error.value.code == "approver_authority_lost" and error.value.status == 403
@@ -136,7 +137,7 @@ def test_a_confirmed_seal_is_not_applied_once_the_authority_behind_it_is_gone(wo
     with tenant_context(world.alpha):
         seal_use_request_approve(use_request=_ask(world, document, seal), acting_membership=keeper_membership)
     grant = _bob_seals(world, document, seal, device)  # confirmed; the worker has not run yet
-    _lose_authority(world, keeper if whose == "approver" else world.bob, "removed")
+    _lose_authority(world.alpha, keeper if whose == "approver" else world.bob, "removed")
     with tenant_context(world.alpha):
         assert document_seal_execute(grant_id=grant.pk) is None
         grant.refresh_from_db()
@@ -144,3 +145,45 @@ def test_a_confirmed_seal_is_not_applied_once_the_authority_behind_it_is_gone(wo
         assert grant.status == SigningGrant.Status.FAILED and grant.error == "authority_lost"
         assert grant.wrapped_data_key is None
         assert document.current_version.number == 1  # nothing sealed
+
+
+@pytest.mark.parametrize("change", ["removed", "frozen"])
+def test_an_envelope_is_sent_only_on_a_current_members_authority(cast, change):
+    from tests.workflows.test_envelopes import _draft
+    from workflows.envelopes import envelope_send
+    from workflows.models import Envelope
+
+    a, b, d = cast
+    envelope = _draft(a, b, d)
+    _lose_authority(a.company, a.user, change)
+    with tenant_context(a.company):
+        with pytest.raises(ApplicationError) as error:
+            envelope_send(envelope=envelope, owner=a.company, acting_user=a.user)
+        assert error.value.code == "sender_not_member" and error.value.status == 403
+        envelope.refresh_from_db()
+        assert envelope.status == Envelope.Status.DRAFT and envelope.sent_at is None
+        assert envelope.document.versions.count() == 1
+
+
+def test_the_webhooks_page_says_which_endpoint_no_longer_delivers(world):
+    dan = _dan_admin(world)
+    with tenant_context(world.alpha):
+        webhooks.webhook_endpoint_create(url="http://127.0.0.1:9/hook", events=["envelope.completed"], acting_user=dan)
+    _lose_authority(world.alpha, dan, "frozen")
+    page = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en").get("/settings/webhooks/")
+    assert "Not delivering: the administrator it runs on may no longer administer." in page.content.decode()
+
+
+def test_the_check_holds_where_only_the_schema_name_is_known(world):
+    """Some task paths run under `schema_context`, whose tenant stand-in has no id."""
+    from django_tenants.utils import schema_context
+
+    dan = _dan_admin(world)
+    with tenant_context(world.alpha):
+        endpoint, _secret = webhooks.webhook_endpoint_create(
+            url="http://127.0.0.1:9/hook", events=["envelope.completed"], acting_user=dan
+        )
+        delivery = webhooks.webhook_test_send(endpoint=endpoint)
+    _lose_authority(world.alpha, dan, "removed")
+    with schema_context(world.alpha.schema_name):
+        assert webhooks.webhook_delivery_attempt(delivery_id=delivery.pk).status == "failed"

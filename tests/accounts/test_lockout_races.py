@@ -5,10 +5,8 @@ data they need is committed here and removed again after each test."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -17,40 +15,16 @@ from django.core import mail
 
 from accounts.lockout import MAX_FAILURES
 from accounts.models import AttemptCounter, FactorLock, OneTimeCode, SecurityEvent, User
+from tests import live
 from tests.accounts.conftest import ALICE_ID, last_code
 from tests.conftest import enrol_authenticator, totp_now
+from tests.live import PARALLEL, simultaneously
 
 pytestmark = pytest.mark.integration
+live_url = live.live_url  # the fixture
 
 EMAIL = "racer@example.com"
 PASSWORD = "Tr1cky-Seal-Pass"
-PARALLEL = 30
-
-
-@pytest.fixture(scope="module")
-def live_url(django_db_setup, django_db_blocker) -> Iterator[str]:
-    """The app on a free loopback port, each request in its own thread."""
-    from django.core.servers.basehttp import ThreadedWSGIServer
-    from django.test.testcases import LiveServerThread
-
-    class Server(ThreadedWSGIServer):
-        request_queue_size = 4 * PARALLEL  # all connections of a burst wait, none is reset
-
-    class ServerThread(LiveServerThread):
-        server_class = Server
-
-    with django_db_blocker.unblock():
-        thread = ServerThread("127.0.0.1", lambda handler: handler)
-        thread.daemon = True
-        thread.start()
-        thread.is_ready.wait()
-        if thread.error:
-            raise thread.error
-        yield f"http://127.0.0.1:{thread.port}"
-        thread.terminate()
-        for request_thread in threading.enumerate():
-            if getattr(getattr(request_thread, "_target", None), "__self__", None) is thread.httpd:
-                request_thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -66,18 +40,6 @@ def racer(django_db_blocker, live_url) -> Iterator[User]:
         finally:
             SecurityEvent.objects.filter(user=user).delete()
             user.delete()
-
-
-def simultaneously(count: int, request: Callable[[int], requests.Response]) -> list[requests.Response]:
-    """`count` requests released at the same moment, each on its own connection."""
-    barrier = threading.Barrier(count)
-
-    def run(index: int) -> requests.Response:
-        barrier.wait(timeout=30)
-        return request(index)
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count), timeout=120))
 
 
 def session_login(live_url: str, **body) -> requests.Response:

@@ -155,12 +155,18 @@ def attempt_counted(*, user: User, factor: str, scope: str = "", ip_address: str
     all (429 "locked"). A WrongSecret keeps the try counted and the fifth locks the factor;
     a normal exit or any other exception gives the try back. Do not call it inside a
     transaction that a wrong secret rolls back: the count would be rolled back with it."""
-    factor_assert_unlocked(user=user, factor=factor, scope=scope)
-    attempt = _attempt_take(user=user, factor=factor, scope=scope, ip_address=ip_address)
-    if attempt.number > MAX_FAILURES:
-        # Simultaneous tries took the last places; their lock may not be written yet.
-        _attempt_give_back(attempt)
-        lock = factor_lock_get(user=user, factor=factor, scope=scope)
+    scoped = {"scope": scope} if scope else {}
+    lock = factor_lock_get(user=user, factor=factor, scope=scope)
+    attempt = None
+    if lock is None:
+        attempt = _attempt_take(user=user, factor=factor, scope=scope, ip_address=ip_address)
+        if attempt.number > MAX_FAILURES:
+            # Simultaneous tries took the last places; their lock may not be written yet.
+            _attempt_give_back(attempt)
+            lock = factor_lock_get(user=user, factor=factor, scope=scope)
+            attempt = None
+    if attempt is None:
+        SecurityEvent.objects.create(user=user, action=f"{factor}.refused", data=scoped, ip_address=ip_address)
         raise _locked_error(factor, lock.locked_until if lock else timezone.now() + LOCK_DURATION)
     try:
         yield attempt
@@ -173,8 +179,7 @@ def attempt_counted(*, user: User, factor: str, scope: str = "", ip_address: str
         _attempt_give_back(attempt)
         raise
     _attempt_give_back(attempt)
-    data = {"scope": scope} if scope else {}
-    SecurityEvent.objects.create(user=user, action=f"{factor}.succeeded", data=data, ip_address=ip_address)
+    SecurityEvent.objects.create(user=user, action=f"{factor}.succeeded", data=scoped, ip_address=ip_address)
 
 
 @transaction.atomic

@@ -3,12 +3,15 @@ own database connection, released together. Data the server must see is committe
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from importlib import import_module
 
 import pytest
 import requests
+from django.conf import settings
 
 PARALLEL = 30
 
@@ -50,3 +53,15 @@ def simultaneously(count: int, request: Callable[[int], requests.Response]) -> l
 
     with ThreadPoolExecutor(max_workers=count) as pool:
         return list(pool.map(run, range(count), timeout=120))
+
+
+def browser_session(host: str, data: dict) -> dict:
+    """Cookies and headers of a browser with this session on `host`, and a CSRF token."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store.update(data)
+    store.save()
+    csrf = secrets.token_hex(16)  # 32 characters, as Django's own cookie secret
+    return {
+        "cookies": {settings.SESSION_COOKIE_NAME: store.session_key, settings.CSRF_COOKIE_NAME: csrf},
+        "headers": {"Host": host, "X-CSRFToken": csrf, "Accept-Language": "en", "Connection": "close"},
+    }

@@ -18,7 +18,7 @@ from accounts.models import AttemptCounter, FactorLock, OneTimeCode, SecurityEve
 from tests import live
 from tests.accounts.conftest import ALICE_ID, last_code
 from tests.conftest import enrol_authenticator, totp_now
-from tests.live import PARALLEL, simultaneously
+from tests.live import PARALLEL, browser_session, simultaneously
 
 pytestmark = pytest.mark.integration
 live_url = live.live_url  # the fixture
@@ -71,9 +71,28 @@ class TestParallelWrongSecretsStopAtTheLimit:
             assert statuses(answers)[401] <= MAX_FAILURES
             assert statuses(answers)[429] >= PARALLEL - MAX_FAILURES
             assert FactorLock.objects.filter(user=racer, factor="password").count() == 1
+            refused = SecurityEvent.objects.filter(user=racer, action="password.refused").count()
+            assert refused == statuses(answers)[429] - 1  # the fifth wrong try locked and said so
             right = session_login(live_url, password=PASSWORD)
             assert right.status_code == 429 and right.json()["type"] == "locked"
             assert "locked until" in right.json()["detail"]
+
+    def test_parallel_wrong_passwords_in_the_sign_in_form(self, live_url, racer, django_db_blocker):
+        browser = browser_session(settings.BASE_DOMAIN, {})
+
+        def sign_in(password: str) -> str:
+            form = {"username": EMAIL, "password": password}
+            return requests.post(f"{live_url}/accounts/login/", data=form, timeout=60, **browser).text
+
+        pages = simultaneously(PARALLEL, lambda i: sign_in(f"wrong-{i}"))
+        with django_db_blocker.unblock():
+            assert checked(racer, "password") <= MAX_FAILURES
+            assert sum("correct email and password" in page for page in pages) < MAX_FAILURES
+            assert sum("locked until" in page for page in pages) > PARALLEL - MAX_FAILURES
+            assert "locked until" in sign_in(PASSWORD)
+            # The reviewer admin has no sign-in form of its own: it sends people here.
+            admin = requests.get(f"{live_url}/admin/login/", allow_redirects=False, timeout=60, **browser)
+            assert admin.status_code == 302 and admin.headers["Location"].startswith("/accounts/login/")
 
     def test_parallel_wrong_authenticator_codes(self, live_url, racer, django_db_blocker):
         with django_db_blocker.unblock():

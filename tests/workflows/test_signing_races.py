@@ -4,10 +4,8 @@ again after each test."""
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import Iterator
-from importlib import import_module
 
 import pytest
 import requests
@@ -23,7 +21,7 @@ from tenants.models import Company
 from tests import live
 from tests.conftest import host_of
 from tests.documents.pdfs import make_pdf
-from tests.live import PARALLEL, simultaneously
+from tests.live import PARALLEL, browser_session, simultaneously
 from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup, seal_for
 from workflows.envelopes import (
     ID_NUMBER_MAX_FAILURES,
@@ -53,18 +51,6 @@ def alpha(django_db_blocker, live_url) -> Iterator[tuple[Company, User]]:
             yield company, User.objects.get(email="alice@alpha.example")
         finally:
             committed_cleanup(company, [])
-
-
-def browser_session(host: str, data: dict) -> dict:
-    """Cookies and headers of a browser with this session on `host`, and a CSRF token."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore()
-    store.update(data)
-    store.save()
-    csrf = secrets.token_hex(16)  # 32 characters, as Django's own cookie secret
-    return {
-        "cookies": {settings.SESSION_COOKIE_NAME: store.session_key, settings.CSRF_COOKIE_NAME: csrf},
-        "headers": {"Host": host, "X-CSRFToken": csrf, "Accept-Language": "en", "Connection": "close"},
-    }
 
 
 def signed_in(user: User, host: str) -> dict:

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.lockout import factor_assert_unlocked, factor_failure_record, factor_success_record
+from accounts.lockout import WrongSecret, attempt_counted
 from accounts.models import FactorLock, OneTimeCode, User
 from accounts.sms import sms_send
 from config.crypto import keyed_hash
@@ -67,31 +67,29 @@ def code_send(*, user: User, purpose: str, channel: str = OneTimeCode.Channel.EM
 
 
 def code_verify(*, user: User, purpose: str, code: str, ip_address: str | None = None) -> None:
-    """Consume the code or raise ApplicationError; wrong codes count towards the lockout."""
-    factor = FactorLock.Factor.EMAIL_CODE
-    factor_assert_unlocked(user=user, factor=factor)
-    now = timezone.now()
-    with transaction.atomic():
-        record = (
-            OneTimeCode.objects.select_for_update()
-            .filter(user=user, purpose=purpose, used_at__isnull=True)
-            .order_by("-created_at")
-            .first()
-        )
-        valid = (
-            record is not None
-            and record.expires_at > now
-            and secrets.compare_digest(record.code_hash, _code_hash(user, purpose, code.strip()))
-        )
-        if valid:
-            record.used_at = now
-            record.save(update_fields=["used_at"])
-            factor_success_record(user=user, factor=factor, ip_address=ip_address)
-            return
-        if record is not None:
-            record.attempts += 1
-            record.save(update_fields=["attempts"])
-    factor_failure_record(user=user, factor=factor, ip_address=ip_address)
-    if record is not None and record.expires_at <= now:
-        raise ApplicationError(_("This code has expired. Ask for a new one."), "code_expired", field="code")
-    raise ApplicationError(_("The code is not correct."), "code_invalid", field="code")
+    """Consume the code or raise ApplicationError; every try is counted before the code is
+    compared (lockout), and the row lock makes a right code single use."""
+    with attempt_counted(user=user, factor=FactorLock.Factor.EMAIL_CODE, ip_address=ip_address):
+        now = timezone.now()
+        with transaction.atomic():
+            record = (
+                OneTimeCode.objects.select_for_update()
+                .filter(user=user, purpose=purpose, used_at__isnull=True)
+                .order_by("-created_at")
+                .first()
+            )
+            valid = (
+                record is not None
+                and record.expires_at > now
+                and secrets.compare_digest(record.code_hash, _code_hash(user, purpose, code.strip()))
+            )
+            if valid:
+                record.used_at = now
+                record.save(update_fields=["used_at"])
+                return
+            if record is not None:
+                record.attempts += 1
+                record.save(update_fields=["attempts"])
+        if record is not None and record.expires_at <= now:
+            raise WrongSecret(_("This code has expired. Ask for a new one."), "code_expired", field="code")
+        raise WrongSecret(_("The code is not correct."), "code_invalid", field="code")

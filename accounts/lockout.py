@@ -1,15 +1,22 @@
 """Hard lockouts: 5 wrong tries of one secret within 15 minutes lock that secret of that
-account for 15 minutes (or until a reviewer unlocks it). Every try is audited."""
+account for 15 minutes (or until a reviewer unlocks it). Every try is audited.
+
+Every comparison of an account's secret goes through `attempt_counted`, which counts the
+try before the comparison; tests/accounts/test_lockout_races.py holds the code to that."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import FactorLock, SecurityEvent, User
+from accounts.models import AttemptCounter, FactorLock, SecurityEvent, User
 from config.errors import ApplicationError
 
 MAX_FAILURES = 5
@@ -48,50 +55,131 @@ def factor_lock_get(*, user: User, factor: str, scope: str = "") -> FactorLock |
     )
 
 
-def _events(user: User, action: str, scope: str):
-    events = SecurityEvent.objects.filter(user=user, action=action)
-    return events.filter(data__scope=scope) if scope else events.exclude(data__has_key="scope")
+def _locked_error(factor: str, until) -> ApplicationError:
+    return ApplicationError(locked_message(factor, until), "locked", status=429)
 
 
 def factor_assert_unlocked(*, user: User, factor: str, scope: str = "") -> None:
     lock = factor_lock_get(user=user, factor=factor, scope=scope)
     if lock is not None:
-        raise ApplicationError(locked_message(factor, lock.locked_until), "locked", status=429)
+        raise _locked_error(factor, lock.locked_until)
+
+
+class WrongSecret(ApplicationError):
+    """Raised inside `attempt_counted` when the secret does not match: the try stays
+    counted. Any other exception gives the try back (it was not a guess)."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    user: User
+    factor: str
+    scope: str
+    number: int  # this try's place among the tries still counted in the window
+    window_started_at: datetime
+    ip_address: str | None
+
+
+_TAKE_SQL = """
+INSERT INTO {table} AS counter (user_id, factor, scope, window_started_at, attempts)
+VALUES (%(user)s, %(factor)s, %(scope)s, %(now)s, 1)
+ON CONFLICT (user_id, factor, scope) DO UPDATE SET
+    attempts = CASE WHEN counter.attempts = 0 OR counter.window_started_at < %(restart_before)s
+                    THEN 1 ELSE counter.attempts + 1 END,
+    window_started_at = CASE WHEN counter.attempts = 0 OR counter.window_started_at < %(restart_before)s
+                             THEN %(now)s ELSE counter.window_started_at END
+RETURNING attempts, window_started_at
+"""
+
+
+def _attempt_take(*, user: User, factor: str, scope: str, ip_address: str | None) -> Attempt:
+    """Count one try in a single statement (row-locked by PostgreSQL), so simultaneous
+    tries each get their own number. The window restarts when it is older than WINDOW, or
+    when the lock it led to has ended (an expired or released lock forgives its tries)."""
+    now = timezone.now()
+    restart_before = now - WINDOW
+    last_lock = FactorLock.objects.filter(user=user, factor=factor, scope=scope).order_by("-locked_at").first()
+    if last_lock is not None and not last_lock.is_in_force(now):
+        restart_before = max(restart_before, last_lock.locked_at + timedelta(microseconds=1))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _TAKE_SQL.format(table=connection.ops.quote_name(AttemptCounter._meta.db_table)),
+            {"user": user.pk, "factor": factor, "scope": scope, "now": now, "restart_before": restart_before},
+        )
+        number, window_started_at = cursor.fetchone()
+    return Attempt(user, factor, scope, number, window_started_at, ip_address)
+
+
+def _attempt_give_back(attempt: Attempt) -> None:
+    AttemptCounter.objects.filter(
+        user=attempt.user,
+        factor=attempt.factor,
+        scope=attempt.scope,
+        window_started_at=attempt.window_started_at,
+        attempts__gt=0,
+    ).update(attempts=F("attempts") - 1)
 
 
 @transaction.atomic
-def factor_failure_record(
-    *, user: User, factor: str, scope: str = "", ip_address: str | None = None
-) -> FactorLock | None:
-    """Audit a wrong try; lock the factor when it is the fifth within the window."""
-    now = timezone.now()
+def _failure_record(attempt: Attempt) -> FactorLock | None:
+    """Audit a wrong try; lock the factor when it was the fifth counted in the window."""
+    user, factor, scope = attempt.user, attempt.factor, attempt.scope
     scoped = {"scope": scope} if scope else {}
-    SecurityEvent.objects.create(user=user, action=f"{factor}.failed", data=scoped, ip_address=ip_address)
-    since = now - WINDOW
-    last_lock = (
-        FactorLock.objects.filter(user=user, factor=factor, scope=scope, locked_at__gte=since)
-        .order_by("-locked_at")
-        .first()
-    )
-    if last_lock is not None:
-        # Failures that already led to a lock do not count again once it ends.
-        since = max(since, last_lock.unlocked_at or last_lock.locked_until)
-    failures = _events(user, f"{factor}.failed", scope).filter(occurred_at__gte=since).count()
-    if failures < MAX_FAILURES:
+    SecurityEvent.objects.create(user=user, action=f"{factor}.failed", data=scoped, ip_address=attempt.ip_address)
+    if attempt.number < MAX_FAILURES:
         return None
-    lock = FactorLock.objects.create(user=user, factor=factor, scope=scope, locked_until=now + LOCK_DURATION)
+    # One lock for simultaneous last tries: they queue on the counter row.
+    AttemptCounter.objects.select_for_update().filter(user=user, factor=factor, scope=scope).first()
+    lock = factor_lock_get(user=user, factor=factor, scope=scope)
+    if lock is not None:
+        return lock
+    lock = FactorLock.objects.create(user=user, factor=factor, scope=scope, locked_until=timezone.now() + LOCK_DURATION)
     SecurityEvent.objects.create(
         user=user,
         action=f"{factor}.locked",
         data={"until": lock.locked_until.isoformat(), **scoped},
-        ip_address=ip_address,
+        ip_address=attempt.ip_address,
     )
     return lock
 
 
-def factor_success_record(*, user: User, factor: str, scope: str = "", ip_address: str | None = None) -> None:
-    data = {"scope": scope} if scope else {}
-    SecurityEvent.objects.create(user=user, action=f"{factor}.succeeded", data=data, ip_address=ip_address)
+@contextmanager
+def attempt_counted(*, user: User, factor: str, scope: str = "", ip_address: str | None = None) -> Iterator[Attempt]:
+    """The one gate in front of every comparison of a secret of an account:
+
+        with attempt_counted(user=user, factor=FactorLock.Factor.PASSWORD, ip_address=ip):
+            if not secret_matches(...):
+                raise WrongSecret(_("..."), "code")
+
+    The try is counted before the block runs; past the limit the block does not run at
+    all (429 "locked"). A WrongSecret keeps the try counted and the fifth locks the factor;
+    a normal exit or any other exception gives the try back. Do not call it inside a
+    transaction that a wrong secret rolls back: the count would be rolled back with it."""
+    scoped = {"scope": scope} if scope else {}
+    lock = factor_lock_get(user=user, factor=factor, scope=scope)
+    attempt = None
+    if lock is None:
+        attempt = _attempt_take(user=user, factor=factor, scope=scope, ip_address=ip_address)
+        if attempt.number > MAX_FAILURES:
+            # Simultaneous tries took the last places; their lock may not be written yet.
+            _attempt_give_back(attempt)
+            lock = factor_lock_get(user=user, factor=factor, scope=scope)
+            attempt = None
+    if attempt is None:
+        SecurityEvent.objects.create(user=user, action=f"{factor}.refused", data=scoped, ip_address=ip_address)
+        raise _locked_error(factor, lock.locked_until if lock else timezone.now() + LOCK_DURATION)
+    try:
+        yield attempt
+    except WrongSecret:
+        lock = _failure_record(attempt)
+        if lock is not None:  # say so at once rather than "wrong"
+            raise _locked_error(factor, lock.locked_until) from None
+        raise
+    except BaseException:
+        _attempt_give_back(attempt)
+        raise
+    _attempt_give_back(attempt)
+    SecurityEvent.objects.create(user=user, action=f"{factor}.succeeded", data=scoped, ip_address=ip_address)
 
 
 @transaction.atomic

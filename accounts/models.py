@@ -167,6 +167,24 @@ class FactorLock(models.Model):
         return self.unlocked_at is None and self.locked_until > (at or timezone.now())
 
 
+class AttemptCounter(models.Model):
+    """Tries of one secret of one account in the current window, counted in one statement
+    before the secret is compared (accounts.lockout.attempt_counted): simultaneous tries
+    cannot all slip under the limit. A try that turns out right is given back."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    factor = models.CharField(max_length=20, choices=FactorLock.Factor.choices)
+    scope = models.CharField(max_length=64, blank=True, default="")
+    window_started_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "factor", "scope"], name="attempt_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.factor} · {self.attempts}"
+
+
 class SecurityEvent(models.Model):
     """The account-level audit trail (public schema): sign-ins, failures, locks,
     recoveries, appeals. Never holds a secret or an unmasked ID number."""
@@ -261,9 +279,13 @@ class AuthenticatorDevice(Device):
         # min_t refuses a code already used (replay) or older than the last one.
         if not totp.verify(value, tolerance=1, min_t=self.last_t + 1):
             return False
-        self.last_t = totp.t()
-        self.last_used_at = timezone.now()
-        self.save(update_fields=["last_t", "last_used_at"])
+        # Claim the step in one conditional UPDATE: of simultaneous uses of one code,
+        # only the first moves last_t past it.
+        step, now = totp.t(), timezone.now()
+        claimed = type(self).objects.filter(pk=self.pk, last_t__lt=step).update(last_t=step, last_used_at=now)
+        if not claimed:
+            return False
+        self.last_t, self.last_used_at = step, now
         return True
 
 

@@ -363,30 +363,27 @@ def password_authenticate(*, request, email: str, password: str) -> User:
     """Email + password with the hard lockout; raises ApplicationError with a clear reason."""
     from django.contrib.auth import authenticate
 
-    from accounts.lockout import factor_assert_unlocked, factor_failure_record, factor_success_record, locked_message
+    from accounts.lockout import WrongSecret, attempt_counted
     from accounts.models import FactorLock
 
     ip_address = request.META.get("REMOTE_ADDR") if request is not None else None
     email = email.strip().lower()
     user = User.objects.filter(email=email).first()
-    if user is not None:
-        factor_assert_unlocked(user=user, factor=FactorLock.Factor.PASSWORD)
-    authenticated = authenticate(request, username=email, password=password)
-    if authenticated is None:
-        if user is not None:
-            lock = factor_failure_record(user=user, factor=FactorLock.Factor.PASSWORD, ip_address=ip_address)
-            if lock is not None:  # say so at once rather than "wrong password"
-                raise ApplicationError(locked_message(lock.factor, lock.locked_until), "locked", status=429)
-        raise ApplicationError(
-            _("Enter a correct email and password. Both are case-sensitive."), "invalid_credentials", status=401
-        )
-    if authenticated.frozen_at is not None:
-        raise ApplicationError(
-            _("This account has been frozen: %(reason)s") % {"reason": authenticated.frozen_reason},
-            "account_frozen",
-            status=403,
-        )
-    if not authenticated.is_active:
-        raise ApplicationError(_("This account is inactive."), "account_inactive", status=403)
-    factor_success_record(user=authenticated, factor=FactorLock.Factor.PASSWORD, ip_address=ip_address)
+    wrong = WrongSecret(_("Enter a correct email and password. Both are case-sensitive."), "invalid_credentials",
+                        status=401)  # fmt: skip
+    if user is None:
+        authenticate(request, username=email, password=password)  # the same time as for an account
+        raise wrong
+    with attempt_counted(user=user, factor=FactorLock.Factor.PASSWORD, ip_address=ip_address):
+        authenticated = authenticate(request, username=email, password=password)
+        if authenticated is None:
+            raise wrong
+        if authenticated.frozen_at is not None:
+            raise ApplicationError(
+                _("This account has been frozen: %(reason)s") % {"reason": authenticated.frozen_reason},
+                "account_frozen",
+                status=403,
+            )
+        if not authenticated.is_active:
+            raise ApplicationError(_("This account is inactive."), "account_inactive", status=403)
     return authenticated

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.codes import code_send, code_verify
-from accounts.lockout import factor_assert_unlocked, factor_failure_record, factor_success_record
+from accounts.lockout import WrongSecret, attempt_counted
 from accounts.models import (
     AuthenticatorDevice,
     EmailCodeDevice,
@@ -86,15 +86,14 @@ def qr_code_svg(data: str) -> str:
 def authenticator_confirm(*, user: User, token: str, ip_address: str | None = None) -> list[str]:
     """Confirm the pending authenticator with a code from it; replaces any earlier one
     and returns a fresh set of recovery codes (shown once)."""
-    factor_assert_unlocked(user=user, factor=FactorLock.Factor.OTP)
     device = AuthenticatorDevice.objects.filter(user=user, confirmed=False).order_by("-created_at").first()
     if device is None:
         raise ApplicationError(_("Start the set-up again: scan a new QR code."), "no_pending_device")
-    if not device.verify_token(token):
-        factor_failure_record(user=user, factor=FactorLock.Factor.OTP, ip_address=ip_address)
-        raise ApplicationError(
-            _("The code is not correct. Check the time on your phone and try again."), "otp_invalid", field="code"
-        )
+    with attempt_counted(user=user, factor=FactorLock.Factor.OTP, ip_address=ip_address):
+        if not device.verify_token(token):
+            raise WrongSecret(
+                _("The code is not correct. Check the time on your phone and try again."), "otp_invalid", field="code"
+            )
     with transaction.atomic():
         replaced, _deleted = AuthenticatorDevice.objects.filter(user=user, confirmed=True).delete()
         device.confirmed = True
@@ -173,15 +172,9 @@ def second_factor_verify(
     factor = METHOD_FACTORS.get(method)
     if factor is None:
         raise ApplicationError(_("Choose how to confirm."), "method_invalid", field="method")
-    factor_assert_unlocked(user=user, factor=factor)
     model = AuthenticatorDevice if method == Method.AUTHENTICATOR else RecoveryCodeDevice
     device = model.objects.filter(user=user, confirmed=True).first()
-    with transaction.atomic():
-        accepted = device is not None and device.verify_token(token)
-    if not accepted:
-        lock = factor_failure_record(user=user, factor=factor, ip_address=ip_address)
-        if lock is not None:
-            factor_assert_unlocked(user=user, factor=factor)  # raises the "locked until" message
-        raise ApplicationError(_("The code is not correct."), "otp_invalid", field="code")
-    factor_success_record(user=user, factor=factor, ip_address=ip_address)
+    with attempt_counted(user=user, factor=factor, ip_address=ip_address):
+        if device is None or not device.verify_token(token):
+            raise WrongSecret(_("The code is not correct."), "otp_invalid", field="code")
     return device

@@ -603,7 +603,15 @@ def signing_grant_create(
 ) -> SigningGrant:
     """The single-use grant and its job, queued after commit in the current schema.
     `secret` (a seal's data key or a person's one-off private key) is stored wrapped
-    under the master key and dropped when the job ends."""
+    under the master key and dropped when the job ends. An envelope party's grant is
+    created with the party row locked, so its open grant is found here: one signature
+    request per party is accepted, however many arrive at once."""
+    open_statuses = (SigningGrant.Status.PENDING, SigningGrant.Status.RUNNING)
+    if envelope_party_id and SigningGrant.objects.filter(envelope_party_id=envelope_party_id,
+                                                         status__in=open_statuses).exists():  # fmt: skip
+        raise ApplicationError(
+            _("Your signature is already being applied. Wait for it to finish."), "signing_in_progress", status=409
+        )
     grant = SigningGrant(
         document=document,
         base_version=document.current_version,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.authority import Action, authority_check
-from accounts.lockout import factor_assert_unlocked, factor_failure_record, factor_success_record
+from accounts.lockout import WrongSecret, attempt_counted
 from accounts.models import FactorLock, Membership, User
 from config.errors import ApplicationError
 from config.mail import mail_send
@@ -409,25 +409,17 @@ def seal_private_key_unlock(*, seal: Seal, user: User, seal_password: str, ip_ad
             "seal_on_hardware_key",
             status=409,
         )
-    scope = str(seal.pk)
-    factor_assert_unlocked(user=user, factor=FactorLock.Factor.SEAL_PASSWORD, scope=scope)
-    if seal.status != Seal.Status.ACTIVE or seal.encrypted_private_key is None:
-        raise ApplicationError(_("This seal is not active."), "seal_inactive", status=409)
-    try:
-        data_key = keys.unwrap_data_key(
-            seal.protected_key, seal_password, context=_key_context(seal.application_id or seal.pk)
-        )
-    except keys.WrongSealPassword:
-        lock = factor_failure_record(
-            user=user, factor=FactorLock.Factor.SEAL_PASSWORD, scope=scope, ip_address=ip_address
-        )
-        if lock is not None:
-            factor_assert_unlocked(user=user, factor=FactorLock.Factor.SEAL_PASSWORD, scope=scope)
-        raise ApplicationError(
-            _("The seal password is not correct."), "seal_password_wrong", field="seal_password"
-        ) from None
-    factor_success_record(user=user, factor=FactorLock.Factor.SEAL_PASSWORD, scope=scope, ip_address=ip_address)
-    return data_key
+    with attempt_counted(user=user, factor=FactorLock.Factor.SEAL_PASSWORD, scope=str(seal.pk), ip_address=ip_address):
+        if seal.status != Seal.Status.ACTIVE or seal.encrypted_private_key is None:
+            raise ApplicationError(_("This seal is not active."), "seal_inactive", status=409)
+        try:
+            return keys.unwrap_data_key(
+                seal.protected_key, seal_password, context=_key_context(seal.application_id or seal.pk)
+            )
+        except keys.WrongSealPassword:
+            raise WrongSecret(
+                _("The seal password is not correct."), "seal_password_wrong", field="seal_password"
+            ) from None
 
 
 def seal_password_change(

@@ -15,7 +15,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
-from accounts.models import AuthenticatorDevice, FactorLock, RecoveryCode, SecurityEvent, User
+from accounts.models import AttemptCounter, AuthenticatorDevice, FactorLock, RecoveryCode, SecurityEvent, User
 from documents.models import Document, DocumentVersion, Placement, SigningGrant
 from seals.models import Seal, SealApplication, SealStatusChange
 from seals.services import seal_application_approve, seal_application_submit
@@ -49,7 +49,15 @@ def committed(django_db_blocker, celery_worker_process):
         SealStatusChange.objects.all().delete()
         Seal.objects.all().delete()
         SealApplication.objects.all().delete()
-        for model in (RecoveryCode, AuthenticatorDevice, FactorLock, SecurityEvent, IdempotencyRecord, ApiKey):
+        for model in (
+            RecoveryCode,
+            AuthenticatorDevice,
+            AttemptCounter,
+            FactorLock,
+            SecurityEvent,
+            IdempotencyRecord,
+            ApiKey,
+        ):
             model.objects.all().delete()
         Company.objects.filter(pk=alpha.pk).update(verification=Company.Verification.PENDING)
 

@@ -291,7 +291,7 @@ def live_company(django_db_blocker, celery_worker_process, soft_token, test_ca):
     worker; data is committed (other processes read it) and removed afterwards."""
     from django.conf import settings
 
-    from accounts.models import AuthenticatorDevice, FactorLock, RecoveryCode, SecurityEvent, User
+    from accounts.models import AttemptCounter, AuthenticatorDevice, FactorLock, RecoveryCode, SecurityEvent, User
     from documents.models import Document, Placement, SigningGrant
     from seals.models import SealStatusChange
     from tenants.models import ApiKey, Company, Domain, IdempotencyRecord
@@ -347,7 +347,15 @@ def live_company(django_db_blocker, celery_worker_process, soft_token, test_ca):
                 AuditEvent.objects.exclude(action="company.created").delete()
             SealStatusChange.objects.all().delete()
             Seal.objects.all().delete()
-            for model in (RecoveryCode, AuthenticatorDevice, FactorLock, SecurityEvent, IdempotencyRecord, ApiKey):
+            for model in (
+                RecoveryCode,
+                AuthenticatorDevice,
+                AttemptCounter,
+                FactorLock,
+                SecurityEvent,
+                IdempotencyRecord,
+                ApiKey,
+            ):
                 model.objects.all().delete()
             Domain.objects.filter(domain="localhost").delete()
             Company.objects.filter(pk=alpha.pk).update(verification=Company.Verification.PENDING)

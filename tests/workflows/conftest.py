@@ -119,7 +119,7 @@ def committed_cleanup(alpha, others):
     """What tests that commit for a worker or a live server made, removed again."""
     from django.db import connection
 
-    from accounts.models import AuthenticatorDevice, FactorLock, RecoveryCode, SecurityEvent, User
+    from accounts.models import AttemptCounter, AuthenticatorDevice, FactorLock, RecoveryCode, SecurityEvent, User
     from documents.models import Document, DocumentVersion, Placement, SigningGrant
     from seals.models import SealApplication, SealStatusChange
     from tenants.models import ApiKey, EnvelopeRoute, IdempotencyRecord
@@ -152,7 +152,15 @@ def committed_cleanup(alpha, others):
     SealStatusChange.objects.all().delete()
     Seal.objects.all().delete()
     SealApplication.objects.all().delete()
-    for model in (RecoveryCode, AuthenticatorDevice, FactorLock, SecurityEvent, IdempotencyRecord, ApiKey):
+    for model in (
+        RecoveryCode,
+        AuthenticatorDevice,
+        AttemptCounter,
+        FactorLock,
+        SecurityEvent,
+        IdempotencyRecord,
+        ApiKey,
+    ):
         model.objects.all().delete()
     for company in others:
         owners = list(User.objects.filter(memberships__company=company))

@@ -1,0 +1,137 @@
+"""Seal passwords, ID numbers at a person's signing and signing grants under simultaneous
+requests against a live server. Data is committed for the server's threads and removed
+again after each test."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+from django.conf import settings
+from django_tenants.utils import tenant_context
+
+from accounts.lockout import MAX_FAILURES
+from accounts.models import FactorLock, SecurityEvent, User
+from documents.models import SigningGrant
+from documents.services import document_upload
+from seals.services import seal_private_key_unlock
+from tenants.models import Company
+from tests import live
+from tests.conftest import host_of
+from tests.documents.pdfs import make_pdf
+from tests.live import PARALLEL, browser_session, simultaneously
+from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup, seal_for
+from workflows.envelopes import (
+    ID_NUMBER_MAX_FAILURES,
+    envelope_create,
+    envelope_field_add,
+    envelope_party_add,
+    envelope_send,
+    party_link_token,
+)
+from workflows.models import Party
+
+pytestmark = pytest.mark.integration
+live_url = live.live_url  # the fixture
+
+PERSON_ID = "11010519491231002X"
+OTHER_ID = "110105198001011238"
+
+
+@pytest.fixture
+def alpha(django_db_blocker, live_url) -> Iterator[tuple[Company, User]]:
+    """Alpha (approved) and its owner Alice, committed; everything made is removed after."""
+    with django_db_blocker.unblock():
+        company = Company.objects.get(slug="alpha")
+        Company.objects.filter(pk=company.pk).update(verification=Company.Verification.APPROVED)
+        company.refresh_from_db()
+        try:
+            yield company, User.objects.get(email="alice@alpha.example")
+        finally:
+            committed_cleanup(company, [])
+
+
+def signed_in(user: User, host: str) -> dict:
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    return browser_session(
+        host,
+        {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.AllowAllUsersModelBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        },
+    )
+
+
+def test_parallel_wrong_seal_passwords_stop_at_the_limit(live_url, alpha, django_db_blocker):
+    company, alice = alpha
+    with django_db_blocker.unblock():
+        seal = seal_for(company, alice)
+        browser = signed_in(alice, host_of(company))
+    url = f"{live_url}/seals/{seal.pk}/password/"
+
+    def change(index: int) -> requests.Response:
+        form = {"old_password": f"Wrong-seal-pass-{index:03d}", "new_password": "New-Seal-pass-2026!",
+                "new_password_again": "New-Seal-pass-2026!"}  # fmt: skip
+        return requests.post(url, data=form, allow_redirects=False, timeout=60, **browser)
+
+    answers = simultaneously(PARALLEL, change)
+    assert all(answer.status_code == 302 for answer in answers)
+    with django_db_blocker.unblock():
+        tried = SecurityEvent.objects.filter(user=alice, action="seal_password.failed", data__scope=str(seal.pk))
+        assert tried.count() <= MAX_FAILURES
+        assert FactorLock.objects.filter(user=alice, factor="seal_password", scope=str(seal.pk)).count() == 1
+        # The right seal password is refused until the lock ends; the seal is unchanged.
+        with pytest.raises(Exception) as locked:
+            seal_private_key_unlock(seal=seal, user=alice, seal_password=SEAL_PASSWORD)
+        assert getattr(locked.value, "code", "") == "locked"
+
+
+def _person_envelope(company: Company, alice: User) -> tuple[Party, str]:
+    with tenant_context(company):
+        document = document_upload(name="contract.pdf", data=make_pdf(1), acting_user=alice)
+        envelope = envelope_create(document=document, name="Lease", acting_user=alice)
+        party = envelope_party_add(envelope=envelope, kind="person", name="张三", email="zhangsan@example.com",
+                                   id_number=PERSON_ID, acting_user=alice)  # fmt: skip
+        envelope_field_add(party=party, page=0, x=300, y=80, acting_user=alice)
+        envelope_send(envelope=envelope, owner=company, acting_user=alice)
+        party.refresh_from_db()
+        return party, party_link_token(party)
+
+
+def _signing_browser(party: Party) -> dict:
+    """A browser that has passed the emailed code for this party's link."""
+    return browser_session(settings.BASE_DOMAIN, {f"envelope-party:{party.pk}": time.time()})
+
+
+def test_parallel_wrong_id_numbers_stop_at_the_limit(live_url, alpha, django_db_blocker):
+    company, alice = alpha
+    with django_db_blocker.unblock():
+        party, token = _person_envelope(company, alice)
+        browser = _signing_browser(party)
+    url = f"{live_url}/sign/{token}/submit/"
+    answers = simultaneously(
+        PARALLEL,
+        lambda i: requests.post(url, data={"id_number": OTHER_ID}, allow_redirects=False, timeout=60, **browser),
+    )
+    assert all(answer.status_code == 302 for answer in answers)
+    requests.post(url, data={"id_number": PERSON_ID}, allow_redirects=False, timeout=60, **browser)
+    with django_db_blocker.unblock(), tenant_context(company):
+        assert Party.objects.get(pk=party.pk).id_number_failures == ID_NUMBER_MAX_FAILURES
+        assert not SigningGrant.objects.filter(envelope_party_id=party.pk).exists()  # the right one came too late
+
+
+def test_simultaneous_signatures_of_one_person_make_one_grant(live_url, alpha, django_db_blocker):
+    company, alice = alpha
+    with django_db_blocker.unblock():
+        party, token = _person_envelope(company, alice)
+        browser = _signing_browser(party)
+    url = f"{live_url}/sign/{token}/submit/"
+    simultaneously(
+        20, lambda i: requests.post(url, data={"id_number": PERSON_ID}, allow_redirects=False, timeout=60, **browser)
+    )
+    with django_db_blocker.unblock(), tenant_context(company):
+        assert SigningGrant.objects.filter(envelope_party_id=party.pk).count() == 1

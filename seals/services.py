@@ -6,7 +6,6 @@ from asn1crypto import pem as asn1_pem
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.contrib.auth import password_validation
-from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -34,7 +33,6 @@ SEAL_PASSWORD_PROBLEMS = {
     "too_repetitive": lambda: _("at least 4 different characters"),
     "too_common": lambda: _("a less common password (this one is on the lists attackers try first)"),
     "too_similar": lambda: _("no resemblance to your email address or name"),
-    "same_as_sign_in_password": lambda: _("to differ from your sign-in password"),
 }
 
 
@@ -55,9 +53,8 @@ def _seal_password_problems_for_user(password: str, user: User | None) -> list[s
             validator.validate(password, user)
         except ValidationError:
             problems.append(code)
-    # The hasher's own check: `user.check_password` would re-hash and save the user.
-    if user is not None and user.has_usable_password() and check_password(password, user.password):
-        problems.append("same_as_sign_in_password")
+    # Not compared with the sign-in password: the refusal would tell whoever holds a session
+    # what that password is, one uncounted guess at a time.
     return problems
 
 

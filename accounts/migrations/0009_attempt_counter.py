@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0006_seal_use_codes'),
+        ('accounts', '0008_user_language'),
     ]
 
     operations = [

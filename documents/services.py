@@ -213,8 +213,6 @@ def document_previews_render(
     on its own pages), so their images are copied from it."""
     from django.core.files.storage import default_storage
 
-    from documents.pdf.render import render_pages_png
-
     version = DocumentVersion.objects.filter(pk=version_id).first()
     if version is None:  # deleted meanwhile: nothing to prepare
         return 0
@@ -231,7 +229,7 @@ def document_previews_render(
     if to_render:
         with version.file.open("rb") as handle:
             data = handle.read()
-        for page, images in render_pages_png(data, widths=PREVIEW_WIDTHS, pages=to_render):
+        for page, images in _pages_rendered(data, to_render):
             for width, png in images.items():
                 path = preview_path(version, page, width)
                 if not default_storage.exists(path):
@@ -245,6 +243,23 @@ def document_previews_render(
 
         on_commit_enqueue(document_previews, str(version.pk), last_page, copy_from_id, drawn_pages)
     return last_page
+
+
+def _pages_rendered(data: bytes, pages: list[int]) -> list[tuple[int, dict]]:
+    """Page images made in the sandbox. When the chunk overruns its limits, page by page: a
+    page too large or too complex gets no image (asked for, it says so), the others do."""
+    from documents.pdf.render import render_pages_png_list
+
+    try:
+        return pdf_read_limited(render_pages_png_list, data, widths=PREVIEW_WIDTHS, pages=pages)
+    except LimitExceeded:
+        if len(pages) == 1:
+            return []
+    rendered = []
+    for page in pages:
+        with contextlib.suppress(LimitExceeded):
+            rendered += pdf_read_limited(render_pages_png_list, data, widths=PREVIEW_WIDTHS, pages=[page])
+    return rendered
 
 
 PNG_END = b"IEND\xaeB`\x82"

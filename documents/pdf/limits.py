@@ -5,8 +5,10 @@ exhaust the web process."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
+import os
 import resource
 from collections.abc import Callable
 from typing import Any
@@ -56,18 +58,38 @@ def memory_for_file(base_mb: int, size: int) -> int:
     return base_mb + 3 * math.ceil(size / (1024 * 1024))
 
 
+@contextlib.contextmanager
+def _as_plain_parent():
+    """Let a Celery prefork worker process (which reads uploads too: a copy delivered by an
+    envelope) start children. There multiprocessing refuses a daemonic parent (so that it
+    leaves no orphans: these children are the fork server's, killed below or by their own
+    CPU limit), and billiard's authentication key refuses to be pickled into a child."""
+    from multiprocessing.process import AuthenticationString
+
+    config = multiprocessing.current_process()._config
+    saved = dict(config)
+    config["daemon"] = False
+    config["authkey"] = AuthenticationString(bytes(config.get("authkey") or os.urandom(32)))
+    try:
+        yield
+    finally:
+        config.clear()
+        config.update(saved)
+
+
 def run_limited(function: Callable[..., Any], *args, seconds: float, memory_mb: int, **kwargs) -> Any:
     """`function(*args, **kwargs)` in a child process; the function must be importable
     without Django set up (pure PDF code), and its arguments and result picklable."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(SANDBOX_PRELOAD)  # takes effect when the server first starts
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(
-        target=_child,
-        args=(sender, memory_mb * 1024 * 1024, math.ceil(seconds) + 1, function, args, kwargs),
-        daemon=True,
-    )
-    process.start()
+    with _as_plain_parent():
+        process = context.Process(
+            target=_child,
+            args=(sender, memory_mb * 1024 * 1024, math.ceil(seconds) + 1, function, args, kwargs),
+            daemon=True,
+        )
+        process.start()
     sender.close()
     try:
         if not receiver.poll(seconds):

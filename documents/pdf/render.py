@@ -49,3 +49,8 @@ def render_pages_png(data: bytes, *, widths: tuple[int, ...], pages: Iterable[in
     finally:
         with PDFIUM_LOCK:
             document.close()
+
+
+def render_pages_png_list(data: bytes, *, widths: tuple[int, ...], pages: list[int]) -> list[tuple[int, dict]]:
+    """`render_pages_png` as one list, for a sandbox (documents/pdf/limits.py)."""
+    return list(render_pages_png(data, widths=widths, pages=pages))

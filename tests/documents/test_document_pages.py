@@ -232,7 +232,7 @@ def test_a_sealed_version_renders_only_the_sealed_page_and_copies_the_others(
 ):
     from django.core.files.storage import default_storage
 
-    from documents.pdf import render
+    from documents import services
     from documents.services import (
         PREVIEW_WIDTHS,
         document_previews_render,
@@ -246,14 +246,13 @@ def test_a_sealed_version_renders_only_the_sealed_page_and_copies_the_others(
     device, _codes = enrol_authenticator(world.alice)
     queued = _queued_previews(monkeypatch)
     rendered_pages = []
-    render_pages_png = render.render_pages_png
+    pages_rendered = services._pages_rendered  # the pages sent to the sandbox to render
 
-    def recording_render(data, *, widths, pages=None):
-        pages = list(pages)
+    def recording_render(data, pages):
         rendered_pages.extend(pages)
-        return render_pages_png(data, widths=widths, pages=pages)
+        return pages_rendered(data, pages)
 
-    monkeypatch.setattr(render, "render_pages_png", recording_render)
+    monkeypatch.setattr(services, "_pages_rendered", recording_render)
     with tenant_context(world.alpha):
         document = document_upload(name="p.pdf", data=make_pdf(3), acting_user=world.alice)
         original = document.current_version

@@ -131,3 +131,65 @@ def test_text_search_and_page_images_of_ordinary_files_still_work(world, seal, a
     assert [placement["page"] for placement in response.json()] == [0, 1]
     image = api.get(f"/api/v1/documents/{document.pk}/versions/1/pages/1/preview/?width=200")
     assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+
+
+def test_page_images_of_a_bomb_are_made_in_the_sandbox_not_in_the_worker(world, bomb):
+    from django.core.files.storage import default_storage
+
+    from documents.services import document_previews_render, preview_path
+
+    with tenant_context(world.alpha), PeakMemory() as memory:
+        assert document_previews_render(version_id=bomb.current_version_id) == 1
+    assert memory.growth_mb < 50, memory.growth_mb
+    with tenant_context(world.alpha):
+        assert not default_storage.exists(preview_path(bomb.current_version, 0, 200))
+
+
+def test_the_upload_check_runs_under_the_same_limits(world, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents.models import Document
+
+    settings.PDF_READ_TIME_LIMIT_SECONDS = 0  # no answer in time: as if the file took too long
+    with tenant_context(world.alpha):
+        _key, raw = api_key_create(company=world.alpha, name="k", scopes=list(ApiKey.Scope.values),
+                                   acting_user=world.alice)  # fmt: skip
+    api = client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {raw}", HTTP_ACCEPT_LANGUAGE="en")
+    response = api.post("/api/v1/documents/", {"file": SimpleUploadedFile("c.pdf", make_pdf(1))})
+    assert response.status_code == 422, response.content[:300]
+    assert response.json()["type"] == "pdf_too_complex"
+    assert "too large or too complex" in response.json()["detail"]
+    with tenant_context(world.alpha):
+        assert not Document.objects.exists()
+
+
+PREFORK_WORKER_SCRIPT = """
+import billiard
+from documents.pdf.inspect import inspect_pdf_or_reason
+from documents.pdf.limits import run_limited
+from tests.documents.pdfs import make_pdf
+
+def inspect_in_the_sandbox(data):
+    return run_limited(inspect_pdf_or_reason, data, seconds=20, memory_mb=1024).page_count
+
+pool = billiard.Pool(1)
+try:
+    print(pool.apply(inspect_in_the_sandbox, (make_pdf(2),)))
+finally:
+    pool.terminate()
+"""
+
+
+def test_the_sandbox_starts_from_a_celery_prefork_worker_process():
+    """A prefork worker process is daemonic and carries billiard's authentication key; the
+    worker reads delivered copies through the sandbox all the same. (In a fresh process: a
+    worker is never forked from a process that already runs a fork server.)"""
+    import subprocess
+    import sys
+
+    from tests.conftest import BASE_DIR
+
+    result = subprocess.run(
+        [sys.executable, "-c", PREFORK_WORKER_SCRIPT], cwd=BASE_DIR, capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.strip() == "2", result.stderr[-2000:]

@@ -30,7 +30,7 @@ class SealApplicationForm(PasswordPairMixin, forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_(
             "Protects the seal's key. Only you know it; the platform never stores it. "
-            "At least 8 characters with letters and digits."
+            "At least 8 characters with letters and digits; not a common password, and not your sign-in password."
         ),
     )
     seal_password_again = forms.CharField(

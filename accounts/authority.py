@@ -40,6 +40,7 @@ class Action(enum.StrEnum):
     SEAL_USE_ANY = "seal.use_any"  # seal with any of the company's seals without an authorisation
     SEAL_USE_REQUEST = "seal_use.request"  # ask to use a seal one has no right on
     SEAL_USE_APPROVE = "seal_use.approve"  # approve or reject such a request
+    SEAL_USE_READ_ALL = "seal_use.read_all"  # everyone's requests (members see their own)
     ENVELOPE_READ = "envelope.read"
     ENVELOPE_SEND = "envelope.send"  # draft, parties, fields, send, remind, cancel
     INBOX_READ = "inbox.read"  # envelopes other companies sent to this one
@@ -64,6 +65,7 @@ ACTION_LABELS: dict[Action, Any] = {
     Action.SEAL_USE_ANY: _("use any of the company's seals without an authorisation"),
     Action.SEAL_USE_REQUEST: _("ask to use a seal"),
     Action.SEAL_USE_APPROVE: _("approve seal-use requests"),
+    Action.SEAL_USE_READ_ALL: _("see every seal-use request"),
     Action.ENVELOPE_READ: _("read envelopes"),
     Action.ENVELOPE_SEND: _("prepare, send and cancel envelopes"),
     Action.INBOX_READ: _("read envelopes sent to the company"),
@@ -97,6 +99,7 @@ _DAILY_WORK = _READ | {
     Action.ENVELOPE_SEND,
 }
 _SEAL_CUSTODY = {
+    Action.SEAL_USE_READ_ALL,
     Action.SEAL_USE_ANY,
     Action.SEAL_USE_APPROVE,
     Action.INBOX_ACT,
@@ -113,7 +116,7 @@ AUTHORITY: dict[str, frozenset[Action]] = {
     ADMIN: frozenset(Action),
     SEAL_KEEPER: frozenset(_DAILY_WORK | _SEAL_CUSTODY),
     MEMBER: frozenset(_DAILY_WORK),
-    AUDITOR: frozenset(_READ | {Action.AUDIT_READ}),
+    AUDITOR: frozenset(_READ | {Action.AUDIT_READ, Action.SEAL_USE_READ_ALL}),
 }
 
 

@@ -237,10 +237,12 @@ PLATFORM_ROUTES: dict[str, dict[str, str]] = {
             "security",
             "authenticator_setup",
             "recovery_codes_regenerate",
-            "identity_appeal_create",
-            "identity_appeal_detail",
         )
-    },  # fmt: skip
+    },
+    # Appeals are for people who cannot sign in (their ID number is taken); an appeal's
+    # page is found by its unguessable id only.
+    "accounts:identity_appeal_create": {GET: OPEN},
+    "accounts:identity_appeal_detail": {GET: TOKEN},
     "company_create": {GET: SIGNED_IN},
     "company_open": {GET: SIGNED_IN},
     "invitation_accept": {GET: TOKEN},

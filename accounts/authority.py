@@ -214,3 +214,31 @@ def authority_required(action: Action, *, post: Action | None = None):
         return wrapped
 
     return decorate
+
+
+def authority_check_for(*, acting_user: Any, company: Any, action: Action) -> None:
+    """Services: the same check from what a service is given. `acting_user` is a person,
+    or an API key principal (it carries `api_key`) acting with its creator's current
+    membership; None is the platform itself (workers, reviews), which no role limits."""
+    from accounts.models import Membership  # accounts.models imports this module
+
+    if acting_user is None:
+        return
+    api_key = getattr(acting_user, "api_key", None)
+    user_id = api_key.created_by_id if api_key is not None else acting_user.pk
+    membership = Membership.objects.select_related("company", "user").filter(user_id=user_id, company=company).first()
+    if membership is None:
+        raise PermissionDenied(gettext("Only members of the company can do this."))
+    authority_check(membership=membership, action=action, actor_label=str(acting_user) if api_key is not None else None)
+
+
+def current_company() -> Any:
+    """The company whose schema the connection is in (services that work in one)."""
+    from django.db import connection
+    from django_tenants.utils import get_tenant_model
+
+    tenant = connection.tenant
+    if isinstance(tenant, get_tenant_model()):
+        return tenant
+    # schema_context() sets a stand-in that knows only the schema's name.
+    return get_tenant_model().objects.get(schema_name=connection.schema_name)

@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.authority import Action, authority_check_for, current_company
 from config.crypto import decrypt, encrypt
 from config.errors import ApplicationError
 from workflows.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
@@ -124,6 +125,7 @@ def webhook_endpoint_create(
     *, url: str, events: list[str], description: str = "", acting_user
 ) -> tuple[WebhookEndpoint, str]:
     """Returns the endpoint and its signing secret (shown once)."""
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.WEBHOOK_MANAGE)
     if WebhookEndpoint.objects.count() >= MAX_ENDPOINTS:
         raise ApplicationError(_("A company can have at most 20 webhook endpoints."), "too_many_endpoints")
     endpoint = WebhookEndpoint(
@@ -145,6 +147,7 @@ def webhook_endpoint_create(
 def webhook_endpoint_update(
     *, endpoint: WebhookEndpoint, acting_user, url=None, events=None, description=None, active=None
 ) -> WebhookEndpoint:
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.WEBHOOK_MANAGE)
     if url is not None:
         endpoint.url = _check_url(url)
     if events is not None:
@@ -161,12 +164,14 @@ def webhook_endpoint_update(
 
 @transaction.atomic
 def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, acting_user) -> None:
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.WEBHOOK_MANAGE)
     audit_event_record(acting_user=acting_user, action="webhook.deleted", target=endpoint, data={"url": endpoint.url})
     endpoint.delete()
 
 
 @transaction.atomic
 def webhook_secret_rotate(*, endpoint: WebhookEndpoint, acting_user) -> str:
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.WEBHOOK_MANAGE)
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
     secret = _new_secret()
     endpoint.previous_secret_encrypted = endpoint.secret_encrypted

@@ -40,6 +40,7 @@ class Action(enum.StrEnum):
     SEAL_USE_ANY = "seal.use_any"  # seal with any of the company's seals without an authorisation
     SEAL_USE_REQUEST = "seal_use.request"  # ask to use a seal one has no right on
     SEAL_USE_APPROVE = "seal_use.approve"  # approve or reject such a request
+    SEAL_USE_READ_ALL = "seal_use.read_all"  # everyone's requests (members see their own)
     ENVELOPE_READ = "envelope.read"
     ENVELOPE_SEND = "envelope.send"  # draft, parties, fields, send, remind, cancel
     INBOX_READ = "inbox.read"  # envelopes other companies sent to this one
@@ -64,6 +65,7 @@ ACTION_LABELS: dict[Action, Any] = {
     Action.SEAL_USE_ANY: _("use any of the company's seals without an authorisation"),
     Action.SEAL_USE_REQUEST: _("ask to use a seal"),
     Action.SEAL_USE_APPROVE: _("approve seal-use requests"),
+    Action.SEAL_USE_READ_ALL: _("see every seal-use request"),
     Action.ENVELOPE_READ: _("read envelopes"),
     Action.ENVELOPE_SEND: _("prepare, send and cancel envelopes"),
     Action.INBOX_READ: _("read envelopes sent to the company"),
@@ -97,6 +99,7 @@ _DAILY_WORK = _READ | {
     Action.ENVELOPE_SEND,
 }
 _SEAL_CUSTODY = {
+    Action.SEAL_USE_READ_ALL,
     Action.SEAL_USE_ANY,
     Action.SEAL_USE_APPROVE,
     Action.INBOX_ACT,
@@ -113,7 +116,7 @@ AUTHORITY: dict[str, frozenset[Action]] = {
     ADMIN: frozenset(Action),
     SEAL_KEEPER: frozenset(_DAILY_WORK | _SEAL_CUSTODY),
     MEMBER: frozenset(_DAILY_WORK),
-    AUDITOR: frozenset(_READ | {Action.AUDIT_READ}),
+    AUDITOR: frozenset(_READ | {Action.AUDIT_READ, Action.SEAL_USE_READ_ALL}),
 }
 
 
@@ -211,3 +214,31 @@ def authority_required(action: Action, *, post: Action | None = None):
         return wrapped
 
     return decorate
+
+
+def authority_check_for(*, acting_user: Any, company: Any, action: Action) -> None:
+    """Services: the same check from what a service is given. `acting_user` is a person,
+    or an API key principal (it carries `api_key`) acting with its creator's current
+    membership; None is the platform itself (workers, reviews), which no role limits."""
+    from accounts.models import Membership  # accounts.models imports this module
+
+    if acting_user is None:
+        return
+    api_key = getattr(acting_user, "api_key", None)
+    user_id = api_key.created_by_id if api_key is not None else acting_user.pk
+    membership = Membership.objects.select_related("company", "user").filter(user_id=user_id, company=company).first()
+    if membership is None:
+        raise PermissionDenied(gettext("Only members of the company can do this."))
+    authority_check(membership=membership, action=action, actor_label=str(acting_user) if api_key is not None else None)
+
+
+def current_company() -> Any:
+    """The company whose schema the connection is in (services that work in one)."""
+    from django.db import connection
+    from django_tenants.utils import get_tenant_model
+
+    tenant = connection.tenant
+    if isinstance(tenant, get_tenant_model()):
+        return tenant
+    # schema_context() sets a stand-in that knows only the schema's name.
+    return get_tenant_model().objects.get(schema_name=connection.schema_name)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from accounts.authority import Action, authority_check_for, current_company
 from accounts.models import Membership, OneTimeCode, User
 from accounts.two_factor import second_factor_verify
 from config.crypto import decrypt, encrypt
@@ -303,6 +304,7 @@ def _queue_previews(
 
 @transaction.atomic
 def document_upload(*, name: str, data: bytes, acting_user) -> Document:
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.DOCUMENT_UPLOAD)
     info = _inspect(data)
     document = Document.objects.create(
         name=(name or "document.pdf")[:255],
@@ -329,6 +331,7 @@ def document_upload(*, name: str, data: bytes, acting_user) -> Document:
 
 @transaction.atomic
 def document_delete(*, document: Document, acting_user) -> None:
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.DOCUMENT_DELETE)
     document_assert_not_in_envelope(document)
     document.deleted_at = timezone.now()
     document.save(update_fields=["deleted_at"])
@@ -382,6 +385,7 @@ def placement_add(
     height: float | None = None,
     acting_user,
 ) -> Placement:
+    authority_check_for(acting_user=acting_user, company=company, action=Action.DOCUMENT_PLACE)
     seal = seal_usable_get(company=company, seal_id=seal_id)
     face = seal_face(seal)
     width = width or face.width_mm * MM
@@ -397,6 +401,7 @@ def placement_add(
 
 def placement_add_at_text(*, document: Document, company: Company, seal_id, text: str, acting_user) -> list[Placement]:
     """One placement centred on every occurrence of `text` (e.g. 盖章处), kept on the page."""
+    authority_check_for(acting_user=acting_user, company=company, action=Action.DOCUMENT_PLACE)
     from documents.pdf.keyword import find_text
 
     text = text.strip()
@@ -446,6 +451,7 @@ def placement_add_cross_page(
     *, document: Document, company: Company, seal_id, y: float | None = None, acting_user
 ) -> Placement:
     """骑缝章: one seal split over the right edges of all pages, covered by one signature."""
+    authority_check_for(acting_user=acting_user, company=company, action=Action.DOCUMENT_PLACE)
     version = document.current_version
     if version.page_count < 2:
         raise ApplicationError(_("A cross-page seal needs a document of two pages or more."), "cross_page_single_page")
@@ -469,6 +475,7 @@ def placement_add_cross_page(
 @transaction.atomic
 def placement_update(*, placement: Placement, x: float, y: float, width: float, acting_user) -> Placement:
     """Move or resize; the seal keeps its proportions (height follows width)."""
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.DOCUMENT_PLACE)
     if placement.kind != Placement.Kind.SINGLE:
         raise ApplicationError(_("A cross-page seal is moved by removing and adding it again."), "cross_page_fixed")
     if not 20 <= width <= 600:
@@ -482,6 +489,7 @@ def placement_update(*, placement: Placement, x: float, y: float, width: float, 
 
 @transaction.atomic
 def placement_remove(*, placement: Placement, acting_user) -> None:
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.DOCUMENT_PLACE)
     audit_event_record(acting_user=acting_user, action="document.placement_removed", target=placement.document,
                        data={"page": placement.page + 1})  # fmt: skip
     placement.delete()
@@ -545,6 +553,7 @@ def document_seal_request(
 ) -> SigningGrant:
     """The willingness check (seal password + one-time code) before any use of a seal.
     Returns a grant; the worker does the sealing. Wrong secrets count towards lockouts."""
+    authority_check_for(acting_user=user, company=company, action=Action.DOCUMENT_SEAL)
     seal, approval, placements = seal_use_prepare(document=document, company=company, seal_id=seal_id, user=user)
     if seal.on_hardware_token:
         raise ApplicationError(

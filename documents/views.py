@@ -262,7 +262,11 @@ def grant_status_view(request, document_id, grant_id):
 @authority_required(Action.DOCUMENT_DELETE)
 def document_delete_view(request, document_id):
     document = document_get(document_id=document_id)
-    services.document_delete(document=document, acting_user=request.user)
+    try:
+        services.document_delete(document=document, acting_user=request.user)
+    except ApplicationError as error:  # e.g. out for signing: say so instead of failing
+        messages.error(request, error.message)
+        return redirect("documents:detail", document_id=document.pk)
     messages.success(request, _("“%(name)s” was deleted.") % {"name": document.name})
     return redirect("documents:list")
 

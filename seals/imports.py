@@ -15,6 +15,7 @@ from cryptography.x509.oid import NameOID
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.authority import Action, authority_check_for
 from accounts.models import User
 from config.errors import ApplicationError
 from seals import keys
@@ -115,6 +116,7 @@ def _check_certificate(
 def seal_import_pkcs12(
     *, company: Company, acting_user: User, pkcs12_data: bytes, pkcs12_password: str, seal_type: str, seal_password: str
 ) -> Seal:
+    authority_check_for(acting_user=acting_user, company=company, action=Action.SEAL_APPLY)
     seal_password_check(seal_password, user=acting_user)
     bundle = _load(pkcs12_data, pkcs12_password)
     if bundle.key is None or bundle.cert is None:
@@ -176,6 +178,7 @@ def seal_register_hardware_token(
     """A U-key's certificate becomes a seal: checked like an imported one and active at
     once (as PKCS#12 imports are). The key stays on the token; sealing with it goes
     through a signing session and the local agent."""
+    authority_check_for(acting_user=acting_user, company=company, action=Action.SEAL_APPLY)
     certificate = _load_certificates(certificate_data, "certificate_file")[0]
     chain = _load_certificates(chain_data, "chain_file") if chain_data.strip() else []
     _check_certificate(certificate, None, company, field="certificate_file")

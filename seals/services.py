@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.authority import Action, authority_check
+from accounts.authority import Action, authority_check, authority_check_for
 from accounts.lockout import WrongSecret, attempt_counted
 from accounts.models import FactorLock, Membership, User
 from config.errors import ApplicationError
@@ -102,6 +102,7 @@ def seal_application_submit(
     key_algorithm: str = "ec-p256",
 ) -> SealApplication:
     """Generates the key pair now: the private key exists only under the seal password."""
+    authority_check_for(acting_user=applicant, company=company, action=Action.SEAL_APPLY)
     if company.verification != Company.Verification.APPROVED:
         raise ApplicationError(
             _("The company's registration must be approved by a reviewer before it can apply for seals."),
@@ -362,7 +363,9 @@ ALLOWED_TRANSITIONS = {
 
 @transaction.atomic
 def seal_status_change(*, seal: Seal, to_status: str, acting_user: User, reason: str) -> Seal:
-    """Suspend (loss report), restore, or revoke for good. The CRL follows at once."""
+    """Suspend (loss report), restore, or revoke for good. The CRL follows at once.
+    Company pages and the API ask the authority table (SEAL_MANAGE) first; platform
+    reviewers call this from the admin, where no company role applies."""
     seal = Seal.objects.select_for_update().get(pk=seal.pk)
     if (seal.status, to_status) not in ALLOWED_TRANSITIONS:
         raise ApplicationError(
@@ -422,6 +425,7 @@ def seal_private_key_unlock(*, seal: Seal, user: User, seal_password: str, ip_ad
 def seal_password_change(
     *, seal: Seal, user: User, old_password: str, new_password: str, ip_address: str | None = None
 ) -> Seal:
+    authority_check_for(acting_user=user, company=seal.company, action=Action.SEAL_MANAGE)
     seal_password_check(new_password, field="new_password", user=user)
     seal_private_key_unlock(seal=seal, user=user, seal_password=old_password, ip_address=ip_address)
     context = _key_context(seal.application_id or seal.pk)

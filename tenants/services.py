@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_exists
 from stdnum.cn import uscc as uscc_number
 
-from accounts.authority import Action, role_may
+from accounts.authority import Action, authority_check_for, role_may
 from accounts.models import Membership, User
 from config.errors import ApplicationError
 from config.mail import mail_send
@@ -123,6 +123,7 @@ def api_key_create(
     *, company: Company, name: str, scopes: list[str], expires_at: datetime | None = None, acting_user
 ) -> tuple[ApiKey, str]:
     """Returns the key row and the raw key, which is never stored and shown only once."""
+    authority_check_for(acting_user=acting_user, company=company, action=Action.API_KEY_MANAGE)
     valid_scopes = set(ApiKey.Scope.values)
     unknown = sorted(set(scopes) - valid_scopes)
     if not scopes or unknown:
@@ -164,6 +165,7 @@ def api_key_create(
 
 @transaction.atomic
 def api_key_revoke(*, api_key: ApiKey, acting_user) -> ApiKey:
+    authority_check_for(acting_user=acting_user, company=api_key.company, action=Action.API_KEY_MANAGE)
     if api_key.revoked_at is not None:
         return api_key
     api_key.revoked_at = timezone.now()
@@ -178,6 +180,7 @@ def api_key_revoke(*, api_key: ApiKey, acting_user) -> ApiKey:
 def api_key_rotate(*, api_key: ApiKey, acting_user) -> tuple[ApiKey, str]:
     """A new key with the same name, scopes and expiry; the old one stops at once (an
     integrator swaps the secret, nothing else changes)."""
+    authority_check_for(acting_user=acting_user, company=api_key.company, action=Action.API_KEY_MANAGE)
     api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
     if not api_key.is_usable():
         raise ApplicationError(_("Only an active key can be rotated."), "api_key_inactive", status=409)

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.authority import Action, authority_check, role_may, roles_that_may
+from accounts.authority import Action, authority_check, authority_check_for, role_may, roles_that_may
 from accounts.models import Membership, User
 from config.errors import ApplicationError
 from config.mail import mail_send
@@ -65,6 +65,7 @@ def seal_use_placements_approved(*, approval: SealUseRequest, placements) -> boo
 def seal_use_request_create(
     *, document: Document, company: Company, seal_id, requester: User, reason: str
 ) -> SealUseRequest:
+    authority_check_for(acting_user=requester, company=company, action=Action.SEAL_USE_REQUEST)
     reason = reason.strip()
     if not reason:
         raise ApplicationError(_("Say what the seal is needed for."), "reason_missing", field="reason")

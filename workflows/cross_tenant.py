@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
+from accounts.authority import Action, authority_check_for
 from config.errors import ApplicationError
 from tenants.models import Company, EnvelopeRoute
 
@@ -417,6 +418,7 @@ def company_party_seal(*, route: EnvelopeRoute, company: Company, user, **kwargs
 def company_party_decline(*, route: EnvelopeRoute, company: Company, user, reason: str, ip_address=None, user_agent=""):
     from workflows.envelopes import envelope_party_decline
 
+    authority_check_for(acting_user=user, company=company, action=Action.INBOX_ACT)
     return _in_owner(route, envelope_party_decline, reason=reason, actor_label=f"{user} · {company.name}",
                      ip_address=ip_address, user_agent=user_agent)  # fmt: skip
 

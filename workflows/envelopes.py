@@ -16,6 +16,7 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.authority import Action, authority_check_for, current_company
 from config.celery import on_commit_enqueue
 from config.crypto import decrypt, encrypt, keyed_hash
 from config.errors import ApplicationError
@@ -154,6 +155,7 @@ def envelope_create(
     send_final_to_all: bool = True,
     acting_user,
 ) -> Envelope:
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.ENVELOPE_SEND)
     if document.deleted_at is not None:
         raise ApplicationError(_("This document was deleted."), "document_deleted", status=404)
     now = timezone.now()
@@ -195,6 +197,7 @@ def envelope_party_add(
 ) -> Party:
     from workflows.cross_tenant import company_find_by_uscc
 
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.ENVELOPE_SEND)
     _assert_draft(envelope)
     if kind not in Party.Kind.values:
         raise ApplicationError(_("Choose the party's role."), "party_kind_invalid", field="kind")
@@ -238,6 +241,7 @@ def envelope_field_add(
 ) -> EnvelopeField:
     from documents.services import placement_rectangle_check
 
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.ENVELOPE_SEND)
     envelope = party.envelope
     _assert_draft(envelope)
     kind = FIELD_KIND_FOR_PARTY.get(party.kind)
@@ -257,6 +261,7 @@ def envelope_field_add(
 
 @transaction.atomic
 def envelope_party_remove(*, party: Party, acting_user) -> None:
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.ENVELOPE_SEND)
     _assert_draft(party.envelope)
     party.delete()
 
@@ -284,6 +289,7 @@ def envelope_send(*, envelope: Envelope, owner, acting_user, ip_address: str | N
             "sender_not_member",
             status=403,
         )
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.ENVELOPE_SEND)
     envelope = Envelope.objects.select_for_update(of=("self",)).get(pk=envelope.pk)
     _assert_draft(envelope)
     parties = list(envelope.parties.prefetch_related("fields"))
@@ -457,6 +463,7 @@ def envelope_company_seal_request(
     from documents.services import seal_willingness_check, signing_grant_create
     from seals.selectors import seal_member_may_use_directly, seal_usable_get
 
+    authority_check_for(acting_user=user, company=company, action=Action.INBOX_ACT)
     party = Party.objects.select_related("envelope__document__current_version").get(pk=party_id)
     if party.kind != Party.Kind.COMPANY or party.company_id != company.pk:
         raise ApplicationError(_("This envelope is not waiting for your company."), "not_party", status=404)
@@ -699,6 +706,7 @@ def envelope_party_reassign(*, party_id, company, colleague, acting_user, ip_add
     from accounts.models import Membership
     from workflows.tasks import envelope_mail
 
+    authority_check_for(acting_user=acting_user, company=company, action=Action.INBOX_ACT)
     party = _party_locked(party_id)
     if party.kind != Party.Kind.COMPANY or party.company_id != company.pk:
         raise ApplicationError(_("This envelope is not waiting for your company."), "not_party", status=404)
@@ -740,6 +748,7 @@ def _envelope_locked(envelope: Envelope) -> Envelope:
 
 @transaction.atomic
 def envelope_cancel(*, envelope: Envelope, reason: str = "", acting_user, ip_address=None) -> Envelope:
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.ENVELOPE_SEND)
     envelope = _envelope_locked(envelope)
     if envelope.status not in (Envelope.Status.DRAFT, Envelope.Status.IN_PROGRESS):
         raise ApplicationError(
@@ -756,6 +765,7 @@ def envelope_remind(*, envelope: Envelope, acting_user=None, ip_address=None) ->
     """Repeat the notification to every party whose turn it is; the same link works."""
     from workflows.tasks import envelope_mail
 
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.ENVELOPE_SEND)
     envelope = _envelope_locked(envelope)
     _assert_open(envelope)
     active = list(_acting_parties(envelope).filter(status=Party.Status.ACTIVE))
@@ -778,6 +788,7 @@ def envelope_party_email_correct(*, party: Party, email: str, acting_user, ip_ad
     from workflows.cross_tenant import route_token_set
     from workflows.tasks import envelope_mail
 
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.ENVELOPE_SEND)
     party = _party_locked(party.pk)
     if party.envelope.status not in (Envelope.Status.DRAFT, Envelope.Status.IN_PROGRESS) or party.status not in (
         Party.Status.WAITING,
@@ -949,5 +960,6 @@ def envelope_file_read(*, envelope: Envelope, which: str, actor_label: str, ip_a
 @transaction.atomic
 def envelope_field_remove(*, field: EnvelopeField, acting_user) -> None:
     """Take back a field placed by mistake, while the envelope is a draft."""
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.ENVELOPE_SEND)
     _assert_draft(field.party.envelope)
     field.delete()

@@ -36,7 +36,7 @@ def envelope_party_get(*, envelope: Envelope, party_id) -> Party:
 def seal_use_request_list(*, membership, status: str = "") -> QuerySet[SealUseRequest]:
     """Seal managers see the company's queue; other members see their own requests."""
     requests = SealUseRequest.objects.select_related("document")
-    if not membership.may(Action.SEAL_USE_APPROVE):
+    if not membership.may(Action.SEAL_USE_READ_ALL):
         requests = requests.filter(requester_id=membership.user_id)
     return requests.filter(status=status) if status else requests
 

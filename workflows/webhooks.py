@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from accounts.authority import Action, role_may
+from accounts.authority import Action, authority_check_for, current_company, role_may
 from config.crypto import decrypt, encrypt
 from config.errors import ApplicationError
 from workflows.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
@@ -150,6 +150,7 @@ def webhook_endpoint_create(
     *, url: str, events: list[str], description: str = "", acting_user
 ) -> tuple[WebhookEndpoint, str]:
     """Returns the endpoint and its signing secret (shown once)."""
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.WEBHOOK_MANAGE)
     if WebhookEndpoint.objects.count() >= MAX_ENDPOINTS:
         raise ApplicationError(_("A company can have at most 20 webhook endpoints."), "too_many_endpoints")
     endpoint = WebhookEndpoint(
@@ -173,6 +174,7 @@ def webhook_endpoint_create(
 def webhook_endpoint_update(
     *, endpoint: WebhookEndpoint, acting_user, url=None, events=None, description=None, active=None
 ) -> WebhookEndpoint:
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.WEBHOOK_MANAGE)
     if url is not None:
         endpoint.url = _check_url(url)
     if events is not None:
@@ -192,12 +194,14 @@ def webhook_endpoint_update(
 
 @transaction.atomic
 def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, acting_user) -> None:
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.WEBHOOK_MANAGE)
     audit_event_record(acting_user=acting_user, action="webhook.deleted", target=endpoint, data={"url": endpoint.url})
     endpoint.delete()
 
 
 @transaction.atomic
 def webhook_secret_rotate(*, endpoint: WebhookEndpoint, acting_user) -> str:
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.WEBHOOK_MANAGE)
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
     secret = _new_secret()
     endpoint.previous_secret_encrypted = endpoint.secret_encrypted

@@ -158,3 +158,30 @@ def test_rejecting_a_registration_needs_a_reason(world):
     assert response.status_code == 200 and "reason" in response.content.decode()
     world.beta.refresh_from_db()
     assert world.beta.verification == Company.Verification.PENDING
+
+
+def test_owner_makes_an_auditor_who_reads_and_changes_nothing(world):
+    from django_tenants.utils import tenant_context
+
+    from workflows.models import AuditEvent
+
+    owner = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "审计员" in owner.get("/members/").content.decode()
+    response = owner.post(
+        "/api/v1/invitations/", {"email": "audrey@alpha.example", "role": "auditor"}, content_type="application/json"
+    )
+    assert response.status_code == 201 and response.json()["role"] == "auditor"
+    audrey = UserFactory(email="audrey@alpha.example")
+    token = _token_from_mail("audrey@alpha.example")
+    client_on(None, audrey).post(f"/invitations/{token}/")
+    assert Membership.objects.get(user=audrey, company=world.alpha).role == "auditor"
+    auditor = client_on(world.alpha, audrey, HTTP_ACCEPT_LANGUAGE="en")
+    assert auditor.get("/audit/").status_code == 200
+    assert auditor.get("/api/v1/audit_events/").status_code == 200
+    refused = auditor.post("/api/v1/webhooks/", {"url": "https://example.com/x", "events": ["seal.revoked"]},
+                           content_type="application/json")  # fmt: skip
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "Your role (Auditor) does not allow this: manage webhooks."
+    with tenant_context(world.alpha):
+        assert AuditEvent.objects.filter(action="authority.refused", data__action="webhook.manage").count() == 1
+        assert not AuditEvent.objects.filter(action="webhook.created").exists()

@@ -27,6 +27,9 @@ def _refusals(company, user, action: Action) -> list[AuditEvent]:
 def test_a_member_cannot_decline_an_envelope_for_the_company(matrix):  # noqa: F811
     alpha, people, ids = matrix
     bob = client_on(alpha, people["member"], HTTP_ACCEPT_LANGUAGE="en")
+    owner = client_on(alpha, people["owner"], HTTP_ACCEPT_LANGUAGE="en")
+    assert 'id="decline-form"' in owner.get(f"/envelopes/inbox/{ids['route_id']}/").content.decode()
+    assert 'id="decline-form"' not in bob.get(f"/envelopes/inbox/{ids['route_id']}/").content.decode()
     page = bob.post(f"/envelopes/inbox/{ids['route_id']}/decline/", {"reason": "Not today"})
     assert page.status_code == 403
     assert "does not allow this: seal, decline or reassign envelopes for the company" in page.content.decode()
@@ -44,6 +47,7 @@ def test_a_member_cannot_change_a_seals_password(matrix):  # noqa: F811
     seal = Seal.objects.get(pk=ids["seal_id"])
     before = bytes(seal.wrapped_data_key)
     bob = client_on(alpha, people["member"], HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert f"/seals/{seal.pk}/password/" not in bob.get(f"/seals/{seal.pk}/").content.decode()
     response = bob.post(f"/seals/{seal.pk}/password/", {"old_password": "Seal-pass-2026",
                         "new_password": "Other-pass-2027", "new_password_again": "Other-pass-2027"})  # fmt: skip
     assert response.status_code == 403

@@ -14,7 +14,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.lockout import MAX_FAILURES
 from accounts.models import FactorLock, SecurityEvent, User
-from documents.models import SigningGrant
+from documents.models import DocumentVersion, SigningGrant
 from documents.services import document_upload
 from seals.services import seal_private_key_unlock
 from tenants.models import Company
@@ -31,7 +31,7 @@ from workflows.envelopes import (
     envelope_send,
     party_link_token,
 )
-from workflows.models import Party
+from workflows.models import Envelope, Party
 
 pytestmark = pytest.mark.integration
 live_url = live.live_url  # the fixture
@@ -124,7 +124,9 @@ def test_parallel_wrong_id_numbers_stop_at_the_limit(live_url, alpha, django_db_
         assert not SigningGrant.objects.filter(envelope_party_id=party.pk).exists()  # the right one came too late
 
 
-def test_simultaneous_signatures_of_one_person_make_one_grant(live_url, alpha, django_db_blocker):
+def test_simultaneous_signatures_of_one_person_make_one_grant(
+    live_url, celery_worker_process, alpha, django_db_blocker
+):
     company, alice = alpha
     with django_db_blocker.unblock():
         party, token = _person_envelope(company, alice)
@@ -135,3 +137,11 @@ def test_simultaneous_signatures_of_one_person_make_one_grant(live_url, alpha, d
     )
     with django_db_blocker.unblock(), tenant_context(company):
         assert SigningGrant.objects.filter(envelope_party_id=party.pk).count() == 1
+        # The worker signs once and completes the envelope (waited for: nothing may run on during cleanup).
+        deadline = time.monotonic() + 90
+        envelope = Envelope.objects.get(pk=party.envelope_id)
+        while envelope.status != Envelope.Status.COMPLETED and time.monotonic() < deadline:
+            time.sleep(0.5)
+            envelope.refresh_from_db()
+        assert envelope.status == Envelope.Status.COMPLETED
+        assert DocumentVersion.objects.filter(grant__envelope_party_id=party.pk).count() == 1

@@ -56,3 +56,23 @@ def test_codes_are_single_use_expire_and_lock_after_five_wrong(registered):
     assert "Too many wrong codes" in client.post("/accounts/email/verify/", {"code": code}).content.decode()
     registered.refresh_from_db()
     assert registered.email_verified_at is None
+
+
+def test_tries_in_flight_are_counted_before_their_secret_is_compared(registered):
+    """Five tries still being checked fill the window: a sixth is refused without its secret
+    being looked at; tries that turn out right give their places back."""
+    from contextlib import ExitStack
+
+    from accounts.lockout import MAX_FAILURES, attempt_counted
+    from config.errors import ApplicationError
+
+    with ExitStack() as in_flight:
+        for _attempt in range(MAX_FAILURES):
+            in_flight.enter_context(attempt_counted(user=registered, factor=FactorLock.Factor.PASSWORD))
+        sixth = attempt_counted(user=registered, factor=FactorLock.Factor.PASSWORD)
+        with pytest.raises(ApplicationError) as refused, sixth:
+            pytest.fail("a sixth simultaneous try reached the comparison")
+        assert refused.value.code == "locked" and refused.value.status == 429
+    assert SecurityEvent.objects.filter(user=registered, action="password.refused").count() == 1
+    assert not FactorLock.objects.filter(user=registered).exists()
+    assert _login("Tr1cky-Seal-Pass").status_code == 302

@@ -14,7 +14,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.lockout import MAX_FAILURES
 from accounts.models import FactorLock, SecurityEvent, User
-from documents.models import SigningGrant
+from documents.models import DocumentVersion, SigningGrant
 from documents.services import document_upload
 from seals.services import seal_private_key_unlock
 from tenants.models import Company
@@ -24,14 +24,16 @@ from tests.documents.pdfs import make_pdf
 from tests.live import PARALLEL, browser_session, simultaneously
 from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup, seal_for
 from workflows.envelopes import (
+    CODE_MAX_FAILURES,
     ID_NUMBER_MAX_FAILURES,
     envelope_create,
     envelope_field_add,
     envelope_party_add,
+    envelope_party_code_send,
     envelope_send,
     party_link_token,
 )
-from workflows.models import Party
+from workflows.models import Envelope, Party
 
 pytestmark = pytest.mark.integration
 live_url = live.live_url  # the fixture
@@ -124,7 +126,9 @@ def test_parallel_wrong_id_numbers_stop_at_the_limit(live_url, alpha, django_db_
         assert not SigningGrant.objects.filter(envelope_party_id=party.pk).exists()  # the right one came too late
 
 
-def test_simultaneous_signatures_of_one_person_make_one_grant(live_url, alpha, django_db_blocker):
+def test_simultaneous_signatures_of_one_person_make_one_grant(
+    live_url, celery_worker_process, alpha, django_db_blocker
+):
     company, alice = alpha
     with django_db_blocker.unblock():
         party, token = _person_envelope(company, alice)
@@ -135,3 +139,29 @@ def test_simultaneous_signatures_of_one_person_make_one_grant(live_url, alpha, d
     )
     with django_db_blocker.unblock(), tenant_context(company):
         assert SigningGrant.objects.filter(envelope_party_id=party.pk).count() == 1
+        # The worker signs once and completes the envelope (waited for: nothing may run on during cleanup).
+        deadline = time.monotonic() + 90
+        envelope = Envelope.objects.get(pk=party.envelope_id)
+        while envelope.status != Envelope.Status.COMPLETED and time.monotonic() < deadline:
+            time.sleep(0.5)
+            envelope.refresh_from_db()
+        assert envelope.status == Envelope.Status.COMPLETED
+        assert DocumentVersion.objects.filter(grant__envelope_party_id=party.pk).count() == 1
+
+
+def test_parallel_wrong_codes_at_a_persons_link_stop_at_the_limit(live_url, alpha, django_db_blocker):
+    company, alice = alpha
+    with django_db_blocker.unblock():
+        party, token = _person_envelope(company, alice)
+        with tenant_context(company):
+            envelope_party_code_send(party_id=party.pk)
+        browser = browser_session(settings.BASE_DOMAIN, {})
+    url = f"{live_url}/sign/{token}/verify/"
+    answers = simultaneously(
+        PARALLEL, lambda i: requests.post(url, data={"code": f"x{i:05d}"}, allow_redirects=False, timeout=60, **browser)
+    )
+    assert all(answer.status_code == 302 for answer in answers)
+    with django_db_blocker.unblock(), tenant_context(company):
+        party.refresh_from_db()
+        assert party.code_failures == CODE_MAX_FAILURES
+        assert party.code_locked_until is not None and party.code_hash == ""  # the code is gone

@@ -195,7 +195,7 @@ def seal_png(face: SealFace, *, dpi: int = 300) -> bytes:
     """A transparent PNG preview, rasterised from the same PDF."""
     import pypdfium2
 
-    from documents.pdf.pdfium import PDFIUM_LOCK, bitmap_png
+    from sealcore.pdfium import PDFIUM_LOCK, bitmap_png
 
     pdf = seal_pdf(face)
     with PDFIUM_LOCK:

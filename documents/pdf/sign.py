@@ -104,12 +104,6 @@ def _timestamper(timestamping: Timestamping):
     )
 
 
-def existing_signature_count(data: bytes) -> int:
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    return len(PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures)
-
-
 def stamp_and_sign(
     data: bytes,
     *,

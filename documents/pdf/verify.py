@@ -137,7 +137,7 @@ def verify_pdf(
         return report
     if len(signed_fields) > len(signatures):
         # A signature value pyHanko cannot evaluate (e.g. a legacy SubFilter) must not
-        # disappear from the report (FIELD-NOTES).
+        # disappear from the report (docs/library-notes.md).
         report.reasons.append("unsupported_signature")
     if not signatures:
         report.verdict = NO_SIGNATURES if not signed_fields else CANNOT_VERIFY

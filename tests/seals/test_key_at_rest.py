@@ -1,5 +1,5 @@
 """A seal's key at rest opens only with the seal password AND the server master key
-(DESIGN.md, "Keys and exclusive control"): a copy of the database row is useless without
+(docs/threat-model.md, "Assets"): a copy of the database row is useless without
 MASTER_KEY, and weak seal passwords are refused wherever a seal password is chosen."""
 
 from __future__ import annotations

@@ -19,9 +19,11 @@ install: $(VENV)/.installed
 run: install
 	$(PY) -m config.launcher --port $(PORT)
 
+# lint-imports checks the import contracts in pyproject.toml (docs/architecture.md).
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: install
 	$(PY) -m ruff format .

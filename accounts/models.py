@@ -246,7 +246,7 @@ class IdentityAppeal(models.Model):
 
 class AuthenticatorDevice(Device):
     """TOTP (authenticator app). Unlike django-otp's TOTPDevice the secret is stored
-    encrypted under the master key (FIELD-NOTES: plain secrets by default)."""
+    encrypted under the master key (docs/library-notes.md: plain secrets by default)."""
 
     KEY_PURPOSE = "totp-secret"
 

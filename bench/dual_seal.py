@@ -33,7 +33,8 @@ def main(pages: int = 3) -> None:
     from bench.seal import make_pdf
     from documents.pdf.national import NationalSigning
     from documents.pdf.sign import Placement, SigningKey, Timestamping, stamp_and_sign
-    from seals import ca, keys, national_format, sm2
+    from sealcore import national_format, sm2
+    from seals import ca, keys
     from seals.image import face_for, seal_pdf, seal_png
 
     root_key, root_cert = ca.create_root_ca()

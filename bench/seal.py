@@ -156,6 +156,7 @@ def main() -> None:
 
         from accounts.models import User
         from accounts.two_factor import authenticator_begin, recovery_codes_regenerate
+        from config import crypto
         from documents.models import DocumentVersion, SigningGrant
         from documents.services import document_upload, placement_add
         from seals import keys, pki
@@ -184,7 +185,12 @@ def main() -> None:
         api = Client(HTTP_HOST="bench.localhost", HTTP_AUTHORIZATION=f"Api-Key {api_key}")
         pdf = make_pdf(1)
 
-        data_key = keys.unwrap_data_key(seal.protected_key, "Bench-pass-1", context=str(application.pk).encode())
+        data_key = keys.unwrap_data_key(
+            seal.protected_key,
+            "Bench-pass-1",
+            context=str(application.pk).encode(),
+            master_key=crypto.server_master_key(),
+        )
         private_key = keys.decrypt_private_key(seal.protected_key, data_key, context=str(application.pk).encode())
         from cryptography.hazmat.primitives import serialization
 

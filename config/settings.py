@@ -42,7 +42,7 @@ CACHES = {
     "default": {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": REDIS_URL,
-        # Tenant-aware keys: the schema name is part of every cache key (FIELD-NOTES).
+        # Tenant-aware keys: the schema name is part of every cache key (docs/library-notes.md).
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "KEY_PREFIX": "sealhub",
@@ -112,7 +112,7 @@ TENANT_MODEL = "tenants.Company"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 TENANT_LIMIT_SET_CALLS = True
 # New companies are cloned from this migrated, empty schema instead of running
-# every migration again (FIELD-NOTES: ~1.5 s per tenant otherwise).
+# every migration again (docs/library-notes.md: ~1.5 s per tenant otherwise).
 TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 DEFAULT_NOT_FOUND_TENANT_VIEW = "config.views.unknown_host"

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def version_file_path(instance: DocumentVersion, filename: str) -> str:
-    # Per-company prefix: media/<schema>/documents/... (FIELD-NOTES: media paths leak otherwise).
+    # Per-company prefix: media/<schema>/documents/... (docs/library-notes.md: media paths leak otherwise).
     return f"{connection.schema_name}/documents/{instance.document_id}/v{instance.number}-{instance.id.hex[:12]}.pdf"
 
 

@@ -643,10 +643,6 @@ def signing_grant_create(
     return grant
 
 
-class GrantUnusable(Exception):
-    pass
-
-
 def document_seal_execute(*, grant_id) -> DocumentVersion | None:
     """Run by the worker. Idempotent: a grant produces at most one version; a crash before
     the commit leaves version N as it was and the grant re-runnable."""

@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from config.errors import ApplicationError
 from documents.pdf.limits import LimitExceeded, run_limited
 from documents.pdf.verify import CANNOT_VERIFY, VerificationReport, verify_file
+from sealcore.national_format import Trust
 from seals import pki
-from seals.national_format import Trust
 
 REASONS = {
     "not_pdf": _("This file is not a PDF."),
@@ -87,7 +87,7 @@ def national_trust() -> Trust:
     revoked or suspended."""
     from asn1crypto import pem
 
-    from seals import sm2
+    from sealcore import sm2
     from seals.models import Seal
 
     revoked = {}

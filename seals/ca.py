@@ -116,7 +116,7 @@ def create_subordinate_ca(root_key, root_cert, common_name: str = "Sealhub Seal 
 
 
 def create_timestamp_authority(root_key, root_cert, common_name: str = "Sealhub Timestamp Authority"):
-    # RSA: pyHanko's in-process RFC 3161 responder signs with PKCS#1 v1.5 only (FIELD-NOTES).
+    # RSA: pyHanko's in-process RFC 3161 responder signs with PKCS#1 v1.5 only (docs/library-notes.md).
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     cert = (
         _issued_by(root_key, root_cert, _name(common_name), key.public_key(), TSA_VALIDITY)

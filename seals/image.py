@@ -2,7 +2,7 @@
 outlines of Noto Serif SC, so the PDF embeds no font and looks the same everywhere.
 The same drawing gives the PDF appearance (for stamping) and the PNG preview.
 
-Shapes follow the conventions for Chinese company seals (FIELD-NOTES): round Ø42 mm
+Shapes follow the conventions for Chinese company seals (docs/library-notes.md): round Ø42 mm
 with a star, the company name on the upper arc and the seal code on the lower arc;
 special-purpose seals Ø40 mm with their purpose under the star; the invoice seal an
 ellipse 40×30 mm with the taxpayer number across the centre; personal seals square.
@@ -195,7 +195,7 @@ def seal_png(face: SealFace, *, dpi: int = 300) -> bytes:
     """A transparent PNG preview, rasterised from the same PDF."""
     import pypdfium2
 
-    from documents.pdf.pdfium import PDFIUM_LOCK, bitmap_png
+    from sealcore.pdfium import PDFIUM_LOCK, bitmap_png
 
     pdf = seal_pdf(face)
     with PDFIUM_LOCK:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.authority import Action, authority_check_for
 from accounts.models import User
+from config.crypto import server_master_key
 from config.errors import ApplicationError
 from seals import keys
 from seals.models import Seal, SealStatusChange
@@ -145,7 +146,11 @@ def seal_import_pkcs12(
         not_before=certificate.not_valid_before_utc,
         not_after=certificate.not_valid_after_utc,
     )
-    seal.set_protected_key(keys.protect_private_key(bundle.key, seal_password, context=str(seal.pk).encode()))
+    seal.set_protected_key(
+        keys.protect_private_key(
+            bundle.key, seal_password, context=str(seal.pk).encode(), master_key=server_master_key()
+        )
+    )
     seal.save()
     SealStatusChange.objects.create(seal=seal, to_status=seal.status, changed_by=acting_user, reason="PKCS#12 import")
     audit_event_record_in_company(company, acting_user=acting_user, action="seal.imported", target=seal,

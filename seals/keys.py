@@ -3,9 +3,10 @@ creation data is under the signer's sole control).
 
 The private key (PKCS#8 DER) is encrypted with a random 256-bit data key (AES-256-GCM);
 the data key is wrapped with a key derived from the seal password (scrypt), and that again
-under the server master key (config/crypto.py): a copy of the database alone allows no
+under the server master key (sealcore/crypto.py): a copy of the database alone allows no
 offline password guessing, and the master key alone opens nothing. Changing the password
-re-wraps the data key only. Plain functions over bytes; the master key defaults to settings.
+re-wraps the data key only. Plain functions over bytes; callers pass the master key
+(config.crypto.server_master_key()), so this module needs no Django.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from config import crypto
+from sealcore import crypto
 
 NONCE_BYTES = 12
 # scrypt cost: ~50 ms here; interactive, yet each password guess costs an attacker as much.
@@ -89,18 +90,18 @@ def _open(key: bytes, token: bytes, associated_data: bytes) -> bytes:
 
 # The outer layer is not bound to the row (the inner one is): key material copied to
 # another row fails as a wrong password there, and only a foreign master key fails here.
-def _under_master_key(password_wrapped: bytes, master_key: bytes | None) -> bytes:
+def _under_master_key(password_wrapped: bytes, master_key: bytes) -> bytes:
     return crypto.encrypt(password_wrapped, purpose=MASTER_KEY_PURPOSE, master_key=master_key)
 
 
-def _out_of_master_key(wrapped: bytes, master_key: bytes | None) -> bytes:
+def _out_of_master_key(wrapped: bytes, master_key: bytes) -> bytes:
     try:
         return crypto.decrypt(wrapped, purpose=MASTER_KEY_PURPOSE, master_key=master_key)
     except InvalidTag as exc:
         raise MasterKeyMismatch from exc
 
 
-def _wrap_data_key(data_key: bytes, password: str, context: bytes, master_key: bytes | None) -> tuple[bytes, bytes]:
+def _wrap_data_key(data_key: bytes, password: str, context: bytes, master_key: bytes) -> tuple[bytes, bytes]:
     """(wrapped data key, scrypt salt)."""
     salt = os.urandom(16)
     password_wrapped = _seal(_password_key(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P), data_key, b"wrap:" + context)
@@ -112,7 +113,7 @@ def new_data_key() -> bytes:
 
 
 def protect_private_key(
-    private_key, password: str, *, context: bytes = b"", data_key: bytes | None = None, master_key: bytes | None = None
+    private_key, password: str, *, context: bytes = b"", data_key: bytes | None = None, master_key: bytes
 ) -> ProtectedKey:
     """`context` (e.g. the application id) is bound into both ciphertexts, so key
     material copied to another seal's row does not decrypt. Pass `data_key` to encrypt
@@ -126,9 +127,7 @@ def protect_private_key(
                         kdf_salt=salt)  # fmt: skip
 
 
-def unwrap_data_key(
-    protected: ProtectedKey, password: str, *, context: bytes = b"", master_key: bytes | None = None
-) -> bytes:
+def unwrap_data_key(protected: ProtectedKey, password: str, *, context: bytes = b"", master_key: bytes) -> bytes:
     """The data key; MasterKeyMismatch before any password work when the server's master
     key is not the one the key was stored under, WrongSealPassword for a wrong password."""
     password_wrapped = _out_of_master_key(protected.wrapped_data_key, master_key)
@@ -156,7 +155,7 @@ def decrypt_additional_key(data_key: bytes, token: bytes, *, label: bytes, conte
 
 def rewrap(
     protected: ProtectedKey, old_password: str, new_password: str, *, context: bytes = b"",
-    master_key: bytes | None = None,
+    master_key: bytes,
 ) -> ProtectedKey:  # fmt: skip
     data_key = unwrap_data_key(protected, old_password, context=context, master_key=master_key)
     wrapped, salt = _wrap_data_key(data_key, new_password, context, master_key)

@@ -19,7 +19,7 @@ class PlatformAuthority(models.Model):
         SEAL_CA = "seal_ca", _("Seal CA")
         TSA = "tsa", _("Timestamp authority")
         # Makes (signs) the seals in the national format (GB/T 38540) and issues their SM2
-        # certificates. Its key is an SM2 key pair (seals/sm2.py), not a PKCS#8 key.
+        # certificates. Its key is an SM2 key pair (sealcore/sm2.py), not a PKCS#8 key.
         SM2_MAKER = "sm2_maker", _("SM2 seal maker")
 
     role = models.CharField(max_length=16, choices=Role.choices, unique=True)

@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db import transaction
 
 from config.crypto import decrypt, encrypt
-from seals import ca, sm2
+from sealcore import sm2
+from seals import ca
 from seals.models import PlatformAuthority, Seal
 
 Role = PlatformAuthority.Role

@@ -14,10 +14,12 @@ from django.utils.translation import gettext as _
 from accounts.authority import Action, authority_check, authority_check_for
 from accounts.lockout import WrongSecret, attempt_counted
 from accounts.models import FactorLock, Membership, User
+from config.crypto import server_master_key
 from config.errors import ApplicationError
 from config.mail import mail_send
-from seals import ca, keys, pki, sm2
-from seals import national_format as national
+from sealcore import national_format as national
+from sealcore import sm2
+from seals import ca, keys, pki
 from seals.codes import region_of, seal_code_for
 from seals.models import Seal, SealApplication, SealAuthorisation, SealCodeSequence, SealStatusChange
 from tenants.models import Company
@@ -127,7 +129,9 @@ def seal_application_submit(
     data_key = keys.new_data_key()
     context = _key_context(application.pk)
     application.set_protected_key(
-        keys.protect_private_key(private_key, seal_password, context=context, data_key=data_key)
+        keys.protect_private_key(
+            private_key, seal_password, context=context, data_key=data_key, master_key=server_master_key()
+        )
     )
     # The SM2 key pair for the national format, under the same seal password.
     sm2_key = sm2.generate_key_pair()
@@ -414,7 +418,10 @@ def seal_private_key_unlock(*, seal: Seal, user: User, seal_password: str, ip_ad
             raise ApplicationError(_("This seal is not active."), "seal_inactive", status=409)
         try:
             return keys.unwrap_data_key(
-                seal.protected_key, seal_password, context=_key_context(seal.application_id or seal.pk)
+                seal.protected_key,
+                seal_password,
+                context=_key_context(seal.application_id or seal.pk),
+                master_key=server_master_key(),
             )
         except keys.WrongSealPassword:
             raise WrongSecret(
@@ -431,7 +438,9 @@ def seal_password_change(
     context = _key_context(seal.application_id or seal.pk)
     with transaction.atomic():
         seal = Seal.objects.select_for_update().get(pk=seal.pk)
-        seal.set_protected_key(keys.rewrap(seal.protected_key, old_password, new_password, context=context))
+        seal.set_protected_key(
+            keys.rewrap(seal.protected_key, old_password, new_password, context=context, master_key=server_master_key())
+        )
         seal.save(update_fields=["wrapped_data_key", "kdf_salt", "kdf_n", "kdf_r", "kdf_p"])
         audit_event_record_in_company(
             seal.company, acting_user=user, action="seal.password_changed", target=seal, data={"code": seal.code}

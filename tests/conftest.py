@@ -30,7 +30,7 @@ def pytest_sessionfinish(session, exitstatus):
 
 @dataclass(frozen=True)
 class World:
-    """Two companies and the three people every endpoint suite needs (STYLE.md)."""
+    """Two companies and the three people every endpoint suite needs (docs/architecture.md, "Tests")."""
 
     alpha: Company
     beta: Company

@@ -2,7 +2,7 @@
 Pure functions over bytes.
 
 An envelope's first signature certifies the document with form filling allowed; every
-field the later parties fill must therefore exist before it (FIELD-NOTES: a field added
+field the later parties fill must therefore exist before it (docs/library-notes.md: a field added
 after a certification signature counts as a disallowed change)."""
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from documents.pdf.pdfium import PDFIUM_LOCK
+from sealcore.pdfium import PDFIUM_LOCK
 
 
 @dataclass(frozen=True)

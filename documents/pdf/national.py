@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from seals import national_format, sm2
+from sealcore import national_format, sm2
 
 FIELD_KEY = "/SES_Signature"
 PROPERTY_PATTERN = re.compile(r"^/ByteRange \[0 (\d{1,12})\]$")

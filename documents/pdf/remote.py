@@ -17,13 +17,12 @@ pyHanko's interrupted signing, and the steps in it that are not obvious:
    fetches the signature timestamp (B-T), then `PdfTBSDocument.async_finish_signing`
    writes it into the reserved region.
 4. Everything here is async in pyHanko; the sync wrappers call `asyncio.run`, so these
-   functions must not run inside an event loop (FIELD-NOTES).
+   functions must not run inside an event loop (docs/library-notes.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import io
 from dataclasses import dataclass
 
@@ -107,11 +106,6 @@ async def _prepare(data, placement, appearance_pdf, certificate_pem, chain_pem, 
         document_digest=prepared_digest.document_digest,
         signed_attributes=signed_attributes.dump(),
     )
-
-
-def to_be_signed_digest(prepared: PreparedSignature) -> bytes:
-    """SHA-256 of the signed attributes: what a token given a bare digest signs."""
-    return hashlib.sha256(prepared.signed_attributes).digest()
 
 
 def signature_check(*, certificate_pem: str, signed_attributes: bytes, signature: bytes) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from documents.pdf.pdfium import PDFIUM_LOCK, bitmap_png
+from sealcore.pdfium import PDFIUM_LOCK, bitmap_png
 
 
 def render_page_png(data: bytes, page_index: int, *, width_px: int) -> bytes:

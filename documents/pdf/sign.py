@@ -2,7 +2,7 @@
 
 The seal image is the appearance of a visible signature widget at the placement, so the
 stamp and the signature are added together and nothing is drawn after signing
-(FIELD-NOTES: changes after a signature show up as modifications)."""
+(docs/library-notes.md: changes after a signature show up as modifications)."""
 
 from __future__ import annotations
 
@@ -104,12 +104,6 @@ def _timestamper(timestamping: Timestamping):
     )
 
 
-def existing_signature_count(data: bytes) -> int:
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    return len(PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures)
-
-
 def stamp_and_sign(
     data: bytes,
     *,
@@ -200,7 +194,7 @@ def signature_appearance(data: bytes, *, placement: Placement, appearance_pdf: b
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.stamp import StaticStampStyle
 
-    # pyHanko reads a static stamp appearance from a file path (FIELD-NOTES).
+    # pyHanko reads a static stamp appearance from a file path (docs/library-notes.md).
     handle, appearance_path = tempfile.mkstemp(suffix=".pdf")
     try:
         with os.fdopen(handle, "wb") as appearance_file:
@@ -223,7 +217,7 @@ def _right_edges(data: bytes) -> list[float]:
 
 def _draw_cross_page_strips(writer, appearance_pdf: bytes, placement: Placement, right_edges: list[float]) -> None:
     """骑缝章: page i of n shows slice i of the seal at its right edge, so the pages laid
-    side by side reassemble the seal (FIELD-NOTES: verified with pyHanko)."""
+    side by side reassemble the seal (docs/library-notes.md: verified with pyHanko)."""
     from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.reader import PdfFileReader
 

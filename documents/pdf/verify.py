@@ -137,7 +137,7 @@ def verify_pdf(
         return report
     if len(signed_fields) > len(signatures):
         # A signature value pyHanko cannot evaluate (e.g. a legacy SubFilter) must not
-        # disappear from the report (FIELD-NOTES).
+        # disappear from the report (docs/library-notes.md).
         report.reasons.append("unsupported_signature")
     if not signatures:
         report.verdict = NO_SIGNATURES if not signed_fields else CANNOT_VERIFY
@@ -316,7 +316,7 @@ def _attach_appearances(data: bytes, reader, signatures, items: list[SignatureRe
         import pypdfium2
         from PIL import Image  # noqa: F401  (pypdfium2's to_pil needs it)
 
-        from documents.pdf.pdfium import PDFIUM_LOCK, bitmap_png
+        from sealcore.pdfium import PDFIUM_LOCK, bitmap_png
 
         page_refs = [
             reader.find_page_for_modification(index)[0] for index in range(int(reader.root["/Pages"]["/Count"]))

@@ -16,7 +16,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from accounts.models import Membership
 from documents.pdf.national import national_signatures
 from documents.services import document_seal_execute, document_seal_request, document_upload, placement_add
-from seals import national_format
+from sealcore import national_format
 from seals.models import Seal
 from seals.services import seal_application_approve, seal_dual_signing_set
 from tests.conftest import client_on, enrol_authenticator, totp_now
@@ -144,7 +144,7 @@ def test_malformed_esl_files_get_a_verdict_naming_the_step(dual_seal, cut):
 def test_esl_from_another_maker_is_invalid(approved_alpha):
     import datetime as dt
 
-    from seals import sm2
+    from sealcore import sm2
 
     maker_key, maker_cert = sm2.create_maker_authority("Some other maker")
     now = dt.datetime.now(dt.UTC)

@@ -13,7 +13,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from documents.pdf.national import FIELD_KEY, NationalSigning, national_signatures, protected_prefix
 from documents.pdf.sign import Placement
 from documents.pdf.verify import INVALID, VALID, verify_pdf
-from seals import national_format, sm2
+from sealcore import national_format, sm2
 from tests.documents import test_pdf_engine
 from tests.documents.pdfs import make_pdf
 from tests.documents.test_pdf_engine import _sign, _validate

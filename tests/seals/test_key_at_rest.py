@@ -1,5 +1,5 @@
 """A seal's key at rest opens only with the seal password AND the server master key
-(DESIGN.md, "Keys and exclusive control"): a copy of the database row is useless without
+(docs/threat-model.md, "Assets"): a copy of the database row is useless without
 MASTER_KEY, and weak seal passwords are refused wherever a seal password is chosen."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from django.apps import apps
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from config.crypto import server_master_key
 from config.errors import ApplicationError
 from documents.models import DocumentVersion
 from documents.services import document_seal_execute, document_seal_request, document_upload, placement_add
@@ -87,7 +88,7 @@ def test_the_database_row_alone_does_not_open_the_key_even_with_the_right_passwo
     with pytest.raises(keys.MasterKeyMismatch):  # the right password, another server's master key
         keys.unwrap_data_key(seal.protected_key, SEAL_PASSWORD, context=context, master_key=b"another-master-key")
     # With both the password and this server's master key the key opens (and signs, below).
-    data_key = keys.unwrap_data_key(seal.protected_key, SEAL_PASSWORD, context=context)
+    data_key = keys.unwrap_data_key(seal.protected_key, SEAL_PASSWORD, context=context, master_key=server_master_key())
     assert keys.decrypt_private_key(seal.protected_key, data_key, context=context) is not None
 
 
@@ -126,7 +127,9 @@ def test_pending_applications_are_migrated_too(approved_alpha, world):
     _migration().add_master_key_layer(apps, None)
     application = SealApplication.objects.get(pk=application.pk)
     context = str(application.pk).encode()
-    assert keys.unwrap_data_key(application.protected_key, SEAL_PASSWORD, context=context)
+    assert keys.unwrap_data_key(
+        application.protected_key, SEAL_PASSWORD, context=context, master_key=server_master_key()
+    )
     seal = seal_application_approve(application=application, acting_user=world.alice)
     assert _seal_a_document(world, seal).signature_count == 1
 

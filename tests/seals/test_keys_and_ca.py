@@ -10,10 +10,12 @@ from cryptography.x509.oid import NameOID
 from seals import ca, keys
 from seals.codes import seal_code_for, seal_code_is_valid
 
+MASTER_KEY = b"this-server-master-key"
+
 
 def test_private_key_needs_the_seal_password():
     private_key = keys.generate_private_key("ec-p256")
-    protected = keys.protect_private_key(private_key, "Seal-pass-1", context=b"app-1")
+    protected = keys.protect_private_key(private_key, "Seal-pass-1", context=b"app-1", master_key=MASTER_KEY)
     der = private_key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -21,10 +23,10 @@ def test_private_key_needs_the_seal_password():
     for blob in (protected.encrypted_private_key, protected.wrapped_data_key, protected.kdf_salt):
         assert der not in blob and der[-32:] not in blob
     with pytest.raises(keys.WrongSealPassword):
-        keys.unwrap_data_key(protected, "Seal-pass-2", context=b"app-1")
+        keys.unwrap_data_key(protected, "Seal-pass-2", context=b"app-1", master_key=MASTER_KEY)
     with pytest.raises(keys.WrongSealPassword):  # bound to its own row
-        keys.unwrap_data_key(protected, "Seal-pass-1", context=b"app-2")
-    data_key = keys.unwrap_data_key(protected, "Seal-pass-1", context=b"app-1")
+        keys.unwrap_data_key(protected, "Seal-pass-1", context=b"app-2", master_key=MASTER_KEY)
+    data_key = keys.unwrap_data_key(protected, "Seal-pass-1", context=b"app-1", master_key=MASTER_KEY)
     restored = keys.decrypt_private_key(protected, data_key, context=b"app-1")
     assert restored.public_key().public_numbers() == private_key.public_key().public_numbers()
 
@@ -40,12 +42,14 @@ def test_private_key_needs_the_master_key_too():
 
 
 def test_password_change_rewraps_only_the_data_key():
-    protected = keys.protect_private_key(keys.generate_private_key("rsa-2048"), "Old-pass-11")
-    changed = keys.rewrap(protected, "Old-pass-11", "New-pass-22")
+    protected = keys.protect_private_key(keys.generate_private_key("rsa-2048"), "Old-pass-11", master_key=MASTER_KEY)
+    changed = keys.rewrap(protected, "Old-pass-11", "New-pass-22", master_key=MASTER_KEY)
     assert changed.encrypted_private_key == protected.encrypted_private_key
     with pytest.raises(keys.WrongSealPassword):
-        keys.unwrap_data_key(changed, "Old-pass-11")
-    assert keys.unwrap_data_key(changed, "New-pass-22") == keys.unwrap_data_key(protected, "Old-pass-11")
+        keys.unwrap_data_key(changed, "Old-pass-11", master_key=MASTER_KEY)
+    assert keys.unwrap_data_key(changed, "New-pass-22", master_key=MASTER_KEY) == keys.unwrap_data_key(
+        protected, "Old-pass-11", master_key=MASTER_KEY
+    )
 
 
 @pytest.mark.parametrize(

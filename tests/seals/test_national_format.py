@@ -9,11 +9,14 @@ import subprocess
 import pytest
 from asn1crypto import core, pem
 
-from seals import keys, sm2
-from seals import national_format as nf
+from sealcore import national_format as nf
+from sealcore import sm2
+from seals import keys
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 DOCUMENT = b"%PDF-1.7 the protected bytes of a document"
+
+MASTER_KEY = b"this-server-master-key"
 
 
 @pytest.fixture(scope="module")
@@ -126,8 +129,10 @@ def test_openssl_verifies_our_certificate_signature_and_sm3(pki, tmp_path):
 
 def test_an_additional_key_is_under_the_same_data_key_and_bound_to_its_row():
     data_key = keys.new_data_key()
-    protected = keys.protect_private_key(keys.generate_private_key(), "Seal-pass-1", context=b"a", data_key=data_key)
-    assert keys.unwrap_data_key(protected, "Seal-pass-1", context=b"a") == data_key
+    protected = keys.protect_private_key(
+        keys.generate_private_key(), "Seal-pass-1", context=b"a", data_key=data_key, master_key=MASTER_KEY
+    )
+    assert keys.unwrap_data_key(protected, "Seal-pass-1", context=b"a", master_key=MASTER_KEY) == data_key
     token = keys.encrypt_additional_key(data_key, b"k" * 96, label=b"sm2", context=b"a")
     assert keys.decrypt_additional_key(data_key, token, label=b"sm2", context=b"a") == b"k" * 96
     with pytest.raises(Exception):  # noqa: B017 - AES-GCM refuses another row's context

@@ -8,8 +8,9 @@ from asn1crypto import pem
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from seals import keys, pki, sm2
-from seals import national_format as national
+from sealcore import national_format as national
+from sealcore import sm2
+from seals import keys, pki
 from seals.models import PlatformAuthority, Seal
 from seals.services import (
     seal_application_approve,

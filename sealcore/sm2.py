@@ -96,10 +96,6 @@ def certificate_public_key(certificate: asn1_x509.Certificate) -> bytes | None:
     return point[1:]
 
 
-def is_sm2_certificate(certificate: asn1_x509.Certificate) -> bool:
-    return certificate_public_key(certificate) is not None
-
-
 def name(*, common_name: str, organization: str = "Sealhub", extra: dict | None = None) -> asn1_x509.Name:
     attributes = {"country_name": "CN", "organization_name": organization}
     attributes.update(extra or {})

@@ -1,6 +1,6 @@
 """Electronic seals and seal signatures in the national format: GB/T 38540-2020 (`SESeal` and
 `SES_Signature`, version 4), reading GM/T 0031-2014 (version 1) as well. Plain functions over
-bytes; SM2/SM3 from seals/sm2.py.
+bytes; SM2/SM3 from sealcore/sm2.py.
 
 What is signed follows the implementations in the field: the maker signs the DER of
 `SES_SealInfo` (v4) or of SEQUENCE {sealInfo, cert, signatureAlgorithm} (v1); the signer
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from asn1crypto import cms, core
 from asn1crypto import x509 as asn1_x509
 
-from seals import sm2
+from sealcore import sm2
 
 HEADER_ID = "ES"
 VERSION_4 = 4

@@ -1,0 +1,89 @@
+"""Schema switching happens only in the named doors (docs/architecture.md). import-linter
+sees imports, not calls, so this scans the source: any use of `tenant_context`,
+`schema_context` or `connection.set_schema*` / `set_tenant` outside the modules below fails."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+APPS = ["accounts", "config", "documents", "sealcore", "seals", "tenants", "workflows", "events"]
+SWITCHES = {"tenant_context", "schema_context", "set_schema", "set_schema_to_public", "set_tenant"}
+
+# module -> why it may switch schemas. Shrink this list; do not grow it without a reason
+# written here and in docs/architecture.md.
+DOORS = {
+    # Tenancy wiring: each task runs in its company's schema; the public schema is set up.
+    "config.celery": "runs each task in the schema it was queued from",
+    "tenants.models": "creating a company's schema returns to the public schema",
+    "tenants.services": "setting up the base schema returns to the public schema",
+    "tenants.members": "a member's role change is followed up in that company",
+    # The cross-company door: envelopes with parties in other companies.
+    "workflows.cross_tenant": "the one door into another company's envelope data",
+    # Recording an event in a given company (moves to the events app, issue #18).
+    "workflows.services": "an audit row in a given company",
+    "workflows.webhooks": "a webhook event in a given company",
+    # Beat jobs and commands that visit every active company in turn.
+    "documents.tasks": "re-queues stale sealing jobs in every company",
+    "workflows.tasks": "envelope deadlines and webhook deliveries in every company",
+    "tenants.management.commands.worker_check": "checks the worker in every company",
+    "workflows.management.commands.envelope_audit_verify": "verifies the envelope trails of every company",
+    # The list-cache token is bumped in the schema the change happened in (issue #18 makes it explicit).
+    "documents.services": "bumps the document-list token of the changed schema",
+}
+# The events app records an event in a given company: a door as a whole once it exists.
+DOOR_PACKAGES = {"events"}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(BASE_DIR).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _switches_in(path: Path) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Name) and node.id in SWITCHES:
+            found.append((node.lineno, node.id))
+        elif isinstance(node, ast.Attribute) and node.attr in SWITCHES:
+            found.append((node.lineno, node.attr))
+        elif isinstance(node, ast.ImportFrom):
+            found.extend((node.lineno, alias.name) for alias in node.names if alias.name in SWITCHES)
+    return found
+
+
+def _switching_modules() -> dict[str, list[tuple[int, str]]]:
+    modules = {}
+    for app in APPS:
+        for path in sorted((BASE_DIR / app).rglob("*.py")) if (BASE_DIR / app).is_dir() else []:
+            if "migrations" in path.parts:
+                continue  # migrations run per schema under migrate_schemas
+            if found := _switches_in(path):
+                modules[_module_name(path)] = found
+    return modules
+
+
+def test_schemas_are_switched_only_in_the_named_doors():
+    outside = {
+        module: found
+        for module, found in _switching_modules().items()
+        if module not in DOORS and module.split(".")[0] not in DOOR_PACKAGES
+    }
+    assert outside == {}, "schema switching outside the named doors (see docs/architecture.md)"
+
+
+def test_every_named_door_still_switches_schemas():
+    """A module that stopped switching leaves the list, so the list only shrinks."""
+    assert sorted(set(DOORS) - set(_switching_modules())) == []
+
+
+def test_the_scan_finds_a_switch_in_a_function_body(tmp_path):
+    source = tmp_path / "sneaky.py"
+    source.write_text(
+        "def f(company):\n"
+        "    from django_tenants.utils import tenant_context as enter\n"
+        "    from django.db import connection\n"
+        "    connection.set_schema('other')\n"
+    )
+    assert [name for _line, name in _switches_in(source)] == ["tenant_context", "set_schema"]

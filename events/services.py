@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflows.models import AuditEvent
+from events.models import AuditEvent
 
 
 def audit_event_record(

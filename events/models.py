@@ -26,6 +26,12 @@ class AuditEvent(models.Model):
     target_id = models.CharField(max_length=80, blank=True)
     data = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # The company's hash chain (`events.services.audit_chain_extend`): each row carries the
+    # hash of the one before it, so an edited or deleted row breaks the chain. A row is
+    # linked right after its transaction commits; until then these stay empty.
+    sequence = models.PositiveBigIntegerField(null=True, blank=True, unique=True, editable=False)
+    previous_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         # The tables keep the names they had in `workflows`: the models moved, the rows did not.

@@ -103,6 +103,7 @@ SHARED_APPS = [
     "seals",
 ]
 TENANT_APPS = [
+    "events",
     "documents",
     "workflows",
 ]

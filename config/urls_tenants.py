@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("tenants.urls")),
+    path("", include("events.urls")),
     path("", include("workflows.urls")),
     path("", include("seals.urls")),
     path("", include("documents.urls")),

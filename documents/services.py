@@ -36,6 +36,7 @@ from documents.pdf.national import NationalSigning
 from documents.pdf.sign import Placement as PdfPlacement
 from documents.pdf.sign import SigningKey, Timestamping, stamp_and_sign
 from documents.stored_files import stored_file_note, stored_files_removed_on_failure
+from events.services import audit_event_record
 from seals import keys, pki
 from seals.image import seal_pdf
 from seals.models import Seal
@@ -49,7 +50,6 @@ from workflows.approvals import (
 )
 from workflows.models import SealUseRequest
 from workflows.selectors import seal_use_approval_usable
-from workflows.services import audit_event_record
 
 GRANT_LIFETIME = timedelta(minutes=5)
 PREVIEW_WIDTHS = (200, 900)
@@ -770,7 +770,7 @@ def sealed_version_record(
               "by": label},
     )  # fmt: skip
     if grant is None or not grant.envelope_party_id:  # envelope steps have their own events
-        from workflows.webhooks import webhook_event_emit
+        from events.webhooks import webhook_event_emit
 
         webhook_event_emit(event_type="document.sealed", data={
             "document_id": str(document.pk), "version": version.number, "sha256": version.sha256,

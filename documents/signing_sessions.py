@@ -32,12 +32,12 @@ from documents.services import (
     sealed_version_record,
     sha256_of,
 )
+from events.services import audit_event_record
 from seals.image import seal_pdf
 from seals.models import Seal
 from seals.services import seal_face
 from tenants.models import Company
 from workflows.approvals import seal_use_approval_consume
-from workflows.services import audit_event_record
 
 SESSION_LIFETIME = timedelta(minutes=10)
 AUTHORIZATION_SCHEME = "Signing-Session"

@@ -18,10 +18,11 @@ from documents import services
 from documents.forms import PlacementForm, SealConfirmForm, UploadForm
 from documents.models import Placement
 from documents.selectors import document_get, document_list, grant_get, version_get
+from events.selectors import audit_event_list
 from seals.models import Seal
 from seals.selectors import seal_ids_for_direct_use, seal_list_for_company
 from workflows.forms import SealUseRequestForm
-from workflows.selectors import audit_event_list, seal_use_approval_usable, seal_use_request_list_for_document
+from workflows.selectors import seal_use_approval_usable, seal_use_request_list_for_document
 
 
 @require_http_methods(["GET", "POST"])

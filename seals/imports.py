@@ -19,11 +19,11 @@ from accounts.authority import Action, authority_check_for
 from accounts.models import User
 from config.crypto import server_master_key
 from config.errors import ApplicationError
+from events.services import audit_event_record_in_company
 from seals import keys
 from seals.models import Seal, SealStatusChange
 from seals.services import _next_seal_code, seal_password_check
 from tenants.models import Company
-from workflows.services import audit_event_record_in_company
 
 PKCS12_MAX_BYTES = 64 * 1024
 

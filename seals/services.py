@@ -17,14 +17,14 @@ from accounts.models import FactorLock, Membership, User
 from config.crypto import server_master_key
 from config.errors import ApplicationError
 from config.mail import mail_send
+from events.services import audit_event_record_in_company
+from events.webhooks import webhook_event_emit_in_company
 from sealcore import national_format as national
 from sealcore import sm2
 from seals import ca, keys, pki
 from seals.codes import region_of, seal_code_for
 from seals.models import Seal, SealApplication, SealAuthorisation, SealCodeSequence, SealStatusChange
 from tenants.models import Company
-from workflows.services import audit_event_record_in_company
-from workflows.webhooks import webhook_event_emit_in_company
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENT_MAGIC = (b"%PDF-", b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")

@@ -18,10 +18,10 @@ from accounts.models import Invitation, Membership, User
 from config.crypto import keyed_hash
 from config.errors import ApplicationError
 from config.mail import mail_send
+from events.services import audit_event_record_in_company
 from tenants.models import ApiKey, Company
 from tenants.selectors import membership_in_force
 from tenants.services import company_domain_for
-from workflows.services import audit_event_record_in_company
 
 INVITATION_LIFETIME = timedelta(days=7)
 Role = Membership.Role
@@ -213,8 +213,9 @@ def _authority_effects_apply(membership: Membership, new_role: str | None) -> Au
     endpoints they vouched for are paused. `new_role` None means removed."""
     from django_tenants.utils import tenant_context
 
+    from events.models import WebhookEndpoint
     from tenants.services import api_key_scopes_allowed
-    from workflows.models import SealUseRequest, WebhookEndpoint
+    from workflows.models import SealUseRequest
 
     effects = AuthorityEffects()
     company, user = membership.company, membership.user

@@ -16,9 +16,9 @@ from accounts.authority import Action, authority_check_for, role_may
 from accounts.models import Membership, User
 from config.errors import ApplicationError
 from config.mail import mail_send
+from events.services import audit_event_record, audit_event_record_in_company
 from tenants.models import ApiKey, Company, Domain
 from tenants.selectors import membership_in_force
-from workflows.services import audit_event_record, audit_event_record_in_company
 
 RESERVED_SLUGS = frozenset({"www", "admin", "api", "public", "static", "media", "mail", "demo-template"})
 API_KEY_PREFIX = "shk_"

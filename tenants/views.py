@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.authority import Action, authority_required
 from accounts.models import Membership
 from config.errors import ApplicationError
+from events.selectors import audit_event_list
 from tenants.forms import ApiKeyCreateForm, CompanyCreateForm, InvitationForm, RoleForm
 from tenants.members import (
     company_signed_in_url,
@@ -30,7 +31,6 @@ from tenants.selectors import (
     membership_list_for_user,
 )
 from tenants.services import api_key_create, api_key_revoke, api_key_rotate, company_create
-from workflows.selectors import audit_event_list
 
 
 def public_home(request):

@@ -8,45 +8,13 @@ from rest_framework.views import APIView
 
 from accounts.authority import Action
 from config.api.idempotency import idempotent
-from config.api.pagination import CreatedCursorPagination
 from config.api.serializers import StrictInputSerializer
 from documents.selectors import document_get
 from tenants.models import ApiKey
 from tenants.permissions import acting_membership
 from workflows import approvals
 from workflows.models import SealUseRequest
-from workflows.selectors import audit_event_list, seal_use_request_get, seal_use_request_list
-
-
-class AuditEventPagination(CreatedCursorPagination):
-    ordering = "-occurred_at"
-
-
-class AuditEventListApi(ListAPIView):
-    authority = {"GET": Action.AUDIT_READ}
-    required_scope = ApiKey.Scope.ADMIN
-    pagination_class = AuditEventPagination
-
-    class AuditEventOutputSerializer(serializers.Serializer):
-        id = serializers.UUIDField()
-        occurred_at = serializers.DateTimeField()
-        actor = serializers.CharField(source="actor_label")
-        action = serializers.CharField()
-        action_label = serializers.CharField()
-        target_type = serializers.CharField()
-        target_id = serializers.CharField()
-        data = serializers.JSONField()
-
-    serializer_class = AuditEventOutputSerializer
-
-    def get_queryset(self):
-        queryset = audit_event_list()
-        action = self.request.query_params.get("action")
-        return queryset.filter(action=action) if action else queryset
-
-    @extend_schema(operation_id="audit_events_list", summary="The company's audit trail")
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+from workflows.selectors import seal_use_request_get, seal_use_request_list
 
 
 class SealUseRequestOutputSerializer(serializers.Serializer):

@@ -15,10 +15,10 @@ from accounts.models import Membership, User
 from config.errors import ApplicationError
 from config.mail import mail_send
 from documents.models import Document
+from events.services import audit_event_record
 from seals.selectors import seal_member_may_use_directly, seal_usable_get
 from tenants.models import Company
 from workflows.models import SealUseRequest
-from workflows.services import audit_event_record
 
 MAX_USES = 1000
 # Placements count as the approved ones when they differ by less than this (PDF points).

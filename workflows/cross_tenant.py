@@ -208,8 +208,8 @@ def _door(route: EnvelopeRoute) -> Iterator[Door]:
     """In the owner's schema: this route's envelope and party while the envelope is open
     and the party is still this route's, with the version it may see; otherwise 404 (and
     an audit row in the owner's trail). The only way in for every function below."""
+    from events.services import audit_event_record
     from workflows.models import Envelope, Party
-    from workflows.services import audit_event_record
 
     with tenant_context(route.owner):
         envelope = Envelope.objects.select_related("document").filter(pk=route.envelope_id).first()

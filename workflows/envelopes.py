@@ -119,7 +119,7 @@ def _id_number_hash(value: str, *, strict: bool = False) -> str:
 
 
 def _webhook(envelope: Envelope, event_type: str, **data) -> None:
-    from workflows.webhooks import webhook_event_emit
+    from events.webhooks import webhook_event_emit
 
     webhook_event_emit(event_type=event_type, data={"envelope_id": str(envelope.pk), "name": envelope.name, **data})
 

@@ -7,8 +7,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from workflows.models import WEBHOOK_EVENTS
-
 
 class SealUseRequestForm(forms.Form):
     seal = forms.UUIDField(widget=forms.HiddenInput)
@@ -148,13 +146,3 @@ class InboxReassignForm(forms.Form):
 
     def clean_colleague(self):
         return self.users[self.cleaned_data["colleague"]]
-
-
-class WebhookEndpointForm(forms.Form):
-    url = forms.URLField(label=_("Address (https)"), max_length=500, assume_scheme="https")
-    description = forms.CharField(label=_("Description"), max_length=200, required=False)
-    events = forms.MultipleChoiceField(
-        label=_("Events"),
-        choices=[(key, label) for key, label in WEBHOOK_EVENTS.items()],
-        widget=forms.CheckboxSelectMultiple,
-    )

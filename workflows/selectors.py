@@ -5,12 +5,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.authority import Action
-from workflows.models import AuditEvent, Envelope, Party, SealUseRequest
-
-
-def audit_event_list() -> QuerySet[AuditEvent]:
-    """The current company's audit trail, newest first (the schema decides the company)."""
-    return AuditEvent.objects.order_by("-occurred_at", "-id")
+from workflows.models import Envelope, Party, SealUseRequest
 
 
 def envelope_list(*, status: str = "") -> QuerySet[Envelope]:

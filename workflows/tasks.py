@@ -180,30 +180,3 @@ def envelope_mail_owner(envelope_id: str, kind: str) -> bool:
         attachments = [(name, data, "application/pdf") for name, data in _final_attachments(envelope)]
     mail_send(subject=subject, body=body, to=[envelope.owner_email], attachments=attachments)
     return True
-
-
-@app.task(bind=True, acks_late=True, max_retries=None)
-def webhook_deliver(self, delivery_id: str) -> str:
-    """Post one delivery; on failure try again later with exponential backoff until
-    24 hours after the event (the schedule lives in `webhooks.retry_delay`)."""
-    from workflows.webhooks import webhook_delivery_attempt
-
-    outcome = webhook_delivery_attempt(delivery_id=delivery_id)
-    if outcome.retry_in is not None:
-        raise self.retry(countdown=outcome.retry_in)
-    return outcome.status
-
-
-@app.task
-def webhook_deliveries_due_all() -> int:
-    """Beat: re-queue deliveries whose task was lost, in every company."""
-    from django_tenants.utils import tenant_context
-
-    from tenants.models import Company
-    from workflows.webhooks import webhook_deliveries_due
-
-    total = 0
-    for company in Company.objects.exclude(schema_name="public").filter(status=Company.Status.ACTIVE):
-        with tenant_context(company):
-            total += webhook_deliveries_due()
-    return total

@@ -1,22 +1,9 @@
 from django.urls import path
 
-from workflows import views, views_envelopes, views_webhooks
+from workflows import views, views_envelopes
 
 app_name = "workflows"
 urlpatterns = [
-    path("audit/", views.audit_event_list_view, name="audit_events"),
-    path("settings/webhooks/", views_webhooks.webhook_list_view, name="webhooks"),
-    path("settings/webhooks/<uuid:endpoint_id>/", views_webhooks.webhook_detail_view, name="webhook_detail"),
-    path(
-        "settings/webhooks/<uuid:endpoint_id>/<str:action>/",
-        views_webhooks.webhook_action_view,
-        name="webhook_action",
-    ),
-    path(
-        "settings/webhooks/<uuid:endpoint_id>/deliveries/<uuid:delivery_id>/resend/",
-        views_webhooks.webhook_resend_view,
-        name="webhook_resend",
-    ),
     path("approvals/", views.seal_use_request_list_view, name="seal_use_request_list"),
     path("approvals/<uuid:request_id>/", views.seal_use_request_detail_view, name="seal_use_request_detail"),
     path("approvals/<uuid:request_id>/approve/", views.seal_use_request_approve_view, name="seal_use_request_approve"),

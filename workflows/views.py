@@ -14,13 +14,7 @@ from workflows import approvals
 from workflows.forms import SealUseApproveForm, SealUseRejectForm, SealUseRequestForm
 from workflows.models import SealUseRequest
 from workflows.overlays import page_overlays
-from workflows.selectors import audit_event_list, seal_use_request_get, seal_use_request_queue
-
-
-@authority_required(Action.AUDIT_READ)
-def audit_event_list_view(request):
-    page = Paginator(audit_event_list(), 50).get_page(request.GET.get("page"))
-    return render(request, "workflows/audit_events.html", {"page": page})
+from workflows.selectors import seal_use_request_get, seal_use_request_queue
 
 
 @require_POST

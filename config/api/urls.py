@@ -3,11 +3,12 @@ from django.urls import path
 from config.api.urls_common import common_urlpatterns_for
 from documents import apis as document_apis
 from documents import apis_signing as signing_apis
+from events import apis as event_apis
+from events import apis_webhooks as webhook_apis
 from seals import apis as seal_apis
 from tenants import apis as tenant_apis
 from workflows import apis as workflow_apis
 from workflows import apis_envelopes as envelope_apis
-from workflows import apis_webhooks as webhook_apis
 
 urlpatterns = [
     *common_urlpatterns_for("config.urls_tenants"),
@@ -15,7 +16,7 @@ urlpatterns = [
     path("api_keys/", tenant_apis.ApiKeyListCreateApi.as_view(), name="api_keys_list"),
     path("api_keys/<uuid:api_key_id>/revoke/", tenant_apis.ApiKeyRevokeApi.as_view(), name="api_keys_revoke"),
     path("api_keys/<uuid:api_key_id>/rotate/", tenant_apis.ApiKeyRotateApi.as_view(), name="api_keys_rotate"),
-    path("audit_events/", workflow_apis.AuditEventListApi.as_view(), name="audit_events_list"),
+    path("audit_events/", event_apis.AuditEventListApi.as_view(), name="audit_events_list"),
     path("members/", tenant_apis.MemberListApi.as_view(), name="members_list"),
     path("members/<int:member_id>/", tenant_apis.MemberDetailApi.as_view(), name="members_detail"),
     path("invitations/", tenant_apis.InvitationListCreateApi.as_view(), name="invitations_list"),

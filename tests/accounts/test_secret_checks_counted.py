@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.conftest import BASE_DIR
 
-APPS = ["accounts", "config", "documents", "seals", "tenants", "workflows"]
+APPS = ["accounts", "config", "documents", "events", "seals", "tenants", "workflows"]
 
 # Calls that compare a secret someone typed or sent with the stored one.
 SECRET_CHECKS = {"authenticate", "check_password", "compare_digest", "rewrap", "unwrap_data_key", "verify_token"}
@@ -18,7 +18,7 @@ NEEDS_NO_COUNT = {
     "accounts/services.py:password_authenticate": "no such account: hashed only to take the same time",
     "seals/services.py:seal_password_change": "re-wraps with the old password seal_private_key_unlock just accepted",
     "workflows/envelopes.py:envelope_party_code_check": "counted under the party's row lock in one transaction",
-    "workflows/webhooks.py:webhook_signature_verify": "a receiver's check of our own HMAC; nothing to lock",
+    "events/webhooks.py:webhook_signature_verify": "a receiver's check of our own HMAC; nothing to lock",
     "tenants/selectors.py:api_key_find_usable": "256-bit random API keys, looked up by prefix; not guessable",
     "documents/signing_sessions.py:signing_session_for_token": "256-bit random one-time token; not guessable",
     "documents/signing_sessions.py:signing_session_signature_submit": "compares digests of public data",

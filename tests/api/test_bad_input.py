@@ -7,10 +7,11 @@ import json
 import pytest
 from django_tenants.utils import tenant_context
 
+from events.models import WebhookEndpoint
 from tenants.models import ApiKey
 from tenants.services import api_key_create
 from tests.conftest import client_on
-from workflows.models import Envelope, WebhookEndpoint
+from workflows.models import Envelope
 
 pytestmark = pytest.mark.django_db
 CREATING = ["/api/v1/envelopes/", "/api/v1/webhooks/", "/api/v1/api_keys/", "/api/v1/seal_use_requests/"]

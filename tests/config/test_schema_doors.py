@@ -21,9 +21,6 @@ DOORS = {
     "tenants.members": "a member's role change is followed up in that company",
     # The cross-company door: envelopes with parties in other companies.
     "workflows.cross_tenant": "the one door into another company's envelope data",
-    # Recording an event in a given company (moves to the events app, issue #18).
-    "workflows.services": "an audit row in a given company",
-    "workflows.webhooks": "a webhook event in a given company",
     # Beat jobs and commands that visit every active company in turn.
     "documents.tasks": "re-queues stale sealing jobs in every company",
     "workflows.tasks": "envelope deadlines and webhook deliveries in every company",
@@ -32,7 +29,7 @@ DOORS = {
     # The list-cache token is bumped in the schema the change happened in (issue #18 makes it explicit).
     "documents.services": "bumps the document-list token of the changed schema",
 }
-# The events app records an event in a given company: a door as a whole once it exists.
+# The events app records an event (an audit row, a webhook) in a given company: a door as a whole.
 DOOR_PACKAGES = {"events"}
 
 

@@ -17,6 +17,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from accounts.models import AttemptCounter, AuthenticatorDevice, FactorLock, RecoveryCode, SecurityEvent, User
 from documents.models import Document, DocumentVersion, Placement, SigningGrant
+from events.models import AuditEvent
 from seals.models import Seal, SealApplication, SealStatusChange
 from seals.services import seal_application_approve, seal_application_submit
 from tenants.models import ApiKey, Company, IdempotencyRecord
@@ -25,7 +26,6 @@ from tests.conftest import client_on, enrol_authenticator, totp_now
 from tests.documents.pdfs import make_pdf
 from tests.documents.test_sealing import _validation_context
 from tests.seals.conftest import licence
-from workflows.models import AuditEvent
 
 pytestmark = pytest.mark.integration
 

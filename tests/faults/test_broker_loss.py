@@ -14,11 +14,11 @@ from django_tenants.utils import tenant_context
 from accounts.models import AuthenticatorDevice
 from documents.models import DocumentVersion, SigningGrant
 from documents.services import document_seal_request, document_seal_requeue_stale, document_upload, placement_add
+from events.models import WebhookDelivery
+from events.webhooks import webhook_deliveries_due, webhook_endpoint_create, webhook_event_emit
 from tests.conftest import totp_now
 from tests.documents.pdfs import make_pdf
 from tests.workflows.conftest import SEAL_PASSWORD
-from workflows.models import WebhookDelivery
-from workflows.webhooks import webhook_deliveries_due, webhook_endpoint_create, webhook_event_emit
 
 pytestmark = pytest.mark.integration
 

@@ -293,10 +293,10 @@ def live_company(django_db_blocker, celery_worker_process, soft_token, test_ca):
 
     from accounts.models import AttemptCounter, AuthenticatorDevice, FactorLock, RecoveryCode, SecurityEvent, User
     from documents.models import Document, Placement, SigningGrant
+    from events.models import AuditEvent
     from seals.models import SealStatusChange
     from tenants.models import ApiKey, Company, Domain, IdempotencyRecord
     from tests.conftest import database_url_for_subprocess
-    from workflows.models import AuditEvent
 
     with django_db_blocker.unblock():
         alpha = Company.objects.get(slug="alpha")

@@ -10,11 +10,12 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from accounts.authority import AUDITOR, AUTHORITY, Action, role_may
+from events.models import AuditEvent
 from seals.models import Seal
 from tenants.models import EnvelopeRoute
 from tests.conftest import client_on
 from tests.security.test_authority_matrix import matrix  # noqa: F401 (the fixture)
-from workflows.models import AuditEvent, Party
+from workflows.models import Party
 
 pytestmark = pytest.mark.django_db
 

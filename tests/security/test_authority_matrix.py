@@ -25,6 +25,8 @@ from django_tenants.utils import tenant_context
 from accounts.authority import ROLES, Action, role_may
 from accounts.models import Membership, User
 from documents.services import document_seal_request, document_upload, placement_add
+from events.models import AuditEvent
+from events.webhooks import webhook_endpoint_create, webhook_test_send
 from seals.models import SealApplication
 from seals.services import seal_authorisation_grant
 from tenants.members import invitation_create
@@ -35,8 +37,6 @@ from tests.documents.pdfs import make_pdf
 from tests.workflows.conftest import SEAL_PASSWORD, signatory, uscc_for
 from workflows.approvals import seal_use_request_create
 from workflows.envelopes import envelope_create, envelope_field_add, envelope_party_add, envelope_send
-from workflows.models import AuditEvent
-from workflows.webhooks import webhook_endpoint_create, webhook_test_send
 
 pytestmark = pytest.mark.django_db
 
@@ -84,11 +84,11 @@ COMPANY_ROUTES: dict[str, dict[str, Action | str]] = {
     "tenants:member_role": {POST: A.MEMBER_MANAGE},
     "tenants:member_remove": {POST: A.MEMBER_MANAGE},
     "tenants:invitation_revoke": {POST: A.MEMBER_MANAGE},
-    "workflows:audit_events": {GET: A.AUDIT_READ},
-    "workflows:webhooks": {GET: A.WEBHOOK_MANAGE, POST: A.WEBHOOK_MANAGE},
-    "workflows:webhook_detail": {GET: A.WEBHOOK_MANAGE},
-    "workflows:webhook_action": {POST: A.WEBHOOK_MANAGE},
-    "workflows:webhook_resend": {POST: A.WEBHOOK_MANAGE},
+    "events:audit_events": {GET: A.AUDIT_READ},
+    "events:webhooks": {GET: A.WEBHOOK_MANAGE, POST: A.WEBHOOK_MANAGE},
+    "events:webhook_detail": {GET: A.WEBHOOK_MANAGE},
+    "events:webhook_action": {POST: A.WEBHOOK_MANAGE},
+    "events:webhook_resend": {POST: A.WEBHOOK_MANAGE},
     "workflows:seal_use_request_list": {GET: A.DOCUMENT_READ},
     "workflows:seal_use_request_detail": {GET: A.DOCUMENT_READ},  # members: their own requests
     "workflows:seal_use_request_approve": {POST: A.SEAL_USE_APPROVE},
@@ -325,8 +325,8 @@ WATCHED_PUBLIC = ("accounts.Membership", "accounts.Invitation", "tenants.ApiKey"
                   "seals.SealApplication", "seals.SealAuthorisation", "seals.SealStatusChange")  # fmt: skip
 WATCHED_COMPANY = ("documents.Document", "documents.DocumentVersion", "documents.Placement", "documents.SigningGrant",
                    "documents.SigningSession", "workflows.Envelope", "workflows.Party", "workflows.EnvelopeField",
-                   "workflows.EnvelopeEvent", "workflows.SealUseRequest", "workflows.WebhookEndpoint",
-                   "workflows.WebhookDelivery")  # fmt: skip
+                   "workflows.EnvelopeEvent", "workflows.SealUseRequest", "events.WebhookEndpoint",
+                   "events.WebhookDelivery")  # fmt: skip
 
 
 def _rows(label: str) -> list:

@@ -23,6 +23,7 @@ from django_tenants.utils import tenant_context
 from accounts.models import Membership, User
 from documents.models import DocumentVersion, SigningSession
 from documents.services import document_seal_request, document_upload, placement_add
+from events.webhooks import webhook_endpoint_create, webhook_test_send
 from seals.models import SealApplication
 from seals.services import seal_authorisation_grant
 from tenants.members import invitation_create
@@ -33,7 +34,6 @@ from tests.documents.pdfs import make_pdf
 from tests.workflows.conftest import SEAL_PASSWORD, signatory, uscc_for
 from workflows.approvals import seal_use_request_create
 from workflows.envelopes import envelope_create, envelope_field_add, envelope_party_add, envelope_send
-from workflows.webhooks import webhook_endpoint_create, webhook_test_send
 
 pytestmark = pytest.mark.django_db
 

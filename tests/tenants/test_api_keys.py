@@ -7,10 +7,10 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from config.api.throttling import PrincipalRateThrottle
+from events.models import AuditEvent
 from tenants.models import ApiKey, IdempotencyRecord
 from tenants.services import api_key_create, api_key_hash
 from tests.conftest import client_on
-from workflows.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -14,11 +14,11 @@ from django_tenants.utils import tenant_context
 from accounts.models import Membership
 from documents.models import Document
 from documents.services import document_upload
+from events.models import AuditEvent, WebhookEndpoint
 from tenants.models import ApiKey
 from tenants.services import api_key_create
 from tests.conftest import client_on
 from tests.documents.pdfs import make_pdf
-from workflows.models import AuditEvent, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 

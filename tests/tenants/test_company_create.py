@@ -7,10 +7,10 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Membership
 from config.errors import ApplicationError
+from events.models import AuditEvent
 from tenants.models import Company, Domain
 from tenants.services import company_create
 from tests.conftest import client_on
-from workflows.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

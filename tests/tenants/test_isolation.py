@@ -7,12 +7,12 @@ import json
 import pytest
 from django_tenants.utils import tenant_context
 
+from events.models import AuditEvent
+from events.services import audit_event_record
 from tenants.models import Company
 from tenants.services import api_key_create
 from tests.conftest import client_on
 from tests.factories import UserFactory
-from workflows.models import AuditEvent
-from workflows.services import audit_event_record
 
 pytestmark = pytest.mark.django_db
 

@@ -163,7 +163,7 @@ def test_rejecting_a_registration_needs_a_reason(world):
 def test_owner_makes_an_auditor_who_reads_and_changes_nothing(world):
     from django_tenants.utils import tenant_context
 
-    from workflows.models import AuditEvent
+    from events.models import AuditEvent
 
     owner = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "审计员" in owner.get("/members/").content.decode()

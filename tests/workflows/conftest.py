@@ -121,17 +121,10 @@ def committed_cleanup(alpha, others):
 
     from accounts.models import AttemptCounter, AuthenticatorDevice, FactorLock, RecoveryCode, SecurityEvent, User
     from documents.models import Document, DocumentVersion, Placement, SigningGrant
+    from events.models import AuditEvent, WebhookDelivery, WebhookEndpoint
     from seals.models import SealApplication, SealStatusChange
     from tenants.models import ApiKey, EnvelopeRoute, IdempotencyRecord
-    from workflows.models import (
-        AuditEvent,
-        Envelope,
-        EnvelopeEvent,
-        Party,
-        SealUseRequest,
-        WebhookDelivery,
-        WebhookEndpoint,
-    )  # fmt: skip
+    from workflows.models import Envelope, EnvelopeEvent, Party, SealUseRequest
 
     with tenant_context(alpha):
         WebhookDelivery.objects.all().delete()

@@ -19,6 +19,7 @@ from django_tenants.utils import tenant_context
 from documents.models import Document, DocumentVersion, SigningGrant
 from documents.pdf.inspect import inspect_pdf
 from documents.services import document_seal_execute, document_upload, document_version_create
+from events.models import AuditEvent
 from tenants.models import EnvelopeRoute
 from tenants.services import api_key_create
 from tests.conftest import client_on, totp_now
@@ -35,7 +36,7 @@ from workflows.envelopes import (
     envelope_party_email_correct,
     envelope_send,
 )
-from workflows.models import AuditEvent, Envelope, EnvelopeEvent, Party
+from workflows.models import Envelope, EnvelopeEvent, Party
 
 pytestmark = pytest.mark.django_db
 

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
 from accounts.models import User
+from events.webhooks import webhook_endpoint_create, webhook_signature_verify
 from tenants.models import Company
 from tenants.services import api_key_create
 from tests.conftest import client_on, totp_now, worker_mail, worker_mail_clear
@@ -22,10 +23,7 @@ from tests.documents.pdfs import make_pdf
 from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup, signatory
 from tests.workflows.test_envelopes import assert_four_signatures_then_timestamp
 from workflows.envelopes import party_link_token
-from workflows.models import (
-    Party,
-)
-from workflows.webhooks import webhook_endpoint_create, webhook_signature_verify
+from workflows.models import Party
 
 pytestmark = pytest.mark.integration
 

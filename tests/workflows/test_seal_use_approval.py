@@ -19,13 +19,14 @@ from accounts.models import Membership
 from config.errors import ApplicationError
 from documents.models import SigningGrant
 from documents.services import document_seal_execute, document_seal_request, document_upload, placement_add
+from events.models import AuditEvent
 from seals.services import seal_application_approve, seal_application_submit
 from tests.conftest import client_on, enrol_authenticator, totp_now
 from tests.documents.pdfs import make_pdf
 from tests.documents.test_sealing import _validation_context
 from tests.seals.conftest import licence
 from workflows.approvals import seal_use_request_approve, seal_use_request_create
-from workflows.models import AuditEvent, SealUseRequest
+from workflows.models import SealUseRequest
 
 pytestmark = pytest.mark.django_db
 

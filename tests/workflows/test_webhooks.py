@@ -11,10 +11,10 @@ from django.test import override_settings
 from django_tenants.utils import tenant_context
 
 from config.errors import ApplicationError
+from events import webhooks
+from events.models import WebhookDelivery, WebhookEndpoint
 from tenants.services import api_key_create
 from tests.conftest import client_on
-from workflows import webhooks
-from workflows.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,11 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from accounts.models import User
+from events import webhooks
+from events.models import AuditEvent, WebhookDelivery, WebhookEndpoint
 from tenants.models import ApiKey, Company, IdempotencyRecord
 from tenants.services import api_key_create
 from tests.conftest import client_on
-from workflows import webhooks
-from workflows.models import AuditEvent, WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.integration
 

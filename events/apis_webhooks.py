@@ -12,9 +12,9 @@ from rest_framework.views import APIView
 from accounts.authority import Action, every_method
 from config.api.idempotency import idempotent
 from config.api.serializers import StrictInputSerializer
+from events import webhooks
+from events.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
 from tenants.models import ApiKey
-from workflows import webhooks
-from workflows.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
 
 EVENT_CHOICES = sorted(WEBHOOK_EVENTS)
 

@@ -10,10 +10,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.authority import Action, authority_required
 from config.errors import ApplicationError
-from workflows import webhooks
-from workflows.apis_webhooks import delivery_get, endpoint_get
-from workflows.forms import WebhookEndpointForm
-from workflows.models import WebhookEndpoint
+from events import webhooks
+from events.apis_webhooks import delivery_get, endpoint_get
+from events.forms import WebhookEndpointForm
+from events.models import WebhookEndpoint
 
 
 @require_http_methods(["GET", "POST"])
@@ -33,14 +33,14 @@ def webhook_list_view(request):
     for endpoint in endpoints:
         endpoint.authority_lost = not webhooks.webhook_endpoint_authoriser_in_force(endpoint)
     context = {"form": form, "secret": secret, "endpoints": endpoints}
-    return render(request, "workflows/webhooks.html", context, status=400 if form.errors else 200)
+    return render(request, "events/webhooks.html", context, status=400 if form.errors else 200)
 
 
 @authority_required(Action.WEBHOOK_MANAGE)
 def webhook_detail_view(request, endpoint_id):
     endpoint = endpoint_get(endpoint_id)
     context = {"endpoint": endpoint, "deliveries": endpoint.deliveries.order_by("-created_at")[:100]}
-    return render(request, "workflows/webhook_detail.html", context)
+    return render(request, "events/webhook_detail.html", context)
 
 
 @require_POST
@@ -55,16 +55,16 @@ def webhook_action_view(request, endpoint_id, action):
         messages.success(request, _("New signing secret (copy it now; the old one also signs for 24 hours):"))
         context = {"endpoint": endpoint, "secret": secret,
                    "deliveries": endpoint.deliveries.order_by("-created_at")[:100]}  # fmt: skip
-        return render(request, "workflows/webhook_detail.html", context)
+        return render(request, "events/webhook_detail.html", context)
     elif action == "pause" or action == "resume":
         webhooks.webhook_endpoint_update(endpoint=endpoint, acting_user=request.user, active=action == "resume")
     elif action == "delete":
         webhooks.webhook_endpoint_delete(endpoint=endpoint, acting_user=request.user)
         messages.success(request, _("Endpoint removed."))
-        return redirect("workflows:webhooks")
+        return redirect("events:webhooks")
     else:
         raise PermissionDenied
-    return redirect("workflows:webhook_detail", endpoint_id=endpoint.pk)
+    return redirect("events:webhook_detail", endpoint_id=endpoint.pk)
 
 
 @require_POST
@@ -75,4 +75,4 @@ def webhook_resend_view(request, endpoint_id, delivery_id):
         raise PermissionDenied
     webhooks.webhook_delivery_resend(delivery=delivery)
     messages.success(request, _("Sent again."))
-    return redirect("workflows:webhook_detail", endpoint_id=endpoint_id)
+    return redirect("events:webhook_detail", endpoint_id=endpoint_id)

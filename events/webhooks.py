@@ -29,8 +29,9 @@ from django.utils.translation import gettext_lazy as _lazy
 from accounts.authority import Action, authority_check_for, current_company, role_may
 from config.crypto import decrypt, encrypt
 from config.errors import ApplicationError
-from workflows.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
-from workflows.services import audit_event_record
+from events.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
+from events.services import audit_event_record
+from tenants.selectors import company_of_connection, membership_in_force
 
 SIGNING_KEY_PURPOSE = "webhook-signing"
 SIGNATURE_HEADER = "Sealhub-Signature"
@@ -135,8 +136,6 @@ def _person_of(acting_user):
 def webhook_endpoint_authoriser_in_force(endpoint: WebhookEndpoint) -> bool:
     """Whether the administrator the endpoint runs on may still administer the company.
     Endpoints older than this record (no authoriser known) keep their earlier behaviour."""
-    from tenants.selectors import company_of_connection, membership_in_force
-
     if endpoint.authorised_by_id is None:
         return True
     membership = membership_in_force(
@@ -218,7 +217,7 @@ def webhook_secret_rotate(*, endpoint: WebhookEndpoint, acting_user) -> str:
 
 def _queue(delivery: WebhookDelivery) -> None:
     from config.celery import on_commit_enqueue
-    from workflows.tasks import webhook_deliver
+    from events.tasks import webhook_deliver
 
     on_commit_enqueue(webhook_deliver, str(delivery.pk))
 

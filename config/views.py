@@ -118,3 +118,21 @@ class DatabaseUnavailableMiddleware:
             response = render(request, "errors/503.html", status=503)
         response["Retry-After"] = "5"
         return response
+
+
+class NullCharacterMiddleware:
+    """PostgreSQL refuses a NUL character in any text, so a query parameter holding one
+    (`?q=a%00b`) turned a search or filter into a server error. Forms and API serializers
+    refuse NUL in what they read; query parameters are read directly in many views, so
+    they are checked once here, before any view runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
+            reason = _("The address cannot contain a NUL character.")
+            if _wants_json(request):
+                return JsonResponse(error_response_body("null_character", _("Request refused"), reason), status=400)
+            return render(request, "errors/400.html", {"reason": reason}, status=400)
+        return self.get_response(request)

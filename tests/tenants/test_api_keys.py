@@ -216,3 +216,26 @@ def test_a_key_made_by_a_person_may_be_unlimited(world):
 
     assert response.status_code == 201
     assert ApiKey.objects.get(name="ERP").expires_at is None
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/api/v1/api_keys/", {"name": "escalate", "scopes": ["admin"]}),
+        ("get", "/api/v1/audit_events/", None),
+        ("post", "/api/v1/envelopes/", {"document_id": "00000000-0000-0000-0000-000000000000"}),
+    ],
+)
+def test_a_scope_refusal_names_the_missing_scope_and_is_audited(world, method, path, body):
+    _api_key, raw_key = _key(world, ["documents"])
+    api = client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {raw_key}", HTTP_ACCEPT_LANGUAGE="en")
+
+    response = getattr(api, method)(path, body, content_type="application/json") if body else api.get(path)
+
+    assert response.status_code == 403
+    assert response.json()["type"] == "scope_forbids"
+    assert "scopes do not allow this" in response.json()["detail"]
+    with tenant_context(world.alpha):
+        refused = AuditEvent.objects.get(action="api_key.scope_refused")
+        assert refused.data["path"] == path
+        assert ApiKey.objects.count() == 1

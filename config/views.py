@@ -121,18 +121,25 @@ class DatabaseUnavailableMiddleware:
 
 
 class NullCharacterMiddleware:
-    """PostgreSQL refuses a NUL character in any text, so a query parameter holding one
-    (`?q=a%00b`) turned a search or filter into a server error. Forms and API serializers
-    refuse NUL in what they read; query parameters are read directly in many views, so
-    they are checked once here, before any view runs."""
+    """PostgreSQL refuses a NUL character in any text, so one in a query parameter
+    (`?q=a%00b`) or in a page's form field read without a form (a decline reason) turned
+    the request into a server error. Forms and API serializers refuse NUL in what they
+    validate; query parameters and page form data are checked once here, before any view.
+    API bodies are left to the serializers (reading them here would consume the stream)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
-            reason = _("The address cannot contain a NUL character.")
+        if _holds_null(request.GET) or (
+            request.method == "POST" and not request.path_info.startswith("/api/") and _holds_null(request.POST)
+        ):
+            reason = _("The address or form cannot contain a NUL character.")
             if _wants_json(request):
                 return JsonResponse(error_response_body("null_character", _("Request refused"), reason), status=400)
             return render(request, "errors/400.html", {"reason": reason}, status=400)
         return self.get_response(request)
+
+
+def _holds_null(query) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in query.lists())

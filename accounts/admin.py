@@ -84,7 +84,9 @@ class ReviewerAdminSite(OTPAdminSite):
         for model, model_admin in self._registry.items():
             if not isinstance(model_admin, ReviewModelAdmin):
                 raise ImproperlyConfigured(f"{model.__name__} is in the reviewer admin without a ReviewModelAdmin.")
-        return super().get_urls()
+        # No record has a page on the site, so "view on site" (/admin/r/…) has nothing to
+        # show; it answered 500 for an id that is not a UUID.
+        return [url for url in super().get_urls() if getattr(url, "name", None) != "view_on_site"]
 
 
 admin.site.__class__ = ReviewerAdminSite

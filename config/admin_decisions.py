@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -123,7 +125,10 @@ class DecisionAdminMixin:
         ]
 
     def decide_view(self, request, object_id):
-        obj = get_object_or_404(self.model, pk=object_id)
+        # get_object answers None for an id that is not one (a UUID key raised a 500 here).
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
         if not self.has_decide_permission(request, obj):
             raise PermissionDenied
         choices = [(value, label) for value, (label, _service) in self.decisions.items()]

@@ -33,6 +33,15 @@ def _say(message: str) -> None:
     print(f"[sealhub] {message}", flush=True)
 
 
+def child_environment(*, port: int) -> dict[str, str]:
+    """The environment of every process this command starts. Links in mail (a person's
+    sign link) and in certificates (the CRL) are made from PLATFORM_URL, whose default
+    names port 8000: unless one is set, it names the port this run serves."""
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings"))
+    env.setdefault("PLATFORM_URL", f"http://{env.get('BASE_DOMAIN') or 'localhost'}:{port}")
+    return env
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -44,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"Port {args.port} on {args.host} is already in use. Stop the program using it or run: make run PORT=8001")
         return 2
 
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings"))
+    env = child_environment(port=args.port)
     started_embedded = []
     try:
         # Services someone else already runs are reused and left running at exit.

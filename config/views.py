@@ -118,3 +118,28 @@ class DatabaseUnavailableMiddleware:
             response = render(request, "errors/503.html", status=503)
         response["Retry-After"] = "5"
         return response
+
+
+class NullCharacterMiddleware:
+    """PostgreSQL refuses a NUL character in any text, so one in a query parameter
+    (`?q=a%00b`) or in a page's form field read without a form (a decline reason) turned
+    the request into a server error. Forms and API serializers refuse NUL in what they
+    validate; query parameters and page form data are checked once here, before any view.
+    API bodies are left to the serializers (reading them here would consume the stream)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _holds_null(request.GET) or (
+            request.method == "POST" and not request.path_info.startswith("/api/") and _holds_null(request.POST)
+        ):
+            reason = _("The address or form cannot contain a NUL character.")
+            if _wants_json(request):
+                return JsonResponse(error_response_body("null_character", _("Request refused"), reason), status=400)
+            return render(request, "errors/400.html", {"reason": reason}, status=400)
+        return self.get_response(request)
+
+
+def _holds_null(query) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in query.lists())

@@ -13,7 +13,12 @@ urlpatterns = [
     path("seals/<uuid:seal_id>/seal.esl", views.seal_national_seal_view, name="national_seal"),
     path("seals/<uuid:seal_id>/dual-signing/", views.seal_dual_signing_view, name="dual_signing"),
     path("seals/<uuid:seal_id>/password/", views.seal_password_view, name="password"),
-    re_path(r"^seals/(?P<seal_id>[0-9a-f-]{36})/image\.(?P<fmt>png|pdf)$", views.seal_image_view, name="image"),
+    # The id is matched as a whole UUID: 36 hex digits or dashes in any order answered 500.
+    re_path(
+        r"^seals/(?P<seal_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/image\.(?P<fmt>png|pdf)$",
+        views.seal_image_view,
+        name="image",
+    ),
     path("seals/<uuid:seal_id>/status/", views.seal_status_view, name="status"),
     path("seals/<uuid:seal_id>/authorisations/", views.seal_authorisation_grant_view, name="authorisation_grant"),
     path(

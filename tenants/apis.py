@@ -95,7 +95,10 @@ class ApiKeyListCreateApi(ListAPIView):
         serializer = self.ApiKeyCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         api_key, raw_key = api_key_create(
-            company=request.tenant, acting_user=acting_membership(request).user, **serializer.validated_data
+            company=request.tenant,
+            acting_user=acting_membership(request).user,
+            through_key=getattr(request.user, "api_key", None),
+            **serializer.validated_data,
         )
         data = dict(ApiKeyOutputSerializer(api_key).data, key=raw_key)
         return Response(data, status=status.HTTP_201_CREATED)

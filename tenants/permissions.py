@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.http import Http404
-from rest_framework import permissions
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, permissions
 
 from accounts.authority import Action, authority_check
 from tenants.authentication import ApiKeyPrincipal
@@ -25,7 +26,7 @@ class IsCompanyMember(permissions.BasePermission):
         if not user or not user.is_authenticated:
             return False
         if isinstance(user, ApiKeyPrincipal) and not self._scope_allows(request, view, user):
-            return False
+            _scope_refuse(request, view, user)
         # A key acts with its creator's membership as it is at this request (loaded when the
         # key was authenticated), so every role check downstream applies the creator's role.
         membership = acting_membership(request)
@@ -49,6 +50,26 @@ class IsCompanyMember(permissions.BasePermission):
         if ApiKey.Scope.ADMIN in scopes or required_scope in scopes or required_scope == ApiKey.Scope.READ:
             return True
         return request.method in permissions.SAFE_METHODS and required_scope != ApiKey.Scope.ADMIN
+
+
+class ScopeRefused(exceptions.PermissionDenied):
+    default_code = "scope_forbids"
+
+
+def _scope_refuse(request, view, user) -> None:
+    """A key asked for more than its scopes: 403 naming the scope it lacks, and an audit
+    row (a leaked key probing what it may do shows in the trail)."""
+    from workflows.services import audit_event_record
+
+    required = getattr(view, "required_scope", ApiKey.Scope.READ)
+    label = str(dict(ApiKey.Scope.choices).get(required, required))
+    audit_event_record(
+        acting_user=user,
+        action="api_key.scope_refused",
+        target=user.api_key,
+        data={"scope": str(required), "method": request.method, "path": request.path},
+    )
+    raise ScopeRefused(_("This API key's scopes do not allow this: it needs the %(scope)s scope.") % {"scope": label})
 
 
 def view_action(view, method: str) -> Action | None:

@@ -120,10 +120,28 @@ def api_key_scopes_allowed(membership: Membership) -> set[str]:
 
 @transaction.atomic
 def api_key_create(
-    *, company: Company, name: str, scopes: list[str], expires_at: datetime | None = None, acting_user
+    *,
+    company: Company,
+    name: str,
+    scopes: list[str],
+    expires_at: datetime | None = None,
+    acting_user,
+    through_key: ApiKey | None = None,
 ) -> tuple[ApiKey, str]:
-    """Returns the key row and the raw key, which is never stored and shown only once."""
+    """Returns the key row and the raw key, which is never stored and shown only once.
+    A key made through another key (`through_key`) expires no later than that key, so an
+    expiring key cannot leave behind a key that keeps its access."""
     authority_check_for(acting_user=acting_user, company=company, action=Action.API_KEY_MANAGE)
+    if through_key is not None and through_key.expires_at is not None:
+        if expires_at is None:
+            expires_at = through_key.expires_at
+        elif expires_at > through_key.expires_at:
+            raise ApplicationError(
+                _("A key made with an API key cannot outlive it: choose an expiry on or before %(expiry)s.")
+                % {"expiry": timezone.localtime(through_key.expires_at).strftime("%Y-%m-%d %H:%M")},
+                "expiry_beyond_key",
+                field="expires_at",
+            )
     valid_scopes = set(ApiKey.Scope.values)
     unknown = sorted(set(scopes) - valid_scopes)
     if not scopes or unknown:

@@ -196,6 +196,25 @@ def test_no_admin_url_lets_anyone_escalate_or_take_over_an_account(who, request,
     assert refused.filter(data__model="accounts.User", data__what="add").exists()
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/tenants/company/not-an-id/decide/",
+        "/admin/seals/seal/not-an-id/decide/",
+        "/admin/seals/sealapplication/not-an-id/decide/",
+        "/admin/accounts/identityappeal/not-an-id/decide/",
+        "/admin/r/{user_type}/not-an-id/",
+    ],
+)
+def test_an_address_with_an_odd_record_id_is_not_found(reviewer, path):
+    # Each of these answered 500 (a ValidationError from the UUID primary key).
+    user_type = ContentType.objects.get_for_model(User).pk
+    admin_client = verified_client_on(None, reviewer, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert admin_client.get(path.format(user_type=user_type)).status_code == 404
+    assert admin_client.post(path.format(user_type=user_type), {"decision": "approve"}).status_code == 404
+
+
 def test_the_reviewer_sees_accounts_read_only_without_a_password_form(reviewer, world):
     admin_client = verified_client_on(None, reviewer, HTTP_ACCEPT_LANGUAGE="en")
     page = admin_client.get(f"/admin/accounts/user/{world.bob.pk}/change/")

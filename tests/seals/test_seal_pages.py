@@ -84,3 +84,11 @@ def test_seal_image_is_served_to_members_only(approved_alpha, world):
     pdf = client_on(approved_alpha, world.bob).get(f"/seals/{seal.pk}/image.pdf")
     assert pdf.content.startswith(b"%PDF")
     assert client_on(world.beta, world.charlie).get(f"/seals/{seal.pk}/image.png").status_code == 404
+
+
+@pytest.mark.parametrize("seal_id", ["-" * 36, "f" * 36, "00000000" + "-" * 28])
+def test_a_seal_image_address_with_an_id_that_is_not_one_is_not_found(world, seal_id):
+    # 36 characters of hex digits and dashes matched the route and answered 500.
+    response = client_on(world.alpha, world.alice).get(f"/seals/{seal_id}/image.png")
+
+    assert response.status_code == 404

@@ -185,3 +185,57 @@ def test_rate_limit_answers_429_with_retry_after(world, monkeypatch):
     response = api.get("/api/v1/company/")
     assert response.json()["type"] == "throttled"
     assert int(response["Retry-After"]) > 0
+
+
+def test_a_key_made_through_a_key_does_not_outlive_it(world):
+    # A key that expires in an hour could make a key that never expires, keeping access
+    # after the expiry its owner chose.
+    expires_at = timezone.now() + timedelta(hours=1)
+    _api_key, raw_key = _key(world, ["admin"], expires_at=expires_at)
+    api = client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {raw_key}", HTTP_ACCEPT_LANGUAGE="en")
+
+    unbounded = api.post("/api/v1/api_keys/", {"name": "child", "scopes": ["read"]}, content_type="application/json")
+    later = api.post(
+        "/api/v1/api_keys/",
+        {"name": "later", "scopes": ["read"], "expires_at": (expires_at + timedelta(days=1)).isoformat()},
+        content_type="application/json",
+    )
+
+    assert unbounded.status_code == 201
+    assert ApiKey.objects.get(name="child").expires_at == expires_at
+    assert later.status_code == 400
+    assert later.json()["type"] == "expiry_beyond_key"
+    assert "cannot outlive" in later.json()["detail"]
+    assert not ApiKey.objects.filter(name="later").exists()
+
+
+def test_a_key_made_by_a_person_may_be_unlimited(world):
+    response = client_on(world.alpha, world.alice).post(
+        "/api/v1/api_keys/", {"name": "ERP", "scopes": ["read"]}, content_type="application/json"
+    )
+
+    assert response.status_code == 201
+    assert ApiKey.objects.get(name="ERP").expires_at is None
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/api/v1/api_keys/", {"name": "escalate", "scopes": ["admin"]}),
+        ("get", "/api/v1/audit_events/", None),
+        ("post", "/api/v1/envelopes/", {"document_id": "00000000-0000-0000-0000-000000000000"}),
+    ],
+)
+def test_a_scope_refusal_names_the_missing_scope_and_is_audited(world, method, path, body):
+    _api_key, raw_key = _key(world, ["documents"])
+    api = client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {raw_key}", HTTP_ACCEPT_LANGUAGE="en")
+
+    response = getattr(api, method)(path, body, content_type="application/json") if body else api.get(path)
+
+    assert response.status_code == 403
+    assert response.json()["type"] == "scope_forbids"
+    assert "scopes do not allow this" in response.json()["detail"]
+    with tenant_context(world.alpha):
+        refused = AuditEvent.objects.get(action="api_key.scope_refused")
+        assert refused.data["path"] == path
+        assert ApiKey.objects.count() == 1

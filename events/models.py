@@ -88,6 +88,7 @@ ACTION_LABELS = {
     "seal_use.canceled": _("Seal-use request withdrawn"),
     "seal_use.used": _("Approved seal use taken"),
     "authority.refused": _("Refused: the role does not allow it"),
+    "api_key.scope_refused": _("Refused: the API key's scopes do not allow it"),
 }
 
 

@@ -59,7 +59,7 @@ class ScopeRefused(exceptions.PermissionDenied):
 def _scope_refuse(request, view, user) -> None:
     """A key asked for more than its scopes: 403 naming the scope it lacks, and an audit
     row (a leaked key probing what it may do shows in the trail)."""
-    from workflows.services import audit_event_record
+    from events.services import audit_event_record
 
     required = getattr(view, "required_scope", ApiKey.Scope.READ)
     label = str(dict(ApiKey.Scope.choices).get(required, required))

@@ -118,3 +118,24 @@ class DatabaseUnavailableMiddleware:
             response = render(request, "errors/503.html", status=503)
         response["Retry-After"] = "5"
         return response
+
+
+class NullCharacterMiddleware:
+    """PostgreSQL refuses a NUL character in any text, so a filter or a stored value built
+    from a parameter carrying one failed with a server error. Such requests are refused here,
+    before any view reads them (query string and url-encoded forms; form fields and API
+    fields refuse NUL themselves)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        parameters = [request.GET]
+        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            parameters.append(request.POST)
+        if any("\x00" in text for query in parameters for key, values in query.lists() for text in (key, *values)):
+            message = _("The request contains a NUL character, which no field accepts.")
+            if _wants_json(request):
+                return JsonResponse(error_response_body("null_character", _("Bad request"), message), status=400)
+            return render(request, "errors/400.html", {"reason": message}, status=400)
+        return self.get_response(request)

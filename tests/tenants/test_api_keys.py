@@ -185,3 +185,29 @@ def test_rate_limit_answers_429_with_retry_after(world, monkeypatch):
     response = api.get("/api/v1/company/")
     assert response.json()["type"] == "throttled"
     assert int(response["Retry-After"]) > 0
+
+
+def test_idempotency_key_works_for_a_browser_session_with_its_csrf_check(world):
+    """A session's CSRF check makes DRF parse the body before the view runs; fingerprinting
+    the raw body then answered 500 to every POST with an Idempotency-Key from a browser."""
+    from django.test import Client
+
+    from tests.conftest import host_of
+
+    host = host_of(world.alpha)
+    client = Client(enforce_csrf_checks=True, HTTP_HOST=host)
+    client.force_login(world.alice)
+    client.get("/")
+    headers = {"HTTP_X_CSRFTOKEN": client.cookies["csrftoken"].value, "HTTP_REFERER": f"http://{host}/"}
+    body = {"name": "ERP", "scopes": ["read"]}
+
+    def post(data, key):
+        return client.post(
+            "/api/v1/api_keys/", data, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key, **headers
+        )
+
+    first, second = post(body, "browser-1"), post(body, "browser-1")
+    assert first.status_code == second.status_code == 201
+    assert second["Idempotent-Replayed"] == "true"
+    assert post({"name": "Other", "scopes": ["read"]}, "browser-1").status_code == 422
+    assert ApiKey.objects.filter(company=world.alpha).count() == 1

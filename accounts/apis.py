@@ -197,6 +197,7 @@ def _person_with_fresh_second_factor(request) -> User:
     user = request.user
     if not isinstance(user, User):
         raise ApplicationError(_("Sign in as a person to use this endpoint."), "person_required", status=403)
+    two_factor.authenticator_enrolment_assert_allowed(user=user, ip_address=_ip(request))
     if two_factor.two_factor_enabled(user) and not user.is_verified():
         raise ApplicationError(
             _("Sign in with your current second factor before replacing it."), "second_factor_required", status=403

@@ -295,6 +295,8 @@ class RecoveryCodeDevice(Device):
     class Meta:
         verbose_name = _("recovery codes")
         verbose_name_plural = _("recovery codes")
+        # One per person: made on first use, and simultaneous first uses must not make two.
+        constraints = [models.UniqueConstraint(fields=["user"], name="recovery_code_device_one_per_user")]
 
     def verify_token(self, token) -> bool:
         from config.crypto import keyed_hash
@@ -325,6 +327,8 @@ class EmailCodeDevice(Device):
     class Meta:
         verbose_name = _("email code")
         verbose_name_plural = _("email codes")
+        # One per person: made on first use, and simultaneous first uses must not make two.
+        constraints = [models.UniqueConstraint(fields=["user"], name="email_code_device_one_per_user")]
 
     def verify_token(self, token) -> bool:
         from accounts.codes import code_verify

@@ -347,6 +347,16 @@ def reviewer_set(*, email: str, reviewer: bool, granted_by: str) -> User:
     user = User.objects.select_for_update().filter(email=email.strip().lower()).first()
     if user is None:
         raise ApplicationError(_("No account has this email address."), "user_missing", status=404)
+    from accounts.two_factor import two_factor_enabled
+
+    if reviewer and not two_factor_enabled(user):
+        # Its first one could otherwise be set up by whoever reset the password by mail.
+        raise ApplicationError(
+            _("%(email)s has no authenticator app yet: its owner sets one up first (Account security).")
+            % {"email": user.email},
+            "authenticator_missing",
+            status=409,
+        )
     group = reviewer_group_ensure()
     user.is_staff = reviewer
     user.save(update_fields=["is_staff"])

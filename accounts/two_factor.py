@@ -53,6 +53,26 @@ def two_factor_enabled(user: User) -> bool:
     return AuthenticatorDevice.objects.filter(user=user, confirmed=True).exists()
 
 
+def authenticator_enrolment_assert_allowed(*, user: User, ip_address: str | None = None) -> None:
+    """A signed-in session proves only the password, which the mailbox can reset: a reviewer's
+    first authenticator set up from it would let the mailbox alone open the admin. Reviewers
+    have one before they become reviewers (`manage.py reviewer_grant` checks); from a session
+    they may only replace it, after using it."""
+    if user.is_staff and not two_factor_enabled(user):
+        SecurityEvent.objects.create(
+            user=user, action="authenticator.refused", data={"reason": "reviewer_without_authenticator"},
+            ip_address=ip_address,
+        )  # fmt: skip
+        raise ApplicationError(
+            _(
+                "Platform reviewers cannot set up their first authenticator app here. End the reviewer role "
+                "(manage.py reviewer_grant --revoke), set up the app, and have the role granted again."
+            ),
+            "reviewer_authenticator_missing",
+            status=403,
+        )
+
+
 def authenticator_begin(*, user: User) -> AuthenticatorDevice:
     """A new, unconfirmed authenticator with a fresh secret, shown (as a QR code) until
     the user confirms a code from it."""

@@ -130,6 +130,10 @@ def security(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def authenticator_setup(request):
+    try:
+        two_factor.authenticator_enrolment_assert_allowed(user=request.user, ip_address=client_ip(request))
+    except ApplicationError as error:
+        return render(request, "errors/403.html", {"reason": error.message}, status=error.status)
     if two_factor.two_factor_enabled(request.user) and not request.user.is_verified():
         # Otherwise a session from a password alone could swap in the attacker's phone.
         messages.error(request, _("Sign in with your current second factor before replacing it."))

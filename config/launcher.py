@@ -18,6 +18,10 @@ from config import embedded
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+# runserver (one thread per connection) never reuses a kept database connection: each one
+# outlives its thread, and parallel visitors used up PostgreSQL's connection slots.
+WEB_ENV = {"DATABASE_CONN_MAX_AGE": "0"}
+
 
 def _port_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -97,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         }
         for name, command in commands.items():
             # A new process group per child: Ctrl-C reaches us once, we stop them in order.
-            children.append(subprocess.Popen(command, env=env, cwd=BASE_DIR, start_new_session=True))
+            child_env = {**env, **WEB_ENV} if name == "web" else env
+            children.append(subprocess.Popen(command, env=child_env, cwd=BASE_DIR, start_new_session=True))
             _say(f"{name} started (pid {children[-1].pid})")
         _say(f"ready: http://localhost:{args.port}/  demo: http://demo.localhost:{args.port}/  (Ctrl-C stops all)")
         while not stopping:

@@ -8,8 +8,10 @@ import functools
 from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
+from django.core.management import CommandError
 from django.db import transaction
 
 from config.crypto import decrypt, encrypt
@@ -42,7 +44,14 @@ def pki_init() -> list[str]:
         root_key, root_cert = ca.create_root_ca()
         _store(Role.ROOT, root_key, root_cert)
         created.append(Role.ROOT)
-    root_key, root_cert = authority(Role.ROOT)
+    try:
+        root_key, root_cert = authority(Role.ROOT)
+    except InvalidTag as error:
+        # Another MASTER_KEY than the one the database was set up with: say so, not a traceback.
+        raise CommandError(
+            "MASTER_KEY does not open the keys stored in this database. Start with the MASTER_KEY it was "
+            "set up with; without it no stored key (platform CA, seals, signing grants) can be used."
+        ) from error
     if Role.SEAL_CA not in existing:
         _store(Role.SEAL_CA, *ca.create_subordinate_ca(root_key, root_cert, crl_url=crl_url()))
         created.append(Role.SEAL_CA)

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.http.request import RawPostDataException
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -37,11 +41,36 @@ class IdempotencyRequestInProgress(exceptions.APIException):
     default_detail = _("A request with this Idempotency-Key is still being processed; retry shortly.")
 
 
+def _canonical(value):
+    if isinstance(value, UploadedFile):
+        digest = hashlib.sha256()
+        for chunk in value.chunks():
+            digest.update(chunk)
+        value.seek(0)
+        return {"file": value.name, "sha256": digest.hexdigest()}
+    if isinstance(value, MultiValueDict):
+        return {key: [_canonical(item) for item in items] for key, items in value.lists()}
+    if isinstance(value, dict):
+        return {key: _canonical(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_canonical(item) for item in value]
+    return value
+
+
+def _body(request) -> bytes:
+    """The raw body; a browser session's CSRF check has DRF parse it before the view runs
+    (the raw body is gone then), so that caller's requests are told apart by the parsed data."""
+    try:
+        return request.body
+    except RawPostDataException:
+        return json.dumps(_canonical(request.data), sort_keys=True, default=str).encode()
+
+
 def _fingerprint(request) -> str:
     digest = hashlib.sha256()
     digest.update(request.method.encode())
     digest.update(b"\0" + request.get_full_path().encode() + b"\0")
-    digest.update(request.body)
+    digest.update(_body(request))
     return digest.hexdigest()
 
 

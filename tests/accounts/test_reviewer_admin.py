@@ -21,7 +21,7 @@ from accounts.services import identity_appeal_submit, reviewer_group_ensure
 from seals.models import Seal, SealApplication
 from seals.services import seal_application_approve, seal_application_submit
 from tenants.models import ApiKey, Company, Domain
-from tests.conftest import PASSWORD, client_on, verified_client_on
+from tests.conftest import PASSWORD, client_on, enrol_authenticator, verified_client_on
 from tests.factories import UserFactory
 from tests.seals.conftest import licence
 
@@ -279,6 +279,12 @@ def test_the_site_refuses_a_page_that_is_not_a_review_page():
 def test_reviewers_are_made_and_unmade_only_by_a_management_command(world):
     from django.core.management import CommandError, call_command
 
+    # Only an account with an authenticator app becomes a reviewer: its first one could
+    # otherwise be set up by whoever reset its password through the mailbox.
+    with pytest.raises(CommandError, match="bob@alpha.example"):
+        call_command("reviewer_grant", "bob@alpha.example")
+    assert not User.objects.get(pk=world.bob.pk).is_staff
+    enrol_authenticator(world.bob)
     call_command("reviewer_grant", "BOB@alpha.example")
     bob = User.objects.get(pk=world.bob.pk)
     assert bob.is_staff and not bob.is_superuser

@@ -220,3 +220,21 @@ def test_the_refusal_and_the_notice_speak_chinese(registered):
     [notice] = _notices(EMAIL)
     assert notice.subject == "您的 Sealhub 密码已更改"
     assert "如果不是您本人操作" in notice.body
+
+
+def test_a_reviewer_without_an_authenticator_cannot_set_one_up_from_a_signed_in_session(world):
+    """A password reset proves the mailbox only: if a reviewer's first authenticator could be
+    set up from that session, the mailbox alone would open the admin."""
+    User.objects.filter(pk=world.bob.pk).update(is_staff=True)
+    client = client_on(None, world.bob, HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get("/accounts/security/authenticator/")
+    assert page.status_code == 403
+    assert "authenticator" in page.content.decode()
+    assert client.post("/accounts/security/authenticator/", {"code": "123456"}).status_code == 403
+    api = client.post("/api/v1/me/authenticator/")
+    assert api.status_code == 403
+    assert api.json()["type"] == "reviewer_authenticator_missing"
+    assert not AuthenticatorDevice.objects.filter(user=world.bob).exists()
+    assert SecurityEvent.objects.filter(user=world.bob, action="authenticator.refused").exists()
+    response = client.get("/admin/")
+    assert response.status_code == 302

@@ -180,3 +180,62 @@ def test_gunicorn_with_the_production_settings_file_verifies_a_pdf(django_db_set
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_make_run_web_server_does_not_keep_a_database_connection_per_request(django_db_setup):
+    """`make run` serves with runserver, one thread per connection; a connection kept for reuse
+    outlives its thread there, so parallel visitors used up PostgreSQL's connection slots
+    (and then every page answered 500)."""
+    import threading
+
+    import psutil
+    from django.conf import settings
+
+    from config import launcher
+    from tests.conftest import database_url_for_subprocess
+
+    port = _free_port()
+    env = dict(
+        os.environ, DJANGO_SETTINGS_MODULE="config.settings_test", DATABASE_URL=database_url_for_subprocess(),
+        REDIS_URL=settings.REDIS_URL, **launcher.WEB_ENV,
+    )  # fmt: skip
+    command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
+    server = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"http://127.0.0.1:{port}/healthz", headers={"Host": settings.BASE_DOMAIN}, timeout=10)
+                break
+            except requests.ConnectionError:
+                assert server.poll() is None and time.monotonic() < deadline, "runserver did not start"
+                time.sleep(0.3)
+        statuses = []
+
+        def visit():
+            answer = requests.get(
+                f"http://127.0.0.1:{port}/healthz", headers={"Host": settings.BASE_DOMAIN}, timeout=30
+            )
+            statuses.append(answer.status_code)
+
+        visitors = [threading.Thread(target=visit) for _ in range(12)]
+        [visitor.start() for visitor in visitors]
+        [visitor.join() for visitor in visitors]
+        assert len(statuses) == 12
+        database_port = _database_port()
+        time.sleep(0.5)
+        held = [
+            link
+            for link in psutil.Process(server.pid).net_connections(kind="tcp")
+            if link.raddr and link.raddr.port == database_port and link.status == psutil.CONN_ESTABLISHED
+        ]
+        assert len(held) <= 2, f"the web server still holds {len(held)} database connections after 12 visits"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _database_port() -> int:
+    from django.db import connection
+
+    return int(connection.settings_dict.get("PORT") or 5432)

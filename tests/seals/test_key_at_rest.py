@@ -193,3 +193,24 @@ def test_a_weak_password_is_refused_at_import_and_at_password_change(seal, world
     with pytest.raises(ApplicationError) as error:
         seal_password_change(seal=seal, user=world.alice, old_password=SEAL_PASSWORD, new_password="1qaz2wsx")
     assert error.value.code == "seal_password_weak"
+
+
+def test_setup_with_another_master_key_stops_with_a_clear_reason(db, settings):
+    """Starting against a database set up under another MASTER_KEY (a lost or mistyped key)
+    failed with a bare cryptography traceback; the setup now says what is wrong and changes
+    nothing."""
+    from django.core.management import CommandError
+
+    from seals import pki
+    from seals.models import PlatformAuthority
+
+    before = list(PlatformAuthority.objects.order_by("role").values_list("role", "encrypted_private_key"))
+    settings.MASTER_KEY = "another-master-key-than-the-one-this-database-was-set-up-with"
+    pki.authority.cache_clear()
+    try:
+        with pytest.raises(CommandError, match="MASTER_KEY"):
+            pki.pki_init()
+    finally:
+        pki.authority.cache_clear()
+    after = list(PlatformAuthority.objects.order_by("role").values_list("role", "encrypted_private_key"))
+    assert after == before

@@ -239,3 +239,29 @@ def test_a_scope_refusal_names_the_missing_scope_and_is_audited(world, method, p
         refused = AuditEvent.objects.get(action="api_key.scope_refused")
         assert refused.data["path"] == path
         assert ApiKey.objects.count() == 1
+
+
+def test_idempotency_key_works_for_a_browser_session_with_its_csrf_check(world):
+    """A session's CSRF check makes DRF parse the body before the view runs; fingerprinting
+    the raw body then answered 500 to every POST with an Idempotency-Key from a browser."""
+    from django.test import Client
+
+    from tests.conftest import host_of
+
+    host = host_of(world.alpha)
+    client = Client(enforce_csrf_checks=True, HTTP_HOST=host)
+    client.force_login(world.alice)
+    client.get("/")
+    headers = {"HTTP_X_CSRFTOKEN": client.cookies["csrftoken"].value, "HTTP_REFERER": f"http://{host}/"}
+    body = {"name": "ERP", "scopes": ["read"]}
+
+    def post(data, key):
+        return client.post(
+            "/api/v1/api_keys/", data, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key, **headers
+        )
+
+    first, second = post(body, "browser-1"), post(body, "browser-1")
+    assert first.status_code == second.status_code == 201
+    assert second["Idempotent-Replayed"] == "true"
+    assert post({"name": "Other", "scopes": ["read"]}, "browser-1").status_code == 422
+    assert ApiKey.objects.filter(company=world.alpha).count() == 1

@@ -165,3 +165,36 @@ def test_parallel_wrong_codes_at_a_persons_link_stop_at_the_limit(live_url, alph
         party.refresh_from_db()
         assert party.code_failures == CODE_MAX_FAILURES
         assert party.code_locked_until is not None and party.code_hash == ""  # the code is gone
+
+
+def test_a_first_emailed_seal_code_used_in_parallel_leaves_one_code_device(live_url, alpha, django_db_blocker):
+    """The emailed-code device is made on first use; simultaneous first uses made several,
+    and from then on every emailed code of that person answered 500."""
+    from django.core import mail
+
+    from accounts.codes import code_send
+    from accounts.models import EmailCodeDevice, OneTimeCode
+    from documents.services import placement_add
+    from tests.accounts.conftest import last_code
+
+    company, alice = alpha
+    with django_db_blocker.unblock(), tenant_context(company):
+        EmailCodeDevice.objects.filter(user=alice).delete()
+        seal = seal_for(company, alice)
+        document = document_upload(name="contract.pdf", data=make_pdf(1), acting_user=alice)
+        placement_add(document=document, company=company, seal_id=seal.pk, page=0, x=100, y=100, acting_user=alice)
+        mail.outbox.clear()
+        code_send(user=alice, purpose=OneTimeCode.Purpose.SEAL_USE)
+        code = last_code(alice.email)
+        browser = signed_in(alice, host_of(company))
+    url = f"{live_url}/api/v1/documents/{document.pk}/seal/"
+    body = {"seal_id": str(seal.pk), "seal_password": "Wrong-seal-pass-1", "otp_method": "email", "otp_code": code}
+    try:
+        answers = simultaneously(PARALLEL, lambda i: requests.post(url, json=body, timeout=60, **browser))
+        assert not [answer.status_code for answer in answers if answer.status_code >= 500]
+        with django_db_blocker.unblock():
+            assert EmailCodeDevice.objects.filter(user=alice).count() == 1
+    finally:
+        with django_db_blocker.unblock():
+            EmailCodeDevice.objects.filter(user=alice).delete()
+            OneTimeCode.objects.filter(user=alice).delete()

@@ -1,11 +1,13 @@
+import base64
 import secrets
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 
-from accounts.models import User
+from accounts.models import AuthenticatorDevice, User
 from accounts.services import identity_fields_for, reviewer_group_ensure
+from config.crypto import encrypt
 from config.embedded import var_dir
 from seals.models import Seal
 from seals.services import seal_application_approve, seal_application_submit
@@ -35,6 +37,7 @@ class Command(BaseCommand):
             )
         reviewer = self._user(REVIEWER_EMAIL, passwords["reviewer"], full_name="平台审核员", is_staff=True)
         reviewer.groups.add(reviewer_group_ensure())
+        authenticator_key = self._reviewer_authenticator(reviewer)
         User.objects.filter(pk=reviewer.pk, is_superuser=True).update(is_superuser=False)  # older demo databases
         if not Company.objects.filter(slug="demo").exists():
             company_create(
@@ -48,6 +51,7 @@ class Command(BaseCommand):
         seal_password = self._demo_seal(demo_user, reviewer, passwords)
         credentials_file.write_text(
             f"demo {passwords['demo']}\nreviewer {passwords['reviewer']}\nseal {seal_password}\n"
+            f"reviewer-authenticator {authenticator_key}\n"
         )
         credentials_file.chmod(0o600)
         port = options.get("port") or 8000
@@ -58,7 +62,7 @@ class Command(BaseCommand):
                     f"  Platform:  http://{settings.BASE_DOMAIN}:{port}/   admin: http://{settings.BASE_DOMAIN}:{port}/admin/",
                     f"  Demo:      http://demo.{settings.BASE_DOMAIN}:{port}/",
                     f"  Demo user: {DEMO_USER_EMAIL} / {passwords['demo']}   seal password: {seal_password}",
-                    f"  Reviewer:  {REVIEWER_EMAIL} / {passwords['reviewer']}  (sets up two-factor sign-in first)",
+                    f"  Reviewer:  {REVIEWER_EMAIL} / {passwords['reviewer']}  authenticator key: {authenticator_key}",
                     "",
                 ]
             )
@@ -83,6 +87,24 @@ class Command(BaseCommand):
             )  # fmt: skip
             seal_application_approve(application=application, acting_user=reviewer)
         return seal_password
+
+    def _reviewer_authenticator(self, reviewer: User) -> str:
+        """Reviewers have an authenticator before they review (its first one set up from a
+        session would need only the mailbox): the demo reviewer's key is made here, kept with
+        the demo logins, for an authenticator app."""
+        device = AuthenticatorDevice.objects.filter(user=reviewer, confirmed=True).first()
+        if device is not None:
+            return base64.b32encode(device.bin_key).decode().rstrip("=")
+        key = secrets.token_bytes(20)
+        AuthenticatorDevice.objects.create(
+            user=reviewer,
+            name="Authenticator app",
+            confirmed=True,
+            encrypted_key=encrypt(
+                key, purpose=AuthenticatorDevice.KEY_PURPOSE, associated_data=str(reviewer.pk).encode()
+            ),
+        )
+        return base64.b32encode(key).decode().rstrip("=")
 
     def _passwords(self, credentials_file) -> dict[str, str]:
         # Random per machine, kept under var/ (never in the repository).

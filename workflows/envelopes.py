@@ -20,7 +20,7 @@ from accounts.authority import Action, authority_check_for, current_company
 from config.celery import on_commit_enqueue
 from config.crypto import decrypt, encrypt, keyed_hash
 from config.errors import ApplicationError
-from config.mail import mail_header_text
+from config.mail import BIDI_CONTROLS, mail_header_text
 from documents.models import Document, DocumentVersion, SigningGrant
 from workflows.models import Envelope, EnvelopeEvent, EnvelopeField, Party
 
@@ -128,9 +128,9 @@ def _webhook(envelope: Envelope, event_type: str, **data) -> None:
 
 
 def _name_checked(value: str) -> str:
-    """Names go into mail subjects and PDFs: line breaks and other control characters are
-    refused where they are typed."""
-    if any(unicodedata.category(character) in ("Cc", "Zl", "Zp") for character in value):
+    """Names go into mail subjects and PDFs: line breaks, other control characters and
+    direction overrides (which show a name reversed) are refused where they are typed."""
+    if any(unicodedata.category(character) in ("Cc", "Zl", "Zp") or character in BIDI_CONTROLS for character in value):
         raise ApplicationError(
             _("The name cannot contain line breaks or other control characters."), "name_invalid", field="name"
         )

@@ -31,6 +31,11 @@ def test_header_text_turns_control_characters_into_single_spaces():
     assert mail_header_text(None) == ""
 
 
+def test_header_text_drops_direction_overrides():
+    # "Invoice \u202efdp.exe" would read "Invoice exe.pdf" in a mail client.
+    assert mail_header_text("Invoice \u202efdp.exe\u2066") == "Invoice fdp.exe"
+
+
 def test_no_module_sends_mail_any_other_way():
     senders = sorted(
         path.relative_to(ROOT).as_posix()

@@ -23,7 +23,10 @@ def document(world):
         return document_upload(name="contract.pdf", data=make_pdf(1), acting_user=world.alice)
 
 
-@pytest.mark.parametrize("name", ["Supply\r\nBcc: victim@example.com", "Supply\ncontract", "Tab\tin name", "A\u2028B"])
+@pytest.mark.parametrize(
+    "name",
+    ["Supply\r\nBcc: victim@example.com", "Supply\ncontract", "Tab\tin name", "A\u2028B", "Invoice \u202efdp.exe"],
+)
 def test_a_name_with_line_breaks_is_refused_on_the_page(world, document, name):
     owner = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
 

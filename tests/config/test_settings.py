@@ -63,6 +63,23 @@ def test_check_deploy_is_clean_with_real_secrets():
     assert "no issues" in result.stdout
 
 
+@pytest.mark.parametrize(("proxies", "believed"), [("0", "None"), ("1", "('HTTP_X_FORWARDED_PROTO', 'https')")])
+def test_x_forwarded_proto_is_believed_only_behind_a_proxy(proxies, believed):
+    # Without a proxy a client could write the header itself and be taken for HTTPS over
+    # plain HTTP (no redirect to HTTPS, "secure" cookies sent in the clear).
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(getattr(settings, 'SECURE_PROXY_SSL_HEADER', None))",
+        DEBUG="false",
+        SECRET_KEY="k" * 50,
+        MASTER_KEY="m" * 64,
+        NUM_PROXIES=proxies,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == believed
+
+
 @pytest.mark.django_db
 def test_models_and_migrations_agree():
     from django.core.management import call_command

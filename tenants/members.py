@@ -279,7 +279,9 @@ def membership_remove(*, membership: Membership, acting_membership: Membership) 
     stops with the person's authority."""
     leaving = membership.pk == acting_membership.pk
     if not leaving:
-        _assert_may_grant(acting_membership, membership.role)
+        authority_check(membership=acting_membership, action=Action.MEMBER_MANAGE)
+        if membership.role == Role.OWNER and acting_membership.role != Role.OWNER:
+            raise ApplicationError(_("Only an owner can remove an owner."), "owner_only", status=403)
     if membership.role == Role.OWNER and _owner_count(membership.company) == 1:
         raise ApplicationError(
             _("The last owner cannot leave or be removed. Make someone else an owner first."), "last_owner"

@@ -114,6 +114,11 @@ def test_admin_cannot_make_owners_and_last_owner_cannot_leave(world):
         f"/members/{bob_membership.pk}/role/", {"role": "owner"}, follow=True
     )
     assert "Only an owner" in response.content.decode()
+    response = client_on(world.alpha, world.bob, HTTP_ACCEPT_LANGUAGE="en").post(
+        f"/members/{alice_membership.pk}/remove/", follow=True
+    )
+    assert "Only an owner can remove an owner." in response.content.decode()
+    assert Membership.objects.filter(pk=alice_membership.pk).exists()
     response = client.post(f"/members/{alice_membership.pk}/remove/", follow=True)
     assert "last owner" in response.content.decode()
     assert Membership.objects.filter(pk=alice_membership.pk).exists()

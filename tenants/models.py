@@ -108,6 +108,8 @@ class ApiKey(models.Model):
     key_hash = models.CharField(max_length=64)
     scopes = models.JSONField(default=list)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The key whose request made this one: revoking it revokes what it made.
+    made_through = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="keys_made")
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)

@@ -171,6 +171,7 @@ def api_key_create(
         scopes=sorted(set(scopes)),
         expires_at=expires_at,
         created_by=acting_user,
+        made_through=through_key,
     )
     audit_event_record(
         acting_user=acting_user,
@@ -186,10 +187,21 @@ def api_key_revoke(*, api_key: ApiKey, acting_user) -> ApiKey:
     authority_check_for(acting_user=acting_user, company=api_key.company, action=Action.API_KEY_MANAGE)
     if api_key.revoked_at is not None:
         return api_key
-    api_key.revoked_at = timezone.now()
-    api_key.save(update_fields=["revoked_at"])
+    now = timezone.now()
+    # A leaked key may have made others: they go with it, however deep.
+    made = []
+    parents = [api_key.pk]
+    while parents:
+        children = list(ApiKey.objects.filter(made_through_id__in=parents, revoked_at__isnull=True))
+        made += children
+        parents = [child.pk for child in children]
+    ApiKey.objects.filter(pk__in=[api_key.pk, *(key.pk for key in made)]).update(revoked_at=now)
+    api_key.revoked_at = now
     audit_event_record(
-        acting_user=acting_user, action="api_key.revoked", target=api_key, data={"prefix": api_key.prefix}
+        acting_user=acting_user,
+        action="api_key.revoked",
+        target=api_key,
+        data={"prefix": api_key.prefix, "keys_made_through_it": [key.prefix for key in made]},
     )
     return api_key
 

@@ -209,6 +209,37 @@ def test_a_key_made_through_a_key_does_not_outlive_it(world):
     assert not ApiKey.objects.filter(name="later").exists()
 
 
+def test_revoking_a_key_revokes_the_keys_made_through_it(world):
+    # A leaked admin key could otherwise make a spare key that outlives its revocation.
+    _parent, parent_raw = _key(world, ["admin"])
+    parent_api = client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {parent_raw}")
+    child = parent_api.post(
+        "/api/v1/api_keys/", {"name": "spare", "scopes": ["admin"]}, content_type="application/json"
+    )
+    child_api = client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {child.json()['key']}")
+    grandchild = child_api.post(
+        "/api/v1/api_keys/", {"name": "spare2", "scopes": ["read"]}, content_type="application/json"
+    )
+    grandchild_api = client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {grandchild.json()['key']}")
+    by_person, by_person_raw = _key(world, ["read"])
+    assert grandchild_api.get("/api/v1/documents/").status_code == 200
+
+    owner = client_on(world.alpha, world.alice)
+    assert owner.post(f"/api/v1/api_keys/{_parent.pk}/revoke/").status_code == 200
+
+    for api in (parent_api, child_api, grandchild_api):
+        assert api.get("/api/v1/documents/").status_code == 401
+    assert (
+        client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {by_person_raw}").get("/api/v1/documents/").status_code
+        == 200
+    )
+    with tenant_context(world.alpha):
+        revoked = AuditEvent.objects.get(action="api_key.revoked")
+    assert sorted(revoked.data["keys_made_through_it"]) == sorted(
+        ApiKey.objects.filter(name__in=["spare", "spare2"]).values_list("prefix", flat=True)
+    )
+
+
 def test_a_key_made_by_a_person_may_be_unlimited(world):
     response = client_on(world.alpha, world.alice).post(
         "/api/v1/api_keys/", {"name": "ERP", "scopes": ["read"]}, content_type="application/json"

@@ -40,10 +40,17 @@ def _say(message: str) -> None:
 def child_environment(*, port: int) -> dict[str, str]:
     """The environment of every process this command starts. Links in mail (a person's
     sign link) and in certificates (the CRL) are made from PLATFORM_URL, whose default
-    names port 8000: unless one is set, it names the port this run serves."""
+    names port 8000: unless one is set, it names the port this run serves. Mail goes to files
+    under var/mail unless EMAIL_URL is set: printed, its sign links would pass through the
+    worker's log, which hides them."""
     env = dict(os.environ, DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings"))
     env.setdefault("PLATFORM_URL", f"http://{env.get('BASE_DOMAIN') or 'localhost'}:{port}")
+    env.setdefault("EMAIL_URL", f"file:///{mail_dir()}")
     return env
+
+
+def mail_dir() -> Path:
+    return embedded.var_dir() / "mail"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"Port {args.port} on {args.host} is already in use. Stop the program using it or run: make run PORT=8001")
         return 2
 
+    mail_to_files = not os.environ.get("EMAIL_URL")
     env = child_environment(port=args.port)
+    if mail_to_files:
+        _say(f"mail (one-time codes, sign links, invitations) is written to {mail_dir()}, one file per message")
     started_embedded = []
     try:
         # Services someone else already runs are reused and left running at exit.

@@ -10,7 +10,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
-from accounts.forms import client_ip
 from accounts.lockout import factor_lock_release
 from accounts.models import (
     AuthenticatorDevice,
@@ -23,6 +22,7 @@ from accounts.models import (
 )
 from accounts.services import identity_appeal_reject, identity_appeal_uphold
 from config.admin_decisions import DecisionAdminMixin, ReviewInline, ReviewModelAdmin
+from config.client import client_address
 
 # A session verified by one of these may open the admin; an emailed code never does.
 ADMIN_SECOND_FACTORS = (AuthenticatorDevice, RecoveryCodeDevice)
@@ -71,7 +71,7 @@ class ReviewerAdminSite(OTPAdminSite):
             user=request.user,
             action="admin.write_refused",
             data={"model": model, "what": what, "object": str(object_id or "")},
-            ip_address=client_ip(request),
+            ip_address=client_address(request),
         )
 
     def register(self, model_or_iterable, admin_class=None, **options):
@@ -133,9 +133,20 @@ class IdentityAppealAdmin(DecisionAdminMixin, ReviewModelAdmin):
     list_filter = ("status",)
     search_fields = ("full_name", "email")
     readonly_fields = (
-        "id_number_masked", "contested_user", "full_name", "email", "mobile", "statement", "photo_link",
-        "decide_link", "status", "created_at", "decided_at", "decided_by", "decision_reason",
-    )  # fmt: skip
+        "id_number_masked",
+        "contested_user",
+        "full_name",
+        "email",
+        "mobile",
+        "statement",
+        "photo_link",
+        "decide_link",
+        "status",
+        "created_at",
+        "decided_at",
+        "decided_by",
+        "decision_reason",
+    )
     exclude = ("id_photo",)
     decisions = {
         "upheld": (

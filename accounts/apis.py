@@ -15,6 +15,7 @@ from accounts.identity import mask_mobile
 from accounts.models import AuthenticatorDevice, User
 from config.api.origin import NotFromAnotherSite
 from config.api.serializers import StrictInputSerializer
+from config.client import client_address
 from config.errors import ApplicationError
 from tenants.selectors import membership_list_for_user
 
@@ -22,7 +23,7 @@ AUTH_BACKEND = "django.contrib.auth.backends.AllowAllUsersModelBackend"
 
 
 def _ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    return client_address(request)
 
 
 class MeSerializer(serializers.Serializer):
@@ -84,7 +85,7 @@ class RegisterApi(PublicApiView):
                     "mobile": "13900001111",
                     "id_number": "110105198001010016",
                 },
-            )  # fmt: skip
+            )
         ],
     )
     def post(self, request):
@@ -213,9 +214,11 @@ class AuthenticatorApi(APIView):
         otpauth_uri = serializers.CharField(help_text="otpauth:// URI (show it as a QR code)")
 
     @extend_schema(
-        operation_id="me_authenticator_begin", request=None, responses={201: AuthenticatorSetupSerializer},
+        operation_id="me_authenticator_begin",
+        request=None,
+        responses={201: AuthenticatorSetupSerializer},
         summary="Start setting up an authenticator app; confirm with a code from it",
-    )  # fmt: skip
+    )
     def post(self, request):
         device = two_factor.authenticator_begin(user=_person_with_fresh_second_factor(request))
         return Response(
@@ -237,14 +240,17 @@ class AuthenticatorConfirmApi(APIView):
         recovery_codes = serializers.ListField(child=serializers.CharField(), help_text="Shown once; store them")
 
     @extend_schema(
-        operation_id="me_authenticator_confirm", request=AuthenticatorConfirmSerializer,
-        responses={200: RecoveryCodesSerializer}, summary="Confirm the authenticator (two-factor sign-in is on)",
-    )  # fmt: skip
+        operation_id="me_authenticator_confirm",
+        request=AuthenticatorConfirmSerializer,
+        responses={200: RecoveryCodesSerializer},
+        summary="Confirm the authenticator (two-factor sign-in is on)",
+    )
     def post(self, request):
         user = _person_with_fresh_second_factor(request)
         serializer = self.AuthenticatorConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        codes = two_factor.authenticator_confirm(user=user, token=serializer.validated_data["code"],
-                                                 ip_address=_ip(request))  # fmt: skip
+        codes = two_factor.authenticator_confirm(
+            user=user, token=serializer.validated_data["code"], ip_address=_ip(request)
+        )
         otp_login(request._request, AuthenticatorDevice.objects.get(user=user, confirmed=True))
         return Response({"recovery_codes": codes})

@@ -9,10 +9,6 @@ from config.errors import ApplicationError
 from config.forms import PasswordPairMixin
 
 
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
-
-
 class EmailAuthenticationForm(AuthenticationForm):
     """Email + password through `password_authenticate` (lockouts, frozen accounts)."""
 

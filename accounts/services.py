@@ -12,6 +12,7 @@ from accounts.codes import code_send, code_verify
 from accounts.identity import MOBILE_PATTERN, InvalidIdNumber, id_number_clean, mask_email, mask_id_number, mask_mobile
 from accounts.models import IdentityAppeal, OneTimeCode, SecurityEvent, User
 from accounts.notifications import Change, account_change_notify
+from config.client import client_address
 from config.crypto import encrypt, keyed_hash
 from config.errors import ApplicationError
 from config.mail import mail_send
@@ -319,11 +320,18 @@ REVIEWER_GROUP = "Reviewers"
 # "view" opens a queue; "change" lets the reviewer decide (the admin edits nothing, see
 # config/admin_decisions.py). No permission on users, groups or permissions themselves.
 REVIEWER_PERMISSIONS = {
-    "accounts": ["view_user", "view_membership", "view_identityappeal", "change_identityappeal",
-                 "view_factorlock", "change_factorlock", "view_securityevent"],
+    "accounts": [
+        "view_user",
+        "view_membership",
+        "view_identityappeal",
+        "change_identityappeal",
+        "view_factorlock",
+        "change_factorlock",
+        "view_securityevent",
+    ],
     "tenants": ["view_company", "change_company", "view_domain", "view_apikey"],
     "seals": ["view_sealapplication", "change_sealapplication", "view_seal", "change_seal", "view_sealstatuschange"],
-}  # fmt: skip
+}
 
 
 def reviewer_group_ensure():
@@ -376,11 +384,12 @@ def password_authenticate(*, request, email: str, password: str) -> User:
     from accounts.lockout import WrongSecret, attempt_counted
     from accounts.models import FactorLock
 
-    ip_address = request.META.get("REMOTE_ADDR") if request is not None else None
+    ip_address = client_address(request)
     email = email.strip().lower()
     user = User.objects.filter(email=email).first()
-    wrong = WrongSecret(_("Enter a correct email and password. Both are case-sensitive."), "invalid_credentials",
-                        status=401)  # fmt: skip
+    wrong = WrongSecret(
+        _("Enter a correct email and password. Both are case-sensitive."), "invalid_credentials", status=401
+    )
     if user is None:
         authenticate(request, username=email, password=password)  # the same time as for an account
         raise wrong

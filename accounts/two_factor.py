@@ -60,9 +60,11 @@ def authenticator_enrolment_assert_allowed(*, user: User, ip_address: str | None
     they may only replace it, after using it."""
     if user.is_staff and not two_factor_enabled(user):
         SecurityEvent.objects.create(
-            user=user, action="authenticator.refused", data={"reason": "reviewer_without_authenticator"},
+            user=user,
+            action="authenticator.refused",
+            data={"reason": "reviewer_without_authenticator"},
             ip_address=ip_address,
-        )  # fmt: skip
+        )
         raise ApplicationError(
             _(
                 "Platform reviewers cannot set up their first authenticator app here. End the reviewer role "

@@ -26,10 +26,10 @@ from accounts.forms import (
     RecoveryChannelForm,
     RegistrationForm,
     SecondFactorForm,
-    client_ip,
 )
 from accounts.identity import mask_email
 from accounts.models import AuthenticatorDevice, IdentityAppeal, OneTimeCode, User
+from config.client import client_address
 from config.errors import ApplicationError
 
 CONFLICT_SESSION_KEY = "registration_conflict"
@@ -94,7 +94,7 @@ def login_verify(request):
     form = SecondFactorForm(request.POST or None)
     if request.method == "POST" and "send_email_code" in request.POST:
         try:
-            two_factor.second_factor_email_code_send(user=user, ip_address=client_ip(request))
+            two_factor.second_factor_email_code_send(user=user, ip_address=client_address(request))
             messages.info(request, _("We sent a code to %(email)s.") % {"email": mask_email(user.email)})
         except ApplicationError as error:
             messages.error(request, error.message)
@@ -105,7 +105,7 @@ def login_verify(request):
                 user=user,
                 method=form.cleaned_data["method"],
                 token=form.cleaned_data["code"],
-                ip_address=client_ip(request),
+                ip_address=client_address(request),
             )
         except ApplicationError as error:
             error.add_to_form(form)
@@ -131,7 +131,7 @@ def security(request):
 @require_http_methods(["GET", "POST"])
 def authenticator_setup(request):
     try:
-        two_factor.authenticator_enrolment_assert_allowed(user=request.user, ip_address=client_ip(request))
+        two_factor.authenticator_enrolment_assert_allowed(user=request.user, ip_address=client_address(request))
     except ApplicationError as error:
         return render(request, "errors/403.html", {"reason": error.message}, status=error.status)
     if two_factor.two_factor_enabled(request.user) and not request.user.is_verified():
@@ -142,7 +142,7 @@ def authenticator_setup(request):
     if request.method == "POST" and form.is_valid():
         try:
             codes = two_factor.authenticator_confirm(
-                user=request.user, token=form.cleaned_data["code"], ip_address=client_ip(request)
+                user=request.user, token=form.cleaned_data["code"], ip_address=client_address(request)
             )
         except ApplicationError as error:
             error.add_to_form(form)
@@ -168,7 +168,7 @@ def recovery_codes_regenerate(request):
     if not request.user.is_verified():
         messages.error(request, _("Sign in with your second factor first."))
         return redirect("accounts:security")
-    codes = two_factor.recovery_codes_regenerate(user=request.user, ip_address=client_ip(request))
+    codes = two_factor.recovery_codes_regenerate(user=request.user, ip_address=client_address(request))
     return render(request, "accounts/recovery_codes.html", {"codes": codes})
 
 
@@ -193,7 +193,7 @@ def register(request):
                 full_name=data["full_name"],
                 mobile=data["mobile"],
                 id_number=data["id_number"],
-                ip_address=client_ip(request),
+                ip_address=client_address(request),
             )
         except services.RegistrationConflict as conflict:
             request.session[CONFLICT_SESSION_KEY] = {
@@ -238,7 +238,7 @@ def account_recover(request):
     if request.method == "POST" and form.is_valid():
         try:
             services.account_recovery_start(
-                user=user, channel=form.cleaned_data["channel"], ip_address=client_ip(request)
+                user=user, channel=form.cleaned_data["channel"], ip_address=client_address(request)
             )
         except ApplicationError as error:
             error.add_to_form(form)
@@ -268,7 +268,7 @@ def account_recover_confirm(request):
                 user=user,
                 code=form.cleaned_data["code"],
                 password=form.cleaned_data["password"],
-                ip_address=client_ip(request),
+                ip_address=client_address(request),
             )
         except ApplicationError as error:
             error.add_to_form(form)
@@ -290,7 +290,7 @@ def identity_appeal_create(request):
     form = IdentityAppealForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            appeal = services.identity_appeal_submit(**form.cleaned_data, ip_address=client_ip(request))
+            appeal = services.identity_appeal_submit(**form.cleaned_data, ip_address=client_address(request))
         except ApplicationError as error:
             error.add_to_form(form)
         else:
@@ -330,7 +330,9 @@ def email_verify(request):
         return redirect("accounts:email_verify")
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_email_verify(user=request.user, code=form.cleaned_data["code"], ip_address=client_ip(request))
+            services.user_email_verify(
+                user=request.user, code=form.cleaned_data["code"], ip_address=client_address(request)
+            )
         except ApplicationError as error:
             error.add_to_form(form)
         else:
@@ -351,7 +353,7 @@ def password_reset(request):
     form = PasswordResetForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         contact = form.cleaned_data["contact"]
-        services.password_reset_start(contact=contact, ip_address=client_ip(request))
+        services.password_reset_start(contact=contact, ip_address=client_address(request))
         messages.info(request, _("If this email or mobile number has an account, a code is on its way."))
         return redirect(f"{reverse('accounts:password_reset_confirm')}?{urlencode({'contact': contact})}")
     return _form_page(request, form, title=_("Reset your password"), submit=_("Send code"))
@@ -364,7 +366,10 @@ def password_reset_confirm(request):
         data = form.cleaned_data
         try:
             user = services.password_reset_complete(
-                contact=data["contact"], code=data["code"], password=data["password"], ip_address=client_ip(request)
+                contact=data["contact"],
+                code=data["code"],
+                password=data["password"],
+                ip_address=client_address(request),
             )
         except ApplicationError as error:
             error.add_to_form(form)

@@ -63,9 +63,15 @@ def _prepare():
             document = document_upload(name=f"bench-{index}.pdf", data=make_pdf(1), acting_user=owner)
         document = document_upload(name="ten-pages.pdf", data=make_pdf(10), acting_user=owner)
         placement_add(document=document, company=company, seal_id=seal.pk, page=9, x=380, y=80, acting_user=owner)
-        grant = document_seal_request(document=document, company=company, seal_id=seal.pk, user=owner,
-                                      seal_password=SEAL_PASSWORD, otp_method="authenticator",
-                                      otp_code=totp_now(device, 1))  # fmt: skip
+        grant = document_seal_request(
+            document=document,
+            company=company,
+            seal_id=seal.pk,
+            user=owner,
+            seal_password=SEAL_PASSWORD,
+            otp_method="authenticator",
+            otp_code=totp_now(device, 1),
+        )
         version = document_seal_execute(grant_id=grant.pk)
         with version.file.open("rb") as handle:
             signed = handle.read()
@@ -151,19 +157,35 @@ def main() -> None:
         connections.close_all()
         port = _free_port()
         env = dict(
-            os.environ, DJANGO_SETTINGS_MODULE="config.settings", DEBUG="false", LOG_LEVEL="WARNING",
-            SECRET_KEY=secrets.token_urlsafe(50), SECURE_SSL_REDIRECT="false",  # plain HTTP on loopback
+            os.environ,
+            DJANGO_SETTINGS_MODULE="config.settings",
+            DEBUG="false",
+            LOG_LEVEL="WARNING",
+            SECRET_KEY=secrets.token_urlsafe(50),
+            SECURE_SSL_REDIRECT="false",  # plain HTTP on loopback
             # Budgets are still counted on every request, but must not refuse the generator.
-            API_RATE_LIMIT="1000000/min", VERIFY_RATE_LIMIT="1000000/min",
+            API_RATE_LIMIT="1000000/min",
+            VERIFY_RATE_LIMIT="1000000/min",
             ALLOWED_HOSTS=f"{settings.BASE_DOMAIN},.{settings.BASE_DOMAIN}",
-        )  # fmt: skip
+        )
         # The production settings file, with its worker count, on a loopback port.
         workers = runpy.run_path(str(GUNICORN_CONFIG))["workers"]
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", str(GUNICORN_CONFIG), "-b", f"127.0.0.1:{port}",
-             "--log-level", "warning"],
-            cwd=Path(__file__).resolve().parent.parent, env=env,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi",
+                "-c",
+                str(GUNICORN_CONFIG),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+        )
         try:
             deadline = time.monotonic() + 30
             while True:
@@ -174,14 +196,23 @@ def main() -> None:
                     assert time.monotonic() < deadline, "gunicorn did not start"
                     time.sleep(0.2)
             runs = [
-                (f"GET /documents/ ({DOCUMENTS + 1} documents)", 0.1,
-                 [_get(host, "/api/v1/documents/", key)] * LIST_REQUESTS),
+                (
+                    f"GET /documents/ ({DOCUMENTS + 1} documents)",
+                    0.1,
+                    [_get(host, "/api/v1/documents/", key)] * LIST_REQUESTS,
+                ),
                 # A new address each time misses the page cache: the cost of the first read after a change.
-                ("  the same, every page read from the database", 0.1,
-                 [_get(host, f"/api/v1/documents/?page_size=50&n={index}", key) for index in range(LIST_REQUESTS)]),
-                ("POST /verify/ (10-page PDF, 1 signature)", 1.0,
-                 [_post_file(host, "/api/v1/verify/", signed)] * VERIFY_REQUESTS),
-            ]  # fmt: skip
+                (
+                    "  the same, every page read from the database",
+                    0.1,
+                    [_get(host, f"/api/v1/documents/?page_size=50&n={index}", key) for index in range(LIST_REQUESTS)],
+                ),
+                (
+                    "POST /verify/ (10-page PDF, 1 signature)",
+                    1.0,
+                    [_post_file(host, "/api/v1/verify/", signed)] * VERIFY_REQUESTS,
+                ),
+            ]
             results = [(label, target, *_load(port, requests, server.pid)) for label, target, requests in runs]
         finally:
             server.terminate()
@@ -193,8 +224,10 @@ def main() -> None:
         for label, target, timings, cpu_ms in results:
             p50, p99 = statistics.median(timings), _percentile(timings, 0.99)
             verdict = "meets" if p99 < target else "misses"
-            print(f"  {label:<46} p50 {p50 * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms   server CPU {cpu_ms:5.1f} ms"
-                  f"/request   ({verdict} the p99 target of {target * 1000:.0f} ms, n={len(timings)})")  # fmt: skip
+            print(
+                f"  {label:<46} p50 {p50 * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms   server CPU {cpu_ms:5.1f} ms"
+                f"/request   ({verdict} the p99 target of {target * 1000:.0f} ms, n={len(timings)})"
+            )
 
 
 if __name__ == "__main__":

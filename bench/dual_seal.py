@@ -43,21 +43,35 @@ def main(pages: int = 3) -> None:
     private_key = keys.generate_private_key()
     subject = ca.SealSubject("演示科技有限公司", "91110000802100433B", "1100000000013", "合同专用章")
     certificate = ca.issue_seal_certificate(seal_ca_key, seal_ca_cert, ca.build_csr(private_key, subject), subject)
-    face = face_for(seal_type="contract", company_name="演示科技有限公司", seal_name="合同专用章",
-                    code="1100000000013", uscc="91110000802100433B")  # fmt: skip
+    face = face_for(
+        seal_type="contract",
+        company_name="演示科技有限公司",
+        seal_name="合同专用章",
+        code="1100000000013",
+        uscc="91110000802100433B",
+    )
     maker_key, maker_cert = sm2.create_maker_authority()
     sm2_key = sm2.generate_key_pair()
     sm2_cert = sm2.issue_seal_certificate(
-        maker_key=maker_key, maker_certificate=maker_cert, subject_name=sm2.name(common_name="合同专用章"),
+        maker_key=maker_key,
+        maker_certificate=maker_cert,
+        subject_name=sm2.name(common_name="合同专用章"),
         public_key=sm2_key.public_key,
-    )  # fmt: skip
+    )
     now = dt.datetime.now(dt.UTC)
     seal_der = national_format.build_seal(
-        maker_key=maker_key, maker_certificate=maker_cert.dump(), es_id="1100000000013", name="合同专用章",
-        seal_type=1, signer_certificates=[sm2_cert.dump(), certificate.public_bytes(serialization.Encoding.DER)],
-        valid_from=now, valid_until=now + dt.timedelta(days=365), picture_png=seal_png(face), width_mm=42,
+        maker_key=maker_key,
+        maker_certificate=maker_cert.dump(),
+        es_id="1100000000013",
+        name="合同专用章",
+        seal_type=1,
+        signer_certificates=[sm2_cert.dump(), certificate.public_bytes(serialization.Encoding.DER)],
+        valid_from=now,
+        valid_until=now + dt.timedelta(days=365),
+        picture_png=seal_png(face),
+        width_mm=42,
         height_mm=42,
-    )  # fmt: skip
+    )
     arguments = {
         "placement": Placement(page=0, x=380, y=80, width=119, height=119),
         "appearance_pdf": seal_pdf(face),

@@ -120,9 +120,10 @@ def raw_pyhanko_seconds(
     tsa_key, tsa_cert = pki.authority(pki.Role.TSA)
     tsa_pem = tsa_cert.public_bytes(serialization.Encoding.PEM).decode()
     signer = signers.SimpleSigner(
-        signing_cert=cert(certificate_pem), signing_key=key(private_key),
+        signing_cert=cert(certificate_pem),
+        signing_key=key(private_key),
         cert_registry=SimpleCertificateStore.from_certs([cert(p) for p in chain_pem]),
-    )  # fmt: skip
+    )
     timestamper = DummyTimeStamper(tsa_cert=cert(tsa_pem), tsa_key=key(tsa_key))
     with tempfile.NamedTemporaryFile(suffix=".pdf") as appearance_file:
         appearance_file.write(appearance)
@@ -172,10 +173,13 @@ def main() -> None:
         Company.objects.filter(pk=company.pk).update(verification=Company.Verification.APPROVED)
         company.refresh_from_db()
         application = seal_application_submit(
-            company=company, applicant=owner, seal_type="contract", seal_name=company.name,
+            company=company,
+            applicant=owner,
+            seal_type="contract",
+            seal_name=company.name,
             seal_password="Bench-pass-1",
             business_licence=ContentFile(b"%PDF-1.4\n%%EOF\n", name="licence.pdf"),
-        )  # fmt: skip
+        )
         seal = seal_application_approve(application=application, acting_user=owner)
         device = authenticator_begin(user=owner)
         device.confirmed = True

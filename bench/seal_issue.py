@@ -43,10 +43,14 @@ def main() -> None:
 
                 def apply(index=index, holder=holder, algorithm=algorithm):
                     holder["application"] = seal_application_submit(
-                        company=company, applicant=owner, seal_type="contract", seal_name=f"合同专用章{index}",
-                        seal_password="Bench-pass-1", business_licence=ContentFile(b"%PDF-1.4\n%%EOF\n", name="l.pdf"),
+                        company=company,
+                        applicant=owner,
+                        seal_type="contract",
+                        seal_name=f"合同专用章{index}",
+                        seal_password="Bench-pass-1",
+                        business_licence=ContentFile(b"%PDF-1.4\n%%EOF\n", name="l.pdf"),
                         key_algorithm=algorithm,
-                    )  # fmt: skip
+                    )
 
                 applications.append(timed(apply))
                 approvals.append(

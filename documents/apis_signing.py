@@ -19,6 +19,7 @@ from accounts.authority import Action
 from accounts.two_factor import OTP_METHODS
 from config.api.idempotency import idempotent
 from config.api.serializers import StrictInputSerializer
+from config.client import client_address
 from config.errors import ApplicationError
 from documents import signing_sessions
 from documents.models import SigningSession
@@ -82,10 +83,14 @@ class DocumentSealSessionCreateApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         session, token = signing_sessions.document_seal_session_start(
-            document=document_get(document_id=document_id), company=request.tenant, seal_id=data["seal_id"],
-            user=acting_membership(request).user, otp_method=data["otp_method"], otp_code=data["otp_code"],
-            ip_address=request.META.get("REMOTE_ADDR"),
-        )  # fmt: skip
+            document=document_get(document_id=document_id),
+            company=request.tenant,
+            seal_id=data["seal_id"],
+            user=acting_membership(request).user,
+            otp_method=data["otp_method"],
+            otp_code=data["otp_code"],
+            ip_address=client_address(request),
+        )
         url = agent_url(request, session)
         body = {
             **SigningSessionOutputSerializer(session).data,
@@ -197,7 +202,10 @@ class SigningSessionSignatureApi(SigningSessionTokenMixin, APIView):
         except (binascii.Error, ValueError):
             raise serializers.ValidationError({"signature": [_("This is not base64.")]}) from None
         session = signing_sessions.signing_session_signature_submit(
-            session_id=session.pk, token=self.request.headers["Authorization"].partition(" ")[2].strip(),
-            step=data["step"], signed_attributes_sha256=data["signed_attributes_sha256"], signature=signature,
-        )  # fmt: skip
+            session_id=session.pk,
+            token=self.request.headers["Authorization"].partition(" ")[2].strip(),
+            step=data["step"],
+            signed_attributes_sha256=data["signed_attributes_sha256"],
+            signature=signature,
+        )
         return Response(SigningSessionOutputSerializer(session).data, status=status.HTTP_202_ACCEPTED)

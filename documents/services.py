@@ -93,9 +93,13 @@ def pdf_read_limited(function, data: bytes, *args, **kwargs):
     (documents/pdf/limits.py), never in this one: a few hundred KB of compressed content can
     inflate to gigabytes in any library that reads it. Raises LimitExceeded."""
     return run_limited(
-        function, data, *args, seconds=settings.PDF_READ_TIME_LIMIT_SECONDS,
-        memory_mb=memory_for_file(settings.PDF_READ_MEMORY_LIMIT_MB, len(data)), **kwargs,
-    )  # fmt: skip
+        function,
+        data,
+        *args,
+        seconds=settings.PDF_READ_TIME_LIMIT_SECONDS,
+        memory_mb=memory_for_file(settings.PDF_READ_MEMORY_LIMIT_MB, len(data)),
+        **kwargs,
+    )
 
 
 # The documents list token (`DocumentListState`) is renewed in the transaction that changes
@@ -122,9 +126,11 @@ def document_list_changes_flush(*, force: bool = False) -> None:
     for schema in sorted(connection.__dict__.pop(_LIST_CHANGED, set())):
         with schema_context(schema):
             DocumentListState.objects.bulk_create(
-                [DocumentListState(id=1, token=uuid.uuid4())], update_conflicts=True, unique_fields=["id"],
+                [DocumentListState(id=1, token=uuid.uuid4())],
+                update_conflicts=True,
+                unique_fields=["id"],
                 update_fields=["token"],
-            )  # fmt: skip
+            )
 
 
 @contextlib.contextmanager
@@ -394,8 +400,12 @@ def placement_add(
     placement = Placement.objects.create(
         document=document, seal_id=seal.pk, page=page, x=x, y=y, width=width, height=height
     )
-    audit_event_record(acting_user=acting_user, action="document.placement_added", target=document,
-                       data={"seal": seal.code, "page": page + 1})  # fmt: skip
+    audit_event_record(
+        acting_user=acting_user,
+        action="document.placement_added",
+        target=document,
+        data={"seal": seal.code, "page": page + 1},
+    )
     return placement
 
 
@@ -467,8 +477,12 @@ def placement_add_cross_page(
     placement = Placement.objects.create(
         document=document, seal_id=seal.pk, kind=Placement.Kind.CROSS_PAGE, page=0, x=0, y=y, width=width, height=height
     )
-    audit_event_record(acting_user=acting_user, action="document.placement_added", target=document,
-                       data={"seal": seal.code, "cross_page": True})  # fmt: skip
+    audit_event_record(
+        acting_user=acting_user,
+        action="document.placement_added",
+        target=document,
+        data={"seal": seal.code, "cross_page": True},
+    )
     return placement
 
 
@@ -490,8 +504,12 @@ def placement_update(*, placement: Placement, x: float, y: float, width: float, 
 @transaction.atomic
 def placement_remove(*, placement: Placement, acting_user) -> None:
     authority_check_for(acting_user=acting_user, company=current_company(), action=Action.DOCUMENT_PLACE)
-    audit_event_record(acting_user=acting_user, action="document.placement_removed", target=placement.document,
-                       data={"page": placement.page + 1})  # fmt: skip
+    audit_event_record(
+        acting_user=acting_user,
+        action="document.placement_removed",
+        target=placement.document,
+        data={"page": placement.page + 1},
+    )
     placement.delete()
 
 
@@ -536,8 +554,9 @@ def seal_use_prepare(
 
 
 def placements_as_data(placements: list[Placement]) -> list[dict]:
-    return [{"page": p.page, "x": p.x, "y": p.y, "width": p.width, "height": p.height, "kind": p.kind}
-            for p in placements]  # fmt: skip
+    return [
+        {"page": p.page, "x": p.x, "y": p.y, "width": p.width, "height": p.height, "kind": p.kind} for p in placements
+    ]
 
 
 def document_seal_request(
@@ -560,9 +579,13 @@ def document_seal_request(
             _("This seal's key is on a hardware key (U-key): seal with the U-key."), "seal_on_hardware_key", status=409
         )
     data_key = seal_willingness_check(
-        seal=seal, user=user, seal_password=seal_password, otp_method=otp_method, otp_code=otp_code,
+        seal=seal,
+        user=user,
+        seal_password=seal_password,
+        otp_method=otp_method,
+        otp_code=otp_code,
         ip_address=ip_address,
-    )  # fmt: skip
+    )
     with transaction.atomic():
         if approval is not None:
             # Under a row lock: two parallel confirmations cannot both take the last use.
@@ -581,8 +604,12 @@ def document_seal_request(
                 "approval": str(approval.pk) if approval is not None else None,
             },
         )
-        audit_event_record(acting_user=user, action="document.seal_requested", target=document,
-                           data={"seal": seal.code, "placements": len(placements), "grant": str(grant.pk)})  # fmt: skip
+        audit_event_record(
+            acting_user=user,
+            action="document.seal_requested",
+            target=document,
+            data={"seal": seal.code, "placements": len(placements), "grant": str(grant.pk)},
+        )
     return grant
 
 
@@ -616,8 +643,10 @@ def signing_grant_create(
     created with the party row locked, so its open grant is found here: one signature
     request per party is accepted, however many arrive at once."""
     open_statuses = (SigningGrant.Status.PENDING, SigningGrant.Status.RUNNING)
-    if envelope_party_id and SigningGrant.objects.filter(envelope_party_id=envelope_party_id,
-                                                         status__in=open_statuses).exists():  # fmt: skip
+    if (
+        envelope_party_id
+        and SigningGrant.objects.filter(envelope_party_id=envelope_party_id, status__in=open_statuses).exists()
+    ):
         raise ApplicationError(
             _("Your signature is already being applied. Wait for it to finish."), "signing_in_progress", status=409
         )
@@ -766,16 +795,25 @@ def sealed_version_record(
         actor_label=label,
         action="document.sealed" if seal is not None else "document.signed",
         target=document,
-        data={"seal": seal.code if seal is not None else "", "version": version.number, "sha256": version.sha256,
-              "by": label},
-    )  # fmt: skip
+        data={
+            "seal": seal.code if seal is not None else "",
+            "version": version.number,
+            "sha256": version.sha256,
+            "by": label,
+        },
+    )
     if grant is None or not grant.envelope_party_id:  # envelope steps have their own events
         from events.webhooks import webhook_event_emit
 
-        webhook_event_emit(event_type="document.sealed", data={
-            "document_id": str(document.pk), "version": version.number, "sha256": version.sha256,
-            "seal_code": seal.code if seal is not None else "",
-        })  # fmt: skip
+        webhook_event_emit(
+            event_type="document.sealed",
+            data={
+                "document_id": str(document.pk),
+                "version": version.number,
+                "sha256": version.sha256,
+                "seal_code": seal.code if seal is not None else "",
+            },
+        )
     return version
 
 
@@ -967,6 +1005,11 @@ def document_receive(*, name: str, data: bytes, source_label: str) -> Document:
         document=document, number=1, kind=DocumentVersion.Kind.RECEIVED, data=data, info=info, label=source_label
     )
     _queue_previews(version)
-    audit_event_record(acting_user=None, actor_label=source_label, action="document.received", target=document,
-                       data={"name": document.name, "sha256": version.sha256})  # fmt: skip
+    audit_event_record(
+        acting_user=None,
+        actor_label=source_label,
+        action="document.received",
+        target=document,
+        data={"name": document.name, "sha256": version.sha256},
+    )
     return document

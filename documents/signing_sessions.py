@@ -104,8 +104,9 @@ def document_seal_session_start(
     with base.file.open("rb") as handle:
         data = handle.read()
     if sha256_of(data) != base.sha256:
-        raise ApplicationError(_("The stored file does not match its fingerprint; nothing was sealed."),
-                               "fingerprint_mismatch", status=409)  # fmt: skip
+        raise ApplicationError(
+            _("The stored file does not match its fingerprint; nothing was sealed."), "fingerprint_mismatch", status=409
+        )
     # A prefix, so a token that happens to start with "-" is never read as an option.
     token = "sst_" + secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -204,16 +205,23 @@ def signing_session_signature_submit(
             )
         except remote.SignatureMismatch:
             raise ApplicationError(
-                _("The signature does not match the seal's registered certificate: it was made with another key. "
-                  "Nothing was stored."),
+                _(
+                    "The signature does not match the seal's registered certificate: it was made with another key. "
+                    "Nothing was stored."
+                ),
                 "signature_mismatch",
                 field="signature",
-            ) from None  # fmt: skip
+            ) from None
         session.signature = signature
         session.status = SigningSession.Status.FINISHING
         session.save(update_fields=["signature", "status"])
-        audit_event_record(acting_user=None, actor_label=session.user_label, action="document.seal_signature_received",
-                           target=session.document, data={"session": str(session.pk), "step": step + 1})  # fmt: skip
+        audit_event_record(
+            acting_user=None,
+            actor_label=session.user_label,
+            action="document.seal_signature_received",
+            target=session.document,
+            data={"session": str(session.pk), "step": step + 1},
+        )
         from config.celery import on_commit_enqueue
         from documents.tasks import document_seal_session_finish
 

@@ -108,9 +108,15 @@ def document_verify(*, data: bytes, appearances: bool = True) -> VerificationRep
     roots, crls = trust_roots(), [pki.seal_ca_crl_der()]
     try:
         return run_limited(
-            verify_file, data, trust_roots=roots, crls=crls, national_trust=national_trust(), appearances=appearances,
-            seconds=settings.VERIFY_TIME_LIMIT_SECONDS, memory_mb=settings.VERIFY_MEMORY_LIMIT_MB,
-        )  # fmt: skip
+            verify_file,
+            data,
+            trust_roots=roots,
+            crls=crls,
+            national_trust=national_trust(),
+            appearances=appearances,
+            seconds=settings.VERIFY_TIME_LIMIT_SECONDS,
+            memory_mb=settings.VERIFY_MEMORY_LIMIT_MB,
+        )
     except LimitExceeded as exceeded:
         report = VerificationReport(sha256=hashlib.sha256(data).hexdigest(), size=len(data), verdict=CANNOT_VERIFY)
         report.reasons.append(f"limit_{exceeded.what}")

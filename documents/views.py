@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.authority import Action, authority_required
-from accounts.forms import client_ip
 from accounts.models import OneTimeCode
 from accounts.two_factor import second_factor_email_code_send, two_factor_enabled
+from config.client import client_address
 from config.errors import ApplicationError
 from documents import services
 from documents.forms import PlacementForm, SealConfirmForm, UploadForm
@@ -50,10 +50,19 @@ def document_detail_view(request, document_id):
     seals = [seal for seal in all_seals if seal.status == Seal.Status.ACTIVE]
     seal_names = {str(seal.pk): seal.name for seal in all_seals}
     placements = [
-        {"id": str(p.id), "seal": str(p.seal_id), "seal_name": seal_names.get(str(p.seal_id), "?"), "page": p.page,
-         "x": p.x, "y": p.y, "width": p.width, "height": p.height, "kind": p.kind}
+        {
+            "id": str(p.id),
+            "seal": str(p.seal_id),
+            "seal_name": seal_names.get(str(p.seal_id), "?"),
+            "page": p.page,
+            "x": p.x,
+            "y": p.y,
+            "width": p.width,
+            "height": p.height,
+            "kind": p.kind,
+        }
         for p in document.placements.all()
-    ]  # fmt: skip
+    ]
     version = document.current_version
     seal_use = _seal_use_state(request, document, seals, placements)
     context = {
@@ -163,7 +172,7 @@ def seal_code_send_view(request, document_id):
     document_get(document_id=document_id)
     try:
         second_factor_email_code_send(
-            user=request.user, purpose=OneTimeCode.Purpose.SEAL_USE, ip_address=client_ip(request)
+            user=request.user, purpose=OneTimeCode.Purpose.SEAL_USE, ip_address=client_address(request)
         )
     except ApplicationError as error:
         messages.error(request, error.message)
@@ -189,10 +198,15 @@ def seal_confirm_view(request, document_id):
         return redirect("documents:detail", document_id=document.pk)
     try:
         grant = services.document_seal_request(
-            document=document, company=request.tenant, seal_id=data["seal"], user=request.user,
-            seal_password=data["seal_password"], otp_method=data["otp_method"], otp_code=data["otp_code"],
-            ip_address=client_ip(request),
-        )  # fmt: skip
+            document=document,
+            company=request.tenant,
+            seal_id=data["seal"],
+            user=request.user,
+            seal_password=data["seal_password"],
+            otp_method=data["otp_method"],
+            otp_code=data["otp_code"],
+            ip_address=client_address(request),
+        )
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("documents:detail", document_id=document.pk)
@@ -209,9 +223,14 @@ def _seal_session_start(request, document, data):
 
     try:
         session, token = document_seal_session_start(
-            document=document, company=request.tenant, seal_id=data["seal"], user=request.user,
-            otp_method=data["otp_method"], otp_code=data["otp_code"], ip_address=client_ip(request),
-        )  # fmt: skip
+            document=document,
+            company=request.tenant,
+            seal_id=data["seal"],
+            user=request.user,
+            otp_method=data["otp_method"],
+            otp_code=data["otp_code"],
+            ip_address=client_address(request),
+        )
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("documents:detail", document_id=document.pk)
@@ -247,16 +266,29 @@ def seal_session_status_view(request, document_id, session_id):
     session = signing_session_get(document=document_get(document_id=document_id), session_id=session_id)
     status = signing_session_status(session)
     label = dict(session.Status.choices)[status]
-    return JsonResponse({"status": status, "label": str(label), "error": session.error_message,
-                         "step": session.step + 1, "steps": len(session.placements)})  # fmt: skip
+    return JsonResponse(
+        {
+            "status": status,
+            "label": str(label),
+            "error": session.error_message,
+            "step": session.step + 1,
+            "steps": len(session.placements),
+        }
+    )
 
 
 @authority_required(Action.DOCUMENT_READ)
 def grant_status_view(request, document_id, grant_id):
     grant = grant_get(document=document_get(document_id=document_id), grant_id=grant_id)
     version = getattr(grant, "result_version", None) if grant.status == "done" else None
-    return JsonResponse({"status": grant.status, "label": grant.get_status_display(), "error": grant.error_message,
-                         "version": version.number if version else None})  # fmt: skip
+    return JsonResponse(
+        {
+            "status": grant.status,
+            "label": grant.get_status_display(),
+            "error": grant.error_message,
+            "version": version.number if version else None,
+        }
+    )
 
 
 @require_POST

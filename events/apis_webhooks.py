@@ -161,9 +161,11 @@ class WebhookTestApi(APIView):
     required_scope = ApiKey.Scope.ADMIN
 
     @extend_schema(
-        operation_id="webhooks_test", request=None, responses={202: WebhookDeliveryOutputSerializer},
+        operation_id="webhooks_test",
+        request=None,
+        responses={202: WebhookDeliveryOutputSerializer},
         summary="Send a `ping` event to the endpoint now",
-    )  # fmt: skip
+    )
     @idempotent
     def post(self, request, endpoint_id):
         delivery = webhooks.webhook_test_send(endpoint=endpoint_get(endpoint_id))
@@ -191,9 +193,11 @@ class WebhookDeliveryResendApi(APIView):
     required_scope = ApiKey.Scope.ADMIN
 
     @extend_schema(
-        operation_id="webhooks_deliveries_resend", request=None, responses={202: WebhookDeliveryOutputSerializer},
+        operation_id="webhooks_deliveries_resend",
+        request=None,
+        responses={202: WebhookDeliveryOutputSerializer},
         summary="Send the same event again (same event id)",
-    )  # fmt: skip
+    )
     @idempotent
     def post(self, request, endpoint_id, delivery_id):
         delivery = delivery_get(delivery_id)

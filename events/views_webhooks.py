@@ -53,8 +53,11 @@ def webhook_action_view(request, endpoint_id, action):
     elif action == "rotate":
         secret = webhooks.webhook_secret_rotate(endpoint=endpoint, acting_user=request.user)
         messages.success(request, _("New signing secret (copy it now; the old one also signs for 24 hours):"))
-        context = {"endpoint": endpoint, "secret": secret,
-                   "deliveries": endpoint.deliveries.order_by("-created_at")[:100]}  # fmt: skip
+        context = {
+            "endpoint": endpoint,
+            "secret": secret,
+            "deliveries": endpoint.deliveries.order_by("-created_at")[:100],
+        }
         return render(request, "events/webhook_detail.html", context)
     elif action == "pause" or action == "resume":
         webhooks.webhook_endpoint_update(endpoint=endpoint, acting_user=request.user, active=action == "resume")

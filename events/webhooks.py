@@ -164,8 +164,12 @@ def webhook_endpoint_create(
     secret = _new_secret()
     endpoint.secret_encrypted = _seal(secret, endpoint.id)
     endpoint.save()
-    audit_event_record(acting_user=acting_user, action="webhook.created", target=endpoint,
-                       data={"url": endpoint.url, "events": endpoint.events})  # fmt: skip
+    audit_event_record(
+        acting_user=acting_user,
+        action="webhook.created",
+        target=endpoint,
+        data={"url": endpoint.url, "events": endpoint.events},
+    )
     return endpoint, secret
 
 
@@ -186,8 +190,12 @@ def webhook_endpoint_update(
     endpoint.authorised_by_id = _person_of(acting_user).pk
     endpoint.authorised_at = timezone.now()
     endpoint.save()
-    audit_event_record(acting_user=acting_user, action="webhook.updated", target=endpoint,
-                       data={"url": endpoint.url, "events": endpoint.events, "active": endpoint.active})  # fmt: skip
+    audit_event_record(
+        acting_user=acting_user,
+        action="webhook.updated",
+        target=endpoint,
+        data={"url": endpoint.url, "events": endpoint.events, "active": endpoint.active},
+    )
     return endpoint
 
 
@@ -207,8 +215,9 @@ def webhook_secret_rotate(*, endpoint: WebhookEndpoint, acting_user) -> str:
     endpoint.previous_secret_until = timezone.now() + PREVIOUS_SECRET_GRACE
     endpoint.secret_encrypted = _seal(secret, endpoint.pk)
     endpoint.save(update_fields=["secret_encrypted", "previous_secret_encrypted", "previous_secret_until"])
-    audit_event_record(acting_user=acting_user, action="webhook.secret_rotated", target=endpoint,
-                       data={"url": endpoint.url})  # fmt: skip
+    audit_event_record(
+        acting_user=acting_user, action="webhook.secret_rotated", target=endpoint, data={"url": endpoint.url}
+    )
     return secret
 
 
@@ -263,9 +272,11 @@ def webhook_event_emit_in_company(company, *, event_type: str, data: dict) -> in
 def webhook_test_send(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
     event_id = uuid.uuid4()
     delivery = WebhookDelivery.objects.create(
-        endpoint=endpoint, event_id=event_id, event_type=TEST_EVENT,
+        endpoint=endpoint,
+        event_id=event_id,
+        event_type=TEST_EVENT,
         payload=json.loads(json.dumps(_payload(TEST_EVENT, event_id, {"message": "Hello from Sealhub"}))),
-    )  # fmt: skip
+    )
     _queue(delivery)
     return delivery
 
@@ -274,9 +285,12 @@ def webhook_test_send(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
 def webhook_delivery_resend(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """A new delivery of the same event (same event id, so receivers can deduplicate)."""
     copy = WebhookDelivery.objects.create(
-        endpoint=delivery.endpoint, event_id=delivery.event_id, event_type=delivery.event_type,
-        payload=delivery.payload, resent_from=delivery,
-    )  # fmt: skip
+        endpoint=delivery.endpoint,
+        event_id=delivery.event_id,
+        event_type=delivery.event_type,
+        payload=delivery.payload,
+        resent_from=delivery,
+    )
     _queue(copy)
     return copy
 
@@ -331,8 +345,9 @@ def webhook_delivery_attempt(*, delivery_id) -> AttemptOutcome:
             host = urlsplit(endpoint.url).hostname or ""
             if not settings.WEBHOOK_ALLOW_PRIVATE_HOSTS and not _host_is_public(host):
                 raise OSError("address is not public")
-            response = requests.post(endpoint.url, data=body, headers=headers, timeout=TIMEOUT_SECONDS,
-                                     allow_redirects=False)  # fmt: skip
+            response = requests.post(
+                endpoint.url, data=body, headers=headers, timeout=TIMEOUT_SECONDS, allow_redirects=False
+            )
             code, excerpt = response.status_code, response.text[:500]
         except (requests.RequestException, OSError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
@@ -340,8 +355,10 @@ def webhook_delivery_attempt(*, delivery_id) -> AttemptOutcome:
         delivery.response_code, delivery.response_excerpt, delivery.error = code, excerpt, error
         if code is not None and 200 <= code < 300:
             delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
-                WebhookDelivery.Status.DELIVERED, timezone.now(), None,
-            )  # fmt: skip
+                WebhookDelivery.Status.DELIVERED,
+                timezone.now(),
+                None,
+            )
             outcome = AttemptOutcome(delivery.status)
         else:
             delay = retry_delay(delivery.attempts)

@@ -561,8 +561,11 @@ def _maker_steps(seal: SealData, trust: Trust, at: dt.datetime) -> list[Step]:
     try:
         maker = sm2.load_certificate(seal.maker_certificate)
     except ValueError:
-        return [Step("maker_signature", FAILED, "the maker certificate is malformed"), Step("maker_certificate"),
-                Step("seal_validity")]  # fmt: skip
+        return [
+            Step("maker_signature", FAILED, "the maker certificate is malformed"),
+            Step("maker_certificate"),
+            Step("seal_validity"),
+        ]
     maker_key = sm2.certificate_public_key(maker)
     signed = maker_key is not None and seal.signature_algorithm == sm2.SM3_WITH_SM2_OID
     signed = signed and any(sm2.verify(maker_key, data, seal.signature) for data in seal.signed_bytes)

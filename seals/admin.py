@@ -24,17 +24,29 @@ class SealApplicationAdmin(DecisionAdminMixin, ReviewModelAdmin):
     list_filter = ("status", "seal_type")
     search_fields = ("seal_name", "company__name", "company__uscc")
     readonly_fields = (
-        "company", "applicant", "seal_type", "seal_name", "key_algorithm", "seal_preview", "attachment_links",
+        "company",
+        "applicant",
+        "seal_type",
+        "seal_name",
+        "key_algorithm",
+        "seal_preview",
+        "attachment_links",
         "decide_link",
-        "status", "submitted_at", "decided_at", "decided_by", "decision_reason",
-    )  # fmt: skip
+        "status",
+        "submitted_at",
+        "decided_at",
+        "decided_by",
+        "decision_reason",
+    )
     exclude = ("business_licence", "authorisation_letter")
     inlines = [StatusChangeInline]
     decisions = {
-        "approved": (_("Approve: issue the certificate and activate the seal"),
-                     lambda application, **kw: seal_application_approve(application=application, **kw)),
+        "approved": (
+            _("Approve: issue the certificate and activate the seal"),
+            lambda application, **kw: seal_application_approve(application=application, **kw),
+        ),
         "rejected": (_("Reject"), lambda application, **kw: seal_application_reject(application=application, **kw)),
-    }  # fmt: skip
+    }
     decision_details_template = "admin/seals/sealapplication/details.html"
 
     def decision_pending(self, obj) -> bool:
@@ -94,9 +106,21 @@ class SealAdmin(DecisionAdminMixin, ReviewModelAdmin):
     list_filter = ("status", "seal_type", "issuer")
     search_fields = ("code", "name", "company__name", "company__uscc", "certificate_serial")
     readonly_fields = (
-        "code", "name", "company", "seal_type", "issuer", "status", "certificate_serial", "not_before", "not_after",
-        "status_changed_at", "status_reason", "dual_signing", "national_seal_fields", "decide_link",
-    )  # fmt: skip
+        "code",
+        "name",
+        "company",
+        "seal_type",
+        "issuer",
+        "status",
+        "certificate_serial",
+        "not_before",
+        "not_after",
+        "status_changed_at",
+        "status_reason",
+        "dual_signing",
+        "national_seal_fields",
+        "decide_link",
+    )
     exclude = ("application",)
 
     @admin.display(description=_("National format seal (GB/T 38540)"))
@@ -107,12 +131,20 @@ class SealAdmin(DecisionAdminMixin, ReviewModelAdmin):
         if summary is None:
             return "—"
         labels = {
-            "es_id": _("Seal identifier (esID)"), "vendor_id": _("Vendor"), "version": _("Version"),
-            "name": _("Name"), "seal_type": _("Seal type (1 organisation, 2 person)"),
-            "certificate_count": _("Certificates listed"), "created_at": _("Made"),
-            "valid_from": _("Valid from"), "valid_until": _("Valid until"), "picture": _("Picture"),
-            "maker": _("Maker"), "signature_algorithm": _("Signature algorithm"), "size": _("Size (bytes)"),
-        }  # fmt: skip
+            "es_id": _("Seal identifier (esID)"),
+            "vendor_id": _("Vendor"),
+            "version": _("Version"),
+            "name": _("Name"),
+            "seal_type": _("Seal type (1 organisation, 2 person)"),
+            "certificate_count": _("Certificates listed"),
+            "created_at": _("Made"),
+            "valid_from": _("Valid from"),
+            "valid_until": _("Valid until"),
+            "picture": _("Picture"),
+            "maker": _("Maker"),
+            "signature_algorithm": _("Signature algorithm"),
+            "size": _("Size (bytes)"),
+        }
         rows = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", ((labels[k], v) for k, v in summary.items()))
         url = reverse("admin:seals_seal_national_seal", args=[obj.pk])
         return format_html('<table>{}</table><p><a href="{}">{}</a></p>', rows, url, _("Download seal (.esl)"))
@@ -142,7 +174,7 @@ class SealAdmin(DecisionAdminMixin, ReviewModelAdmin):
         ),
         "active": (_("Restore"), lambda seal, **kw: seal_status_change(seal=seal, to_status="active", **kw)),
         "revoked": (_("Revoke for good"), lambda seal, **kw: seal_status_change(seal=seal, to_status="revoked", **kw)),
-    }  # fmt: skip
+    }
     decision_details_template = "admin/seals/seal/details.html"
 
     def decision_pending(self, obj) -> bool:

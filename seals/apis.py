@@ -186,9 +186,11 @@ class SealStatusApi(APIView):
         serializer = self.SealStatusInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         seal = services.seal_status_change(
-            seal=seal, to_status=serializer.validated_data["status"], acting_user=_applicant(request),
+            seal=seal,
+            to_status=serializer.validated_data["status"],
+            acting_user=_applicant(request),
             reason=serializer.validated_data["reason"],
-        )  # fmt: skip
+        )
         return Response(SealOutputSerializer(seal).data)
 
 
@@ -215,9 +217,13 @@ class SealImportApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         seal = seal_import_pkcs12(
-            company=request.tenant, acting_user=_applicant(request), pkcs12_data=data["pkcs12_file"].read(),
-            pkcs12_password=data["pkcs12_password"], seal_type=data["seal_type"], seal_password=data["seal_password"],
-        )  # fmt: skip
+            company=request.tenant,
+            acting_user=_applicant(request),
+            pkcs12_data=data["pkcs12_file"].read(),
+            pkcs12_password=data["pkcs12_password"],
+            seal_type=data["seal_type"],
+            seal_password=data["seal_password"],
+        )
         return Response(SealOutputSerializer(seal).data, status=status.HTTP_201_CREATED)
 
 
@@ -243,7 +249,10 @@ class SealHardwareKeyRegisterApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         seal = seal_register_hardware_token(
-            company=request.tenant, acting_user=_applicant(request), certificate_data=data["certificate_file"].read(),
-            chain_data=data["chain_file"].read() if data.get("chain_file") else b"", seal_type=data["seal_type"],
-        )  # fmt: skip
+            company=request.tenant,
+            acting_user=_applicant(request),
+            certificate_data=data["certificate_file"].read(),
+            chain_data=data["chain_file"].read() if data.get("chain_file") else b"",
+            seal_type=data["seal_type"],
+        )
         return Response(SealOutputSerializer(seal).data, status=status.HTTP_201_CREATED)

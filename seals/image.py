@@ -135,8 +135,17 @@ def seal_drawing(face: SealFace) -> Drawing:
     cx, cy = width / 2, height / 2
     rim = 1.2 if face.shape == "round" else 1.0
     if face.shape == "square":
-        drawing.add(Rect(rim / 2 * MM, rim / 2 * MM, (width - rim) * MM, (height - rim) * MM,
-                         fillColor=None, strokeColor=SEAL_RED, strokeWidth=rim * MM))  # fmt: skip
+        drawing.add(
+            Rect(
+                rim / 2 * MM,
+                rim / 2 * MM,
+                (width - rim) * MM,
+                (height - rim) * MM,
+                fillColor=None,
+                strokeColor=SEAL_RED,
+                strokeWidth=rim * MM,
+            )
+        )
         chars = face.arc_text + ("之印" if len(face.arc_text) == 2 else "印" if len(face.arc_text) == 3 else "")
         chars = chars[:4]
         # Traditional order: right column top to bottom, then the left column.
@@ -221,8 +230,9 @@ def signature_pdf(name: str, caption: str = "") -> bytes:
     drawing = Drawing(width * MM, height * MM)
     name = name.strip()[:24] or "?"
     _draw_line_of_text(drawing, name, max_size=9.0, width=width - 6, centre_x=width / 2, y=height * 0.6)
-    drawing.add(Line(3 * MM, height * 0.3 * MM, (width - 3) * MM, height * 0.3 * MM,
-                     strokeColor=SIGNATURE_INK, strokeWidth=0.6))  # fmt: skip
+    drawing.add(
+        Line(3 * MM, height * 0.3 * MM, (width - 3) * MM, height * 0.3 * MM, strokeColor=SIGNATURE_INK, strokeWidth=0.6)
+    )
     if caption:
         _draw_line_of_text(drawing, caption[:48], max_size=2.6, width=width - 6, centre_x=width / 2, y=height * 0.14)
     return renderPDF.drawToString(drawing)

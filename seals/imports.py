@@ -46,7 +46,7 @@ def _load(data: bytes, password: str):
             _(
                 "This certificate file uses an old encryption method that is not supported. "
                 "Export it again from your CA tool choosing AES encryption."
-            ),  # fmt: skip
+            ),
             "pkcs12_unsupported",
             field="pkcs12_file",
         ) from exc
@@ -153,8 +153,13 @@ def seal_import_pkcs12(
     )
     seal.save()
     SealStatusChange.objects.create(seal=seal, to_status=seal.status, changed_by=acting_user, reason="PKCS#12 import")
-    audit_event_record_in_company(company, acting_user=acting_user, action="seal.imported", target=seal,
-           data={"code": seal.code, "issuer": seal.issuer_name, "serial": serial})  # fmt: skip
+    audit_event_record_in_company(
+        company,
+        acting_user=acting_user,
+        action="seal.imported",
+        target=seal,
+        data={"code": seal.code, "issuer": seal.issuer_name, "serial": serial},
+    )
     return seal
 
 
@@ -164,8 +169,9 @@ CERTIFICATE_MAX_BYTES = 64 * 1024
 def _load_certificates(data: bytes, field: str) -> list[x509.Certificate]:
     """PEM (one or more) or a single DER certificate."""
     if len(data) > CERTIFICATE_MAX_BYTES:
-        raise ApplicationError(_("This file is too large to be a certificate file."), "certificate_too_large",
-                               field=field)  # fmt: skip
+        raise ApplicationError(
+            _("This file is too large to be a certificate file."), "certificate_too_large", field=field
+        )
     try:
         if b"-----BEGIN" in data:
             return x509.load_pem_x509_certificates(data)
@@ -208,6 +214,11 @@ def seal_register_hardware_token(
     SealStatusChange.objects.create(
         seal=seal, to_status=seal.status, changed_by=acting_user, reason="Hardware key registration"
     )
-    audit_event_record_in_company(company, acting_user=acting_user, action="seal.registered_hardware_key",
-           target=seal, data={"code": seal.code, "issuer": seal.issuer_name, "serial": serial})  # fmt: skip
+    audit_event_record_in_company(
+        company,
+        acting_user=acting_user,
+        action="seal.registered_hardware_key",
+        target=seal,
+        data={"code": seal.code, "issuer": seal.issuer_name, "serial": serial},
+    )
     return seal

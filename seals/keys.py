@@ -123,8 +123,9 @@ def protect_private_key(
     )
     data_key = data_key or new_data_key()
     wrapped, salt = _wrap_data_key(data_key, password, context, master_key)
-    return ProtectedKey(encrypted_private_key=_seal(data_key, der, b"key:" + context), wrapped_data_key=wrapped,
-                        kdf_salt=salt)  # fmt: skip
+    return ProtectedKey(
+        encrypted_private_key=_seal(data_key, der, b"key:" + context), wrapped_data_key=wrapped, kdf_salt=salt
+    )
 
 
 def unwrap_data_key(protected: ProtectedKey, password: str, *, context: bytes = b"", master_key: bytes) -> bytes:
@@ -154,9 +155,13 @@ def decrypt_additional_key(data_key: bytes, token: bytes, *, label: bytes, conte
 
 
 def rewrap(
-    protected: ProtectedKey, old_password: str, new_password: str, *, context: bytes = b"",
+    protected: ProtectedKey,
+    old_password: str,
+    new_password: str,
+    *,
+    context: bytes = b"",
     master_key: bytes,
-) -> ProtectedKey:  # fmt: skip
+) -> ProtectedKey:
     data_key = unwrap_data_key(protected, old_password, context=context, master_key=master_key)
     wrapped, salt = _wrap_data_key(data_key, new_password, context, master_key)
     return ProtectedKey(encrypted_private_key=protected.encrypted_private_key, wrapped_data_key=wrapped, kdf_salt=salt)

@@ -207,8 +207,9 @@ def seal_application_approve(*, application: SealApplication, acting_user: User,
     audit_event_record_in_company(
         company, acting_user=acting_user, action="seal.issued", target=seal, data={"code": code, "name": seal.name}
     )
-    webhook_event_emit_in_company(company, event_type="seal.approved",
-                                  data={"seal_id": str(seal.pk), "code": code, "name": seal.name})  # fmt: skip
+    webhook_event_emit_in_company(
+        company, event_type="seal.approved", data={"seal_id": str(seal.pk), "code": code, "name": seal.name}
+    )
     _notify(
         application.applicant,
         _("Your seal “%(name)s” is ready") % {"name": seal.name},
@@ -345,9 +346,11 @@ def seal_application_reject(*, application: SealApplication, acting_user: User, 
         target=application,
         data={"reason": reason},
     )
-    webhook_event_emit_in_company(application.company, event_type="seal.rejected",
-                                  data={"application_id": str(application.pk), "name": application.seal_name,
-                                        "reason": reason})  # fmt: skip
+    webhook_event_emit_in_company(
+        application.company,
+        event_type="seal.rejected",
+        data={"application_id": str(application.pk), "name": application.seal_name, "reason": reason},
+    )
     _notify(
         application.applicant,
         _("Your seal application was not approved"),
@@ -399,8 +402,9 @@ def seal_status_change(*, seal: Seal, to_status: str, acting_user: User, reason:
         data={"code": seal.code, "reason": reason},
     )
     if to_status == Seal.Status.REVOKED:
-        webhook_event_emit_in_company(seal.company, event_type="seal.revoked",
-                                      data={"seal_id": str(seal.pk), "code": seal.code, "reason": reason})  # fmt: skip
+        webhook_event_emit_in_company(
+            seal.company, event_type="seal.revoked", data={"seal_id": str(seal.pk), "code": seal.code, "reason": reason}
+        )
     return seal
 
 

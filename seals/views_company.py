@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.authority import Action, authority_required
-from accounts.forms import client_ip
 from accounts.models import User
+from config.client import client_address
 from config.errors import ApplicationError
 from seals import services
 from seals.forms import (
@@ -90,9 +90,12 @@ def seal_hardware_key_view(request):
         data = form.cleaned_data
         try:
             seal = seal_register_hardware_token(
-                company=request.tenant, acting_user=request.user, certificate_data=data["certificate_file"].read(),
-                chain_data=data["chain_file"].read() if data["chain_file"] else b"", seal_type=data["seal_type"],
-            )  # fmt: skip
+                company=request.tenant,
+                acting_user=request.user,
+                certificate_data=data["certificate_file"].read(),
+                chain_data=data["chain_file"].read() if data["chain_file"] else b"",
+                seal_type=data["seal_type"],
+            )
         except ApplicationError as error:
             error.add_to_form(form)
         else:
@@ -164,9 +167,12 @@ def seal_password_view(request, seal_id):
         return redirect("seals:detail", seal_id=seal.pk)
     try:
         services.seal_password_change(
-            seal=seal, user=request.user, old_password=form.cleaned_data["old_password"],
-            new_password=form.cleaned_data["new_password"], ip_address=client_ip(request),
-        )  # fmt: skip
+            seal=seal,
+            user=request.user,
+            old_password=form.cleaned_data["old_password"],
+            new_password=form.cleaned_data["new_password"],
+            ip_address=client_address(request),
+        )
     except ApplicationError as error:
         messages.error(request, error.message)
     else:

@@ -215,13 +215,20 @@ def api_key_rotate(*, api_key: ApiKey, acting_user) -> tuple[ApiKey, str]:
     if not api_key.is_usable():
         raise ApplicationError(_("Only an active key can be rotated."), "api_key_inactive", status=409)
     new_key, raw_key = api_key_create(
-        company=api_key.company, name=api_key.name, scopes=api_key.scopes, expires_at=api_key.expires_at,
+        company=api_key.company,
+        name=api_key.name,
+        scopes=api_key.scopes,
+        expires_at=api_key.expires_at,
         acting_user=acting_user,
-    )  # fmt: skip
+    )
     api_key.revoked_at = timezone.now()
     api_key.save(update_fields=["revoked_at"])
-    audit_event_record(acting_user=acting_user, action="api_key.rotated", target=new_key,
-                       data={"old_prefix": api_key.prefix, "new_prefix": new_key.prefix})  # fmt: skip
+    audit_event_record(
+        acting_user=acting_user,
+        action="api_key.rotated",
+        target=new_key,
+        data={"old_prefix": api_key.prefix, "new_prefix": new_key.prefix},
+    )
     return new_key, raw_key
 
 

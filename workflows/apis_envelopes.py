@@ -15,6 +15,7 @@ from accounts.two_factor import OTP_METHODS
 from config.api.idempotency import idempotent
 from config.api.pagination import CreatedCursorPagination
 from config.api.serializers import StrictInputSerializer
+from config.client import client_address
 from tenants.models import ApiKey
 from tenants.permissions import acting_membership
 from workflows import cross_tenant, envelopes
@@ -23,7 +24,7 @@ from workflows.selectors import envelope_get, envelope_list, envelope_party_get
 
 
 def _client(request) -> tuple[str | None, str]:
-    return request.META.get("REMOTE_ADDR"), request.META.get("HTTP_USER_AGENT", "")[:300]
+    return client_address(request), request.META.get("HTTP_USER_AGENT", "")[:300]
 
 
 class EnvelopeFieldSerializer(serializers.Serializer):
@@ -78,8 +79,9 @@ class EnvelopePartyInputSerializer(StrictInputSerializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     email = serializers.EmailField()
     uscc = serializers.CharField(max_length=18, required=False, allow_blank=True, help_text="For company parties")
-    id_number = serializers.CharField(max_length=18, required=False, allow_blank=True,
-                                      help_text="Optional: a person must enter it to sign")  # fmt: skip
+    id_number = serializers.CharField(
+        max_length=18, required=False, allow_blank=True, help_text="Optional: a person must enter it to sign"
+    )
     fields = EnvelopeFieldSerializer(many=True, required=False)
 
 
@@ -193,8 +195,9 @@ class EnvelopePartyCreateApi(APIView):
         serializer = EnvelopePartyInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with transaction.atomic():
-            party = _party_add(envelope_get(envelope_id=envelope_id), dict(serializer.validated_data),
-                               acting_membership(request).user)  # fmt: skip
+            party = _party_add(
+                envelope_get(envelope_id=envelope_id), dict(serializer.validated_data), acting_membership(request).user
+            )
         return Response(EnvelopePartyOutputSerializer(party).data, status=status.HTTP_201_CREATED)
 
 
@@ -216,9 +219,11 @@ class EnvelopePartyDetailApi(APIView):
         serializer.is_valid(raise_exception=True)
         party = envelope_party_get(envelope=envelope_get(envelope_id=envelope_id), party_id=party_id)
         party = envelopes.envelope_party_email_correct(
-            party=party, email=serializer.validated_data["email"], acting_user=acting_membership(request).user,
+            party=party,
+            email=serializer.validated_data["email"],
+            acting_user=acting_membership(request).user,
             ip_address=_client(request)[0],
-        )  # fmt: skip
+        )
         return Response(EnvelopePartyOutputSerializer(party).data)
 
 
@@ -228,12 +233,19 @@ class _EnvelopeActionApi(APIView):
 
 
 class EnvelopeSendApi(_EnvelopeActionApi):
-    @extend_schema(operation_id="envelopes_send", request=None, responses=EnvelopeDetailSerializer,
-                   summary="Send: freeze the fields and notify the first parties")  # fmt: skip
+    @extend_schema(
+        operation_id="envelopes_send",
+        request=None,
+        responses=EnvelopeDetailSerializer,
+        summary="Send: freeze the fields and notify the first parties",
+    )
     def post(self, request, envelope_id):
-        envelope = envelopes.envelope_send(envelope=envelope_get(envelope_id=envelope_id), owner=request.tenant,
-                                           acting_user=acting_membership(request).user,
-                                           ip_address=_client(request)[0])  # fmt: skip
+        envelope = envelopes.envelope_send(
+            envelope=envelope_get(envelope_id=envelope_id),
+            owner=request.tenant,
+            acting_user=acting_membership(request).user,
+            ip_address=_client(request)[0],
+        )
         return Response(EnvelopeDetailSerializer(envelope_get(envelope_id=envelope.pk)).data)
 
 
@@ -260,12 +272,18 @@ class EnvelopeCancelApi(_EnvelopeActionApi):
 
 
 class EnvelopeRemindApi(_EnvelopeActionApi):
-    @extend_schema(operation_id="envelopes_remind", request=None, responses={200: dict},
-                   summary="Remind the parties whose turn it is")  # fmt: skip
+    @extend_schema(
+        operation_id="envelopes_remind",
+        request=None,
+        responses={200: dict},
+        summary="Remind the parties whose turn it is",
+    )
     def post(self, request, envelope_id):
-        count = envelopes.envelope_remind(envelope=envelope_get(envelope_id=envelope_id),
-                                          acting_user=acting_membership(request).user,
-                                          ip_address=_client(request)[0])  # fmt: skip
+        count = envelopes.envelope_remind(
+            envelope=envelope_get(envelope_id=envelope_id),
+            acting_user=acting_membership(request).user,
+            ip_address=_client(request)[0],
+        )
         return Response({"reminded": count})
 
 
@@ -274,8 +292,12 @@ class EnvelopeFileApi(_EnvelopeActionApi):
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     def get(self, request, envelope_id):
-        name, data = envelopes.envelope_file_read(envelope=envelope_get(envelope_id=envelope_id), which=self.which,
-                                   actor_label=str(request.user), ip_address=_client(request)[0])  # fmt: skip
+        name, data = envelopes.envelope_file_read(
+            envelope=envelope_get(envelope_id=envelope_id),
+            which=self.which,
+            actor_label=str(request.user),
+            ip_address=_client(request)[0],
+        )
         response = HttpResponse(data, content_type="application/pdf")
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
         return response
@@ -290,8 +312,11 @@ def _quote(name: str) -> str:
 class EnvelopeFinalApi(EnvelopeFileApi):
     which = "final"
 
-    @extend_schema(operation_id="envelopes_final", responses={(200, "application/pdf"): bytes},
-                   summary="The completed, timestamped PDF")  # fmt: skip
+    @extend_schema(
+        operation_id="envelopes_final",
+        responses={(200, "application/pdf"): bytes},
+        summary="The completed, timestamped PDF",
+    )
     def get(self, request, envelope_id):
         return super().get(request, envelope_id)
 
@@ -299,8 +324,11 @@ class EnvelopeFinalApi(EnvelopeFileApi):
 class EnvelopeCertificateApi(EnvelopeFileApi):
     which = "certificate"
 
-    @extend_schema(operation_id="envelopes_certificate", responses={(200, "application/pdf"): bytes},
-                   summary="The certificate of completion (PDF)")  # fmt: skip
+    @extend_schema(
+        operation_id="envelopes_certificate",
+        responses={(200, "application/pdf"): bytes},
+        summary="The certificate of completion (PDF)",
+    )
     def get(self, request, envelope_id):
         return super().get(request, envelope_id)
 
@@ -322,8 +350,11 @@ class EnvelopeEventListApi(APIView):
         previous_hash = serializers.CharField()
         hash = serializers.CharField()
 
-    @extend_schema(operation_id="envelopes_events", responses={200: dict},
-                   summary="The audit trail with its hash chain, and whether the chain verifies")  # fmt: skip
+    @extend_schema(
+        operation_id="envelopes_events",
+        responses={200: dict},
+        summary="The audit trail with its hash chain, and whether the chain verifies",
+    )
     def get(self, request, envelope_id):
         envelope = envelope_get(envelope_id=envelope_id)
         intact, broken_at = envelopes.envelope_events_verify(envelope=envelope)
@@ -387,17 +418,26 @@ class InboxSealApi(APIView):
         otp_method = serializers.ChoiceField(choices=OTP_METHODS)
         otp_code = serializers.CharField(max_length=20)
 
-    @extend_schema(operation_id="inbox_seal", request=InboxSealInputSerializer, responses={202: dict},
-                   summary="Seal this company's fields (returns a job; poll it)")  # fmt: skip
+    @extend_schema(
+        operation_id="inbox_seal",
+        request=InboxSealInputSerializer,
+        responses={202: dict},
+        summary="Seal this company's fields (returns a job; poll it)",
+    )
     @idempotent
     def post(self, request, route_id):
         serializer = self.InboxSealInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         route = cross_tenant.route_get_for_company(company=request.tenant, route_id=route_id)
         ip_address, agent = _client(request)
-        job = cross_tenant.company_party_seal(route=route, company=request.tenant, user=acting_membership(request).user,
-                                              ip_address=ip_address, user_agent=agent,
-                                              **serializer.validated_data)  # fmt: skip
+        job = cross_tenant.company_party_seal(
+            route=route,
+            company=request.tenant,
+            user=acting_membership(request).user,
+            ip_address=ip_address,
+            user_agent=agent,
+            **serializer.validated_data,
+        )
         return Response(job, status=status.HTTP_202_ACCEPTED)
 
 
@@ -418,16 +458,25 @@ class InboxDeclineApi(APIView):
     class InboxDeclineInputSerializer(StrictInputSerializer):
         reason = serializers.CharField(max_length=2000)
 
-    @extend_schema(operation_id="inbox_decline", request=InboxDeclineInputSerializer, responses={200: dict},
-                   summary="Decline with a reason (closes the envelope)")  # fmt: skip
+    @extend_schema(
+        operation_id="inbox_decline",
+        request=InboxDeclineInputSerializer,
+        responses={200: dict},
+        summary="Decline with a reason (closes the envelope)",
+    )
     def post(self, request, route_id):
         serializer = self.InboxDeclineInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         route = cross_tenant.route_get_for_company(company=request.tenant, route_id=route_id)
         ip_address, agent = _client(request)
-        cross_tenant.company_party_decline(route=route, company=request.tenant, user=acting_membership(request).user,
-                                           reason=serializer.validated_data["reason"], ip_address=ip_address,
-                                           user_agent=agent)  # fmt: skip
+        cross_tenant.company_party_decline(
+            route=route,
+            company=request.tenant,
+            user=acting_membership(request).user,
+            reason=serializer.validated_data["reason"],
+            ip_address=ip_address,
+            user_agent=agent,
+        )
         return Response({"status": "declined"})
 
 
@@ -435,14 +484,18 @@ class InboxDocumentApi(APIView):
     authority = {"GET": Action.INBOX_READ}
     required_scope = ApiKey.Scope.ENVELOPES
 
-    @extend_schema(operation_id="inbox_document", responses={(200, "application/pdf"): bytes},
-                   summary="The PDF as this envelope made it, while it is open (then 404: the signed PDF "
-                           "and the certificate are in the company's documents)")  # fmt: skip
+    @extend_schema(
+        operation_id="inbox_document",
+        responses={(200, "application/pdf"): bytes},
+        summary="The PDF as this envelope made it, while it is open (then 404: the signed PDF "
+        "and the certificate are in the company's documents)",
+    )
     def get(self, request, route_id):
         route = cross_tenant.route_get_for_company(company=request.tenant, route_id=route_id)
         which = "certificate" if request.query_params.get("file") == "certificate" else "document"
-        name, data = cross_tenant.party_file(route=route, which=which, actor_label=str(request.user),
-                                             ip_address=_client(request)[0])  # fmt: skip
+        name, data = cross_tenant.party_file(
+            route=route, which=which, actor_label=str(request.user), ip_address=_client(request)[0]
+        )
         response = HttpResponse(data, content_type="application/pdf")
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
         return response

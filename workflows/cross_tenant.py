@@ -89,8 +89,13 @@ def routes_claim_for_company(*, company: Company) -> int:
                 continue
             party.company_id = company.pk
             party.save(update_fields=["company_id"])
-            envelope_event_record(envelope=party.envelope, action="party_registered", party=party,
-                                  actor_label=company.name, data={"uscc": company.uscc})  # fmt: skip
+            envelope_event_record(
+                envelope=party.envelope,
+                action="party_registered",
+                party=party,
+                actor_label=company.name,
+                data={"uscc": company.uscc},
+            )
             if party.status == Party.Status.ACTIVE:
                 on_commit_enqueue(envelope_mail, str(party.pk), "turn")
         claimed += 1
@@ -224,9 +229,18 @@ def _door(route: EnvelopeRoute) -> Iterator[Door]:
             version = _envelope_version(envelope)
             why = "" if version is not None else "no_version"
         if why:
-            audit_event_record(acting_user=None, actor_label=party.name, action="envelope.party_refused",
-                               target=envelope, data={"envelope": envelope.name, "party": party.name,
-                                                      "envelope_status": envelope.status, "reason": why})  # fmt: skip
+            audit_event_record(
+                acting_user=None,
+                actor_label=party.name,
+                action="envelope.party_refused",
+                target=envelope,
+                data={
+                    "envelope": envelope.name,
+                    "party": party.name,
+                    "envelope_status": envelope.status,
+                    "reason": why,
+                },
+            )
             raise _gone(company=route.party_company_id is not None)
         yield Door(envelope=envelope, party=party, version=version)
 
@@ -326,13 +340,13 @@ def party_view(*, route: EnvelopeRoute) -> PartyView:
                     status_label=p.get_status_display(),
                     acted_at=p.acted_at,
                     mine=p.pk == party.pk,
-                )  # fmt: skip
+                )
                 for p in parties
             ],
             fields=[
                 FieldView(
                     kind=f.kind, page=f.page, x=f.x, y=f.y, width=f.width, height=f.height, mine=f.party_id == party.pk
-                )  # fmt: skip
+                )
                 for f in fields
             ],
             last_job=(
@@ -341,7 +355,7 @@ def party_view(*, route: EnvelopeRoute) -> PartyView:
                     "status": grant.status,
                     "status_label": grant.get_status_display(),
                     "error": grant.error_message,
-                }  # fmt: skip
+                }
                 if grant
                 else None
             ),
@@ -367,13 +381,19 @@ def party_file(*, route: EnvelopeRoute, which: str, actor_label: str, ip_address
 
     with _door(route) as door:
         if which != "document":
-            raise ApplicationError(_("The certificate exists once every party has signed."), "not_completed",
-                                   status=404)  # fmt: skip
+            raise ApplicationError(
+                _("The certificate exists once every party has signed."), "not_completed", status=404
+            )
         with door.version.file.open("rb") as handle:
             data = handle.read()
-        envelope_event_record(envelope=door.envelope, action="downloaded", party=door.party,
-                              actor_label=actor_label or door.party.name, ip_address=ip_address,
-                              data={"file": which, "version": door.version.number})  # fmt: skip
+        envelope_event_record(
+            envelope=door.envelope,
+            action="downloaded",
+            party=door.party,
+            actor_label=actor_label or door.party.name,
+            ip_address=ip_address,
+            data={"file": which, "version": door.version.number},
+        )
         return f"{door.envelope.name}.pdf", data
 
 
@@ -384,8 +404,12 @@ def party_job(*, route: EnvelopeRoute, job_id) -> dict:
         grant = SigningGrant.objects.filter(pk=job_id, envelope_party_id=door.party.pk).first()
         if grant is None:
             raise _not_found()
-        return {"id": str(grant.pk), "status": grant.status, "status_label": grant.get_status_display(),
-                "error": grant.error_message}  # fmt: skip
+        return {
+            "id": str(grant.pk),
+            "status": grant.status,
+            "status_label": grant.get_status_display(),
+            "error": grant.error_message,
+        }
 
 
 def party_viewed(*, route: EnvelopeRoute, actor_label: str, ip_address=None, user_agent: str = "") -> None:
@@ -419,15 +443,22 @@ def company_party_decline(*, route: EnvelopeRoute, company: Company, user, reaso
     from workflows.envelopes import envelope_party_decline
 
     authority_check_for(acting_user=user, company=company, action=Action.INBOX_ACT)
-    return _in_owner(route, envelope_party_decline, reason=reason, actor_label=f"{user} · {company.name}",
-                     ip_address=ip_address, user_agent=user_agent)  # fmt: skip
+    return _in_owner(
+        route,
+        envelope_party_decline,
+        reason=reason,
+        actor_label=f"{user} · {company.name}",
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
 
 
 def company_party_reassign(*, route: EnvelopeRoute, company: Company, user, colleague, ip_address=None):
     from workflows.envelopes import envelope_party_reassign
 
-    return _in_owner(route, envelope_party_reassign, company=company, colleague=colleague, acting_user=user,
-                     ip_address=ip_address)  # fmt: skip
+    return _in_owner(
+        route, envelope_party_reassign, company=company, colleague=colleague, acting_user=user, ip_address=ip_address
+    )
 
 
 # --- persons and approvers ----------------------------------------------------------
@@ -469,8 +500,14 @@ def person_approve(*, route: EnvelopeRoute, actor_label: str = "", ip_address=No
 def person_decline(*, route: EnvelopeRoute, reason: str, actor_label: str = "", ip_address=None, user_agent=""):
     from workflows.envelopes import envelope_party_decline
 
-    _in_owner(route, envelope_party_decline, reason=reason, actor_label=actor_label, ip_address=ip_address,
-              user_agent=user_agent)  # fmt: skip
+    _in_owner(
+        route,
+        envelope_party_decline,
+        reason=reason,
+        actor_label=actor_label,
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
 
 
 # --- completion: copies into each party company's own documents ---------------------

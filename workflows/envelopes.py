@@ -178,8 +178,12 @@ def envelope_create(
         created_by_label=str(acting_user)[:200],
         owner_email=getattr(acting_user, "email", "") or "",
     )
-    envelope_event_record(envelope=envelope, action="created", actor_label=str(acting_user),
-                          data={"document": document.name, "sha256": document.current_version.sha256})  # fmt: skip
+    envelope_event_record(
+        envelope=envelope,
+        action="created",
+        actor_label=str(acting_user),
+        data={"document": document.name, "sha256": document.current_version.sha256},
+    )
     return envelope
 
 
@@ -332,9 +336,13 @@ def envelope_send(*, envelope: Envelope, owner, acting_user, ip_address: str | N
         signatures=[None] * base.signature_count,
     )
     version = document_version_create(
-        document=document, number=base.number + 1, kind=DocumentVersion.Kind.PREPARED, data=prepared, info=info,
+        document=document,
+        number=base.number + 1,
+        kind=DocumentVersion.Kind.PREPARED,
+        data=prepared,
+        info=info,
         label=str(acting_user),
-    )  # fmt: skip
+    )
     now = timezone.now()
     envelope.status = Envelope.Status.IN_PROGRESS
     envelope.sent_at = now
@@ -347,8 +355,13 @@ def envelope_send(*, envelope: Envelope, owner, acting_user, ip_address: str | N
             _party_link_new(party)
             party.save(update_fields=["token_hash", "token_encrypted"])
         route_open(owner=owner, envelope=envelope, party=party)
-    envelope_event_record(envelope=envelope, action="sent", actor_label=str(acting_user), ip_address=ip_address,
-                          data={"sha256": version.sha256, "parties": len(parties)})  # fmt: skip
+    envelope_event_record(
+        envelope=envelope,
+        action="sent",
+        actor_label=str(acting_user),
+        ip_address=ip_address,
+        data={"sha256": version.sha256, "parties": len(parties)},
+    )
     _webhook(envelope, "envelope.sent", sha256=version.sha256)
     _next_turn(envelope)
     return envelope
@@ -378,8 +391,9 @@ def _party_activate(envelope: Envelope, party: Party) -> None:
     party.notified_at = timezone.now()
     party.save(update_fields=["status", "notified_at"])
     route_status_set(party=party, status="active")
-    envelope_event_record(envelope=envelope, action="notified", party=party, actor_label="Sealhub",
-                          data={"email": party.email})  # fmt: skip
+    envelope_event_record(
+        envelope=envelope, action="notified", party=party, actor_label="Sealhub", data={"email": party.email}
+    )
     on_commit_enqueue(envelope_mail, str(party.pk), "turn")
 
 
@@ -434,8 +448,14 @@ def envelope_party_viewed(*, party: Party, actor_label: str, ip_address=None, us
     if party.viewed_at is None:
         with transaction.atomic():
             Party.objects.filter(pk=party.pk, viewed_at__isnull=True).update(viewed_at=timezone.now())
-            envelope_event_record(envelope=party.envelope, action="viewed", party=party, actor_label=actor_label,
-                                  ip_address=ip_address, user_agent=user_agent)  # fmt: skip
+            envelope_event_record(
+                envelope=party.envelope,
+                action="viewed",
+                party=party,
+                actor_label=actor_label,
+                ip_address=ip_address,
+                user_agent=user_agent,
+            )
 
 
 def _party_placements(party: Party) -> list[dict]:
@@ -478,8 +498,14 @@ def envelope_company_seal_request(
             "seal_not_authorised",
             status=403,
         )
-    data_key = seal_willingness_check(seal=seal, user=user, seal_password=seal_password, otp_method=otp_method,
-                                      otp_code=otp_code, ip_address=ip_address)  # fmt: skip
+    data_key = seal_willingness_check(
+        seal=seal,
+        user=user,
+        seal_password=seal_password,
+        otp_method=otp_method,
+        otp_code=otp_code,
+        ip_address=ip_address,
+    )
     with transaction.atomic():
         party = _party_locked(party.pk)
         _assert_turn(party)
@@ -493,9 +519,15 @@ def envelope_company_seal_request(
             evidence={"method": otp_method, "at": timezone.now().isoformat(), "ip": ip_address, "party": str(party.pk)},
             envelope_party_id=party.pk,
         )
-        envelope_event_record(envelope=party.envelope, action="signing_confirmed", party=party,
-                              actor_label=f"{user} · {company.name}", ip_address=ip_address, user_agent=user_agent,
-                              data={"seal": seal.code, "method": otp_method, "job": str(grant.pk)})  # fmt: skip
+        envelope_event_record(
+            envelope=party.envelope,
+            action="signing_confirmed",
+            party=party,
+            actor_label=f"{user} · {company.name}",
+            ip_address=ip_address,
+            user_agent=user_agent,
+            data={"seal": seal.code, "method": otp_method, "job": str(grant.pk)},
+        )
     return grant
 
 
@@ -519,8 +551,15 @@ def envelope_party_code_send(*, party_id, ip_address=None, user_agent: str = "")
         party.code_expires_at = now + CODE_LIFETIME
         party.code_failures = 0
         party.save(update_fields=["code_hash", "code_sent_at", "code_expires_at", "code_failures"])
-        envelope_event_record(envelope=party.envelope, action="code_sent", party=party, actor_label=party.name,
-                              ip_address=ip_address, user_agent=user_agent, data={"email": party.email})  # fmt: skip
+        envelope_event_record(
+            envelope=party.envelope,
+            action="code_sent",
+            party=party,
+            actor_label=party.name,
+            ip_address=ip_address,
+            user_agent=user_agent,
+            data={"email": party.email},
+        )
         # The code travels encrypted: the broker must not carry secrets in clear.
         sealed = encrypt(code.encode(), purpose=CODE_PURPOSE, associated_data=str(party.pk).encode()).hex()
         on_commit_enqueue(envelope_mail, str(party.pk), "code", sealed)
@@ -559,8 +598,14 @@ def envelope_party_code_check(*, party_id, code: str, ip_address=None, user_agen
             party.code_hash = ""  # single use
             party.code_failures = 0
             party.save(update_fields=["code_hash", "code_failures"])
-            envelope_event_record(envelope=party.envelope, action="code_passed", party=party, actor_label=party.name,
-                                  ip_address=ip_address, user_agent=user_agent)  # fmt: skip
+            envelope_event_record(
+                envelope=party.envelope,
+                action="code_passed",
+                party=party,
+                actor_label=party.name,
+                ip_address=ip_address,
+                user_agent=user_agent,
+            )
     if wrong:
         raise ApplicationError(_("The code is not correct."), "code_invalid", field="code")
 
@@ -619,9 +664,15 @@ def _person_grant_create(party: Party, *, ip_address, user_agent: str) -> Signin
         envelope_party_id=party.pk,
         certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
     )
-    envelope_event_record(envelope=party.envelope, action="signing_confirmed", party=party, actor_label=party.name,
-                          ip_address=ip_address, user_agent=user_agent,
-                          data={"method": "email", "job": str(grant.pk)})  # fmt: skip
+    envelope_event_record(
+        envelope=party.envelope,
+        action="signing_confirmed",
+        party=party,
+        actor_label=party.name,
+        ip_address=ip_address,
+        user_agent=user_agent,
+        data={"method": "email", "job": str(grant.pk)},
+    )
     return grant
 
 
@@ -633,10 +684,22 @@ def envelope_party_approve(*, party_id, actor_label: str = "", ip_address=None, 
     if party.kind != Party.Kind.APPROVER:
         raise ApplicationError(_("Only approvers approve without signing."), "not_approver", status=409)
     _party_done(party, actor_label)
-    envelope_event_record(envelope=party.envelope, action="approved", party=party, actor_label=actor_label,
-                          ip_address=ip_address, user_agent=user_agent)  # fmt: skip
-    _webhook(party.envelope, "envelope.party_signed", party_id=str(party.pk), party_name=party.name,
-             order=party.order, approved_only=True)  # fmt: skip
+    envelope_event_record(
+        envelope=party.envelope,
+        action="approved",
+        party=party,
+        actor_label=actor_label,
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
+    _webhook(
+        party.envelope,
+        "envelope.party_signed",
+        party_id=str(party.pk),
+        party_name=party.name,
+        order=party.order,
+        approved_only=True,
+    )
     _next_turn(party.envelope)
     return party
 
@@ -657,10 +720,22 @@ def envelope_party_signed(*, party_id, version: DocumentVersion) -> None:
     if party.status != Party.Status.ACTIVE:
         return
     _party_done(party, party.acted_by_label or version.created_by_label)
-    envelope_event_record(envelope=party.envelope, action="signed", party=party, actor_label=version.created_by_label,
-                          data={"version": version.number, "sha256": version.sha256})  # fmt: skip
-    _webhook(party.envelope, "envelope.party_signed", party_id=str(party.pk), party_name=party.name,
-             order=party.order, version=version.number, sha256=version.sha256)  # fmt: skip
+    envelope_event_record(
+        envelope=party.envelope,
+        action="signed",
+        party=party,
+        actor_label=version.created_by_label,
+        data={"version": version.number, "sha256": version.sha256},
+    )
+    _webhook(
+        party.envelope,
+        "envelope.party_signed",
+        party_id=str(party.pk),
+        party_name=party.name,
+        order=party.order,
+        version=version.number,
+        sha256=version.sha256,
+    )
     _next_turn(party.envelope)
 
 
@@ -672,8 +747,13 @@ def envelope_integrity_alert(*, party_id, version: DocumentVersion) -> None:
     envelope = party.envelope
     envelope.problem = f"fingerprint_mismatch:{version.number}"
     envelope.save(update_fields=["problem"])
-    envelope_event_record(envelope=envelope, action="integrity_alert", party=party, actor_label="Sealhub",
-                          data={"version": version.number, "expected_sha256": version.sha256})  # fmt: skip
+    envelope_event_record(
+        envelope=envelope,
+        action="integrity_alert",
+        party=party,
+        actor_label="Sealhub",
+        data={"version": version.number, "expected_sha256": version.sha256},
+    )
     on_commit_enqueue(envelope_mail_owner, str(envelope.pk), "integrity")
 
 
@@ -693,8 +773,15 @@ def envelope_party_decline(
     party.acted_at = timezone.now()
     party.acted_by_label = actor_label[:200]
     party.save(update_fields=["status", "decline_reason", "acted_at", "acted_by_label"])
-    envelope_event_record(envelope=party.envelope, action="declined", party=party, actor_label=actor_label,
-                          ip_address=ip_address, user_agent=user_agent, data={"reason": reason[:2000]})  # fmt: skip
+    envelope_event_record(
+        envelope=party.envelope,
+        action="declined",
+        party=party,
+        actor_label=actor_label,
+        ip_address=ip_address,
+        user_agent=user_agent,
+        data={"reason": reason[:2000]},
+    )
     _envelope_close(party.envelope, Envelope.Status.DECLINED, notify="declined")
     _webhook(party.envelope, "envelope.declined", party_id=str(party.pk), party_name=party.name, reason=reason)
     return party
@@ -716,8 +803,14 @@ def envelope_party_reassign(*, party_id, company, colleague, acting_user, ip_add
     previous = party.email
     party.email = colleague.email
     party.save(update_fields=["email"])
-    envelope_event_record(envelope=party.envelope, action="reassigned", party=party, actor_label=str(acting_user),
-                          ip_address=ip_address, data={"from": previous, "to": colleague.email})  # fmt: skip
+    envelope_event_record(
+        envelope=party.envelope,
+        action="reassigned",
+        party=party,
+        actor_label=str(acting_user),
+        ip_address=ip_address,
+        data={"from": previous, "to": colleague.email},
+    )
     on_commit_enqueue(envelope_mail, str(party.pk), "turn")
     return party
 
@@ -754,8 +847,13 @@ def envelope_cancel(*, envelope: Envelope, reason: str = "", acting_user, ip_add
         raise ApplicationError(
             _("Only a draft or an envelope in progress can be canceled."), "envelope_closed", status=409
         )
-    envelope_event_record(envelope=envelope, action="canceled", actor_label=str(acting_user), ip_address=ip_address,
-                          data={"reason": reason[:2000]})  # fmt: skip
+    envelope_event_record(
+        envelope=envelope,
+        action="canceled",
+        actor_label=str(acting_user),
+        ip_address=ip_address,
+        data={"reason": reason[:2000]},
+    )
     _envelope_close(envelope, Envelope.Status.CANCELED, notify="canceled")
     return envelope
 
@@ -773,8 +871,9 @@ def envelope_remind(*, envelope: Envelope, acting_user=None, ip_address=None) ->
     envelope.save(update_fields=["last_reminded_at"])
     for party in active:
         actor = str(acting_user) if acting_user else "Sealhub"
-        envelope_event_record(envelope=envelope, action="reminded", party=party, actor_label=actor,
-                              ip_address=ip_address)  # fmt: skip
+        envelope_event_record(
+            envelope=envelope, action="reminded", party=party, actor_label=actor, ip_address=ip_address
+        )
         on_commit_enqueue(envelope_mail, str(party.pk), "reminder")
     return len(active)
 
@@ -805,9 +904,14 @@ def envelope_party_email_correct(*, party: Party, email: str, acting_user, ip_ad
         route_token_set(party=party)
     party.save()
     if party.envelope.status == Envelope.Status.IN_PROGRESS:
-        envelope_event_record(envelope=party.envelope, action="email_corrected", party=party,
-                              actor_label=str(acting_user), ip_address=ip_address,
-                              data={"from": previous, "to": party.email})  # fmt: skip
+        envelope_event_record(
+            envelope=party.envelope,
+            action="email_corrected",
+            party=party,
+            actor_label=str(acting_user),
+            ip_address=ip_address,
+            data={"from": previous, "to": party.email},
+        )
     if party.status == Party.Status.ACTIVE:
         on_commit_enqueue(envelope_mail, str(party.pk), "turn")
     return party
@@ -898,8 +1002,9 @@ def envelope_complete(*, envelope_id) -> Envelope | None:
         if sha256_of(data) != base.sha256:
             envelope.problem = f"fingerprint_mismatch:{base.number}"
             envelope.save(update_fields=["problem"])
-            envelope_event_record(envelope=envelope, action="integrity_alert", actor_label="Sealhub",
-                                  data={"version": base.number})  # fmt: skip
+            envelope_event_record(
+                envelope=envelope, action="integrity_alert", actor_label="Sealhub", data={"version": base.number}
+            )
             return envelope
         final = document_timestamp_add(data, platform_timestamping())
         info = PdfInfo(
@@ -909,9 +1014,13 @@ def envelope_complete(*, envelope_id) -> Envelope | None:
         )
         with document_list_changes_batched():  # the owner's and every party company's documents
             version = document_version_create(
-                document=document, number=base.number + 1, kind=DocumentVersion.Kind.TIMESTAMPED, data=final,
-                info=info, label="Sealhub",
-            )  # fmt: skip
+                document=document,
+                number=base.number + 1,
+                kind=DocumentVersion.Kind.TIMESTAMPED,
+                data=final,
+                info=info,
+                label="Sealhub",
+            )
             _complete_and_deliver(envelope, version, final)
         routes_close(envelope=envelope, status="done")
         on_commit_enqueue(envelope_mail_owner, str(envelope.pk), "completed")
@@ -933,8 +1042,12 @@ def _complete_and_deliver(envelope: Envelope, version: DocumentVersion, final: b
     envelope.finished_at = timezone.now()
     envelope.final_version = version
     envelope.save(update_fields=["status", "finished_at", "final_version"])
-    envelope_event_record(envelope=envelope, action="completed", actor_label="Sealhub",
-                          data={"version": version.number, "sha256": sha256_of(final)})  # fmt: skip
+    envelope_event_record(
+        envelope=envelope,
+        action="completed",
+        actor_label="Sealhub",
+        data={"version": version.number, "sha256": sha256_of(final)},
+    )
     _webhook(envelope, "envelope.completed", version=version.number, sha256=version.sha256)
     certificate = completion_certificate_pdf(envelope=envelope, final_sha256=version.sha256)
     envelope.certificate.save("certificate-of-completion.pdf", ContentFile(certificate), save=False)
@@ -951,8 +1064,9 @@ def envelope_file_read(*, envelope: Envelope, which: str, actor_label: str, ip_a
         raise ApplicationError(_("The envelope is not complete yet."), "not_completed", status=404)
     with file.open("rb") as handle:
         data = handle.read()
-    envelope_event_record(envelope=envelope, action="downloaded", actor_label=actor_label, ip_address=ip_address,
-                          data={"file": which})  # fmt: skip
+    envelope_event_record(
+        envelope=envelope, action="downloaded", actor_label=actor_label, ip_address=ip_address, data={"file": which}
+    )
     suffix = "" if which == "final" else "-certificate"
     return f"{envelope.name}{suffix}.pdf", data
 

@@ -96,8 +96,12 @@ def envelope_mail(party_id: str, kind: str, sealed_code: str = "") -> bool:
             body = _(
                 "Hello %(party)s,\n\n%(sender)s sent you “%(name)s” to %(action)s.\n\nOpen it here: %(link)s\n\n"
                 "The link is personal; do not forward it. The envelope expires on %(expires)s."
-            ) % {**values, "action": action, "link": _party_link(party),
-                 "expires": envelope.expires_at.date().isoformat() if envelope.expires_at else "—"}  # fmt: skip
+            ) % {
+                **values,
+                "action": action,
+                "link": _party_link(party),
+                "expires": envelope.expires_at.date().isoformat() if envelope.expires_at else "—",
+            }
             if party.kind == Party.Kind.COMPANY and not party.company_id:
                 body += "\n\n" + _(
                     "Your company is not on Sealhub yet. Register it at the link above; once a reviewer has "
@@ -110,9 +114,12 @@ def envelope_mail(party_id: str, kind: str, sealed_code: str = "") -> bool:
             code = party_code_open(party, sealed_code)
             return (
                 _("Your Sealhub code: %(code)s") % {"code": code},
-                _("Your one-time code for “%(name)s” is %(code)s. It is valid for 10 minutes. "
-                  "If you did not ask for it, ignore this mail.") % {**values, "code": code},
-            )  # fmt: skip
+                _(
+                    "Your one-time code for “%(name)s” is %(code)s. It is valid for 10 minutes. "
+                    "If you did not ask for it, ignore this mail."
+                )
+                % {**values, "code": code},
+            )
         if kind == "completed":
             return (
                 _("Completed: %(name)s") % values,
@@ -129,8 +136,12 @@ def envelope_mail(party_id: str, kind: str, sealed_code: str = "") -> bool:
     subject, body = _bilingual(render)
     if kind == "completed" and envelope.status == Envelope.Status.COMPLETED:
         attachments = _final_attachments(envelope)
-    mail_send(subject=subject, body=body, to=[party.email],
-              attachments=[(name, data, "application/pdf") for name, data in attachments])  # fmt: skip
+    mail_send(
+        subject=subject,
+        body=body,
+        to=[party.email],
+        attachments=[(name, data, "application/pdf") for name, data in attachments],
+    )
     return True
 
 

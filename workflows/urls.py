@@ -47,13 +47,13 @@ urlpatterns = [
         views_envelopes.envelope_file_view,
         {"which": "final"},
         name="envelope_final",
-    ),  # fmt: skip
+    ),
     path(
         "envelopes/<uuid:envelope_id>/certificate.pdf",
         views_envelopes.envelope_file_view,
         {"which": "certificate"},
         name="envelope_certificate",
-    ),  # fmt: skip
+    ),
     # Envelopes other companies (or this one) sent to this company.
     path("envelopes/inbox/", views_envelopes.inbox_list_view, name="inbox_list"),
     path("envelopes/inbox/<uuid:route_id>/", views_envelopes.inbox_detail_view, name="inbox_detail"),
@@ -72,11 +72,11 @@ urlpatterns = [
         views_envelopes.inbox_file_view,
         {"which": "document"},
         name="inbox_document",
-    ),  # fmt: skip
+    ),
     path(
         "envelopes/inbox/<uuid:route_id>/certificate.pdf",
         views_envelopes.inbox_file_view,
         {"which": "certificate"},
         name="inbox_certificate",
-    ),  # fmt: skip
+    ),
 ]

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.authority import Action, authority_required
-from accounts.forms import client_ip
 from accounts.models import OneTimeCode
 from accounts.two_factor import second_factor_email_code_send, two_factor_enabled
+from config.client import client_address
 from config.errors import ApplicationError
 from documents.selectors import document_get
 from seals.models import Seal
@@ -96,8 +96,11 @@ def envelope_create_view(request):
 def _draft_context(envelope: Envelope, party_form) -> dict:
     version = envelope.document.current_version
     parties = list(envelope.parties.all())
-    marks = [(field, {"label": str(party.order), "party": str(party.pk), "id": str(field.pk)})
-             for party in parties for field in party.fields.all()]  # fmt: skip
+    marks = [
+        (field, {"label": str(party.order), "party": str(party.pk), "id": str(field.pk)})
+        for party in parties
+        for field in party.fields.all()
+    ]
     return {
         "envelope": envelope,
         "document": envelope.document,
@@ -113,8 +116,11 @@ def _draft_context(envelope: Envelope, party_form) -> dict:
 def _sent_context(envelope: Envelope, cancel_form) -> dict:
     version = envelope.document.current_version
     parties = list(envelope.parties.all())
-    marks = [(field, {"label": str(party.order), "done": party.status == Party.Status.COMPLETED})
-             for party in parties for field in party.fields.all()]  # fmt: skip
+    marks = [
+        (field, {"label": str(party.order), "done": party.status == Party.Status.COMPLETED})
+        for party in parties
+        for field in party.fields.all()
+    ]
     chain_intact, broken_at = envelopes.envelope_events_verify(envelope=envelope)
     in_progress = envelope.status == Envelope.Status.IN_PROGRESS
     correctable = (Party.Status.WAITING, Party.Status.ACTIVE)
@@ -131,7 +137,7 @@ def _sent_context(envelope: Envelope, cancel_form) -> dict:
                 else None,
             )
             for party in parties
-        ],  # fmt: skip
+        ],
         "events": envelope.events.order_by("sequence"),
         "chain_intact": chain_intact,
         "broken_at": broken_at,
@@ -231,7 +237,7 @@ def envelope_send_view(request, envelope_id):
     envelope = envelope_get(envelope_id=envelope_id)
     try:
         envelopes.envelope_send(
-            envelope=envelope, owner=request.tenant, acting_user=request.user, ip_address=client_ip(request)
+            envelope=envelope, owner=request.tenant, acting_user=request.user, ip_address=client_address(request)
         )
     except ApplicationError as error:
         messages.error(request, error.message)
@@ -247,8 +253,12 @@ def envelope_cancel_view(request, envelope_id):
     form = EnvelopeCancelForm(request.POST)
     if form.is_valid():
         try:
-            envelopes.envelope_cancel(envelope=envelope, reason=form.cleaned_data["reason"],
-                                      acting_user=request.user, ip_address=client_ip(request))  # fmt: skip
+            envelopes.envelope_cancel(
+                envelope=envelope,
+                reason=form.cleaned_data["reason"],
+                acting_user=request.user,
+                ip_address=client_address(request),
+            )
         except ApplicationError as error:
             error.add_to_form(form)
         else:
@@ -262,7 +272,9 @@ def envelope_cancel_view(request, envelope_id):
 def envelope_remind_view(request, envelope_id):
     envelope = envelope_get(envelope_id=envelope_id)
     try:
-        count = envelopes.envelope_remind(envelope=envelope, acting_user=request.user, ip_address=client_ip(request))
+        count = envelopes.envelope_remind(
+            envelope=envelope, acting_user=request.user, ip_address=client_address(request)
+        )
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
@@ -280,8 +292,9 @@ def envelope_party_email_view(request, envelope_id, party_id):
         messages.error(request, _("Enter a valid email address."))
         return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
     try:
-        envelopes.envelope_party_email_correct(party=party, email=form.cleaned_data["email"],
-                                               acting_user=request.user, ip_address=client_ip(request))  # fmt: skip
+        envelopes.envelope_party_email_correct(
+            party=party, email=form.cleaned_data["email"], acting_user=request.user, ip_address=client_address(request)
+        )
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
@@ -293,8 +306,9 @@ def envelope_party_email_view(request, envelope_id, party_id):
 def envelope_file_view(request, envelope_id, which):
     envelope = envelope_get(envelope_id=envelope_id)
     try:
-        name, data = envelopes.envelope_file_read(envelope=envelope, which=which, actor_label=str(request.user),
-                                                  ip_address=client_ip(request))  # fmt: skip
+        name, data = envelopes.envelope_file_read(
+            envelope=envelope, which=which, actor_label=str(request.user), ip_address=client_address(request)
+        )
     except ApplicationError as error:
         raise Http404 from error
     return _pdf_response(name, data)
@@ -348,8 +362,12 @@ def _inbox_page(request, route, *, seal_form=None, decline_form=None, reassign_f
 def inbox_detail_view(request, route_id):
     try:
         route = cross_tenant.route_get_for_company(company=request.tenant, route_id=route_id)
-        cross_tenant.party_viewed(route=route, actor_label=f"{request.user} · {request.tenant.name}",
-                                  ip_address=client_ip(request), user_agent=_user_agent(request))  # fmt: skip
+        cross_tenant.party_viewed(
+            route=route,
+            actor_label=f"{request.user} · {request.tenant.name}",
+            ip_address=client_address(request),
+            user_agent=_user_agent(request),
+        )
     except ApplicationError as error:
         # 404 with the reason (an ended envelope's party learns where its copy is); nothing
         # of the envelope is shown.
@@ -379,10 +397,16 @@ def inbox_seal_view(request, route_id):
         data = form.cleaned_data
         try:
             job = cross_tenant.company_party_seal(
-                route=route, company=request.tenant, user=request.user, seal_id=data["seal"],
-                seal_password=data["seal_password"], otp_method=data["otp_method"], otp_code=data["otp_code"],
-                ip_address=client_ip(request), user_agent=_user_agent(request),
-            )  # fmt: skip
+                route=route,
+                company=request.tenant,
+                user=request.user,
+                seal_id=data["seal"],
+                seal_password=data["seal_password"],
+                otp_method=data["otp_method"],
+                otp_code=data["otp_code"],
+                ip_address=client_address(request),
+                user_agent=_user_agent(request),
+            )
         except ApplicationError as error:
             error.add_to_form(form)
         else:
@@ -397,7 +421,7 @@ def inbox_seal_code_view(request, route_id):
     route = _route(request, route_id)
     try:
         second_factor_email_code_send(
-            user=request.user, purpose=OneTimeCode.Purpose.SEAL_USE, ip_address=client_ip(request)
+            user=request.user, purpose=OneTimeCode.Purpose.SEAL_USE, ip_address=client_address(request)
         )
     except ApplicationError as error:
         messages.error(request, error.message)
@@ -423,9 +447,13 @@ def inbox_decline_view(request, route_id):
     if form.is_valid():
         try:
             cross_tenant.company_party_decline(
-                route=route, company=request.tenant, user=request.user, reason=form.cleaned_data["reason"],
-                ip_address=client_ip(request), user_agent=_user_agent(request),
-            )  # fmt: skip
+                route=route,
+                company=request.tenant,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                ip_address=client_address(request),
+                user_agent=_user_agent(request),
+            )
         except ApplicationError as error:
             error.add_to_form(form)
         else:
@@ -442,8 +470,13 @@ def inbox_reassign_view(request, route_id):
     if form.is_valid():
         colleague = form.cleaned_data["colleague"]
         try:
-            cross_tenant.company_party_reassign(route=route, company=request.tenant, user=request.user,
-                                                colleague=colleague, ip_address=client_ip(request))  # fmt: skip
+            cross_tenant.company_party_reassign(
+                route=route,
+                company=request.tenant,
+                user=request.user,
+                colleague=colleague,
+                ip_address=client_address(request),
+            )
         except ApplicationError as error:
             error.add_to_form(form)
         else:
@@ -456,8 +489,12 @@ def inbox_reassign_view(request, route_id):
 def inbox_file_view(request, route_id, which):
     route = _route(request, route_id)
     try:
-        name, data = cross_tenant.party_file(route=route, which=which, ip_address=client_ip(request),
-                                             actor_label=f"{request.user} · {request.tenant.name}")  # fmt: skip
+        name, data = cross_tenant.party_file(
+            route=route,
+            which=which,
+            ip_address=client_address(request),
+            actor_label=f"{request.user} · {request.tenant.name}",
+        )
     except ApplicationError as error:
         raise Http404 from error
     return _pdf_response(name, data)

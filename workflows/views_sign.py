@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.forms import client_ip
+from config.client import client_address
 from config.errors import ApplicationError
 from workflows import cross_tenant
 from workflows.overlays import page_overlays
@@ -50,13 +50,16 @@ def sign_view(request, token):
         return render(request, "workflows/sign_unavailable.html", {"message": error.message}, status=404)
     verified = _verified(request, route)
     if verified:
-        cross_tenant.party_viewed(route=route, actor_label=view.party_name, ip_address=client_ip(request),
-                                  user_agent=_agent(request))  # fmt: skip
+        cross_tenant.party_viewed(
+            route=route, actor_label=view.party_name, ip_address=client_address(request), user_agent=_agent(request)
+        )
     overlays = page_overlays(
-        [{"page": f.page, "x": f.x, "y": f.y, "width": f.width, "height": f.height, "kind": f.kind, "mine": f.mine}
-         for f in view.fields],
+        [
+            {"page": f.page, "x": f.x, "y": f.y, "width": f.width, "height": f.height, "kind": f.kind, "mine": f.mine}
+            for f in view.fields
+        ],
         view.pages,
-    )  # fmt: skip
+    )
     context = {
         "view": view,
         "token": token,
@@ -89,7 +92,7 @@ def _act(request, token, action, success: str | None = None):
 @require_POST
 def sign_code_send_view(request, token):
     def send(route):
-        cross_tenant.person_code_send(route=route, ip_address=client_ip(request), user_agent=_agent(request))
+        cross_tenant.person_code_send(route=route, ip_address=client_address(request), user_agent=_agent(request))
 
     return _act(request, token, send, _("We sent a one-time code to your email address."))
 
@@ -97,8 +100,12 @@ def sign_code_send_view(request, token):
 @require_POST
 def sign_code_check_view(request, token):
     def check(route):
-        cross_tenant.person_code_check(route=route, code=request.POST.get("code", ""), ip_address=client_ip(request),
-                                       user_agent=_agent(request))  # fmt: skip
+        cross_tenant.person_code_check(
+            route=route,
+            code=request.POST.get("code", ""),
+            ip_address=client_address(request),
+            user_agent=_agent(request),
+        )
         request.session.cycle_key()
         request.session[_session_key(route)] = time.time()
 
@@ -115,11 +122,15 @@ def sign_submit_view(request, token):
     def sign(route):
         _require_verified(request, route)
         if route.party_kind == "approver":
-            cross_tenant.person_approve(route=route, ip_address=client_ip(request), user_agent=_agent(request))
+            cross_tenant.person_approve(route=route, ip_address=client_address(request), user_agent=_agent(request))
             messages.success(request, _("Approved. The next party has been notified."))
             return
-        job = cross_tenant.person_sign(route=route, id_number=request.POST.get("id_number", ""),
-                                       ip_address=client_ip(request), user_agent=_agent(request))  # fmt: skip
+        job = cross_tenant.person_sign(
+            route=route,
+            id_number=request.POST.get("id_number", ""),
+            ip_address=client_address(request),
+            user_agent=_agent(request),
+        )
         request.session[f"envelope-job:{route.party_id}"] = job["id"]
         messages.success(request, _("Your signature is being applied…"))
         return
@@ -131,8 +142,12 @@ def sign_submit_view(request, token):
 def sign_decline_view(request, token):
     def decline(route):
         _require_verified(request, route)
-        cross_tenant.person_decline(route=route, reason=request.POST.get("reason", ""),
-                                    ip_address=client_ip(request), user_agent=_agent(request))  # fmt: skip
+        cross_tenant.person_decline(
+            route=route,
+            reason=request.POST.get("reason", ""),
+            ip_address=client_address(request),
+            user_agent=_agent(request),
+        )
 
     return _act(request, token, decline, _("You declined. The sender has been told."))
 
@@ -157,8 +172,9 @@ def sign_file_view(request, token):
         return HttpResponse(status=404)
     which = "certificate" if request.GET.get("file") == "certificate" else "document"
     try:
-        name, data = cross_tenant.party_file(route=route, which=which, actor_label="",
-                                             ip_address=client_ip(request))  # fmt: skip
+        name, data = cross_tenant.party_file(
+            route=route, which=which, actor_label="", ip_address=client_address(request)
+        )
     except ApplicationError:
         return HttpResponse(status=404)
     response = HttpResponse(data, content_type="application/pdf")

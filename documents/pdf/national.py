@@ -169,10 +169,13 @@ def _report(kind: str, verdict: national_format.Verdict, field_name: str = "") -
 def national_signature_reports(data: bytes, trust: national_format.Trust) -> list[NationalReport]:
     """Every SES_Signature in the PDF, verified against the bytes its propertyInfo names."""
     return [
-        _report("signature", national_format.verify_signature(item.der, protected_data=protected_prefix(data),
-                                                              trust=trust), item.field_name)
+        _report(
+            "signature",
+            national_format.verify_signature(item.der, protected_data=protected_prefix(data), trust=trust),
+            item.field_name,
+        )
         for item in national_signatures(data)
-    ]  # fmt: skip
+    ]
 
 
 def national_seal_report(data: bytes, trust: national_format.Trust) -> NationalReport:

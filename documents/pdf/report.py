@@ -132,8 +132,10 @@ def verification_report_pdf(report: dict, *, generated_at: datetime) -> bytes:
             _para("签名 Signature {number}: {zh} / {en}", heading, number=number, zh=verdict_zh, en=verdict_en)
         )
         story += [_para("{message}", body, message=message) for message in signature.get("reason_messages", [])]
-        data = [[_para("{label}", body, label=label), _para("{value}", body, value=signature.get(key))]
-                for key, label in rows]  # fmt: skip
+        data = [
+            [_para("{label}", body, label=label), _para("{value}", body, value=signature.get(key))]
+            for key, label in rows
+        ]
         story.append(_grid(data, [55 * mm, 115 * mm]))
     return _build(story, "Sealhub verification report")
 
@@ -153,10 +155,11 @@ def completion_certificate_pdf(certificate: dict) -> bytes:
         _para("完成时间 Completed: {value}", body, value=certificate["completed_at"]),
         _para("原文件 SHA-256 Original: {value}", body, value=certificate["original_sha256"]),
         _para("最终文件 SHA-256 Final: {value}", body, value=certificate["final_sha256"]),
-        _para("审计链 Audit chain: {chain} · {count} 条事件 events", body, chain=chain,
-              count=len(certificate["events"])),
+        _para(
+            "审计链 Audit chain: {chain} · {count} 条事件 events", body, chain=chain, count=len(certificate["events"])
+        ),
         _para("签署方 Parties", heading),
-    ]  # fmt: skip
+    ]
     rows = [
         [
             _para("{text}", body, text=text)
@@ -189,7 +192,7 @@ def completion_certificate_pdf(certificate: dict) -> bytes:
                 f"{e['ip'] or ''} {_text(e['user_agent'])[:60]}",
                 _text(e["hash"])[:16],
             )
-        ]  # fmt: skip
+        ]
         for e in certificate["events"]
     ]
     story.append(_grid(rows, [8 * mm, 32 * mm, 30 * mm, 38 * mm, 38 * mm, 24 * mm]))

@@ -334,9 +334,11 @@ def _attach_appearances(data: bytes, reader, signatures, items: list[SignatureRe
                     scale = 2.0
                     _page_left, page_bottom, _page_right, page_top = page.get_cropbox()
                     box = (
-                        int((left - _page_left) * scale), int((page_top - top) * scale),
-                        int((right - _page_left) * scale), int((page_top - bottom) * scale),
-                    )  # fmt: skip
+                        int((left - _page_left) * scale),
+                        int((page_top - top) * scale),
+                        int((right - _page_left) * scale),
+                        int((page_top - bottom) * scale),
+                    )
                     item.appearance_png = bitmap_png(page.render(scale=scale, may_draw_forms=True), crop=box)
             finally:
                 document.close()

@@ -44,9 +44,20 @@ def test_id_number_is_masked_everywhere(db, caplog, capsys, reviewer):
         )
     )
     api = client_on(None)
-    record(api.post("/api/v1/auth/register/", json.dumps({
-        "email": "c@example.com", "password": "A-long-pass-2026", "full_name": "王", "id_number": ALICE_ID,
-    }), content_type="application/json"))  # fmt: skip
+    record(
+        api.post(
+            "/api/v1/auth/register/",
+            json.dumps(
+                {
+                    "email": "c@example.com",
+                    "password": "A-long-pass-2026",
+                    "full_name": "王",
+                    "id_number": ALICE_ID,
+                }
+            ),
+            content_type="application/json",
+        )
+    )
     record(client_on(None, user).get("/api/v1/me/"))
     record(client_on(None, user).get("/accounts/security/"))
     admin = verified_client_on(None, reviewer)

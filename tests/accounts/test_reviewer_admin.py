@@ -50,18 +50,30 @@ def superuser(db) -> User:
 def samples(world, approved_alpha, reviewer) -> dict[str, object]:
     """One object of every model the admin might show, keyed `<app>_<model>`."""
     pending = seal_application_submit(
-        company=approved_alpha, applicant=world.alice, seal_type="contract", seal_name="Alpha 合同专用章",
-        seal_password="Seal-pass-2026", business_licence=licence(),
-    )  # fmt: skip
+        company=approved_alpha,
+        applicant=world.alice,
+        seal_type="contract",
+        seal_name="Alpha 合同专用章",
+        seal_password="Seal-pass-2026",
+        business_licence=licence(),
+    )
     decided = seal_application_submit(
-        company=approved_alpha, applicant=world.alice, seal_type="finance", seal_name="Alpha 财务专用章",
-        seal_password="Seal-pass-2026", business_licence=licence(),
-    )  # fmt: skip
+        company=approved_alpha,
+        applicant=world.alice,
+        seal_type="finance",
+        seal_name="Alpha 财务专用章",
+        seal_password="Seal-pass-2026",
+        business_licence=licence(),
+    )
     seal_application_approve(application=decided, acting_user=reviewer)
     appeal = identity_appeal_submit(
-        id_number="310101199003071230", full_name="王五", email="wang@example.com", mobile="",
-        statement="Not me", id_photo=SimpleUploadedFile("id.png", PNG, content_type="image/png"),
-    )  # fmt: skip
+        id_number="310101199003071230",
+        full_name="王五",
+        email="wang@example.com",
+        mobile="",
+        statement="Not me",
+        id_photo=SimpleUploadedFile("id.png", PNG, content_type="image/png"),
+    )
     lock = FactorLock.objects.create(user=world.bob, factor="otp", locked_until=timezone.now())
     SecurityEvent.objects.create(user=world.bob, action="password.failed")
     api_key = ApiKey.objects.create(
@@ -133,28 +145,51 @@ def _escalation(reviewer: User, victim: User) -> dict[str, object]:
     permissions = list(Permission.objects.values_list("pk", flat=True))
     alpha = Company.objects.get(slug="alpha")
     return {
-        "email": ATTACKER_EMAIL, "full_name": victim.full_name, "mobile": "", "is_active": "on", "is_staff": "on",
-        "is_superuser": "on", "groups": [group.pk], "user_permissions": permissions, "frozen_reason": "",
-        "password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true",
-        "old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD,
-        "name": "Escalators", "permissions": permissions,
-        "user": reviewer.pk, "company": alpha.pk, "role": "owner",
-        "memberships-TOTAL_FORMS": "1", "memberships-INITIAL_FORMS": "0", "memberships-MIN_NUM_FORMS": "0",
-        "memberships-MAX_NUM_FORMS": "1000", "memberships-0-company": alpha.pk, "memberships-0-role": "owner",
+        "email": ATTACKER_EMAIL,
+        "full_name": victim.full_name,
+        "mobile": "",
+        "is_active": "on",
+        "is_staff": "on",
+        "is_superuser": "on",
+        "groups": [group.pk],
+        "user_permissions": permissions,
+        "frozen_reason": "",
+        "password1": NEW_PASSWORD,
+        "password2": NEW_PASSWORD,
+        "usable_password": "true",
+        "old_password": PASSWORD,
+        "new_password1": NEW_PASSWORD,
+        "new_password2": NEW_PASSWORD,
+        "name": "Escalators",
+        "permissions": permissions,
+        "user": reviewer.pk,
+        "company": alpha.pk,
+        "role": "owner",
+        "memberships-TOTAL_FORMS": "1",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+        "memberships-0-company": alpha.pk,
+        "memberships-0-role": "owner",
         "memberships-0-user": victim.pk,
         "_save": "Save",
-    }  # fmt: skip
+    }
 
 
 def _snapshot() -> dict[str, object]:
     users = {
         str(user.pk): (
-            user.email, user.password, user.is_staff, user.is_superuser, user.is_active, user.frozen_at,
+            user.email,
+            user.password,
+            user.is_staff,
+            user.is_superuser,
+            user.is_active,
+            user.frozen_at,
             sorted(user.groups.values_list("name", flat=True)),
             sorted(user.user_permissions.values_list("codename", flat=True)),
         )
         for user in User.objects.all()
-    }  # fmt: skip
+    }
     return {
         "users": users,
         "groups": {g.name: sorted(g.permissions.values_list("codename", flat=True)) for g in Group.objects.all()},

@@ -107,10 +107,14 @@ def test_account_recovery_keeps_the_second_step(registered):
     client.post(
         "/accounts/register/",
         {
-            "full_name": "张三", "id_number": "11010519491231002X", "email": "other@example.com", "mobile": "",
-            "password": "Tr1cky-Seal-Pass", "password_again": "Tr1cky-Seal-Pass",
+            "full_name": "张三",
+            "id_number": "11010519491231002X",
+            "email": "other@example.com",
+            "mobile": "",
+            "password": "Tr1cky-Seal-Pass",
+            "password_again": "Tr1cky-Seal-Pass",
         },
-    )  # fmt: skip
+    )
     client.post("/accounts/recover/", {"channel": "email"})
     response = client.post(
         "/accounts/recover/confirm/",

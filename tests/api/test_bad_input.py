@@ -20,8 +20,9 @@ CREATING = ["/api/v1/envelopes/", "/api/v1/webhooks/", "/api/v1/api_keys/", "/ap
 @pytest.fixture
 def api(world):
     with tenant_context(world.alpha):
-        _key, raw = api_key_create(company=world.alpha, name="k", scopes=list(ApiKey.Scope.values),
-                                   acting_user=world.alice)  # fmt: skip
+        _key, raw = api_key_create(
+            company=world.alpha, name="k", scopes=list(ApiKey.Scope.values), acting_user=world.alice
+        )
     return client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {raw}")
 
 
@@ -53,8 +54,9 @@ def test_a_key_without_the_scope_is_refused(world):
     with tenant_context(world.alpha):
         _key, raw = api_key_create(company=world.alpha, name="r", scopes=["read"], acting_user=world.alice)
     reader = client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {raw}")
-    _is_error(reader.post("/api/v1/envelopes/", json.dumps({"document_id": "0" * 32}),
-                          content_type="application/json"), 403)  # fmt: skip
+    _is_error(
+        reader.post("/api/v1/envelopes/", json.dumps({"document_id": "0" * 32}), content_type="application/json"), 403
+    )
     assert reader.get("/api/v1/envelopes/").status_code == 200  # every scope can read
     with tenant_context(world.alpha):
         assert not Envelope.objects.exists()

@@ -54,8 +54,9 @@ def public_api_schema(world, in_process_app):
 @pytest.fixture
 def admin_headers(world):
     with tenant_context(world.alpha):
-        _key, raw = api_key_create(company=world.alpha, name="contract", scopes=list(ApiKey.Scope.values),
-                                   acting_user=world.alice)  # fmt: skip
+        _key, raw = api_key_create(
+            company=world.alpha, name="contract", scopes=list(ApiKey.Scope.values), acting_user=world.alice
+        )
     return {"Host": host_of(world.alpha), "Authorization": f"Api-Key {raw}"}
 
 

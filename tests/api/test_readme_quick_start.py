@@ -57,9 +57,12 @@ def live_company(django_db_blocker, celery_worker_process):
 def test_the_readme_quick_start_runs_as_written(live_company, webhook_receiver, tmp_path):
     signer, port = live_company
     with tenant_context(signer.company):
-        _key, raw = api_key_create(company=signer.company, name="quick start", acting_user=signer.user,
-                                   scopes=[ApiKey.Scope.DOCUMENTS, ApiKey.Scope.SEALS, ApiKey.Scope.ENVELOPES,
-                                           ApiKey.Scope.ADMIN])  # fmt: skip
+        _key, raw = api_key_create(
+            company=signer.company,
+            name="quick start",
+            acting_user=signer.user,
+            scopes=[ApiKey.Scope.DOCUMENTS, ApiKey.Scope.SEALS, ApiKey.Scope.ENVELOPES, ApiKey.Scope.ADMIN],
+        )
     (tmp_path / "contract.pdf").write_bytes(make_pdf(1))
     host = f"alpha.{settings.BASE_DOMAIN}"
     # Only the test's name resolution differs from a reader's machine.
@@ -74,8 +77,14 @@ def test_the_readme_quick_start_runs_as_written(live_company, webhook_receiver, 
         PDF="contract.pdf",
         HOOK_URL=webhook_receiver.url,
     )
-    run = subprocess.run(["bash", "-c", resolve + _block("# quick start", "bash")], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=180)  # fmt: skip
+    run = subprocess.run(
+        ["bash", "-c", resolve + _block("# quick start", "bash")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert run.returncode == 0, run.stderr + run.stdout
     lines = run.stdout.strip().splitlines()
     assert lines[0] == "valid" and lines[1] == "in_progress"

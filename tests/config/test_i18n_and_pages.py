@@ -76,9 +76,13 @@ def test_seal_the_noun_and_seal_the_verb_read_differently_in_chinese(approved_al
     from tests.seals.conftest import licence
 
     application = seal_application_submit(
-        company=approved_alpha, applicant=world.alice, seal_type="contract", seal_name="Alpha Ltd",
-        seal_password="Seal-pass-2026", business_licence=licence(),
-    )  # fmt: skip
+        company=approved_alpha,
+        applicant=world.alice,
+        seal_type="contract",
+        seal_name="Alpha Ltd",
+        seal_password="Seal-pass-2026",
+        business_licence=licence(),
+    )
     seal_application_approve(application=application, acting_user=world.alice)
     # One English word, two Chinese ones: the seal list names 印章; sealing a document is 盖章.
     seal_list = client_on(world.alpha, world.alice).get("/seals/").content.decode()

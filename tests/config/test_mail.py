@@ -15,8 +15,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_a_subject_with_line_breaks_is_sent_on_one_line():
     mail.outbox.clear()
-    mail_send(subject="Contract\r\nBcc: victim@example.com\u2028x", body="Hello\nthere", to=["a@example.com"],
-              attachments=[("name\r\nX-Evil: 1.pdf", b"%PDF-1.7", "application/pdf")])  # fmt: skip
+    mail_send(
+        subject="Contract\r\nBcc: victim@example.com\u2028x",
+        body="Hello\nthere",
+        to=["a@example.com"],
+        attachments=[("name\r\nX-Evil: 1.pdf", b"%PDF-1.7", "application/pdf")],
+    )
 
     (message,) = mail.outbox
     raw = message.message().as_string()
@@ -41,7 +45,16 @@ def test_no_module_sends_mail_any_other_way():
         path.relative_to(ROOT).as_posix()
         for path in ROOT.rglob("*.py")
         if not {".venv", "tests", "bench", "var"} & set(path.relative_to(ROOT).parts)
-        and any(name in path.read_text() for name in ("send_mail", "EmailMessage", "EmailMultiAlternatives",
-                                                      "send_mass_mail", "mail_admins", "get_connection"))
-    )  # fmt: skip
+        and any(
+            name in path.read_text()
+            for name in (
+                "send_mail",
+                "EmailMessage",
+                "EmailMultiAlternatives",
+                "send_mass_mail",
+                "mail_admins",
+                "get_connection",
+            )
+        )
+    )
     assert senders == ["config/mail.py"]

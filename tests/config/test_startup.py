@@ -147,9 +147,12 @@ def test_gunicorn_with_the_production_settings_file_verifies_a_pdf(django_db_set
 
     port = _free_port()
     env = dict(
-        os.environ, DJANGO_SETTINGS_MODULE="config.settings_test", DATABASE_URL=database_url_for_subprocess(),
-        REDIS_URL=settings.REDIS_URL, WEB_CONCURRENCY="2",
-    )  # fmt: skip
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings_test",
+        DATABASE_URL=database_url_for_subprocess(),
+        REDIS_URL=settings.REDIS_URL,
+        WEB_CONCURRENCY="2",
+    )
     command = [
         sys.executable,
         "-m",
@@ -196,9 +199,12 @@ def test_make_run_web_server_does_not_keep_a_database_connection_per_request(dja
 
     port = _free_port()
     env = dict(
-        os.environ, DJANGO_SETTINGS_MODULE="config.settings_test", DATABASE_URL=database_url_for_subprocess(),
-        REDIS_URL=settings.REDIS_URL, **launcher.WEB_ENV,
-    )  # fmt: skip
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings_test",
+        DATABASE_URL=database_url_for_subprocess(),
+        REDIS_URL=settings.REDIS_URL,
+        **launcher.WEB_ENV,
+    )
     command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
     server = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -28,8 +28,13 @@ def _production_static_storage(var_dir: Path) -> dict:
     env.update(PRODUCTION, SEALHUB_VAR_DIR=str(var_dir))
     printed = subprocess.run(
         [sys.executable, "-c", "import json, config.settings as s; print(json.dumps(s.STORAGES['staticfiles']))"],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True, check=True, timeout=60,
-    )  # fmt: skip
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     return json.loads(printed.stdout)
 
 
@@ -65,8 +70,13 @@ def test_make_run_with_debug_false_serves_pages_and_their_static_files(tmp_path)
     env.update(PRODUCTION, SEALHUB_VAR_DIR=str(tmp_path / "var"), BASE_DOMAIN="localhost")
     log_path = tmp_path / "launcher.log"
     with open(log_path, "w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "config.launcher", "--port", str(port)], cwd=BASE_DIR,
-                                   env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+        process = subprocess.Popen(
+            [sys.executable, "-m", "config.launcher", "--port", str(port)],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     host = {"Host": f"localhost:{port}"}
     try:
         deadline = time.monotonic() + 240

@@ -20,9 +20,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def seal(approved_alpha, world):
     application = seal_application_submit(
-        company=approved_alpha, applicant=world.alice, seal_type="contract", seal_name="Alpha Ltd",
-        seal_password="Seal-pass-2026", business_licence=licence(),
-    )  # fmt: skip
+        company=approved_alpha,
+        applicant=world.alice,
+        seal_type="contract",
+        seal_name="Alpha Ltd",
+        seal_password="Seal-pass-2026",
+        business_licence=licence(),
+    )
     return seal_application_approve(application=application, acting_user=world.alice)
 
 
@@ -124,19 +128,22 @@ def test_documents_api(world, seal):
     bad = api.post("/api/v1/documents/", {"file": SimpleUploadedFile("a.pdf", b"GIF89a", "application/pdf")})
     assert bad.status_code == 400 and bad.json()["type"] == "pdf_not_pdf"
     placed = api.post(
-        f"/api/v1/documents/{document_id}/placements/", json.dumps({"seal_id": str(seal.pk), "text": "Seal here"}),
+        f"/api/v1/documents/{document_id}/placements/",
+        json.dumps({"seal_id": str(seal.pk), "text": "Seal here"}),
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert placed.status_code == 201 and [p["page"] for p in placed.json()] == [0, 1]
     incomplete = api.post(
-        f"/api/v1/documents/{document_id}/placements/", json.dumps({"seal_id": str(seal.pk), "page": 0}),
+        f"/api/v1/documents/{document_id}/placements/",
+        json.dumps({"seal_id": str(seal.pk), "page": 0}),
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert incomplete.status_code == 400 and set(incomplete.json()["errors"]) == {"x", "y"}
     moved = api.patch(
         f"/api/v1/documents/{document_id}/placements/{placed.json()[0]['id']}/",
-        json.dumps({"x": 300, "y": 300, "width": 80}), content_type="application/json",
-    )  # fmt: skip
+        json.dumps({"x": 300, "y": 300, "width": 80}),
+        content_type="application/json",
+    )
     assert moved.status_code == 200 and moved.json()["height"] == pytest.approx(80)
     preview = api.get(f"/api/v1/documents/{document_id}/versions/1/pages/1/preview/?width=200")
     assert preview["Content-Type"] == "image/png" and preview.content.startswith(b"\x89PNG")
@@ -262,9 +269,14 @@ def test_a_sealed_version_renders_only_the_sealed_page_and_copies_the_others(
             document=document, company=world.alpha, seal_id=seal.pk, page=1, x=380, y=80, acting_user=world.alice
         )
         grant = document_seal_request(
-            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
-            seal_password="Seal-pass-2026", otp_method="authenticator", otp_code=totp_now(device, 1),
-        )  # fmt: skip
+            document=document,
+            company=world.alpha,
+            seal_id=seal.pk,
+            user=world.alice,
+            seal_password="Seal-pass-2026",
+            otp_method="authenticator",
+            otp_code=totp_now(device, 1),
+        )
         with django_capture_on_commit_callbacks(execute=True):
             sealed = document_seal_execute(grant_id=grant.pk)
         assert queued[-1] == [str(sealed.pk), 0, str(original.pk), [1]]

@@ -35,9 +35,14 @@ def _seal_pdf(world, seal: Seal, data: bytes) -> bytes:
             document=document, company=world.alpha, seal_id=seal.pk, page=0, x=380, y=80, acting_user=world.alice
         )
         grant = document_seal_request(
-            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
-            seal_password="Seal-pass-2026", otp_method="authenticator", otp_code=totp_now(device, 1),
-        )  # fmt: skip
+            document=document,
+            company=world.alpha,
+            seal_id=seal.pk,
+            user=world.alice,
+            seal_password="Seal-pass-2026",
+            otp_method="authenticator",
+            otp_code=totp_now(device, 1),
+        )
         version = document_seal_execute(grant_id=grant.pk)
         with version.file.open("rb") as handle:
             return handle.read()
@@ -149,9 +154,17 @@ def test_esl_from_another_maker_is_invalid(approved_alpha):
     maker_key, maker_cert = sm2.create_maker_authority("Some other maker")
     now = dt.datetime.now(dt.UTC)
     der = national_format.build_seal(
-        maker_key=maker_key, maker_certificate=maker_cert.dump(), es_id="X", name="X",
-        seal_type=1, signer_certificates=[], valid_from=now, valid_until=now + dt.timedelta(days=1),
-        picture_png=b"", width_mm=40, height_mm=40,
-    )  # fmt: skip
+        maker_key=maker_key,
+        maker_certificate=maker_cert.dump(),
+        es_id="X",
+        name="X",
+        seal_type=1,
+        signer_certificates=[],
+        valid_from=now,
+        valid_until=now + dt.timedelta(days=1),
+        picture_png=b"",
+        width_mm=40,
+        height_mm=40,
+    )
     report = _verify(der, "other.esl")
     assert report["verdict"] == "invalid" and report["national"][0]["failed_step"] == "maker_certificate"

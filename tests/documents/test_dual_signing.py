@@ -119,9 +119,12 @@ def test_one_changed_byte_in_the_protected_range_fails_both(pki, national_pki):
 def test_a_second_dual_signature_keeps_the_first_one_valid(pki, national_pki):
     once = _sign(pki, make_pdf(), PLACEMENT, national=national_pki["signing"])
     twice = _sign(
-        pki, once, Placement(page=0, x=100, y=90, width=119, height=119), field_name="Seal2",
+        pki,
+        once,
+        Placement(page=0, x=100, y=90, width=119, height=119),
+        field_name="Seal2",
         national=national_pki["signing"],
-    )  # fmt: skip
+    )
     report = verify_pdf(twice, trust_roots=_roots(pki))
     assert report.verdict == VALID, [(s.field_name, s.reasons, s.modification_level) for s in report.signatures]
     for embedded in national_signatures(twice):

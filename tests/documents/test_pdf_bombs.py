@@ -58,9 +58,13 @@ def seal(approved_alpha, world):
     from seals.services import seal_application_approve, seal_application_submit
 
     application = seal_application_submit(
-        company=approved_alpha, applicant=world.alice, seal_type="contract", seal_name="Alpha Ltd",
-        seal_password="Seal-pass-2026", business_licence=licence(),
-    )  # fmt: skip
+        company=approved_alpha,
+        applicant=world.alice,
+        seal_type="contract",
+        seal_name="Alpha Ltd",
+        seal_password="Seal-pass-2026",
+        business_licence=licence(),
+    )
     return seal_application_approve(application=application, acting_user=world.alice)
 
 
@@ -75,8 +79,9 @@ def bomb(world):
 @pytest.fixture
 def api(world):
     with tenant_context(world.alpha):
-        _key, raw = api_key_create(company=world.alpha, name="k", scopes=list(ApiKey.Scope.values),
-                                   acting_user=world.alice)  # fmt: skip
+        _key, raw = api_key_create(
+            company=world.alpha, name="k", scopes=list(ApiKey.Scope.values), acting_user=world.alice
+        )
     return client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {raw}", HTTP_ACCEPT_LANGUAGE="en")
 
 
@@ -152,8 +157,9 @@ def test_the_upload_check_runs_under_the_same_limits(world, settings):
 
     settings.PDF_READ_TIME_LIMIT_SECONDS = 0  # no answer in time: as if the file took too long
     with tenant_context(world.alpha):
-        _key, raw = api_key_create(company=world.alpha, name="k", scopes=list(ApiKey.Scope.values),
-                                   acting_user=world.alice)  # fmt: skip
+        _key, raw = api_key_create(
+            company=world.alpha, name="k", scopes=list(ApiKey.Scope.values), acting_user=world.alice
+        )
     api = client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {raw}", HTTP_ACCEPT_LANGUAGE="en")
     response = api.post("/api/v1/documents/", {"file": SimpleUploadedFile("c.pdf", make_pdf(1))})
     assert response.status_code == 422, response.content[:300]

@@ -48,9 +48,14 @@ def pki():
 
 def _sign(pki, data, placement, **kwargs):
     return stamp_and_sign(
-        data, placement=placement, appearance_pdf=pki["appearance"], signing_key=pki["signing_key"],
-        timestamping=pki["timestamping"], field_name=kwargs.pop("field_name", "Seal1"), **kwargs,
-    )  # fmt: skip
+        data,
+        placement=placement,
+        appearance_pdf=pki["appearance"],
+        signing_key=pki["signing_key"],
+        timestamping=pki["timestamping"],
+        field_name=kwargs.pop("field_name", "Seal1"),
+        **kwargs,
+    )
 
 
 def _validate(pki, signed: bytes, index: int = -1):

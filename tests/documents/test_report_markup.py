@@ -17,10 +17,24 @@ from tests.loopback import loopback, one_pixel_png  # noqa: F401  (loopback is a
 
 NOW = dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.UTC)
 SIGNATURE_FIELDS = (
-    "signer", "organisation", "uscc", "seal_code", "issuer", "serial", "valid_from", "valid_until", "timestamp_time",
-    "timestamp_authority", "signing_time", "algorithm", "intact", "trusted", "revoked", "covers_whole_file",
+    "signer",
+    "organisation",
+    "uscc",
+    "seal_code",
+    "issuer",
+    "serial",
+    "valid_from",
+    "valid_until",
+    "timestamp_time",
+    "timestamp_authority",
+    "signing_time",
+    "algorithm",
+    "intact",
+    "trusted",
+    "revoked",
+    "covers_whole_file",
     "modification_level",
-)  # fmt: skip
+)
 
 
 @pytest.fixture
@@ -55,12 +69,21 @@ def _shown(literal: str, text: str) -> bool:
 def test_every_report_field_shows_markup_as_text_and_fetches_nothing(payloads, loopback):  # noqa: F811
     cycle = itertools.cycle(payloads)
     signatures = [
-        {"verdict": "invalid", "reason_messages": [next(cycle), next(cycle)],
-         **{key: next(cycle) for key in SIGNATURE_FIELDS}}
+        {
+            "verdict": "invalid",
+            "reason_messages": [next(cycle), next(cycle)],
+            **{key: next(cycle) for key in SIGNATURE_FIELDS},
+        }
         for _ in range(2)
-    ]  # fmt: skip
-    report = {"name": next(cycle), "sha256": next(cycle), "size": next(cycle), "verdict": "invalid",
-              "reason_messages": list(payloads), "signatures": signatures}  # fmt: skip
+    ]
+    report = {
+        "name": next(cycle),
+        "sha256": next(cycle),
+        "size": next(cycle),
+        "verdict": "invalid",
+        "reason_messages": list(payloads),
+        "signatures": signatures,
+    }
 
     pdf = verification_report_pdf(report, generated_at=NOW)
 
@@ -74,19 +97,38 @@ def test_every_report_field_shows_markup_as_text_and_fetches_nothing(payloads, l
 def test_every_certificate_field_shows_markup_as_text_and_fetches_nothing(payloads, loopback):  # noqa: F811
     cycle = itertools.cycle(payloads)
     certificate = {
-        "name": next(cycle), "id": next(cycle), "owner": next(cycle), "sent_at": NOW, "completed_at": NOW,
-        "original_sha256": next(cycle), "final_sha256": next(cycle), "chain_intact": True,
+        "name": next(cycle),
+        "id": next(cycle),
+        "owner": next(cycle),
+        "sent_at": NOW,
+        "completed_at": NOW,
+        "original_sha256": next(cycle),
+        "final_sha256": next(cycle),
+        "chain_intact": True,
         "parties": [
-            {"order": next(cycle), "name": next(cycle), "role": next(cycle), "email": next(cycle),
-             "status": next(cycle), "acted_at": next(cycle)}
+            {
+                "order": next(cycle),
+                "name": next(cycle),
+                "role": next(cycle),
+                "email": next(cycle),
+                "status": next(cycle),
+                "acted_at": next(cycle),
+            }
             for _ in payloads
         ],
         "events": [
-            {"sequence": next(cycle), "occurred_at": next(cycle), "action": next(cycle), "actor": next(cycle),
-             "ip": next(cycle), "user_agent": payload, "hash": next(cycle)}
+            {
+                "sequence": next(cycle),
+                "occurred_at": next(cycle),
+                "action": next(cycle),
+                "actor": next(cycle),
+                "ip": next(cycle),
+                "user_agent": payload,
+                "hash": next(cycle),
+            }
             for payload in payloads
         ],
-    }  # fmt: skip
+    }
 
     pdf = completion_certificate_pdf(certificate)
 
@@ -116,19 +158,42 @@ def test_report_text_escapes_markup_and_neutralises_control_characters(raw, show
 def test_odd_characters_still_give_a_pdf():
     odd = "名字 \x00\x01 \ud800 😀 \u202e \r\n end"
     pdf = completion_certificate_pdf(
-        {"name": odd, "id": odd, "owner": odd, "sent_at": None, "completed_at": None, "original_sha256": "",
-         "final_sha256": "", "chain_intact": False,
-         "parties": [{"order": 1, "name": odd, "role": odd, "email": odd, "status": odd, "acted_at": None}],
-         "events": [{"sequence": 1, "occurred_at": NOW, "action": odd, "actor": odd, "ip": None, "user_agent": odd,
-                     "hash": "0" * 64}]}
-    )  # fmt: skip
+        {
+            "name": odd,
+            "id": odd,
+            "owner": odd,
+            "sent_at": None,
+            "completed_at": None,
+            "original_sha256": "",
+            "final_sha256": "",
+            "chain_intact": False,
+            "parties": [{"order": 1, "name": odd, "role": odd, "email": odd, "status": odd, "acted_at": None}],
+            "events": [
+                {
+                    "sequence": 1,
+                    "occurred_at": NOW,
+                    "action": odd,
+                    "actor": odd,
+                    "ip": None,
+                    "user_agent": odd,
+                    "hash": "0" * 64,
+                }
+            ],
+        }
+    )
     assert "名字" in _text_of(pdf) and "end" in _text_of(pdf)
 
 
 def test_an_image_tag_in_a_signer_name_is_not_fetched(loopback):  # noqa: F811
     tag = f'<img src="{loopback.url("/signer")}" width="1" height="1"/>'
-    report = {"name": "a.pdf", "sha256": "0" * 64, "size": 1, "verdict": "valid", "reason_messages": [],
-              "signatures": [{"verdict": "valid", "reason_messages": [], "signer": tag}]}  # fmt: skip
+    report = {
+        "name": "a.pdf",
+        "sha256": "0" * 64,
+        "size": 1,
+        "verdict": "valid",
+        "reason_messages": [],
+        "signatures": [{"verdict": "valid", "reason_messages": [], "signer": tag}],
+    }
 
     pdf = verification_report_pdf(report, generated_at=NOW)
 

@@ -31,9 +31,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def seal(approved_alpha, world):
     application = seal_application_submit(
-        company=approved_alpha, applicant=world.alice, seal_type="contract", seal_name="Alpha Ltd",
-        seal_password="Seal-pass-2026", business_licence=licence(),
-    )  # fmt: skip
+        company=approved_alpha,
+        applicant=world.alice,
+        seal_type="contract",
+        seal_name="Alpha Ltd",
+        seal_password="Seal-pass-2026",
+        business_licence=licence(),
+    )
     return seal_application_approve(application=application, acting_user=world.alice)
 
 
@@ -68,9 +72,14 @@ def test_confirmed_seal_produces_a_valid_new_version(world, seal, django_capture
     document = _prepare(world, seal)
     with tenant_context(world.alpha), django_capture_on_commit_callbacks(execute=False) as callbacks:
         grant = document_seal_request(
-            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
-            seal_password="Seal-pass-2026", otp_method="authenticator", otp_code=totp_now(device, 1),
-        )  # fmt: skip
+            document=document,
+            company=world.alpha,
+            seal_id=seal.pk,
+            user=world.alice,
+            seal_password="Seal-pass-2026",
+            otp_method="authenticator",
+            otp_code=totp_now(device, 1),
+        )
     # The task is queued after commit, with the grant id only (the audit trail links its new
     # row on commit too).
     assert len([c for c in callbacks if "on_commit_enqueue" in c.__qualname__]) == 1
@@ -105,9 +114,14 @@ def test_email_code_confirms_when_there_is_no_authenticator(world, seal, django_
         code_send(user=world.alice, purpose=OneTimeCode.Purpose.SEAL_USE)
     with tenant_context(world.alpha):
         grant = document_seal_request(
-            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
-            seal_password="Seal-pass-2026", otp_method="email", otp_code=last_code(world.alice.email),
-        )  # fmt: skip
+            document=document,
+            company=world.alpha,
+            seal_id=seal.pk,
+            user=world.alice,
+            seal_password="Seal-pass-2026",
+            otp_method="email",
+            otp_code=last_code(world.alice.email),
+        )
     assert grant.evidence["method"] == "email"
     assert mail.outbox
 
@@ -124,9 +138,14 @@ def test_email_code_is_refused_for_a_seal_when_there_is_an_authenticator(
         code_send(user=world.alice, purpose=OneTimeCode.Purpose.SEAL_USE)
     with tenant_context(world.alpha), pytest.raises(ApplicationError) as error:
         document_seal_request(
-            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
-            seal_password="Seal-pass-2026", otp_method="email", otp_code=last_code(world.alice.email),
-        )  # fmt: skip
+            document=document,
+            company=world.alpha,
+            seal_id=seal.pk,
+            user=world.alice,
+            seal_password="Seal-pass-2026",
+            otp_method="email",
+            otp_code=last_code(world.alice.email),
+        )
     assert error.value.code == "email_code_not_accepted"
     with tenant_context(world.alpha):
         assert not SigningGrant.objects.exists()
@@ -141,9 +160,14 @@ def test_wrong_secrets_create_no_grant(world, seal, password, code, error_code):
     document = _prepare(world, seal)
     with tenant_context(world.alpha), pytest.raises(ApplicationError) as error:
         document_seal_request(
-            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
-            seal_password=password, otp_method="authenticator", otp_code=code or totp_now(device, 1),
-        )  # fmt: skip
+            document=document,
+            company=world.alpha,
+            seal_id=seal.pk,
+            user=world.alice,
+            seal_password=password,
+            otp_method="authenticator",
+            otp_code=code or totp_now(device, 1),
+        )
     assert error.value.code == error_code
     with tenant_context(world.alpha):
         assert not SigningGrant.objects.exists()
@@ -153,9 +177,14 @@ def test_member_without_authorisation_must_ask(world, seal):
     document = _prepare(world, seal)
     with tenant_context(world.alpha), pytest.raises(ApplicationError) as error:
         document_seal_request(
-            document=document, company=world.alpha, seal_id=seal.pk, user=world.bob,
-            seal_password="Seal-pass-2026", otp_method="email", otp_code="123456",
-        )  # fmt: skip
+            document=document,
+            company=world.alpha,
+            seal_id=seal.pk,
+            user=world.bob,
+            seal_password="Seal-pass-2026",
+            otp_method="email",
+            otp_code="123456",
+        )
     assert error.value.code == "seal_not_authorised"
 
 
@@ -186,9 +215,14 @@ def test_changed_file_is_not_sealed(world, seal):
     document = _prepare(world, seal)
     with tenant_context(world.alpha):
         grant = document_seal_request(
-            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
-            seal_password="Seal-pass-2026", otp_method="authenticator", otp_code=totp_now(device, 1),
-        )  # fmt: skip
+            document=document,
+            company=world.alpha,
+            seal_id=seal.pk,
+            user=world.alice,
+            seal_password="Seal-pass-2026",
+            otp_method="authenticator",
+            otp_code=totp_now(device, 1),
+        )
         DocumentVersion.objects.filter(document=document).update(sha256="0" * 64)
         assert document_seal_execute(grant_id=grant.pk) is None
         grant.refresh_from_db()
@@ -216,9 +250,14 @@ def test_a_crash_mid_seal_leaves_the_original_and_the_retry_makes_one_version(wo
     monkeypatch.setattr(document_services, "stamp_and_sign", crash_once)
     with tenant_context(world.alpha):
         grant = document_seal_request(
-            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
-            seal_password="Seal-pass-2026", otp_method="authenticator", otp_code=totp_now(device, 1),
-        )  # fmt: skip
+            document=document,
+            company=world.alpha,
+            seal_id=seal.pk,
+            user=world.alice,
+            seal_password="Seal-pass-2026",
+            otp_method="authenticator",
+            otp_code=totp_now(device, 1),
+        )
         with pytest.raises(ConnectionError):
             document_seal_execute(grant_id=grant.pk)
         grant.refresh_from_db()
@@ -264,9 +303,14 @@ def test_cross_page_seal_end_to_end(world, seal):
         document = document_upload(name="four.pdf", data=make_pdf(4), acting_user=world.alice)
         placement_add_cross_page(document=document, company=world.alpha, seal_id=seal.pk, acting_user=world.alice)
         grant = document_seal_request(
-            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
-            seal_password="Seal-pass-2026", otp_method="authenticator", otp_code=totp_now(device, 1),
-        )  # fmt: skip
+            document=document,
+            company=world.alpha,
+            seal_id=seal.pk,
+            user=world.alice,
+            seal_password="Seal-pass-2026",
+            otp_method="authenticator",
+            otp_code=totp_now(device, 1),
+        )
         version = document_seal_execute(grant_id=grant.pk)
         with version.file.open("rb") as handle:
             signed = handle.read()
@@ -288,9 +332,14 @@ def test_sealing_several_places_keeps_every_signature_valid(world, seal):
             document=document, company=world.alpha, seal_id=seal.pk, text="Seal here", acting_user=world.alice
         )
         grant = document_seal_request(
-            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
-            seal_password="Seal-pass-2026", otp_method="authenticator", otp_code=totp_now(device, 1),
-        )  # fmt: skip
+            document=document,
+            company=world.alpha,
+            seal_id=seal.pk,
+            user=world.alice,
+            seal_password="Seal-pass-2026",
+            otp_method="authenticator",
+            otp_code=totp_now(device, 1),
+        )
         version = document_seal_execute(grant_id=grant.pk)
         with version.file.open("rb") as handle:
             report = verify_pdf(handle.read(), trust_roots=trust_roots())

@@ -65,9 +65,13 @@ def committed(django_db_blocker, celery_worker_process):
 def test_sealing_through_the_api_on_a_real_worker(committed):
     alpha, alice = committed
     application = seal_application_submit(
-        company=alpha, applicant=alice, seal_type="contract", seal_name="Alpha Ltd",
-        seal_password="Seal-pass-2026", business_licence=licence(),
-    )  # fmt: skip
+        company=alpha,
+        applicant=alice,
+        seal_type="contract",
+        seal_name="Alpha Ltd",
+        seal_password="Seal-pass-2026",
+        business_licence=licence(),
+    )
     seal = seal_application_approve(application=application, acting_user=alice)
     with tenant_context(alpha):
         _key, raw_key = api_key_create(company=alpha, name="ERP", scopes=["documents", "seals"], acting_user=alice)
@@ -129,9 +133,13 @@ def test_worker_killed_mid_seal_leaves_the_original_and_one_version_after_retry(
 
     alpha, alice = committed
     application = seal_application_submit(
-        company=alpha, applicant=alice, seal_type="contract", seal_name="Alpha Ltd",
-        seal_password="Seal-pass-2026", business_licence=licence(),
-    )  # fmt: skip
+        company=alpha,
+        applicant=alice,
+        seal_type="contract",
+        seal_name="Alpha Ltd",
+        seal_password="Seal-pass-2026",
+        business_licence=licence(),
+    )
     seal = seal_application_approve(application=application, acting_user=alice)
     device, _codes = enrol_authenticator(alice)
     queued = []
@@ -144,9 +152,14 @@ def test_worker_killed_mid_seal_leaves_the_original_and_one_version_after_retry(
         document = document_upload(name="long.pdf", data=make_pdf(60), acting_user=alice)
         placement_add_at_text(document=document, company=alpha, seal_id=seal.pk, text="Seal here", acting_user=alice)
         grant = document_seal_request(
-            document=document, company=alpha, seal_id=seal.pk, user=alice,
-            seal_password="Seal-pass-2026", otp_method="authenticator", otp_code=totp_now(device, 1),
-        )  # fmt: skip
+            document=document,
+            company=alpha,
+            seal_id=seal.pk,
+            user=alice,
+            seal_password="Seal-pass-2026",
+            otp_method="authenticator",
+            otp_code=totp_now(device, 1),
+        )
     assert queued == [(str(grant.pk), {"_schema_name": alpha.schema_name})]  # the grant id only, in alpha's schema
     monkeypatch.undo()
 

@@ -16,9 +16,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def sealed_pdf(approved_alpha, world) -> bytes:
     application = seal_application_submit(
-        company=approved_alpha, applicant=world.alice, seal_type="contract", seal_name="Alpha Ltd",
-        seal_password="Seal-pass-2026", business_licence=licence(),
-    )  # fmt: skip
+        company=approved_alpha,
+        applicant=world.alice,
+        seal_type="contract",
+        seal_name="Alpha Ltd",
+        seal_password="Seal-pass-2026",
+        business_licence=licence(),
+    )
     seal = seal_application_approve(application=application, acting_user=world.alice)
     device, _codes = enrol_authenticator(world.alice)
     with tenant_context(world.alpha):
@@ -27,9 +31,14 @@ def sealed_pdf(approved_alpha, world) -> bytes:
             document=document, company=world.alpha, seal_id=seal.pk, page=0, x=380, y=80, acting_user=world.alice
         )
         grant = document_seal_request(
-            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
-            seal_password="Seal-pass-2026", otp_method="authenticator", otp_code=totp_now(device, 1),
-        )  # fmt: skip
+            document=document,
+            company=world.alpha,
+            seal_id=seal.pk,
+            user=world.alice,
+            seal_password="Seal-pass-2026",
+            otp_method="authenticator",
+            otp_code=totp_now(device, 1),
+        )
         version = document_seal_execute(grant_id=grant.pk)
         with version.file.open("rb") as handle:
             return handle.read()

@@ -13,9 +13,17 @@ pytestmark = pytest.mark.integration
 
 PLATFORM_PAGES = ["/", "/accounts/login/", "/accounts/register/", "/accounts/password/reset/", "/verify/"]
 COMPANY_PAGES = [
-    "/", "/documents/", "/seals/", "/envelopes/", "/envelopes/inbox/", "/approvals/",
-    "/members/", "/audit/", "/settings/api-keys/", "/accounts/security/",
-]  # fmt: skip
+    "/",
+    "/documents/",
+    "/seals/",
+    "/envelopes/",
+    "/envelopes/inbox/",
+    "/approvals/",
+    "/members/",
+    "/audit/",
+    "/settings/api-keys/",
+    "/accounts/security/",
+]
 
 
 def test_main_pages_have_no_serious_accessibility_violations(live_db, site, new_context):

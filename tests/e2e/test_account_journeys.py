@@ -135,8 +135,13 @@ def holder(django_db_blocker):
     from accounts.services import user_register
 
     with django_db_blocker.unblock():
-        user = user_register(email=HOLDER, password="An-old-forgotten-1", full_name="李四", mobile="",
-                             id_number=_id_number("31010419851120456"))  # fmt: skip
+        user = user_register(
+            email=HOLDER,
+            password="An-old-forgotten-1",
+            full_name="李四",
+            mobile="",
+            id_number=_id_number("31010419851120456"),
+        )
         try:
             yield user
         finally:

@@ -143,10 +143,14 @@ def test_three_companies_and_a_person_complete_an_envelope(cast, site, new_conte
     _add_party(owner, kind="company", uscc=b.company.uscc, email=b.user.email)
     _add_party(owner, kind="person", name="张三", email=PERSON_EMAIL)
     _add_party(owner, kind="company", uscc=d.company.uscc, email=d.user.email)
-    expect(owner.locator(".envelope-parties > li")).to_have_text([
-        re.compile(r"1\. Alpha Ltd"), re.compile(r"2\. Bravo Trading Co"),
-        re.compile(r"3\. 张三"), re.compile(r"4\. Delta Works"),
-    ])  # fmt: skip
+    expect(owner.locator(".envelope-parties > li")).to_have_text(
+        [
+            re.compile(r"1\. Alpha Ltd"),
+            re.compile(r"2\. Bravo Trading Co"),
+            re.compile(r"3\. 张三"),
+            re.compile(r"4\. Delta Works"),
+        ]
+    )
     _place_field(owner, "1. Alpha Ltd · Company (seals)", 0.25, 0.3)
     _place_field(owner, "2. Bravo Trading Co · Company (seals)", 0.7, 0.3)
     _place_field(owner, "3. 张三 · Person (signs)", 0.3, 0.7)

@@ -35,14 +35,28 @@ def test_work_queued_before_the_broker_lost_it_is_finished_after_recovery(
         for step in range(3):
             with transaction.atomic():
                 document = document_upload(name=f"batch-{step}.pdf", data=make_pdf(1), acting_user=signer.user)
-                placement_add(document=document, company=signer.company, seal_id=signer.seal.pk, page=0, x=380,
-                              y=80, acting_user=signer.user)  # fmt: skip
+                placement_add(
+                    document=document,
+                    company=signer.company,
+                    seal_id=signer.seal.pk,
+                    page=0,
+                    x=380,
+                    y=80,
+                    acting_user=signer.user,
+                )
             # Three confirmations within one authenticator time step: let the code count again.
             AuthenticatorDevice.objects.filter(pk=signer.device.pk).update(last_t=-1)
-            grants.append(document_seal_request(
-                document=document, company=signer.company, seal_id=signer.seal.pk, user=signer.user,
-                seal_password=SEAL_PASSWORD, otp_method="authenticator", otp_code=totp_now(signer.device),
-            ))  # fmt: skip
+            grants.append(
+                document_seal_request(
+                    document=document,
+                    company=signer.company,
+                    seal_id=signer.seal.pk,
+                    user=signer.user,
+                    seal_password=SEAL_PASSWORD,
+                    otp_method="authenticator",
+                    otp_code=totp_now(signer.device),
+                )
+            )
         with transaction.atomic():
             webhook_event_emit(event_type="envelope.expired", data={"envelope_id": "e-1"})
     assert sum(1 for name, _args in lost if name == "documents.tasks.document_seal") == 3
@@ -57,6 +71,8 @@ def test_work_queued_before_the_broker_lost_it_is_finished_after_recovery(
             time.sleep(0.2)
         for grant in grants:  # exactly one sealed version per job, on top of the original
             assert list(DocumentVersion.objects.filter(document=grant.document).values_list("number", flat=True)) == [
-                1, 2]  # fmt: skip
+                1,
+                2,
+            ]
         assert WebhookDelivery.objects.get().status == "delivered"
     assert webhook_receiver.events()[0]["data"] == {"envelope_id": "e-1"}

@@ -77,15 +77,23 @@ class RedisServer:
         # No save points and no append-only file: data survives only a `SHUTDOWN SAVE`.
         command = [
             binary,
-            "--port", "0",
-            "--unixsocket", str(self.socket_path),
-            "--unixsocketperm", "700",
-            "--dir", str(self.folder),
-            "--dbfilename", "dump.rdb",
-            "--save", "",
-            "--appendonly", "no",
-            "--logfile", str(self.folder / "redis.log"),
-        ]  # fmt: skip
+            "--port",
+            "0",
+            "--unixsocket",
+            str(self.socket_path),
+            "--unixsocketperm",
+            "700",
+            "--dir",
+            str(self.folder),
+            "--dbfilename",
+            "dump.rdb",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--logfile",
+            str(self.folder / "redis.log"),
+        ]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while not self.ping():
@@ -177,8 +185,15 @@ def document_ready(signer, step: int) -> tuple[Document, bytes]:
     data = make_pdf(1)
     with transaction.atomic():
         document = document_upload(name=f"restart-{step}.pdf", data=data, acting_user=signer.user)
-        placement_add(document=document, company=signer.company, seal_id=signer.seal.pk, page=0, x=380, y=80,
-                      acting_user=signer.user)  # fmt: skip
+        placement_add(
+            document=document,
+            company=signer.company,
+            seal_id=signer.seal.pk,
+            page=0,
+            x=380,
+            y=80,
+            acting_user=signer.user,
+        )
     return document, data
 
 
@@ -186,9 +201,14 @@ def seal_requested(signer, document: Document) -> SigningGrant:
     # Several confirmations within one authenticator time step: let the code count again.
     AuthenticatorDevice.objects.filter(pk=signer.device.pk).update(last_t=-1)
     return document_seal_request(
-        document=document, company=signer.company, seal_id=signer.seal.pk, user=signer.user,
-        seal_password=SEAL_PASSWORD, otp_method="authenticator", otp_code=totp_now(signer.device),
-    )  # fmt: skip
+        document=document,
+        company=signer.company,
+        seal_id=signer.seal.pk,
+        user=signer.user,
+        seal_password=SEAL_PASSWORD,
+        otp_method="authenticator",
+        otp_code=totp_now(signer.device),
+    )
 
 
 def wait_for(condition, *, seconds: float, what) -> None:

@@ -39,9 +39,13 @@ def _migration():
 @pytest.fixture
 def seal(approved_alpha, world) -> Seal:
     application = seal_application_submit(
-        company=approved_alpha, applicant=world.alice, seal_type="contract", seal_name="Alpha Ltd",
-        seal_password=SEAL_PASSWORD, business_licence=licence(),
-    )  # fmt: skip
+        company=approved_alpha,
+        applicant=world.alice,
+        seal_type="contract",
+        seal_name="Alpha Ltd",
+        seal_password=SEAL_PASSWORD,
+        business_licence=licence(),
+    )
     return seal_application_approve(application=application, acting_user=world.alice)
 
 
@@ -71,12 +75,18 @@ def _seal_a_document(world, seal: Seal) -> DocumentVersion:
     device, _codes = enrol_authenticator(world.alice)
     with tenant_context(world.alpha):
         document = document_upload(name="contract.pdf", data=make_pdf(1), acting_user=world.alice)
-        placement_add(document=document, company=world.alpha, seal_id=seal.pk, page=0, x=380, y=80,
-                      acting_user=world.alice)  # fmt: skip
+        placement_add(
+            document=document, company=world.alpha, seal_id=seal.pk, page=0, x=380, y=80, acting_user=world.alice
+        )
         grant = document_seal_request(
-            document=document, company=world.alpha, seal_id=seal.pk, user=world.alice,
-            seal_password=SEAL_PASSWORD, otp_method="authenticator", otp_code=totp_now(device, 1),
-        )  # fmt: skip
+            document=document,
+            company=world.alpha,
+            seal_id=seal.pk,
+            user=world.alice,
+            seal_password=SEAL_PASSWORD,
+            otp_method="authenticator",
+            otp_code=totp_now(device, 1),
+        )
         return document_seal_execute(grant_id=grant.pk)
 
 
@@ -120,9 +130,13 @@ def test_an_old_row_is_migrated_under_the_master_key_and_still_signs(seal, world
 
 def test_pending_applications_are_migrated_too(approved_alpha, world):
     application = seal_application_submit(
-        company=approved_alpha, applicant=world.alice, seal_type="contract", seal_name="Alpha Ltd",
-        seal_password=SEAL_PASSWORD, business_licence=licence(),
-    )  # fmt: skip
+        company=approved_alpha,
+        applicant=world.alice,
+        seal_type="contract",
+        seal_name="Alpha Ltd",
+        seal_password=SEAL_PASSWORD,
+        business_licence=licence(),
+    )
     _migration().remove_master_key_layer(apps, None)
     _migration().add_master_key_layer(apps, None)
     application = SealApplication.objects.get(pk=application.pk)
@@ -142,8 +156,9 @@ COMMON = ["Password123", "qwerty123", "1qaz2wsx"]  # letters and digits, yet on 
 @pytest.mark.parametrize("password", COMMON)
 def test_common_seal_passwords_are_refused_by_the_api(approved_alpha, world, password):
     with tenant_context(world.alpha):
-        _key, raw = api_key_create(company=world.alpha, name="k", scopes=list(ApiKey.Scope.values),
-                                   acting_user=world.alice)  # fmt: skip
+        _key, raw = api_key_create(
+            company=world.alpha, name="k", scopes=list(ApiKey.Scope.values), acting_user=world.alice
+        )
     api = client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {raw}", HTTP_ACCEPT_LANGUAGE="en")
     response = api.post(
         "/api/v1/seal_applications/",
@@ -179,8 +194,14 @@ def test_a_weak_password_is_refused_at_import_and_at_password_change(seal, world
     from seals.services import seal_password_change
 
     with pytest.raises(ApplicationError) as error:
-        seal_import_pkcs12(company=world.alpha, acting_user=world.alice, pkcs12_data=b"x", pkcs12_password="",
-                           seal_type="contract", seal_password="Password123")  # fmt: skip
+        seal_import_pkcs12(
+            company=world.alpha,
+            acting_user=world.alice,
+            pkcs12_data=b"x",
+            pkcs12_password="",
+            seal_type="contract",
+            seal_password="Password123",
+        )
     assert error.value.code == "seal_password_weak"
     browser = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
     response = browser.post(

@@ -116,8 +116,23 @@ def test_openssl_verifies_our_certificate_signature_and_sm3(pki, tmp_path):
     (tmp_path / "maker.pem").write_bytes(pem.armor("PUBLIC KEY", maker_cert.public_key.dump()))
     (tmp_path / "tbs").write_bytes(signer_cert["tbs_certificate"].dump())
     (tmp_path / "signature").write_bytes(bytes(signer_cert["signature_value"]))
-    command = ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", "maker.pem", "-rawin", "-digest", "sm3",
-               "-pkeyopt", "distid:1234567812345678", "-in", "tbs", "-sigfile", "signature"]  # fmt: skip
+    command = [
+        "openssl",
+        "pkeyutl",
+        "-verify",
+        "-pubin",
+        "-inkey",
+        "maker.pem",
+        "-rawin",
+        "-digest",
+        "sm3",
+        "-pkeyopt",
+        "distid:1234567812345678",
+        "-in",
+        "tbs",
+        "-sigfile",
+        "signature",
+    ]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)
     if "sm3" in result.stderr.lower() and "unknown" in result.stderr.lower():
         pytest.skip("this openssl has no SM3")
@@ -154,8 +169,14 @@ def test_seal_round_trips_field_by_field(pki):
     assert info["es_id"].native == "1101080000017"
     prop = info["property"]
     assert [spec[0] for spec in prop._fields] == [
-        "type", "name", "cert_list_type", "cert_list", "create_date", "valid_start", "valid_end",
-    ]  # fmt: skip
+        "type",
+        "name",
+        "cert_list_type",
+        "cert_list",
+        "create_date",
+        "valid_start",
+        "valid_end",
+    ]
     assert prop["type"].native == 1 and prop["name"].native == "合同专用章" and prop["cert_list_type"].native == 1
     assert isinstance(prop["create_date"], core.GeneralizedTime) and prop["create_date"].native == NOW
     assert info["picture"].native == {"type": "PNG", "data": b"\x89PNG\r\n\x1a\n picture", "width": 42, "height": 42}
@@ -235,8 +256,13 @@ def test_signature_round_trips_and_verifies(pki):
     raw = nf.SESSignatureV4.load(der)
     tbs = raw["to_sign"]
     assert [spec[0] for spec in tbs._fields] == [
-        "version", "eseal", "time_info", "data_hash", "property_info", "ext_datas",
-    ]  # fmt: skip
+        "version",
+        "eseal",
+        "time_info",
+        "data_hash",
+        "property_info",
+        "ext_datas",
+    ]
     assert tbs["version"].native == 4 and tbs["property_info"].native == "/ByteRange [0 41]"
     assert tbs["time_info"].native == NOW and bytes(tbs["data_hash"].native) == sm2.sm3(DOCUMENT)
     assert raw["cert"].native == pki[3].dump() and raw["signature_alg_id"].dotted == sm2.SM3_WITH_SM2_OID
@@ -261,9 +287,11 @@ def test_signer_not_listed_in_the_seal_fails_that_step(pki):
     maker_key, maker_cert, _signer_key, _signer_cert = pki
     stranger_key = sm2.generate_key_pair()
     stranger_cert = sm2.issue_seal_certificate(
-        maker_key=maker_key, maker_certificate=maker_cert, subject_name=sm2.name(common_name="x"),
+        maker_key=maker_key,
+        maker_certificate=maker_cert,
+        subject_name=sm2.name(common_name="x"),
         public_key=stranger_key.public_key,
-    )  # fmt: skip
+    )
     der = _signature(pki, _seal(pki), signer_key=stranger_key, signer_certificate=stranger_cert.dump())
     verdict = nf.verify_signature(der, protected_data=lambda _property: DOCUMENT, trust=_trust(pki))
     assert (verdict.verdict, verdict.failed_step) == (nf.INVALID, "signer_listed")

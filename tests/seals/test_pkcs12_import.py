@@ -29,23 +29,35 @@ def _third_party_pkcs12(
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Example Third-Party CA")])
     ca_cert = (
-        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=2))
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=2))
         .not_valid_after(now + dt.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True).sign(ca_key, hashes.SHA256())
-    )  # fmt: skip
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
     key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
-        x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, uscc),
-        x509.NameAttribute(NameOID.COMMON_NAME, f"{organisation} signing"),
-    ])  # fmt: skip
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
+            x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, uscc),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"{organisation} signing"),
+        ]
+    )
     cert = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(ca_name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True).sign(ca_key, hashes.SHA256())
-    )  # fmt: skip
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
     data = pkcs12.serialize_key_and_certificates(
         b"seal", key, cert, [ca_cert], serialization.BestAvailableEncryption(password)
     )
@@ -54,9 +66,13 @@ def _third_party_pkcs12(
 
 def _import(world, data, **overrides):
     arguments = {
-        "company": world.alpha, "acting_user": world.alice, "pkcs12_data": data, "pkcs12_password": "p12-pass",
-        "seal_type": "contract", "seal_password": "Seal-pass-2026",
-    }  # fmt: skip
+        "company": world.alpha,
+        "acting_user": world.alice,
+        "pkcs12_data": data,
+        "pkcs12_password": "p12-pass",
+        "seal_type": "contract",
+        "seal_password": "Seal-pass-2026",
+    }
     arguments.update(overrides)
     return seal_import_pkcs12(**arguments)
 

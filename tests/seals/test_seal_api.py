@@ -72,9 +72,13 @@ def test_read_scope_cannot_apply_and_other_company_sees_nothing(approved_alpha, 
     from seals.services import seal_application_submit
 
     application = seal_application_submit(
-        company=approved_alpha, applicant=world.alice, seal_type="official", seal_name="Alpha",
-        seal_password="Seal-pass-2026", business_licence=licence(),
-    )  # fmt: skip
+        company=approved_alpha,
+        applicant=world.alice,
+        seal_type="official",
+        seal_name="Alpha",
+        seal_password="Seal-pass-2026",
+        business_licence=licence(),
+    )
     seal = seal_application_approve(application=application, acting_user=world.alice)
     charlie = client_on(world.beta, world.charlie)
     assert charlie.get(f"/api/v1/seals/{seal.pk}/").status_code == 404

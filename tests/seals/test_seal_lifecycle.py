@@ -57,8 +57,9 @@ def test_apply_then_approve_issues_a_certificate_chaining_to_the_root(approved_a
     assert certificate.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)[0].value == seal.code
     assert seal.status == "active"
     assert [(c.from_status, c.to_status) for c in SealStatusChange.objects.filter(application=application)] == [
-        ("", "submitted"), ("submitted", "approved"),
-    ]  # fmt: skip
+        ("", "submitted"),
+        ("submitted", "approved"),
+    ]
     assert any(seal.code in message.body for message in mail.outbox if message.to == [world.alice.email])
 
 

@@ -58,9 +58,13 @@ def test_other_company_cannot_see_or_touch_a_seal(approved_alpha, world):
     from seals.services import seal_application_submit
 
     application = seal_application_submit(
-        company=approved_alpha, applicant=world.alice, seal_type="official", seal_name="Alpha",
-        seal_password="Seal-pass-2026", business_licence=licence(),
-    )  # fmt: skip
+        company=approved_alpha,
+        applicant=world.alice,
+        seal_type="official",
+        seal_name="Alpha",
+        seal_password="Seal-pass-2026",
+        business_licence=licence(),
+    )
     seal = seal_application_approve(application=application, acting_user=world.alice)
     for host in (world.alpha, world.beta):
         client = client_on(host, world.charlie)
@@ -75,9 +79,13 @@ def test_seal_image_is_served_to_members_only(approved_alpha, world):
     from seals.services import seal_application_submit
 
     application = seal_application_submit(
-        company=approved_alpha, applicant=world.alice, seal_type="contract", seal_name="Alpha",
-        seal_password="Seal-pass-2026", business_licence=licence(),
-    )  # fmt: skip
+        company=approved_alpha,
+        applicant=world.alice,
+        seal_type="contract",
+        seal_name="Alpha",
+        seal_password="Seal-pass-2026",
+        business_licence=licence(),
+    )
     seal = seal_application_approve(application=application, acting_user=world.alice)
     png = client_on(approved_alpha, world.bob).get(f"/seals/{seal.pk}/image.png")
     assert png["Content-Type"] == "image/png" and png.content.startswith(b"\x89PNG")

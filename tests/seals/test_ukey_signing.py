@@ -70,9 +70,12 @@ def _validate(data: bytes, ca: CertificateAuthority):
 @pytest.fixture
 def ukey_seal(approved_alpha, world, soft_token, test_ca) -> Seal:
     return seal_register_hardware_token(
-        company=approved_alpha, acting_user=world.alice, certificate_data=soft_token.certificate_pem,
-        chain_data=test_ca.pem, seal_type="contract",
-    )  # fmt: skip
+        company=approved_alpha,
+        acting_user=world.alice,
+        certificate_data=soft_token.certificate_pem,
+        chain_data=test_ca.pem,
+        seal_type="contract",
+    )
 
 
 @pytest.fixture
@@ -121,8 +124,9 @@ def _submit(client, session_path, token, state, signature):
         "signed_attributes_sha256": state["signed_attributes_sha256"],
         "signature": base64.b64encode(signature).decode(),
     }
-    return client.post(f"{session_path}signature/", json.dumps(body), content_type="application/json",
-                       **_agent_headers(token))  # fmt: skip
+    return client.post(
+        f"{session_path}signature/", json.dumps(body), content_type="application/json", **_agent_headers(token)
+    )
 
 
 @pytest.mark.django_db
@@ -152,9 +156,11 @@ class TestRegistration:
         )
         with pytest.raises(ApplicationError) as error:
             seal_register_hardware_token(
-                company=world.alpha, acting_user=world.alice, seal_type="contract",
+                company=world.alpha,
+                acting_user=world.alice,
+                seal_type="contract",
                 certificate_data=other.public_bytes(serialization.Encoding.PEM),
-            )  # fmt: skip
+            )
         assert error.value.code == "certificate_other_company"
         assert not Seal.objects.exists()
 
@@ -263,8 +269,12 @@ class TestSigningSession:
     def test_the_seal_password_route_refuses_a_token_seal(self, world, api, ukey_seal):
         client, device = api
         document_id = _document_with_placement(client, ukey_seal)
-        body = {"seal_id": str(ukey_seal.pk), "seal_password": "x", "otp_method": "authenticator",
-                "otp_code": totp_now(device, 1)}  # fmt: skip
+        body = {
+            "seal_id": str(ukey_seal.pk),
+            "seal_password": "x",
+            "otp_method": "authenticator",
+            "otp_code": totp_now(device, 1),
+        }
         response = client.post(
             f"/api/v1/documents/{document_id}/seal/", json.dumps(body), content_type="application/json"
         )
@@ -304,9 +314,12 @@ def live_company(django_db_blocker, celery_worker_process, soft_token, test_ca):
         Company.objects.filter(pk=alpha.pk).update(verification=Company.Verification.APPROVED)
         Domain.objects.create(domain="localhost", tenant=alpha, is_primary=False)
         seal = seal_register_hardware_token(
-            company=alpha, acting_user=alice, certificate_data=soft_token.certificate_pem, chain_data=test_ca.pem,
+            company=alpha,
+            acting_user=alice,
+            certificate_data=soft_token.certificate_pem,
+            chain_data=test_ca.pem,
             seal_type="contract",
-        )  # fmt: skip
+        )
         with tenant_context(alpha):
             _key, raw_key = api_key_create(company=alpha, name="ERP", scopes=["documents", "seals"], acting_user=alice)
         device, _codes = enrol_authenticator(alice)
@@ -321,8 +334,11 @@ def live_company(django_db_blocker, celery_worker_process, soft_token, test_ca):
         )
         server = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-            env=env, cwd=BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            env=env,
+            cwd=BASE_DIR,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             deadline = time.monotonic() + 60
             while True:
@@ -362,8 +378,19 @@ def live_company(django_db_blocker, celery_worker_process, soft_token, test_ca):
 
 
 def _run_agent(url: str, token: str, soft_token: SoftToken, pin: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "seals.agent", "--url", url, f"--token={token}", "--module", soft_token.module,
-               "--token-label", soft_token.label, "--yes"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "seals.agent",
+        "--url",
+        url,
+        f"--token={token}",
+        "--module",
+        soft_token.module,
+        "--token-label",
+        soft_token.label,
+        "--yes",
+    ]
     env = dict(os.environ, **soft_token.environment, SEALHUB_UKEY_PIN=pin)
     return subprocess.run(command, env=env, cwd=BASE_DIR, capture_output=True, text=True, timeout=120)
 
@@ -415,8 +442,9 @@ def test_the_document_page_starts_a_session_and_shows_the_agent_command(world, u
         from documents.services import document_upload, placement_add
 
         document = document_upload(name="contract.pdf", data=make_pdf(1), acting_user=world.alice)
-        placement_add(document=document, company=world.alpha, seal_id=ukey_seal.pk, page=0, x=380, y=80,
-                      acting_user=world.alice)  # fmt: skip
+        placement_add(
+            document=document, company=world.alpha, seal_id=ukey_seal.pk, page=0, x=380, y=80, acting_user=world.alice
+        )
     form = {"seal": str(ukey_seal.pk), "otp_method": "authenticator", "otp_code": totp_now(device, 1)}
     response = browser.post(f"/documents/{document.pk}/seal/", form)
     assert response.status_code == 302

@@ -34,8 +34,11 @@ def test_a_member_cannot_decline_an_envelope_for_the_company(matrix):  # noqa: F
     page = bob.post(f"/envelopes/inbox/{ids['route_id']}/decline/", {"reason": "Not today"})
     assert page.status_code == 403
     assert "does not allow this: seal, decline or reassign envelopes for the company" in page.content.decode()
-    api = bob.post(f"/api/v1/inbox/{ids['route_id']}/decline/", json.dumps({"reason": "Not today"}),
-                   content_type="application/json")  # fmt: skip
+    api = bob.post(
+        f"/api/v1/inbox/{ids['route_id']}/decline/",
+        json.dumps({"reason": "Not today"}),
+        content_type="application/json",
+    )
     assert api.status_code == 403 and api.json()["type"] == "role_forbids"
     assert EnvelopeRoute.objects.get(pk=ids["route_id"]).status == EnvelopeRoute.Status.ACTIVE
     with tenant_context(alpha):
@@ -49,8 +52,10 @@ def test_a_member_cannot_change_a_seals_password(matrix):  # noqa: F811
     before = bytes(seal.wrapped_data_key)
     bob = client_on(alpha, people["member"], HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert f"/seals/{seal.pk}/password/" not in bob.get(f"/seals/{seal.pk}/").content.decode()
-    response = bob.post(f"/seals/{seal.pk}/password/", {"old_password": "Seal-pass-2026",
-                        "new_password": "Other-pass-2027", "new_password_again": "Other-pass-2027"})  # fmt: skip
+    response = bob.post(
+        f"/seals/{seal.pk}/password/",
+        {"old_password": "Seal-pass-2026", "new_password": "Other-pass-2027", "new_password_again": "Other-pass-2027"},
+    )
     assert response.status_code == 403
     assert "不允许此操作：管理印章和印章密码" in response.content.decode()
     seal.refresh_from_db()

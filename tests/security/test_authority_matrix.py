@@ -75,7 +75,7 @@ COMPANY_ROUTES: dict[str, dict[str, Action | str]] = {
             "password_reset",
             "password_reset_confirm",
         )
-    },  # fmt: skip
+    },
     "tenants:api_keys": {GET: A.API_KEY_MANAGE, POST: A.API_KEY_MANAGE},
     "tenants:api_key_revoke": {POST: A.API_KEY_MANAGE},
     "tenants:api_key_rotate": {POST: A.API_KEY_MANAGE},
@@ -230,7 +230,7 @@ PLATFORM_ROUTES: dict[str, dict[str, str]] = {
             "password_reset",
             "password_reset_confirm",
         )
-    },  # fmt: skip
+    },
     **{
         f"accounts:{name}": {GET: SIGNED_IN}
         for name in (
@@ -279,10 +279,17 @@ ALLOWED_STATUSES = {200, 201, 202, 204, 302, 303, 400, 409, 410, 415, 422}
 # Routes whose object does not exist yet in the fixture for anyone (a file made on
 # completion, a job or session id of another kind): an allowed role gets 404 there.
 NOT_THERE_YET = {
-    "workflows:envelope_final", "workflows:envelope_certificate", "workflows:inbox_certificate",
-    "workflows:inbox_job", "documents:seal_session", "documents:seal_session_status",
-    "api:envelopes_final", "api:envelopes_certificate", "api:inbox_job", "api:documents_seal_sessions_detail",
-}  # fmt: skip
+    "workflows:envelope_final",
+    "workflows:envelope_certificate",
+    "workflows:inbox_certificate",
+    "workflows:inbox_job",
+    "documents:seal_session",
+    "documents:seal_session_status",
+    "api:envelopes_final",
+    "api:envelopes_certificate",
+    "api:inbox_job",
+    "api:documents_seal_sessions_detail",
+}
 # Only the requester withdraws a seal-use request (a rule of the object, not of the role).
 REQUESTER_ONLY = {"workflows:seal_use_request_cancel", "api:seal_use_requests_cancel"}
 QUERIES = {"workflows:envelope_create": "?document={document_id}"}
@@ -321,12 +328,30 @@ def platform_routes() -> list[Route]:
 
 # Tables whose rows a refused request must leave as they were (the refusal's own audit
 # row aside). Whole rows are compared.
-WATCHED_PUBLIC = ("accounts.Membership", "accounts.Invitation", "tenants.ApiKey", "tenants.EnvelopeRoute", "seals.Seal",
-                  "seals.SealApplication", "seals.SealAuthorisation", "seals.SealStatusChange")  # fmt: skip
-WATCHED_COMPANY = ("documents.Document", "documents.DocumentVersion", "documents.Placement", "documents.SigningGrant",
-                   "documents.SigningSession", "workflows.Envelope", "workflows.Party", "workflows.EnvelopeField",
-                   "workflows.EnvelopeEvent", "workflows.SealUseRequest", "events.WebhookEndpoint",
-                   "events.WebhookDelivery")  # fmt: skip
+WATCHED_PUBLIC = (
+    "accounts.Membership",
+    "accounts.Invitation",
+    "tenants.ApiKey",
+    "tenants.EnvelopeRoute",
+    "seals.Seal",
+    "seals.SealApplication",
+    "seals.SealAuthorisation",
+    "seals.SealStatusChange",
+)
+WATCHED_COMPANY = (
+    "documents.Document",
+    "documents.DocumentVersion",
+    "documents.Placement",
+    "documents.SigningGrant",
+    "documents.SigningSession",
+    "workflows.Envelope",
+    "workflows.Party",
+    "workflows.EnvelopeField",
+    "workflows.EnvelopeEvent",
+    "workflows.SealUseRequest",
+    "events.WebhookEndpoint",
+    "events.WebhookDelivery",
+)
 
 
 def _rows(label: str) -> list:
@@ -372,9 +397,12 @@ def matrix(world):
     people["reviewer"] = User.objects.create_user("reviewer@sealhub.example", PASSWORD, is_staff=True)
     alice_membership = Membership.objects.get(user=alice, company=alpha)
     invitation = invitation_create(
-        company=alpha, acting_membership=alice_membership, email="eve@alpha.example",
-        role=Membership.Role.MEMBER, accept_url_base="http://alpha.sealhub.test/invitations/",
-    )  # fmt: skip
+        company=alpha,
+        acting_membership=alice_membership,
+        email="eve@alpha.example",
+        role=Membership.Role.MEMBER,
+        accept_url_base="http://alpha.sealhub.test/invitations/",
+    )
     with tenant_context(alpha):
         api_key, _raw = api_key_create(company=alpha, name="ERP", scopes=["admin"], acting_user=alice)
         document = document_upload(name="contract.pdf", data=make_pdf(2), acting_user=alice)
@@ -382,9 +410,14 @@ def matrix(world):
             document=document, company=alpha, seal_id=owner.seal.pk, page=0, x=380, y=80, acting_user=alice
         )
         grant = document_seal_request(
-            document=document, company=alpha, seal_id=owner.seal.pk, user=alice,
-            seal_password=SEAL_PASSWORD, otp_method="authenticator", otp_code=totp_now(owner.device, 1),
-        )  # fmt: skip
+            document=document,
+            company=alpha,
+            seal_id=owner.seal.pk,
+            user=alice,
+            seal_password=SEAL_PASSWORD,
+            otp_method="authenticator",
+            otp_code=totp_now(owner.device, 1),
+        )
         use_request = seal_use_request_create(
             document=document, company=alpha, seal_id=owner.seal.pk, requester=world.bob, reason="Invoice run"
         )
@@ -392,8 +425,9 @@ def matrix(world):
     seal_authorisation_grant(seal=owner.seal, user=world.bob, acting_membership=alice_membership)
     with tenant_context(alpha):
         envelope = envelope_create(document=document, name="Supply contract", acting_user=alice)
-        party = envelope_party_add(envelope=envelope, kind="company", email=alice.email,
-                                   uscc=alpha.uscc, order=1, acting_user=alice)  # fmt: skip
+        party = envelope_party_add(
+            envelope=envelope, kind="company", email=alice.email, uscc=alpha.uscc, order=1, acting_user=alice
+        )
         field = envelope_field_add(party=party, page=1, x=100, y=80, acting_user=alice)
         envelope_send(envelope=envelope, owner=alpha, acting_user=alice)
     route = EnvelopeRoute.objects.get(party_company=alpha)
@@ -403,15 +437,38 @@ def matrix(world):
         )
         delivery = webhook_test_send(endpoint=endpoint)
     ids = {
-        "document_id": document.pk, "number": 1, "page": 0, "placement_id": placement.pk, "grant_id": grant.pk,
-        "job_id": grant.pk, "seal_id": owner.seal.pk, "fmt": "png", "authorisation_id": authorisation.pk,
-        "application_id": SealApplication.objects.get(company=alpha).pk, "api_key_id": api_key.pk,
-        "membership_id": dora_membership.pk, "member_id": dora_membership.pk, "invitation_id": invitation.pk,
-        "request_id": use_request.pk, "envelope_id": envelope.pk, "party_id": party.pk, "field_id": field.pk,
-        "route_id": route.pk, "endpoint_id": endpoint.pk, "delivery_id": delivery.pk, "action": "test",
-        "session_id": uuid.uuid4(), "appeal_id": uuid.uuid4(), "token": "not-a-real-token", "slug": alpha.slug,
-        "role": "seal-ca", "app_label": "accounts", "object_id": uuid.uuid4(), "content_type_id": 1, "id": 1,
-    }  # fmt: skip
+        "document_id": document.pk,
+        "number": 1,
+        "page": 0,
+        "placement_id": placement.pk,
+        "grant_id": grant.pk,
+        "job_id": grant.pk,
+        "seal_id": owner.seal.pk,
+        "fmt": "png",
+        "authorisation_id": authorisation.pk,
+        "application_id": SealApplication.objects.get(company=alpha).pk,
+        "api_key_id": api_key.pk,
+        "membership_id": dora_membership.pk,
+        "member_id": dora_membership.pk,
+        "invitation_id": invitation.pk,
+        "request_id": use_request.pk,
+        "envelope_id": envelope.pk,
+        "party_id": party.pk,
+        "field_id": field.pk,
+        "route_id": route.pk,
+        "endpoint_id": endpoint.pk,
+        "delivery_id": delivery.pk,
+        "action": "test",
+        "session_id": uuid.uuid4(),
+        "appeal_id": uuid.uuid4(),
+        "token": "not-a-real-token",
+        "slug": alpha.slug,
+        "role": "seal-ca",
+        "app_label": "accounts",
+        "object_id": uuid.uuid4(),
+        "content_type_id": 1,
+        "id": 1,
+    }
     return alpha, people, ids
 
 

@@ -45,8 +45,12 @@ OPEN_ON_EVERY_HOST = {"healthz", "verify", "set_language", "api:verify", "api:sc
 ANSWERS_WITHOUT_AN_OBJECT = {200, 302, 400, 401, 403, 404, 405, 503}  # 503: health check without a worker
 # API actions check their input before the object: a valid body makes the refusal come from
 # the lookup. An action answering 400 to an empty body must have its body here.
-_SEAL_BODY = {"seal_id": str(uuid.uuid4()), "seal_password": "Seal-pass-2026", "otp_method": "authenticator",
-              "otp_code": "123456"}  # fmt: skip
+_SEAL_BODY = {
+    "seal_id": str(uuid.uuid4()),
+    "seal_password": "Seal-pass-2026",
+    "otp_method": "authenticator",
+    "otp_code": "123456",
+}
 VALID_BODIES = {
     "api:placements": {"seal_id": str(uuid.uuid4()), "page": 0, "x": 100, "y": 100},
     "api:documents_seal": _SEAL_BODY,
@@ -57,7 +61,7 @@ VALID_BODIES = {
         "seal_id": str(uuid.uuid4()),
         "otp_method": "authenticator",
         "otp_code": "123456",
-    },  # fmt: skip
+    },
 }
 # The U-key agent's endpoints know no member or key, only a session's one-time token: a
 # request without it is refused as unauthenticated (401) on every host.
@@ -99,9 +103,12 @@ def b(world):
     dora_membership = Membership.objects.create(user=dora, company=world.beta, role=Membership.Role.MEMBER)
     charlie_membership = Membership.objects.get(user=world.charlie, company=world.beta)
     invitation = invitation_create(
-        company=world.beta, acting_membership=charlie_membership, email="eve@beta.example",
-        role=Membership.Role.MEMBER, accept_url_base="http://beta.sealhub.test/invitations/",
-    )  # fmt: skip
+        company=world.beta,
+        acting_membership=charlie_membership,
+        email="eve@beta.example",
+        role=Membership.Role.MEMBER,
+        accept_url_base="http://beta.sealhub.test/invitations/",
+    )
     with tenant_context(world.beta):
         api_key, _raw = api_key_create(company=world.beta, name=B_SECRET, scopes=["admin"], acting_user=world.charlie)
         document = document_upload(name=f"{B_SECRET}.pdf", data=make_pdf(2), acting_user=world.charlie)
@@ -109,17 +116,28 @@ def b(world):
             document=document, company=world.beta, seal_id=owner.seal.pk, page=0, x=380, y=80, acting_user=world.charlie
         )
         grant = document_seal_request(
-            document=document, company=world.beta, seal_id=owner.seal.pk, user=world.charlie,
-            seal_password=SEAL_PASSWORD, otp_method="authenticator", otp_code=totp_now(owner.device, 1),
-        )  # fmt: skip
+            document=document,
+            company=world.beta,
+            seal_id=owner.seal.pk,
+            user=world.charlie,
+            seal_password=SEAL_PASSWORD,
+            otp_method="authenticator",
+            otp_code=totp_now(owner.device, 1),
+        )
         use_request = seal_use_request_create(
             document=document, company=world.beta, seal_id=owner.seal.pk, requester=dora, reason=B_SECRET
         )
     authorisation = seal_authorisation_grant(seal=owner.seal, user=dora, acting_membership=charlie_membership)
     with tenant_context(world.beta):
         envelope = envelope_create(document=document, name=B_SECRET, acting_user=world.charlie)
-        party = envelope_party_add(envelope=envelope, kind="company", email=world.charlie.email,
-                                   uscc=world.beta.uscc, order=1, acting_user=world.charlie)  # fmt: skip
+        party = envelope_party_add(
+            envelope=envelope,
+            kind="company",
+            email=world.charlie.email,
+            uscc=world.beta.uscc,
+            order=1,
+            acting_user=world.charlie,
+        )
         field = envelope_field_add(party=party, page=1, x=100, y=80, acting_user=world.charlie)
         envelope_send(envelope=envelope, owner=world.beta, acting_user=world.charlie)
         version = DocumentVersion.objects.get(document=document, number=1)
@@ -131,21 +149,42 @@ def b(world):
         delivery = webhook_test_send(endpoint=endpoint)
         # A U-key signing session of B's (made directly: B has no hardware key in this test).
         session = SigningSession.objects.create(
-            document=document, base_version=version, seal_id=owner.seal.pk, user_id=world.charlie.pk,
-            user_label=B_SECRET, placements=[], token_hash=secrets.token_hex(32),
+            document=document,
+            base_version=version,
+            seal_id=owner.seal.pk,
+            user_id=world.charlie.pk,
+            user_label=B_SECRET,
+            placements=[],
+            token_hash=secrets.token_hex(32),
             expires_at=timezone.now() + timedelta(minutes=10),
-        )  # fmt: skip
+        )
     ids = {
-        "document_id": document.pk, "number": 1, "page": 0, "placement_id": placement.pk, "grant_id": grant.pk,
-        "job_id": grant.pk, "seal_id": owner.seal.pk, "fmt": "png", "authorisation_id": authorisation.pk,
-        "application_id": SealApplication.objects.get(company=world.beta).pk, "api_key_id": api_key.pk,
-        "membership_id": dora_membership.pk, "member_id": dora_membership.pk, "invitation_id": invitation.pk,
-        "request_id": use_request.pk, "envelope_id": envelope.pk, "party_id": party.pk, "field_id": field.pk,
-        "route_id": route.pk, "endpoint_id": endpoint.pk, "delivery_id": delivery.pk, "action": "test",
+        "document_id": document.pk,
+        "number": 1,
+        "page": 0,
+        "placement_id": placement.pk,
+        "grant_id": grant.pk,
+        "job_id": grant.pk,
+        "seal_id": owner.seal.pk,
+        "fmt": "png",
+        "authorisation_id": authorisation.pk,
+        "application_id": SealApplication.objects.get(company=world.beta).pk,
+        "api_key_id": api_key.pk,
+        "membership_id": dora_membership.pk,
+        "member_id": dora_membership.pk,
+        "invitation_id": invitation.pk,
+        "request_id": use_request.pk,
+        "envelope_id": envelope.pk,
+        "party_id": party.pk,
+        "field_id": field.pk,
+        "route_id": route.pk,
+        "endpoint_id": endpoint.pk,
+        "delivery_id": delivery.pk,
+        "action": "test",
         "session_id": session.pk,
         # Appeals belong to a person, not a company: someone else's appeal id.
         "appeal_id": uuid.uuid4(),
-    }  # fmt: skip
+    }
     return world.beta, ids, version
 
 
@@ -165,8 +204,15 @@ def test_every_route_has_a_b_object_for_each_parameter(world, b):
     assert unknown == set(), f"new path parameters: add B's object for them to the matrix: {sorted(unknown)}"
     # The ids are real: B's owner on B's host opens them.
     owner = client_on(beta, world.charlie)
-    for name in ("documents:detail", "workflows:envelope_detail", "workflows:inbox_detail", "seals:detail",
-                 "workflows:seal_use_request_detail", "api:documents_detail", "api:envelopes_detail"):  # fmt: skip
+    for name in (
+        "documents:detail",
+        "workflows:envelope_detail",
+        "workflows:inbox_detail",
+        "seals:detail",
+        "workflows:seal_use_request_detail",
+        "api:documents_detail",
+        "api:envelopes_detail",
+    ):
         route = next(route for route in company_routes() if route.name == name)
         url = reverse(name, urlconf="config.urls_tenants", kwargs={p: ids[p] for p in route.params})
         assert owner.get(url).status_code == 200, url

@@ -183,8 +183,11 @@ def test_owner_makes_an_auditor_who_reads_and_changes_nothing(world):
     auditor = client_on(world.alpha, audrey, HTTP_ACCEPT_LANGUAGE="en")
     assert auditor.get("/audit/").status_code == 200
     assert auditor.get("/api/v1/audit_events/").status_code == 200
-    refused = auditor.post("/api/v1/webhooks/", {"url": "https://example.com/x", "events": ["seal.revoked"]},
-                           content_type="application/json")  # fmt: skip
+    refused = auditor.post(
+        "/api/v1/webhooks/",
+        {"url": "https://example.com/x", "events": ["seal.revoked"]},
+        content_type="application/json",
+    )
     assert refused.status_code == 403
     assert refused.json()["detail"] == "Your role (Auditor) does not allow this: manage webhooks."
     with tenant_context(world.alpha):

@@ -36,9 +36,13 @@ def uscc_for(serial: int) -> str:
 
 def seal_for(company: Company, user: User, name: str | None = None) -> Seal:
     application = seal_application_submit(
-        company=company, applicant=user, seal_type="contract", seal_name=name or company.name,
-        seal_password=SEAL_PASSWORD, business_licence=licence(),
-    )  # fmt: skip
+        company=company,
+        applicant=user,
+        seal_type="contract",
+        seal_name=name or company.name,
+        seal_password=SEAL_PASSWORD,
+        business_licence=licence(),
+    )
     return seal_application_approve(application=application, acting_user=user)
 
 

@@ -38,8 +38,14 @@ def _sent_to_approver(world, capture, *, envelope_name: str, party_name: str) ->
     with tenant_context(world.alpha), capture(execute=True):
         document = document_upload(name="contract.pdf", data=make_pdf(1), acting_user=world.alice)
         envelope = envelope_create(document=document, name=envelope_name, acting_user=world.alice)
-        envelope_party_add(envelope=envelope, kind="approver", name=party_name, email="approver@example.com",
-                           order=1, acting_user=world.alice)  # fmt: skip
+        envelope_party_add(
+            envelope=envelope,
+            kind="approver",
+            name=party_name,
+            email="approver@example.com",
+            order=1,
+            acting_user=world.alice,
+        )
         envelope_send(envelope=envelope, owner=world.alpha, acting_user=world.alice)
     return envelope
 
@@ -117,5 +123,7 @@ def test_a_failed_completion_leaves_no_stored_file_and_the_retry_completes(
         assert envelope_complete(envelope_id=envelope.pk).status == Envelope.Status.COMPLETED
         envelope.refresh_from_db()
         final = DocumentVersion.objects.get(pk=envelope.final_version_id)
-        assert _stored_files(world.alpha) - before == {final.file.name.split("/", 1)[1],
-                                                       envelope.certificate.name.split("/", 1)[1]}  # fmt: skip
+        assert _stored_files(world.alpha) - before == {
+            final.file.name.split("/", 1)[1],
+            envelope.certificate.name.split("/", 1)[1],
+        }

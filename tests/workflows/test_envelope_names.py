@@ -54,14 +54,21 @@ def test_a_party_name_with_a_line_break_is_refused(world, document):
         assert not Party.objects.exists()
 
 
-def test_a_stored_name_with_a_line_break_still_reaches_the_party(world, document, tasks_run_here,
-                                                                 django_capture_on_commit_callbacks):  # fmt: skip
+def test_a_stored_name_with_a_line_break_still_reaches_the_party(
+    world, document, tasks_run_here, django_capture_on_commit_callbacks
+):
     with tenant_context(world.alpha):
         envelope = envelope_create(document=document, name="Supply contract", acting_user=world.alice)
         Envelope.objects.filter(pk=envelope.pk).update(name="Supply\r\nBcc: victim@example.com")
         envelope.refresh_from_db()
-        envelope_party_add(envelope=envelope, kind="approver", name="王五", email="wangwu@example.com", order=1,
-                           acting_user=world.alice)  # fmt: skip
+        envelope_party_add(
+            envelope=envelope,
+            kind="approver",
+            name="王五",
+            email="wangwu@example.com",
+            order=1,
+            acting_user=world.alice,
+        )
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
             envelope_send(envelope=envelope, owner=world.alpha, acting_user=world.alice)

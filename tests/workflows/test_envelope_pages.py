@@ -39,11 +39,18 @@ def _sent(alpha, bravo) -> Envelope:
     document = _document(alpha)
     with tenant_context(alpha.company):
         envelope = envelope_create(document=document, name="Supply contract", acting_user=alpha.user)
-        company = envelope_party_add(envelope=envelope, kind="company", email="owner@bravo.example",
-                                     uscc=bravo.company.uscc, order=1, acting_user=alpha.user)  # fmt: skip
+        company = envelope_party_add(
+            envelope=envelope,
+            kind="company",
+            email="owner@bravo.example",
+            uscc=bravo.company.uscc,
+            order=1,
+            acting_user=alpha.user,
+        )
         envelope_field_add(party=company, page=1, x=100, y=80, acting_user=alpha.user)
-        person = envelope_party_add(envelope=envelope, kind="person", name="张三", email="zhangsan@example.com",
-                                    order=2, acting_user=alpha.user)  # fmt: skip
+        person = envelope_party_add(
+            envelope=envelope, kind="person", name="张三", email="zhangsan@example.com", order=2, acting_user=alpha.user
+        )
         envelope_field_add(party=person, page=1, x=300, y=80, acting_user=alpha.user)
         envelope_send(envelope=envelope, owner=alpha.company, acting_user=alpha.user)
     return envelope
@@ -71,19 +78,33 @@ def test_owner_drafts_from_the_document_page_adds_parties_places_fields_and_send
 
     created = owner.post(
         f"/envelopes/new/?document={document.pk}",
-        {"document": document.pk, "name": "Supply contract", "message": "Please seal.",
-         "reminder_interval_days": "3", "send_final_to_all": "on"},
-    )  # fmt: skip
+        {
+            "document": document.pk,
+            "name": "Supply contract",
+            "message": "Please seal.",
+            "reminder_interval_days": "3",
+            "send_final_to_all": "on",
+        },
+    )
     with tenant_context(alpha.company):
         envelope = Envelope.objects.get()
     assert created.status_code == 302 and created["Location"] == f"/envelopes/{envelope.pk}/"
     assert (envelope.name, envelope.status, envelope.reminder_interval_days) == ("Supply contract", "draft", 3)
 
     url = f"/envelopes/{envelope.pk}/"
-    assert owner.post(f"{url}parties/", {"kind": "company", "uscc": bravo.company.uscc, "order": "1",
-                                         "email": "owner@bravo.example"}).status_code == 302  # fmt: skip
-    assert owner.post(f"{url}parties/", {"kind": "person", "name": "张三", "order": "2",
-                                         "email": "zhangsan@example.com"}).status_code == 302  # fmt: skip
+    assert (
+        owner.post(
+            f"{url}parties/",
+            {"kind": "company", "uscc": bravo.company.uscc, "order": "1", "email": "owner@bravo.example"},
+        ).status_code
+        == 302
+    )
+    assert (
+        owner.post(
+            f"{url}parties/", {"kind": "person", "name": "张三", "order": "2", "email": "zhangsan@example.com"}
+        ).status_code
+        == 302
+    )
     company = _party(alpha, envelope, kind="company")
     person = _party(alpha, envelope, kind="person")
     assert (company.name, company.company_id) == ("Bravo Trading Co", bravo.company.pk)
@@ -92,8 +113,9 @@ def test_owner_drafts_from_the_document_page_adds_parties_places_fields_and_send
     assert f'data-url="/envelopes/{envelope.pk}/parties/{company.pk}/fields/"' in draft
     assert "sealhub/envelope.js" in draft
 
-    placed = owner.post(f"{url}parties/{company.pk}/fields/", {"page": "1", "x": "100", "y": "80"},
-                        HTTP_ACCEPT="application/json")  # fmt: skip
+    placed = owner.post(
+        f"{url}parties/{company.pk}/fields/", {"page": "1", "x": "100", "y": "80"}, HTTP_ACCEPT="application/json"
+    )
     assert placed.status_code == 201
     assert placed.json()["page"] == 1 and placed.json()["width"] == pytest.approx(42 * 72 / 25.4)
     assert owner.post(f"{url}parties/{person.pk}/fields/", {"page": "1", "x": "300", "y": "80"}).status_code == 302
@@ -169,15 +191,24 @@ def test_party_company_seals_from_its_inbox_and_the_owner_sees_it_done(pair):
     assert member.get(f"/envelopes/inbox/{route.pk}/pages/9.png?w=900").status_code == 404
 
     wrong_code = "000000" if totp_now(bravo.device, 1) != "000000" else "111111"
-    wrong = member.post(f"/envelopes/inbox/{route.pk}/seal/", {"seal": bravo.seal.pk, "seal_password": SEAL_PASSWORD,
-                        "otp_method": "authenticator", "otp_code": wrong_code})  # fmt: skip
+    wrong = member.post(
+        f"/envelopes/inbox/{route.pk}/seal/",
+        {"seal": bravo.seal.pk, "seal_password": SEAL_PASSWORD, "otp_method": "authenticator", "otp_code": wrong_code},
+    )
     assert wrong.status_code == 400
     assert 'role="alert"' in wrong.content.decode()
     with tenant_context(alpha.company):
         assert not SigningGrant.objects.exists()
 
-    sealed = member.post(f"/envelopes/inbox/{route.pk}/seal/", {"seal": bravo.seal.pk, "seal_password": SEAL_PASSWORD,
-                         "otp_method": "authenticator", "otp_code": totp_now(bravo.device, 1)})  # fmt: skip
+    sealed = member.post(
+        f"/envelopes/inbox/{route.pk}/seal/",
+        {
+            "seal": bravo.seal.pk,
+            "seal_password": SEAL_PASSWORD,
+            "otp_method": "authenticator",
+            "otp_code": totp_now(bravo.device, 1),
+        },
+    )
     assert sealed.status_code == 302
     job_id = re.search(r"\?job=([0-9a-f-]+)$", sealed["Location"]).group(1)
     assert member.get(f"/envelopes/inbox/{route.pk}/jobs/{job_id}/").json()["status"] == "pending"
@@ -337,8 +368,9 @@ def test_owner_corrects_a_waiting_partys_email_and_removes_a_misplaced_field(pai
     document = _document(alpha)
     with tenant_context(alpha.company):
         draft = envelope_create(document=document, acting_user=alpha.user)
-        party = envelope_party_add(envelope=draft, kind="company", email="owner@bravo.example",
-                                   uscc=bravo.company.uscc, acting_user=alpha.user)  # fmt: skip
+        party = envelope_party_add(
+            envelope=draft, kind="company", email="owner@bravo.example", uscc=bravo.company.uscc, acting_user=alpha.user
+        )
         field = envelope_field_add(party=party, page=0, x=100, y=80, acting_user=alpha.user)
     removed = owner.post(f"/envelopes/{draft.pk}/parties/{party.pk}/fields/{field.pk}/remove/")
     assert removed.status_code == 302
@@ -360,16 +392,28 @@ def test_completed_envelope_offers_the_final_pdf_and_certificate(pair):
     document = _document(alpha)
     with tenant_context(alpha.company):
         envelope = envelope_create(document=document, name="Supply contract", acting_user=alpha.user)
-        party = envelope_party_add(envelope=envelope, kind="company", email="owner@bravo.example",
-                                   uscc=bravo.company.uscc, acting_user=alpha.user)  # fmt: skip
+        party = envelope_party_add(
+            envelope=envelope,
+            kind="company",
+            email="owner@bravo.example",
+            uscc=bravo.company.uscc,
+            acting_user=alpha.user,
+        )
         envelope_field_add(party=party, page=0, x=100, y=80, acting_user=alpha.user)
         envelope_send(envelope=envelope, owner=alpha.company, acting_user=alpha.user)
     route = _route_of(bravo.company)
     owner = client_on(alpha.company, alpha.user)
     assert owner.get(f"/envelopes/{envelope.pk}/final.pdf").status_code == 404
     member = client_on(bravo.company, bravo.user)
-    sealed = member.post(f"/envelopes/inbox/{route.pk}/seal/", {"seal": bravo.seal.pk, "seal_password": SEAL_PASSWORD,
-                         "otp_method": "authenticator", "otp_code": totp_now(bravo.device, 1)})  # fmt: skip
+    sealed = member.post(
+        f"/envelopes/inbox/{route.pk}/seal/",
+        {
+            "seal": bravo.seal.pk,
+            "seal_password": SEAL_PASSWORD,
+            "otp_method": "authenticator",
+            "otp_code": totp_now(bravo.device, 1),
+        },
+    )
     job_id = re.search(r"\?job=([0-9a-f-]+)$", sealed["Location"]).group(1)
     with tenant_context(alpha.company):
         document_seal_execute(grant_id=job_id)

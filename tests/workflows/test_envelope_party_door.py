@@ -53,8 +53,9 @@ def _envelope(owner, document, parties, *, name="Supply contract") -> Envelope:
     with tenant_context(owner.company):
         envelope = envelope_create(document=Document.objects.get(pk=document.pk), name=name, acting_user=owner.user)
         for kind, order, uscc, who, email, x in parties:
-            party = envelope_party_add(envelope=envelope, kind=kind, order=order, uscc=uscc, name=who, email=email,
-                                       acting_user=owner.user)  # fmt: skip
+            party = envelope_party_add(
+                envelope=envelope, kind=kind, order=order, uscc=uscc, name=who, email=email, acting_user=owner.user
+            )
             envelope_field_add(party=party, page=1, x=x, y=80, acting_user=owner.user)
         envelope_send(envelope=envelope, owner=owner.company, acting_user=owner.user)
     return envelope
@@ -66,16 +67,24 @@ def _company(signer, order, x):
 
 def _seal_in_inbox(signer, route, step=1) -> str:
     member = client_on(signer.company, signer.user)
-    sealed = member.post(f"/envelopes/inbox/{route.pk}/seal/", {"seal": signer.seal.pk, "seal_password": SEAL_PASSWORD,
-                         "otp_method": "authenticator", "otp_code": totp_now(signer.device, step)})  # fmt: skip
+    sealed = member.post(
+        f"/envelopes/inbox/{route.pk}/seal/",
+        {
+            "seal": signer.seal.pk,
+            "seal_password": SEAL_PASSWORD,
+            "otp_method": "authenticator",
+            "otp_code": totp_now(signer.device, step),
+        },
+    )
     assert sealed.status_code == 302, sealed.content.decode()[:500]
     return re.search(r"\?job=([0-9a-f-]+)$", sealed["Location"]).group(1)
 
 
 def _api(signer):
     with tenant_context(signer.company):
-        _key, raw = api_key_create(company=signer.company, name="ERP", acting_user=signer.user,
-                                   scopes=["documents", "seals", "envelopes"])  # fmt: skip
+        _key, raw = api_key_create(
+            company=signer.company, name="ERP", acting_user=signer.user, scopes=["documents", "seals", "envelopes"]
+        )
     return client_on(signer.company, HTTP_AUTHORIZATION=f"Api-Key {raw}", HTTP_ACCEPT_LANGUAGE="en")
 
 
@@ -88,13 +97,23 @@ def _shows_nothing(response) -> None:
 def _every_inbox_url_is_gone(signer, route, job_id, *, closed=True) -> None:
     member = client_on(signer.company, signer.user, HTTP_ACCEPT_LANGUAGE="en")
     base = f"/envelopes/inbox/{route.pk}"
-    for url in (f"{base}/", f"{base}/document.pdf", f"{base}/certificate.pdf", f"{base}/pages/0.png?w=900",
-                f"{base}/pages/1.png?w=900", f"{base}/jobs/{job_id}/"):  # fmt: skip
+    for url in (
+        f"{base}/",
+        f"{base}/document.pdf",
+        f"{base}/certificate.pdf",
+        f"{base}/pages/0.png?w=900",
+        f"{base}/pages/1.png?w=900",
+        f"{base}/jobs/{job_id}/",
+    ):
         _shows_nothing(member.get(url))
     page = member.get(f"{base}/").content.decode()  # the reason, and nothing of the envelope
     assert "This envelope is no longer open to your company." in page and "Supply contract" not in page
-    seal = {"seal": signer.seal.pk, "seal_password": SEAL_PASSWORD, "otp_method": "authenticator",
-            "otp_code": totp_now(signer.device, 2)}  # fmt: skip
+    seal = {
+        "seal": signer.seal.pk,
+        "seal_password": SEAL_PASSWORD,
+        "otp_method": "authenticator",
+        "otp_code": totp_now(signer.device, 2),
+    }
     _shows_nothing(member.post(f"{base}/seal/", seal))
     _shows_nothing(member.post(f"{base}/seal/code/"))
     _shows_nothing(member.post(f"{base}/decline/", {"reason": "Too late"}))
@@ -109,8 +128,12 @@ def _every_inbox_url_is_gone(signer, route, job_id, *, closed=True) -> None:
         response = api.get(url)
         _shows_nothing(response)
         assert response.json()["type"] == "not_found"
-    seal = {"seal_id": str(signer.seal.pk), "seal_password": SEAL_PASSWORD, "otp_method": "authenticator",
-            "otp_code": totp_now(signer.device, 3)}  # fmt: skip
+    seal = {
+        "seal_id": str(signer.seal.pk),
+        "seal_password": SEAL_PASSWORD,
+        "otp_method": "authenticator",
+        "otp_code": totp_now(signer.device, 3),
+    }
     for url, body in ((f"{base}/seal/", seal), (f"{base}/decline/", {"reason": "Too late"})):
         response = api.post(url, json.dumps(body), content_type="application/json")
         _shows_nothing(response)
@@ -203,9 +226,14 @@ def test_while_open_the_route_shows_only_the_versions_of_its_own_envelope(cast):
         # A version the envelope did not make lands on the owner's document (any path:
         # a race, a repair, a future feature): three pages, no seal of this envelope.
         outside_data = make_pdf(3, text="Side letter")
-        outside = document_version_create(document=Document.objects.get(pk=document.pk), number=own.number + 1,
-                                          kind="sealed", data=outside_data, info=inspect_pdf(outside_data),
-                                          label="elsewhere")  # fmt: skip
+        outside = document_version_create(
+            document=Document.objects.get(pk=document.pk),
+            number=own.number + 1,
+            kind="sealed",
+            data=outside_data,
+            info=inspect_pdf(outside_data),
+            label="elsewhere",
+        )
         assert Envelope.objects.get(pk=envelope.pk).status == Envelope.Status.IN_PROGRESS
 
     member = client_on(bravo.company, bravo.user, HTTP_ACCEPT_LANGUAGE="en")
@@ -256,11 +284,20 @@ def _link_shows_nothing(browser, token, job_id) -> None:
     body = page.content.decode()
     assert "no longer available" in body
     assert "Supply contract" not in body and "/pages/" not in body and "/file/" not in body
-    for url in (f"/sign/{token}/pages/0.png", f"/sign/{token}/pages/1.png?w=900", f"/sign/{token}/file/",
-                f"/sign/{token}/file/?file=certificate", f"/sign/{token}/jobs/{job_id}/"):  # fmt: skip
+    for url in (
+        f"/sign/{token}/pages/0.png",
+        f"/sign/{token}/pages/1.png?w=900",
+        f"/sign/{token}/file/",
+        f"/sign/{token}/file/?file=certificate",
+        f"/sign/{token}/jobs/{job_id}/",
+    ):
         _shows_nothing(browser.get(url))
-    for url, data in ((f"/sign/{token}/code/", {}), (f"/sign/{token}/verify/", {"code": "123456"}),
-                      (f"/sign/{token}/submit/", {}), (f"/sign/{token}/decline/", {"reason": "x"})):  # fmt: skip
+    for url, data in (
+        (f"/sign/{token}/code/", {}),
+        (f"/sign/{token}/verify/", {"code": "123456"}),
+        (f"/sign/{token}/submit/", {}),
+        (f"/sign/{token}/decline/", {"reason": "x"}),
+    ):
         _shows_nothing(browser.post(url, data))
 
 

@@ -34,11 +34,18 @@ def pair(world, approved_alpha):
 def _draft(alpha, bravo, document) -> Envelope:
     with tenant_context(alpha.company):
         envelope = envelope_create(document=document, name="Supply contract", acting_user=alpha.user)
-        company = envelope_party_add(envelope=envelope, kind="company", email="owner@bravo.example",
-                                     uscc=bravo.company.uscc, order=1, acting_user=alpha.user)  # fmt: skip
+        company = envelope_party_add(
+            envelope=envelope,
+            kind="company",
+            email="owner@bravo.example",
+            uscc=bravo.company.uscc,
+            order=1,
+            acting_user=alpha.user,
+        )
         envelope_field_add(party=company, page=0, x=100, y=80, acting_user=alpha.user)
-        person = envelope_party_add(envelope=envelope, kind="person", name="张三", email="zhangsan@example.com",
-                                    order=2, acting_user=alpha.user)  # fmt: skip
+        person = envelope_party_add(
+            envelope=envelope, kind="person", name="张三", email="zhangsan@example.com", order=2, acting_user=alpha.user
+        )
         envelope_field_add(party=person, page=0, x=300, y=80, acting_user=alpha.user)
     return envelope
 

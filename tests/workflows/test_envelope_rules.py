@@ -143,12 +143,17 @@ def test_a_document_out_for_signing_cannot_be_sealed_directly_or_deleted(cast):
     envelope = _sent(cast)
     with tenant_context(a.company):
         document = envelope.document
-        placement_add(document=document, company=a.company, seal_id=a.seal.pk, page=0, x=60, y=300,
-                      acting_user=a.user)  # fmt: skip
+        placement_add(document=document, company=a.company, seal_id=a.seal.pk, page=0, x=60, y=300, acting_user=a.user)
         with pytest.raises(ApplicationError) as sealing:
-            document_seal_request(document=document, company=a.company, seal_id=a.seal.pk, user=a.user,
-                                  seal_password=SEAL_PASSWORD, otp_method="authenticator",
-                                  otp_code=totp_now(a.device, 1))  # fmt: skip
+            document_seal_request(
+                document=document,
+                company=a.company,
+                seal_id=a.seal.pk,
+                user=a.user,
+                seal_password=SEAL_PASSWORD,
+                otp_method="authenticator",
+                otp_code=totp_now(a.device, 1),
+            )
         assert sealing.value.code == "document_in_envelope"
         with pytest.raises(ApplicationError) as deleting:
             document_delete(document=document, acting_user=a.user)
@@ -175,8 +180,9 @@ def test_a_corrected_email_gets_a_new_link_and_the_old_one_stops(cast, django_ca
 
 def _api(signer):
     with tenant_context(signer.company):
-        _key, raw = api_key_create(company=signer.company, name="ERP", acting_user=signer.user,
-                                   scopes=["documents", "seals", "envelopes"])  # fmt: skip
+        _key, raw = api_key_create(
+            company=signer.company, name="ERP", acting_user=signer.user, scopes=["documents", "seals", "envelopes"]
+        )
     return client_on(signer.company, HTTP_AUTHORIZATION=f"Api-Key {raw}")
 
 
@@ -187,8 +193,12 @@ def test_acting_out_of_turn_or_as_a_stranger_is_refused_and_changes_nothing(cast
     entry = EnvelopeRoute.objects.get(party_company=b.company)
     # B's entry is not in B's inbox until its turn, and cannot be acted on by id either.
     assert api_b.get("/api/v1/inbox/").json()["results"] == []
-    body = {"seal_id": str(b.seal.pk), "seal_password": SEAL_PASSWORD, "otp_method": "authenticator",
-            "otp_code": totp_now(b.device, 1)}  # fmt: skip
+    body = {
+        "seal_id": str(b.seal.pk),
+        "seal_password": SEAL_PASSWORD,
+        "otp_method": "authenticator",
+        "otp_code": totp_now(b.device, 1),
+    }
     early = api_b.post(f"/api/v1/inbox/{entry.pk}/seal/", json.dumps(body), content_type="application/json")
     assert early.status_code == 404 and early.json()["type"] == "not_found"
     # A stranger company (beta) cannot see or act on A's route, nor read A's envelope.
@@ -197,13 +207,21 @@ def test_acting_out_of_turn_or_as_a_stranger_is_refused_and_changes_nothing(cast
     api_c = client_on(world.beta, HTTP_AUTHORIZATION=f"Api-Key {raw}")
     route_a = EnvelopeRoute.objects.get(party_company=a.company)
     assert api_c.get(f"/api/v1/inbox/{route_a.pk}/").status_code == 404
-    assert api_c.post(f"/api/v1/inbox/{route_a.pk}/decline/", json.dumps({"reason": "no"}),
-                      content_type="application/json").status_code == 404  # fmt: skip
+    assert (
+        api_c.post(
+            f"/api/v1/inbox/{route_a.pk}/decline/", json.dumps({"reason": "no"}), content_type="application/json"
+        ).status_code
+        == 404
+    )
     assert api_c.get(f"/api/v1/envelopes/{envelope.pk}/").status_code == 404
     with tenant_context(a.company):
         assert Envelope.objects.get(pk=envelope.pk).status == "in_progress"
         assert list(Party.objects.filter(envelope=envelope).values_list("status", flat=True)) == [
-            "active", "waiting", "waiting", "waiting"]  # fmt: skip
+            "active",
+            "waiting",
+            "waiting",
+            "waiting",
+        ]
         assert not SigningGrant.objects.exists()
 
 
@@ -226,11 +244,21 @@ def test_bad_envelope_requests_get_clear_errors(cast, world):
         from tests.documents.pdfs import make_pdf
 
         own = document_upload(name="own.pdf", data=make_pdf(1), acting_user=a.user)
-    no_company = post({"document_id": str(own.pk), "parties": [{"kind": "company", "uscc": "91110000000000000X",
-                                                                "email": "x@example.com"}]})  # fmt: skip
+    no_company = post(
+        {
+            "document_id": str(own.pk),
+            "parties": [{"kind": "company", "uscc": "91110000000000000X", "email": "x@example.com"}],
+        }
+    )
     assert no_company.status_code == 400 and no_company.json()["type"] == "uscc_invalid"
-    outside = post({"document_id": str(own.pk), "parties": [{"kind": "person", "name": "P", "email": "p@example.com",
-                                                             "fields": [{"page": 5, "x": 1, "y": 1}]}]})  # fmt: skip
+    outside = post(
+        {
+            "document_id": str(own.pk),
+            "parties": [
+                {"kind": "person", "name": "P", "email": "p@example.com", "fields": [{"page": 5, "x": 1, "y": 1}]}
+            ],
+        }
+    )
     assert outside.status_code == 400 and outside.json()["type"] == "page_missing"
     empty = post({"document_id": str(own.pk), "send": True})
     assert empty.status_code == 400 and empty.json()["type"] == "no_parties"
@@ -296,7 +324,9 @@ def test_parallel_parties_act_in_any_order_and_copies_receive_the_result(
         assert envelope.status == Envelope.Status.COMPLETED
     archive = [m for m in mail.outbox if m.to == ["archive@example.com"]]
     assert len(archive) == 1 and [name for name, _data, _type in archive[0].attachments] == [
-        "NDA.pdf", "certificate-of-completion.pdf"]  # fmt: skip
+        "NDA.pdf",
+        "certificate-of-completion.pdf",
+    ]
 
 
 def test_an_unregistered_company_is_invited_and_acts_once_its_registration_is_approved(
@@ -315,8 +345,14 @@ def test_an_unregistered_company_is_invited_and_acts_once_its_registration_is_ap
     with tenant_context(a.company):
         document = document_upload(name="lease.pdf", data=make_pdf(1), acting_user=a.user)
         envelope = envelope_create(document=document, name="Lease", acting_user=a.user)
-        invited = envelope_party_add(envelope=envelope, kind="company", uscc=newcomer_uscc, name="Echo Ltd",
-                                     email="boss@echo.example", acting_user=a.user)  # fmt: skip
+        invited = envelope_party_add(
+            envelope=envelope,
+            kind="company",
+            uscc=newcomer_uscc,
+            name="Echo Ltd",
+            email="boss@echo.example",
+            acting_user=a.user,
+        )
         assert invited.company_id is None
         envelope_field_add(party=invited, page=0, x=60, y=80, width=100, acting_user=a.user)
         mail.outbox.clear()
@@ -338,9 +374,15 @@ def test_an_unregistered_company_is_invited_and_acts_once_its_registration_is_ap
 
     device, _codes = enrol_authenticator(boss)
     seal = seal_for(echo, boss)
-    grant = cross_tenant.company_party_seal(route=route, company=echo, user=boss, seal_id=seal.pk,
-                                            seal_password=SEAL_PASSWORD, otp_method="authenticator",
-                                            otp_code=totp_now(device, 1))  # fmt: skip
+    grant = cross_tenant.company_party_seal(
+        route=route,
+        company=echo,
+        user=boss,
+        seal_id=seal.pk,
+        seal_password=SEAL_PASSWORD,
+        otp_method="authenticator",
+        otp_code=totp_now(device, 1),
+    )
     with tenant_context(a.company):
         assert document_seal_execute(grant_id=grant["id"]) is not None
         assert "party_registered" in _actions(a.company, envelope)
@@ -379,7 +421,8 @@ def test_guessing_the_id_number_locks_the_link_until_the_sender_sends_a_new_one(
     with tenant_context(a.company):
         assert not SigningGrant.objects.filter(envelope_party_id=person.pk).exists()
         # The sender sends a new link (to a corrected address): the person may try again.
-        envelope_party_email_correct(party=Party.objects.get(pk=person.pk), email="zhang.san@example.com",
-                                     acting_user=a.user)  # fmt: skip
+        envelope_party_email_correct(
+            party=Party.objects.get(pk=person.pk), email="zhang.san@example.com", acting_user=a.user
+        )
     new_route = cross_tenant.route_get_for_token(token=_person_token(a.company, person))
     assert cross_tenant.person_sign(route=new_route, id_number="11010519491231002X")["status"] == "pending"

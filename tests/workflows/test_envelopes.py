@@ -44,8 +44,9 @@ pytestmark = pytest.mark.django_db
 def _draft(a, b, d, *, pages=2):
     with tenant_context(a.company):
         document = document_upload(name="contract.pdf", data=make_pdf(pages), acting_user=a.user)
-        envelope = envelope_create(document=document, name="Supply contract", message="Please seal.",
-                                   acting_user=a.user)  # fmt: skip
+        envelope = envelope_create(
+            document=document, name="Supply contract", message="Please seal.", acting_user=a.user
+        )
         last = pages - 1
         for order, (kind, who, email, uscc, x) in enumerate(
             [
@@ -56,10 +57,12 @@ def _draft(a, b, d, *, pages=2):
             ],
             start=1,
         ):
-            party = envelope_party_add(envelope=envelope, kind=kind, name=who, email=email, uscc=uscc, order=order,
-                                       acting_user=a.user)  # fmt: skip
-            envelope_field_add(party=party, page=last, x=x, y=80, width=100 if kind == "company" else None,
-                               acting_user=a.user)  # fmt: skip
+            party = envelope_party_add(
+                envelope=envelope, kind=kind, name=who, email=email, uscc=uscc, order=order, acting_user=a.user
+            )
+            envelope_field_add(
+                party=party, page=last, x=x, y=80, width=100 if kind == "company" else None, acting_user=a.user
+            )
     return envelope
 
 
@@ -76,9 +79,14 @@ def _execute_grant(owner, grant_id):
 
 def _company_seals(signer, route, step=1):
     return cross_tenant.company_party_seal(
-        route=route, company=signer.company, user=signer.user, seal_id=signer.seal.pk,
-        seal_password=SEAL_PASSWORD, otp_method="authenticator", otp_code=totp_now(signer.device, step),
-    )  # fmt: skip
+        route=route,
+        company=signer.company,
+        user=signer.user,
+        seal_id=signer.seal.pk,
+        seal_password=SEAL_PASSWORD,
+        otp_method="authenticator",
+        otp_code=totp_now(signer.device, step),
+    )
 
 
 def _route(party_company, owner):
@@ -128,8 +136,9 @@ def test_four_parties_seal_and_sign_in_order(cast, django_capture_on_commit_call
     # That queued completion is lost here, as in a broker outage: the beat's sweep finds it,
     # also when a copy recipient (who never acts) is among the parties.
     with tenant_context(a.company):
-        Party.objects.create(envelope=envelope, kind=Party.Kind.COPY, name="Archive", email="archive@example.com",
-                             order=9)  # fmt: skip
+        Party.objects.create(
+            envelope=envelope, kind=Party.Kind.COPY, name="Archive", email="archive@example.com", order=9
+        )
         assert envelope_completions_requeue() == 0  # too recent to call it lost
         with django_capture_on_commit_callbacks(execute=True):
             assert envelope_completions_requeue(older_than=timedelta(0)) == 1
@@ -181,13 +190,18 @@ def test_a_decline_closes_the_envelope_and_nobody_else_can_act(cast, django_capt
         assert envelope_events_verify(envelope=envelope) == (True, None)
         versions_before = envelope.document.versions.count()
     with pytest.raises(ApplicationError) as closed:
-        _company_seals(d, cross_tenant.route_get_for_company(
-            company=d.company, route_id=EnvelopeRoute.objects.get(party_company=d.company).pk))  # fmt: skip
+        _company_seals(
+            d,
+            cross_tenant.route_get_for_company(
+                company=d.company, route_id=EnvelopeRoute.objects.get(party_company=d.company).pk
+            ),
+        )
     assert closed.value.code in ("not_found", "envelope_closed")
     with tenant_context(a.company):
         assert envelope.document.versions.count() == versions_before
-        assert not SigningGrant.objects.filter(envelope_party_id__in=envelope.parties.filter(
-            company_id=d.company.pk).values("pk")).exists()  # fmt: skip
+        assert not SigningGrant.objects.filter(
+            envelope_party_id__in=envelope.parties.filter(company_id=d.company.pk).values("pk")
+        ).exists()
 
 
 def test_a_tampered_audit_event_breaks_the_chain(cast):

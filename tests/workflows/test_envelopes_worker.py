@@ -47,8 +47,9 @@ def committed_cast(django_db_blocker, celery_worker_process):
 
 def _api(signer):
     with tenant_context(signer.company):
-        _key, raw = api_key_create(company=signer.company, name="ERP", acting_user=signer.user,
-                                   scopes=["documents", "seals", "envelopes"])  # fmt: skip
+        _key, raw = api_key_create(
+            company=signer.company, name="ERP", acting_user=signer.user, scopes=["documents", "seals", "envelopes"]
+        )
     return client_on(signer.company, HTTP_AUTHORIZATION=f"Api-Key {raw}")
 
 
@@ -67,10 +68,16 @@ def _post(api, url, body):
 def _seal_from_inbox(signer, api, step):
     (entry,) = [e for e in api.get("/api/v1/inbox/").json()["results"] if e["status"] == "active"]
     assert api.get(f"/api/v1/inbox/{entry['id']}/").json()["can_act"] is True
-    job = _post(api, f"/api/v1/inbox/{entry['id']}/seal/", {
-        "seal_id": str(signer.seal.pk), "seal_password": SEAL_PASSWORD,
-        "otp_method": "authenticator", "otp_code": totp_now(signer.device, step),
-    })  # fmt: skip
+    job = _post(
+        api,
+        f"/api/v1/inbox/{entry['id']}/seal/",
+        {
+            "seal_id": str(signer.seal.pk),
+            "seal_password": SEAL_PASSWORD,
+            "otp_method": "authenticator",
+            "otp_code": totp_now(signer.device, step),
+        },
+    )
     assert job.status_code == 202, job.content
     url = f"/api/v1/inbox/{entry['id']}/jobs/{job.json()['id']}/"
     state = _wait(lambda: (s := api.get(url).json())["status"] not in ("pending", "running") and s, "the seal job")
@@ -91,22 +98,34 @@ def test_a_contract_goes_from_a_through_b_c_d_and_completes(committed_cast, webh
     api_a, api_b, api_d = _api(a), _api(b), _api(d)
     with tenant_context(a.company):
         _endpoint, webhook_secret = webhook_endpoint_create(
-            url=webhook_receiver.url, acting_user=a.user,
+            url=webhook_receiver.url,
+            acting_user=a.user,
             events=["envelope.sent", "envelope.party_signed", "envelope.completed"],
-        )  # fmt: skip
+        )
     upload = api_a.post("/api/v1/documents/", {"file": SimpleUploadedFile("c.pdf", make_pdf(2), "application/pdf")})
     assert upload.status_code == 201, upload.content
     fields = lambda x: [{"page": 1, "x": x, "y": 80, "width": 100}]  # noqa: E731
-    created = _post(api_a, "/api/v1/envelopes/", {
-        "document_id": upload.json()["id"], "name": "Supply contract", "message": "Please seal.", "send": True,
-        "parties": [
-            {"kind": "company", "uscc": a.company.uscc, "email": "alice@alpha.example", "fields": fields(30)},
-            {"kind": "company", "uscc": b.company.uscc, "email": b.user.email, "fields": fields(140)},
-            {"kind": "person", "name": "张三", "email": "zhangsan@example.com",
-             "fields": [{"page": 1, "x": 250, "y": 80}]},
-            {"kind": "company", "uscc": d.company.uscc, "email": d.user.email, "fields": fields(420)},
-        ],
-    })  # fmt: skip
+    created = _post(
+        api_a,
+        "/api/v1/envelopes/",
+        {
+            "document_id": upload.json()["id"],
+            "name": "Supply contract",
+            "message": "Please seal.",
+            "send": True,
+            "parties": [
+                {"kind": "company", "uscc": a.company.uscc, "email": "alice@alpha.example", "fields": fields(30)},
+                {"kind": "company", "uscc": b.company.uscc, "email": b.user.email, "fields": fields(140)},
+                {
+                    "kind": "person",
+                    "name": "张三",
+                    "email": "zhangsan@example.com",
+                    "fields": [{"page": 1, "x": 250, "y": 80}],
+                },
+                {"kind": "company", "uscc": d.company.uscc, "email": d.user.email, "fields": fields(420)},
+            ],
+        },
+    )
     assert created.status_code == 201, created.content
     envelope = created.json()
     assert envelope["status"] == "in_progress"
@@ -169,7 +188,12 @@ def test_a_contract_goes_from_a_through_b_c_d_and_completes(committed_cast, webh
     # A's system heard every step, each message signed with A's endpoint secret.
     _wait(lambda: len(webhook_receiver.requests) >= 6, "the envelope webhooks")
     assert [event["type"] for event in webhook_receiver.events()] == [
-        "envelope.sent", *["envelope.party_signed"] * 4, "envelope.completed"]  # fmt: skip
-    assert all(webhook_signature_verify(webhook_secret, headers["Sealhub-Signature"], body)
-               for headers, body in webhook_receiver.requests)  # fmt: skip
+        "envelope.sent",
+        *["envelope.party_signed"] * 4,
+        "envelope.completed",
+    ]
+    assert all(
+        webhook_signature_verify(webhook_secret, headers["Sealhub-Signature"], body)
+        for headers, body in webhook_receiver.requests
+    )
     assert webhook_receiver.events()[-1]["data"]["sha256"] == final_sha

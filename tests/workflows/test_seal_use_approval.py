@@ -36,9 +36,13 @@ SEAL_PASSWORD = "Seal-pass-2026"
 @pytest.fixture
 def seal(approved_alpha, world):
     application = seal_application_submit(
-        company=approved_alpha, applicant=world.alice, seal_type="contract", seal_name="Alpha Ltd",
-        seal_password=SEAL_PASSWORD, business_licence=licence(),
-    )  # fmt: skip
+        company=approved_alpha,
+        applicant=world.alice,
+        seal_type="contract",
+        seal_name="Alpha Ltd",
+        seal_password=SEAL_PASSWORD,
+        business_licence=licence(),
+    )
     return seal_application_approve(application=application, acting_user=world.alice)
 
 
@@ -77,9 +81,14 @@ def _approve(world, use_request, **limits):
 def _bob_seals(world, document, seal, device):
     with tenant_context(world.alpha):
         return document_seal_request(
-            document=document, company=world.alpha, seal_id=seal.pk, user=world.bob,
-            seal_password=SEAL_PASSWORD, otp_method="authenticator", otp_code=totp_now(device, 1),
-        )  # fmt: skip
+            document=document,
+            company=world.alpha,
+            seal_id=seal.pk,
+            user=world.bob,
+            seal_password=SEAL_PASSWORD,
+            otp_method="authenticator",
+            otp_code=totp_now(device, 1),
+        )
 
 
 def test_rejected_then_approved_then_sealed_once(world, seal):
@@ -153,8 +162,9 @@ def test_rejected_then_approved_then_sealed_once(world, seal):
     assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
 
     with tenant_context(world.alpha):
-        placement_add(document=document, company=world.alpha, seal_id=seal.pk, page=0, x=300, y=300,
-                      acting_user=world.bob)  # fmt: skip
+        placement_add(
+            document=document, company=world.alpha, seal_id=seal.pk, page=0, x=300, y=300, acting_user=world.bob
+        )
     used_up = _seal_by_api(bob, document, seal, totp_now(device, 1))
     assert used_up.status_code == 403 and used_up.json()["type"] == "seal_not_authorised"
     with tenant_context(world.alpha):

@@ -76,8 +76,11 @@ def test_parallel_wrong_seal_passwords_stop_at_the_limit(live_url, alpha, django
     url = f"{live_url}/seals/{seal.pk}/password/"
 
     def change(index: int) -> requests.Response:
-        form = {"old_password": f"Wrong-seal-pass-{index:03d}", "new_password": "New-Seal-pass-2026!",
-                "new_password_again": "New-Seal-pass-2026!"}  # fmt: skip
+        form = {
+            "old_password": f"Wrong-seal-pass-{index:03d}",
+            "new_password": "New-Seal-pass-2026!",
+            "new_password_again": "New-Seal-pass-2026!",
+        }
         return requests.post(url, data=form, allow_redirects=False, timeout=60, **browser)
 
     answers = simultaneously(PARALLEL, change)
@@ -96,8 +99,14 @@ def _person_envelope(company: Company, alice: User) -> tuple[Party, str]:
     with tenant_context(company):
         document = document_upload(name="contract.pdf", data=make_pdf(1), acting_user=alice)
         envelope = envelope_create(document=document, name="Lease", acting_user=alice)
-        party = envelope_party_add(envelope=envelope, kind="person", name="张三", email="zhangsan@example.com",
-                                   id_number=PERSON_ID, acting_user=alice)  # fmt: skip
+        party = envelope_party_add(
+            envelope=envelope,
+            kind="person",
+            name="张三",
+            email="zhangsan@example.com",
+            id_number=PERSON_ID,
+            acting_user=alice,
+        )
         envelope_field_add(party=party, page=0, x=300, y=80, acting_user=alice)
         envelope_send(envelope=envelope, owner=company, acting_user=alice)
         party.refresh_from_db()

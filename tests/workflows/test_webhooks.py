@@ -113,8 +113,11 @@ def test_the_api_registers_rotates_and_isolates_endpoints(world):
     assert "secret" not in api.get(f"/api/v1/webhooks/{endpoint_id}/").json()
     rotated = api.post(f"/api/v1/webhooks/{endpoint_id}/rotate_secret/")
     assert rotated.status_code == 200 and rotated.json()["secret"] != created.json()["secret"]
-    bad = api.post("/api/v1/webhooks/", json.dumps({"url": "http://x.example/h", "events": ["nope"]}),
-                   content_type="application/json")  # fmt: skip
+    bad = api.post(
+        "/api/v1/webhooks/",
+        json.dumps({"url": "http://x.example/h", "events": ["nope"]}),
+        content_type="application/json",
+    )
     assert bad.status_code == 400 and "events" in bad.json()["errors"]
     documents_only = _admin_api(world.alpha, world.alice, scopes=("documents",))
     assert documents_only.post("/api/v1/webhooks/", body, content_type="application/json").status_code == 403

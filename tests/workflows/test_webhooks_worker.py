@@ -49,8 +49,11 @@ def test_deliveries_are_signed_and_retried_until_the_receiver_accepts(committed_
     with tenant_context(alpha):
         _key, raw = api_key_create(company=alpha, name="hooks", scopes=["admin"], acting_user=alice)
     api = client_on(alpha, HTTP_AUTHORIZATION=f"Api-Key {raw}")
-    created = api.post("/api/v1/webhooks/", json.dumps({"url": webhook_receiver.url, "events": ["seal.revoked"]}),
-                       content_type="application/json").json()  # fmt: skip
+    created = api.post(
+        "/api/v1/webhooks/",
+        json.dumps({"url": webhook_receiver.url, "events": ["seal.revoked"]}),
+        content_type="application/json",
+    ).json()
     ping = api.post(f"/api/v1/webhooks/{created['id']}/test/")
     assert ping.status_code == 202
 
@@ -60,9 +63,10 @@ def test_deliveries_are_signed_and_retried_until_the_receiver_accepts(committed_
         assert json.loads(body)["type"] == "ping" and headers["Sealhub-Delivery"] == ping.json()["id"]
     log = _wait(
         lambda: (d := api.get(f"/api/v1/webhooks/{created['id']}/deliveries/").json()["results"][0])["status"]
-        == "delivered" and d,
+        == "delivered"
+        and d,
         "the log to show the delivery",
-    )  # fmt: skip
+    )
     assert log["attempts"] == 3 and log["response_code"] == 200
 
     # After a rotation both secrets sign for a day; the receiver can switch at leisure.

@@ -82,9 +82,13 @@ class Command(BaseCommand):
         if not Seal.objects.filter(company=company).exists():
             licence = ContentFile(b"%PDF-1.4\n% demo business licence\n%%EOF\n", name="licence.pdf")
             application = seal_application_submit(
-                company=company, applicant=demo_user, seal_type="contract", seal_name=company.name,
-                seal_password=seal_password, business_licence=licence,
-            )  # fmt: skip
+                company=company,
+                applicant=demo_user,
+                seal_type="contract",
+                seal_name=company.name,
+                seal_password=seal_password,
+                business_licence=licence,
+            )
             seal_application_approve(application=application, acting_user=reviewer)
         return seal_password
 

@@ -31,7 +31,7 @@ from config.crypto import decrypt, encrypt
 from config.errors import ApplicationError
 from events.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
 from events.services import audit_event_record
-from tenants.selectors import company_of_connection, membership_in_force
+from tenants.selectors import membership_in_force
 
 SIGNING_KEY_PURPOSE = "webhook-signing"
 SIGNATURE_HEADER = "Sealhub-Signature"
@@ -139,7 +139,7 @@ def webhook_endpoint_authoriser_in_force(endpoint: WebhookEndpoint) -> bool:
     if endpoint.authorised_by_id is None:
         return True
     membership = membership_in_force(
-        user_id=endpoint.authorised_by_id, company=company_of_connection(), since=endpoint.authorised_at
+        user_id=endpoint.authorised_by_id, company=current_company(), since=endpoint.authorised_at
     )
     return membership is not None and role_may(membership.role, Action.WEBHOOK_MANAGE)
 

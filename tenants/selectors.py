@@ -13,17 +13,6 @@ def membership_get(*, user, company: Company) -> Membership | None:
     return Membership.objects.filter(user=user, company=company).first()
 
 
-def company_of_connection() -> Company:
-    """The company whose schema the connection uses. Inside `schema_context` (and some task
-    paths) `connection.tenant` is a stand-in without a primary key, so look it up then."""
-    from django.db import connection
-
-    tenant = getattr(connection, "tenant", None)
-    if isinstance(tenant, Company):
-        return tenant
-    return Company.objects.get(schema_name=connection.schema_name)
-
-
 def membership_in_force(*, user_id, company: Company, since=None) -> Membership | None:
     """The membership whose authority something set in motion earlier still runs on: the
     person's current one, if their account is neither frozen nor deactivated. With `since`

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.authority import Action, authority_check, authority_check_for, role_may, roles_that_may
+from accounts.authority import Action, authority_check, authority_check_for, current_company, role_may, roles_that_may
 from accounts.models import Membership, User
 from config.errors import ApplicationError
 from config.mail import mail_send
@@ -245,10 +245,10 @@ def seal_use_request_cancel(*, use_request: SealUseRequest, acting_user: User) -
 def seal_use_approver_in_force(approval: SealUseRequest) -> bool:
     """An approval is used on its approver's authority as it is now: a keeper or
     administrator who was demoted, removed or frozen since grants nothing any more."""
-    from tenants.selectors import company_of_connection, membership_in_force
+    from tenants.selectors import membership_in_force
 
     membership = membership_in_force(
-        user_id=approval.decided_by_id, company=company_of_connection(), since=approval.decided_at
+        user_id=approval.decided_by_id, company=current_company(), since=approval.decided_at
     )
     return membership is not None and role_may(membership.role, Action.SEAL_USE_APPROVE)
 

@@ -16,7 +16,7 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.authority import Action, authority_check_for, current_company
+from accounts.authority import Action, authority_check, authority_check_for, current_company
 from config.celery import on_commit_enqueue
 from config.crypto import decrypt, encrypt, keyed_hash
 from config.errors import ApplicationError
@@ -287,13 +287,14 @@ def envelope_send(*, envelope: Envelope, owner, acting_user, ip_address: str | N
     from workflows.cross_tenant import route_open
 
     # Sending runs on the sender's authority as it is now, whoever drafted the envelope.
-    if membership_in_force(user_id=getattr(acting_user, "pk", None), company=owner) is None:
+    membership = membership_in_force(user_id=getattr(acting_user, "pk", None), company=owner)
+    if membership is None:
         raise ApplicationError(
             _("Only a current member of the company in good standing may send its envelopes."),
             "sender_not_member",
             status=403,
         )
-    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.ENVELOPE_SEND)
+    authority_check(membership=membership, action=Action.ENVELOPE_SEND)
     envelope = Envelope.objects.select_for_update(of=("self",)).get(pk=envelope.pk)
     _assert_draft(envelope)
     parties = list(envelope.parties.prefetch_related("fields"))

@@ -225,8 +225,14 @@ def authority_check_for(*, acting_user: Any, company: Any, action: Action) -> No
     if acting_user is None:
         return
     api_key = getattr(acting_user, "api_key", None)
-    user_id = api_key.created_by_id if api_key is not None else acting_user.pk
-    membership = Membership.objects.select_related("company", "user").filter(user_id=user_id, company=company).first()
+    # A key's principal carries its creator's membership, loaded (and checked to be in
+    # force) when the key was authenticated at this request.
+    membership = getattr(acting_user, "membership", None) if api_key is not None else None
+    if membership is None or membership.company_id != company.pk:
+        user_id = api_key.created_by_id if api_key is not None else acting_user.pk
+        membership = (
+            Membership.objects.select_related("company", "user").filter(user_id=user_id, company=company).first()
+        )
     if membership is None:
         raise PermissionDenied(gettext("Only members of the company can do this."))
     authority_check(membership=membership, action=action, actor_label=str(acting_user) if api_key is not None else None)

@@ -15,6 +15,7 @@ from accounts.sms import sms_send
 from config.crypto import keyed_hash
 from config.errors import ApplicationError
 from config.mail import mail_send
+from config.row_locks import lock_rows
 
 CODE_LIFETIME = timedelta(minutes=10)
 RESEND_INTERVAL = timedelta(seconds=60)
@@ -73,7 +74,7 @@ def code_verify(*, user: User, purpose: str, code: str, ip_address: str | None =
         now = timezone.now()
         with transaction.atomic():
             record = (
-                OneTimeCode.objects.select_for_update()
+                lock_rows(OneTimeCode)
                 .filter(user=user, purpose=purpose, used_at__isnull=True)
                 .order_by("-created_at")
                 .first()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AttemptCounter, FactorLock, SecurityEvent, User
 from config.errors import ApplicationError
+from config.row_locks import lock_row_or_none
 
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)
@@ -129,7 +130,7 @@ def _failure_record(attempt: Attempt) -> FactorLock | None:
     if attempt.number < MAX_FAILURES:
         return None
     # One lock for simultaneous last tries: they queue on the counter row.
-    AttemptCounter.objects.select_for_update().filter(user=user, factor=factor, scope=scope).first()
+    lock_row_or_none(AttemptCounter, user=user, factor=factor, scope=scope)
     lock = factor_lock_get(user=user, factor=factor, scope=scope)
     if lock is not None:
         return lock

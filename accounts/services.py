@@ -16,6 +16,7 @@ from config.client import client_address
 from config.crypto import encrypt, keyed_hash
 from config.errors import ApplicationError
 from config.mail import mail_send
+from config.row_locks import lock_row, lock_row_or_none
 
 ID_HASH_PURPOSE = "resident-id-number"
 ID_ENCRYPTION_PURPOSE = "resident-id-number-encryption"
@@ -260,10 +261,10 @@ def _appeal_notify(appeal: IdentityAppeal, subject: str, body: str) -> None:
 @transaction.atomic
 def identity_appeal_uphold(*, appeal: IdentityAppeal, acting_user: User, reason: str) -> IdentityAppeal:
     """The appellant owns the ID: freeze the account that used it and free the number."""
-    appeal = IdentityAppeal.objects.select_for_update().get(pk=appeal.pk)
+    appeal = lock_row(IdentityAppeal, pk=appeal.pk)
     if appeal.status != IdentityAppeal.Status.SUBMITTED:
         raise ApplicationError(_("This appeal has already been decided."), "appeal_decided")
-    contested = User.objects.select_for_update().filter(id_number_hash=appeal.id_number_hash).first()
+    contested = lock_row_or_none(User, id_number_hash=appeal.id_number_hash)
     if contested is not None:
         contested.frozen_at = timezone.now()
         contested.frozen_reason = _("Frozen after an upheld identity appeal.")
@@ -294,7 +295,7 @@ def identity_appeal_uphold(*, appeal: IdentityAppeal, acting_user: User, reason:
 def identity_appeal_reject(*, appeal: IdentityAppeal, acting_user: User, reason: str) -> IdentityAppeal:
     if not reason.strip():
         raise ApplicationError(_("Give the appellant a reason."), "reason_missing", field="reason")
-    appeal = IdentityAppeal.objects.select_for_update().get(pk=appeal.pk)
+    appeal = lock_row(IdentityAppeal, pk=appeal.pk)
     if appeal.status != IdentityAppeal.Status.SUBMITTED:
         raise ApplicationError(_("This appeal has already been decided."), "appeal_decided")
     appeal.status = IdentityAppeal.Status.REJECTED
@@ -352,7 +353,7 @@ def reviewer_group_ensure():
 def reviewer_set(*, email: str, reviewer: bool, granted_by: str) -> User:
     """Make a person a platform reviewer (staff in the Reviewers group) or end it. Only a
     management command calls this: the admin manages no staff."""
-    user = User.objects.select_for_update().filter(email=email.strip().lower()).first()
+    user = lock_row_or_none(User, email=email.strip().lower())
     if user is None:
         raise ApplicationError(_("No account has this email address."), "user_missing", status=404)
     from accounts.two_factor import two_factor_enabled

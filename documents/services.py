@@ -22,6 +22,7 @@ from accounts.models import Membership, OneTimeCode, User
 from accounts.two_factor import second_factor_verify
 from config.crypto import decrypt, encrypt
 from config.errors import ApplicationError
+from config.row_locks import lock_row
 from documents.models import (
     Document,
     DocumentListState,
@@ -676,7 +677,7 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
     """Run by the worker. Idempotent: a grant produces at most one version; a crash before
     the commit leaves version N as it was and the grant re-runnable."""
     with stored_files_removed_on_failure(), transaction.atomic():
-        grant = SigningGrant.objects.select_for_update().select_related("document", "base_version").get(pk=grant_id)
+        grant = lock_row(SigningGrant, related=("document", "base_version"), pk=grant_id)
         if grant.status == SigningGrant.Status.DONE:
             return DocumentVersion.objects.get(grant=grant)
         if grant.status in (SigningGrant.Status.FAILED, SigningGrant.Status.EXPIRED):
@@ -691,7 +692,7 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
         grant.attempts += 1
         grant.status = SigningGrant.Status.RUNNING
         grant.save(update_fields=["attempts", "status"])
-        document = Document.objects.select_for_update().get(pk=grant.document_id)
+        document = lock_row(Document, pk=grant.document_id)
         base = grant.base_version
         if grant.envelope_party_id:
             # Parties acting in parallel each fill their own existing fields, so an
@@ -827,7 +828,7 @@ def pages_drawn_on(placements: list[dict]) -> set[int] | None:
 def document_seal_give_up(*, grant_id, error: str = "failed") -> None:
     """After the last retry: the job failed for good; say so and drop the key."""
     with transaction.atomic():
-        grant = SigningGrant.objects.select_for_update().get(pk=grant_id)
+        grant = lock_row(SigningGrant, pk=grant_id)
         if grant.status in (SigningGrant.Status.PENDING, SigningGrant.Status.RUNNING):
             _grant_close(grant, SigningGrant.Status.FAILED, error)
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import OneTimeCode, User
 from accounts.two_factor import second_factor_verify
 from config.errors import ApplicationError
+from config.row_locks import lock_row
 from documents.models import Document, DocumentVersion, SigningSession
 from documents.pdf import remote
 from documents.pdf.sign import Placement as PdfPlacement
@@ -174,7 +175,7 @@ def signing_session_signature_submit(
     refusal = None
     with transaction.atomic():
         session = signing_session_for_token(session_id=session_id, token=token)
-        session = SigningSession.objects.select_for_update().get(pk=session.pk)
+        session = lock_row(SigningSession, pk=session.pk)
         status = signing_session_status(session)
         if status == SigningSession.Status.EXPIRED and session.status != status:
             _close(session, SigningSession.Status.EXPIRED, "expired")
@@ -184,7 +185,7 @@ def signing_session_signature_submit(
         code, message = refusal
         raise ApplicationError(message(), code, status=410)
     with transaction.atomic():
-        session = SigningSession.objects.select_for_update().get(pk=session_id)
+        session = lock_row(SigningSession, pk=session_id)
         if session.status != SigningSession.Status.WAITING:
             raise ApplicationError(
                 _("A signature for this step was already received."), "signature_already_received", status=409
@@ -233,14 +234,14 @@ def signing_session_finish_execute(*, session_id) -> DocumentVersion | None:
     """Run by the worker: embed the received signature with a timestamp; prepare the
     next placement, or store the new version. Idempotent like `document_seal_execute`."""
     with transaction.atomic():
-        session = SigningSession.objects.select_for_update().select_related("base_version").get(pk=session_id)
+        session = lock_row(SigningSession, related=("base_version",), pk=session_id)
         if session.status == SigningSession.Status.DONE:
             return session.result_version
         if session.status != SigningSession.Status.FINISHING:
             return None
         session.attempts += 1
         session.save(update_fields=["attempts"])
-        document = Document.objects.select_for_update().get(pk=session.document_id)
+        document = lock_row(Document, pk=session.document_id)
         if document.current_version_id != session.base_version_id:
             _close(session, SigningSession.Status.FAILED, "document_changed")
             return None
@@ -284,7 +285,7 @@ def signing_session_finish_execute(*, session_id) -> DocumentVersion | None:
 
 def signing_session_give_up(*, session_id, error: str = "failed") -> None:
     with transaction.atomic():
-        session = SigningSession.objects.select_for_update().get(pk=session_id)
+        session = lock_row(SigningSession, pk=session_id)
         if session.status in (SigningSession.Status.WAITING, SigningSession.Status.FINISHING):
             _close(session, SigningSession.Status.FAILED, error)
 

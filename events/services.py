@@ -8,6 +8,7 @@ from typing import Any
 from django.db import connection, transaction
 from django_tenants.utils import schema_context, tenant_context
 
+from config.row_locks import lock_rows
 from events.models import AuditEvent
 
 GENESIS_HASH = "0" * 64
@@ -84,7 +85,7 @@ def audit_chain_extend() -> int:
     last = AuditEvent.objects.exclude(sequence=None).order_by("-sequence").first()
     sequence, previous = (last.sequence, last.hash) if last else (0, GENESIS_HASH)
     linked = 0
-    for event in AuditEvent.objects.filter(sequence=None).order_by("occurred_at", "id").select_for_update():
+    for event in lock_rows(AuditEvent.objects.filter(sequence=None).order_by("occurred_at", "id")):
         sequence += 1
         event.sequence, event.previous_hash = sequence, previous
         event.hash = _audit_digest(event)

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from accounts.authority import Action, authority_check_for, current_company, role_may
 from config.crypto import decrypt, encrypt
 from config.errors import ApplicationError
+from config.row_locks import lock_row, lock_rows
 from events.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
 from events.services import audit_event_record
 from tenants.selectors import membership_in_force
@@ -209,7 +210,7 @@ def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, acting_user) -> None:
 @transaction.atomic
 def webhook_secret_rotate(*, endpoint: WebhookEndpoint, acting_user) -> str:
     authority_check_for(acting_user=acting_user, company=current_company(), action=Action.WEBHOOK_MANAGE)
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    endpoint = lock_row(WebhookEndpoint, pk=endpoint.pk)
     secret = _new_secret()
     endpoint.previous_secret_encrypted = endpoint.secret_encrypted
     endpoint.previous_secret_until = timezone.now() + PREVIOUS_SECRET_GRACE
@@ -307,12 +308,7 @@ def webhook_delivery_attempt(*, delivery_id) -> AttemptOutcome:
     import requests
 
     with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
-            .select_related("endpoint")
-            .filter(pk=delivery_id)
-            .first()
-        )
+        delivery = lock_rows(WebhookDelivery, related=("endpoint",), skip_locked=True).filter(pk=delivery_id).first()
         if delivery is None or delivery.status in (WebhookDelivery.Status.DELIVERED, WebhookDelivery.Status.FAILED):
             return AttemptOutcome(delivery.status if delivery else "missing")
         endpoint = delivery.endpoint

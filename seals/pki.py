@@ -15,6 +15,7 @@ from django.core.management import CommandError
 from django.db import transaction
 
 from config.crypto import decrypt, encrypt
+from config.row_locks import lock_rows
 from sealcore import sm2
 from seals import ca
 from seals.models import PlatformAuthority, Seal
@@ -38,7 +39,7 @@ def _store(role: str, key, cert) -> PlatformAuthority:
 @transaction.atomic
 def pki_init() -> list[str]:
     """Create whatever of root CA, seal CA and TSA is missing; return what was created."""
-    existing = set(PlatformAuthority.objects.select_for_update().values_list("role", flat=True))
+    existing = set(lock_rows(PlatformAuthority).values_list("role", flat=True))
     created = []
     if Role.ROOT not in existing:
         root_key, root_cert = ca.create_root_ca()

@@ -17,6 +17,7 @@ from accounts.models import FactorLock, Membership, User
 from config.crypto import server_master_key
 from config.errors import ApplicationError
 from config.mail import mail_send
+from config.row_locks import lock_or_create, lock_row
 from events.services import audit_event_record_in_company
 from events.webhooks import webhook_event_emit_in_company
 from sealcore import national_format as national
@@ -157,7 +158,7 @@ def seal_application_submit(
 
 
 def _next_seal_code(uscc: str) -> str:
-    sequence, _created = SealCodeSequence.objects.select_for_update().get_or_create(region=region_of(uscc))
+    sequence, _created = lock_or_create(SealCodeSequence, region=region_of(uscc))
     sequence.last_value += 1
     sequence.save(update_fields=["last_value"])
     return seal_code_for(uscc, sequence.last_value)
@@ -169,7 +170,7 @@ def _notify(user: User, subject: str, body: str) -> None:
 
 @transaction.atomic
 def seal_application_approve(*, application: SealApplication, acting_user: User, reason: str = "") -> Seal:
-    application = SealApplication.objects.select_for_update().select_related("company").get(pk=application.pk)
+    application = lock_row(SealApplication, related=("company",), pk=application.pk)
     if application.status != SealApplication.Status.SUBMITTED:
         raise ApplicationError(_("This application has already been decided."), "application_decided")
     company = application.company
@@ -291,7 +292,7 @@ def seal_national_summary(seal: Seal) -> dict | None:
 def seal_dual_signing_set(*, seal: Seal, enabled: bool, acting_membership) -> Seal:
     """Turn the second (SM2, GB/T 38540) signature on or off for every later sealing."""
     _assert_manages_seals(acting_membership)
-    seal = Seal.objects.select_for_update().get(pk=seal.pk)
+    seal = lock_row(Seal, pk=seal.pk)
     if enabled and not seal.has_national_seal:
         raise ApplicationError(
             _("This seal has no SM2 key and national-format seal; it can only sign with PAdES."),
@@ -315,7 +316,7 @@ def seal_dual_signing_set(*, seal: Seal, enabled: bool, acting_membership) -> Se
 def seal_application_reject(*, application: SealApplication, acting_user: User, reason: str) -> SealApplication:
     if not reason.strip():
         raise ApplicationError(_("Give the applicant a reason."), "reason_missing", field="reason")
-    application = SealApplication.objects.select_for_update().get(pk=application.pk)
+    application = lock_row(SealApplication, pk=application.pk)
     if application.status != SealApplication.Status.SUBMITTED:
         raise ApplicationError(_("This application has already been decided."), "application_decided")
     application.status = SealApplication.Status.REJECTED
@@ -373,7 +374,7 @@ def seal_status_change(*, seal: Seal, to_status: str, acting_user: User, reason:
     """Suspend (loss report), restore, or revoke for good. The CRL follows at once.
     Company pages and the API ask the authority table (SEAL_MANAGE) first; platform
     reviewers call this from the admin, where no company role applies."""
-    seal = Seal.objects.select_for_update().get(pk=seal.pk)
+    seal = lock_row(Seal, pk=seal.pk)
     if (seal.status, to_status) not in ALLOWED_TRANSITIONS:
         raise ApplicationError(
             _("This seal cannot go from “%(from)s” to that status.") % {"from": seal.get_status_display()},
@@ -441,7 +442,7 @@ def seal_password_change(
     seal_private_key_unlock(seal=seal, user=user, seal_password=old_password, ip_address=ip_address)
     context = _key_context(seal.application_id or seal.pk)
     with transaction.atomic():
-        seal = Seal.objects.select_for_update().get(pk=seal.pk)
+        seal = lock_row(Seal, pk=seal.pk)
         seal.set_protected_key(
             keys.rewrap(seal.protected_key, old_password, new_password, context=context, master_key=server_master_key())
         )

@@ -10,6 +10,7 @@ from accounts.authority import Action, roles_that_may
 from accounts.models import Membership
 from config.celery import app
 from config.mail import mail_send
+from config.row_locks import lock_rows
 from seals.models import Seal
 
 EXPIRY_WARNING = timedelta(days=30)
@@ -25,7 +26,7 @@ def seal_expiry_reminders() -> int:
     sent = 0
     for seal_id in due.values_list("pk", flat=True):
         with transaction.atomic():
-            seal = Seal.objects.select_for_update(skip_locked=True).select_related("company").filter(pk=seal_id).first()
+            seal = lock_rows(Seal, related=("company",), skip_locked=True).filter(pk=seal_id).first()
             if seal is None or (seal.expiry_reminded_at and now - seal.expiry_reminded_at < REMIND_EVERY):
                 continue
             seal.expiry_reminded_at = now

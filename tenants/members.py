@@ -18,6 +18,7 @@ from accounts.models import Invitation, Membership, User
 from config.crypto import keyed_hash
 from config.errors import ApplicationError
 from config.mail import mail_send
+from config.row_locks import lock_row
 from events.services import audit_event_record_in_company
 from tenants.models import ApiKey, Company
 from tenants.selectors import membership_in_force
@@ -252,7 +253,7 @@ def _authority_effects_apply(membership: Membership, new_role: str | None) -> Au
 
 @transaction.atomic
 def membership_role_change(*, membership: Membership, acting_membership: Membership, role: str) -> Membership:
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = lock_row(Membership, pk=membership.pk)
     _assert_may_grant(acting_membership, role)
     if membership.role == Role.OWNER and acting_membership.role != Role.OWNER:
         raise ApplicationError(_("Only an owner can change an owner's role."), "owner_only", status=403)

@@ -16,6 +16,7 @@ from accounts.authority import Action, authority_check_for, role_may
 from accounts.models import Membership, User
 from config.errors import ApplicationError
 from config.mail import mail_send
+from config.row_locks import lock_row
 from events.services import audit_event_record, audit_event_record_in_company
 from tenants.models import ApiKey, Company, Domain
 from tenants.selectors import membership_in_force
@@ -211,7 +212,7 @@ def api_key_rotate(*, api_key: ApiKey, acting_user) -> tuple[ApiKey, str]:
     """A new key with the same name, scopes and expiry; the old one stops at once (an
     integrator swaps the secret, nothing else changes)."""
     authority_check_for(acting_user=acting_user, company=api_key.company, action=Action.API_KEY_MANAGE)
-    api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    api_key = lock_row(ApiKey, pk=api_key.pk)
     if not api_key.is_usable():
         raise ApplicationError(_("Only an active key can be rotated."), "api_key_inactive", status=409)
     new_key, raw_key = api_key_create(
@@ -250,7 +251,7 @@ def company_registration_reject(*, company: Company, acting_user: User, reason: 
 
 
 def _company_registration_decide(*, company: Company, acting_user: User, reason: str, approve: bool) -> Company:
-    company = Company.objects.select_for_update().get(pk=company.pk)
+    company = lock_row(Company, pk=company.pk)
     if company.verification != Company.Verification.PENDING:
         raise ApplicationError(_("This registration has already been reviewed."), "already_reviewed")
     company.verification = Company.Verification.APPROVED if approve else Company.Verification.REJECTED

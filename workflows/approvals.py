@@ -14,6 +14,7 @@ from accounts.authority import Action, authority_check, authority_check_for, cur
 from accounts.models import Membership, User
 from config.errors import ApplicationError
 from config.mail import mail_send
+from config.row_locks import lock_row
 from documents.models import Document
 from events.services import audit_event_record
 from seals.selectors import seal_member_may_use_directly, seal_usable_get
@@ -126,7 +127,7 @@ def seal_use_request_create(
 
 def _lock_pending(use_request: SealUseRequest, acting_membership: Membership) -> SealUseRequest:
     authority_check(membership=acting_membership, action=Action.SEAL_USE_APPROVE)
-    locked = SealUseRequest.objects.select_for_update().select_related("document").get(pk=use_request.pk)
+    locked = lock_row(SealUseRequest, related=("document",), pk=use_request.pk)
     if locked.requester_id == acting_membership.user_id:
         raise ApplicationError(_("You cannot decide your own request."), "own_request", status=403)
     if locked.status != SealUseRequest.Status.PENDING:
@@ -225,7 +226,7 @@ def seal_use_request_reject(
 @transaction.atomic
 def seal_use_request_cancel(*, use_request: SealUseRequest, acting_user: User) -> SealUseRequest:
     """The requester withdraws a waiting request or gives back an approval not used up."""
-    use_request = SealUseRequest.objects.select_for_update().get(pk=use_request.pk)
+    use_request = lock_row(SealUseRequest, pk=use_request.pk)
     if use_request.requester_id != acting_user.pk:
         raise ApplicationError(_("Only the requester can withdraw a request."), "not_requester", status=403)
     if use_request.status not in (SealUseRequest.Status.PENDING, SealUseRequest.Status.APPROVED):
@@ -269,7 +270,7 @@ def seal_use_approver_assert_in_force(approval: SealUseRequest) -> None:
 def seal_use_approval_consume(*, approval_id, seal_id, user: User, document: Document) -> SealUseRequest:
     """Take one use of an approval. The row lock makes parallel confirmations queue up here,
     so the last use is taken once; the caller creates the grant in the same transaction."""
-    approval = SealUseRequest.objects.select_for_update().get(pk=approval_id)
+    approval = lock_row(SealUseRequest, pk=approval_id)
     now = timezone.now()
     if (
         approval.status != SealUseRequest.Status.APPROVED

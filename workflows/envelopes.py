@@ -21,6 +21,7 @@ from config.celery import on_commit_enqueue
 from config.crypto import decrypt, encrypt, keyed_hash
 from config.errors import ApplicationError
 from config.mail import BIDI_CONTROLS, mail_header_text
+from config.row_locks import lock_row, lock_row_or_none
 from documents.models import Document, DocumentVersion, SigningGrant
 from workflows.models import Envelope, EnvelopeEvent, EnvelopeField, Party
 
@@ -72,7 +73,7 @@ def envelope_event_record(
     """Append to the hash chain. The envelope row is locked so two events never take the
     same place in the chain."""
     with transaction.atomic():
-        Envelope.objects.select_for_update().filter(pk=envelope.pk).first()
+        lock_row_or_none(Envelope, pk=envelope.pk)
         last = EnvelopeEvent.objects.filter(envelope_id=envelope.pk).order_by("-sequence").first()
         event = EnvelopeEvent(
             envelope_id=envelope.pk,
@@ -295,7 +296,7 @@ def envelope_send(*, envelope: Envelope, owner, acting_user, ip_address: str | N
             status=403,
         )
     authority_check(membership=membership, action=Action.ENVELOPE_SEND)
-    envelope = Envelope.objects.select_for_update(of=("self",)).get(pk=envelope.pk)
+    envelope = lock_row(Envelope, only_self=True, pk=envelope.pk)
     _assert_draft(envelope)
     parties = list(envelope.parties.prefetch_related("fields"))
     acting = [party for party in parties if party.kind in Party.ACTING_KINDS]
@@ -306,7 +307,7 @@ def envelope_send(*, envelope: Envelope, owner, acting_user, ip_address: str | N
             raise ApplicationError(
                 _("Place at least one field for %(party)s.") % {"party": party.name}, "party_without_fields"
             )
-    document = Document.objects.select_for_update().get(pk=envelope.document_id)
+    document = lock_row(Document, pk=envelope.document_id)
     if Envelope.objects.filter(document=document, status=Envelope.Status.IN_PROGRESS).exists():
         raise ApplicationError(
             _("This document is already out for signing in another envelope."), "document_busy", status=409
@@ -437,7 +438,7 @@ def _assert_turn(party: Party) -> None:
 
 
 def _party_locked(party_id) -> Party:
-    return Party.objects.select_for_update(of=("self",)).select_related("envelope__document").get(pk=party_id)
+    return lock_row(Party, related=("envelope__document",), only_self=True, pk=party_id)
 
 
 def envelope_party_may_sign(*, party_id) -> bool:
@@ -837,7 +838,7 @@ def _envelope_close(envelope: Envelope, status: str, *, notify: str) -> None:
 
 
 def _envelope_locked(envelope: Envelope) -> Envelope:
-    return Envelope.objects.select_for_update().get(pk=envelope.pk)
+    return lock_row(Envelope, pk=envelope.pk)
 
 
 @transaction.atomic
@@ -991,12 +992,12 @@ def envelope_complete(*, envelope_id) -> Envelope | None:
 
     # A failed attempt rolls back its rows and deletes its files; the task retries.
     with stored_files_removed_on_failure(), transaction.atomic():
-        envelope = Envelope.objects.select_for_update().filter(pk=envelope_id).first()
+        envelope = lock_row_or_none(Envelope, pk=envelope_id)
         if envelope is None or envelope.status != Envelope.Status.IN_PROGRESS:
             return envelope
         if _acting_parties(envelope).exclude(status=Party.Status.COMPLETED).exists():
             return envelope
-        document = Document.objects.select_for_update().get(pk=envelope.document_id)
+        document = lock_row(Document, pk=envelope.document_id)
         base = document.current_version
         with base.file.open("rb") as handle:
             data = handle.read()

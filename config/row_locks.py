@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 Row = TypeVar("Row", bound=models.Model)
 
 
 def _locking(source, *, related: tuple[str, ...], only_self: bool, skip_locked: bool):
-    if not transaction.get_connection().in_atomic_block:
+    if not connection.in_atomic_block:
         # Outside a transaction the lock would end with the statement: a silent no-op.
         raise transaction.TransactionManagementError("a row lock needs an open transaction")
     queryset = source._default_manager.all() if isinstance(source, type) else source

@@ -130,6 +130,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 MIDDLEWARE = [
+    "config.views.HealthProbeMiddleware",
     "config.content_security.ContentSecurityPolicyMiddleware",
     "tenants.middleware.CompanyHostMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -76,6 +76,21 @@ def healthz(request):
     return JsonResponse({"status": "ok" if healthy else "fail", "checks": results}, status=200 if healthy else 503)
 
 
+class HealthProbeMiddleware:
+    """Answers /healthz before anything that needs the database or a known host name: a
+    load balancer probes over plain HTTP, by an internal address, and must hear "database:
+    fail" (503) when the database is down, not a redirect to HTTPS, a 400 for an unknown host
+    or a 500 from the company lookup."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == "/healthz" and request.method in ("GET", "HEAD"):
+            return healthz(request)
+        return self.get_response(request)
+
+
 def permission_denied(request, exception=None):
     reason = None
     if isinstance(exception, AuthorityRefused):

@@ -32,10 +32,12 @@ def test_secret_can_come_from_a_file(monkeypatch, tmp_path):
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     child_env = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "MASTER_KEY", "DEBUG"}}
     child_env.update(
-        DJANGO_SETTINGS_MODULE="config.settings",
-        DATABASE_URL=os.environ.get("DATABASE_URL") or "postgresql://unused@127.0.0.1:1/unused",
-        REDIS_URL=settings.REDIS_URL,
-        **env,
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": os.environ.get("DATABASE_URL") or "postgresql://unused@127.0.0.1:1/unused",
+            "REDIS_URL": settings.REDIS_URL,
+            **env,
+        }
     )
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=child_env, capture_output=True, text=True, timeout=120
@@ -85,3 +87,21 @@ def test_models_and_migrations_agree():
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)  # exits non-zero if a migration is missing
+
+
+def test_health_probe_over_plain_http_is_answered_not_redirected():
+    # A load balancer probes over plain HTTP, by an internal address, and treats a redirect
+    # or a 400 as "down"; with the database unreachable it must hear which part failed.
+    result = _manage(
+        "shell",
+        "-c",
+        "import json; from django.test import Client; c = Client(HTTP_HOST='10.1.2.3:8000');"
+        " r = c.get('/healthz'); print(r.status_code, json.loads(r.content)['checks']['database'])",
+        DEBUG="false",
+        SECRET_KEY="k" * 50,
+        MASTER_KEY="m" * 64,
+        BASE_DOMAIN="sealhub.example.com",
+        DATABASE_URL="postgresql://unused@127.0.0.1:1/unused",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["503", "fail"]

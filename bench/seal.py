@@ -29,6 +29,8 @@ from pathlib import Path
 
 from _throwaway_db import throwaway_database
 
+from config.queues import all_queues
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 SAMPLES = 8
 THROUGHPUT_DOCUMENTS = 48  # enough that the first, cold job of each worker process does not dominate
@@ -75,7 +77,7 @@ def start_worker(concurrency: int, pool: str = "prefork") -> subprocess.Popen:
         "-l",
         "error",
         "-Q",
-        QUEUE,
+        all_queues(QUEUE),
         "--pool",
         pool,
         "-c",

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from config import embedded
+from config.queues import BULK, PERIODIC, URGENT, queue_names
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,6 +52,27 @@ def child_environment(*, port: int) -> dict[str, str]:
 
 def mail_dir() -> Path:
     return embedded.var_dir() / "mail"
+
+
+def worker_commands(celery: list[str], *, prefix: str, concurrency: int) -> dict[str, list[str]]:
+    """A seal never waits behind page images: one worker for the work people wait for
+    (config/queues.py), one for page images, webhook posts and periodic sweeps."""
+    queues = queue_names(prefix)
+    return {
+        "worker": [*celery, "worker", "-l", "info", "-n", "urgent@%h", "-Q", queues[URGENT], "-c", str(concurrency)],
+        "worker-bulk": [
+            *celery,
+            "worker",
+            "-l",
+            "info",
+            "-n",
+            "bulk@%h",
+            "-Q",
+            f"{queues[BULK]},{queues[PERIODIC]}",
+            "-c",
+            "1",
+        ],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         celery = [sys.executable, "-m", "celery", "-A", "config"]
         commands = {
             "web": [*manage, "runserver", f"{args.host}:{args.port}", "--noreload"],
-            "worker": [*celery, "worker", "-l", "info", "--concurrency", str(args.concurrency)],
+            **worker_commands(celery, prefix=env.get("SEALHUB_TASK_QUEUE", "sealhub"), concurrency=args.concurrency),
             "beat": [*celery, "beat", "-l", "info", "-s", str(embedded.var_dir() / "celerybeat-schedule")],
         }
         for name, command in commands.items():

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config import embedded
 from config.env import ConfigurationError, env_bool, env_float, env_int, env_list, env_str
+from config.queues import task_routes
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -63,7 +64,9 @@ def _celery_url(url: str) -> str:
 
 CELERY_BROKER_URL = _celery_url(env_str("CELERY_BROKER_URL") or REDIS_URL)
 CELERY_RESULT_BACKEND = _celery_url(REDIS_URL)
+# Queues by urgency (config/queues.py): the default queue is the urgent one.
 CELERY_TASK_DEFAULT_QUEUE = env_str("SEALHUB_TASK_QUEUE", "sealhub")
+CELERY_TASK_ROUTES = task_routes(CELERY_TASK_DEFAULT_QUEUE)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -15,6 +15,7 @@ from django.db import connection
 from django.test import Client
 
 from accounts.models import Membership, User
+from config.queues import all_queues
 from tenants.models import Company
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -182,7 +183,7 @@ def start_celery_worker(*, queue: str, name: str, pool: str = "solo", redis_url:
         "-l",
         "warning",
         "-Q",
-        queue,
+        all_queues(queue),
         "-n",
         f"{name}@%h",
     ]

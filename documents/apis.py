@@ -16,7 +16,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authority import Action
-from accounts.two_factor import OTP_METHODS
+from accounts.codes import CODE_LIFETIME
+from accounts.identity import mask_email
+from accounts.models import OneTimeCode
+from accounts.two_factor import OTP_METHODS, second_factor_email_code_send
 from config.api.idempotency import idempotent
 from config.api.serializers import StrictInputSerializer
 from config.client import client_address
@@ -308,6 +311,34 @@ class DocumentSealApi(APIView):
             ip_address=client_address(request),
         )
         return Response(JobOutputSerializer(grant).data, status=status.HTTP_202_ACCEPTED)
+
+
+class SealCodeOutputSerializer(serializers.Serializer):
+    sent_to = serializers.CharField(help_text="The address the code went to, masked")
+    valid_for_seconds = serializers.IntegerField()
+
+
+class DocumentSealCodeApi(APIView):
+    """The emailed one-time code for `otp_method: "email"`, for members with no authenticator
+    app; the same limits as the page (one code a minute, the emailed-code lockout)."""
+
+    authority = {"POST": Action.DOCUMENT_SEAL}
+    required_scope = ApiKey.Scope.SEALS
+
+    @extend_schema(
+        operation_id="documents_seal_code",
+        request=None,
+        responses={202: SealCodeOutputSerializer},
+        summary="Email the acting member a one-time code to confirm sealing this document",
+    )
+    def post(self, request, document_id):
+        document_get(document_id=document_id)
+        person = _person(request)
+        second_factor_email_code_send(
+            user=person, purpose=OneTimeCode.Purpose.SEAL_USE, ip_address=client_address(request)
+        )
+        body = {"sent_to": mask_email(person.email), "valid_for_seconds": int(CODE_LIFETIME.total_seconds())}
+        return Response(SealCodeOutputSerializer(body).data, status=status.HTTP_202_ACCEPTED)
 
 
 class JobDetailApi(APIView):

@@ -49,6 +49,11 @@ urlpatterns = [
     ),
     path("documents/<uuid:document_id>/seal/", document_apis.DocumentSealApi.as_view(), name="documents_seal"),
     path(
+        "documents/<uuid:document_id>/seal/code/",
+        document_apis.DocumentSealCodeApi.as_view(),
+        name="documents_seal_code",
+    ),
+    path(
         "documents/<uuid:document_id>/jobs/<uuid:job_id>/", document_apis.JobDetailApi.as_view(), name="documents_job"
     ),
     path(

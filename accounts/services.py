@@ -15,7 +15,7 @@ from accounts.notifications import Change, account_change_notify
 from config.client import client_address
 from config.crypto import encrypt, keyed_hash
 from config.errors import ApplicationError
-from config.mail import mail_send
+from config.mail import mail_queue
 from config.row_locks import lock_row, lock_row_or_none
 
 ID_HASH_PURPOSE = "resident-id-number"
@@ -255,7 +255,7 @@ def identity_appeal_submit(
 
 
 def _appeal_notify(appeal: IdentityAppeal, subject: str, body: str) -> None:
-    transaction.on_commit(lambda: mail_send(subject=subject, body=body, to=[appeal.email]))
+    mail_queue(subject=subject, body=body, to=[appeal.email])
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from accounts.lockout import WrongSecret, attempt_counted
 from accounts.models import FactorLock, Membership, User
 from config.crypto import server_master_key
 from config.errors import ApplicationError
-from config.mail import mail_send
+from config.mail import mail_queue
 from config.row_locks import lock_or_create, lock_row
 from events.services import audit_event_record_in_company
 from events.webhooks import webhook_event_emit_in_company
@@ -165,7 +165,7 @@ def _next_seal_code(uscc: str) -> str:
 
 
 def _notify(user: User, subject: str, body: str) -> None:
-    transaction.on_commit(lambda: mail_send(subject=subject, body=body, to=[user.email]))
+    mail_queue(subject=subject, body=body, to=[user.email])
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from accounts.identity import mask_email
 from accounts.models import Invitation, Membership, User
 from config.crypto import keyed_hash
 from config.errors import ApplicationError
-from config.mail import mail_send
+from config.mail import mail_queue
 from config.row_locks import lock_row
 from events.services import audit_event_record_in_company
 from tenants.models import ApiKey, Company
@@ -72,7 +72,7 @@ def invitation_create(
         "%(person)s invites you to join %(company)s on Sealhub as %(role)s.\n\n"
         "Accept within 7 days (sign in or register with this email address first):\n%(link)s"
     ) % {"person": acting_membership.user, "company": company.name, "role": invitation.get_role_display(), "link": link}
-    transaction.on_commit(lambda: mail_send(subject=subject, body=body, to=[email]))
+    mail_queue(subject=subject, body=body, to=[email])
     audit_event_record_in_company(
         company,
         acting_user=acting_membership.user,

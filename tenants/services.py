@@ -15,7 +15,7 @@ from stdnum.cn import uscc as uscc_number
 from accounts.authority import Action, authority_check_for, role_may
 from accounts.models import Membership, User
 from config.errors import ApplicationError
-from config.mail import mail_send
+from config.mail import mail_queue
 from config.row_locks import lock_row
 from events.services import audit_event_record, audit_event_record_in_company
 from tenants.models import ApiKey, Company, Domain
@@ -235,7 +235,7 @@ def api_key_rotate(*, api_key: ApiKey, acting_user) -> tuple[ApiKey, str]:
 
 def _company_review_notify(company: Company, subject: str, body: str) -> None:
     owners = list(company.memberships.filter(role="owner").values_list("user__email", flat=True))
-    transaction.on_commit(lambda: mail_send(subject=subject, body=body, to=owners))
+    mail_queue(subject=subject, body=body, to=owners)
 
 
 @transaction.atomic

@@ -18,6 +18,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from config.errors import ExplainedRefusal
+
 # The values of accounts.models.Membership.Role (a test keeps both in step).
 OWNER = "owner"
 ADMIN = "admin"
@@ -129,7 +131,7 @@ def roles_that_may(action: Action) -> list[str]:
     return [role for role in ROLES if role_may(role, action)]
 
 
-class AuthorityRefused(PermissionDenied):
+class AuthorityRefused(ExplainedRefusal):
     """A member's role does not allow the action: 403 with the reason, and an audit row."""
 
     code = "role_forbids"
@@ -148,6 +150,9 @@ class AuthorityRefused(PermissionDenied):
             "role": role_label(self.membership.role),
             "action": ACTION_LABELS[self.action],
         }
+
+    def at_response(self) -> None:
+        refusal_record(self)  # again: a rolled-back transaction around the check took its audit row
 
 
 def role_label(role: str) -> str:

@@ -24,6 +24,7 @@ from redis.exceptions import RedisError
 
 from accounts import two_factor
 from accounts.models import User
+from accounts.selectors import membership_get
 from config import crypto
 from config.errors import ApplicationError
 
@@ -104,8 +105,6 @@ def host_handoff_read(*, token: str, company) -> Handoff:
 
 def _handoff_read(token: str, company) -> tuple[Handoff, str]:
     from django_otp.models import Device
-
-    from tenants.selectors import membership_get
 
     try:
         payload = signing.loads(token, salt=HANDOFF_SALT, max_age=HANDOFF_MAX_AGE_SECONDS)

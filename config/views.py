@@ -9,9 +9,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from accounts.authority import AuthorityRefused, refusal_record
 from config.api.errors import error_response_body
 from config.celery import WORKER_HEARTBEAT_KEY
+from config.errors import ExplainedRefusal
 
 
 def _wants_json(request) -> bool:
@@ -77,14 +77,13 @@ def healthz(request):
 
 
 def permission_denied(request, exception=None):
-    reason = None
-    if isinstance(exception, AuthorityRefused):
-        # The refusal's audit row is gone if a transaction around the check rolled back.
-        refusal_record(exception)
-        reason = exception.message
+    reason = code = None
+    if isinstance(exception, ExplainedRefusal):
+        exception.at_response()
+        reason, code = exception.message, exception.code
     if _wants_json(request):
         body = error_response_body(
-            AuthorityRefused.code if reason else "permission_denied",
+            code or "permission_denied",
             _("Permission denied"),
             reason or _("You may not do this."),
         )

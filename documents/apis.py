@@ -17,12 +17,12 @@ from rest_framework.views import APIView
 
 from accounts.authority import Action
 from accounts.two_factor import OTP_METHODS
-from config.api.idempotency import idempotent
 from config.api.serializers import StrictInputSerializer
 from config.client import client_address
 from documents import services
 from documents.models import Placement
 from documents.selectors import document_get, document_list, document_list_token, grant_get, version_get
+from tenants.idempotency import idempotent
 from tenants.models import ApiKey
 from tenants.permissions import acting_membership
 

@@ -146,6 +146,17 @@ def webhook_endpoint_authoriser_in_force(endpoint: WebhookEndpoint) -> bool:
 
 
 @transaction.atomic
+def webhook_endpoints_pause_for(*, user, role: str | None) -> list[WebhookEndpoint]:
+    """A member lost authority (`role` None: no longer a member): endpoints they vouched for
+    and may no longer manage are paused until an administrator resumes them. Runs in the
+    company's schema (tenants.hooks, on a role change or removal)."""
+    if role is not None and role_may(role, Action.WEBHOOK_MANAGE):
+        return []
+    paused = list(WebhookEndpoint.objects.filter(authorised_by_id=user.pk, active=True))
+    WebhookEndpoint.objects.filter(pk__in=[endpoint.pk for endpoint in paused]).update(active=False)
+    return paused
+
+
 def webhook_endpoint_create(
     *, url: str, events: list[str], description: str = "", acting_user
 ) -> tuple[WebhookEndpoint, str]:

@@ -19,7 +19,7 @@ from config.crypto import keyed_hash
 from config.errors import ApplicationError
 from config.mail import mail_queue
 from config.row_locks import lock_row
-from events.services import audit_event_record_in_company
+from tenants.hooks import audit_event_record_in_company, authority_lost_follow_ups
 from tenants.models import ApiKey, Company
 from tenants.selectors import membership_in_force
 from tenants.services import company_domain_for
@@ -214,9 +214,7 @@ def _authority_effects_apply(membership: Membership, new_role: str | None) -> Au
     endpoints they vouched for are paused. `new_role` None means removed."""
     from django_tenants.utils import tenant_context
 
-    from events.models import WebhookEndpoint
     from tenants.services import api_key_scopes_allowed
-    from workflows.models import SealUseRequest
 
     effects = AuthorityEffects()
     company, user = membership.company, membership.user
@@ -241,13 +239,8 @@ def _authority_effects_apply(membership: Membership, new_role: str | None) -> Au
     effects.invitations_withdrawn = [i for i in open_invitations if after is None or not _may_grant(after, i.role)]
     Invitation.objects.filter(pk__in=[i.pk for i in effects.invitations_withdrawn]).update(revoked_at=now)
     with tenant_context(company):
-        if after is None or not role_may(after.role, Action.WEBHOOK_MANAGE):
-            effects.webhooks_paused = list(WebhookEndpoint.objects.filter(authorised_by_id=user.pk, active=True))
-            WebhookEndpoint.objects.filter(pk__in=[w.pk for w in effects.webhooks_paused]).update(active=False)
-        if after is None or not role_may(after.role, Action.SEAL_USE_APPROVE):
-            effects.approvals_void = list(
-                SealUseRequest.objects.filter(decided_by_id=user.pk, status=SealUseRequest.Status.APPROVED)
-            )
+        for effect, follow_up in authority_lost_follow_ups().items():
+            setattr(effects, effect, follow_up(user=user, role=new_role))
     return effects
 
 

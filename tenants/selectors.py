@@ -7,12 +7,6 @@ from accounts.models import Invitation, Membership
 from tenants.models import ApiKey, Company
 
 
-def membership_get(*, user, company: Company) -> Membership | None:
-    if not getattr(user, "is_authenticated", False) or not hasattr(user, "memberships"):
-        return None
-    return Membership.objects.filter(user=user, company=company).first()
-
-
 def membership_in_force(*, user_id, company: Company, since=None) -> Membership | None:
     """The membership whose authority something set in motion earlier still runs on: the
     person's current one, if their account is neither frozen nor deactivated. With `since`
@@ -26,15 +20,6 @@ def membership_in_force(*, user_id, company: Company, since=None) -> Membership 
     if since is not None and membership.created_at > since:
         return None
     return membership
-
-
-def membership_list_for_user(*, user) -> QuerySet[Membership]:
-    return (
-        Membership.objects.filter(user=user, company__status=Company.Status.ACTIVE)
-        .exclude(company__schema_name="public")
-        .select_related("company")
-        .order_by("company__name")
-    )
 
 
 def api_key_list(*, company: Company) -> QuerySet[ApiKey]:

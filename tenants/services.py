@@ -17,7 +17,7 @@ from accounts.models import Membership, User
 from config.errors import ApplicationError
 from config.mail import mail_queue
 from config.row_locks import lock_row
-from events.services import audit_event_record, audit_event_record_in_company
+from tenants.hooks import audit_event_record, audit_event_record_in_company, company_approved_follow_ups
 from tenants.models import ApiKey, Company, Domain
 from tenants.selectors import membership_in_force
 
@@ -267,9 +267,8 @@ def _company_registration_decide(*, company: Company, acting_user: User, reason:
         data={"reason": company.review_reason},
     )
     if approve:
-        from workflows.cross_tenant import routes_claim_for_company
-
-        routes_claim_for_company(company=company)
+        for follow_up in company_approved_follow_ups():
+            follow_up(company=company)
         _company_review_notify(
             company,
             _("%(company)s: registration approved") % {"company": company.name},

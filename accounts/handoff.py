@@ -20,6 +20,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django_otp.models import Device
 from redis.exceptions import RedisError
 
 from accounts import two_factor
@@ -104,8 +105,6 @@ def host_handoff_read(*, token: str, company) -> Handoff:
 
 
 def _handoff_read(token: str, company) -> tuple[Handoff, str]:
-    from django_otp.models import Device
-
     try:
         payload = signing.loads(token, salt=HANDOFF_SALT, max_age=HANDOFF_MAX_AGE_SECONDS)
     except signing.BadSignature as error:  # also an expired one

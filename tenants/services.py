@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime
 
@@ -19,10 +18,9 @@ from config.mail import mail_queue
 from config.row_locks import lock_row
 from tenants.hooks import audit_event_record, audit_event_record_in_company, company_approved_follow_ups
 from tenants.models import ApiKey, Company, Domain
-from tenants.selectors import membership_in_force
+from tenants.selectors import API_KEY_PREFIX, api_key_hash, membership_in_force
 
 RESERVED_SLUGS = frozenset({"www", "admin", "api", "public", "static", "media", "mail", "demo-template"})
-API_KEY_PREFIX = "shk_"
 
 
 def company_domain_for(slug: str) -> str:
@@ -97,10 +95,6 @@ def company_create(
         data={"name": company.name, "slug": slug, "owner": owner.email},
     )
     return company
-
-
-def api_key_hash(raw_key: str) -> str:
-    return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
 def api_key_scopes_allowed(membership: Membership) -> set[str]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import authenticate
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.codes import code_send, code_verify
-from accounts.models import OneTimeCode, SecurityEvent, User
+from accounts.lockout import WrongSecret, attempt_counted
+from accounts.models import FactorLock, OneTimeCode, SecurityEvent, User
 from accounts.notifications import Change, account_change_notify
 from accounts.services.registration import normalise_mobile, password_validate
 from config.client import client_address
@@ -77,11 +79,6 @@ def password_reset_complete(*, contact: str, code: str, password: str, ip_addres
 
 def password_authenticate(*, request, email: str, password: str) -> User:
     """Email + password with the hard lockout; raises ApplicationError with a clear reason."""
-    from django.contrib.auth import authenticate
-
-    from accounts.lockout import WrongSecret, attempt_counted
-    from accounts.models import FactorLock
-
     ip_address = client_address(request)
     email = email.strip().lower()
     user = User.objects.filter(email=email).first()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import SecurityEvent, User
+from accounts.two_factor import two_factor_enabled
 from config.errors import ApplicationError
 from config.row_locks import lock_row_or_none
 
@@ -31,8 +33,6 @@ REVIEWER_PERMISSIONS = {
 
 def reviewer_group_ensure():
     """The group platform reviewers belong to: the review queues, nothing more."""
-    from django.contrib.auth.models import Group, Permission
-
     group, _created = Group.objects.get_or_create(name=REVIEWER_GROUP)
     permissions = [
         Permission.objects.get(content_type__app_label=app_label, codename=codename)
@@ -50,7 +50,6 @@ def reviewer_set(*, email: str, reviewer: bool, granted_by: str) -> User:
     user = lock_row_or_none(User, email=email.strip().lower())
     if user is None:
         raise ApplicationError(_("No account has this email address."), "user_missing", status=404)
-    from accounts.two_factor import two_factor_enabled
 
     if reviewer and not two_factor_enabled(user):
         # Its first one could otherwise be set up by whoever reset the password by mail.

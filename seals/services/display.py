@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from seals.image import face_for
 from seals.models import Seal
 
 
@@ -20,8 +22,6 @@ def certificate_summary(seal: Seal) -> dict:
 
 
 def _key_description(public_key) -> str:
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
-
     if isinstance(public_key, ec.EllipticCurvePublicKey):
         return f"ECDSA {public_key.curve.name}"
     if isinstance(public_key, rsa.RSAPublicKey):
@@ -30,8 +30,6 @@ def _key_description(public_key) -> str:
 
 
 def seal_face(seal: Seal):
-    from seals.image import face_for
-
     return face_for(
         seal_type=seal.seal_type,
         company_name=seal.company.name,

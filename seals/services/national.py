@@ -15,6 +15,7 @@ from events.services import audit_event_record_in_company
 from sealcore import national_format as national
 from sealcore import sm2
 from seals import keys, pki
+from seals.image import seal_png
 from seals.models import Seal
 from seals.services.display import seal_face
 from seals.services.lifecycle import assert_manages_seals
@@ -26,8 +27,6 @@ NATIONAL_SEAL_TYPE = {"legal_representative": national.SEAL_TYPE_PERSONAL}
 def national_seal_issue(seal: Seal, certificate: x509.Certificate, sm2_public_key: bytes) -> None:
     """The seal's SM2 certificate and its SESeal (GB/T 38540 v4), both made by the
     platform's SM2 maker: esID is the seal code, the picture is the face at true size."""
-    from seals.image import seal_png
-
     maker_key, maker_certificate = pki.sm2_maker()
     company = seal.company
     subject = sm2.name(

@@ -13,11 +13,11 @@ from rest_framework.views import APIView
 from accounts import services, two_factor
 from accounts.identity import mask_mobile
 from accounts.models import AuthenticatorDevice, User
+from accounts.selectors import membership_list_for_user
 from config.api.origin import NotFromAnotherSite
 from config.api.serializers import StrictInputSerializer
 from config.client import client_address
 from config.errors import ApplicationError
-from tenants.selectors import membership_list_for_user
 
 AUTH_BACKEND = "django.contrib.auth.backends.AllowAllUsersModelBackend"
 

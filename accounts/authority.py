@@ -15,8 +15,12 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_tenants.utils import get_tenant_model
+
+from config.errors import ExplainedRefusal
 
 # The values of accounts.models.Membership.Role (a test keeps both in step).
 OWNER = "owner"
@@ -129,7 +133,7 @@ def roles_that_may(action: Action) -> list[str]:
     return [role for role in ROLES if role_may(role, action)]
 
 
-class AuthorityRefused(PermissionDenied):
+class AuthorityRefused(ExplainedRefusal):
     """A member's role does not allow the action: 403 with the reason, and an audit row."""
 
     code = "role_forbids"
@@ -148,6 +152,9 @@ class AuthorityRefused(PermissionDenied):
             "role": role_label(self.membership.role),
             "action": ACTION_LABELS[self.action],
         }
+
+    def at_response(self) -> None:
+        refusal_record(self)  # again: a rolled-back transaction around the check took its audit row
 
 
 def role_label(role: str) -> str:
@@ -220,8 +227,6 @@ def authority_check_for(*, acting_user: Any, company: Any, action: Action) -> No
     """Services: the same check from what a service is given. `acting_user` is a person,
     or an API key principal (it carries `api_key`) acting with its creator's current
     membership; None is the platform itself (workers, reviews), which no role limits."""
-    from accounts.models import Membership  # accounts.models imports this module
-
     if acting_user is None:
         return
     api_key = getattr(acting_user, "api_key", None)
@@ -230,9 +235,8 @@ def authority_check_for(*, acting_user: Any, company: Any, action: Action) -> No
     membership = getattr(acting_user, "membership", None) if api_key is not None else None
     if membership is None or membership.company_id != company.pk:
         user_id = api_key.created_by_id if api_key is not None else acting_user.pk
-        membership = (
-            Membership.objects.select_related("company", "user").filter(user_id=user_id, company=company).first()
-        )
+        # Through the company: accounts.models imports this module.
+        membership = company.memberships.select_related("company", "user").filter(user_id=user_id).first()
     if membership is None:
         raise PermissionDenied(gettext("Only members of the company can do this."))
     authority_check(membership=membership, action=action, actor_label=str(acting_user) if api_key is not None else None)
@@ -240,9 +244,6 @@ def authority_check_for(*, acting_user: Any, company: Any, action: Action) -> No
 
 def current_company() -> Any:
     """The company whose schema the connection is in (services that work in one)."""
-    from django.db import connection
-    from django_tenants.utils import get_tenant_model
-
     tenant = connection.tenant
     if isinstance(tenant, get_tenant_model()):
         return tenant

@@ -14,7 +14,7 @@ from accounts.models import FactorLock, OneTimeCode, User
 from accounts.sms import sms_send
 from config.crypto import keyed_hash
 from config.errors import ApplicationError
-from config.mail import mail_send
+from config.mail import mail_queue
 from config.row_locks import lock_rows
 
 CODE_LIFETIME = timedelta(minutes=10)
@@ -63,7 +63,7 @@ def code_send(*, user: User, purpose: str, channel: str = OneTimeCode.Channel.EM
     if channel == OneTimeCode.Channel.SMS:
         transaction.on_commit(lambda: sms_send(mobile=user.mobile, text=text))
     else:
-        transaction.on_commit(lambda: mail_send(subject=_("Your Sealhub code"), body=text, to=[user.email]))
+        mail_queue(subject=_("Your Sealhub code"), body=text, to=[user.email])
     return record
 
 

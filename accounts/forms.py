@@ -5,6 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OneTimeCode
+from accounts.services import password_authenticate
 from config.errors import ApplicationError
 from config.forms import PasswordPairMixin
 
@@ -17,8 +18,6 @@ class EmailAuthenticationForm(AuthenticationForm):
     )
 
     def clean(self):
-        from accounts.services import password_authenticate
-
         email = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
         if email and password:

@@ -20,10 +20,12 @@ from django.core import signing
 from django.core.cache import cache
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django_otp.models import Device
 from redis.exceptions import RedisError
 
 from accounts import two_factor
 from accounts.models import User
+from accounts.selectors import membership_get
 from config import crypto
 from config.errors import ApplicationError
 
@@ -103,10 +105,6 @@ def host_handoff_read(*, token: str, company) -> Handoff:
 
 
 def _handoff_read(token: str, company) -> tuple[Handoff, str]:
-    from django_otp.models import Device
-
-    from tenants.selectors import membership_get
-
     try:
         payload = signing.loads(token, salt=HANDOFF_SALT, max_age=HANDOFF_MAX_AGE_SECONDS)
     except signing.BadSignature as error:  # also an expired one

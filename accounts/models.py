@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -8,8 +9,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
+from django_otp.oath import TOTP
 
 from accounts.authority import AUTHORITY, Action, role_may
+from config.crypto import decrypt, keyed_hash
 from config.errors import ApplicationError
 
 
@@ -261,15 +264,9 @@ class AuthenticatorDevice(Device):
 
     @property
     def bin_key(self) -> bytes:
-        from config.crypto import decrypt
-
         return decrypt(bytes(self.encrypted_key), purpose=self.KEY_PURPOSE, associated_data=str(self.user_id).encode())
 
     def verify_token(self, token) -> bool:
-        import time
-
-        from django_otp.oath import TOTP
-
         try:
             value = int(str(token).strip())
         except ValueError:
@@ -299,8 +296,6 @@ class RecoveryCodeDevice(Device):
         constraints = [models.UniqueConstraint(fields=["user"], name="recovery_code_device_one_per_user")]
 
     def verify_token(self, token) -> bool:
-        from config.crypto import keyed_hash
-
         code_hash = keyed_hash(normalise_recovery_code(str(token)), purpose=RecoveryCode.HASH_PURPOSE)
         updated = self.codes.filter(code_hash=code_hash, used_at__isnull=True).update(used_at=timezone.now())
         return updated == 1
@@ -331,6 +326,7 @@ class EmailCodeDevice(Device):
         constraints = [models.UniqueConstraint(fields=["user"], name="email_code_device_one_per_user")]
 
     def verify_token(self, token) -> bool:
+        # accounts.codes imports these models: django-otp asks the device, the check lives there.
         from accounts.codes import code_verify
 
         try:

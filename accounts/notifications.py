@@ -5,12 +5,11 @@ in the owner's language, and carries no secret (no code, no password, no link)."
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from config.mail import mail_send
+from config.mail import mail_queue
 
 
 class Change:
@@ -65,4 +64,4 @@ def account_change_notify(*, user: User, change: str, ip_address: str | None = N
                 ),
             ]
         )
-    transaction.on_commit(lambda: mail_send(subject=subject, body=body, to=[address]))
+    mail_queue(subject=subject, body=body, to=[address])

@@ -12,7 +12,7 @@ import logging
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from config.mail import mail_send
+from config.mail import mail_queue
 
 logger = logging.getLogger("sealhub.sms")
 
@@ -24,7 +24,7 @@ class ConsoleSmsBackend:
 
 class OutboxSmsBackend:
     def send(self, mobile: str, text: str) -> None:
-        mail_send(subject="SMS", body=text, to=[f"{mobile}@sms.invalid"])
+        mail_queue(subject="SMS", body=text, to=[f"{mobile}@sms.invalid"])
 
 
 def sms_send(*, mobile: str, text: str) -> None:

@@ -27,6 +27,7 @@ from accounts.forms import (
     RegistrationForm,
     SecondFactorForm,
 )
+from accounts.handoff import host_handoff_read, host_handoff_redeem
 from accounts.identity import mask_email
 from accounts.models import AuthenticatorDevice, IdentityAppeal, OneTimeCode, User
 from config.client import client_address
@@ -382,8 +383,6 @@ def password_reset_confirm(request):
 def host_handoff(request):
     """Company host: the platform sends a signed-in person here with a one-use token; they
     confirm which account continues, then are signed in here too."""
-    from accounts.handoff import host_handoff_read, host_handoff_redeem
-
     tenant = getattr(request, "tenant", None)
     if tenant is None or tenant.is_platform:
         return render(request, "errors/404.html", status=404)

@@ -9,8 +9,13 @@ import socket
 import time
 
 from celery import bootsteps, signals
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django_redis import get_redis_connection
 from kombu.exceptions import OperationalError
 from tenant_schemas_celery.app import CeleryApp
+
+from config.log_redaction import SecretRedactionFilter
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -23,8 +28,6 @@ logger = logging.getLogger(__name__)
 
 
 def worker_heartbeat_write(hostname: str) -> None:
-    from django_redis import get_redis_connection
-
     get_redis_connection("default").zadd(WORKER_HEARTBEAT_KEY, {hostname: time.time()})
 
 
@@ -40,16 +43,12 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
         self.hostname = getattr(worker, "hostname", None) or socket.gethostname()
 
     def start(self, worker):
-        from django.conf import settings
-
         worker_heartbeat_write(self.hostname)
         self.timer_entry = worker.timer.call_repeatedly(
             settings.WORKER_HEARTBEAT_SECONDS, worker_heartbeat_write, (self.hostname,), priority=10
         )
 
     def stop(self, worker):
-        from django_redis import get_redis_connection
-
         if self.timer_entry is not None:
             self.timer_entry.cancel()
         get_redis_connection("default").zrem(WORKER_HEARTBEAT_KEY, self.hostname)
@@ -63,8 +62,6 @@ app.steps["worker"].add(WorkerHeartbeat)
 def worker_log_redaction_install(logger, **kwargs) -> None:
     """The worker swaps the root's handlers for its own: those redact secrets too
     (config/log_redaction.py)."""
-    from config.log_redaction import SecretRedactionFilter
-
     for handler in logger.handlers:
         if not any(isinstance(item, SecretRedactionFilter) for item in handler.filters):
             handler.addFilter(SecretRedactionFilter())
@@ -77,8 +74,6 @@ def database_connections_recycle(sender=None, **kwargs) -> None:
     Django between requests; keep the others (CELERY_DB_REUSE_MAX)."""
     if getattr(getattr(sender, "request", None), "is_eager", False):
         return  # inside the caller's transaction
-    from django.db import close_old_connections
-
     close_old_connections()
 
 
@@ -86,8 +81,6 @@ def on_commit_enqueue(task, *args) -> None:
     """Queue `task` after the current transaction commits, in the schema that is current
     now: code acting across companies switches schemas inside one transaction, so the
     schema at commit time may be another one."""
-    from django.db import connection, transaction
-
     schema = connection.schema_name
     transaction.on_commit(lambda: _enqueue_committed(task, args, schema))
 
@@ -98,6 +91,8 @@ def _enqueue_committed(task, args: tuple, schema: str) -> None:
     envelope completions, U-key embeddings and due webhook deliveries queue that work again
     once the broker is back; mail that nothing would send again (a one-time code, "your
     turn") is sent by this process instead (tasks marked `run_here_without_broker`)."""
+    # Not at the top: this module loads with the `config` package, before settings exist,
+    # and django_tenants.utils reads settings when it is imported.
     from django_tenants.utils import schema_context
 
     try:

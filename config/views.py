@@ -3,15 +3,16 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django_redis import get_redis_connection
 
-from accounts.authority import AuthorityRefused, refusal_record
 from config.api.errors import error_response_body
 from config.celery import WORKER_HEARTBEAT_KEY
+from config.errors import ExplainedRefusal
 
 
 def _wants_json(request) -> bool:
@@ -46,8 +47,6 @@ def _check_database() -> bool:
 
 
 def _redis():
-    from django_redis import get_redis_connection
-
     return get_redis_connection("default")
 
 
@@ -92,14 +91,13 @@ class HealthProbeMiddleware:
 
 
 def permission_denied(request, exception=None):
-    reason = None
-    if isinstance(exception, AuthorityRefused):
-        # The refusal's audit row is gone if a transaction around the check rolled back.
-        refusal_record(exception)
-        reason = exception.message
+    reason = code = None
+    if isinstance(exception, ExplainedRefusal):
+        exception.at_response()
+        reason, code = exception.message, exception.code
     if _wants_json(request):
         body = error_response_body(
-            AuthorityRefused.code if reason else "permission_denied",
+            code or "permission_denied",
             _("Permission denied"),
             reason or _("You may not do this."),
         )
@@ -118,8 +116,6 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from django.db import InterfaceError, OperationalError
-
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
         if _wants_json(request):

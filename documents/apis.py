@@ -20,12 +20,12 @@ from accounts.codes import CODE_LIFETIME
 from accounts.identity import mask_email
 from accounts.models import OneTimeCode
 from accounts.two_factor import OTP_METHODS, second_factor_email_code_send
-from config.api.idempotency import idempotent
 from config.api.serializers import StrictInputSerializer
 from config.client import client_address
 from documents import services
 from documents.models import Placement
 from documents.selectors import document_get, document_list, document_list_token, grant_get, version_get
+from tenants.idempotency import idempotent
 from tenants.models import ApiKey
 from tenants.permissions import acting_membership
 

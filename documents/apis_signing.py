@@ -17,7 +17,6 @@ from rest_framework.views import APIView
 
 from accounts.authority import Action
 from accounts.two_factor import OTP_METHODS
-from config.api.idempotency import idempotent
 from config.api.serializers import StrictInputSerializer
 from config.client import client_address
 from config.errors import ApplicationError
@@ -25,6 +24,7 @@ from documents import signing_sessions
 from documents.models import SigningSession
 from documents.selectors import document_get, signing_session_get
 from seals.models import Seal
+from tenants.idempotency import idempotent
 from tenants.models import ApiKey
 from tenants.permissions import acting_membership
 

@@ -4,6 +4,7 @@ import logging
 
 from config.celery import app
 from documents.services import document_previews_render, document_seal_execute, document_seal_give_up
+from tenants.iteration import for_each_company
 
 logger = logging.getLogger(__name__)
 
@@ -43,15 +44,11 @@ def document_previews(version_id: str, first_page: int = 0, copy_from_id: str | 
 @app.task
 def document_seal_requeue_stale_all() -> int:
     """Beat: look in every company for sealing jobs whose worker died, and queue them again."""
-    from django_tenants.utils import tenant_context
-
     from documents.services import document_seal_requeue_stale
-    from tenants.models import Company
 
     total = 0
-    for company in Company.objects.exclude(schema_name="public").filter(status=Company.Status.ACTIVE):
-        with tenant_context(company):
-            total += document_seal_requeue_stale()
+    for _company in for_each_company():
+        total += document_seal_requeue_stale()
     return total
 
 

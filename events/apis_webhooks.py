@@ -10,10 +10,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authority import Action, every_method
-from config.api.idempotency import idempotent
 from config.api.serializers import StrictInputSerializer
 from events import webhooks
 from events.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
+from tenants.idempotency import idempotent
 from tenants.models import ApiKey
 
 EVENT_CHOICES = sorted(WEBHOOK_EVENTS)

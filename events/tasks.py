@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from django_tenants.utils import tenant_context
-
 from config.celery import app
 from events.webhooks import webhook_deliveries_due, webhook_delivery_attempt
-from tenants.models import Company
+from tenants.iteration import for_each_company
 
 # The registered names are the ones these tasks had in `workflows`: messages already queued
 # (and the beat schedule) keep reaching them after the move.
@@ -24,7 +22,6 @@ def webhook_deliver(self, delivery_id: str) -> str:
 def webhook_deliveries_due_all() -> int:
     """Beat: re-queue deliveries whose task was lost, in every company."""
     total = 0
-    for company in Company.objects.exclude(schema_name="public").filter(status=Company.Status.ACTIVE):
-        with tenant_context(company):
-            total += webhook_deliveries_due()
+    for _company in for_each_company():
+        total += webhook_deliveries_due()
     return total

@@ -19,14 +19,18 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import requests
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django_tenants.utils import tenant_context
 
 from accounts.authority import Action, authority_check_for, current_company, role_may
+from config.celery import on_commit_enqueue
 from config.crypto import decrypt, encrypt
 from config.errors import ApplicationError
 from config.row_locks import lock_row, lock_rows
@@ -146,6 +150,17 @@ def webhook_endpoint_authoriser_in_force(endpoint: WebhookEndpoint) -> bool:
 
 
 @transaction.atomic
+def webhook_endpoints_pause_for(*, user, role: str | None) -> list[WebhookEndpoint]:
+    """A member lost authority (`role` None: no longer a member): endpoints they vouched for
+    and may no longer manage are paused until an administrator resumes them. Runs in the
+    company's schema (tenants.hooks, on a role change or removal)."""
+    if role is not None and role_may(role, Action.WEBHOOK_MANAGE):
+        return []
+    paused = list(WebhookEndpoint.objects.filter(authorised_by_id=user.pk, active=True))
+    WebhookEndpoint.objects.filter(pk__in=[endpoint.pk for endpoint in paused]).update(active=False)
+    return paused
+
+
 def webhook_endpoint_create(
     *, url: str, events: list[str], description: str = "", acting_user
 ) -> tuple[WebhookEndpoint, str]:
@@ -226,8 +241,7 @@ def webhook_secret_rotate(*, endpoint: WebhookEndpoint, acting_user) -> str:
 
 
 def _queue(delivery: WebhookDelivery) -> None:
-    from config.celery import on_commit_enqueue
-    from events.tasks import webhook_deliver
+    from events.tasks import webhook_deliver  # the task module imports this one
 
     on_commit_enqueue(webhook_deliver, str(delivery.pk))
 
@@ -263,8 +277,6 @@ def webhook_event_emit(*, event_type: str, data: dict) -> int:
 
 def webhook_event_emit_in_company(company, *, event_type: str, data: dict) -> int:
     """For platform-side code (seal reviews live in the public schema)."""
-    from django_tenants.utils import tenant_context
-
     with tenant_context(company):
         return webhook_event_emit(event_type=event_type, data=data)
 
@@ -305,8 +317,6 @@ class AttemptOutcome:
 def webhook_delivery_attempt(*, delivery_id) -> AttemptOutcome:
     """One POST. Runs in the worker, in the company's schema; the row is locked so a
     duplicate task does not post twice at once."""
-    import requests
-
     with transaction.atomic():
         delivery = lock_rows(WebhookDelivery, related=("endpoint",), skip_locked=True).filter(pk=delivery_id).first()
         if delivery is None or delivery.status in (WebhookDelivery.Status.DELIVERED, WebhookDelivery.Status.FAILED):
@@ -372,8 +382,6 @@ def webhook_delivery_attempt(*, delivery_id) -> AttemptOutcome:
 def webhook_deliveries_due(*, older_than: timedelta = timedelta(minutes=2)) -> int:
     """Beat safety net: queue deliveries whose retry is due but whose task was lost
     (worker restarted, broker flushed). A delivery is locked while being sent."""
-    from django.db.models import Q
-
     stale = timezone.now() - older_than
     due = WebhookDelivery.objects.filter(
         Q(status=WebhookDelivery.Status.PENDING, created_at__lt=stale)

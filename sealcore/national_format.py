@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 
 from asn1crypto import cms, core
 from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from sealcore import sm2
 
@@ -683,11 +687,6 @@ def _timestamp_step(signature: SignatureData, trust: Trust) -> tuple[Step, dt.da
 def timestamp_check(token_der: bytes, stamped: bytes, authorities: list[bytes]) -> dt.datetime:
     """The time of an RFC 3161 token over `stamped`, after checking its imprint, its
     signature and that a trusted TSA made it. ValueError otherwise."""
-    from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-
     try:
         token = _strict(cms.ContentInfo.load(token_der, strict=True))
         signed_data = token["content"]

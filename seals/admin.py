@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from config.admin_decisions import DecisionAdminMixin, ReviewInline, ReviewModelAdmin
 from seals.image import face_for, seal_png
 from seals.models import Seal, SealApplication, SealStatusChange
-from seals.services import seal_application_approve, seal_application_reject, seal_status_change
+from seals.services import seal_application_approve, seal_application_reject, seal_national_summary, seal_status_change
 
 
 class StatusChangeInline(ReviewInline):
@@ -125,8 +125,6 @@ class SealAdmin(DecisionAdminMixin, ReviewModelAdmin):
 
     @admin.display(description=_("National format seal (GB/T 38540)"))
     def national_seal_fields(self, obj):
-        from seals.services import seal_national_summary
-
         summary = seal_national_summary(obj)
         if summary is None:
             return "—"

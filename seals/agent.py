@@ -22,6 +22,15 @@ import os
 import sys
 import time
 
+import pkcs11
+import requests
+from asn1crypto import cms, keys, x509
+from asn1crypto import pem as asn1_pem
+from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
+from pkcs11 import exceptions as pkcs11_errors
+from pkcs11.util.ec import encode_ec_public_key, encode_ecdsa_signature
+from pkcs11.util.rsa import encode_rsa_public_key
+
 EXIT_OK, EXIT_REFUSED, EXIT_ERROR = 0, 1, 2
 PIN_ENVIRONMENT = "SEALHUB_UKEY_PIN"
 AUTH_SCHEME = "Signing-Session"
@@ -36,9 +45,6 @@ class AgentError(Exception):
 
 def open_token(module_path: str, token_label: str | None, pin: str):
     """An open session on the token, logged in with the PIN."""
-    import pkcs11
-    from pkcs11 import exceptions as pkcs11_errors
-
     if not os.path.exists(module_path):
         raise AgentError(f"The PKCS#11 module {module_path} does not exist. Give the path of your U-key's driver.")
     try:
@@ -69,22 +75,14 @@ def open_token(module_path: str, token_label: str | None, pin: str):
 
 
 def _spki_of_certificate(certificate_der: bytes) -> bytes:
-    from asn1crypto import x509
-
     return x509.Certificate.load(certificate_der).public_key.dump()
 
 
 def _spki_of_public_key(public_key) -> bytes | None:
-    from pkcs11 import KeyType
-    from pkcs11.util.ec import encode_ec_public_key
-    from pkcs11.util.rsa import encode_rsa_public_key
-
     try:
         if public_key.key_type == KeyType.EC:
             return encode_ec_public_key(public_key)
         if public_key.key_type == KeyType.RSA:
-            from asn1crypto import keys
-
             return keys.PublicKeyInfo(
                 {
                     "algorithm": {"algorithm": "rsa"},
@@ -99,8 +97,6 @@ def _spki_of_public_key(public_key) -> bytes | None:
 def find_private_key(session, certificate_der: bytes):
     """The private key of the seal's certificate: by the certificate stored on the token
     (same CKA_ID), else by a public key equal to the certificate's."""
-    from pkcs11 import Attribute, ObjectClass
-
     wanted = _spki_of_certificate(certificate_der)
     key_ids = []
     for certificate in session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE}):
@@ -127,10 +123,6 @@ def sign_on_token(private_key, data: bytes) -> bytes:
     """Sign `data` (the DER signed attributes) as the CMS expects: ECDSA → DER-encoded
     (r, s); RSA → PKCS#1 v1.5 with SHA-256. Hashing happens here for ECDSA because many
     tokens (SoftHSM2 among them) have no CKM_ECDSA_SHA256."""
-    from pkcs11 import KeyType, Mechanism
-    from pkcs11 import exceptions as pkcs11_errors
-    from pkcs11.util.ec import encode_ecdsa_signature
-
     try:
         if private_key.key_type == KeyType.EC:
             raw = private_key.sign(hashlib.sha256(data).digest(), mechanism=Mechanism.ECDSA)
@@ -143,8 +135,6 @@ def sign_on_token(private_key, data: bytes) -> bytes:
 
 
 def token_certificates_pem(session) -> list[str]:
-    from pkcs11 import Attribute, ObjectClass
-
     pems = []
     for certificate in session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE}):
         body = base64.encodebytes(certificate[Attribute.VALUE]).decode().replace("\n", "")
@@ -168,8 +158,6 @@ def _check_response(response) -> dict:
 
 
 def session_read(http, url: str, token: str) -> dict:
-    import requests
-
     try:
         return _check_response(http.get(url, headers={"Authorization": f"{AUTH_SCHEME} {token}"}, timeout=30))
     except requests.RequestException as error:
@@ -177,8 +165,6 @@ def session_read(http, url: str, token: str) -> dict:
 
 
 def signature_post(http, url: str, token: str, *, step: int, signed_attributes: bytes, signature: bytes) -> dict:
-    import requests
-
     body = {
         "step": step,
         "signed_attributes_sha256": hashlib.sha256(signed_attributes).hexdigest(),
@@ -196,8 +182,6 @@ def signature_post(http, url: str, token: str, *, step: int, signed_attributes: 
 def checked_signed_attributes(state: dict) -> bytes:
     """The bytes to sign, after checking they are what the server says: their hash, and
     a message digest equal to the document digest of this step."""
-    from asn1crypto import cms
-
     signed_attributes = base64.b64decode(state["signed_attributes"])
     if hashlib.sha256(signed_attributes).hexdigest() != state["signed_attributes_sha256"]:
         raise AgentError("The data to sign does not match its fingerprint. Nothing was signed.")
@@ -236,9 +220,6 @@ def run(
 ) -> dict:
     """Sign every step of the session; return its final state. `confirm(text) -> bool`
     is asked once before anything is signed (None: no question)."""
-    import requests
-    from asn1crypto import pem as asn1_pem
-
     http = http or requests.Session()
     state = session_read(http, url, token)
     if state["status"] != "waiting":

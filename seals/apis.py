@@ -8,7 +8,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authority import Action, authority_check
-from config.api.idempotency import idempotent
 from config.api.pagination import CreatedCursorPagination
 from config.api.serializers import StrictInputSerializer
 from seals import services
@@ -21,6 +20,7 @@ from seals.selectors import (
     seal_get_for_company,
     seal_list_for_company,
 )
+from tenants.idempotency import idempotent
 from tenants.models import ApiKey
 from tenants.permissions import acting_membership
 

@@ -15,9 +15,13 @@ import math
 import threading
 from dataclasses import dataclass
 
+import pypdfium2
+from fontTools.pens.reportLabPen import ReportLabPen
 from reportlab.graphics import renderPDF
-from reportlab.graphics.shapes import Drawing, Ellipse, Group, Polygon, Rect
+from reportlab.graphics.shapes import Drawing, Ellipse, Group, Line, Polygon, Rect
 from reportlab.lib.colors import Color
+
+from sealcore.pdfium import PDFIUM_LOCK, bitmap_png
 
 SEAL_RED = Color(0.86, 0.07, 0.09)
 MM = 72 / 25.4  # points per millimetre
@@ -59,7 +63,7 @@ _FONT_LOCK = threading.Lock()
 
 @functools.lru_cache(maxsize=1)
 def _font():
-    try:
+    try:  # imported here so a missing font package gets the message below, not a crash at startup
         import pylopdf_fonts_zh_cn
         from fontTools.ttLib import TTFont
 
@@ -77,8 +81,6 @@ def _glyph(
 ) -> Group:
     """One character, centred on (x, y), rotated by `angle` radians, `size_mm` tall;
     `squash` < 1 narrows it (seal faces use condensed characters on long names)."""
-    from fontTools.pens.reportLabPen import ReportLabPen
-
     with _FONT_LOCK:  # the font loads its tables lazily, which threads must not do at once
         _font_file, glyph_set, cmap, units = _font()
         glyph_name = cmap.get(ord(char)) or cmap.get(ord("□"))
@@ -202,10 +204,6 @@ def seal_pdf(face: SealFace) -> bytes:
 
 def seal_png(face: SealFace, *, dpi: int = 300) -> bytes:
     """A transparent PNG preview, rasterised from the same PDF."""
-    import pypdfium2
-
-    from sealcore.pdfium import PDFIUM_LOCK, bitmap_png
-
     pdf = seal_pdf(face)
     with PDFIUM_LOCK:
         document = pypdfium2.PdfDocument(pdf)
@@ -224,8 +222,6 @@ SIGNATURE_WIDTH_MM, SIGNATURE_HEIGHT_MM = 50.0, 20.0
 def signature_pdf(name: str, caption: str = "") -> bytes:
     """A person's signature appearance: the name in ink above a line, with a small caption
     (e.g. the date), sized 50×20 mm; the field scales it to its box."""
-    from reportlab.graphics.shapes import Line
-
     width, height = SIGNATURE_WIDTH_MM, SIGNATURE_HEIGHT_MM
     drawing = Drawing(width * MM, height * MM)
     name = name.strip()[:24] or "?"

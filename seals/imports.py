@@ -22,7 +22,8 @@ from config.errors import ApplicationError
 from events.services import audit_event_record_in_company
 from seals import keys
 from seals.models import Seal, SealStatusChange
-from seals.services import _next_seal_code, seal_password_check
+from seals.services.applications import next_seal_code
+from seals.services.passwords import seal_password_check
 from tenants.models import Company
 
 PKCS12_MAX_BYTES = 64 * 1024
@@ -133,7 +134,7 @@ def seal_import_pkcs12(
         )
     seal = Seal(
         company=company,
-        code=_next_seal_code(company.uscc),
+        code=next_seal_code(company.uscc),
         name=_attribute(certificate.subject, NameOID.COMMON_NAME) or company.name,
         seal_type=seal_type,
         issuer=Seal.Issuer.THIRD_PARTY,
@@ -200,7 +201,7 @@ def seal_register_hardware_token(
         )
     seal = Seal.objects.create(
         company=company,
-        code=_next_seal_code(company.uscc),
+        code=next_seal_code(company.uscc),
         name=_attribute(certificate.subject, NameOID.COMMON_NAME) or company.name,
         seal_type=seal_type,
         issuer=Seal.Issuer.HARDWARE_TOKEN,

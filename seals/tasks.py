@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from accounts.authority import Action, roles_that_may
 from accounts.models import Membership
 from config.celery import app
-from config.mail import mail_send
+from config.mail import mail_queue
 from config.row_locks import lock_rows
 from seals.models import Seal
 
@@ -46,6 +46,6 @@ def seal_expiry_reminders() -> int:
                 "date": f"{seal.not_after:%Y-%m-%d}",
             }
             recipients = list(managers)
-            transaction.on_commit(lambda s=subject, b=body, r=recipients: mail_send(subject=s, body=b, to=r))
+            mail_queue(subject=subject, body=body, to=recipients)
             sent += 1
     return sent

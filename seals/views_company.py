@@ -21,6 +21,7 @@ from seals.forms import (
     SealPasswordChangeForm,
     SealStatusForm,
 )
+from seals.image import seal_pdf, seal_png
 from seals.imports import seal_import_pkcs12, seal_register_hardware_token
 from seals.models import Seal, SealAuthorisation
 from seals.selectors import (
@@ -230,8 +231,6 @@ def seal_authorisation_revoke_view(request, seal_id, authorisation_id):
 
 @authority_required(Action.SEAL_READ)
 def seal_image_view(request, seal_id, fmt):
-    from seals.image import seal_pdf, seal_png
-
     seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
     face = services.seal_face(seal)
     if fmt == "png":

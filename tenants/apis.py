@@ -9,9 +9,9 @@ from rest_framework.views import APIView
 
 from accounts.authority import Action
 from accounts.models import Membership
-from config.api.idempotency import idempotent
 from config.api.serializers import StrictInputSerializer
 from config.errors import ApplicationError
+from tenants.idempotency import idempotent
 from tenants.members import (
     invitation_create,
     invitation_revoke,

@@ -6,23 +6,26 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tenants.utils import tenant_context
 
 from accounts.authority import Action, authority_check, role_may
+from accounts.handoff import host_handoff_token
 from accounts.identity import mask_email
 from accounts.models import Invitation, Membership, User
 from config.crypto import keyed_hash
 from config.errors import ApplicationError
-from config.mail import mail_send
+from config.mail import mail_queue
 from config.row_locks import lock_row
-from events.services import audit_event_record_in_company
+from tenants.hooks import audit_event_record_in_company, authority_lost_follow_ups
 from tenants.models import ApiKey, Company
 from tenants.selectors import membership_in_force
-from tenants.services import company_domain_for
+from tenants.services import api_key_scopes_allowed, company_domain_for
 
 INVITATION_LIFETIME = timedelta(days=7)
 Role = Membership.Role
@@ -72,7 +75,7 @@ def invitation_create(
         "%(person)s invites you to join %(company)s on Sealhub as %(role)s.\n\n"
         "Accept within 7 days (sign in or register with this email address first):\n%(link)s"
     ) % {"person": acting_membership.user, "company": company.name, "role": invitation.get_role_display(), "link": link}
-    transaction.on_commit(lambda: mail_send(subject=subject, body=body, to=[email]))
+    mail_queue(subject=subject, body=body, to=[email])
     audit_event_record_in_company(
         company,
         acting_user=acting_membership.user,
@@ -212,12 +215,6 @@ def _authority_effects_apply(membership: Membership, new_role: str | None) -> Au
     acceptance, webhook delivery, sealing); here the owner is told, and what can be
     cleaned up is: invitations the person may no longer grant are withdrawn, webhook
     endpoints they vouched for are paused. `new_role` None means removed."""
-    from django_tenants.utils import tenant_context
-
-    from events.models import WebhookEndpoint
-    from tenants.services import api_key_scopes_allowed
-    from workflows.models import SealUseRequest
-
     effects = AuthorityEffects()
     company, user = membership.company, membership.user
     if new_role is not None and ROLE_RANK.get(new_role, 0) >= ROLE_RANK.get(membership.role, 0):
@@ -241,13 +238,8 @@ def _authority_effects_apply(membership: Membership, new_role: str | None) -> Au
     effects.invitations_withdrawn = [i for i in open_invitations if after is None or not _may_grant(after, i.role)]
     Invitation.objects.filter(pk__in=[i.pk for i in effects.invitations_withdrawn]).update(revoked_at=now)
     with tenant_context(company):
-        if after is None or not role_may(after.role, Action.WEBHOOK_MANAGE):
-            effects.webhooks_paused = list(WebhookEndpoint.objects.filter(authorised_by_id=user.pk, active=True))
-            WebhookEndpoint.objects.filter(pk__in=[w.pk for w in effects.webhooks_paused]).update(active=False)
-        if after is None or not role_may(after.role, Action.SEAL_USE_APPROVE):
-            effects.approvals_void = list(
-                SealUseRequest.objects.filter(decided_by_id=user.pk, status=SealUseRequest.Status.APPROVED)
-            )
+        for effect, follow_up in authority_lost_follow_ups().items():
+            setattr(effects, effect, follow_up(user=user, role=new_role))
     return effects
 
 
@@ -314,10 +306,6 @@ def company_host_url(company: Company, request) -> str:
 def company_signed_in_url(company: Company, request, *, message: str = "") -> str:
     """The company host's address that signs the platform's signed-in person in there as
     well (each host has its own session), showing `message` on arrival."""
-    from urllib.parse import urlencode
-
-    from accounts.handoff import host_handoff_token
-
     device = getattr(request.user, "otp_device", None)
     token = host_handoff_token(
         user=request.user,
@@ -336,8 +324,6 @@ def platform_url(request) -> str:
 def company_url_without_request(company: Company) -> str:
     """A company host's address for mail sent by workers: PLATFORM_URL's scheme and
     port with the company's own host."""
-    from urllib.parse import urlsplit
-
     platform = urlsplit(settings.PLATFORM_URL)
     domain = next((d.domain for d in company.domains.all() if d.is_primary), None) or company_domain_for(company.slug)
     port = f":{platform.port}" if platform.port else ""

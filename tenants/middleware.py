@@ -5,8 +5,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from accounts.selectors import membership_get
 from tenants.models import Company
-from tenants.selectors import membership_get
 
 # Paths on a company host that do not need a member's session: the API
 # authenticates itself (session or API key), the rest are public by nature.

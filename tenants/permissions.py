@@ -5,9 +5,10 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, permissions
 
 from accounts.authority import Action, authority_check
+from accounts.selectors import membership_get
 from tenants.authentication import ApiKeyPrincipal
+from tenants.hooks import audit_event_record
 from tenants.models import ApiKey
-from tenants.selectors import membership_get
 
 
 class IsCompanyMember(permissions.BasePermission):
@@ -59,8 +60,6 @@ class ScopeRefused(exceptions.PermissionDenied):
 def _scope_refuse(request, view, user) -> None:
     """A key asked for more than its scopes: 403 naming the scope it lacks, and an audit
     row (a leaked key probing what it may do shows in the trail)."""
-    from events.services import audit_event_record
-
     required = getattr(view, "required_scope", ApiKey.Scope.READ)
     label = str(dict(ApiKey.Scope.choices).get(required, required))
     audit_event_record(

@@ -1,16 +1,20 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.models import Invitation, Membership
 from tenants.models import ApiKey, Company
 
+API_KEY_PREFIX = "shk_"
 
-def membership_get(*, user, company: Company) -> Membership | None:
-    if not getattr(user, "is_authenticated", False) or not hasattr(user, "memberships"):
-        return None
-    return Membership.objects.filter(user=user, company=company).first()
+
+def api_key_hash(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
 def membership_in_force(*, user_id, company: Company, since=None) -> Membership | None:
@@ -26,15 +30,6 @@ def membership_in_force(*, user_id, company: Company, since=None) -> Membership 
     if since is not None and membership.created_at > since:
         return None
     return membership
-
-
-def membership_list_for_user(*, user) -> QuerySet[Membership]:
-    return (
-        Membership.objects.filter(user=user, company__status=Company.Status.ACTIVE)
-        .exclude(company__schema_name="public")
-        .select_related("company")
-        .order_by("company__name")
-    )
 
 
 def api_key_list(*, company: Company) -> QuerySet[ApiKey]:
@@ -72,9 +67,6 @@ def api_key_get(*, company: Company, api_key_id) -> ApiKey:
 def api_key_find_usable(*, company: Company, raw_key: str) -> ApiKey | None:
     """The key row for `raw_key` if it belongs to `company` and is live, else None.
     The prefix narrows the lookup; the hash comparison is constant-time."""
-    import hmac
-
-    from tenants.services import API_KEY_PREFIX, api_key_hash
 
     if not raw_key.startswith(API_KEY_PREFIX):
         return None
@@ -97,8 +89,6 @@ def membership_get_in_company(*, company: Company, membership_id) -> Membership:
 
 
 def invitation_list_open(*, company: Company) -> QuerySet[Invitation]:
-    from django.utils import timezone
-
     return Invitation.objects.filter(
         company=company, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
     ).select_related("invited_by")

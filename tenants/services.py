@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime
 
@@ -15,14 +14,13 @@ from stdnum.cn import uscc as uscc_number
 from accounts.authority import Action, authority_check_for, role_may
 from accounts.models import Membership, User
 from config.errors import ApplicationError
-from config.mail import mail_send
+from config.mail import mail_queue
 from config.row_locks import lock_row
-from events.services import audit_event_record, audit_event_record_in_company
+from tenants.hooks import audit_event_record, audit_event_record_in_company, company_approved_follow_ups
 from tenants.models import ApiKey, Company, Domain
-from tenants.selectors import membership_in_force
+from tenants.selectors import API_KEY_PREFIX, api_key_hash, membership_in_force
 
 RESERVED_SLUGS = frozenset({"www", "admin", "api", "public", "static", "media", "mail", "demo-template"})
-API_KEY_PREFIX = "shk_"
 
 
 def company_domain_for(slug: str) -> str:
@@ -97,10 +95,6 @@ def company_create(
         data={"name": company.name, "slug": slug, "owner": owner.email},
     )
     return company
-
-
-def api_key_hash(raw_key: str) -> str:
-    return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
 def api_key_scopes_allowed(membership: Membership) -> set[str]:
@@ -235,7 +229,7 @@ def api_key_rotate(*, api_key: ApiKey, acting_user) -> tuple[ApiKey, str]:
 
 def _company_review_notify(company: Company, subject: str, body: str) -> None:
     owners = list(company.memberships.filter(role="owner").values_list("user__email", flat=True))
-    transaction.on_commit(lambda: mail_send(subject=subject, body=body, to=owners))
+    mail_queue(subject=subject, body=body, to=owners)
 
 
 @transaction.atomic
@@ -267,9 +261,8 @@ def _company_registration_decide(*, company: Company, acting_user: User, reason:
         data={"reason": company.review_reason},
     )
     if approve:
-        from workflows.cross_tenant import routes_claim_for_company
-
-        routes_claim_for_company(company=company)
+        for follow_up in company_approved_follow_ups():
+            follow_up(company=company)
         _company_review_notify(
             company,
             _("%(company)s: registration approved") % {"company": company.name},

@@ -8,9 +8,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.authority import Action, authority_required
 from accounts.models import Membership
+from accounts.selectors import membership_list_for_user
 from config.errors import ApplicationError
-from events.selectors import audit_event_list
 from tenants.forms import ApiKeyCreateForm, CompanyCreateForm, InvitationForm, RoleForm
+from tenants.hooks import audit_event_latest
 from tenants.members import (
     company_signed_in_url,
     invitation_accept,
@@ -28,7 +29,6 @@ from tenants.selectors import (
     invitation_list_open,
     membership_get_in_company,
     membership_list_for_company,
-    membership_list_for_user,
 )
 from tenants.services import api_key_create, api_key_revoke, api_key_rotate, company_create
 
@@ -51,7 +51,7 @@ def company_open_view(request, slug):
 @authority_required(Action.COMPANY_READ)
 def company_home(request):
     # The trail names members, IP addresses and keys: only for roles that may read it.
-    recent_events = audit_event_list()[:10] if request.membership.may(Action.AUDIT_READ) else []
+    recent_events = audit_event_latest()[:10] if request.membership.may(Action.AUDIT_READ) else []
     return render(request, "tenants/home.html", {"recent_events": recent_events})
 
 

@@ -108,6 +108,19 @@ def _requests_commit_their_callbacks(monkeypatch, django_capture_on_commit_callb
     monkeypatch.setattr(Client, "request", request)
 
 
+@pytest.fixture(autouse=True)
+def _queued_mail_sent_here(monkeypatch):
+    """Queued mail (config/mail.py) is sent by this process when it would be queued, the way
+    a worker sends it (sealed payload, retries), so tests read it from `mail.outbox`. A test
+    about the broker itself drops this with `monkeypatch.delattr(mail_deliver, "apply_async")`."""
+    from config.mail import mail_deliver
+
+    def apply_here(args=None, kwargs=None, **options):
+        return mail_deliver.apply(args=args, kwargs=kwargs, headers=options.get("headers"))
+
+    monkeypatch.setattr(mail_deliver, "apply_async", apply_here)
+
+
 def host_of(company: Company) -> str:
     return company.domains.get(is_primary=True).domain
 

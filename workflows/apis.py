@@ -7,9 +7,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authority import Action
-from config.api.idempotency import idempotent
 from config.api.serializers import StrictInputSerializer
 from documents.selectors import document_get
+from tenants.idempotency import idempotent
 from tenants.models import ApiKey
 from tenants.permissions import acting_membership
 from workflows import approvals

@@ -12,10 +12,10 @@ from rest_framework.views import APIView
 
 from accounts.authority import Action
 from accounts.two_factor import OTP_METHODS
-from config.api.idempotency import idempotent
 from config.api.pagination import CreatedCursorPagination
 from config.api.serializers import StrictInputSerializer
 from config.client import client_address
+from tenants.idempotency import idempotent
 from tenants.models import ApiKey
 from tenants.permissions import acting_membership
 from workflows import cross_tenant, envelopes

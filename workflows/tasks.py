@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from config.celery import app
 from config.mail import mail_send
+from tenants.iteration import for_each_company
 
 logger = logging.getLogger(__name__)
 MAIL_RETRY = {"autoretry_for": (OSError,), "retry_backoff": 30, "retry_backoff_max": 3600, "max_retries": 8}
@@ -31,15 +32,11 @@ def envelope_complete(self, envelope_id: str) -> str | None:
 @app.task
 def envelope_deadlines_all() -> dict:
     """Beat: expiry, reminders and lost completions in every company."""
-    from django_tenants.utils import tenant_context
-
-    from tenants.models import Company
     from workflows.envelopes import envelope_deadlines_run
 
     totals = Counter()
-    for company in Company.objects.exclude(schema_name="public").filter(status=Company.Status.ACTIVE):
-        with tenant_context(company):
-            totals.update(envelope_deadlines_run())
+    for _company in for_each_company():
+        totals.update(envelope_deadlines_run())
     return dict(totals)
 
 

@@ -10,8 +10,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from accounts.authority import AuthorityRefused, refusal_record
-from config.errors import ApplicationError
+from config.errors import ApplicationError, ExplainedRefusal
 
 TITLES = {
     "not_found": lambda: _("Not found"),
@@ -52,8 +51,8 @@ def exception_handler(exc, context):
             _("The service is briefly unavailable. Nothing was saved; please try again."),
         )
         return Response(body, status=503, headers={"Retry-After": "5"})
-    if isinstance(exc, AuthorityRefused):
-        refusal_record(exc)  # again: a rolled-back transaction around the check took its audit row
+    if isinstance(exc, ExplainedRefusal):
+        exc.at_response()
         body = error_response_body(exc.code, _("Permission denied"), exc.message)
         return Response(body, status=exc.status)
     if isinstance(exc, Http404):

@@ -21,11 +21,8 @@ DOORS = {
     "tenants.members": "a member's role change is followed up in that company",
     # The cross-company door: envelopes with parties in other companies.
     "workflows.cross_tenant": "the one door into another company's envelope data",
-    # Beat jobs and commands that visit every active company in turn.
-    "documents.tasks": "re-queues stale sealing jobs in every company",
-    "workflows.tasks": "envelope deadlines and webhook deliveries in every company",
-    "tenants.management.commands.worker_check": "checks the worker in every company",
-    "workflows.management.commands.envelope_audit_verify": "verifies the envelope trails of every company",
+    # Beat jobs and commands visit companies in turn through one helper.
+    "tenants.iteration": "visits each company in turn (beat jobs, checks, commands)",
     # The list-cache token is bumped in the schema the change happened in (issue #18 makes it explicit).
     "documents.services": "bumps the document-list token of the changed schema",
 }

@@ -9,7 +9,8 @@ from django_tenants.utils import tenant_context
 from config.api.throttling import PrincipalRateThrottle
 from events.models import AuditEvent
 from tenants.models import ApiKey, IdempotencyRecord
-from tenants.services import api_key_create, api_key_hash
+from tenants.selectors import api_key_hash
+from tenants.services import api_key_create
 from tests.conftest import client_on
 
 pytestmark = pytest.mark.django_db

@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import tenant_context
 
 from events.services import audit_chain_extend, audit_events_verify
-from tenants.models import Company
+from tenants.iteration import companies_all, for_each_company
 
 
 class Command(BaseCommand):
@@ -12,18 +11,17 @@ class Command(BaseCommand):
         parser.add_argument("--company", help="the company's address name (slug); default: every company")
 
     def handle(self, *args, **options):
-        companies = Company.objects.exclude(schema_name="public").order_by("slug")
+        companies = companies_all()
         if options["company"]:
             companies = companies.filter(slug=options["company"])
             if not companies.exists():
                 raise CommandError(f"no company {options['company']!r}")
         broken, checked = [], 0
-        for company in companies:
-            with tenant_context(company):
-                # Rows whose link step was lost (a process ended between commit and link)
-                # join the chain first, so they are checked from now on.
-                linked = audit_chain_extend()
-                intact, broken_at = audit_events_verify()
+        for company in for_each_company(companies):
+            # Rows whose link step was lost (a process ended between commit and link)
+            # join the chain first, so they are checked from now on.
+            linked = audit_chain_extend()
+            intact, broken_at = audit_events_verify()
             checked += 1
             if linked:
                 self.stdout.write(f"{company.slug}: {linked} rows linked to the chain")

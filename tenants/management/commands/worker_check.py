@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import tenant_context
 
-from tenants.models import Company
+from tenants.iteration import companies_all, for_each_company
 from tenants.tasks import company_schema_probe
 
 
@@ -13,9 +12,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         failures = []
-        for company in Company.objects.exclude(schema_name="public").order_by("slug"):
-            with tenant_context(company):
-                result = company_schema_probe.delay()
+        for company in for_each_company(companies_all()):
+            result = company_schema_probe.delay()
             try:
                 report = result.get(timeout=options["timeout"])
             except Exception as exc:  # any broker/worker failure is a failed check

@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
-from django_tenants.utils import tenant_context
 
-from tenants.models import Company
+from tenants.iteration import companies_all, for_each_company
 from workflows.envelopes import envelope_events_verify
 from workflows.models import Envelope
 
@@ -14,22 +13,21 @@ class Command(BaseCommand):
         parser.add_argument("--envelope", help="one envelope id")
 
     def handle(self, *args, **options):
-        companies = Company.objects.exclude(schema_name="public").order_by("slug")
+        companies = companies_all()
         if options["company"]:
             companies = companies.filter(slug=options["company"])
             if not companies.exists():
                 raise CommandError(f"no company {options['company']!r}")
         broken, checked = [], 0
-        for company in companies:
-            with tenant_context(company):
-                envelopes = Envelope.objects.order_by("created_at")
-                if options["envelope"]:
-                    envelopes = envelopes.filter(pk=options["envelope"])
-                for envelope in envelopes:
-                    intact, broken_at = envelope_events_verify(envelope=envelope)
-                    checked += 1
-                    if not intact:
-                        broken.append(f"{company.slug}/{envelope.pk}: broken at event {broken_at}")
+        for company in for_each_company(companies):
+            envelopes = Envelope.objects.order_by("created_at")
+            if options["envelope"]:
+                envelopes = envelopes.filter(pk=options["envelope"])
+            for envelope in envelopes:
+                intact, broken_at = envelope_events_verify(envelope=envelope)
+                checked += 1
+                if not intact:
+                    broken.append(f"{company.slug}/{envelope.pk}: broken at event {broken_at}")
         if options["envelope"] and not checked:
             raise CommandError(f"no envelope {options['envelope']!r}")
         for line in broken:

@@ -151,7 +151,7 @@ def test_a_confirmed_seal_is_not_applied_once_the_authority_behind_it_is_gone(wo
 @pytest.mark.parametrize("change", ["removed", "frozen"])
 def test_an_envelope_is_sent_only_on_a_current_members_authority(cast, change):
     from tests.workflows.test_envelopes import _draft
-    from workflows.envelopes import envelope_send
+    from workflows.envelopes.sending import envelope_send
     from workflows.models import Envelope
 
     a, b, d = cast

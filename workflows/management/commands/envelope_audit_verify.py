@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import tenant_context
 
 from tenants.models import Company
-from workflows.envelopes import envelope_events_verify
+from workflows.envelopes.trail import envelope_events_verify
 from workflows.models import Envelope
 
 

@@ -24,7 +24,10 @@ from tests.conftest import client_on, totp_now
 from tests.workflows.conftest import SEAL_PASSWORD
 from tests.workflows.test_envelopes import _company_seals, _draft, _person_token, _route
 from workflows import cross_tenant, envelope_routes
+from workflows.envelopes.completion import envelope_complete
 from workflows.envelopes.deadlines import envelope_deadlines_run
+from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
+from workflows.envelopes.rules import id_number_hash
 from workflows.envelopes.sending import envelope_party_email_correct, envelope_send
 from workflows.models import Envelope, EnvelopeEvent, Party
 from workflows.tasks import envelope_deadlines_all
@@ -286,8 +289,6 @@ def test_parallel_parties_act_in_any_order_and_copies_receive_the_result(
 ):
     from documents.services import document_upload
     from tests.documents.pdfs import make_pdf
-    from workflows.envelopes.completion import envelope_complete
-    from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
 
     a, b, d = cast
     with tenant_context(a.company):
@@ -340,7 +341,6 @@ def test_an_unregistered_company_is_invited_and_acts_once_its_registration_is_ap
     from tests.conftest import PASSWORD
     from tests.documents.pdfs import make_pdf
     from tests.workflows.conftest import seal_for, uscc_for
-    from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
 
     a, b, d = cast
     newcomer_uscc = uscc_for(77)
@@ -398,8 +398,6 @@ def world_reviewer(signer):
 def test_guessing_the_id_number_locks_the_link_until_the_sender_sends_a_new_one(
     cast, django_capture_on_commit_callbacks, tasks_run_here
 ):
-    from workflows.envelopes.rules import id_number_hash
-
     a, b, d = cast
     envelope = _sent(cast)
     with tenant_context(a.company):

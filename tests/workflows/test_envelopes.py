@@ -31,6 +31,7 @@ from workflows.envelopes.deadlines import envelope_cancel, envelope_completions_
 from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
 from workflows.envelopes.sending import envelope_send
 from workflows.envelopes.trail import envelope_events_verify
+from workflows.links import party_link_token
 from workflows.models import Envelope, EnvelopeEvent, Party
 
 pytestmark = pytest.mark.django_db
@@ -156,8 +157,6 @@ def test_four_parties_seal_and_sign_in_order(cast, django_capture_on_commit_call
 
 
 def _person_token(owner, party):
-    from workflows.links import party_link_token
-
     with tenant_context(owner):
         return party_link_token(Party.objects.get(pk=party.pk))
 

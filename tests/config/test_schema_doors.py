@@ -90,3 +90,10 @@ def test_the_scan_finds_a_switch_in_a_function_body(tmp_path):
         "    connection.set_schema('other')\n"
     )
     assert [name for _line, name in _switches_in(source)] == ["tenant_context", "set_schema"]
+
+
+def test_a_door_named_by_a_package_covers_its_modules_and_nothing_beside_it():
+    assert _door_of("workflows.cross_tenant") == "workflows.cross_tenant"
+    assert _door_of("workflows.cross_tenant.door") == "workflows.cross_tenant"
+    assert _door_of("workflows.cross_tenant_helpers") is None
+    assert _door_of("workflows.envelopes.completion") is None

@@ -154,7 +154,7 @@ class IdempotencyRecord(models.Model):
 class EnvelopeRoute(models.Model):
     """Public routing entry for one party of an envelope that lives in another company's
     schema: a party company's inbox row, or a person's link (by token hash). Holds no
-    document content; `workflows/cross_tenant.py` is its only reader."""
+    document content; `workflows/cross_tenant/` is its only reader."""
 
     class Status(models.TextChoices):
         WAITING = "waiting", _("Waiting for earlier parties")

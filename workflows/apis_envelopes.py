@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from urllib.parse import quote
+
 from django.db import transaction
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -15,10 +18,17 @@ from accounts.two_factor import OTP_METHODS
 from config.api.pagination import CreatedCursorPagination
 from config.api.serializers import StrictInputSerializer
 from config.client import client_address
+from documents.selectors import document_get
 from tenants.idempotency import idempotent
 from tenants.models import ApiKey
 from tenants.permissions import acting_membership
-from workflows import cross_tenant, envelopes
+from workflows import cross_tenant
+from workflows.envelope_routes import inbox_for_company
+from workflows.envelopes.completion import envelope_file_read
+from workflows.envelopes.deadlines import envelope_cancel, envelope_remind
+from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
+from workflows.envelopes.sending import envelope_party_email_correct, envelope_send
+from workflows.envelopes.trail import envelope_events_verify
 from workflows.models import EnvelopeField, Party
 from workflows.selectors import envelope_get, envelope_list, envelope_party_get
 
@@ -87,9 +97,9 @@ class EnvelopePartyInputSerializer(StrictInputSerializer):
 
 def _party_add(envelope, data: dict, acting_user) -> Party:
     fields = data.pop("fields", [])
-    party = envelopes.envelope_party_add(envelope=envelope, acting_user=acting_user, **data)
+    party = envelope_party_add(envelope=envelope, acting_user=acting_user, **data)
     for field in fields:
-        envelopes.envelope_field_add(party=party, acting_user=acting_user, **field)
+        envelope_field_add(party=party, acting_user=acting_user, **field)
     return party
 
 
@@ -150,22 +160,20 @@ class EnvelopeListCreateApi(ListAPIView):
     )
     @idempotent
     def post(self, request):
-        from documents.selectors import document_get
-
         serializer = self.EnvelopeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         parties, send = data.pop("parties", []), data.pop("send")
         user = acting_membership(request).user
         with transaction.atomic():
-            envelope = envelopes.envelope_create(
+            envelope = envelope_create(
                 document=document_get(document_id=data.pop("document_id")), acting_user=user, **data
             )
             for party in parties:
                 _party_add(envelope, dict(party), user)
             if send:
                 ip_address, _agent = _client(request)
-                envelope = envelopes.envelope_send(
+                envelope = envelope_send(
                     envelope=envelope, owner=request.tenant, acting_user=user, ip_address=ip_address
                 )
         return Response(EnvelopeDetailSerializer(envelope_get(envelope_id=envelope.pk)).data, status=201)
@@ -218,7 +226,7 @@ class EnvelopePartyDetailApi(APIView):
         serializer = self.PartyEmailInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         party = envelope_party_get(envelope=envelope_get(envelope_id=envelope_id), party_id=party_id)
-        party = envelopes.envelope_party_email_correct(
+        party = envelope_party_email_correct(
             party=party,
             email=serializer.validated_data["email"],
             acting_user=acting_membership(request).user,
@@ -240,7 +248,7 @@ class EnvelopeSendApi(_EnvelopeActionApi):
         summary="Send: freeze the fields and notify the first parties",
     )
     def post(self, request, envelope_id):
-        envelope = envelopes.envelope_send(
+        envelope = envelope_send(
             envelope=envelope_get(envelope_id=envelope_id),
             owner=request.tenant,
             acting_user=acting_membership(request).user,
@@ -262,7 +270,7 @@ class EnvelopeCancelApi(_EnvelopeActionApi):
     def post(self, request, envelope_id):
         serializer = self.EnvelopeCancelInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        envelopes.envelope_cancel(
+        envelope_cancel(
             envelope=envelope_get(envelope_id=envelope_id),
             reason=serializer.validated_data.get("reason", ""),
             acting_user=acting_membership(request).user,
@@ -279,7 +287,7 @@ class EnvelopeRemindApi(_EnvelopeActionApi):
         summary="Remind the parties whose turn it is",
     )
     def post(self, request, envelope_id):
-        count = envelopes.envelope_remind(
+        count = envelope_remind(
             envelope=envelope_get(envelope_id=envelope_id),
             acting_user=acting_membership(request).user,
             ip_address=_client(request)[0],
@@ -292,7 +300,7 @@ class EnvelopeFileApi(_EnvelopeActionApi):
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     def get(self, request, envelope_id):
-        name, data = envelopes.envelope_file_read(
+        name, data = envelope_file_read(
             envelope=envelope_get(envelope_id=envelope_id),
             which=self.which,
             actor_label=str(request.user),
@@ -304,8 +312,6 @@ class EnvelopeFileApi(_EnvelopeActionApi):
 
 
 def _quote(name: str) -> str:
-    from urllib.parse import quote
-
     return quote(name)
 
 
@@ -357,7 +363,7 @@ class EnvelopeEventListApi(APIView):
     )
     def get(self, request, envelope_id):
         envelope = envelope_get(envelope_id=envelope_id)
-        intact, broken_at = envelopes.envelope_events_verify(envelope=envelope)
+        intact, broken_at = envelope_events_verify(envelope=envelope)
         events = envelope.events.order_by("sequence")
         return Response(
             {
@@ -387,7 +393,7 @@ class InboxListApi(ListAPIView):
     serializer_class = InboxEntrySerializer
 
     def get_queryset(self):
-        return cross_tenant.inbox_for_company(company=self.request.tenant)
+        return inbox_for_company(company=self.request.tenant)
 
     @extend_schema(operation_id="inbox_list", summary="Envelopes waiting for (or done by) this company")
     def get(self, request, *args, **kwargs):
@@ -400,8 +406,6 @@ class InboxDetailApi(APIView):
 
     @extend_schema(operation_id="inbox_retrieve", responses={200: dict}, summary="What this company is asked to do")
     def get(self, request, route_id):
-        from dataclasses import asdict
-
         route = cross_tenant.route_get_for_company(company=request.tenant, route_id=route_id)
         ip_address, agent = _client(request)
         cross_tenant.party_viewed(route=route, actor_label=str(request.user), ip_address=ip_address, user_agent=agent)

@@ -7,14 +7,13 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.identity import mask_email
+from documents.pdf.report import completion_certificate_pdf as draw
+from tenants.models import Company
+from workflows.envelopes.trail import envelope_events_verify
 from workflows.models import Envelope
 
 
 def completion_certificate_pdf(*, envelope: Envelope, final_sha256: str) -> bytes:
-    from documents.pdf.report import completion_certificate_pdf as draw
-    from tenants.models import Company
-    from workflows.envelopes import envelope_events_verify
-
     owner = Company.objects.get(schema_name=connection.schema_name)
     intact, _broken_at = envelope_events_verify(envelope=envelope)
     events = list(envelope.events.order_by("sequence"))

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from workflows.models import Party
+
 
 class SealUseRequestForm(forms.Form):
     seal = forms.UUIDField(widget=forms.HiddenInput)
@@ -87,8 +89,6 @@ class EnvelopePartyForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from workflows.models import Party
-
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = Party.Kind.choices
 

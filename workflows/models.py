@@ -2,21 +2,19 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 
 def envelope_file_path(instance: Envelope, filename: str) -> str:
-    from django.db import connection
-
     return f"{connection.schema_name}/envelopes/{instance.pk}/{filename}"
 
 
 class Envelope(models.Model):
     """A document sent to ordered parties for sealing and signing. Lives in the owner's
-    schema; party companies reach it only through `workflows/cross_tenant.py`."""
+    schema; party companies reach it only through `workflows/cross_tenant/`."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -77,8 +77,6 @@ def seal_use_approval_usable(*, seal_id, user_id, document) -> SealUseRequest | 
 
 def envelope_list_with_progress(*, status: str = "") -> QuerySet[Envelope]:
     """The envelope list for the page: each with how many of its acting parties are done."""
-    from django.db.models import Count
-
     acting = Q(parties__kind__in=Party.ACTING_KINDS)
     return envelope_list(status=status).annotate(
         acting_total=Count("parties", filter=acting),

@@ -11,6 +11,10 @@ from django.utils.translation import gettext as _
 from config.celery import app
 from config.mail import mail_send
 from tenants.iteration import for_each_company
+from tenants.members import company_url_without_request
+from tenants.models import Company, EnvelopeRoute
+from workflows.links import party_code_open, party_link_token
+from workflows.models import Envelope, Party
 
 logger = logging.getLogger(__name__)
 MAIL_RETRY = {"autoretry_for": (OSError,), "retry_backoff": 30, "retry_backoff_max": 3600, "max_retries": 8}
@@ -19,7 +23,7 @@ MAIL_RETRY = {"autoretry_for": (OSError,), "retry_backoff": 30, "retry_backoff_m
 @app.task(bind=True, acks_late=True, max_retries=3, default_retry_delay=5)
 def envelope_complete(self, envelope_id: str) -> str | None:
     """Runs in the owner's schema once the last party signed. Safe to repeat."""
-    from workflows.envelopes import envelope_complete as complete
+    from workflows.envelopes.completion import envelope_complete as complete  # breaks the services <-> tasks cycle
 
     try:
         envelope = complete(envelope_id=envelope_id)
@@ -32,7 +36,7 @@ def envelope_complete(self, envelope_id: str) -> str | None:
 @app.task
 def envelope_deadlines_all() -> dict:
     """Beat: expiry, reminders and lost completions in every company."""
-    from workflows.envelopes import envelope_deadlines_run
+    from workflows.envelopes.deadlines import envelope_deadlines_run  # breaks the services <-> tasks cycle
 
     totals = Counter()
     for _company in for_each_company():
@@ -53,10 +57,6 @@ def _bilingual(render) -> tuple[str, str]:
 
 
 def _party_link(party) -> str:
-    from tenants.members import company_url_without_request
-    from tenants.models import Company, EnvelopeRoute
-    from workflows.envelopes import party_link_token
-
     if party.kind == "company" and not party.company_id:
         query = urlencode({"uscc": party.uscc, "name": party.name})
         return f"{settings.PLATFORM_URL.rstrip('/')}/companies/new/?{query}"
@@ -70,9 +70,6 @@ def _party_link(party) -> str:
 @app.task(**MAIL_RETRY, run_here_without_broker=True)
 def envelope_mail(party_id: str, kind: str, sealed_code: str = "") -> bool:
     """A party's mail: their turn, a reminder, their one-time code, or the outcome."""
-    from workflows.envelopes import party_code_open
-    from workflows.models import Envelope, Party
-
     party = Party.objects.select_related("envelope").filter(pk=party_id).first()
     if party is None:
         return False
@@ -155,8 +152,6 @@ def _final_attachments(envelope) -> list[tuple[str, bytes]]:
 
 @app.task(**MAIL_RETRY, run_here_without_broker=True)
 def envelope_mail_owner(envelope_id: str, kind: str) -> bool:
-    from workflows.models import Envelope
-
     envelope = Envelope.objects.filter(pk=envelope_id).first()
     if envelope is None or not envelope.owner_email:
         return False

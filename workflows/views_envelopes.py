@@ -22,7 +22,20 @@ from documents.selectors import document_get
 from seals.models import Seal
 from seals.selectors import seal_list_for_company
 from tenants.selectors import membership_list_for_company
-from workflows import cross_tenant, envelopes
+from workflows import cross_tenant
+from workflows.envelope_routes import inbox_for_company
+from workflows.envelopes.completion import envelope_file_read
+from workflows.envelopes.deadlines import envelope_cancel, envelope_remind
+from workflows.envelopes.drafting import (
+    FIELD_KIND_FOR_PARTY,
+    envelope_create,
+    envelope_field_add,
+    envelope_field_remove,
+    envelope_party_add,
+    envelope_party_remove,
+)
+from workflows.envelopes.sending import envelope_party_email_correct, envelope_send
+from workflows.envelopes.trail import envelope_events_verify
 from workflows.forms import (
     EnvelopeCancelForm,
     EnvelopeCreateForm,
@@ -83,7 +96,7 @@ def envelope_create_view(request):
     form = EnvelopeCreateForm(request.POST or None, initial={"name": document.name.removesuffix(".pdf")})
     if request.method == "POST" and form.is_valid():
         try:
-            envelope = envelopes.envelope_create(document=document, acting_user=request.user, **form.cleaned_data)
+            envelope = envelope_create(document=document, acting_user=request.user, **form.cleaned_data)
         except ApplicationError as error:
             error.add_to_form(form)
         else:
@@ -108,7 +121,7 @@ def _draft_context(envelope: Envelope, party_form) -> dict:
         "pages": _pages_with_marks(version.pages, version.page_count, marks),
         "pages_data": version.pages,
         "parties": parties,
-        "field_parties": [party for party in parties if party.kind in envelopes.FIELD_KIND_FOR_PARTY],
+        "field_parties": [party for party in parties if party.kind in FIELD_KIND_FOR_PARTY],
         "party_form": party_form or EnvelopePartyForm(),
     }
 
@@ -121,7 +134,7 @@ def _sent_context(envelope: Envelope, cancel_form) -> dict:
         for party in parties
         for field in party.fields.all()
     ]
-    chain_intact, broken_at = envelopes.envelope_events_verify(envelope=envelope)
+    chain_intact, broken_at = envelope_events_verify(envelope=envelope)
     in_progress = envelope.status == Envelope.Status.IN_PROGRESS
     correctable = (Party.Status.WAITING, Party.Status.ACTIVE)
     return {
@@ -164,7 +177,7 @@ def envelope_party_add_view(request, envelope_id):
     form = EnvelopePartyForm(request.POST)
     if form.is_valid():
         try:
-            party = envelopes.envelope_party_add(envelope=envelope, acting_user=request.user, **form.cleaned_data)
+            party = envelope_party_add(envelope=envelope, acting_user=request.user, **form.cleaned_data)
         except ApplicationError as error:
             error.add_to_form(form)
         else:
@@ -188,7 +201,7 @@ def envelope_field_add_view(request, envelope_id, party_id):
     error_message = _("Click on a page to place the field.")
     if form.is_valid():
         try:
-            field = envelopes.envelope_field_add(party=party, acting_user=request.user, **form.cleaned_data)
+            field = envelope_field_add(party=party, acting_user=request.user, **form.cleaned_data)
         except ApplicationError as error:
             error_message = error.message
         else:
@@ -209,7 +222,7 @@ def envelope_field_remove_view(request, envelope_id, party_id, field_id):
     envelope = envelope_get(envelope_id=envelope_id)
     field = envelope_field_get(party=envelope_party_get(envelope=envelope, party_id=party_id), field_id=field_id)
     try:
-        envelopes.envelope_field_remove(field=field, acting_user=request.user)
+        envelope_field_remove(field=field, acting_user=request.user)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
@@ -223,7 +236,7 @@ def envelope_party_remove_view(request, envelope_id, party_id):
     envelope = envelope_get(envelope_id=envelope_id)
     party = envelope_party_get(envelope=envelope, party_id=party_id)
     try:
-        envelopes.envelope_party_remove(party=party, acting_user=request.user)
+        envelope_party_remove(party=party, acting_user=request.user)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
@@ -236,7 +249,7 @@ def envelope_party_remove_view(request, envelope_id, party_id):
 def envelope_send_view(request, envelope_id):
     envelope = envelope_get(envelope_id=envelope_id)
     try:
-        envelopes.envelope_send(
+        envelope_send(
             envelope=envelope, owner=request.tenant, acting_user=request.user, ip_address=client_address(request)
         )
     except ApplicationError as error:
@@ -253,7 +266,7 @@ def envelope_cancel_view(request, envelope_id):
     form = EnvelopeCancelForm(request.POST)
     if form.is_valid():
         try:
-            envelopes.envelope_cancel(
+            envelope_cancel(
                 envelope=envelope,
                 reason=form.cleaned_data["reason"],
                 acting_user=request.user,
@@ -272,9 +285,7 @@ def envelope_cancel_view(request, envelope_id):
 def envelope_remind_view(request, envelope_id):
     envelope = envelope_get(envelope_id=envelope_id)
     try:
-        count = envelopes.envelope_remind(
-            envelope=envelope, acting_user=request.user, ip_address=client_address(request)
-        )
+        count = envelope_remind(envelope=envelope, acting_user=request.user, ip_address=client_address(request))
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
@@ -292,7 +303,7 @@ def envelope_party_email_view(request, envelope_id, party_id):
         messages.error(request, _("Enter a valid email address."))
         return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
     try:
-        envelopes.envelope_party_email_correct(
+        envelope_party_email_correct(
             party=party, email=form.cleaned_data["email"], acting_user=request.user, ip_address=client_address(request)
         )
     except ApplicationError as error:
@@ -306,7 +317,7 @@ def envelope_party_email_view(request, envelope_id, party_id):
 def envelope_file_view(request, envelope_id, which):
     envelope = envelope_get(envelope_id=envelope_id)
     try:
-        name, data = envelopes.envelope_file_read(
+        name, data = envelope_file_read(
             envelope=envelope, which=which, actor_label=str(request.user), ip_address=client_address(request)
         )
     except ApplicationError as error:
@@ -327,7 +338,7 @@ def _route(request, route_id):
 
 @authority_required(Action.INBOX_READ)
 def inbox_list_view(request):
-    routes = cross_tenant.inbox_for_company(company=request.tenant)[:200]
+    routes = inbox_for_company(company=request.tenant)[:200]
     return render(request, "workflows/envelope_inbox.html", {"routes": routes})
 
 

@@ -5,6 +5,7 @@ sent to that address, proved once per browser session for 30 minutes."""
 from __future__ import annotations
 
 import time
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
@@ -178,8 +179,6 @@ def sign_file_view(request, token):
     except ApplicationError:
         return HttpResponse(status=404)
     response = HttpResponse(data, content_type="application/pdf")
-    from urllib.parse import quote
-
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
 

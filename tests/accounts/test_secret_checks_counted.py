@@ -17,7 +17,7 @@ SECRET_CHECKS = {"authenticate", "check_password", "compare_digest", "rewrap", "
 NEEDS_NO_COUNT = {
     "accounts/services/passwords.py:password_authenticate": "no such account: hashed only to take the same time",
     "seals/services/passwords.py:seal_password_change": "re-wraps with the old password just unlocked",
-    "workflows/envelopes.py:envelope_party_code_check": "counted under the party's row lock in one transaction",
+    "workflows/envelopes/persons.py:envelope_party_code_check": "counted under the party's row lock in one transaction",
     "events/webhooks.py:webhook_signature_verify": "a receiver's check of our own HMAC; nothing to lock",
     "tenants/selectors.py:api_key_find_usable": "256-bit random API keys, looked up by prefix; not guessable",
     "documents/signing_sessions.py:signing_session_for_token": "256-bit random one-time token; not guessable",

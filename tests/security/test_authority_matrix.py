@@ -36,7 +36,8 @@ from tests.conftest import PASSWORD, client_on, totp_now, verified_client_on
 from tests.documents.pdfs import make_pdf
 from tests.workflows.conftest import SEAL_PASSWORD, signatory, uscc_for
 from workflows.approvals import seal_use_request_create
-from workflows.envelopes import envelope_create, envelope_field_add, envelope_party_add, envelope_send
+from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
+from workflows.envelopes.sending import envelope_send
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,8 @@ from tests.conftest import client_on, enrol_authenticator
 from tests.factories import UserFactory
 from tests.workflows.test_seal_use_approval import _ask, _bob_seals, _document_placed_by_bob, seal  # noqa: F401
 from workflows.approvals import seal_use_request_approve
-from workflows.models import SealUseRequest
+from workflows.envelopes.sending import envelope_send
+from workflows.models import Envelope, SealUseRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -151,8 +152,6 @@ def test_a_confirmed_seal_is_not_applied_once_the_authority_behind_it_is_gone(wo
 @pytest.mark.parametrize("change", ["removed", "frozen"])
 def test_an_envelope_is_sent_only_on_a_current_members_authority(cast, change):
     from tests.workflows.test_envelopes import _draft
-    from workflows.envelopes import envelope_send
-    from workflows.models import Envelope
 
     a, b, d = cast
     envelope = _draft(a, b, d)

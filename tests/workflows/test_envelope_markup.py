@@ -20,7 +20,10 @@ from documents.services import document_upload
 from tests.conftest import client_on
 from tests.documents.pdfs import make_pdf
 from tests.loopback import loopback  # noqa: F401  (a fixture)
-from workflows.envelopes import envelope_complete, envelope_create, envelope_party_add, envelope_send
+from workflows.envelopes import completion
+from workflows.envelopes.completion import envelope_complete
+from workflows.envelopes.drafting import envelope_create, envelope_party_add
+from workflows.envelopes.sending import envelope_send
 from workflows.models import Envelope, Party
 
 pytestmark = pytest.mark.django_db
@@ -98,8 +101,6 @@ def _stored_files(company) -> set[str]:
 def test_a_failed_completion_leaves_no_stored_file_and_the_retry_completes(
     world, monkeypatch, django_capture_on_commit_callbacks
 ):
-    import workflows.cross_tenant
-
     envelope = _sent_to_approver(
         world, django_capture_on_commit_callbacks, envelope_name="Supply contract", party_name="王五"
     )
@@ -110,7 +111,7 @@ def test_a_failed_completion_leaves_no_stored_file_and_the_retry_completes(
     def storage_gone(**kwargs):
         raise OSError("the storage service went away")
 
-    monkeypatch.setattr(workflows.cross_tenant, "final_copies_deliver", storage_gone)
+    monkeypatch.setattr(completion, "final_copies_deliver", storage_gone)
     with tenant_context(world.alpha), pytest.raises(OSError):
         envelope_complete(envelope_id=envelope.pk)
     with tenant_context(world.alpha):

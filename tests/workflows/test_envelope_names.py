@@ -11,7 +11,8 @@ from django_tenants.utils import tenant_context
 from documents.services import document_upload
 from tests.conftest import client_on
 from tests.documents.pdfs import make_pdf
-from workflows.envelopes import envelope_create, envelope_party_add, envelope_send
+from workflows.envelopes.drafting import envelope_create, envelope_party_add
+from workflows.envelopes.sending import envelope_send
 from workflows.models import Envelope, Party
 
 pytestmark = pytest.mark.django_db

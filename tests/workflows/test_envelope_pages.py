@@ -16,7 +16,9 @@ from tenants.models import EnvelopeRoute
 from tests.conftest import client_on, totp_now
 from tests.documents.pdfs import make_pdf
 from tests.workflows.conftest import SEAL_PASSWORD, signatory
-from workflows.envelopes import envelope_create, envelope_field_add, envelope_party_add, envelope_send
+from workflows.envelopes.completion import envelope_complete
+from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
+from workflows.envelopes.sending import envelope_send
 from workflows.models import Envelope, EnvelopeEvent, EnvelopeField, Party
 
 pytestmark = pytest.mark.django_db
@@ -386,8 +388,6 @@ def test_owner_corrects_a_waiting_partys_email_and_removes_a_misplaced_field(pai
 
 
 def test_completed_envelope_offers_the_final_pdf_and_certificate(pair):
-    from workflows.envelopes import envelope_complete
-
     alpha, bravo = pair
     document = _document(alpha)
     with tenant_context(alpha.company):

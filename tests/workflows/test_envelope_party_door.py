@@ -26,16 +26,11 @@ from tests.conftest import client_on, totp_now
 from tests.documents.pdfs import make_pdf
 from tests.workflows.conftest import SEAL_PASSWORD
 from workflows import cross_tenant
-from workflows.envelopes import (
-    envelope_cancel,
-    envelope_complete,
-    envelope_create,
-    envelope_deadlines_run,
-    envelope_field_add,
-    envelope_party_add,
-    envelope_party_email_correct,
-    envelope_send,
-)
+from workflows.envelopes.completion import envelope_complete
+from workflows.envelopes.deadlines import envelope_cancel, envelope_deadlines_run
+from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
+from workflows.envelopes.sending import envelope_party_email_correct, envelope_send
+from workflows.links import party_link_token
 from workflows.models import Envelope, EnvelopeEvent, Party
 
 pytestmark = pytest.mark.django_db
@@ -305,8 +300,6 @@ def _link_shows_nothing(browser, token, job_id) -> None:
 def test_a_persons_link_of_an_ended_envelope_shows_nothing(
     cast, end, django_capture_on_commit_callbacks, tasks_run_here
 ):
-    from workflows.envelopes import party_link_token
-
     alpha, bravo, delta = cast
     document = _document(alpha)
     envelope = _envelope(alpha, document, [("person", 1, "", "张三", "zhangsan@example.com", 300)])

@@ -12,13 +12,8 @@ from documents.services import document_upload
 from tests.conftest import client_on
 from tests.documents.pdfs import make_pdf
 from tests.workflows.conftest import signatory
-from workflows.envelopes import (
-    envelope_cancel,
-    envelope_create,
-    envelope_field_add,
-    envelope_field_remove,
-    envelope_party_add,
-)
+from workflows.envelopes.deadlines import envelope_cancel
+from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_field_remove, envelope_party_add
 from workflows.models import Envelope
 
 pytestmark = pytest.mark.django_db

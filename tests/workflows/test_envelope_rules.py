@@ -23,8 +23,12 @@ from tenants.services import api_key_create
 from tests.conftest import client_on, totp_now
 from tests.workflows.conftest import SEAL_PASSWORD
 from tests.workflows.test_envelopes import _company_seals, _draft, _person_token, _route
-from workflows import cross_tenant
-from workflows.envelopes import envelope_deadlines_run, envelope_party_email_correct, envelope_send
+from workflows import cross_tenant, envelope_routes
+from workflows.envelopes.completion import envelope_complete
+from workflows.envelopes.deadlines import envelope_deadlines_run
+from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
+from workflows.envelopes.rules import id_number_hash
+from workflows.envelopes.sending import envelope_party_email_correct, envelope_send
 from workflows.models import Envelope, EnvelopeEvent, Party
 from workflows.tasks import envelope_deadlines_all
 
@@ -285,7 +289,6 @@ def test_parallel_parties_act_in_any_order_and_copies_receive_the_result(
 ):
     from documents.services import document_upload
     from tests.documents.pdfs import make_pdf
-    from workflows.envelopes import envelope_complete, envelope_create, envelope_field_add, envelope_party_add
 
     a, b, d = cast
     with tenant_context(a.company):
@@ -338,7 +341,6 @@ def test_an_unregistered_company_is_invited_and_acts_once_its_registration_is_ap
     from tests.conftest import PASSWORD
     from tests.documents.pdfs import make_pdf
     from tests.workflows.conftest import seal_for, uscc_for
-    from workflows.envelopes import envelope_create, envelope_field_add, envelope_party_add
 
     a, b, d = cast
     newcomer_uscc = uscc_for(77)
@@ -363,11 +365,11 @@ def test_an_unregistered_company_is_invited_and_acts_once_its_registration_is_ap
 
     boss = User.objects.create_user("boss@echo.example", PASSWORD, full_name="Echo boss")
     echo = company_create(name="Echo Ltd", slug="echo", uscc=newcomer_uscc, owner=boss, acting_user=boss)
-    assert not cross_tenant.inbox_for_company(company=echo).exists()  # not before a reviewer approved it
+    assert not envelope_routes.inbox_for_company(company=echo).exists()  # not before a reviewer approved it
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         company_registration_approve(company=echo, acting_user=world_reviewer(a))
-    (route,) = cross_tenant.inbox_for_company(company=echo)
+    (route,) = envelope_routes.inbox_for_company(company=echo)
     assert f"/envelopes/inbox/{route.pk}/" in [m for m in mail.outbox if m.to == ["boss@echo.example"]][0].body
     echo.refresh_from_db()
     from tests.conftest import enrol_authenticator
@@ -396,15 +398,13 @@ def world_reviewer(signer):
 def test_guessing_the_id_number_locks_the_link_until_the_sender_sends_a_new_one(
     cast, django_capture_on_commit_callbacks, tasks_run_here
 ):
-    from workflows.envelopes import _id_number_hash
-
     a, b, d = cast
     envelope = _sent(cast)
     with tenant_context(a.company):
         document_seal_execute(grant_id=_company_seals(a, _route(a.company, a.company))["id"])
         document_seal_execute(grant_id=_company_seals(b, _route(b.company, a.company))["id"])
         person = Party.objects.get(envelope=envelope, kind="person")
-        Party.objects.filter(pk=person.pk).update(id_number_hash=_id_number_hash("11010519491231002X"))
+        Party.objects.filter(pk=person.pk).update(id_number_hash=id_number_hash("11010519491231002X"))
     route = cross_tenant.route_get_for_token(token=_person_token(a.company, person))
     for _attempt in range(5):
         with pytest.raises(ApplicationError) as error:

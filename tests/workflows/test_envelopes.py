@@ -26,16 +26,12 @@ from tests.documents.pdfs import make_pdf
 from tests.documents.test_sealing import _validation_context
 from tests.workflows.conftest import SEAL_PASSWORD
 from workflows import cross_tenant
-from workflows.envelopes import (
-    envelope_cancel,
-    envelope_complete,
-    envelope_completions_requeue,
-    envelope_create,
-    envelope_events_verify,
-    envelope_field_add,
-    envelope_party_add,
-    envelope_send,
-)
+from workflows.envelopes.completion import envelope_complete
+from workflows.envelopes.deadlines import envelope_cancel, envelope_completions_requeue
+from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
+from workflows.envelopes.sending import envelope_send
+from workflows.envelopes.trail import envelope_events_verify
+from workflows.links import party_link_token
 from workflows.models import Envelope, EnvelopeEvent, Party
 
 pytestmark = pytest.mark.django_db
@@ -161,8 +157,6 @@ def test_four_parties_seal_and_sign_in_order(cast, django_capture_on_commit_call
 
 
 def _person_token(owner, party):
-    from workflows.envelopes import party_link_token
-
     with tenant_context(owner):
         return party_link_token(Party.objects.get(pk=party.pk))
 

@@ -22,7 +22,7 @@ from tests.conftest import client_on, totp_now, worker_mail, worker_mail_clear
 from tests.documents.pdfs import make_pdf
 from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup, signatory
 from tests.workflows.test_envelopes import assert_four_signatures_then_timestamp
-from workflows.envelopes import party_link_token
+from workflows.links import party_link_token
 from workflows.models import Party
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,7 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from tests.workflows.test_envelope_party_door import _document, _envelope, _verified_browser
-from workflows.envelopes import party_link_token
+from workflows.links import party_link_token
 from workflows.models import Party
 
 pytestmark = pytest.mark.django_db

@@ -23,16 +23,10 @@ from tests.conftest import host_of
 from tests.documents.pdfs import make_pdf
 from tests.live import PARALLEL, browser_session, simultaneously
 from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup, seal_for
-from workflows.envelopes import (
-    CODE_MAX_FAILURES,
-    ID_NUMBER_MAX_FAILURES,
-    envelope_create,
-    envelope_field_add,
-    envelope_party_add,
-    envelope_party_code_send,
-    envelope_send,
-    party_link_token,
-)
+from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
+from workflows.envelopes.persons import CODE_MAX_FAILURES, ID_NUMBER_MAX_FAILURES, envelope_party_code_send
+from workflows.envelopes.sending import envelope_send
+from workflows.links import party_link_token
 from workflows.models import Envelope, Party
 
 pytestmark = pytest.mark.integration

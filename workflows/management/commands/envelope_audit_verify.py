@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from tenants.iteration import companies_all, for_each_company
-from workflows.envelopes import envelope_events_verify
+from workflows.envelopes.trail import envelope_events_verify
 from workflows.models import Envelope
 
 

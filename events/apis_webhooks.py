@@ -91,7 +91,7 @@ class WebhookEndpointListCreateApi(ListAPIView):
             )
         ],
     )
-    @idempotent
+    @idempotent(secret_fields=("secret",))
     def post(self, request):
         serializer = self.WebhookEndpointInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.authority import Action, every_method
 from config.api.idempotency import idempotent
+from config.api.query import query_choice
 from config.api.serializers import StrictInputSerializer
 from events import webhooks
 from events.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
@@ -180,10 +181,14 @@ class WebhookDeliveryListApi(ListAPIView):
     def get_queryset(self):
         endpoint = endpoint_get(self.kwargs["endpoint_id"])
         deliveries = endpoint.deliveries.order_by("-created_at")
-        wanted = self.request.query_params.get("status")
+        wanted = query_choice(self.request, "status", WebhookDelivery.Status.values)
         return deliveries.filter(status=wanted) if wanted else deliveries
 
-    @extend_schema(operation_id="webhooks_deliveries_list", summary="Deliveries to an endpoint (`status` filters)")
+    @extend_schema(
+        operation_id="webhooks_deliveries_list",
+        parameters=[OpenApiParameter("status", str, enum=WebhookDelivery.Status.values)],
+        summary="Deliveries to an endpoint (`status` filters)",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

@@ -8,7 +8,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils.http import parse_etags, quote_etag
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from redis.exceptions import RedisError
 from rest_framework import parsers, serializers, status
 from rest_framework.generics import ListAPIView
@@ -20,6 +20,7 @@ from accounts.codes import CODE_LIFETIME
 from accounts.identity import mask_email
 from accounts.models import OneTimeCode
 from accounts.two_factor import OTP_METHODS, second_factor_email_code_send
+from config.api.query import query_choice
 from config.api.serializers import StrictInputSerializer
 from config.client import client_address
 from documents import services
@@ -201,7 +202,17 @@ class PlacementCreateApi(APIView):
     @extend_schema(
         operation_id="placements_create",
         request=PlacementInputSerializer,
-        responses={201: PlacementOutputSerializer},
+        responses={
+            201: OpenApiResponse(
+                {
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/PlacementOutput"},
+                        {"type": "array", "items": {"$ref": "#/components/schemas/PlacementOutput"}},
+                    ]
+                },
+                description="One placement; with `text`, a list: one placement per occurrence of the text",
+            )
+        },
         summary="Place a seal",
     )
     @idempotent
@@ -363,10 +374,8 @@ class PagePreviewApi(APIView):
     )
     def get(self, request, document_id, number, page):
         version = version_get(document=document_get(document_id=document_id), number=number)
-        try:
-            width = int(request.query_params.get("width", services.PREVIEW_WIDTHS[-1]))
-        except ValueError as exc:
-            raise Http404 from exc
+        widths = [str(width) for width in services.PREVIEW_WIDTHS]
+        width = int(query_choice(request, "width", widths, default=widths[-1]))
         path = services.document_page_preview_path(version=version, page=page, width=width)
         with default_storage.open(path, "rb") as handle:
             return HttpResponse(handle.read(), content_type="image/png")

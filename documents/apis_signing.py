@@ -77,7 +77,7 @@ class DocumentSealSessionCreateApi(APIView):
         responses={201: SigningSessionCreatedSerializer},
         summary="Seal with a hardware key (U-key): start a signing session for the local agent",
     )
-    @idempotent
+    @idempotent(secret_fields=("token", "agent_command"))
     def post(self, request, document_id):
         serializer = self.SessionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

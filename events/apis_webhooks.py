@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authority import Action, every_method
+from config.api.query import query_choice
 from config.api.serializers import StrictInputSerializer
 from events import webhooks
 from events.models import WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
@@ -91,7 +92,7 @@ class WebhookEndpointListCreateApi(ListAPIView):
             )
         ],
     )
-    @idempotent
+    @idempotent(secret_fields=("secret",))
     def post(self, request):
         serializer = self.WebhookEndpointInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -180,10 +181,14 @@ class WebhookDeliveryListApi(ListAPIView):
     def get_queryset(self):
         endpoint = endpoint_get(self.kwargs["endpoint_id"])
         deliveries = endpoint.deliveries.order_by("-created_at")
-        wanted = self.request.query_params.get("status")
+        wanted = query_choice(self.request, "status", WebhookDelivery.Status.values)
         return deliveries.filter(status=wanted) if wanted else deliveries
 
-    @extend_schema(operation_id="webhooks_deliveries_list", summary="Deliveries to an endpoint (`status` filters)")
+    @extend_schema(
+        operation_id="webhooks_deliveries_list",
+        parameters=[OpenApiParameter("status", str, enum=WebhookDelivery.Status.values)],
+        summary="Deliveries to an endpoint (`status` filters)",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.authority import Action, authority_check
 from config.api.pagination import CreatedCursorPagination
+from config.api.query import query_choice
 from config.api.serializers import StrictInputSerializer
 from seals import services
 from seals.image import seal_pdf, seal_png
@@ -162,7 +163,7 @@ class SealImageApi(APIView):
     def get(self, request, seal_id):
         seal = seal_get_for_company(company=request.tenant, seal_id=seal_id)
         face = services.seal_face(seal)
-        if request.query_params.get("format") == "pdf":
+        if query_choice(request, "format", ["png", "pdf"], default="png") == "pdf":
             return HttpResponse(seal_pdf(face), content_type="application/pdf")
         return HttpResponse(seal_png(face), content_type="image/png")
 

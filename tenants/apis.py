@@ -90,7 +90,7 @@ class ApiKeyListCreateApi(ListAPIView):
         responses={201: ApiKeyCreatedSerializer},
         examples=[OpenApiExample("ERP integration", value={"name": "ERP", "scopes": ["documents", "seals"]})],
     )
-    @idempotent
+    @idempotent(secret_fields=("key",))
     def post(self, request):
         serializer = self.ApiKeyCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -128,7 +128,7 @@ class ApiKeyRotateApi(APIView):
         responses={201: ApiKeyListCreateApi.ApiKeyCreatedSerializer},
         summary="Replace a key by a new one with the same name and scopes (the old one stops at once)",
     )
-    @idempotent
+    @idempotent(secret_fields=("key",))
     def post(self, request, api_key_id):
         api_key, raw_key = api_key_rotate(
             api_key=api_key_get(company=request.tenant, api_key_id=api_key_id),

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import json
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.http.request import RawPostDataException
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from config.api.errors import error_response_body
 from tenants.models import IdempotencyRecord
 
 MAX_KEY_LENGTH = 255
@@ -41,7 +42,14 @@ class IdempotencyRequestInProgress(exceptions.APIException):
     default_detail = _("A request with this Idempotency-Key is still being processed; retry shortly.")
 
 
+class IdempotentSecretNotReplayed(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "idempotency_secret_not_replayed"
+
+
 def _canonical(value):
+    """What the request means, independent of how it was written: files by name and SHA-256
+    (not the multipart boundary), objects as sorted JSON (not the order of their keys)."""
     if isinstance(value, UploadedFile):
         digest = hashlib.sha256()
         for chunk in value.chunks():
@@ -57,21 +65,17 @@ def _canonical(value):
     return value
 
 
-def _body(request) -> bytes:
-    """The raw body; a browser session's CSRF check has DRF parse it before the view runs
-    (the raw body is gone then), so that caller's requests are told apart by the parsed data."""
-    try:
-        return request.body
-    except RawPostDataException:
-        return json.dumps(_canonical(request.data), sort_keys=True, default=str).encode()
-
-
 def _fingerprint(request) -> str:
-    digest = hashlib.sha256()
-    digest.update(request.method.encode())
-    digest.update(b"\0" + request.get_full_path().encode() + b"\0")
-    digest.update(_body(request))
-    return digest.hexdigest()
+    """Keyed with SECRET_KEY: the request may carry a seal password, and an unkeyed hash of it
+    in the store could be guessed offline. The parsed body is compared, never the raw bytes
+    (read whole, they would also bring back Django's in-memory body limit for uploads)."""
+    meaning = json.dumps(
+        [request.method, request.get_full_path(), _canonical(request.data)],
+        sort_keys=True,
+        default=str,
+        ensure_ascii=False,
+    )
+    return hmac.new(settings.SECRET_KEY.encode(), meaning.encode(), hashlib.sha256).hexdigest()
 
 
 def _claim(request, key: str) -> IdempotencyRecord | None:
@@ -94,9 +98,30 @@ def _claim(request, key: str) -> IdempotencyRecord | None:
     return earlier
 
 
-def idempotent(handler):
+def _replay_record(response, secret_fields: tuple[str, ...]) -> tuple[int, dict]:
+    """What a retry gets. A response that carries a secret is not kept: the retry is told
+    the request already succeeded, where to find what it made, and that the secret is gone."""
+    data = response.data
+    if secret_fields and response.status_code < 300 and isinstance(data, dict) and set(secret_fields) & set(data):
+        refusal = IdempotentSecretNotReplayed(
+            _(
+                "This request already succeeded with this Idempotency-Key (it created %(id)s). Its secret "
+                "was shown only in that response and is not kept, so it cannot be shown again."
+            )
+            % {"id": data.get("id", "")}
+        )
+        return refusal.status_code, error_response_body(
+            refusal.default_code, str(_("Request refused")), str(refusal.detail)
+        )
+    return response.status_code, data
+
+
+def idempotent(handler=None, *, secret_fields: tuple[str, ...] = ()):
     """Decorate an APIView `post`. Responses below 500 are stored and replayed;
-    a 5xx or an exception frees the key so the client can retry."""
+    a 5xx or an exception frees the key so the client can retry. `secret_fields` names
+    response fields shown once: such a response is replayed as 409 without them."""
+    if handler is None:
+        return functools.partial(idempotent, secret_fields=secret_fields)
 
     @functools.wraps(handler)
     def wrapper(view, request, *args, **kwargs):
@@ -117,9 +142,8 @@ def idempotent(handler):
         if response.status_code >= 500:
             IdempotencyRecord.objects.filter(**lookup).delete()
         else:
-            IdempotencyRecord.objects.filter(**lookup).update(
-                status_code=response.status_code, response_body=response.data
-            )
+            status_code, body = _replay_record(response, secret_fields)
+            IdempotencyRecord.objects.filter(**lookup).update(status_code=status_code, response_body=body)
         return response
 
     return wrapper

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authority import Action
+from config.api.query import query_choice
 from config.api.serializers import StrictInputSerializer
 from documents.selectors import document_get
 from tenants.idempotency import idempotent
@@ -57,7 +58,8 @@ class SealUseRequestListCreateApi(ListAPIView):
 
     def get_queryset(self):
         return seal_use_request_list(
-            membership=acting_membership(self.request), status=self.request.query_params.get("status", "")
+            membership=acting_membership(self.request),
+            status=query_choice(self.request, "status", SealUseRequest.Status.values),
         )
 
     @extend_schema(

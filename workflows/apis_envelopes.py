@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from django.db import transaction
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from accounts.authority import Action
 from accounts.two_factor import OTP_METHODS
 from config.api.pagination import CreatedCursorPagination
+from config.api.query import query_choice
 from config.api.serializers import StrictInputSerializer
 from config.client import client_address
 from documents.selectors import document_get
@@ -29,7 +30,7 @@ from workflows.envelopes.deadlines import envelope_cancel, envelope_remind
 from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
 from workflows.envelopes.sending import envelope_party_email_correct, envelope_send
 from workflows.envelopes.trail import envelope_events_verify
-from workflows.models import EnvelopeField, Party
+from workflows.models import Envelope, EnvelopeField, Party
 from workflows.selectors import envelope_get, envelope_list, envelope_party_get
 
 
@@ -120,9 +121,13 @@ class EnvelopeListCreateApi(ListAPIView):
         send = serializers.BooleanField(required=False, default=False, help_text="Send at once")
 
     def get_queryset(self):
-        return envelope_list(status=self.request.query_params.get("status", ""))
+        return envelope_list(status=query_choice(self.request, "status", Envelope.Status.values))
 
-    @extend_schema(operation_id="envelopes_list", summary="Envelopes this company sent (`status` filters)")
+    @extend_schema(
+        operation_id="envelopes_list",
+        parameters=[OpenApiParameter("status", str, enum=Envelope.Status.values)],
+        summary="Envelopes this company sent (`status` filters)",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -490,13 +495,14 @@ class InboxDocumentApi(APIView):
 
     @extend_schema(
         operation_id="inbox_document",
+        parameters=[OpenApiParameter("file", str, enum=["document", "certificate"], description="document (default)")],
         responses={(200, "application/pdf"): bytes},
         summary="The PDF as this envelope made it, while it is open (then 404: the signed PDF "
         "and the certificate are in the company's documents)",
     )
     def get(self, request, route_id):
         route = cross_tenant.route_get_for_company(company=request.tenant, route_id=route_id)
-        which = "certificate" if request.query_params.get("file") == "certificate" else "document"
+        which = query_choice(request, "file", ["document", "certificate"], default="document")
         name, data = cross_tenant.party_file(
             route=route, which=which, actor_label=str(request.user), ip_address=_client(request)[0]
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -10,6 +10,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from config.api.parsers import PayloadTooLarge
 from config.errors import ApplicationError, ExplainedRefusal
 
 TITLES = {
@@ -23,6 +24,7 @@ TITLES = {
     "method_not_allowed": lambda: _("Method not allowed"),
     "not_acceptable": lambda: _("Not acceptable"),
     "throttled": lambda: _("Too many requests"),
+    "payload_too_large": lambda: _("Request too large"),
 }
 
 
@@ -30,14 +32,23 @@ def error_response_body(error_type: str, title: str, detail: str, errors: dict |
     return {"type": error_type, "title": title, "detail": detail, "errors": errors or {}}
 
 
+def _structured(detail):
+    """Errors of nested input keep their shape: lists of messages, objects of fields."""
+    if isinstance(detail, dict):
+        return {str(key): _structured(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_structured(item) for item in detail]
+    return str(detail)
+
+
 def _flatten(detail) -> dict:
     if isinstance(detail, dict):
         return {
-            key: [str(item) for item in (value if isinstance(value, list) else [value])]
+            str(key): _structured(value) if isinstance(value, (list, dict)) else [str(value)]
             for key, value in detail.items()
         }
     if isinstance(detail, list):
-        return {"non_field_errors": [str(item) for item in detail]}
+        return {"non_field_errors": _structured(detail)}
     return {}
 
 
@@ -55,7 +66,12 @@ def exception_handler(exc, context):
         exc.at_response()
         body = error_response_body(exc.code, _("Permission denied"), exc.message)
         return Response(body, status=exc.status)
-    if isinstance(exc, Http404):
+    if isinstance(exc, RequestDataTooBig):
+        # Form fields of a multipart body beyond DATA_UPLOAD_MAX_MEMORY_SIZE (files are streamed).
+        exc = PayloadTooLarge()
+    elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        exc = exceptions.ParseError(_("The request has too many fields or files."))
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()

@@ -92,13 +92,16 @@ def test_missing_credentials_get_401_in_error_format(world):
     assert response.json()["type"] == "not_authenticated"
 
 
-def test_idempotency_key_replays_the_first_response(world):
+def test_idempotency_key_does_not_replay_the_secret(world):
+    """The plaintext key is shown once: a retry is told the key exists, not given it again."""
     client = client_on(world.alpha, world.alice)
     body = {"name": "ERP", "scopes": ["read"]}
     first = client.post("/api/v1/api_keys/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="abc-1")
     second = client.post("/api/v1/api_keys/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="abc-1")
-    assert first.status_code == second.status_code == 201
-    assert second.json() == first.json()
+    assert first.status_code == 201 and second.status_code == 409
+    assert second.json()["type"] == "idempotency_secret_not_replayed"
+    assert first.json()["id"] in second.json()["detail"]
+    assert first.json()["key"] not in second.content.decode()
     assert second["Idempotent-Replayed"] == "true"
     assert ApiKey.objects.filter(company=world.alpha).count() == 1
 
@@ -293,7 +296,7 @@ def test_idempotency_key_works_for_a_browser_session_with_its_csrf_check(world):
         )
 
     first, second = post(body, "browser-1"), post(body, "browser-1")
-    assert first.status_code == second.status_code == 201
+    assert (first.status_code, second.status_code) == (201, 409)
     assert second["Idempotent-Replayed"] == "true"
     assert post({"name": "Other", "scopes": ["read"]}, "browser-1").status_code == 422
     assert ApiKey.objects.filter(company=world.alpha).count() == 1

@@ -108,7 +108,9 @@ def test_the_api_registers_rotates_and_isolates_endpoints(world):
     created = api.post("/api/v1/webhooks/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="hook-1")
     assert created.status_code == 201 and created.json()["secret"].startswith("whsec_")
     again = api.post("/api/v1/webhooks/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="hook-1")
-    assert again.json() == created.json()  # the first response, not a second endpoint
+    # Not a second endpoint, and not the secret again: it is shown once.
+    assert again.status_code == 409 and again.json()["type"] == "idempotency_secret_not_replayed"
+    assert created.json()["secret"] not in again.content.decode()
     endpoint_id = created.json()["id"]
     assert "secret" not in api.get(f"/api/v1/webhooks/{endpoint_id}/").json()
     rotated = api.post(f"/api/v1/webhooks/{endpoint_id}/rotate_secret/")

@@ -135,8 +135,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 MIDDLEWARE = [
-    "config.views.HealthProbeMiddleware",
     "config.content_security.ContentSecurityPolicyMiddleware",
+    "config.views.HealthProbeMiddleware",
     "tenants.middleware.CompanyHostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -460,7 +460,8 @@ def build_seal(
 
 def build_signature(
     *,
-    signer_key: sm2.Sm2KeyPair,
+    signer_key: sm2.Sm2KeyPair | None = None,
+    sign: Callable[[bytes], bytes] | None = None,
     signer_certificate: bytes,
     seal_der: bytes,
     data_hash: bytes,
@@ -468,8 +469,11 @@ def build_signature(
     signed_at: dt.datetime,
     timestamp: Callable[[bytes], bytes] | None = None,
 ) -> bytes:
-    """An SES_Signature v4 over `data_hash` (the SM3 of the protected data). `timestamp`
-    returns an RFC 3161 token for the signature value."""
+    """An SES_Signature v4 over `data_hash` (the SM3 of the protected data), signed with
+    `signer_key` or by `sign` (SM3withSM2 of the bytes it is given, DER r, s: a key held
+    elsewhere). `timestamp` returns an RFC 3161 token for the signature value."""
+    if (signer_key is None) == (sign is None):
+        raise ValueError("give either signer_key or sign")
     tbs = TbsSignV4(
         {
             "version": VERSION_4,
@@ -479,7 +483,7 @@ def build_signature(
             "property_info": property_info,
         }
     )
-    signature_value = sm2.sign(signer_key, tbs.dump())
+    signature_value = sm2.sign(signer_key, tbs.dump()) if signer_key is not None else sign(tbs.dump())
     fields = {
         "to_sign": tbs,
         "cert": signer_certificate,
@@ -627,7 +631,7 @@ def verify_signature(
     timestamp_step, stamped_at = _timestamp_step(signature, trust)
     moment = stamped_at or signature.signed_at or at or dt.datetime.now(dt.UTC)
     steps += _maker_steps(seal, trust, moment)
-    steps.append(_signer_step(signer, trust, moment))
+    steps.append(signer_certificate_step(signer, trust, moment))
     data = protected_data(signature.property_info)
     if data is None:
         steps.append(Step("document_hash", FAILED, "the protected data named in propertyInfo is not there"))
@@ -656,7 +660,8 @@ def _digest(algorithm: str, data: bytes) -> bytes | None:
     return None
 
 
-def _signer_step(signer, trust: Trust, moment: dt.datetime) -> Step:
+def signer_certificate_step(signer, trust: Trust, moment: dt.datetime) -> Step:
+    """The signer certificate: from a trusted issuer, valid and not revoked at `moment`."""
     if signer is None:
         return Step("signer_certificate", FAILED, "the signer certificate is malformed")
     if not any(_same_or_issued_by(signer, anchor) for anchor in trust.makers):

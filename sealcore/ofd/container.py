@@ -99,7 +99,7 @@ def read_container(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Container:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
         raise UnsafeContainer(f"broken zip container: {exc}", code="broken_zip") from exc
     if len(infos) > limits.max_entries:
         raise UnsafeContainer("too many entries", code="too_many_entries")

@@ -96,16 +96,28 @@ def parse_box(value: str, what: str, limits: Limits) -> Box:
 
 def open_ofd(data: bytes, limits: Limits = DEFAULT_LIMITS) -> OfdPackage:
     package = zipped.read_container(data, limits)
-    parsed = {}
+    parsed: dict[str, object] = {}
+    deviations = []
     for path, content in package.files.items():
-        if path.lower().endswith(".xml"):
+        if not path.lower().endswith(".xml"):
+            continue
+        try:
             parsed[path] = xml.parse(content, path, max_bytes=limits.max_xml_bytes)
-    root = parsed.get(ENTRY_POINT)
+        except MalformedXml as error:
+            # E-invoices ship custom tag parts that are not well-formed (`<:eInvoice xmlns:="">`).
+            # Signatures cover their bytes; the structure read here never needs them. A DTD
+            # or an oversized part is refused wherever it is.
+            if error.code != "malformed_xml":
+                raise
+            if xml.declares_dtd(content):
+                raise MalformedXml(f"{path} declares a DTD or entities", code="xml_entities", path=path) from error
+            parsed[path] = error
+            deviations.append(f"{path} is not well-formed XML (not read)")
+    root = _xml_at(parsed, ENTRY_POINT, "the entry point") if ENTRY_POINT in parsed else None
     if root is None:
         raise MalformedStructure("OFD.xml is missing", code="no_entry_point", path=ENTRY_POINT)
     if xml.local(root) != "OFD":
         raise MalformedStructure("OFD.xml is not an OFD entry point", code="no_entry_point", path=ENTRY_POINT)
-    deviations = []
     ns = xml.namespace(root)
     if ns != xml.OFD_NAMESPACE:
         deviations.append(f"namespace {ns or '(none)'!r} instead of {xml.OFD_NAMESPACE!r}")
@@ -137,7 +149,10 @@ def _required(package: Container, base: str, location: str, what: str) -> str:
 def _xml_at(parsed: dict, path: str, what: str):
     if path not in parsed:
         raise MalformedXml(f"{what} {path} is not an XML part", path=path)
-    return parsed[path]
+    found = parsed[path]
+    if isinstance(found, MalformedXml):
+        raise found
+    return found
 
 
 def _document(package: Container, parsed: dict, body, index: int, limits: Limits) -> Document:

@@ -103,11 +103,20 @@ def verify_ofd(
 ) -> OfdVerificationReport:
     report = OfdVerificationReport(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
     try:
-        package = open_ofd(data, limits)
+        return _verify(data, report, trust, limits, at)
     except OfdError as error:
-        report.reasons.append(error.code)
+        report.reasons = [error.code]
         report.detail = str(error)
-        return report
+    except Exception as error:  # noqa: BLE001 - hostile input: whatever a library raises is a verdict
+        report.reasons = ["unreadable"]
+        report.detail = f"{type(error).__name__}"
+    report.verdict = CANNOT_VERIFY
+    report.signatures = []
+    return report
+
+
+def _verify(data, report, trust, limits, at) -> OfdVerificationReport:
+    package = open_ofd(data, limits)
     report.page_count = sum(len(document.pages) for document in package.documents)
     report.deviations = list(package.deviations)
     covered: set[str] = set()

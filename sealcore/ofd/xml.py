@@ -38,6 +38,27 @@ def parse(data: bytes, path: str, *, max_bytes: int = 16 * 1024 * 1024) -> etree
     return root
 
 
+_DTD_MARKERS = [
+    marker.encode(encoding) for marker in ("<!DOCTYPE", "<!ENTITY") for encoding in ("utf-8", "utf-16-le", "utf-16-be")
+]
+
+
+def declares_dtd(data: bytes) -> bool:
+    """For a part that is not well-formed: does it try to declare a DTD or entities anyway?
+    (A recovering parse, entities still off, plus a plain look for the markers.)"""
+    if any(marker in data for marker in _DTD_MARKERS):
+        return True
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return False
+    if root is None:
+        return False
+    info = root.getroottree().docinfo
+    return bool(info.doctype) or info.internalDTD is not None
+
+
 def local(element) -> str:
     tag = element.tag
     if not isinstance(tag, str):  # comments and processing instructions

@@ -259,6 +259,40 @@ def test_random_damage_never_raises(alpha, trust):
             damaged[rng.randrange(len(damaged))] = rng.randrange(256)
         report = _verify(bytes(damaged), trust)
         assert report.verdict in (ofd_verify.VALID, ofd_verify.INVALID, ofd_verify.CANNOT_VERIFY)
+        assert "unreadable" not in report.reasons, report.detail  # every failure has a typed reason
+
+
+@pytest.mark.parametrize(
+    "name", ["Doc_0/Signs/Sign_0/SignedValue.dat", "Doc_0/Signs/Sign_0/Signature.xml", "Doc_0/Signs/Sign_0/Seal.esl"]
+)
+def test_random_damage_to_a_signature_file_is_never_valid(name, alpha, trust):
+    sealed = _seal(writer.build_ofd(), alpha)
+    original = writer.read_entries(sealed)[name]
+    rng = random.Random(name)
+    for _ in range(40):
+        damaged = bytearray(original)
+        for _ in range(rng.randint(1, 3)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        if bytes(damaged) == original:
+            continue
+        report = _verify(writer.replace_entry(sealed, name, bytes(damaged)), trust)
+        assert report.verdict in (ofd_verify.INVALID, ofd_verify.CANNOT_VERIFY)
+        assert "unreadable" not in report.reasons, report.detail
+
+
+def test_a_custom_tag_part_that_is_not_well_formed_is_tolerated_but_a_dtd_anywhere_is_not(alpha, trust):
+    """E-invoices ship Doc_0/Tags/CustomTag.xml as `<:eInvoice xmlns:="">`: its bytes are
+    protected like any file's, but nothing reads it."""
+    broken = b'<?xml version="1.0" encoding="UTF-8"?>\n<:eInvoice xmlns:=""><InvoiceCode>1</InvoiceCode></:eInvoice>'
+    invoice = writer.replace_entry(writer.build_ofd(), "Doc_0/Tags/CustomTag.xml", broken)
+    report = _verify(_seal(invoice, alpha), trust)
+    assert report.verdict == ofd_verify.VALID
+    assert report.deviations == ["/Doc_0/Tags/CustomTag.xml is not well-formed XML (not read)"]
+    hidden = broken + b'<!DOCTYPE a [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    report = _verify(writer.replace_entry(invoice, "Doc_0/Tags/CustomTag.xml", hidden), trust)
+    assert report.reasons == ["xml_entities"]
+    page = writer.replace_entry(invoice, "Doc_0/Pages/Page_0/Content.xml", b"<ofd:Page xmlns:ofd='x'><unclosed>")
+    assert _verify(page, trust).reasons == ["malformed_xml"]
 
 
 def test_a_signature_entry_whose_files_are_gone_is_invalid(alpha, trust):

@@ -505,6 +505,10 @@ VALID = "valid"
 INVALID = "invalid"
 CANNOT_VERIFY = "cannot_verify"
 
+# Step details that say "nobody we trust vouches for this", as opposed to "this is wrong".
+UNTRUSTED_MAKER = "the seal was not made by a trusted maker"
+UNTRUSTED_SIGNER = "the signer certificate is not from a trusted issuer"
+
 SEAL_STEPS = ("structure", "maker_signature", "maker_certificate", "seal_validity")
 SIGNATURE_STEPS = (
     "structure",
@@ -576,7 +580,7 @@ def _maker_steps(seal: SealData, trust: Trust, at: dt.datetime) -> list[Step]:
     steps.append(Step("maker_signature", OK if signed else FAILED, "" if signed else "the maker signature is wrong"))
     trusted = any(_same_or_issued_by(maker, anchor) for anchor in trust.makers)
     if not trusted:
-        steps.append(Step("maker_certificate", FAILED, "the seal was not made by a trusted maker"))
+        steps.append(Step("maker_certificate", FAILED, UNTRUSTED_MAKER))
     elif not sm2.certificate_valid_at(maker, at):
         steps.append(Step("maker_certificate", FAILED, "the maker certificate was not valid at that time"))
     else:
@@ -665,7 +669,7 @@ def signer_certificate_step(signer, trust: Trust, moment: dt.datetime) -> Step:
     if signer is None:
         return Step("signer_certificate", FAILED, "the signer certificate is malformed")
     if not any(_same_or_issued_by(signer, anchor) for anchor in trust.makers):
-        return Step("signer_certificate", FAILED, "the signer certificate is not from a trusted issuer")
+        return Step("signer_certificate", FAILED, UNTRUSTED_SIGNER)
     if not sm2.certificate_valid_at(signer, moment):
         return Step("signer_certificate", FAILED, "the signer certificate was not valid at the signing time")
     revoked_at = trust.revoked.get(signer.serial_number)

@@ -214,8 +214,7 @@ def _verify_entry(
 def _seal_value(package, signature: SignatureFile, value: bytes, report, trust, at):
     verdict = national_format.verify_signature(value, protected_data=lambda _name: signature.raw, trust=trust, at=at)
     report.steps = verdict.steps
-    if verdict.verdict != VALID:
-        report.reasons.append(f"seal_signature_{verdict.failed_step}")
+    result = _trust_verdict(verdict.steps, report, prefix="seal_signature_")
     parsed = verdict.signature
     if parsed is None:
         return None, verdict.verdict
@@ -229,7 +228,6 @@ def _seal_value(package, signature: SignatureFile, value: bytes, report, trust, 
     report.property_info = parsed.property_info
     if parsed.property_info.strip() not in (signature.path, signature.path.lstrip("/")):
         report.deviations.append(f"propertyInfo {parsed.property_info!r} does not name {signature.path}")
-    result = verdict.verdict
     if signature.seal_location:
         stored = package.files.get(signature.seal_path) if signature.seal_path else None
         if stored != seal.der:
@@ -286,11 +284,26 @@ def _sign_value(signature: SignatureFile, value: bytes, report, trust, at):
     steps.append(national_format.Step("signature_value", national_format.OK if good else national_format.FAILED))
     steps.append(national_format.signer_certificate_step(certificate, trust, moment))
     report.steps = steps
-    failed = [step.name for step in steps if step.result == national_format.FAILED]
-    if failed:
-        report.reasons += [f"sign_{name}" for name in failed]
-        return signer_key, INVALID
-    return signer_key, VALID
+    return signer_key, _trust_verdict(steps, report, prefix="sign_")
+
+
+_UNTRUSTED = {national_format.UNTRUSTED_MAKER, national_format.UNTRUSTED_SIGNER}
+
+
+def _trust_verdict(steps: list[national_format.Step], report: OfdSignatureReport, *, prefix: str) -> str:
+    """INVALID when a step failed; CANNOT_VERIFY when all that failed is that nobody we trust
+    vouches for the maker or the signer (as for a PDF signed under an unknown root)."""
+    failed = [step for step in steps if step.result == national_format.FAILED]
+    if not failed:
+        return VALID
+    if failed[0].name in ("structure", "version"):
+        report.reasons.append(f"{prefix}{failed[0].name}")
+        return CANNOT_VERIFY
+    if all(step.detail in _UNTRUSTED for step in failed):
+        report.reasons.append("untrusted_signer")
+        return CANNOT_VERIFY
+    report.reasons += [f"{prefix}{step.name}" for step in failed if step.detail not in _UNTRUSTED]
+    return INVALID
 
 
 def _references(package: OfdPackage, signature: SignatureFile, signer_key: bytes | None, report) -> str:

@@ -3,6 +3,7 @@ judged by the tests' independent checker (tests/ofd/independent.py, pure-Python 
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import re
 
@@ -14,7 +15,7 @@ from sealcore.ofd import verify as ofd_verify
 from sealcore.ofd.errors import OfdError, SealingRefused
 from sealcore.ofd.package import Box, open_ofd
 from tests.ofd import independent, writer
-from tests.ofd.conftest import NOW, PICTURE
+from tests.ofd.conftest import NOW, PICTURE, make_party
 
 
 def _seal(data: bytes, party, **arguments) -> bytes:
@@ -209,11 +210,30 @@ def test_references_relative_to_the_root_are_read_but_one_two_files_could_answer
     assert report.signatures[0].reasons == ["ambiguous_location"]
 
 
-def test_a_seal_from_an_untrusted_maker_is_invalid(alpha, maker):
-    other_maker = nf.Trust(makers=[])
-    report = _verify(_seal(writer.build_ofd(), alpha), other_maker)
+def test_an_intact_seal_nobody_trusted_vouches_for_cannot_be_verified(alpha):
+    report = _verify(_seal(writer.build_ofd(), alpha), nf.Trust(makers=[]))
+    assert report.verdict == ofd_verify.CANNOT_VERIFY
+    assert report.signatures[0].reasons == ["untrusted_signer"]
+
+
+def test_a_seal_used_outside_its_validity_is_invalid(maker, trust):
+    expired = make_party(maker, "演示科技有限公司", "过期印章")
+    seal = nf.build_seal(
+        maker_key=maker[0],
+        maker_certificate=maker[1].dump(),
+        es_id="1101080000018",
+        name="过期印章",
+        seal_type=nf.SEAL_TYPE_ORGANISATION,
+        signer_certificates=[expired.certificate],
+        valid_from=NOW - dt.timedelta(days=30),
+        valid_until=NOW - dt.timedelta(days=1),
+        picture_png=PICTURE,
+        width_mm=42,
+        height_mm=42,
+    )
+    report = _verify(_seal(writer.build_ofd(), expired, seal_der=seal), trust)
     assert report.verdict == ofd_verify.INVALID
-    assert "seal_signature_maker_certificate" in report.signatures[0].reasons
+    assert report.signatures[0].reasons == ["seal_signature_seal_validity"]
 
 
 # -- malformed input: a clear verdict, never an exception

@@ -121,6 +121,22 @@ def parse(der: bytes, content: bytes) -> SignedDataInfo:
         raise MalformedSignedData(f"malformed SignedData: {exc}") from exc
 
 
+def is_bare_signature(value: bytes) -> bool:
+    """An SM2 signature value on its own (DER SEQUENCE {r, s} or 64 raw bytes r ‖ s), as
+    some producers write for type Sign: without the certificate it cannot be checked."""
+    if len(value) == 64 and value[:1] != b"\x30":
+        return True
+    try:
+        tag, start, end = _tlv(value, 0)
+        if tag != 0x30 or end != len(value):
+            return False
+        first, _s, first_end = _tlv(value, start)
+        second, _s2, second_end = _tlv(value, first_end)
+        return first == 0x02 and second == 0x02 and second_end == end
+    except MalformedSignedData:
+        return False
+
+
 def _signer_certificate(info, certificates) -> bytes:
     sid = info["sid"]
     for certificate in certificates:

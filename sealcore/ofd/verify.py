@@ -260,6 +260,10 @@ def _declared_time(text: str) -> dt.datetime | None:
 
 def _sign_value(signature: SignatureFile, value: bytes, report, trust, at):
     """A SignedData over Signature.xml; its certificate judged like a seal signer's."""
+    if signed_data.is_bare_signature(value):
+        report.reasons.append("signer_certificate_missing")
+        report.deviations.append("a bare SM2 signature value without the signer certificate")
+        return None, CANNOT_VERIFY
     try:
         parsed = signed_data.parse(value, signature.raw)
     except signed_data.MalformedSignedData as error:

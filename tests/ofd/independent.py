@@ -97,8 +97,10 @@ def _check_one(files: dict[str, bytes], name: str, kind: str) -> dict:
     value = files[_resolve(base, _find(signature, "SignedValue").text)]
     if kind == "Seal":
         result.update(_check_seal_signature(value, raw))
-        seal_location = _find(_find(info, "Seal"), "BaseLoc").text
-        result["seal_file_is_the_signed_seal"] = files[_resolve(base, seal_location)] == _eseal_der(value)
+        seal = _find(info, "Seal")  # optional
+        if seal is not None:
+            seal_location = _find(seal, "BaseLoc").text
+            result["seal_file_is_the_signed_seal"] = files[_resolve(base, seal_location)] == _eseal_der(value)
     else:
         result.update(_check_signed_data(value, raw))
     result["protected"] = sorted(_resolve(base, ref.get("FileRef")) for ref in references)

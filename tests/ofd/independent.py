@@ -111,9 +111,39 @@ def _eseal_der(value: bytes) -> bytes:
     return core.Sequence.load(core.Sequence.load(value)[0].dump())[1].dump()
 
 
+def _bits(element) -> bytes:
+    return core.BitString.load(element.dump()).contents[1:]
+
+
+def _check_seal_signature_v1(outer, to_sign, signature_xml: bytes) -> dict:
+    """GM/T 0031: SES_Signature {toSign, signature}; TBS_Sign {version, eseal, timeInfo,
+    dataHash, propertyInfo, cert, signatureAlgorithm}; SESeal {sealInfo, signInfo {cert,
+    signatureAlgorithm, signData}}, the maker signing SEQUENCE {sealInfo, cert, algorithm}."""
+    eseal = core.Sequence.load(to_sign[1].dump())
+    sign_info = core.Sequence.load(eseal[1].dump())
+    maker_cert = core.OctetString.load(sign_info[0].dump()).native
+    maker_signed = b"\x30" + _length(eseal[0].dump() + sign_info[0].dump() + sign_info[1].dump())
+    signer_cert = core.OctetString.load(to_sign[5].dump()).native
+    return {
+        "data_hash_is_sm3_of_signature_xml": _bits(to_sign[3]) == sm3(signature_xml),
+        "signer_signature": sm2_verify(public_key(signer_cert), outer[0].dump(), _bits(outer[1])),
+        "maker_signature": sm2_verify(public_key(maker_cert), maker_signed, _bits(sign_info[2])),
+    }
+
+
+def _length(content: bytes) -> bytes:
+    size = len(content)
+    if size < 0x80:
+        return bytes([size]) + content
+    encoded = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(encoded)]) + encoded + content
+
+
 def _check_seal_signature(value: bytes, signature_xml: bytes) -> dict:
     outer = core.Sequence.load(value)
     to_sign = core.Sequence.load(outer[0].dump())
+    if core.Integer.load(to_sign[0].dump()).native == 1:
+        return _check_seal_signature_v1(outer, to_sign, signature_xml)
     signer_cert = core.OctetString.load(outer[1].dump()).native
     signature_value = core.BitString.load(outer[3].dump()).contents[1:]
     data_hash = core.BitString.load(to_sign[3].dump()).contents[1:]

@@ -8,6 +8,7 @@ import random
 import re
 
 import pytest
+from asn1crypto import core
 
 from sealcore import national_format as nf
 from sealcore.ofd import seal as ofd_seal
@@ -362,3 +363,64 @@ def test_a_file_whose_signature_list_is_protected_is_not_sealed_again(alpha):
     files["Doc_0/Signs/Sign_0/Signature.xml"] = signature
     with pytest.raises(SealingRefused, match="signature list"):
         _seal(writer.zip_bytes(list(files.items())), alpha)
+
+
+# -- GM/T 0031 (version 1), still found in the field
+
+
+def _utc(moment: dt.datetime) -> core.UTCTime:
+    return core.UTCTime(moment.astimezone(dt.UTC))
+
+
+def _seal_v1(maker, party) -> bytes:
+    """An SESeal in the GM/T 0031 layout, signed by the maker over {sealInfo, cert, alg}."""
+    maker_key, maker_cert = maker
+    info = nf.SealInfoV1(
+        {
+            "header": {"id": "ES", "version": 1, "vid": "Other"},
+            "es_id": "1101080000019",
+            "property": {
+                "type": 1,
+                "name": "旧版印章",
+                "cert_list": [party.certificate],
+                "create_date": _utc(NOW),
+                "valid_start": _utc(NOW - dt.timedelta(days=1)),
+                "valid_end": _utc(NOW + dt.timedelta(days=30)),
+            },
+            "picture": {"type": "PNG", "data": PICTURE, "width": 40, "height": 40},
+        }
+    )
+    signed = nf.MakerSignedV1({"seal_info": info, "cert": maker_cert.dump(), "alg": nf.sm2.SM3_WITH_SM2_OID}).dump()
+    sign_info = {
+        "cert": maker_cert.dump(),
+        "signature_algorithm": nf.sm2.SM3_WITH_SM2_OID,
+        "sign_data": nf.sm2.sign(maker_key, signed),
+    }
+    return nf.SESealV1({"eseal_info": info, "sign_info": sign_info}).dump()
+
+
+def _build_signature_v1(*, sign, signer_certificate, seal_der, data_hash, property_info, signed_at, timestamp):
+    tbs = nf.TbsSignV1(
+        {
+            "version": 1,
+            "eseal": nf.SESealV1.load(seal_der),
+            "time_info": _utc(signed_at).dump(),
+            "data_hash": data_hash,
+            "property_info": property_info,
+            "cert": signer_certificate,
+            "signature_algorithm": nf.sm2.SM3_WITH_SM2_OID,
+        }
+    )
+    return nf.SESSignatureV1({"to_sign": tbs, "signature": sign(tbs.dump())}).dump()
+
+
+def test_a_gmt_0031_version_1_seal_signature_is_verified(maker, alpha, trust, monkeypatch):
+    monkeypatch.setattr(ofd_seal.national_format, "build_signature", _build_signature_v1)
+    sealed = _seal(writer.build_ofd(), alpha, seal_der=_seal_v1(maker, alpha))
+    monkeypatch.undo()
+    report = _verify(sealed, trust)
+    assert report.verdict == ofd_verify.VALID, report.signatures[0].reasons
+    assert report.signatures[0].seal_version == 1 and report.signatures[0].seal_name == "旧版印章"
+    (checked,) = independent.check(sealed)
+    assert independent.all_good(checked), checked
+    assert _verify(TAMPERING["signature_value"](sealed), trust).verdict == ofd_verify.INVALID

@@ -424,3 +424,37 @@ def test_a_gmt_0031_version_1_seal_signature_is_verified(maker, alpha, trust, mo
     (checked,) = independent.check(sealed)
     assert independent.all_good(checked), checked
     assert _verify(TAMPERING["signature_value"](sealed), trust).verdict == ofd_verify.INVALID
+
+
+# -- signature encodings seen in the field
+
+
+def _raw_r_s(der: bytes) -> bytes:
+    sequence = core.Sequence.load(der)
+    return b"".join(core.Integer.load(sequence[i].dump()).native.to_bytes(32, "big") for i in (0, 1))
+
+
+def _trimmed(party):
+    """A signer whose encoder drops the DER's trailing zero byte (a BIT STRING with its
+    trailing zero bits trimmed): retried until the DER ends in a zero byte."""
+
+    def sign(message: bytes) -> bytes:
+        for _ in range(5000):
+            der = party.sign(message)
+            if der.endswith(b"\x00"):
+                return der[:-1]
+        raise AssertionError("no signature ending in a zero byte")
+
+    return sign
+
+
+@pytest.mark.parametrize("encoding", ["raw_r_s", "trimmed_der"])
+def test_signature_values_in_field_encodings_are_accepted_only_when_they_verify(encoding, alpha, trust):
+    sign = (lambda message: _raw_r_s(alpha.sign(message))) if encoding == "raw_r_s" else _trimmed(alpha)
+    sealed = ofd_seal.seal_ofd(
+        writer.build_ofd(), sign=sign, signer_certificate=alpha.certificate, signed_at=NOW, seal_der=alpha.seal
+    )
+    assert _verify(sealed, trust).verdict == ofd_verify.VALID
+    assert _verify(TAMPERING["page_content"](sealed), trust).verdict == ofd_verify.INVALID
+    # The signed TBS_Sign is another message: the repaired encoding does not make it verify.
+    assert _verify(TAMPERING["check_value"](sealed), trust).verdict == ofd_verify.INVALID

@@ -113,7 +113,8 @@ class TbsSignV4(core.Sequence):
         ("time_info", core.GeneralizedTime),
         ("data_hash", core.OctetBitString),
         ("property_info", core.IA5String),
-        ("ext_datas", ExtensionDatas, {"optional": True}),
+        # [0] EXPLICIT as GB/T 38540 and the producers in the field write it (ofdrw too).
+        ("ext_datas", ExtensionDatas, {"explicit": 0, "optional": True}),
     ]
 
 

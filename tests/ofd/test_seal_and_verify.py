@@ -458,3 +458,37 @@ def test_signature_values_in_field_encodings_are_accepted_only_when_they_verify(
     assert _verify(TAMPERING["page_content"](sealed), trust).verdict == ofd_verify.INVALID
     # The signed TBS_Sign is another message: the repaired encoding does not make it verify.
     assert _verify(TAMPERING["check_value"](sealed), trust).verdict == ofd_verify.INVALID
+
+
+def _build_signature_with_extensions(
+    *, sign, signer_certificate, seal_der, data_hash, property_info, signed_at, timestamp
+):
+    tbs = nf.TbsSignV4(
+        {
+            "version": 4,
+            "eseal": nf.SESealV4.load(seal_der),
+            "time_info": core.GeneralizedTime(signed_at.astimezone(dt.UTC)),
+            "data_hash": data_hash,
+            "property_info": property_info,
+            "ext_datas": [{"extn_id": "1.2.156.1", "critical": False, "extn_value": b"vendor data"}],
+        }
+    )
+    fields = {
+        "to_sign": tbs,
+        "cert": signer_certificate,
+        "signature_alg_id": nf.sm2.SM3_WITH_SM2_OID,
+        "signature": sign(tbs.dump()),
+    }
+    return nf.SESSignatureV4(fields).dump()
+
+
+def test_a_tbs_sign_with_extension_data_tagged_0_is_read(alpha, trust, monkeypatch):
+    """GB/T 38540 tags TBS_Sign.extDatas [0] EXPLICIT, and producers write it that way."""
+    monkeypatch.setattr(ofd_seal.national_format, "build_signature", _build_signature_with_extensions)
+    sealed = _seal(writer.build_ofd(), alpha)
+    monkeypatch.undo()
+    value = writer.read_entries(sealed)["Doc_0/Signs/Sign_0/SignedValue.dat"]
+    extensions = nf.ExtensionDatas([{"extn_id": "1.2.156.1", "critical": False, "extn_value": b"vendor data"}]).dump()
+    assert b"\xa0" + bytes([len(extensions)]) + extensions in value  # [0] EXPLICIT
+    assert _verify(sealed, trust).verdict == ofd_verify.VALID
+    assert independent.all_good(independent.check(sealed)[0])

@@ -1,4 +1,5 @@
-"""Verification of any uploaded PDF against the platform PKI (trust roots and CRL)."""
+"""Verification of any uploaded PDF, `.esl` seal or OFD file against the platform PKI (trust
+roots, CRL and the SM2 seal maker)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from django.utils.translation import gettext_lazy as _
 
 from config.errors import ApplicationError
 from documents.pdf.limits import LimitExceeded, run_limited
+from documents.pdf.national import NationalReport, NationalStepReport
 from documents.pdf.verify import CANNOT_VERIFY, VerificationReport, verify_file
-from sealcore.national_format import Trust
+from sealcore.national_format import FAILED, OK, Trust
+from sealcore.ofd.package import is_ofd
+from sealcore.ofd.verify import CHANGED, MISSING, OfdVerificationReport, verify_ofd
 from seals import pki
 
 REASONS = {
@@ -38,6 +42,18 @@ REASONS = {
     "a_national_signature_is_unreadable": _("An SM2 signature (GB/T 38540) in the file cannot be read."),
     "national_seal_invalid": _("The electronic seal (GB/T 38540) is not valid."),
     "national_seal_unreadable": _("The file is not an electronic seal that can be read."),
+    "ofd_unreadable": _("The OFD file is damaged or unsafe to open; it cannot be checked."),
+    "a_signature_cannot_be_verified": _("At least one signature cannot be verified."),
+    "document_not_protected": _("Parts of the document are not protected by any signature."),
+    "files_not_protected": _("Some files in the OFD package are not protected by any signature."),
+}
+# Reasons of the OFD verifier shown as they are; any other (a container or XML error) is
+# "ofd_unreadable".
+OFD_REASONS = {
+    "a_signature_is_invalid",
+    "a_signature_cannot_be_verified",
+    "document_not_protected",
+    "files_not_protected",
 }
 # The verification sequence of GB/T 38540, one label per step.
 NATIONAL_STEPS = {
@@ -51,6 +67,8 @@ NATIONAL_STEPS = {
     "signer_certificate": _("The signer's certificate: validity and revocation"),
     "document_hash": _("Document hash (SM3)"),
     "timestamp": _("Timestamp"),
+    "references": _("Protected files unchanged (OFD CheckValue)"),
+    "seal_file": _("The seal file is the seal that signed"),
 }
 NATIONAL_RESULTS = {"ok": _("Passed"), "failed": _("Failed"), "skipped": _("Not checked")}
 MODIFICATIONS = {
@@ -105,6 +123,8 @@ def document_verify(*, data: bytes, appearances: bool = True) -> VerificationRep
     (GB/T 38540) are checked too, and an `.esl` seal file on its own."""
     if len(data) > settings.UPLOAD_MAX_BYTES:
         raise ApplicationError(_("The file is too large to check here."), "file_too_large", status=413, field="file")
+    if is_ofd(data):
+        return _ofd_verify(data)
     roots, crls = trust_roots(), [pki.seal_ca_crl_der()]
     try:
         return run_limited(
@@ -121,6 +141,56 @@ def document_verify(*, data: bytes, appearances: bool = True) -> VerificationRep
         report = VerificationReport(sha256=hashlib.sha256(data).hexdigest(), size=len(data), verdict=CANNOT_VERIFY)
         report.reasons.append(f"limit_{exceeded.what}")
         return report
+
+
+def _ofd_verify(data: bytes) -> VerificationReport:
+    try:
+        ofd = run_limited(
+            verify_ofd,
+            data,
+            trust=national_trust(),
+            seconds=settings.VERIFY_TIME_LIMIT_SECONDS,
+            memory_mb=settings.VERIFY_MEMORY_LIMIT_MB,
+        )
+    except LimitExceeded as exceeded:
+        report = VerificationReport(sha256=hashlib.sha256(data).hexdigest(), size=len(data), verdict=CANNOT_VERIFY)
+        report.reasons.append(f"limit_{exceeded.what}")
+        report.kind = "ofd"
+        return report
+    return ofd_report(ofd)
+
+
+def ofd_report(ofd: OfdVerificationReport) -> VerificationReport:
+    """An OFD verification in the shape of the PDF report: each OFD signature as a national
+    (GB/T 38540) report, its CheckValues and seal file as two more steps."""
+    report = VerificationReport(sha256=ofd.sha256, size=ofd.size, verdict=ofd.verdict, kind="ofd")
+    report.reasons = [reason if reason in OFD_REASONS else "ofd_unreadable" for reason in ofd.reasons]
+    for signature in ofd.signatures:
+        changed = [item.path or item.file_ref for item in signature.references if item.result in (CHANGED, MISSING)]
+        checked = bool(signature.references) and all(item.result == "ok" for item in signature.references)
+        references = NationalStepReport(
+            "references", OK if checked else FAILED if changed else "skipped", ", ".join(changed)[:500]
+        )
+        steps = [references] + [NationalStepReport(step.name, step.result, step.detail) for step in signature.steps]
+        if "seal_file_mismatch" in signature.reasons:
+            steps.append(NationalStepReport("seal_file", FAILED))
+        failed = next((step.name for step in steps if step.result == FAILED), "")
+        report.national.append(
+            NationalReport(
+                kind="signature",
+                field_name=signature.path,
+                verdict=signature.verdict,
+                failed_step=failed,
+                version=signature.seal_version or None,
+                seal_name=signature.seal_name,
+                es_id=signature.seal_es_id,
+                signer=signature.signer,
+                signed_at=signature.signed_at,
+                property_info=signature.property_info,
+                steps=steps,
+            )
+        )
+    return report
 
 
 def report_as_dict(report: VerificationReport) -> dict:

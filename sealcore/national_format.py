@@ -117,7 +117,8 @@ class TbsSignV4(core.Sequence):
         ("time_info", core.GeneralizedTime),
         ("data_hash", core.OctetBitString),
         ("property_info", core.IA5String),
-        ("ext_datas", ExtensionDatas, {"optional": True}),
+        # [0] EXPLICIT as GB/T 38540 and the producers in the field write it (ofdrw too).
+        ("ext_datas", ExtensionDatas, {"explicit": 0, "optional": True}),
     ]
 
 
@@ -464,7 +465,8 @@ def build_seal(
 
 def build_signature(
     *,
-    signer_key: sm2.Sm2KeyPair,
+    signer_key: sm2.Sm2KeyPair | None = None,
+    sign: Callable[[bytes], bytes] | None = None,
     signer_certificate: bytes,
     seal_der: bytes,
     data_hash: bytes,
@@ -472,8 +474,11 @@ def build_signature(
     signed_at: dt.datetime,
     timestamp: Callable[[bytes], bytes] | None = None,
 ) -> bytes:
-    """An SES_Signature v4 over `data_hash` (the SM3 of the protected data). `timestamp`
-    returns an RFC 3161 token for the signature value."""
+    """An SES_Signature v4 over `data_hash` (the SM3 of the protected data), signed with
+    `signer_key` or by `sign` (SM3withSM2 of the bytes it is given, DER r, s: a key held
+    elsewhere). `timestamp` returns an RFC 3161 token for the signature value."""
+    if (signer_key is None) == (sign is None):
+        raise ValueError("give either signer_key or sign")
     tbs = TbsSignV4(
         {
             "version": VERSION_4,
@@ -483,7 +488,7 @@ def build_signature(
             "property_info": property_info,
         }
     )
-    signature_value = sm2.sign(signer_key, tbs.dump())
+    signature_value = sm2.sign(signer_key, tbs.dump()) if signer_key is not None else sign(tbs.dump())
     fields = {
         "to_sign": tbs,
         "cert": signer_certificate,
@@ -504,6 +509,10 @@ SKIPPED = "skipped"
 VALID = "valid"
 INVALID = "invalid"
 CANNOT_VERIFY = "cannot_verify"
+
+# Step details that say "nobody we trust vouches for this", as opposed to "this is wrong".
+UNTRUSTED_MAKER = "the seal was not made by a trusted maker"
+UNTRUSTED_SIGNER = "the signer certificate is not from a trusted issuer"
 
 SEAL_STEPS = ("structure", "maker_signature", "maker_certificate", "seal_validity")
 SIGNATURE_STEPS = (
@@ -576,7 +585,7 @@ def _maker_steps(seal: SealData, trust: Trust, at: dt.datetime) -> list[Step]:
     steps.append(Step("maker_signature", OK if signed else FAILED, "" if signed else "the maker signature is wrong"))
     trusted = any(_same_or_issued_by(maker, anchor) for anchor in trust.makers)
     if not trusted:
-        steps.append(Step("maker_certificate", FAILED, "the seal was not made by a trusted maker"))
+        steps.append(Step("maker_certificate", FAILED, UNTRUSTED_MAKER))
     elif not sm2.certificate_valid_at(maker, at):
         steps.append(Step("maker_certificate", FAILED, "the maker certificate was not valid at that time"))
     else:
@@ -631,7 +640,7 @@ def verify_signature(
     timestamp_step, stamped_at = _timestamp_step(signature, trust)
     moment = stamped_at or signature.signed_at or at or dt.datetime.now(dt.UTC)
     steps += _maker_steps(seal, trust, moment)
-    steps.append(_signer_step(signer, trust, moment))
+    steps.append(signer_certificate_step(signer, trust, moment))
     data = protected_data(signature.property_info)
     if data is None:
         steps.append(Step("document_hash", FAILED, "the protected data named in propertyInfo is not there"))
@@ -660,11 +669,12 @@ def _digest(algorithm: str, data: bytes) -> bytes | None:
     return None
 
 
-def _signer_step(signer, trust: Trust, moment: dt.datetime) -> Step:
+def signer_certificate_step(signer, trust: Trust, moment: dt.datetime) -> Step:
+    """The signer certificate: from a trusted issuer, valid and not revoked at `moment`."""
     if signer is None:
         return Step("signer_certificate", FAILED, "the signer certificate is malformed")
     if not any(_same_or_issued_by(signer, anchor) for anchor in trust.makers):
-        return Step("signer_certificate", FAILED, "the signer certificate is not from a trusted issuer")
+        return Step("signer_certificate", FAILED, UNTRUSTED_SIGNER)
     if not sm2.certificate_valid_at(signer, moment):
         return Step("signer_certificate", FAILED, "the signer certificate was not valid at the signing time")
     revoked_at = trust.revoked.get(signer.serial_number)

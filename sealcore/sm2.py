@@ -57,10 +57,31 @@ def sign(key_pair: Sm2KeyPair, message: bytes) -> bytes:
     return gmssl_pyx.sm2_sign(key_pair.private_key, key_pair.public_key, message, signer_id=SIGNER_ID)
 
 
+def _der_integer(value: bytes) -> bytes:
+    value = value.lstrip(b"\x00") or b"\x00"
+    if value[0] & 0x80:
+        value = b"\x00" + value
+    return b"\x02" + bytes([len(value)]) + value
+
+
+def signature_der(signature: bytes) -> bytes:
+    """The DER SEQUENCE {r, s} of an SM2 signature as producers in the field write it: DER;
+    64 raw bytes r ‖ s; or DER whose trailing zero byte an encoder trimmed (a BIT STRING's
+    "trailing zero bits"), one byte short of its declared length. Only the encoding is
+    repaired: the values must still verify."""
+    if len(signature) == 64 and signature[:1] != b"\x30":
+        body = _der_integer(signature[:32]) + _der_integer(signature[32:])
+        return b"\x30" + bytes([len(body)]) + body
+    if len(signature) >= 2 and signature[0] == 0x30 and signature[1] < 0x80 and signature[1] == len(signature) - 1:
+        return signature + b"\x00"
+    return signature
+
+
 def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
     """False for a wrong signature and for any malformed key or signature, never an exception."""
     if len(public_key) != 64 or not signature:
         return False
+    signature = signature_der(signature)
     try:
         return bool(gmssl_pyx.sm2_verify(public_key, message, signature, signer_id=SIGNER_ID))
     except (gmssl_pyx.GmsslInnerError, ValueError, TypeError):

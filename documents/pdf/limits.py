@@ -41,6 +41,7 @@ def _child(connection, memory_bytes: int, cpu_seconds: int, function, args, kwar
 SANDBOX_PRELOAD = [
     "documents.pdf.verify",
     "documents.pdf.national",
+    "sealcore.ofd.verify",
     "documents.pdf.inspect",
     "documents.pdf.keyword",
     "documents.pdf.render",

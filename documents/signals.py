@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from documents.list_cache import document_list_changed
 from documents.models import Document
-from documents.services import document_list_changed
 
 
 @receiver(post_save, sender=Document, dispatch_uid="document-list-changed-on-save")

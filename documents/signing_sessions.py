@@ -22,16 +22,11 @@ from config.errors import ApplicationError
 from documents.models import Document, DocumentVersion, SigningSession
 from documents.pdf import remote
 from documents.pdf.sign import Placement as PdfPlacement
-from documents.services import (
-    placements_as_data,
-    platform_timestamping,
-    seal_chain_pem,
-    seal_reason,
-    seal_use_prepare,
-    seal_user_authority_in_force,
-    sealed_version_record,
-    sha256_of,
-)
+from documents.services.placements import placements_as_data
+from documents.services.reading import sha256_of
+from documents.services.seal_use import seal_use_prepare, seal_user_authority_in_force
+from documents.services.signers import platform_timestamping, seal_chain_pem, seal_reason
+from documents.services.versions import sealed_version_record
 from events.services import audit_event_record
 from seals.image import seal_pdf
 from seals.models import Seal

@@ -14,10 +14,19 @@ from accounts.models import OneTimeCode
 from accounts.two_factor import second_factor_email_code_send, two_factor_enabled
 from config.client import client_address
 from config.errors import ApplicationError
-from documents import services
 from documents.forms import PlacementForm, SealConfirmForm, UploadForm
 from documents.models import Placement
 from documents.selectors import document_get, document_list, grant_get, version_get
+from documents.services.placements import (
+    placement_add,
+    placement_add_at_text,
+    placement_add_cross_page,
+    placement_remove,
+    placement_update,
+)
+from documents.services.previews import PREVIEW_WIDTHS, document_page_preview_path
+from documents.services.sealing import document_seal_request
+from documents.services.versions import document_delete, document_upload
 from events.selectors import audit_event_list
 from seals.models import Seal
 from seals.selectors import seal_ids_for_direct_use, seal_list_for_company
@@ -32,7 +41,7 @@ def document_list_view(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            document = services.document_upload(name=upload.name, data=upload.read(), acting_user=request.user)
+            document = document_upload(name=upload.name, data=upload.read(), acting_user=request.user)
         except ApplicationError as error:
             form.add_error("file", error.message)
         else:
@@ -121,8 +130,8 @@ def version_download_view(request, document_id, number):
 def page_preview_view(request, document_id, number, page):
     version = version_get(document=document_get(document_id=document_id), number=number)
     try:
-        width = int(request.GET.get("w", services.PREVIEW_WIDTHS[-1]))
-        path = services.document_page_preview_path(version=version, page=page, width=width)
+        width = int(request.GET.get("w", PREVIEW_WIDTHS[-1]))
+        path = document_page_preview_path(version=version, page=page, width=width)
     except (ValueError, ApplicationError):
         return HttpResponse(status=404)
     response = FileResponse(default_storage.open(path, "rb"), content_type="image/png")
@@ -139,7 +148,7 @@ def placement_add_view(request, document_id):
         return JsonResponse({"detail": _("Invalid placement.")}, status=400)
     data = form.cleaned_data
     try:
-        placement = services.placement_add(
+        placement = placement_add(
             document=document,
             company=request.tenant,
             seal_id=data["seal"],
@@ -162,7 +171,7 @@ def placement_remove_view(request, document_id, placement_id):
     placement = Placement.objects.filter(document=document, pk=placement_id).first()
     if placement is None:
         return JsonResponse({"detail": _("Not found.")}, status=404)
-    services.placement_remove(placement=placement, acting_user=request.user)
+    placement_remove(placement=placement, acting_user=request.user)
     return JsonResponse({"deleted": True})
 
 
@@ -197,7 +206,7 @@ def seal_confirm_view(request, document_id):
         messages.error(request, _("Enter the seal password and the one-time code."))
         return redirect("documents:detail", document_id=document.pk)
     try:
-        grant = services.document_seal_request(
+        grant = document_seal_request(
             document=document,
             company=request.tenant,
             seal_id=data["seal"],
@@ -296,7 +305,7 @@ def grant_status_view(request, document_id, grant_id):
 def document_delete_view(request, document_id):
     document = document_get(document_id=document_id)
     try:
-        services.document_delete(document=document, acting_user=request.user)
+        document_delete(document=document, acting_user=request.user)
     except ApplicationError as error:  # e.g. out for signing: say so instead of failing
         messages.error(request, error.message)
         return redirect("documents:detail", document_id=document.pk)
@@ -309,7 +318,7 @@ def document_delete_view(request, document_id):
 def placement_text_view(request, document_id):
     document = document_get(document_id=document_id)
     try:
-        placements = services.placement_add_at_text(
+        placements = placement_add_at_text(
             document=document,
             company=request.tenant,
             seal_id=request.POST.get("seal"),
@@ -330,7 +339,7 @@ def placement_text_view(request, document_id):
 def placement_cross_page_view(request, document_id):
     document = document_get(document_id=document_id)
     try:
-        services.placement_add_cross_page(
+        placement_add_cross_page(
             document=document, company=request.tenant, seal_id=request.POST.get("seal"), acting_user=request.user
         )
     except ApplicationError as error:
@@ -351,7 +360,7 @@ def placement_update_view(request, document_id, placement_id):
         return JsonResponse({"detail": _("Not found.")}, status=404)
     try:
         values = {name: float(request.POST[name]) for name in ("x", "y", "width")}
-        placement = services.placement_update(placement=placement, acting_user=request.user, **values)
+        placement = placement_update(placement=placement, acting_user=request.user, **values)
     except (KeyError, ValueError):
         return JsonResponse({"detail": _("Invalid placement.")}, status=400)
     except ApplicationError as error:

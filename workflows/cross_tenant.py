@@ -365,7 +365,7 @@ def party_view(*, route: EnvelopeRoute) -> PartyView:
 def party_page_image(*, route: EnvelopeRoute, page: int, width: int) -> bytes:
     from django.core.files.storage import default_storage
 
-    from documents.services import document_page_preview_path
+    from documents.services.previews import document_page_preview_path
 
     with _door(route) as door:
         path = document_page_preview_path(version=door.version, page=page, width=width)
@@ -516,7 +516,7 @@ def person_decline(*, route: EnvelopeRoute, reason: str, actor_label: str = "", 
 def final_copies_deliver(*, envelope, final_pdf: bytes, certificate_pdf: bytes) -> int:
     """Runs inside the owner's completion transaction: one copy of the signed PDF and of
     the certificate in each other party company's documents."""
-    from documents.services import document_receive
+    from documents.services.versions import document_receive
 
     owner = Company.objects.get(schema_name=connection.schema_name)
     company_ids = {

@@ -243,7 +243,7 @@ def envelope_party_add(
 def envelope_field_add(
     *, party: Party, page: int, x: float, y: float, width: float | None = None, height: float | None = None, acting_user
 ) -> EnvelopeField:
-    from documents.services import placement_rectangle_check
+    from documents.services.placements import placement_rectangle_check
 
     authority_check_for(acting_user=acting_user, company=current_company(), action=Action.ENVELOPE_SEND)
     envelope = party.envelope
@@ -282,7 +282,8 @@ def envelope_send(*, envelope: Envelope, owner, acting_user, ip_address: str | N
     """Freeze the fields into the PDF (one empty signature field per place), open the
     routes and notify the first group."""
     from documents.pdf.fields import FieldBox, signature_field_names, signature_fields_add
-    from documents.services import document_version_create, sha256_of
+    from documents.services.reading import sha256_of
+    from documents.services.versions import document_version_create
     from tenants.selectors import membership_in_force
     from workflows.cross_tenant import route_open
 
@@ -481,7 +482,7 @@ def envelope_company_seal_request(
     """A party company's member seals the party's fields with one of their company's
     seals, after the same willingness check as any sealing."""
     from accounts.models import Membership
-    from documents.services import seal_willingness_check, signing_grant_create
+    from documents.services.sealing import seal_willingness_check, signing_grant_create
     from seals.selectors import seal_member_may_use_directly, seal_usable_get
 
     authority_check_for(acting_user=user, company=company, action=Action.INBOX_ACT)
@@ -644,7 +645,7 @@ def _person_grant_create(party: Party, *, ip_address, user_agent: str) -> Signin
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    from documents.services import signing_grant_create
+    from documents.services.sealing import signing_grant_create
     from seals import ca, pki
 
     private_key = ec.generate_private_key(ec.SECP256R1())
@@ -977,14 +978,12 @@ def envelope_complete(*, envelope_id) -> Envelope | None:
     """Worker: close the document with a timestamp, write the certificate of completion,
     deliver copies to every party company and mail the results. Safe to run twice."""
 
+    from documents.list_cache import document_list_changes_batched
     from documents.pdf.fields import document_timestamp_add
     from documents.pdf.inspect import PageBox, PdfInfo
-    from documents.services import (
-        document_list_changes_batched,
-        document_version_create,
-        platform_timestamping,
-        sha256_of,
-    )
+    from documents.services.reading import sha256_of
+    from documents.services.signers import platform_timestamping
+    from documents.services.versions import document_version_create
     from documents.stored_files import stored_files_removed_on_failure
     from workflows.cross_tenant import routes_close
     from workflows.tasks import envelope_mail, envelope_mail_owner
@@ -1034,7 +1033,7 @@ def envelope_complete(*, envelope_id) -> Envelope | None:
 def _complete_and_deliver(envelope: Envelope, version: DocumentVersion, final: bytes) -> None:
     from django.core.files.base import ContentFile
 
-    from documents.services import sha256_of
+    from documents.services.reading import sha256_of
     from documents.stored_files import stored_file_note
     from workflows.certificate import completion_certificate_pdf
     from workflows.cross_tenant import final_copies_deliver

@@ -27,7 +27,7 @@ DOORS = {
     "tenants.management.commands.worker_check": "checks the worker in every company",
     "workflows.management.commands.envelope_audit_verify": "verifies the envelope trails of every company",
     # The list-cache token is bumped in the schema the change happened in (issue #18 makes it explicit).
-    "documents.services": "bumps the document-list token of the changed schema",
+    "documents.list_cache": "bumps the document-list token of the changed schema",
 }
 # The events app records an event (an audit row, a webhook) in a given company: a door as a whole.
 DOOR_PACKAGES = {"events"}

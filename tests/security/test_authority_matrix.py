@@ -24,7 +24,9 @@ from django_tenants.utils import tenant_context
 
 from accounts.authority import ROLES, Action, role_may
 from accounts.models import Membership, User
-from documents.services import document_seal_request, document_upload, placement_add
+from documents.services.placements import placement_add
+from documents.services.sealing import document_seal_request
+from documents.services.versions import document_upload
 from events.models import AuditEvent
 from events.webhooks import webhook_endpoint_create, webhook_test_send
 from seals.models import SealApplication

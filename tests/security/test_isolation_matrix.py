@@ -22,7 +22,9 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Membership, User
 from documents.models import DocumentVersion, SigningSession
-from documents.services import document_seal_request, document_upload, placement_add
+from documents.services.placements import placement_add
+from documents.services.sealing import document_seal_request
+from documents.services.versions import document_upload
 from events.webhooks import webhook_endpoint_create, webhook_test_send
 from seals.models import SealApplication
 from seals.services import seal_authorisation_grant

@@ -129,7 +129,7 @@ def test_an_approval_still_seals_while_its_approver_may_approve(world, seal):  #
 
 @pytest.mark.parametrize("whose", ["approver", "sealer"])
 def test_a_confirmed_seal_is_not_applied_once_the_authority_behind_it_is_gone(world, seal, whose):  # noqa: F811
-    from documents.services import document_seal_execute
+    from documents.services.sealing import document_seal_execute
 
     keeper = UserFactory(email="kim@alpha.example", full_name="Kim")
     keeper_membership = Membership.objects.create(user=keeper, company=world.alpha, role=Membership.Role.SEAL_KEEPER)

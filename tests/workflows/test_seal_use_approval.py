@@ -18,7 +18,9 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from accounts.models import Membership
 from config.errors import ApplicationError
 from documents.models import SigningGrant
-from documents.services import document_seal_execute, document_seal_request, document_upload, placement_add
+from documents.services.placements import placement_add
+from documents.services.sealing import document_seal_execute, document_seal_request
+from documents.services.versions import document_upload
 from events.models import AuditEvent
 from seals.services import seal_application_approve, seal_application_submit
 from tests.conftest import client_on, enrol_authenticator, totp_now

@@ -15,6 +15,7 @@ from accounts.two_factor import second_factor_verify
 from config.celery import on_commit_enqueue
 from config.crypto import decrypt, encrypt
 from config.errors import ApplicationError
+from documents.hooks import envelope_party_sealing
 from documents.models import Document, DocumentVersion, SigningGrant, SigningSession
 from documents.pdf.sign import Placement as PdfPlacement
 from documents.pdf.sign import stamp_and_sign
@@ -34,7 +35,6 @@ from tenants.models import Company
 from workflows.approvals import (
     seal_use_approval_consume,
 )
-from workflows.envelopes import envelope_integrity_alert, envelope_party_may_sign, envelope_party_signed
 
 GRANT_LIFETIME = timedelta(minutes=5)
 
@@ -173,7 +173,8 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
         grant.save(update_fields=["attempts", "status"])
         document = Document.objects.select_for_update().get(pk=grant.document_id)
         base = grant.base_version
-        if grant.envelope_party_id:
+        envelope = envelope_party_sealing() if grant.envelope_party_id else None
+        if envelope is not None:
             # Parties acting in parallel each fill their own existing fields, so an
             # envelope job signs whatever version is newest (after checking it); the
             # first signature of the document certifies it.
@@ -190,10 +191,10 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
                 SigningGrant.Status.FAILED,
                 "fingerprint_mismatch",
             )
-            if grant.envelope_party_id:
-                envelope_integrity_alert(party_id=grant.envelope_party_id, version=base)
+            if envelope is not None:
+                envelope.integrity_failed(party_id=grant.envelope_party_id, version=base)
             return None
-        if grant.envelope_party_id and not envelope_party_may_sign(party_id=grant.envelope_party_id):
+        if envelope is not None and not envelope.may_sign(party_id=grant.envelope_party_id):
             _grant_close(grant, SigningGrant.Status.FAILED, "envelope_closed")
             return None
         secret = decrypt(
@@ -219,12 +220,12 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
             label=grant.user_label,
             seal=seal,
             grant=grant,
-            placements_used=seal is not None and not grant.envelope_party_id,
+            placements_used=seal is not None and envelope is None,
             placements=grant.placements,
         )
         _grant_close(grant, SigningGrant.Status.DONE)
-        if grant.envelope_party_id:
-            envelope_party_signed(party_id=grant.envelope_party_id, version=version)
+        if envelope is not None:
+            envelope.signed(party_id=grant.envelope_party_id, version=version)
         return version
 
 

@@ -14,9 +14,16 @@ from accounts.models import OneTimeCode
 from accounts.two_factor import second_factor_email_code_send, two_factor_enabled
 from config.client import client_address
 from config.errors import ApplicationError
-from documents.forms import PlacementForm, SealConfirmForm, UploadForm
+from documents.forms import PlacementForm, SealConfirmForm, SealUseRequestForm, UploadForm
 from documents.models import Placement
-from documents.selectors import document_get, document_list, grant_get, version_get
+from documents.selectors import (
+    document_get,
+    document_list,
+    grant_get,
+    seal_use_approval_usable,
+    seal_use_request_list_for_document,
+    version_get,
+)
 from documents.services.placements import (
     placement_add,
     placement_add_at_text,
@@ -30,8 +37,6 @@ from documents.services.versions import document_delete, document_upload
 from events.selectors import audit_event_list
 from seals.models import Seal
 from seals.selectors import seal_ids_for_direct_use, seal_list_for_company
-from workflows.forms import SealUseRequestForm
-from workflows.selectors import seal_use_approval_usable, seal_use_request_list_for_document
 
 
 @require_http_methods(["GET", "POST"])

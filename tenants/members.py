@@ -213,9 +213,9 @@ def _authority_effects_apply(membership: Membership, new_role: str | None) -> Au
     endpoints they vouched for are paused. `new_role` None means removed."""
     from django_tenants.utils import tenant_context
 
+    from documents.models import SealUseRequest
     from events.models import WebhookEndpoint
     from tenants.services import api_key_scopes_allowed
-    from workflows.models import SealUseRequest
 
     effects = AuthorityEffects()
     company, user = membership.company, membership.user

@@ -21,7 +21,7 @@ from documents.pdf.sign import Placement as PdfPlacement
 from documents.pdf.sign import stamp_and_sign
 from documents.services.placements import placements_as_data
 from documents.services.reading import sha256_of
-from documents.services.seal_use import seal_use_prepare, seal_user_authority_in_force
+from documents.services.seal_use import seal_use_approval_consume, seal_use_authorise, seal_user_authority_in_force
 from documents.services.signers import Signer, person_signer, platform_timestamping, seal_signer
 from documents.services.versions import (
     sealed_version_record,
@@ -32,9 +32,6 @@ from events.services import audit_event_record
 from seals.models import Seal
 from seals.services import seal_private_key_unlock
 from tenants.models import Company
-from workflows.approvals import (
-    seal_use_approval_consume,
-)
 
 GRANT_LIFETIME = timedelta(minutes=5)
 
@@ -56,7 +53,8 @@ def document_seal_request(
     """The willingness check (seal password + one-time code) before any use of a seal.
     Returns a grant; the worker does the sealing. Wrong secrets count towards lockouts."""
     authority_check_for(acting_user=user, company=company, action=Action.DOCUMENT_SEAL)
-    seal, approval, placements = seal_use_prepare(document=document, company=company, seal_id=seal_id, user=user)
+    authorised = seal_use_authorise(company=company, seal_id=seal_id, user=user, document=document)
+    seal, approval, placements = authorised.seal, authorised.approval, authorised.placements
     if seal.on_hardware_token:
         raise ApplicationError(
             _("This seal's key is on a hardware key (U-key): seal with the U-key."), "seal_on_hardware_key", status=409

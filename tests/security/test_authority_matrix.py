@@ -24,6 +24,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.authority import ROLES, Action, role_may
 from accounts.models import Membership, User
+from documents.services.approvals import seal_use_request_create
 from documents.services.placements import placement_add
 from documents.services.sealing import document_seal_request
 from documents.services.versions import document_upload
@@ -37,7 +38,6 @@ from tenants.services import api_key_create
 from tests.conftest import PASSWORD, client_on, totp_now, verified_client_on
 from tests.documents.pdfs import make_pdf
 from tests.workflows.conftest import SEAL_PASSWORD, signatory, uscc_for
-from workflows.approvals import seal_use_request_create
 from workflows.envelopes import envelope_create, envelope_field_add, envelope_party_add, envelope_send
 
 pytestmark = pytest.mark.django_db

@@ -10,14 +10,13 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Membership
 from config.errors import ApplicationError
-from documents.models import SigningGrant
+from documents.models import SealUseRequest, SigningGrant
+from documents.services.approvals import seal_use_request_approve
 from events import webhooks
 from events.models import AuditEvent, WebhookDelivery, WebhookEndpoint
 from tests.conftest import client_on, enrol_authenticator
 from tests.factories import UserFactory
 from tests.workflows.test_seal_use_approval import _ask, _bob_seals, _document_placed_by_bob, seal  # noqa: F401
-from workflows.approvals import seal_use_request_approve
-from workflows.models import SealUseRequest
 
 pytestmark = pytest.mark.django_db
 

@@ -346,11 +346,11 @@ WATCHED_COMPANY = (
     "documents.Placement",
     "documents.SigningGrant",
     "documents.SigningSession",
+    "documents.SealUseRequest",
     "workflows.Envelope",
     "workflows.Party",
     "workflows.EnvelopeField",
     "workflows.EnvelopeEvent",
-    "workflows.SealUseRequest",
     "events.WebhookEndpoint",
     "events.WebhookDelivery",
 )

@@ -14,7 +14,7 @@ def document_list(*, search: str = "") -> QuerySet[Document]:
 
 
 def document_list_token() -> str:
-    """Changes whenever any document row of this company changes (see `document_list_changed`)."""
+    """Changes whenever this company's documents list changes (documents/list_cache.py)."""
     token = DocumentListState.objects.filter(pk=1).values_list("token", flat=True).first()
     return token.hex if token else "initial"
 

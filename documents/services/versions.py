@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.authority import Action, authority_check_for, current_company
 from config.errors import ApplicationError
-from documents.list_cache import document_list_changes_flush
+from documents.list_cache import document_list_changed
 from documents.models import Document, DocumentVersion, Placement, SigningGrant
 from documents.pdf.inspect import PageBox, PdfInfo
 from documents.services.previews import previews_queue
@@ -51,7 +51,7 @@ def document_version_create(
     version.save()
     document.current_version = version
     document.save(update_fields=["current_version"])
-    document_list_changes_flush()
+    document_list_changed()
     return version
 
 
@@ -88,7 +88,7 @@ def document_delete(*, document: Document, acting_user) -> None:
     document_assert_not_in_envelope(document)
     document.deleted_at = timezone.now()
     document.save(update_fields=["deleted_at"])
-    document_list_changes_flush()
+    document_list_changed()
     audit_event_record(
         acting_user=acting_user, action="document.deleted", target=document, data={"name": document.name}
     )

@@ -26,8 +26,8 @@ DOORS = {
     "workflows.tasks": "envelope deadlines and webhook deliveries in every company",
     "tenants.management.commands.worker_check": "checks the worker in every company",
     "workflows.management.commands.envelope_audit_verify": "verifies the envelope trails of every company",
-    # The list-cache token is bumped in the schema the change happened in (issue #18 makes it explicit).
-    "documents.list_cache": "bumps the document-list token of the changed schema",
+    # A batch of writes in several companies (a completed envelope) renews their list tokens together.
+    "documents.list_cache": "renews the documents-list token of each company a batch of writes changed",
 }
 # The events app records an event (an audit row, a webhook) in a given company: a door as a whole.
 DOOR_PACKAGES = {"events"}

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OneTimeCode, User
 from accounts.two_factor import second_factor_verify
+from config.celery import on_commit_enqueue
 from config.errors import ApplicationError
 from documents.models import Document, DocumentVersion, SigningSession
 from documents.pdf import remote
@@ -27,6 +28,7 @@ from documents.services.reading import sha256_of
 from documents.services.seal_use import seal_use_approval_consume, seal_use_authorise, seal_user_authority_in_force
 from documents.services.signers import platform_timestamping, seal_chain_pem, seal_reason
 from documents.services.versions import sealed_version_record
+from documents.tasks import document_seal_session_finish
 from events.services import audit_event_record
 from seals.image import seal_pdf
 from seals.models import Seal
@@ -217,9 +219,6 @@ def signing_session_signature_submit(
             target=session.document,
             data={"session": str(session.pk), "step": step + 1},
         )
-        from config.celery import on_commit_enqueue
-        from documents.tasks import document_seal_session_finish
-
         on_commit_enqueue(document_seal_session_finish, str(session.pk))
     return session
 

@@ -14,6 +14,7 @@ from accounts.models import OneTimeCode
 from accounts.two_factor import second_factor_email_code_send, two_factor_enabled
 from config.client import client_address
 from config.errors import ApplicationError
+from documents.apis_signing import agent_command
 from documents.forms import PlacementForm, SealConfirmForm, SealUseRequestForm, UploadForm
 from documents.models import Placement
 from documents.selectors import (
@@ -22,6 +23,7 @@ from documents.selectors import (
     grant_get,
     seal_use_approval_usable,
     seal_use_request_list_for_document,
+    signing_session_get,
     version_get,
 )
 from documents.services.placements import (
@@ -34,6 +36,9 @@ from documents.services.placements import (
 from documents.services.previews import PREVIEW_WIDTHS, document_page_preview_path
 from documents.services.sealing import document_seal_request
 from documents.services.versions import document_delete, document_upload
+from documents.signing_sessions import document_seal_session_start, signing_session_status
+from documents.verification import document_verify, report_as_dict
+from documents.views_verify import report_pdf_response
 from events.selectors import audit_event_list
 from seals.models import Seal
 from seals.selectors import seal_ids_for_direct_use, seal_list_for_company
@@ -233,7 +238,6 @@ SESSION_TOKENS_KEY = "ukey_session_tokens"
 
 def _seal_session_start(request, document, data):
     """A seal on a U-key: start a signing session and show the agent command."""
-    from documents.signing_sessions import document_seal_session_start
 
     try:
         session, token = document_seal_session_start(
@@ -255,10 +259,6 @@ def _seal_session_start(request, document, data):
 
 @authority_required(Action.DOCUMENT_SEAL)
 def seal_session_view(request, document_id, session_id):
-    from documents.apis_signing import agent_command
-    from documents.selectors import signing_session_get
-    from documents.signing_sessions import signing_session_status
-
     document = document_get(document_id=document_id)
     session = signing_session_get(document=document, session_id=session_id)
     token = request.session.get(SESSION_TOKENS_KEY, {}).get(str(session.pk), "")
@@ -274,9 +274,6 @@ def seal_session_view(request, document_id, session_id):
 
 @authority_required(Action.DOCUMENT_SEAL)
 def seal_session_status_view(request, document_id, session_id):
-    from documents.selectors import signing_session_get
-    from documents.signing_sessions import signing_session_status
-
     session = signing_session_get(document=document_get(document_id=document_id), session_id=session_id)
     status = signing_session_status(session)
     label = dict(session.Status.choices)[status]
@@ -384,15 +381,11 @@ def placement_update_view(request, document_id, placement_id):
 @authority_required(Action.DOCUMENT_READ)
 def version_verify_view(request, document_id, number):
     """The verify tab of a document: the same report as the public page, for a stored version."""
-    from documents.verification import document_verify, report_as_dict
-
     document = document_get(document_id=document_id)
     version = version_get(document=document, number=number)
     with version.file.open("rb") as handle:
         report = report_as_dict(document_verify(data=handle.read()))
     report["name"] = f"{document.name} v{version.number}"
     if request.GET.get("format") == "pdf":
-        from documents.views_verify import report_pdf_response
-
         return report_pdf_response(report)
     return render(request, "documents/verify.html", {"report": report, "document": document, "hide_upload": True})

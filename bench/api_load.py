@@ -44,7 +44,9 @@ def _prepare():
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from accounts.models import User
-    from documents.services import document_seal_execute, document_seal_request, document_upload, placement_add
+    from documents.services.placements import placement_add
+    from documents.services.sealing import document_seal_execute, document_seal_request
+    from documents.services.versions import document_upload
     from tenants.models import Company
     from tenants.services import api_key_create, company_create
     from tests.conftest import enrol_authenticator, totp_now

@@ -161,7 +161,8 @@ def main() -> None:
         from accounts.two_factor import authenticator_begin, recovery_codes_regenerate
         from config import crypto
         from documents.models import DocumentVersion, SigningGrant
-        from documents.services import document_upload, placement_add
+        from documents.services.placements import placement_add
+        from documents.services.versions import document_upload
         from seals import keys, pki
         from seals.image import seal_pdf
         from seals.services import seal_application_approve, seal_application_submit, seal_face

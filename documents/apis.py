@@ -23,9 +23,18 @@ from accounts.two_factor import OTP_METHODS, second_factor_email_code_send
 from config.api.query import query_choice
 from config.api.serializers import StrictInputSerializer
 from config.client import client_address
-from documents import services
 from documents.models import Placement
 from documents.selectors import document_get, document_list, document_list_token, grant_get, version_get
+from documents.services.placements import (
+    placement_add,
+    placement_add_at_text,
+    placement_add_cross_page,
+    placement_remove,
+    placement_update,
+)
+from documents.services.previews import PREVIEW_WIDTHS, document_page_preview_path
+from documents.services.sealing import document_seal_request
+from documents.services.versions import document_delete, document_upload
 from tenants.idempotency import idempotent
 from tenants.models import ApiKey
 from tenants.permissions import acting_membership
@@ -135,7 +144,7 @@ class DocumentListCreateApi(ListAPIView):
         serializer = self.DocumentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
-        document = services.document_upload(name=upload.name, data=upload.read(), acting_user=request.user)
+        document = document_upload(name=upload.name, data=upload.read(), acting_user=request.user)
         return Response(DocumentOutputSerializer(document).data, status=status.HTTP_201_CREATED)
 
 
@@ -161,7 +170,7 @@ class DocumentDetailApi(APIView):
 
     @extend_schema(operation_id="documents_delete", responses={204: None}, summary="Delete (kept for the audit trail)")
     def delete(self, request, document_id):
-        services.document_delete(document=document_get(document_id=document_id), acting_user=request.user)
+        document_delete(document=document_get(document_id=document_id), acting_user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -222,7 +231,7 @@ class PlacementCreateApi(APIView):
         data = dict(serializer.validated_data)
         document = document_get(document_id=document_id)
         if data.get("cross_page"):
-            placement = services.placement_add_cross_page(
+            placement = placement_add_cross_page(
                 document=document,
                 company=request.tenant,
                 seal_id=data["seal_id"],
@@ -231,7 +240,7 @@ class PlacementCreateApi(APIView):
             )
             return Response(PlacementOutputSerializer(placement).data, status=status.HTTP_201_CREATED)
         if "text" in data:
-            placements = services.placement_add_at_text(
+            placements = placement_add_at_text(
                 document=document,
                 company=request.tenant,
                 seal_id=data["seal_id"],
@@ -243,7 +252,7 @@ class PlacementCreateApi(APIView):
         missing = [name for name in ("page", "x", "y") if name not in data]
         if missing:
             raise serializers.ValidationError({name: [_("Give page, x and y, or text.")] for name in missing})
-        placement = services.placement_add(
+        placement = placement_add(
             document=document,
             company=request.tenant,
             seal_id=data.pop("seal_id"),
@@ -275,9 +284,7 @@ class PlacementDeleteApi(APIView):
             raise Http404
         serializer = self.PlacementUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        placement = services.placement_update(
-            placement=placement, acting_user=request.user, **serializer.validated_data
-        )
+        placement = placement_update(placement=placement, acting_user=request.user, **serializer.validated_data)
         return Response(PlacementOutputSerializer(placement).data)
 
     @extend_schema(operation_id="placements_delete", responses={204: None}, summary="Remove a placement")
@@ -286,7 +293,7 @@ class PlacementDeleteApi(APIView):
         placement = Placement.objects.filter(document=document, pk=placement_id).first()
         if placement is None:
             raise Http404
-        services.placement_remove(placement=placement, acting_user=request.user)
+        placement_remove(placement=placement, acting_user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -311,7 +318,7 @@ class DocumentSealApi(APIView):
         serializer = self.SealInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        grant = services.document_seal_request(
+        grant = document_seal_request(
             document=document_get(document_id=document_id),
             company=request.tenant,
             seal_id=data["seal_id"],
@@ -374,8 +381,8 @@ class PagePreviewApi(APIView):
     )
     def get(self, request, document_id, number, page):
         version = version_get(document=document_get(document_id=document_id), number=number)
-        widths = [str(width) for width in services.PREVIEW_WIDTHS]
+        widths = [str(width) for width in PREVIEW_WIDTHS]
         width = int(query_choice(request, "width", widths, default=widths[-1]))
-        path = services.document_page_preview_path(version=version, page=page, width=width)
+        path = document_page_preview_path(version=version, page=page, width=width)
         with default_storage.open(path, "rb") as handle:
             return HttpResponse(handle.read(), content_type="image/png")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, permissions, serializers
 from rest_framework.response import Response
@@ -18,8 +19,6 @@ class VerifyThrottle(SlidingWindowThrottle):
     open_without_redis = False
 
     def get_rate(self) -> str:
-        from django.conf import settings
-
         return settings.VERIFY_RATE_LIMIT
 
     def get_cache_key(self, request, view) -> str:

@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class DocumentsConfig(AppConfig):
     name = "documents"
     verbose_name = _("Documents")
-
-    def ready(self):
-        from documents import signals  # noqa: F401  (connects the receivers)

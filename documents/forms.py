@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import datetime, time
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -31,4 +34,33 @@ class SealConfirmForm(forms.Form):
     )
     otp_code = forms.CharField(
         label=_("One-time code"), max_length=12, widget=forms.TextInput(attrs={"autocomplete": "one-time-code"})
+    )
+
+
+# --- seal-use approval ---------------------------------------------------------------
+
+
+class SealUseRequestForm(forms.Form):
+    seal = forms.UUIDField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("What is the seal needed for?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class SealUseApproveForm(forms.Form):
+    document_only = forms.BooleanField(label=_("For this document only"), required=False, initial=True)
+    uses_allowed = forms.IntegerField(label=_("Number of uses"), min_value=1, max_value=1000, initial=1)
+    valid_until = forms.DateField(
+        label=_("Valid until (last day, optional)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean_valid_until(self):
+        day = self.cleaned_data.get("valid_until")
+        # The approval lasts to the end of the chosen day, in the company's time zone.
+        return timezone.make_aware(datetime.combine(day, time.max)) if day else None
+
+
+class SealUseRejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the requester"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )

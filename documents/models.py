@@ -216,3 +216,71 @@ SESSION_ERRORS = {
     **GRANT_ERRORS,
     "expired": _("The U-key did not sign within 10 minutes. Start again."),
 }
+
+
+class SealUseRequest(models.Model):
+    """A member without direct rights on a seal asks to use it on a document (用印审批);
+    a seal manager approves (with limits) or rejects. An approval is consumed one use at a
+    time, in the transaction that creates the signing grant."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        CANCELED = "canceled", _("Withdrawn")
+        USED_UP = "used_up", _("Used up")
+        EXPIRED = "expired", _("Expired")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="seal_use_requests")
+    # Seals and users live in the public schema: plain ids plus labels, as in AuditEvent.
+    seal_id = models.UUIDField()
+    seal_label = models.CharField(max_length=300)
+    requester_id = models.UUIDField(db_index=True)
+    requester_label = models.CharField(max_length=200)
+    reason = models.TextField(_("reason"))
+    # The requester's placements of this seal when asking: what the approver looked at.
+    placements = models.JSONField(default=list)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    decided_by_id = models.UUIDField(null=True, blank=True)
+    decided_by_label = models.CharField(max_length=200, blank=True)
+    document_only = models.BooleanField(_("this document only"), default=True)
+    uses_allowed = models.PositiveIntegerField(_("uses allowed"), default=1)
+    uses_count = models.PositiveIntegerField(default=0)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "workflows_sealuserequest"  # moved from workflows; the table kept its name
+        verbose_name = _("seal-use request")
+        verbose_name_plural = _("seal-use requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "seal_id", "requester_id"],
+                condition=models.Q(status="pending"),
+                name="seal_use_request_one_pending",
+            ),
+            models.CheckConstraint(condition=models.Q(uses_allowed__gte=1), name="seal_use_request_uses_allowed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seal_label} · {self.document} · {self.requester_label}"
+
+    @property
+    def state(self) -> str:
+        """The status as the reader should see it: an approval past its date is expired
+        even before anything writes that down."""
+        if self.status == self.Status.APPROVED and self.valid_until is not None and self.valid_until <= timezone.now():
+            return self.Status.EXPIRED
+        return self.status
+
+    @property
+    def state_label(self) -> str:
+        return str(self.Status(self.state).label)
+
+    @property
+    def uses_left(self) -> int:
+        return max(self.uses_allowed - self.uses_count, 0)

@@ -18,27 +18,23 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OneTimeCode, User
 from accounts.two_factor import second_factor_verify
+from config.celery import on_commit_enqueue
 from config.errors import ApplicationError
 from config.row_locks import lock_row
 from documents.models import Document, DocumentVersion, SigningSession
 from documents.pdf import remote
 from documents.pdf.sign import Placement as PdfPlacement
-from documents.services import (
-    placements_as_data,
-    platform_timestamping,
-    seal_chain_pem,
-    seal_reason,
-    seal_use_prepare,
-    seal_user_authority_in_force,
-    sealed_version_record,
-    sha256_of,
-)
+from documents.services.placements import placements_as_data
+from documents.services.reading import sha256_of
+from documents.services.seal_use import seal_use_approval_consume, seal_use_authorise, seal_user_authority_in_force
+from documents.services.signers import platform_timestamping, seal_chain_pem, seal_reason
+from documents.services.versions import sealed_version_record
+from documents.tasks import document_seal_session_finish
 from events.services import audit_event_record
 from seals.image import seal_pdf
 from seals.models import Seal
 from seals.services import seal_face
 from tenants.models import Company
-from workflows.approvals import seal_use_approval_consume
 
 SESSION_LIFETIME = timedelta(minutes=10)
 AUTHORIZATION_SCHEME = "Signing-Session"
@@ -93,7 +89,8 @@ def document_seal_session_start(
 ) -> tuple[SigningSession, str]:
     """Willingness check (one-time code), then the first signature is prepared. Returns
     the session and its one-time token, shown once (only its hash is stored)."""
-    seal, approval, placements = seal_use_prepare(document=document, company=company, seal_id=seal_id, user=user)
+    authorised = seal_use_authorise(company=company, seal_id=seal_id, user=user, document=document)
+    seal, approval, placements = authorised.seal, authorised.approval, authorised.placements
     if not seal.on_hardware_token:
         raise ApplicationError(
             _("This seal is used with its seal password, not with a U-key."), "seal_not_on_hardware_key", status=409
@@ -223,9 +220,6 @@ def signing_session_signature_submit(
             target=session.document,
             data={"session": str(session.pk), "step": step + 1},
         )
-        from config.celery import on_commit_enqueue
-        from documents.tasks import document_seal_session_finish
-
         on_commit_enqueue(document_seal_session_finish, str(session.pk))
     return session
 

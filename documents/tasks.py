@@ -3,8 +3,10 @@ from __future__ import annotations
 import logging
 
 from config.celery import app
-from documents.services import document_previews_render, document_seal_execute, document_seal_give_up
 from tenants.iteration import for_each_company
+
+# The services import these tasks to queue them, so each task imports its service inside
+# its body (a Celery task breaking a cycle).
 
 logger = logging.getLogger(__name__)
 
@@ -13,6 +15,8 @@ logger = logging.getLogger(__name__)
 def document_seal(self, grant_id: str) -> dict:
     """Runs in the tenant schema that queued it (tenant-schemas-celery). Takes only the
     grant id; everything secret stays in the database."""
+    from documents.services.sealing import document_seal_execute, document_seal_give_up
+
     try:
         version = document_seal_execute(grant_id=grant_id)
     except Exception as exc:
@@ -29,7 +33,7 @@ def document_seal(self, grant_id: str) -> dict:
 def document_previews(version_id: str, first_page: int = 0, copy_from_id: str | None = None, drawn_pages=None) -> int:
     """Page images for a version, ahead of the person opening it: one chunk of pages per
     job, the next chunk queued behind whatever arrived meanwhile. Safe to repeat."""
-    from documents.services import PREVIEW_PAGES_PER_TASK
+    from documents.services.previews import PREVIEW_PAGES_PER_TASK, document_previews_render
 
     return document_previews_render(
         version_id=version_id,
@@ -44,7 +48,7 @@ def document_previews(version_id: str, first_page: int = 0, copy_from_id: str | 
 @app.task
 def document_seal_requeue_stale_all() -> int:
     """Beat: look in every company for sealing jobs whose worker died, and queue them again."""
-    from documents.services import document_seal_requeue_stale
+    from documents.services.sealing import document_seal_requeue_stale
 
     total = 0
     for _company in for_each_company():

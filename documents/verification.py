@@ -7,6 +7,8 @@ import base64
 import hashlib
 from dataclasses import asdict
 
+from asn1crypto import pem
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.utils import timezone
@@ -16,10 +18,12 @@ from config.errors import ApplicationError
 from documents.pdf.limits import LimitExceeded, run_limited
 from documents.pdf.national import NationalReport, NationalStepReport
 from documents.pdf.verify import CANNOT_VERIFY, VerificationReport, verify_file
+from sealcore import sm2
 from sealcore.national_format import FAILED, OK, Trust
 from sealcore.ofd.package import is_ofd
 from sealcore.ofd.verify import CHANGED, MISSING, OfdVerificationReport, verify_ofd
 from seals import pki
+from seals.models import Seal
 
 REASONS = {
     "not_pdf": _("This file is not a PDF."),
@@ -91,8 +95,6 @@ def trust_roots() -> list[bytes]:
     """The platform root, plus any CAs listed in TRUSTED_CA_FILE (PEM bundle), as DER: they
     travel to the verification process, and asn1crypto objects do not survive pickling
     into a process that never set up their classes."""
-    from cryptography import x509
-
     certificates = [pki.certificate(pki.Role.ROOT)]
     if settings.TRUSTED_CA_FILE:
         with open(settings.TRUSTED_CA_FILE, "rb") as handle:
@@ -103,11 +105,6 @@ def trust_roots() -> list[bytes]:
 def national_trust() -> Trust:
     """The platform's SM2 seal maker, its TSA, and the SM2 certificates of seals that are
     revoked or suspended."""
-    from asn1crypto import pem
-
-    from sealcore import sm2
-    from seals.models import Seal
-
     revoked = {}
     rows = Seal.objects.filter(status__in=list(pki.REASONS)).exclude(sm2_certificate_pem="")
     for certificate_pem, changed_at in rows.values_list("sm2_certificate_pem", "status_changed_at"):

@@ -14,15 +14,34 @@ from accounts.models import OneTimeCode
 from accounts.two_factor import second_factor_email_code_send, two_factor_enabled
 from config.client import client_address
 from config.errors import ApplicationError
-from documents import services
-from documents.forms import PlacementForm, SealConfirmForm, UploadForm
+from documents.apis_signing import agent_command
+from documents.forms import PlacementForm, SealConfirmForm, SealUseRequestForm, UploadForm
 from documents.models import Placement
-from documents.selectors import document_get, document_list, grant_get, version_get
+from documents.selectors import (
+    document_get,
+    document_list,
+    grant_get,
+    seal_use_approval_usable,
+    seal_use_request_list_for_document,
+    signing_session_get,
+    version_get,
+)
+from documents.services.placements import (
+    placement_add,
+    placement_add_at_text,
+    placement_add_cross_page,
+    placement_remove,
+    placement_update,
+)
+from documents.services.previews import PREVIEW_WIDTHS, document_page_preview_path
+from documents.services.sealing import document_seal_request
+from documents.services.versions import document_delete, document_upload
+from documents.signing_sessions import document_seal_session_start, signing_session_status
+from documents.verification import document_verify, report_as_dict
+from documents.views_verify import report_pdf_response
 from events.selectors import audit_event_list
 from seals.models import Seal
 from seals.selectors import seal_ids_for_direct_use, seal_list_for_company
-from workflows.forms import SealUseRequestForm
-from workflows.selectors import seal_use_approval_usable, seal_use_request_list_for_document
 
 
 @require_http_methods(["GET", "POST"])
@@ -32,7 +51,7 @@ def document_list_view(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            document = services.document_upload(name=upload.name, data=upload.read(), acting_user=request.user)
+            document = document_upload(name=upload.name, data=upload.read(), acting_user=request.user)
         except ApplicationError as error:
             form.add_error("file", error.message)
         else:
@@ -121,8 +140,8 @@ def version_download_view(request, document_id, number):
 def page_preview_view(request, document_id, number, page):
     version = version_get(document=document_get(document_id=document_id), number=number)
     try:
-        width = int(request.GET.get("w", services.PREVIEW_WIDTHS[-1]))
-        path = services.document_page_preview_path(version=version, page=page, width=width)
+        width = int(request.GET.get("w", PREVIEW_WIDTHS[-1]))
+        path = document_page_preview_path(version=version, page=page, width=width)
     except (ValueError, ApplicationError):
         return HttpResponse(status=404)
     response = FileResponse(default_storage.open(path, "rb"), content_type="image/png")
@@ -139,7 +158,7 @@ def placement_add_view(request, document_id):
         return JsonResponse({"detail": _("Invalid placement.")}, status=400)
     data = form.cleaned_data
     try:
-        placement = services.placement_add(
+        placement = placement_add(
             document=document,
             company=request.tenant,
             seal_id=data["seal"],
@@ -162,7 +181,7 @@ def placement_remove_view(request, document_id, placement_id):
     placement = Placement.objects.filter(document=document, pk=placement_id).first()
     if placement is None:
         return JsonResponse({"detail": _("Not found.")}, status=404)
-    services.placement_remove(placement=placement, acting_user=request.user)
+    placement_remove(placement=placement, acting_user=request.user)
     return JsonResponse({"deleted": True})
 
 
@@ -197,7 +216,7 @@ def seal_confirm_view(request, document_id):
         messages.error(request, _("Enter the seal password and the one-time code."))
         return redirect("documents:detail", document_id=document.pk)
     try:
-        grant = services.document_seal_request(
+        grant = document_seal_request(
             document=document,
             company=request.tenant,
             seal_id=data["seal"],
@@ -219,7 +238,6 @@ SESSION_TOKENS_KEY = "ukey_session_tokens"
 
 def _seal_session_start(request, document, data):
     """A seal on a U-key: start a signing session and show the agent command."""
-    from documents.signing_sessions import document_seal_session_start
 
     try:
         session, token = document_seal_session_start(
@@ -241,10 +259,6 @@ def _seal_session_start(request, document, data):
 
 @authority_required(Action.DOCUMENT_SEAL)
 def seal_session_view(request, document_id, session_id):
-    from documents.apis_signing import agent_command
-    from documents.selectors import signing_session_get
-    from documents.signing_sessions import signing_session_status
-
     document = document_get(document_id=document_id)
     session = signing_session_get(document=document, session_id=session_id)
     token = request.session.get(SESSION_TOKENS_KEY, {}).get(str(session.pk), "")
@@ -260,9 +274,6 @@ def seal_session_view(request, document_id, session_id):
 
 @authority_required(Action.DOCUMENT_SEAL)
 def seal_session_status_view(request, document_id, session_id):
-    from documents.selectors import signing_session_get
-    from documents.signing_sessions import signing_session_status
-
     session = signing_session_get(document=document_get(document_id=document_id), session_id=session_id)
     status = signing_session_status(session)
     label = dict(session.Status.choices)[status]
@@ -296,7 +307,7 @@ def grant_status_view(request, document_id, grant_id):
 def document_delete_view(request, document_id):
     document = document_get(document_id=document_id)
     try:
-        services.document_delete(document=document, acting_user=request.user)
+        document_delete(document=document, acting_user=request.user)
     except ApplicationError as error:  # e.g. out for signing: say so instead of failing
         messages.error(request, error.message)
         return redirect("documents:detail", document_id=document.pk)
@@ -309,7 +320,7 @@ def document_delete_view(request, document_id):
 def placement_text_view(request, document_id):
     document = document_get(document_id=document_id)
     try:
-        placements = services.placement_add_at_text(
+        placements = placement_add_at_text(
             document=document,
             company=request.tenant,
             seal_id=request.POST.get("seal"),
@@ -330,7 +341,7 @@ def placement_text_view(request, document_id):
 def placement_cross_page_view(request, document_id):
     document = document_get(document_id=document_id)
     try:
-        services.placement_add_cross_page(
+        placement_add_cross_page(
             document=document, company=request.tenant, seal_id=request.POST.get("seal"), acting_user=request.user
         )
     except ApplicationError as error:
@@ -351,7 +362,7 @@ def placement_update_view(request, document_id, placement_id):
         return JsonResponse({"detail": _("Not found.")}, status=404)
     try:
         values = {name: float(request.POST[name]) for name in ("x", "y", "width")}
-        placement = services.placement_update(placement=placement, acting_user=request.user, **values)
+        placement = placement_update(placement=placement, acting_user=request.user, **values)
     except (KeyError, ValueError):
         return JsonResponse({"detail": _("Invalid placement.")}, status=400)
     except ApplicationError as error:
@@ -370,15 +381,11 @@ def placement_update_view(request, document_id, placement_id):
 @authority_required(Action.DOCUMENT_READ)
 def version_verify_view(request, document_id, number):
     """The verify tab of a document: the same report as the public page, for a stored version."""
-    from documents.verification import document_verify, report_as_dict
-
     document = document_get(document_id=document_id)
     version = version_get(document=document, number=number)
     with version.file.open("rb") as handle:
         report = report_as_dict(document_verify(data=handle.read()))
     report["name"] = f"{document.name} v{version.number}"
     if request.GET.get("format") == "pdf":
-        from documents.views_verify import report_pdf_response
-
         return report_pdf_response(report)
     return render(request, "documents/verify.html", {"report": report, "document": document, "hide_upload": True})

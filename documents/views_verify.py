@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from config.errors import ApplicationError
 from documents.forms import UploadForm
+from documents.pdf.report import verification_report_pdf
 from documents.verification import document_verify, report_as_dict
 
 
@@ -32,8 +33,6 @@ def verify_view(request):
 
 
 def report_pdf_response(report: dict) -> HttpResponse:
-    from documents.pdf.report import verification_report_pdf
-
     response = HttpResponse(
         verification_report_pdf(report, generated_at=timezone.localtime()), content_type="application/pdf"
     )

@@ -38,16 +38,6 @@ def seal_authorisation_list(*, seal: Seal) -> QuerySet[SealAuthorisation]:
     return SealAuthorisation.objects.filter(seal=seal).select_related("user", "granted_by").order_by("user__email")
 
 
-def seal_user_may_use(*, seal: Seal, user) -> bool:
-    return SealAuthorisation.objects.filter(seal=seal, user=user).exists()
-
-
-def seal_member_may_use_directly(*, seal: Seal, membership) -> bool:
-    """Seal managers and authorised members use a seal without asking; everyone else
-    needs a seal-use approval."""
-    return membership.may(Action.SEAL_USE_ANY) or seal_user_may_use(seal=seal, user=membership.user)
-
-
 def seal_usable_get(*, company: Company, seal_id) -> Seal:
     """The company's seal if it can seal now (active, certificate in date)."""
     seal = Seal.objects.select_related("company").filter(company=company, pk=seal_id).first()

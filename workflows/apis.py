@@ -9,13 +9,12 @@ from rest_framework.views import APIView
 from accounts.authority import Action
 from config.api.query import query_choice
 from config.api.serializers import StrictInputSerializer
-from documents.selectors import document_get
+from documents.models import SealUseRequest
+from documents.selectors import document_get, seal_use_request_get, seal_use_request_list
+from documents.services import approvals
 from tenants.idempotency import idempotent
 from tenants.models import ApiKey
 from tenants.permissions import acting_membership
-from workflows import approvals
-from workflows.models import SealUseRequest
-from workflows.selectors import seal_use_request_get, seal_use_request_list
 
 
 class SealUseRequestOutputSerializer(serializers.Serializer):

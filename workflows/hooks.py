@@ -4,7 +4,7 @@ workflows/apps.py through tenants.hooks)."""
 from __future__ import annotations
 
 from accounts.authority import Action, role_may
-from workflows.models import SealUseRequest
+from documents.models import SealUseRequest
 
 
 def seal_use_approvals_granted_by(*, user, role: str | None) -> list[SealUseRequest]:

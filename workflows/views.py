@@ -9,12 +9,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.authority import Action, authority_required
 from config.errors import ApplicationError
-from documents.selectors import document_get
-from workflows import approvals
-from workflows.forms import SealUseApproveForm, SealUseRejectForm, SealUseRequestForm
-from workflows.models import SealUseRequest
+from documents.forms import SealUseApproveForm, SealUseRejectForm, SealUseRequestForm
+from documents.models import SealUseRequest
+from documents.selectors import document_get, seal_use_request_get, seal_use_request_queue
+from documents.services import approvals
 from workflows.overlays import page_overlays
-from workflows.selectors import seal_use_request_get, seal_use_request_queue
 
 
 @require_POST

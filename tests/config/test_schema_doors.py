@@ -24,8 +24,8 @@ DOORS = {
     "workflows.cross_tenant": "the one door into another company's envelope data",
     # Beat jobs and commands visit companies in turn through one helper.
     "tenants.iteration": "visits each company in turn (beat jobs, checks, commands)",
-    # The list-cache token is bumped in the schema the change happened in (issue #18 makes it explicit).
-    "documents.services": "bumps the document-list token of the changed schema",
+    # A batch of writes in several companies (a completed envelope) renews their list tokens together.
+    "documents.list_cache": "renews the documents-list token of each company a batch of writes changed",
 }
 # The events app records an event (an audit row, a webhook) in a given company: a door as a whole.
 DOOR_PACKAGES = {"events"}

@@ -12,7 +12,7 @@ from django.db import transaction
 from django_tenants.utils import schema_context, tenant_context
 
 from documents.models import Document
-from documents.services import document_receive, document_upload
+from documents.services.versions import document_receive, document_upload
 from tenants.services import api_key_create
 from tests.conftest import client_on
 from tests.documents.pdfs import make_pdf
@@ -93,8 +93,8 @@ def test_a_change_that_is_rolled_back_leaves_the_cached_list_true(world):
 
 
 def test_writes_in_several_companies_renew_their_tokens_together_at_the_end(world):
+    from documents.list_cache import document_list_changes_batched
     from documents.selectors import document_list_token
-    from documents.services import document_list_changes_batched
 
     def tokens():
         return [schema_context_token(company) for company in (world.alpha, world.beta)]

@@ -8,7 +8,7 @@ from django_tenants.utils import tenant_context
 from PIL import Image
 
 from documents.models import Document, SigningGrant
-from documents.services import document_upload
+from documents.services.versions import document_upload
 from seals.services import seal_application_approve, seal_application_submit
 from tests.conftest import client_on, enrol_authenticator, totp_now
 from tests.documents.pdfs import encrypted_pdf, make_pdf, with_page_changes
@@ -191,7 +191,7 @@ def test_moving_and_resizing_keeps_proportions_and_the_page(world, seal):
 def test_previews_are_prepared_by_the_worker_task(world, django_capture_on_commit_callbacks):
     from django.core.files.storage import default_storage
 
-    from documents.services import PREVIEW_WIDTHS, document_previews_render, preview_path
+    from documents.services.previews import PREVIEW_WIDTHS, document_previews_render, preview_path
 
     with tenant_context(world.alpha), django_capture_on_commit_callbacks(execute=False) as callbacks:
         document = document_upload(name="p.pdf", data=make_pdf(3), acting_user=world.alice)
@@ -217,10 +217,10 @@ def _queued_previews(monkeypatch) -> list[list]:
 
 
 def test_a_long_document_is_rendered_by_a_chain_of_short_jobs(world, monkeypatch, django_capture_on_commit_callbacks):
-    from documents import services
+    from documents.services import previews
     from documents.tasks import document_previews
 
-    monkeypatch.setattr(services, "PREVIEW_PAGES_PER_TASK", 2)
+    monkeypatch.setattr(previews, "PREVIEW_PAGES_PER_TASK", 2)
     queued = _queued_previews(monkeypatch)
     with tenant_context(world.alpha), django_capture_on_commit_callbacks(execute=True):
         document = document_upload(name="p.pdf", data=make_pdf(5), acting_user=world.alice)
@@ -240,27 +240,22 @@ def test_a_sealed_version_renders_only_the_sealed_page_and_copies_the_others(
 ):
     from django.core.files.storage import default_storage
 
-    from documents import services
-    from documents.services import (
-        PREVIEW_WIDTHS,
-        document_previews_render,
-        document_seal_execute,
-        document_seal_request,
-        pages_drawn_on,
-        placement_add,
-        preview_path,
-    )
+    from documents.services import previews
+    from documents.services.placements import placement_add
+    from documents.services.previews import PREVIEW_WIDTHS, document_previews_render, preview_path
+    from documents.services.sealing import document_seal_execute, document_seal_request
+    from documents.services.versions import pages_drawn_on
 
     device, _codes = enrol_authenticator(world.alice)
     queued = _queued_previews(monkeypatch)
     rendered_pages = []
-    pages_rendered = services._pages_rendered  # the pages sent to the sandbox to render
+    pages_rendered = previews._pages_rendered  # the pages sent to the sandbox to render
 
     def recording_render(data, pages):
         rendered_pages.extend(pages)
         return pages_rendered(data, pages)
 
-    monkeypatch.setattr(services, "_pages_rendered", recording_render)
+    monkeypatch.setattr(previews, "_pages_rendered", recording_render)
     with tenant_context(world.alpha):
         document = document_upload(name="p.pdf", data=make_pdf(3), acting_user=world.alice)
         original = document.current_version

@@ -15,7 +15,9 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from accounts.models import Membership
 from documents.pdf.national import national_signatures
-from documents.services import document_seal_execute, document_seal_request, document_upload, placement_add
+from documents.services.placements import placement_add
+from documents.services.sealing import document_seal_execute, document_seal_request
+from documents.services.versions import document_upload
 from sealcore import national_format
 from seals.models import Seal
 from seals.services import seal_application_approve, seal_dual_signing_set

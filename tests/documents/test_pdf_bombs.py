@@ -12,7 +12,7 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from documents.models import Placement
-from documents.services import document_upload
+from documents.services.versions import document_upload
 from tenants.models import ApiKey
 from tenants.services import api_key_create
 from tests.conftest import client_on
@@ -141,7 +141,7 @@ def test_text_search_and_page_images_of_ordinary_files_still_work(world, seal, a
 def test_page_images_of_a_bomb_are_made_in_the_sandbox_not_in_the_worker(world, bomb):
     from django.core.files.storage import default_storage
 
-    from documents.services import document_previews_render, preview_path
+    from documents.services.previews import document_previews_render, preview_path
 
     with tenant_context(world.alpha), PeakMemory() as memory:
         assert document_previews_render(version_id=bomb.current_version_id) == 1

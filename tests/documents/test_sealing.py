@@ -13,12 +13,9 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from config.errors import ApplicationError
 from documents.models import Document, DocumentVersion, SigningGrant
-from documents.services import (
-    document_seal_execute,
-    document_seal_request,
-    document_upload,
-    placement_add,
-)
+from documents.services.placements import placement_add
+from documents.services.sealing import document_seal_execute, document_seal_request
+from documents.services.versions import document_upload
 from seals.services import seal_application_approve, seal_application_submit
 from tests.accounts.conftest import last_code
 from tests.conftest import enrol_authenticator, totp_now
@@ -234,7 +231,7 @@ def test_a_crash_mid_seal_leaves_the_original_and_the_retry_makes_one_version(wo
     """Fault injection: the signing step dies (as when a worker is killed or the TSA
     fails). The transaction rolls back: version 1 stays current, the grant stays pending
     with its key, and the retry produces exactly one new version."""
-    import documents.services as document_services
+    import documents.services.sealing as document_services
 
     device, _codes = enrol_authenticator(world.alice)
     document = _prepare(world, seal, pages=2)
@@ -272,7 +269,7 @@ def test_a_crash_mid_seal_leaves_the_original_and_the_retry_makes_one_version(wo
 
 
 def test_placing_on_text_centres_the_seal_on_each_occurrence(world, seal):
-    from documents.services import placement_add_at_text
+    from documents.services.placements import placement_add_at_text
 
     with tenant_context(world.alpha):
         document = document_upload(name="c.pdf", data=make_pdf(3), acting_user=world.alice)
@@ -292,7 +289,7 @@ def test_placing_on_text_centres_the_seal_on_each_occurrence(world, seal):
 
 
 def test_cross_page_seal_end_to_end(world, seal):
-    from documents.services import placement_add_cross_page
+    from documents.services.placements import placement_add_cross_page
 
     device, _codes = enrol_authenticator(world.alice)
     with tenant_context(world.alpha):
@@ -322,7 +319,7 @@ def test_sealing_several_places_keeps_every_signature_valid(world, seal):
     """Regression: certifying the first of several signatures made it invalid as soon as
     the next one added its field."""
     from documents.pdf.verify import VALID, verify_pdf
-    from documents.services import placement_add_at_text
+    from documents.services.placements import placement_add_at_text
     from documents.verification import trust_roots
 
     device, _codes = enrol_authenticator(world.alice)

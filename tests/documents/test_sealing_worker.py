@@ -122,13 +122,9 @@ def test_worker_killed_mid_seal_leaves_the_original_and_one_version_after_retry(
     import signal
 
     import documents.tasks
-    from documents.services import (
-        document_seal_execute,
-        document_seal_request,
-        document_seal_requeue_stale,
-        document_upload,
-        placement_add_at_text,
-    )
+    from documents.services.placements import placement_add_at_text
+    from documents.services.sealing import document_seal_execute, document_seal_request, document_seal_requeue_stale
+    from documents.services.versions import document_upload
     from tests.conftest import start_celery_worker
 
     alpha, alice = committed

@@ -13,7 +13,9 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import AuthenticatorDevice
 from documents.models import DocumentVersion, SigningGrant
-from documents.services import document_seal_request, document_seal_requeue_stale, document_upload, placement_add
+from documents.services.placements import placement_add
+from documents.services.sealing import document_seal_request, document_seal_requeue_stale
+from documents.services.versions import document_upload
 from events.models import WebhookDelivery
 from events.webhooks import webhook_deliveries_due, webhook_endpoint_create, webhook_event_emit
 from tests.conftest import totp_now
@@ -28,7 +30,13 @@ def test_work_queued_before_the_broker_lost_it_is_finished_after_recovery(
 ):
     signer = committed_sealer
     lost = []
-    monkeypatch.setattr("config.celery.on_commit_enqueue", lambda task, *args: lost.append((task.name, args)))
+
+    def enqueue_lost(task, *args):
+        lost.append((task.name, args))
+
+    monkeypatch.setattr("config.celery.on_commit_enqueue", enqueue_lost)
+    monkeypatch.setattr("documents.services.sealing.on_commit_enqueue", enqueue_lost)
+    monkeypatch.setattr("documents.services.previews.on_commit_enqueue", enqueue_lost)
     with tenant_context(signer.company):
         webhook_endpoint_create(url=webhook_receiver.url, events=["envelope.expired"], acting_user=signer.user)
         grants = []

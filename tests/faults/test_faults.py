@@ -57,7 +57,7 @@ def database_drops_mid_request(monkeypatch):
     def dropped(**kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr("documents.services.audit_event_record", dropped)
+    monkeypatch.setattr("documents.services.versions.audit_event_record", dropped)
 
 
 def test_a_dropped_database_connection_answers_503_and_leaves_no_partial_rows(world, database_drops_mid_request):

@@ -32,7 +32,9 @@ from redis.retry import Retry
 from accounts.models import AuthenticatorDevice
 from config.celery import WORKER_HEARTBEAT_KEY, app, on_commit_enqueue
 from documents.models import Document, DocumentVersion, SigningGrant
-from documents.services import document_seal_request, document_seal_requeue_stale, document_upload, placement_add
+from documents.services.placements import placement_add
+from documents.services.sealing import document_seal_request, document_seal_requeue_stale
+from documents.services.versions import document_upload
 from documents.tasks import document_seal
 from tests.conftest import start_celery_worker, stop_celery_worker, totp_now
 from tests.documents.pdfs import make_pdf

@@ -17,7 +17,9 @@ from django_tenants.utils import tenant_context
 from config.crypto import server_master_key
 from config.errors import ApplicationError
 from documents.models import DocumentVersion
-from documents.services import document_seal_execute, document_seal_request, document_upload, placement_add
+from documents.services.placements import placement_add
+from documents.services.sealing import document_seal_execute, document_seal_request
+from documents.services.versions import document_upload
 from seals import keys
 from seals.models import Seal, SealApplication
 from seals.services import seal_application_approve, seal_application_submit, seal_private_key_unlock

@@ -28,7 +28,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from config.celery import app as celery_app
 from documents.models import DocumentVersion, SigningSession
-from documents.services import document_seal_requeue_stale
+from documents.services.sealing import document_seal_requeue_stale
 from documents.signing_sessions import signing_session_finish_execute
 from seals import agent
 from seals.imports import seal_register_hardware_token
@@ -439,7 +439,8 @@ def test_the_document_page_starts_a_session_and_shows_the_agent_command(world, u
     device, _codes = enrol_authenticator(world.alice)
     browser = browser_on(world.alpha, world.alice)
     with tenant_context(world.alpha):
-        from documents.services import document_upload, placement_add
+        from documents.services.placements import placement_add
+        from documents.services.versions import document_upload
 
         document = document_upload(name="contract.pdf", data=make_pdf(1), acting_user=world.alice)
         placement_add(

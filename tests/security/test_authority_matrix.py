@@ -24,7 +24,10 @@ from django_tenants.utils import tenant_context
 
 from accounts.authority import ROLES, Action, role_may
 from accounts.models import Membership, User
-from documents.services import document_seal_request, document_upload, placement_add
+from documents.services.approvals import seal_use_request_create
+from documents.services.placements import placement_add
+from documents.services.sealing import document_seal_request
+from documents.services.versions import document_upload
 from events.models import AuditEvent
 from events.webhooks import webhook_endpoint_create, webhook_test_send
 from seals.models import SealApplication
@@ -35,7 +38,6 @@ from tenants.services import api_key_create
 from tests.conftest import PASSWORD, client_on, totp_now, verified_client_on
 from tests.documents.pdfs import make_pdf
 from tests.workflows.conftest import SEAL_PASSWORD, signatory, uscc_for
-from workflows.approvals import seal_use_request_create
 from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
 from workflows.envelopes.sending import envelope_send
 
@@ -345,11 +347,11 @@ WATCHED_COMPANY = (
     "documents.Placement",
     "documents.SigningGrant",
     "documents.SigningSession",
+    "documents.SealUseRequest",
     "workflows.Envelope",
     "workflows.Party",
     "workflows.EnvelopeField",
     "workflows.EnvelopeEvent",
-    "workflows.SealUseRequest",
     "events.WebhookEndpoint",
     "events.WebhookDelivery",
 )

@@ -22,7 +22,10 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Membership, User
 from documents.models import DocumentVersion, SigningSession
-from documents.services import document_seal_request, document_upload, placement_add
+from documents.services.approvals import seal_use_request_create
+from documents.services.placements import placement_add
+from documents.services.sealing import document_seal_request
+from documents.services.versions import document_upload
 from events.webhooks import webhook_endpoint_create, webhook_test_send
 from seals.models import SealApplication
 from seals.services import seal_authorisation_grant
@@ -32,7 +35,6 @@ from tenants.services import api_key_create
 from tests.conftest import PASSWORD, client_on, totp_now
 from tests.documents.pdfs import make_pdf
 from tests.workflows.conftest import SEAL_PASSWORD, signatory, uscc_for
-from workflows.approvals import seal_use_request_create
 from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
 from workflows.envelopes.sending import envelope_send
 

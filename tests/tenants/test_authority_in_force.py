@@ -15,7 +15,7 @@ from django_tenants.utils import tenant_context
 from accounts.authority import AuthorityRefused
 from accounts.models import Membership
 from documents.models import Document
-from documents.services import document_upload
+from documents.services.versions import document_upload
 from events.models import AuditEvent, WebhookEndpoint
 from tenants.models import ApiKey
 from tenants.services import api_key_create, api_key_scopes_allowed

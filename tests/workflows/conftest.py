@@ -124,11 +124,11 @@ def committed_cleanup(alpha, others):
     from django.db import connection
 
     from accounts.models import AttemptCounter, AuthenticatorDevice, FactorLock, RecoveryCode, SecurityEvent, User
-    from documents.models import Document, DocumentVersion, Placement, SigningGrant
+    from documents.models import Document, DocumentVersion, Placement, SealUseRequest, SigningGrant
     from events.models import AuditEvent, WebhookDelivery, WebhookEndpoint
     from seals.models import SealApplication, SealStatusChange
     from tenants.models import ApiKey, EnvelopeRoute, IdempotencyRecord
-    from workflows.models import Envelope, EnvelopeEvent, Party, SealUseRequest
+    from workflows.models import Envelope, EnvelopeEvent, Party
 
     with tenant_context(alpha):
         WebhookDelivery.objects.all().delete()

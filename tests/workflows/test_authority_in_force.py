@@ -10,15 +10,15 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Membership
 from config.errors import ApplicationError
-from documents.models import SigningGrant
+from documents.models import SealUseRequest, SigningGrant
+from documents.services.approvals import seal_use_request_approve
 from events import webhooks
 from events.models import AuditEvent, WebhookDelivery, WebhookEndpoint
 from tests.conftest import client_on, enrol_authenticator
 from tests.factories import UserFactory
 from tests.workflows.test_seal_use_approval import _ask, _bob_seals, _document_placed_by_bob, seal  # noqa: F401
-from workflows.approvals import seal_use_request_approve
 from workflows.envelopes.sending import envelope_send
-from workflows.models import Envelope, SealUseRequest
+from workflows.models import Envelope
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +130,7 @@ def test_an_approval_still_seals_while_its_approver_may_approve(world, seal):  #
 
 @pytest.mark.parametrize("whose", ["approver", "sealer"])
 def test_a_confirmed_seal_is_not_applied_once_the_authority_behind_it_is_gone(world, seal, whose):  # noqa: F811
-    from documents.services import document_seal_execute
+    from documents.services.sealing import document_seal_execute
 
     keeper = UserFactory(email="kim@alpha.example", full_name="Kim")
     keeper_membership = Membership.objects.create(user=keeper, company=world.alpha, role=Membership.Role.SEAL_KEEPER)

@@ -16,7 +16,7 @@ from django_tenants.utils import tenant_context
 from pypdf import PdfReader
 
 from documents.models import DocumentVersion
-from documents.services import document_upload
+from documents.services.versions import document_upload
 from tests.conftest import client_on
 from tests.documents.pdfs import make_pdf
 from tests.loopback import loopback  # noqa: F401  (a fixture)

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django_tenants.utils import tenant_context
 
-from documents.services import document_upload
+from documents.services.versions import document_upload
 from tests.conftest import client_on
 from tests.documents.pdfs import make_pdf
 from workflows.envelopes.drafting import envelope_create, envelope_party_add

@@ -11,7 +11,8 @@ from django.core import mail
 from django_tenants.utils import tenant_context
 
 from documents.models import SigningGrant
-from documents.services import document_seal_execute, document_upload
+from documents.services.sealing import document_seal_execute
+from documents.services.versions import document_upload
 from tenants.models import EnvelopeRoute
 from tests.conftest import client_on, totp_now
 from tests.documents.pdfs import make_pdf

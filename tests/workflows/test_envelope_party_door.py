@@ -18,7 +18,8 @@ from django_tenants.utils import tenant_context
 
 from documents.models import Document, DocumentVersion, SigningGrant
 from documents.pdf.inspect import inspect_pdf
-from documents.services import document_seal_execute, document_upload, document_version_create
+from documents.services.sealing import document_seal_execute
+from documents.services.versions import document_upload, document_version_create
 from events.models import AuditEvent
 from tenants.models import EnvelopeRoute
 from tenants.services import api_key_create
@@ -243,7 +244,7 @@ def test_while_open_the_route_shows_only_the_versions_of_its_own_envelope(cast):
     with tenant_context(alpha.company):
         from django.core.files.storage import default_storage
 
-        from documents.services import document_page_preview_path
+        from documents.services.previews import document_page_preview_path
 
         with default_storage.open(document_page_preview_path(version=own, page=0, width=900), "rb") as handle:
             assert image.content == handle.read()

@@ -8,7 +8,7 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from documents.pdf.fields import signature_field_names
-from documents.services import document_upload
+from documents.services.versions import document_upload
 from tests.conftest import client_on
 from tests.documents.pdfs import make_pdf
 from tests.workflows.conftest import signatory

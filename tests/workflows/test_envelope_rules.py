@@ -17,7 +17,9 @@ from django_tenants.utils import tenant_context
 
 from config.errors import ApplicationError
 from documents.models import SigningGrant
-from documents.services import document_delete, document_seal_execute, document_seal_request, placement_add
+from documents.services.placements import placement_add
+from documents.services.sealing import document_seal_execute, document_seal_request
+from documents.services.versions import document_delete
 from tenants.models import EnvelopeRoute
 from tenants.services import api_key_create
 from tests.conftest import client_on, totp_now
@@ -233,7 +235,7 @@ def test_bad_envelope_requests_get_clear_errors(cast, world):
     a, b, d = cast
     api_a = _api(a)
     with tenant_context(world.beta):
-        from documents.services import document_upload
+        from documents.services.versions import document_upload
         from tests.documents.pdfs import make_pdf
 
         foreign = document_upload(name="beta.pdf", data=make_pdf(1), acting_user=world.charlie)
@@ -244,7 +246,7 @@ def test_bad_envelope_requests_get_clear_errors(cast, world):
     bad_json = api_a.post("/api/v1/envelopes/", "{not json", content_type="application/json")
     assert bad_json.status_code == 400
     with tenant_context(a.company):
-        from documents.services import document_upload
+        from documents.services.versions import document_upload
         from tests.documents.pdfs import make_pdf
 
         own = document_upload(name="own.pdf", data=make_pdf(1), acting_user=a.user)
@@ -287,7 +289,7 @@ def test_the_audit_command_reports_a_broken_chain(cast):
 def test_parallel_parties_act_in_any_order_and_copies_receive_the_result(
     cast, django_capture_on_commit_callbacks, tasks_run_here
 ):
-    from documents.services import document_upload
+    from documents.services.versions import document_upload
     from tests.documents.pdfs import make_pdf
 
     a, b, d = cast
@@ -336,7 +338,7 @@ def test_an_unregistered_company_is_invited_and_acts_once_its_registration_is_ap
     cast, django_capture_on_commit_callbacks, tasks_run_here
 ):
     from accounts.models import User
-    from documents.services import document_upload
+    from documents.services.versions import document_upload
     from tenants.services import company_create, company_registration_approve
     from tests.conftest import PASSWORD
     from tests.documents.pdfs import make_pdf

@@ -18,7 +18,8 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from config.errors import ApplicationError
 from documents.models import Document, SigningGrant
-from documents.services import document_seal_execute, document_upload
+from documents.services.sealing import document_seal_execute
+from documents.services.versions import document_upload
 from documents.verification import document_verify
 from tenants.models import EnvelopeRoute
 from tests.conftest import totp_now

@@ -17,16 +17,17 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from accounts.models import Membership
 from config.errors import ApplicationError
-from documents.models import SigningGrant
-from documents.services import document_seal_execute, document_seal_request, document_upload, placement_add
+from documents.models import SealUseRequest, SigningGrant
+from documents.services.approvals import seal_use_request_approve, seal_use_request_create
+from documents.services.placements import placement_add
+from documents.services.sealing import document_seal_execute, document_seal_request
+from documents.services.versions import document_upload
 from events.models import AuditEvent
 from seals.services import seal_application_approve, seal_application_submit
 from tests.conftest import client_on, enrol_authenticator, totp_now
 from tests.documents.pdfs import make_pdf
 from tests.documents.test_sealing import _validation_context
 from tests.seals.conftest import licence
-from workflows.approvals import seal_use_request_approve, seal_use_request_create
-from workflows.models import SealUseRequest
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django_tenants.utils import tenant_context
 from accounts.lockout import MAX_FAILURES
 from accounts.models import FactorLock, SecurityEvent, User
 from documents.models import DocumentVersion, SigningGrant
-from documents.services import document_upload
+from documents.services.versions import document_upload
 from seals.services import seal_private_key_unlock
 from tenants.models import Company
 from tests import live
@@ -177,7 +177,7 @@ def test_a_first_emailed_seal_code_used_in_parallel_leaves_one_code_device(live_
 
     from accounts.codes import code_send
     from accounts.models import EmailCodeDevice, OneTimeCode
-    from documents.services import placement_add
+    from documents.services.placements import placement_add
     from tests.accounts.conftest import last_code
 
     company, alice = alpha

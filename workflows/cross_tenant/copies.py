@@ -7,7 +7,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
-from documents.services import document_receive
+from documents.services.versions import document_receive
 from tenants.models import Company
 
 

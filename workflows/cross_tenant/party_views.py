@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError
 from documents.models import SigningGrant
-from documents.services import document_page_preview_path
+from documents.services.previews import document_page_preview_path
 from tenants.models import EnvelopeRoute
 from workflows.cross_tenant.door import door_open, not_found
 from workflows.envelopes.signing import envelope_party_viewed

@@ -8,9 +8,3 @@ expiry). `trail` is the envelope's hash-chained evidence; `rules` the checks the
 Every function runs in the owner's schema; a party company's or a person's requests
 arrive through the cross-company door (`workflows/cross_tenant/`), which sets that schema
 first."""
-
-# The sealing job in `documents/services.py` imports these three by this dotted name. They
-# go from here once documents reaches envelopes through the hook workflows registers.
-from workflows.envelopes.signing import envelope_integrity_alert, envelope_party_may_sign, envelope_party_signed
-
-__all__ = ["envelope_integrity_alert", "envelope_party_may_sign", "envelope_party_signed"]

@@ -12,15 +12,13 @@ from django.utils.translation import gettext as _
 from config.celery import on_commit_enqueue
 from config.errors import ApplicationError
 from config.row_locks import lock_row, lock_row_or_none
+from documents.list_cache import document_list_changes_batched
 from documents.models import Document, DocumentVersion
 from documents.pdf.fields import document_timestamp_add
 from documents.pdf.inspect import PageBox, PdfInfo
-from documents.services import (
-    document_list_changes_batched,
-    document_version_create,
-    platform_timestamping,
-    sha256_of,
-)
+from documents.services.reading import sha256_of
+from documents.services.signers import platform_timestamping
+from documents.services.versions import document_version_create
 from documents.stored_files import stored_file_note, stored_files_removed_on_failure
 from workflows.certificate import completion_certificate_pdf
 from workflows.cross_tenant.copies import final_copies_deliver

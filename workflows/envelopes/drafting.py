@@ -16,7 +16,7 @@ from accounts.authority import Action, authority_check_for, current_company
 from config.errors import ApplicationError
 from config.mail import BIDI_CONTROLS, mail_header_text
 from documents.models import Document
-from documents.services import placement_rectangle_check
+from documents.services.placements import placement_rectangle_check
 from workflows.envelope_routes import company_find_by_uscc
 from workflows.envelopes.rules import assert_draft, id_number_hash
 from workflows.envelopes.trail import envelope_event_record

@@ -16,7 +16,7 @@ from config.celery import on_commit_enqueue
 from config.crypto import encrypt, keyed_hash
 from config.errors import ApplicationError
 from documents.models import SigningGrant
-from documents.services import signing_grant_create
+from documents.services.sealing import signing_grant_create
 from seals import ca, pki
 from workflows.envelopes.rules import assert_turn, id_number_hash, party_locked
 from workflows.envelopes.signing import party_placements

@@ -18,7 +18,8 @@ from config.row_locks import lock_row
 from documents.models import Document, DocumentVersion
 from documents.pdf.fields import FieldBox, signature_field_names, signature_fields_add
 from documents.pdf.inspect import PageBox, PdfInfo
-from documents.services import document_version_create, sha256_of
+from documents.services.reading import sha256_of
+from documents.services.versions import document_version_create
 from tenants.selectors import membership_in_force
 from workflows.envelope_routes import route_open, route_status_set, route_token_set
 from workflows.envelopes.drafting import FIELD_KIND_FOR_PARTY

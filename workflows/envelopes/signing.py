@@ -14,8 +14,8 @@ from accounts.models import Membership
 from config.celery import on_commit_enqueue
 from config.errors import ApplicationError
 from documents.models import DocumentVersion, SigningGrant
-from documents.services import seal_willingness_check, signing_grant_create
-from seals.selectors import seal_member_may_use_directly, seal_usable_get
+from documents.services.seal_use import seal_use_authorise
+from documents.services.sealing import seal_willingness_check, signing_grant_create
 from workflows.envelope_routes import route_status_set
 from workflows.envelopes.deadlines import envelope_close
 from workflows.envelopes.rules import assert_turn, party_locked
@@ -70,16 +70,9 @@ def envelope_company_seal_request(
     if party.kind != Party.Kind.COMPANY or party.company_id != company.pk:
         raise ApplicationError(_("This envelope is not waiting for your company."), "not_party", status=404)
     assert_turn(party)
-    seal = seal_usable_get(company=company, seal_id=seal_id)
-    membership = Membership.objects.filter(user=user, company=company).first()
-    if membership is None or not seal_member_may_use_directly(seal=seal, membership=membership):
-        # Seal-use approvals name documents of the company's own; an envelope needs a
-        # member who may use the seal directly.
-        raise ApplicationError(
-            _("You are not authorised to use this seal. Ask the seal keeper to authorise you."),
-            "seal_not_authorised",
-            status=403,
-        )
+    seal = seal_use_authorise(
+        company=company, seal_id=seal_id, user=user, document=party.envelope.document, in_envelope=True
+    ).seal
     data_key = seal_willingness_check(
         seal=seal,
         user=user,

@@ -1,6 +1,6 @@
 """Seal-use approval (用印审批): a member without direct rights on a seal asks to use it
 on a document; a seal manager approves with limits or rejects with a reason. Sealing
-(documents.services) consumes an approval one use at a time."""
+consumes an approval one use at a time (documents/services/seal_use.py)."""
 
 from __future__ import annotations
 
@@ -10,56 +10,24 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.authority import Action, authority_check, authority_check_for, current_company, role_may, roles_that_may
+from accounts.authority import Action, authority_check, authority_check_for, roles_that_may
 from accounts.models import Membership, User
 from config.errors import ApplicationError
 from config.mail import mail_send
 from config.row_locks import lock_row
-from documents.models import Document
+from documents.models import Document, SealUseRequest
+from documents.services.seal_use import placement_snapshot, seal_member_may_use_directly
 from events.services import audit_event_record
-from seals.selectors import seal_member_may_use_directly, seal_usable_get
+from seals.selectors import seal_usable_get
 from tenants.models import Company
-from workflows.models import SealUseRequest
 
 MAX_USES = 1000
-# Placements count as the approved ones when they differ by less than this (PDF points).
-PLACEMENT_TOLERANCE = 0.5
 
 
 def _notify(emails: list[str], subject: str, body: str) -> None:
     emails = [email for email in emails if email]
     if emails:
         transaction.on_commit(lambda: mail_send(subject=subject, body=body, to=emails))
-
-
-def _placement_snapshot(placement) -> dict:
-    return {
-        "page": placement.page,
-        "kind": placement.kind,
-        "x": placement.x,
-        "y": placement.y,
-        "width": placement.width,
-        "height": placement.height,
-    }
-
-
-def seal_use_placements_approved(*, approval: SealUseRequest, placements) -> bool:
-    """An approval for one document covers the places the approver saw, not seals moved
-    or added afterwards. A company-wide approval does not bind places."""
-    if not approval.document_only:
-        return True
-
-    def same(placement: dict, approved: dict) -> bool:
-        return (
-            placement["page"] == approved["page"]
-            and placement["kind"] == approved["kind"]
-            and all(abs(placement[key] - approved[key]) <= PLACEMENT_TOLERANCE for key in ("x", "y", "width", "height"))
-        )
-
-    return all(
-        any(same(_placement_snapshot(placement), approved) for approved in approval.placements)
-        for placement in placements
-    )
 
 
 @transaction.atomic
@@ -99,7 +67,7 @@ def seal_use_request_create(
                 requester_id=requester.pk,
                 requester_label=str(requester)[:200],
                 reason=reason,
-                placements=[_placement_snapshot(placement) for placement in placements],
+                placements=[placement_snapshot(placement) for placement in placements],
             )
     except IntegrityError as error:  # a parallel request won the race
         raise ApplicationError(
@@ -241,64 +209,3 @@ def seal_use_request_cancel(*, use_request: SealUseRequest, acting_user: User) -
         data={"seal": use_request.seal_label, "was": previous},
     )
     return use_request
-
-
-def seal_use_approver_in_force(approval: SealUseRequest) -> bool:
-    """An approval is used on its approver's authority as it is now: a keeper or
-    administrator who was demoted, removed or frozen since grants nothing any more."""
-    from tenants.selectors import membership_in_force
-
-    membership = membership_in_force(
-        user_id=approval.decided_by_id, company=current_company(), since=approval.decided_at
-    )
-    return membership is not None and role_may(membership.role, Action.SEAL_USE_APPROVE)
-
-
-def seal_use_approver_assert_in_force(approval: SealUseRequest) -> None:
-    if not seal_use_approver_in_force(approval):
-        raise ApplicationError(
-            _(
-                "This approval can no longer be used: the person who granted it may no longer approve seal use. "
-                "Ask the seal keeper for a new approval."
-            ),
-            "approver_authority_lost",
-            status=403,
-        )
-
-
-@transaction.atomic
-def seal_use_approval_consume(*, approval_id, seal_id, user: User, document: Document) -> SealUseRequest:
-    """Take one use of an approval. The row lock makes parallel confirmations queue up here,
-    so the last use is taken once; the caller creates the grant in the same transaction."""
-    approval = lock_row(SealUseRequest, pk=approval_id)
-    now = timezone.now()
-    if (
-        approval.status != SealUseRequest.Status.APPROVED
-        or approval.seal_id != seal_id
-        or approval.requester_id != user.pk
-        or approval.uses_count >= approval.uses_allowed
-        or (approval.valid_until is not None and approval.valid_until <= now)
-        or (approval.document_only and approval.document_id != document.pk)
-    ):
-        raise ApplicationError(
-            _("You are not authorised to use this seal. Ask the seal keeper for seal-use approval."),
-            "seal_not_authorised",
-            status=403,
-        )
-    seal_use_approver_assert_in_force(approval)
-    approval.uses_count += 1
-    if approval.uses_count >= approval.uses_allowed:
-        approval.status = SealUseRequest.Status.USED_UP
-    approval.save(update_fields=["uses_count", "status"])
-    audit_event_record(
-        acting_user=user,
-        action="seal_use.used",
-        target=approval,
-        data={
-            "document": document.name,
-            "seal": approval.seal_label,
-            "uses_count": approval.uses_count,
-            "uses_allowed": approval.uses_allowed,
-        },
-    )
-    return approval

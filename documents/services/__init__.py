@@ -1,0 +1,1 @@
+"""Document writes, one module per use case (docs/architecture.md)."""

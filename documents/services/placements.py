@@ -1,0 +1,178 @@
+"""Where seals go on a document: placements added, moved and removed."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.authority import Action, authority_check_for, current_company
+from config.errors import ApplicationError
+from documents.models import Document, Placement
+from documents.pdf.keyword import find_text
+from documents.pdf.limits import LimitExceeded
+from documents.services.reading import pdf_read_limited
+from events.services import audit_event_record
+from seals.selectors import seal_usable_get
+from seals.services import seal_face
+from tenants.models import Company
+
+MM = 72 / 25.4
+
+
+def placement_rectangle_check(
+    document: Document, *, page: int, x: float, y: float, width: float, height: float
+) -> None:
+    pages = document.current_version.pages
+    if not 0 <= page < len(pages):
+        raise ApplicationError(
+            _("The document has no page %(page)s.") % {"page": page + 1}, "page_missing", field="page"
+        )
+    box = pages[page]
+    if (
+        width <= 0
+        or height <= 0
+        or x < box["left"] - 0.5
+        or y < box["bottom"] - 0.5
+        or x + width > box["right"] + 0.5
+        or y + height > box["top"] + 0.5
+    ):
+        raise ApplicationError(_("The seal must lie entirely on the page."), "placement_outside", field="x")
+
+
+@transaction.atomic
+def placement_add(
+    *,
+    document: Document,
+    company: Company,
+    seal_id,
+    page: int,
+    x: float,
+    y: float,
+    width: float | None = None,
+    height: float | None = None,
+    acting_user,
+) -> Placement:
+    authority_check_for(acting_user=acting_user, company=company, action=Action.DOCUMENT_PLACE)
+    seal = seal_usable_get(company=company, seal_id=seal_id)
+    face = seal_face(seal)
+    width = width or face.width_mm * MM
+    height = height or width * face.height_mm / face.width_mm  # keep the seal's aspect ratio
+    placement_rectangle_check(document, page=page, x=x, y=y, width=width, height=height)
+    placement = Placement.objects.create(
+        document=document, seal_id=seal.pk, page=page, x=x, y=y, width=width, height=height
+    )
+    audit_event_record(
+        acting_user=acting_user,
+        action="document.placement_added",
+        target=document,
+        data={"seal": seal.code, "page": page + 1},
+    )
+    return placement
+
+
+def placement_add_at_text(*, document: Document, company: Company, seal_id, text: str, acting_user) -> list[Placement]:
+    """One placement centred on every occurrence of `text` (e.g. 盖章处), kept on the page."""
+    authority_check_for(acting_user=acting_user, company=company, action=Action.DOCUMENT_PLACE)
+    text = text.strip()
+    if not text:
+        raise ApplicationError(_("Enter the text to look for."), "text_missing", field="text")
+    seal = seal_usable_get(company=company, seal_id=seal_id)
+    face = seal_face(seal)
+    width, height = face.width_mm * MM, face.height_mm * MM
+    with document.current_version.file.open("rb") as handle:
+        data = handle.read()
+    try:
+        hits = pdf_read_limited(find_text, data, text)
+    except LimitExceeded as exceeded:
+        raise ApplicationError(
+            _("This file's text could not be searched: the file is too large or too complex."),
+            "text_search_too_complex",
+            status=422,
+            field="text",
+        ) from exceeded
+    if not hits:
+        raise ApplicationError(
+            _("“%(text)s” does not appear in the document.") % {"text": text}, "text_not_found", field="text"
+        )
+    placements = []
+    with transaction.atomic():
+        for hit in hits:
+            box = document.current_version.pages[hit.page]
+            centre_x, centre_y = hit.centre
+            x = min(max(centre_x - width / 2, box["left"]), box["right"] - width)
+            y = min(max(centre_y - height / 2, box["bottom"]), box["top"] - height)
+            placements.append(
+                placement_add(
+                    document=document,
+                    company=company,
+                    seal_id=seal.pk,
+                    page=hit.page,
+                    x=x,
+                    y=y,
+                    acting_user=acting_user,
+                )
+            )
+    return placements
+
+
+@transaction.atomic
+def placement_add_cross_page(
+    *, document: Document, company: Company, seal_id, y: float | None = None, acting_user
+) -> Placement:
+    """骑缝章: one seal split over the right edges of all pages, covered by one signature."""
+    authority_check_for(acting_user=acting_user, company=company, action=Action.DOCUMENT_PLACE)
+    version = document.current_version
+    if version.page_count < 2:
+        raise ApplicationError(_("A cross-page seal needs a document of two pages or more."), "cross_page_single_page")
+    seal = seal_usable_get(company=company, seal_id=seal_id)
+    face = seal_face(seal)
+    width, height = face.width_mm * MM, face.height_mm * MM
+    lowest_top = min(page["top"] for page in version.pages)
+    highest_bottom = max(page["bottom"] for page in version.pages)
+    if y is None:
+        y = (lowest_top + highest_bottom) / 2 - height / 2
+    if y < highest_bottom or y + height > lowest_top:
+        raise ApplicationError(_("The seal must lie entirely on the page."), "placement_outside", field="y")
+    placement = Placement.objects.create(
+        document=document, seal_id=seal.pk, kind=Placement.Kind.CROSS_PAGE, page=0, x=0, y=y, width=width, height=height
+    )
+    audit_event_record(
+        acting_user=acting_user,
+        action="document.placement_added",
+        target=document,
+        data={"seal": seal.code, "cross_page": True},
+    )
+    return placement
+
+
+@transaction.atomic
+def placement_update(*, placement: Placement, x: float, y: float, width: float, acting_user) -> Placement:
+    """Move or resize; the seal keeps its proportions (height follows width)."""
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.DOCUMENT_PLACE)
+    if placement.kind != Placement.Kind.SINGLE:
+        raise ApplicationError(_("A cross-page seal is moved by removing and adding it again."), "cross_page_fixed")
+    if not 20 <= width <= 600:
+        raise ApplicationError(_("The seal would be too small or too large."), "placement_size", field="width")
+    height = width * placement.height / placement.width
+    placement_rectangle_check(placement.document, page=placement.page, x=x, y=y, width=width, height=height)
+    placement.x, placement.y, placement.width, placement.height = x, y, width, height
+    placement.save(update_fields=["x", "y", "width", "height"])
+    return placement
+
+
+@transaction.atomic
+def placement_remove(*, placement: Placement, acting_user) -> None:
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.DOCUMENT_PLACE)
+    audit_event_record(
+        acting_user=acting_user,
+        action="document.placement_removed",
+        target=placement.document,
+        data={"page": placement.page + 1},
+    )
+    placement.delete()
+
+
+def placements_as_data(placements: list[Placement]) -> list[dict]:
+    return [
+        {"page": p.page, "x": p.x, "y": p.y, "width": p.width, "height": p.height, "kind": p.kind} for p in placements
+    ]

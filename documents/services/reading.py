@@ -1,0 +1,58 @@
+"""Reading uploaded PDFs: the upload checks and the sandbox every read of an uploaded
+PDF runs in."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from config.errors import ApplicationError
+from documents.pdf.inspect import InvalidPdf, PdfInfo, inspect_pdf_or_reason
+from documents.pdf.limits import LimitExceeded, memory_for_file, run_limited
+
+INVALID_PDF_MESSAGES = {
+    "not_pdf": lambda: _("This file is not a PDF. Only PDF documents can be sealed."),
+    "encrypted": lambda: _("This PDF is protected with a password. Remove the protection and upload it again."),
+    "no_pages": lambda: _("This PDF has no pages."),
+    "too_many_pages": lambda: _("This PDF has more than %(limit)s pages.") % {"limit": settings.DOCUMENT_MAX_PAGES},
+    "malformed": lambda: _("This PDF is damaged and cannot be read. Save it again from the original program."),
+    "too_complex": lambda: _("This PDF is too large or too complex to be read here."),
+}
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def pdf_inspect_upload(data: bytes) -> PdfInfo:
+    if len(data) > settings.UPLOAD_MAX_BYTES:
+        raise ApplicationError(
+            _("The file is larger than %(limit)s MB.") % {"limit": settings.UPLOAD_MAX_BYTES // (1024 * 1024)},
+            "file_too_large",
+            status=413,
+            field="file",
+        )
+    try:
+        result = pdf_read_limited(inspect_pdf_or_reason, data, max_pages=settings.DOCUMENT_MAX_PAGES)
+    except LimitExceeded:
+        result = InvalidPdf("too_complex")
+    if isinstance(result, InvalidPdf):
+        status = 422 if result.code == "too_complex" else 400
+        raise ApplicationError(INVALID_PDF_MESSAGES[result.code](), f"pdf_{result.code}", status=status, field="file")
+    return result
+
+
+def pdf_read_limited(function, data: bytes, *args, **kwargs):
+    """`function(data, ...)` over an uploaded PDF in a time- and memory-limited child process
+    (documents/pdf/limits.py), never in this one: a few hundred KB of compressed content can
+    inflate to gigabytes in any library that reads it. Raises LimitExceeded."""
+    return run_limited(
+        function,
+        data,
+        *args,
+        seconds=settings.PDF_READ_TIME_LIMIT_SECONDS,
+        memory_mb=memory_for_file(settings.PDF_READ_MEMORY_LIMIT_MB, len(data)),
+        **kwargs,
+    )

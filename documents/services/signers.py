@@ -1,0 +1,99 @@
+"""Who signs: a seal's or a person's key with its certificate chain, the appearance and
+the platform timestamp authority."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from asn1crypto import pem
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import load_der_private_key
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from documents.models import SigningGrant
+from documents.pdf.national import NationalSigning
+from documents.pdf.sign import SigningKey, Timestamping
+from seals import keys, pki
+from seals.image import seal_pdf, signature_pdf
+from seals.models import Seal
+from seals.services import seal_face, seal_sm2_key
+
+
+@dataclass(frozen=True)
+class Signer:
+    signing_key: SigningKey
+    appearance_pdf: bytes
+    field_prefix: str
+    reason: str
+    national: NationalSigning | None = None  # dual signing: the SM2 signature as well
+
+
+def _pem(certificate) -> str:
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def platform_timestamping() -> Timestamping:
+    """The platform TSA, for signatures' timestamps and closing document timestamps."""
+    tsa_key, tsa_cert = pki.authority(pki.Role.TSA)
+    return Timestamping(
+        tsa_private_key=tsa_key,
+        tsa_certificate_pem=_pem(tsa_cert),
+        root_certificate_pem=_pem(pki.certificate(pki.Role.ROOT)),
+    )
+
+
+def _platform_chain_pem() -> list[str]:
+    return [_pem(pki.certificate(pki.Role.SEAL_CA)), _pem(pki.certificate(pki.Role.ROOT))]
+
+
+def seal_chain_pem(seal: Seal) -> list[str]:
+    """The CA certificates embedded with a seal's signature, issuer first."""
+    chain_pem = _platform_chain_pem() if seal.issuer == Seal.Issuer.PLATFORM else []
+    if seal.chain_pem:
+        chain_pem += [_pem(c) for c in x509.load_pem_x509_certificates(seal.chain_pem.encode())]
+    return chain_pem
+
+
+def seal_reason(seal: Seal) -> str:
+    return _("Sealed with %(seal)s") % {"seal": seal.name}
+
+
+def seal_signer(seal: Seal, data_key: bytes) -> Signer:
+    private_key = keys.decrypt_private_key(
+        seal.protected_key, data_key, context=str(seal.application_id or seal.pk).encode()
+    )
+    return Signer(
+        signing_key=SigningKey(
+            private_key=private_key, certificate_pem=seal.certificate_pem, chain_pem=seal_chain_pem(seal)
+        ),
+        appearance_pdf=seal_pdf(seal_face(seal)),
+        field_prefix=f"Seal-{seal.code}",
+        reason=seal_reason(seal),
+        national=_national_signing(seal, data_key),
+    )
+
+
+def _national_signing(seal: Seal, data_key: bytes) -> NationalSigning | None:
+    """The SM2 side of dual signing, when the seal has it switched on."""
+    if not (seal.dual_signing and seal.has_national_seal):
+        return None
+    return NationalSigning(
+        key_pair=seal_sm2_key(seal=seal, data_key=data_key),
+        certificate_der=pem.unarmor(seal.sm2_certificate_pem.encode())[2],
+        seal_der=bytes(seal.national_seal_der),
+    )
+
+
+def person_signer(grant: SigningGrant, private_key_der: bytes) -> Signer:
+    return Signer(
+        signing_key=SigningKey(
+            private_key=load_der_private_key(private_key_der, password=None),
+            certificate_pem=grant.certificate_pem,
+            chain_pem=_platform_chain_pem(),
+        ),
+        appearance_pdf=signature_pdf(grant.user_label, timezone.localdate().isoformat()),
+        field_prefix="Signature",
+        reason=_("Signed by %(name)s") % {"name": grant.user_label},
+    )

@@ -1,0 +1,192 @@
+"""Document versions: upload, delete, a copy received from another company, and the
+version a sealing job produced."""
+
+from __future__ import annotations
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.authority import Action, authority_check_for, current_company
+from config.errors import ApplicationError
+from documents.list_cache import document_list_changed
+from documents.models import Document, DocumentVersion, Placement, SigningGrant
+from documents.pdf.inspect import PageBox, PdfInfo
+from documents.services.previews import previews_queue
+from documents.services.reading import pdf_inspect_upload, sha256_of
+from documents.stored_files import stored_file_note
+from events.services import audit_event_record
+from events.webhooks import webhook_event_emit
+from seals.models import Seal
+
+
+def document_version_create(
+    *, document: Document, number: int, kind: str, data: bytes, info: PdfInfo, label: str, grant=None
+):
+    version = DocumentVersion(
+        document=document,
+        number=number,
+        kind=kind,
+        sha256=sha256_of(data),
+        size=len(data),
+        page_count=info.page_count,
+        pages=[
+            {"left": p.left, "bottom": p.bottom, "right": p.right, "top": p.top, "rotation": p.rotation}
+            for p in info.pages
+        ],
+        signature_count=len(info.signatures),
+        created_by_label=label,
+        grant=grant,
+    )
+    try:
+        version.file.save(f"v{number}.pdf", ContentFile(data), save=False)
+        stored_file_note(version.file)
+    except OSError as error:  # disk full, storage service down: say so, keep nothing half-done
+        raise ApplicationError(
+            _("The file could not be stored right now. Nothing was saved; please try again in a few minutes."),
+            "storage_unavailable",
+            status=503,
+        ) from error
+    version.save()
+    document.current_version = version
+    document.save(update_fields=["current_version"])
+    document_list_changed()
+    return version
+
+
+@transaction.atomic
+def document_upload(*, name: str, data: bytes, acting_user) -> Document:
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.DOCUMENT_UPLOAD)
+    info = pdf_inspect_upload(data)
+    document = Document.objects.create(
+        name=(name or "document.pdf")[:255],
+        created_by_id=getattr(acting_user, "audit_user_id", None),
+        created_by_label=str(acting_user)[:200],
+    )
+    version = document_version_create(
+        document=document, number=1, kind=DocumentVersion.Kind.ORIGINAL, data=data, info=info, label=str(acting_user)
+    )
+    previews_queue(version)
+    audit_event_record(
+        acting_user=acting_user,
+        action="document.uploaded",
+        target=document,
+        data={
+            "name": document.name,
+            "sha256": version.sha256,
+            "pages": info.page_count,
+            "signatures": len(info.signatures),
+        },
+    )
+    return document
+
+
+@transaction.atomic
+def document_delete(*, document: Document, acting_user) -> None:
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.DOCUMENT_DELETE)
+    document_assert_not_in_envelope(document)
+    document.deleted_at = timezone.now()
+    document.save(update_fields=["deleted_at"])
+    document_list_changed()
+    audit_event_record(
+        acting_user=acting_user, action="document.deleted", target=document, data={"name": document.name}
+    )
+
+
+def document_assert_not_in_envelope(document: Document) -> None:
+    """While an envelope is out, its parties' fields are the only changes allowed: any
+    other sealing would break the certification and the fingerprint chain."""
+    if document.envelopes.filter(status="in_progress").exists():
+        raise ApplicationError(
+            _("This document is out for signing in an envelope. Cancel the envelope or wait until it is finished."),
+            "document_in_envelope",
+            status=409,
+        )
+
+
+@transaction.atomic
+def document_receive(*, name: str, data: bytes, source_label: str) -> Document:
+    """A copy another company delivered (a completed envelope), filed in this company's
+    documents as received; the bytes are kept exactly as delivered."""
+    info = pdf_inspect_upload(data)
+    document = Document.objects.create(name=name[:255], created_by_label=source_label[:200])
+    version = document_version_create(
+        document=document, number=1, kind=DocumentVersion.Kind.RECEIVED, data=data, info=info, label=source_label
+    )
+    previews_queue(version)
+    audit_event_record(
+        acting_user=None,
+        actor_label=source_label,
+        action="document.received",
+        target=document,
+        data={"name": document.name, "sha256": version.sha256},
+    )
+    return document
+
+
+def sealed_version_record(
+    *,
+    document: Document,
+    base: DocumentVersion,
+    data: bytes,
+    new_signatures: int,
+    label: str,
+    seal: Seal | None,
+    grant: SigningGrant | None = None,
+    placements_used: bool = True,
+    placements: list[dict] | None = None,
+) -> DocumentVersion:
+    """The version a sealing job produced, on top of `base`: stored, previews queued,
+    the seal's placements used up, audited. Called with the document row locked.
+    `placements` (as in a grant) tell which pages the seals were drawn on; the other
+    pages' images are copied from `base`. None: every page is rendered again."""
+    drawn_pages = pages_drawn_on(placements) if placements is not None else None
+    # Incremental signatures change no page boxes: reuse them instead of parsing again.
+    info = PdfInfo(
+        page_count=base.page_count,
+        pages=[PageBox(**page) for page in base.pages],
+        signatures=[None] * (base.signature_count + new_signatures),
+    )
+    version = document_version_create(
+        document=document,
+        number=base.number + 1,
+        kind=DocumentVersion.Kind.SEALED,
+        data=data,
+        info=info,
+        label=label,
+        grant=grant,
+    )
+    previews_queue(version, copy_from=None if drawn_pages is None else base, drawn_pages=drawn_pages)
+    if seal is not None and placements_used:
+        Placement.objects.filter(document=document, seal_id=seal.pk).delete()
+    audit_event_record(
+        acting_user=None,
+        actor_label=label,
+        action="document.sealed" if seal is not None else "document.signed",
+        target=document,
+        data={
+            "seal": seal.code if seal is not None else "",
+            "version": version.number,
+            "sha256": version.sha256,
+            "by": label,
+        },
+    )
+    if grant is None or not grant.envelope_party_id:  # envelope steps have their own events
+        webhook_event_emit(
+            event_type="document.sealed",
+            data={
+                "document_id": str(document.pk),
+                "version": version.number,
+                "sha256": version.sha256,
+                "seal_code": seal.code if seal is not None else "",
+            },
+        )
+    return version
+
+
+def pages_drawn_on(placements: list[dict]) -> set[int] | None:
+    """The pages a sealing draws on; None when it draws on every page (a cross-page seal)."""
+    if any(placement.get("kind") == Placement.Kind.CROSS_PAGE for placement in placements):
+        return None
+    return {placement["page"] for placement in placements}

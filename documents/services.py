@@ -35,7 +35,8 @@ from documents.pdf.inspect import InvalidPdf, PageBox, PdfInfo, inspect_pdf_or_r
 from documents.pdf.limits import LimitExceeded, memory_for_file, run_limited
 from documents.pdf.national import NationalSigning
 from documents.pdf.sign import Placement as PdfPlacement
-from documents.pdf.sign import SigningKey, Timestamping, stamp_and_sign
+from documents.pdf.sign import SigningKey, stamp_and_sign
+from documents.pdf.timestamping import LongTermValidation, RemoteTimestamping, TimestampUnavailable, TsaEndpoint
 from documents.stored_files import stored_file_note, stored_files_removed_on_failure
 from events.services import audit_event_record
 from seals import keys, pki
@@ -825,6 +826,17 @@ def pages_drawn_on(placements: list[dict]) -> set[int] | None:
     return {placement["page"] for placement in placements}
 
 
+def document_seal_wait_for_timestamp(*, grant_id, error: TimestampUnavailable) -> None:
+    """No TSA gave a good timestamp: the job waits and is tried again; the person sees
+    "waiting for a timestamp" (the reason is kept for the operator's log)."""
+    with transaction.atomic():
+        grant = lock_row(SigningGrant, pk=grant_id)
+        if grant.status in (SigningGrant.Status.PENDING, SigningGrant.Status.RUNNING):
+            grant.status = SigningGrant.Status.PENDING
+            grant.error = f"timestamp_{error.reason}"
+            grant.save(update_fields=["status", "error"])
+
+
 def document_seal_give_up(*, grant_id, error: str = "failed") -> None:
     """After the last retry: the job failed for good; say so and drop the key."""
     with transaction.atomic():
@@ -874,14 +886,29 @@ def _pem(certificate) -> str:
     return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
-def platform_timestamping() -> Timestamping:
-    """The platform TSA, for signatures' timestamps and closing document timestamps."""
-    tsa_key, tsa_cert = pki.authority(pki.Role.TSA)
-    return Timestamping(
-        tsa_private_key=tsa_key,
-        tsa_certificate_pem=_pem(tsa_cert),
-        root_certificate_pem=_pem(pki.certificate(pki.Role.ROOT)),
-    )
+def platform_trust_roots_pem() -> tuple[str, ...]:
+    """The platform root and the CAs in TRUSTED_CA_FILE: TSA tokens and B-LT chains end here."""
+    roots = [pki.certificate(pki.Role.ROOT)]
+    if settings.TRUSTED_CA_FILE:
+        with open(settings.TRUSTED_CA_FILE, "rb") as handle:
+            roots += x509.load_pem_x509_certificates(handle.read())
+    return tuple(_pem(root) for root in roots)
+
+
+def platform_timestamping() -> RemoteTimestamping:
+    """The TSAs in TSA_URLS (by default the platform's own /pki/tsa, over HTTP), for
+    signatures' timestamps and closing document timestamps."""
+    endpoints = tuple(TsaEndpoint.from_url(url, timeout=settings.TSA_TIMEOUT_SECONDS) for url in settings.TSA_URLS)
+    return RemoteTimestamping(endpoints=endpoints, trust_roots_pem=platform_trust_roots_pem())
+
+
+def platform_long_term(chain_pem: list[str]) -> LongTermValidation | None:
+    """B-LT for a signature whose CA chain is `chain_pem` (issuer first): revocation data is
+    gathered up to the platform's trust roots, or up to the top of a third-party chain.
+    None (B-T) for a certificate that came without any CA: there is nothing to anchor it."""
+    if not chain_pem:
+        return None
+    return LongTermValidation(trust_roots_pem=tuple(dict.fromkeys([*platform_trust_roots_pem(), chain_pem[-1]])))
 
 
 def _platform_chain_pem() -> list[str]:
@@ -963,6 +990,7 @@ def _stamp_all(data: bytes, *, grant: SigningGrant, signer: _Signer) -> bytes:
             # so their first signature may certify.
             certify=grant.certify and index == 0,
             national=signer.national,
+            long_term=platform_long_term(signer.signing_key.chain_pem),
         )
     return data
 

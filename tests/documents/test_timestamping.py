@@ -21,6 +21,7 @@ from documents.pdf.timestamping import TimestampUnavailable, TsaEndpoint, checke
 from documents.services import document_seal_execute, platform_timestamping
 from documents.tasks import document_seal
 from seals import ca, pki, responders
+from tests.conftest import client_on
 from tests.documents.test_long_term import issue_seal, seal_grant
 
 TSQ = {"Content-Type": "application/timestamp-query", "Connection": "close"}
@@ -186,8 +187,11 @@ def test_sealing_waits_for_a_timestamp_and_never_uses_local_time(world, approved
         assert requeued == [((str(grant.pk), 1), 15)]
         grant.refresh_from_db()
         assert grant.status == SigningGrant.Status.PENDING and grant.wrapped_data_key is not None
-        with translation.override("en"):
-            assert grant.error_message.startswith("Waiting for a timestamp")
+    # What the document page polls while the job waits.
+    page = client_on(approved_alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
+    job = page.get(f"/documents/{grant.document_id}/grants/{grant.pk}/").json()
+    assert job["status"] == "pending" and job["error"].startswith("Waiting for a timestamp")
+    with tenant_context(approved_alpha):
         assert DocumentVersion.objects.filter(document=grant.document).count() == 1  # nothing stored
         # The TSA is back (listed after the one still down): the next attempt seals.
         settings.TSA_URLS = [closed_port_url(), pki.tsa_url()]

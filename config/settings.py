@@ -330,6 +330,15 @@ AUTHENTICATION_BACKENDS = [
 PLATFORM_URL = env_str("PLATFORM_URL", f"http://{BASE_DOMAIN}:8000" if DEBUG else f"https://{BASE_DOMAIN}")
 DOCUMENT_MAX_PAGES = env_int("DOCUMENT_MAX_PAGES", 2000)
 TRUSTED_CA_FILE = env_str("TRUSTED_CA_FILE")  # extra trusted CAs for verification (PEM bundle)
+# RFC 3161 timestamp authorities, asked in this order for every signature's timestamp
+# (README, "Timestamping"). Credentials go in the URL (https://user:password@tsa.example/).
+# Default: the platform's own TSA endpoint, reached over HTTP like any other TSA. A token
+# must chain to the platform root or a CA in TRUSTED_CA_FILE.
+TSA_URLS = env_list("TSA_URLS", [f"{PLATFORM_URL.rstrip('/')}/pki/tsa"])
+TSA_TIMEOUT_SECONDS = env_float("TSA_TIMEOUT_SECONDS", 10.0)
+# Per client address and minute, on the platform host's /pki/tsa and /pki/ocsp.
+TSA_RATE_LIMIT = env_str("TSA_RATE_LIMIT", "1200/min")
+OCSP_RATE_LIMIT = env_str("OCSP_RATE_LIMIT", "1200/min")
 VERIFY_TIME_LIMIT_SECONDS = env_int("VERIFY_TIME_LIMIT_SECONDS", 30)
 VERIFY_MEMORY_LIMIT_MB = env_int("VERIFY_MEMORY_LIMIT_MB", 2048)
 # Reading an uploaded PDF (upload check, text search, page images) runs in the same kind of

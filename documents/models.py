@@ -145,7 +145,14 @@ class SigningGrant(models.Model):
     @property
     def error_message(self) -> str:
         """`error` holds a code; the message is in the reader's language."""
+        if self.error.startswith("timestamp_") and self.status in (self.Status.PENDING, self.Status.RUNNING):
+            return str(TIMESTAMP_WAITING)
         return str(GRANT_ERRORS.get(self.error, GRANT_ERRORS["failed"])) if self.error else ""
+
+
+TIMESTAMP_WAITING = _(
+    "Waiting for a timestamp: the timestamp service did not answer well. Sealing continues by itself."
+)
 
 
 GRANT_ERRORS = {
@@ -156,6 +163,12 @@ GRANT_ERRORS = {
     "failed": _("Sealing failed. Nothing was changed; please try again."),
     "envelope_closed": _("The envelope is no longer open for signing; nothing was signed."),
     "authority_lost": _("The person who confirmed may no longer use this seal; nothing was sealed."),
+    "timestamp_unreachable": _("No timestamp service answered; nothing was sealed. Please try again later."),
+    "timestamp_refused": _("The timestamp service refused the request; nothing was sealed."),
+    "timestamp_bad_nonce": _("The timestamp service answered a different request; nothing was sealed."),
+    "timestamp_bad_imprint": _("The timestamp service stamped different content; nothing was sealed."),
+    "timestamp_untrusted": _("The timestamp was not signed by a trusted timestamp service; nothing was sealed."),
+    "timestamp_malformed": _("The timestamp service sent an unreadable answer; nothing was sealed."),
 }
 
 

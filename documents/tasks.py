@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 
 from config.celery import app
+from documents.pdf.timestamping import TimestampUnavailable
 from tenants.iteration import for_each_company
 
 # The services import these tasks to queue them, so each task imports its service inside
@@ -10,15 +11,33 @@ from tenants.iteration import for_each_company
 
 logger = logging.getLogger(__name__)
 
+# While no TSA answers well, a sealing job is tried again this often, until its grant
+# expires (GRANT_LIFETIME): it never signs without a timestamp.
+TIMESTAMP_RETRY_SECONDS = 15
+TIMESTAMP_MAX_RETRIES = 20
+
 
 @app.task(bind=True, acks_late=True, max_retries=3, default_retry_delay=2)
-def document_seal(self, grant_id: str) -> dict:
+def document_seal(self, grant_id: str, timestamp_waits: int = 0) -> dict:
     """Runs in the tenant schema that queued it (tenant-schemas-celery). Takes only the
     grant id; everything secret stays in the database."""
-    from documents.services.sealing import document_seal_execute, document_seal_give_up
+    from documents.services.sealing import (
+        document_seal_execute,
+        document_seal_give_up,
+        document_seal_wait_for_timestamp,
+    )
 
     try:
         version = document_seal_execute(grant_id=grant_id)
+    except TimestampUnavailable as exc:
+        if timestamp_waits >= TIMESTAMP_MAX_RETRIES:
+            logger.warning("no timestamp for grant %s (%s); giving up", grant_id, exc)
+            document_seal_give_up(grant_id=grant_id, error=f"timestamp_{exc.reason}")
+            return {"grant": grant_id, "version": None}
+        logger.warning("no timestamp for grant %s (%s); waiting", grant_id, exc)
+        document_seal_wait_for_timestamp(grant_id=grant_id, error=exc)
+        document_seal.apply_async((grant_id, timestamp_waits + 1), countdown=TIMESTAMP_RETRY_SECONDS)
+        return {"grant": grant_id, "version": None, "waiting": exc.reason}
     except Exception as exc:
         if self.request.retries >= self.max_retries:
             logger.exception("sealing failed for grant %s; giving up", grant_id)

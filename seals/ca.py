@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 ROOT_VALIDITY = dt.timedelta(days=365 * 20)
 SEAL_CA_VALIDITY = dt.timedelta(days=365 * 10)
@@ -108,31 +108,45 @@ def _issued_by(issuer_key, issuer_cert, subject: x509.Name, public_key, validity
     )
 
 
-def _crl_distribution(crl_url: str | None) -> list:
-    if not crl_url:
-        return []
-    point = x509.DistributionPoint(
-        full_name=[x509.UniformResourceIdentifier(crl_url)], relative_name=None, reasons=None, crl_issuer=None
-    )
-    return [x509.CRLDistributionPoints([point])]
+def _crl_distribution(crl_url: str | None, ocsp_url: str | None = None) -> list:
+    """Where a validator learns whether the certificate was revoked: the issuer's CRL and
+    its OCSP responder (authority information access)."""
+    extensions = []
+    if crl_url:
+        point = x509.DistributionPoint(
+            full_name=[x509.UniformResourceIdentifier(crl_url)], relative_name=None, reasons=None, crl_issuer=None
+        )
+        extensions.append(x509.CRLDistributionPoints([point]))
+    if ocsp_url:
+        access = x509.AccessDescription(AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url))
+        extensions.append(x509.AuthorityInformationAccess([access]))
+    return extensions
 
 
-def create_subordinate_ca(root_key, root_cert, common_name: str = "Sealhub Seal CA", crl_url: str | None = None):
+def create_subordinate_ca(
+    root_key, root_cert, common_name: str = "Sealhub Seal CA", crl_url: str | None = None, ocsp_url: str | None = None
+):
     key = _ca_key()
     builder = (
         _issued_by(root_key, root_cert, _name(common_name), key.public_key(), SEAL_CA_VALIDITY)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(_ca_key_usage(), critical=True)
     )
-    for extension in _crl_distribution(crl_url):
+    for extension in _crl_distribution(crl_url, ocsp_url):
         builder = builder.add_extension(extension, critical=False)
     return key, builder.sign(root_key, hashes.SHA384())
 
 
-def create_timestamp_authority(root_key, root_cert, common_name: str = "Sealhub Timestamp Authority"):
+def create_timestamp_authority(
+    root_key,
+    root_cert,
+    common_name: str = "Sealhub Timestamp Authority",
+    crl_url: str | None = None,
+    ocsp_url: str | None = None,
+):
     # RSA: pyHanko's in-process RFC 3161 responder signs with PKCS#1 v1.5 only (docs/library-notes.md).
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    cert = (
+    builder = (
         _issued_by(root_key, root_cert, _name(common_name), key.public_key(), TSA_VALIDITY)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
@@ -140,9 +154,31 @@ def create_timestamp_authority(root_key, root_cert, common_name: str = "Sealhub 
             critical=True,
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .sign(root_key, hashes.SHA384())
     )
-    return key, cert
+    for extension in _crl_distribution(crl_url, ocsp_url):
+        builder = builder.add_extension(extension, critical=False)
+    return key, builder.sign(root_key, hashes.SHA384())
+
+
+def recertify(issuer_key, issuer_cert, certificate: x509.Certificate, *, crl_url: str, ocsp_url: str):
+    """The same subject and key, newly issued with CRL and OCSP locations (for authorities
+    made before the platform had an OCSP responder). What the old certificate's key signed
+    still chains: issuer name and key identifier are unchanged."""
+    moved = (x509.CRLDistributionPoints, x509.AuthorityInformationAccess)
+    own = (x509.SubjectKeyIdentifier, x509.AuthorityKeyIdentifier)
+    builder = _issued_by(
+        issuer_key,
+        issuer_cert,
+        certificate.subject,
+        certificate.public_key(),
+        certificate.not_valid_after_utc - _now(),
+    )
+    for extension in certificate.extensions:
+        if not isinstance(extension.value, moved + own):
+            builder = builder.add_extension(extension.value, critical=extension.critical)
+    for extension in _crl_distribution(crl_url, ocsp_url):
+        builder = builder.add_extension(extension, critical=False)
+    return builder.sign(issuer_key, hashes.SHA384())
 
 
 def seal_subject_name(subject: SealSubject) -> x509.Name:
@@ -164,7 +200,12 @@ def build_csr(private_key, subject: SealSubject) -> x509.CertificateSigningReque
 
 
 def issue_seal_certificate(
-    ca_key, ca_cert, csr: x509.CertificateSigningRequest, subject: SealSubject, crl_url: str | None = None
+    ca_key,
+    ca_cert,
+    csr: x509.CertificateSigningRequest,
+    subject: SealSubject,
+    crl_url: str | None = None,
+    ocsp_url: str | None = None,
 ):
     """The subject comes from the reviewed application, not from the CSR: the CSR only
     proves possession of the key."""
@@ -178,7 +219,7 @@ def issue_seal_certificate(
             critical=True,
         )
     )
-    for extension in _crl_distribution(crl_url):
+    for extension in _crl_distribution(crl_url, ocsp_url):
         builder = builder.add_extension(extension, critical=False)
     return builder.sign(ca_key, hashes.SHA256())
 
@@ -186,7 +227,9 @@ def issue_seal_certificate(
 PERSON_CERT_VALIDITY = dt.timedelta(days=365)
 
 
-def issue_person_certificate(ca_key, ca_cert, public_key, *, name: str, email: str, crl_url: str | None = None):
+def issue_person_certificate(
+    ca_key, ca_cert, public_key, *, name: str, email: str, crl_url: str | None = None, ocsp_url: str | None = None
+):
     """A one-off certificate for a person who signs an envelope after proving control of
     their email (event certificate): name (CN) and email, nothing more is vouched for."""
     subject = x509.Name(
@@ -202,7 +245,7 @@ def issue_person_certificate(ca_key, ca_cert, public_key, *, name: str, email: s
         .add_extension(_signing_key_usage(), critical=True)
         .add_extension(x509.SubjectAlternativeName([x509.RFC822Name(email)]), critical=False)
     )
-    for extension in _crl_distribution(crl_url):
+    for extension in _crl_distribution(crl_url, ocsp_url):
         builder = builder.add_extension(extension, critical=False)
     return builder.sign(ca_key, hashes.SHA256())
 

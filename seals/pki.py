@@ -17,14 +17,34 @@ from django.db import transaction
 from config.crypto import decrypt, encrypt
 from config.row_locks import lock_rows
 from sealcore import sm2
-from seals import ca
+from seals import ca, responders
 from seals.models import PlatformAuthority, Seal
 
 Role = PlatformAuthority.Role
 
 
+def _platform(path: str) -> str:
+    return f"{settings.PLATFORM_URL.rstrip('/')}/pki/{path}"
+
+
 def crl_url() -> str:
-    return f"{settings.PLATFORM_URL.rstrip('/')}/pki/seal-ca.crl"
+    """The seal CA's CRL: in the certificates the seal CA issues (seals, people)."""
+    return _platform("seal-ca.crl")
+
+
+def root_crl_url() -> str:
+    """The root CA's CRL: in the certificates the root issues (seal CA, TSA)."""
+    return _platform("root.crl")
+
+
+def ocsp_url() -> str:
+    """The OCSP responder for both platform CAs."""
+    return _platform("ocsp")
+
+
+def tsa_url() -> str:
+    """The platform TSA's RFC 3161 endpoint."""
+    return _platform("tsa")
 
 
 def _store(role: str, key, cert) -> PlatformAuthority:
@@ -54,11 +74,17 @@ def pki_init() -> list[str]:
             "set up with; without it no stored key (platform CA, seals, signing grants) can be used."
         ) from error
     if Role.SEAL_CA not in existing:
-        _store(Role.SEAL_CA, *ca.create_subordinate_ca(root_key, root_cert, crl_url=crl_url()))
+        seal_ca = ca.create_subordinate_ca(root_key, root_cert, crl_url=root_crl_url(), ocsp_url=ocsp_url())
+        _store(Role.SEAL_CA, *seal_ca)
         created.append(Role.SEAL_CA)
     if Role.TSA not in existing:
-        _store(Role.TSA, *ca.create_timestamp_authority(root_key, root_cert))
+        _store(
+            Role.TSA, *ca.create_timestamp_authority(root_key, root_cert, crl_url=root_crl_url(), ocsp_url=ocsp_url())
+        )
         created.append(Role.TSA)
+    for role in (Role.SEAL_CA, Role.TSA):
+        if role in existing and _recertify_with_ocsp(role, root_key, root_cert):
+            created.append(f"{role} (certificate re-issued with OCSP and CRL locations)")
     if Role.SM2_MAKER not in existing:
         # Installs from before the national format get their maker on the next setup run.
         key_pair, certificate = sm2.create_maker_authority()
@@ -73,6 +99,23 @@ def pki_init() -> list[str]:
     authority.cache_clear()
     sm2_maker.cache_clear()
     return created
+
+
+def _recertify_with_ocsp(role: str, root_key, root_cert) -> bool:
+    """Seal CA and TSA certificates made before the OCSP responder existed name no OCSP
+    location (and the seal CA's CRL location was its own CRL): B-LT signing needs both, so
+    the same key gets a new certificate from the root. Existing signatures are unaffected."""
+    row = PlatformAuthority.objects.get(role=role)
+    current = x509.load_pem_x509_certificate(row.certificate_pem.encode())
+    try:
+        current.extensions.get_extension_for_class(x509.AuthorityInformationAccess)
+        return False
+    except x509.ExtensionNotFound:
+        pass
+    renewed = ca.recertify(root_key, root_cert, current, crl_url=root_crl_url(), ocsp_url=ocsp_url())
+    row.certificate_pem = renewed.public_bytes(serialization.Encoding.PEM).decode()
+    row.save(update_fields=["certificate_pem"])
+    return True
 
 
 @functools.lru_cache(maxsize=8)
@@ -119,3 +162,43 @@ def seal_ca_crl_der() -> bytes:
         for serial, status, changed_at in rows
     ]
     return ca.build_crl(key, cert, entries).public_bytes(serialization.Encoding.DER)
+
+
+def root_crl_der() -> bytes:
+    """The root CA's CRL: it has revoked nothing it issued (the seal CA and the TSA)."""
+    key, cert = authority(Role.ROOT)
+    return ca.build_crl(key, cert, []).public_bytes(serialization.Encoding.DER)
+
+
+def _seal_status(serial: int) -> responders.CertificateStatus:
+    """A platform seal's status for OCSP, from the same rows as the CRL: revoked, on hold
+    while suspended, otherwise good (as the CRL says of every serial it does not list)."""
+    row = (
+        Seal.objects.filter(issuer=Seal.Issuer.PLATFORM, certificate_serial=f"{serial:x}", status__in=list(REASONS))
+        .values_list("status", "status_changed_at")
+        .first()
+    )
+    if row is None:
+        return responders.CertificateStatus()
+    status, changed_at = row
+    return responders.CertificateStatus(revoked_at=changed_at or dt.datetime.now(dt.UTC), reason=REASONS[status])
+
+
+def ocsp_reply_der(body: bytes) -> bytes:
+    """The OCSP answer for the root CA (seal CA, TSA: never revoked) and the seal CA."""
+    root_key, root_cert = authority(Role.ROOT)
+    seal_ca_key, seal_ca_cert = authority(Role.SEAL_CA)
+    issuers = [
+        responders.OcspIssuer(root_key, root_cert, lambda serial: responders.CertificateStatus()),
+        responders.OcspIssuer(seal_ca_key, seal_ca_cert, _seal_status),
+    ]
+    return responders.ocsp_reply(body, issuers=issuers, now=dt.datetime.now(dt.UTC))
+
+
+def timestamp_reply_der(body: bytes) -> bytes:
+    """The platform TSA's RFC 3161 answer, signed with its key under MASTER_KEY."""
+    tsa_key, tsa_cert = authority(Role.TSA)
+    _, root_cert = authority(Role.ROOT)
+    return responders.timestamp_reply(
+        body, tsa_key=tsa_key, tsa_cert=tsa_cert, chain=[root_cert], now=dt.datetime.now(dt.UTC)
+    )

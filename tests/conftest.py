@@ -17,6 +17,7 @@ from django.test import Client
 from accounts.models import Membership, User
 from config.queues import all_queues
 from tenants.models import Company
+from tests.live import start_platform_server
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery"
@@ -55,6 +56,7 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
         assert connection.settings_dict["NAME"].startswith("test_"), "refusing to touch a non-test database"
         base_schema_ensure()
         platform_ensure()
+        start_platform_server()
         pki_init()
         alice = User.objects.create_user("alice@alpha.example", PASSWORD, full_name="Alice")
         bob = User.objects.create_user("bob@alpha.example", PASSWORD, full_name="Bob")

@@ -43,6 +43,36 @@ def live_url(django_db_setup, django_db_blocker) -> Iterator[str]:
                 request_thread.join(timeout=10)
 
 
+def start_platform_server() -> str:
+    """The app served on a free loopback port for the whole test run, started before the
+    platform PKI is made: its certificates name this server's /pki/ocsp and CRLs, and
+    sealing jobs (here and in worker processes) get their timestamps from its /pki/tsa over
+    HTTP, as in production. 127.0.0.1 is a platform host name (tenants.platform_ensure)."""
+    import os
+
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class Server(ThreadedWSGIServer):
+        request_queue_size = 64
+
+    class ServerThread(LiveServerThread):
+        server_class = Server
+
+    thread = ServerThread("127.0.0.1", lambda handler: handler)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait()
+    if thread.error:
+        raise thread.error
+    url = f"http://127.0.0.1:{thread.port}"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1"]
+    settings.PLATFORM_URL = url
+    settings.TSA_URLS = [f"{url}/pki/tsa"]
+    os.environ.update(PLATFORM_URL=url, TSA_URLS=settings.TSA_URLS[0])  # for worker processes
+    return url
+
+
 def simultaneously(count: int, request: Callable[[int], requests.Response]) -> list[requests.Response]:
     """`count` requests released at the same moment, each on its own connection."""
     barrier = threading.Barrier(count)

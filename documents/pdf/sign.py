@@ -17,6 +17,8 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
 
+from documents.pdf.timestamping import LongTermValidation, RemoteTimestamping, checked_timestamper, validation_context
+
 
 @dataclass(frozen=True)
 class Placement:
@@ -65,9 +67,12 @@ SIGNATURE_BYTES_RESERVED = 16384
 
 
 @functools.lru_cache(maxsize=4)
-def _timestamper(timestamping: Timestamping):
-    """The platform is its own RFC 3161 TSA: an in-process responder with the TSA key,
-    built once per process."""
+def _timestamper(timestamping: Timestamping | RemoteTimestamping):
+    """RemoteTimestamping: RFC 3161 TSAs over HTTP, each token checked (timestamping.py).
+    Timestamping: an in-process responder with the TSA key (tests and benchmarks), built
+    once per process."""
+    if isinstance(timestamping, RemoteTimestamping):
+        return checked_timestamper(timestamping)
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
     from pyhanko.sign.general import simple_cms_attribute
@@ -110,17 +115,19 @@ def stamp_and_sign(
     placement: Placement,
     appearance_pdf: bytes,
     signing_key: SigningKey,
-    timestamping: Timestamping,
+    timestamping: Timestamping | RemoteTimestamping,
     field_name: str,
     reason: str = "",
     location: str = "",
     certify: bool = False,
     existing_field: bool = False,
     national=None,
+    long_term: LongTermValidation | None = None,
 ) -> bytes:
     """`existing_field`: fill the empty signature field `field_name` (envelopes) instead
     of adding one at the placement. `national` (documents/pdf/national.py NationalSigning):
-    also put an SM2 signature (GB/T 38540) over `data` on the same field, before signing."""
+    also put an SM2 signature (GB/T 38540) over `data` on the same field, before signing.
+    `long_term`: PAdES B-LT (the chains and their revocation data in the DSS)."""
     from pyhanko.sign import fields, signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -129,7 +136,9 @@ def stamp_and_sign(
         signing_key=_asn1_key(signing_key.private_key),
         cert_registry=SimpleCertificateStore.from_certs([_asn1_cert(pem) for pem in signing_key.chain_pem]),
     )
-    metadata = signature_metadata(field_name=field_name, reason=reason, location=location, certify=certify)
+    metadata = signature_metadata(
+        field_name=field_name, reason=reason, location=location, certify=certify, long_term=long_term
+    )
     cross_page = placement.kind == "cross_page"
     field_spec = signature_field_spec(placement, field_name, existing_field=existing_field)
     with signature_appearance(data, placement=placement, appearance_pdf=appearance_pdf) as (writer, style):
@@ -159,7 +168,9 @@ def _utc_now():
     return dt.datetime.now(dt.UTC)
 
 
-def signature_metadata(*, field_name: str, reason: str, location: str, certify: bool):
+def signature_metadata(
+    *, field_name: str, reason: str, location: str, certify: bool, long_term: LongTermValidation | None = None
+):
     from pyhanko.sign import fields, signers
     from pyhanko.sign.fields import MDPPerm
 
@@ -171,6 +182,8 @@ def signature_metadata(*, field_name: str, reason: str, location: str, certify: 
         location=location or None,
         certify=certify,
         docmdp_permissions=MDPPerm.FILL_FORMS,
+        embed_validation_info=long_term is not None,
+        validation_context=validation_context(long_term.trust_roots_pem, fetching=True) if long_term else None,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -233,9 +234,9 @@ def _check_signature(
     item.trusted = bool(getattr(status, "trusted", False))
     item.revoked = bool(getattr(status, "revoked", False))
     item.coverage = status.coverage.name.lower() if status.coverage is not None else ""
-    item.covers_whole_file = item.coverage == "entire_file"
     level = status.modification_level
     item.modification_level = level.name if level is not None else "UNKNOWN"
+    item.covers_whole_file = _covers_whole_file(item, signature.reader)
     diff = status.diff_result
     item.changed_fields = sorted(getattr(diff, "changed_form_fields", []) or [])
 
@@ -243,6 +244,23 @@ def _check_signature(
     # signature (a value replaced, a "shadow" field switched on) makes it invalid.
     other_fields = [name for name in item.changed_fields if name not in signature_fields]
     return _verdict(item, newest=newest, docmdp_ok=status.docmdp_ok is not False, other_fields=bool(other_fields))
+
+
+def _covers_whole_file(item: SignatureReport, reader) -> bool:
+    """The whole file, or its revision plus later revisions that only add validation data
+    (B-LT: a DSS with certificates, OCSP responses and CRLs) ending at the file's end: bytes
+    appended without a revision of their own still count as bytes after the signature."""
+    if item.coverage == "entire_file":
+        return True
+    if item.coverage != "entire_revision" or item.modification_level != "LTA_UPDATES":
+        return False
+    xrefs = reader.xrefs
+    last = xrefs.get_xref_container_info(xrefs.total_revisions - 1)
+    reader.stream.seek(last.end_location)
+    return (
+        re.fullmatch(rb"\s*(trailer\s*)?(<<.*>>\s*)?startxref\s+\d+\s+%%EOF\s*", reader.stream.read(4096), re.S)
+        is not None
+    )
 
 
 def _verdict(item: SignatureReport, *, newest: bool, docmdp_ok: bool = True, other_fields: bool = False):

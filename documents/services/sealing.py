@@ -20,10 +20,11 @@ from documents.hooks import envelope_party_sealing
 from documents.models import Document, DocumentVersion, SigningGrant, SigningSession
 from documents.pdf.sign import Placement as PdfPlacement
 from documents.pdf.sign import stamp_and_sign
+from documents.pdf.timestamping import TimestampUnavailable
 from documents.services.placements import placements_as_data
 from documents.services.reading import sha256_of
 from documents.services.seal_use import seal_use_approval_consume, seal_use_authorise, seal_user_authority_in_force
-from documents.services.signers import Signer, person_signer, platform_timestamping, seal_signer
+from documents.services.signers import Signer, person_signer, platform_long_term, platform_timestamping, seal_signer
 from documents.services.versions import (
     sealed_version_record,
 )
@@ -228,6 +229,17 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
         return version
 
 
+def document_seal_wait_for_timestamp(*, grant_id, error: TimestampUnavailable) -> None:
+    """No TSA gave a good timestamp: the job waits and is tried again; the person sees
+    "waiting for a timestamp" (the reason is kept for the operator's log)."""
+    with transaction.atomic():
+        grant = lock_row(SigningGrant, pk=grant_id)
+        if grant.status in (SigningGrant.Status.PENDING, SigningGrant.Status.RUNNING):
+            grant.status = SigningGrant.Status.PENDING
+            grant.error = f"timestamp_{error.reason}"
+            grant.save(update_fields=["status", "error"])
+
+
 def document_seal_give_up(*, grant_id, error: str = "failed") -> None:
     """After the last retry: the job failed for good; say so and drop the key."""
     with transaction.atomic():
@@ -262,6 +274,7 @@ def _stamp_all(data: bytes, *, grant: SigningGrant, signer: Signer) -> bytes:
             # so their first signature may certify.
             certify=grant.certify and index == 0,
             national=signer.national,
+            long_term=platform_long_term(signer.signing_key.chain_pem),
         )
     return data
 

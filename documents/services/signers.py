@@ -9,12 +9,14 @@ from asn1crypto import pem
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import load_der_private_key
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents.models import SigningGrant
 from documents.pdf.national import NationalSigning
-from documents.pdf.sign import SigningKey, Timestamping
+from documents.pdf.sign import SigningKey
+from documents.pdf.timestamping import LongTermValidation, RemoteTimestamping, TsaEndpoint
 from seals import keys, pki
 from seals.image import seal_pdf, signature_pdf
 from seals.models import Seal
@@ -34,14 +36,29 @@ def _pem(certificate) -> str:
     return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
-def platform_timestamping() -> Timestamping:
-    """The platform TSA, for signatures' timestamps and closing document timestamps."""
-    tsa_key, tsa_cert = pki.authority(pki.Role.TSA)
-    return Timestamping(
-        tsa_private_key=tsa_key,
-        tsa_certificate_pem=_pem(tsa_cert),
-        root_certificate_pem=_pem(pki.certificate(pki.Role.ROOT)),
-    )
+def platform_trust_roots_pem() -> tuple[str, ...]:
+    """The platform root and the CAs in TRUSTED_CA_FILE: TSA tokens and B-LT chains end here."""
+    roots = [pki.certificate(pki.Role.ROOT)]
+    if settings.TRUSTED_CA_FILE:
+        with open(settings.TRUSTED_CA_FILE, "rb") as handle:
+            roots += x509.load_pem_x509_certificates(handle.read())
+    return tuple(_pem(root) for root in roots)
+
+
+def platform_timestamping() -> RemoteTimestamping:
+    """The TSAs in TSA_URLS (by default the platform's own /pki/tsa, over HTTP), for
+    signatures' timestamps and closing document timestamps."""
+    endpoints = tuple(TsaEndpoint.from_url(url, timeout=settings.TSA_TIMEOUT_SECONDS) for url in settings.TSA_URLS)
+    return RemoteTimestamping(endpoints=endpoints, trust_roots_pem=platform_trust_roots_pem())
+
+
+def platform_long_term(chain_pem: list[str]) -> LongTermValidation | None:
+    """B-LT for a signature whose CA chain is `chain_pem` (issuer first): revocation data is
+    gathered up to the platform's trust roots, or up to the top of a third-party chain.
+    None (B-T) for a certificate that came without any CA: there is nothing to anchor it."""
+    if not chain_pem:
+        return None
+    return LongTermValidation(trust_roots_pem=tuple(dict.fromkeys([*platform_trust_roots_pem(), chain_pem[-1]])))
 
 
 def _platform_chain_pem() -> list[str]:

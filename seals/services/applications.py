@@ -130,7 +130,9 @@ def seal_application_approve(*, application: SealApplication, acting_user: User,
     subject = ca.SealSubject(company.name, company.uscc, code, application.seal_name)
     ca_key, ca_cert = pki.authority(pki.Role.SEAL_CA)
     csr = x509.load_pem_x509_csr(application.csr_pem.encode())
-    certificate = ca.issue_seal_certificate(ca_key, ca_cert, csr, subject, crl_url=pki.crl_url())
+    certificate = ca.issue_seal_certificate(
+        ca_key, ca_cert, csr, subject, crl_url=pki.crl_url(), ocsp_url=pki.ocsp_url()
+    )
     seal = Seal(
         company=company,
         application=application,

@@ -76,3 +76,17 @@ def content_bomb_pdf(inflated_mb: int = 100, *, unit: bytes = b"BT /F1 12 Tf 72 
     output.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
     output.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
     return output.getvalue()
+
+
+def covers_whole_file(status) -> bool:
+    """The signature covers the whole file, or its own revision followed only by B-LT
+    validation data (a DSS revision: pyHanko's LTA_UPDATES)."""
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
+        return True
+    return (
+        status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+        and status.modification_level == ModificationLevel.LTA_UPDATES
+    )

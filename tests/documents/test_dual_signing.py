@@ -8,14 +8,13 @@ import datetime as dt
 import pytest
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
-from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from documents.pdf.national import FIELD_KEY, NationalSigning, national_signatures, protected_prefix
 from documents.pdf.sign import Placement
 from documents.pdf.verify import INVALID, VALID, verify_pdf
 from sealcore import national_format, sm2
 from tests.documents import test_pdf_engine
-from tests.documents.pdfs import make_pdf
+from tests.documents.pdfs import covers_whole_file, make_pdf
 from tests.documents.test_pdf_engine import _sign, _validate
 
 pki = test_pdf_engine.pki  # the PAdES test PKI fixture, shared
@@ -76,7 +75,7 @@ def test_dual_signed_pdf_has_a_valid_pades_and_a_valid_ses_signature(pki, nation
     original = make_pdf()
     signed = _sign(pki, original, PLACEMENT, national=national_pki["signing"])
     status = _validate(pki, signed)
-    assert status.bottom_line and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    assert status.bottom_line and covers_whole_file(status)
     assert verify_pdf(signed, trust_roots=_roots(pki)).verdict == VALID
     verdict = _verify_national(pki, national_pki, signed)
     assert verdict.verdict == national_format.VALID, verdict.steps

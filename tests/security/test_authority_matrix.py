@@ -250,7 +250,12 @@ PLATFORM_ROUTES: dict[str, dict[str, str]] = {
     "company_open": {GET: SIGNED_IN},
     "invitation_accept": {GET: TOKEN},
     "pki:seal_ca_crl": {GET: OPEN},
+    "pki:root_crl": {GET: OPEN},
     "pki:certificate": {GET: OPEN},
+    # Protocol endpoints (RFC 3161, RFC 6960): anyone may ask, nobody is shown anything else.
+    "pki:tsa": {POST: OPEN},
+    "pki:ocsp": {POST: OPEN},
+    "pki:ocsp_get": {GET: OPEN},
     **{
         name: {GET: TOKEN, POST: TOKEN}
         for name in (
@@ -467,6 +472,7 @@ def matrix(world):
         "token": "not-a-real-token",
         "slug": alpha.slug,
         "role": "seal-ca",
+        "encoded": "MAA=",  # a base64 OCSP request (malformed: an empty SEQUENCE)
         "app_label": "accounts",
         "object_id": uuid.uuid4(),
         "content_type_id": 1,

@@ -135,7 +135,13 @@ def _person_grant_create(party: Party, *, ip_address, user_agent: str) -> Signin
     private_key = ec.generate_private_key(ec.SECP256R1())
     ca_key, ca_cert = pki.authority(pki.Role.SEAL_CA)
     certificate = ca.issue_person_certificate(
-        ca_key, ca_cert, private_key.public_key(), name=party.name, email=party.email, crl_url=pki.crl_url()
+        ca_key,
+        ca_cert,
+        private_key.public_key(),
+        name=party.name,
+        email=party.email,
+        crl_url=pki.crl_url(),
+        ocsp_url=pki.ocsp_url(),
     )
     grant = signing_grant_create(
         document=party.envelope.document,

@@ -1,0 +1,230 @@
+"""The platform's protocol answers: RFC 3161 timestamp replies and RFC 6960 OCSP responses.
+Plain functions over bytes and `cryptography` objects; the views in seals/views.py feed
+them the request body, the keys (under MASTER_KEY, seals/pki.py) and the revocation state.
+
+Every request is hostile: a request that does not parse gets the protocol's own refusal
+(a TimeStampResp with status "rejection", an OCSP "malformedRequest"), never an exception."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from asn1crypto import algos, cms, core, tsp
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509 import ocsp
+
+# Largest request body either endpoint reads. A timestamp request for a SHA-512 imprint with
+# a nonce and a policy is about 100 bytes; an OCSP request with a nonce about 120.
+MAX_REQUEST_BYTES = 4096
+
+# The policy under which the platform TSA issues tokens: a UUID-derived OID (X.667), ours alone.
+TSA_POLICY_OID = "2.25.159431716834036521849371553290380148571"
+
+IMPRINT_LENGTHS = {"sha256": 32, "sha384": 48, "sha512": 64}
+OCSP_VALIDITY = dt.timedelta(hours=24)
+
+
+# --- RFC 3161 ---------------------------------------------------------------------------
+
+
+class TimeStampResp(core.Sequence):
+    """RFC 3161's TimeStampResp, whose token is OPTIONAL (absent when refused): asn1crypto's
+    `tsp.TimeStampResp` requires it, so it can neither build nor read a refusal."""
+
+    _fields = [("status", tsp.PKIStatusInfo), ("time_stamp_token", cms.ContentInfo, {"optional": True})]
+
+
+def _rejection(fail_info: str, text: str) -> bytes:
+    status = tsp.PKIStatusInfo(
+        {"status": "rejection", "status_string": [text], "fail_info": tsp.PKIFailureInfo({fail_info})}
+    )
+    return TimeStampResp({"status": status}).dump()
+
+
+def _parsed_timestamp_request(body: bytes) -> tsp.TimeStampReq:
+    request = tsp.TimeStampReq.load(body, strict=True)
+    request.native  # noqa: B018 (parses every field now: a malformed one raises here, not later)
+    return request
+
+
+def timestamp_reply(
+    body: bytes, *, tsa_key, tsa_cert: x509.Certificate, chain: list[x509.Certificate], now: dt.datetime
+) -> bytes:
+    """The DER TimeStampResp for the DER TimeStampReq `body`: a token over the requested
+    imprint at `now`, or a rejection naming what was wrong with the request."""
+    try:
+        request = _parsed_timestamp_request(body)
+    except (ValueError, TypeError, KeyError, OverflowError):
+        return _rejection("bad_data_format", "the request is not a DER TimeStampReq")
+    if request["version"].native != "v1":
+        return _rejection("bad_request", "only version 1 requests are answered")
+    imprint = request["message_imprint"]
+    algorithm = imprint["hash_algorithm"]["algorithm"].native
+    if algorithm not in IMPRINT_LENGTHS:
+        return _rejection("bad_alg", "the imprint must be SHA-256, SHA-384 or SHA-512")
+    if len(imprint["hashed_message"].native) != IMPRINT_LENGTHS[algorithm]:
+        return _rejection("bad_data_format", "the imprint's length does not match its algorithm")
+    policy = request["req_policy"].native
+    if policy is not None and policy != TSA_POLICY_OID:
+        return _rejection("unaccepted_policy", "the requested policy is not this TSA's")
+    if request["extensions"].native:
+        return _rejection("unaccepted_extension", "no request extensions are accepted")
+    tst_info = {
+        "version": "v1",
+        "policy": TSA_POLICY_OID,
+        "message_imprint": tsp.MessageImprint(
+            {"hash_algorithm": {"algorithm": algorithm}, "hashed_message": imprint["hashed_message"].native}
+        ),
+        "serial_number": secrets.randbits(127),
+        "gen_time": core.GeneralizedTime(now.astimezone(dt.UTC)),
+        "accuracy": {"seconds": 1},
+        "ordering": False,
+    }
+    if request["nonce"].native is not None:
+        tst_info["nonce"] = request["nonce"].native
+    certificates = [tsa_cert, *chain] if request["cert_req"].native else []
+    token = _signed_token(tsp.TSTInfo(tst_info), tsa_key=tsa_key, tsa_cert=tsa_cert, certificates=certificates, now=now)
+    return tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token}).dump()
+
+
+def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+
+
+def _signed_token(tst_info: tsp.TSTInfo, *, tsa_key, tsa_cert, certificates, now) -> cms.ContentInfo:
+    content = tst_info.dump()
+    tsa = _asn1(tsa_cert)
+    signing_certificate = tsp.SigningCertificateV2(
+        {
+            "certs": [
+                {
+                    "hash_algorithm": {"algorithm": "sha256"},
+                    "cert_hash": hashlib.sha256(tsa.dump()).digest(),
+                    "issuer_serial": {
+                        "issuer": [asn1_x509.GeneralName({"directory_name": tsa.issuer})],
+                        "serial_number": tsa.serial_number,
+                    },
+                }
+            ]
+        }
+    )
+    signed_attrs = cms.CMSAttributes(
+        [
+            {"type": "content_type", "values": ["tst_info"]},
+            {"type": "signing_time", "values": [cms.Time({"utc_time": core.UTCTime(now.astimezone(dt.UTC))})]},
+            {"type": "signing_certificate_v2", "values": [signing_certificate]},
+            {"type": "message_digest", "values": [hashlib.sha256(content).digest()]},
+        ]
+    )
+    to_sign = signed_attrs.dump()
+    if isinstance(tsa_key, rsa.RSAPrivateKey):
+        signature = tsa_key.sign(to_sign, padding.PKCS1v15(), hashes.SHA256())
+        signature_algorithm = "sha256_rsa"
+    elif isinstance(tsa_key, ec.EllipticCurvePrivateKey):
+        signature = tsa_key.sign(to_sign, ec.ECDSA(hashes.SHA256()))
+        signature_algorithm = "sha256_ecdsa"
+    else:  # pragma: no cover (the platform makes RSA or EC keys only)
+        raise TypeError("the TSA key must be RSA or EC")
+    signer_info = cms.SignerInfo(
+        {
+            "version": "v1",
+            "sid": cms.SignerIdentifier(
+                {"issuer_and_serial_number": {"issuer": tsa.issuer, "serial_number": tsa.serial_number}}
+            ),
+            "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
+            "signed_attrs": signed_attrs,
+            "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": signature_algorithm}),
+            "signature": signature,
+        }
+    )
+    signed_data = cms.SignedData(
+        {
+            "version": "v3",
+            "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
+            "encap_content_info": {"content_type": "tst_info", "content": core.ParsableOctetString(content)},
+            "certificates": [_asn1(c) for c in certificates] or None,
+            "signer_infos": [signer_info],
+        }
+    )
+    return cms.ContentInfo({"content_type": "signed_data", "content": signed_data})
+
+
+# --- RFC 6960 ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CertificateStatus:
+    """What an issuer says about one serial: good, or revoked since `revoked_at` for `reason`."""
+
+    revoked_at: dt.datetime | None = None
+    reason: x509.ReasonFlags | None = None
+
+
+@dataclass(frozen=True)
+class OcspIssuer:
+    """A CA the responder answers for; it signs its own responses (RFC 6960 §4.2.2.2)."""
+
+    key: object
+    certificate: x509.Certificate
+    status_of: Callable[[int], CertificateStatus]
+
+
+def unsuccessful_ocsp(status: ocsp.OCSPResponseStatus) -> bytes:
+    return ocsp.OCSPResponseBuilder.build_unsuccessful(status).public_bytes(serialization.Encoding.DER)
+
+
+def _hashes_of(certificate: x509.Certificate, algorithm: hashes.HashAlgorithm) -> tuple[bytes, bytes]:
+    name = hashes.Hash(algorithm)
+    name.update(certificate.subject.public_bytes())
+    key_bits = _asn1(certificate)["tbs_certificate"]["subject_public_key_info"]["public_key"].contents[1:]
+    key = hashes.Hash(algorithm)
+    key.update(key_bits)
+    return name.finalize(), key.finalize()
+
+
+def ocsp_reply(body: bytes, *, issuers: list[OcspIssuer], now: dt.datetime) -> bytes:
+    """The DER OCSPResponse for the DER OCSPRequest `body`."""
+    try:
+        request = ocsp.load_der_ocsp_request(body)
+        algorithm = request.hash_algorithm
+        wanted = (request.issuer_name_hash, request.issuer_key_hash)
+        serial = request.serial_number
+        nonce = _nonce_of(request)
+    except Exception:  # ValueError for bad DER, UnsupportedAlgorithm for an unknown hash, ...
+        return unsuccessful_ocsp(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
+    issuer = next((i for i in issuers if _hashes_of(i.certificate, algorithm) == wanted), None)
+    if issuer is None:
+        return unsuccessful_ocsp(ocsp.OCSPResponseStatus.UNAUTHORIZED)
+    status = issuer.status_of(serial)
+    this_update = now.astimezone(dt.UTC).replace(microsecond=0)
+    builder = ocsp.OCSPResponseBuilder().add_response_by_hash(
+        issuer_name_hash=wanted[0],
+        issuer_key_hash=wanted[1],
+        serial_number=serial,
+        algorithm=algorithm,
+        cert_status=ocsp.OCSPCertStatus.GOOD if status.revoked_at is None else ocsp.OCSPCertStatus.REVOKED,
+        this_update=this_update,
+        next_update=this_update + OCSP_VALIDITY,
+        revocation_time=status.revoked_at.astimezone(dt.UTC).replace(microsecond=0) if status.revoked_at else None,
+        revocation_reason=status.reason if status.revoked_at else None,
+    )
+    builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, issuer.certificate)
+    if nonce is not None:
+        builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
+    digest = hashes.SHA384() if isinstance(issuer.key, ec.EllipticCurvePrivateKey) else hashes.SHA256()
+    response = builder.sign(issuer.key, digest)
+    return response.public_bytes(serialization.Encoding.DER)
+
+
+def _nonce_of(request: ocsp.OCSPRequest) -> bytes | None:
+    try:
+        return request.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
+    except x509.ExtensionNotFound:
+        return None

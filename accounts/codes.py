@@ -93,4 +93,24 @@ def code_verify(*, user: User, purpose: str, code: str, ip_address: str | None =
                 record.save(update_fields=["attempts"])
         if record is not None and record.expires_at <= now:
             raise WrongSecret(_("This code has expired. Ask for a new one."), "code_expired", field="code")
+        if record is None and _last_code_matches(user, purpose, code):
+            raise WrongSecret(
+                _("This code was already used or has expired. Ask for a new one."), "code_expired", field="code"
+            )
         raise WrongSecret(_("The code is not correct."), "code_invalid", field="code")
+
+
+def _last_code_matches(user: User, purpose: str, code: str) -> bool:
+    """Whether `code` is the newest one sent, now used or replaced: the person typed the
+    code they were sent, so "not correct" would mislead them."""
+    last = OneTimeCode.objects.filter(user=user, purpose=purpose).order_by("-created_at").first()
+    return last is not None and secrets.compare_digest(last.code_hash, _code_hash(user, purpose, code.strip()))
+
+
+def code_give_back(*, user: User, purpose: str, used_since) -> None:
+    """Reopen the code consumed at or after `used_since` when the step it confirmed failed on
+    another secret (a wrong seal password): the person still holds the code they were sent,
+    within its 10 minutes, and nothing was done with it."""
+    OneTimeCode.objects.filter(
+        user=user, purpose=purpose, used_at__gte=used_since, expires_at__gt=timezone.now()
+    ).update(used_at=None)

@@ -93,18 +93,16 @@ def code_verify(*, user: User, purpose: str, code: str, ip_address: str | None =
                 record.save(update_fields=["attempts"])
         if record is not None and record.expires_at <= now:
             raise WrongSecret(_("This code has expired. Ask for a new one."), "code_expired", field="code")
-        if record is None and _last_code_matches(user, purpose, code):
+        # The newest code sent, now used or replaced: the person typed the code they were
+        # sent, so "not correct" would mislead them.
+        last = (
+            None if record else OneTimeCode.objects.filter(user=user, purpose=purpose).order_by("-created_at").first()
+        )
+        if last is not None and secrets.compare_digest(last.code_hash, _code_hash(user, purpose, code.strip())):
             raise WrongSecret(
                 _("This code was already used or has expired. Ask for a new one."), "code_expired", field="code"
             )
         raise WrongSecret(_("The code is not correct."), "code_invalid", field="code")
-
-
-def _last_code_matches(user: User, purpose: str, code: str) -> bool:
-    """Whether `code` is the newest one sent, now used or replaced: the person typed the
-    code they were sent, so "not correct" would mislead them."""
-    last = OneTimeCode.objects.filter(user=user, purpose=purpose).order_by("-created_at").first()
-    return last is not None and secrets.compare_digest(last.code_hash, _code_hash(user, purpose, code.strip()))
 
 
 def code_give_back(*, user: User, purpose: str, used_since) -> None:

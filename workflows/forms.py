@@ -122,7 +122,9 @@ class InboxSealForm(forms.Form):
         initial="authenticator",
     )
     otp_code = forms.CharField(
-        label=_("One-time code"), max_length=12, widget=forms.TextInput(attrs={"autocomplete": "one-time-code"})
+        label=_("One-time code"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "class": "code-input", "spellcheck": "false"}),
     )
 
     def __init__(self, *args, seals=(), **kwargs):

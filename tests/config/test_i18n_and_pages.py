@@ -64,6 +64,8 @@ def test_every_message_has_a_chinese_translation():
     assert "#, fuzzy" not in body
     untranslated = re.findall(r'msgid "(.*)"\nmsgstr ""\n(?!")', body)
     assert untranslated == []
+    plurals_untranslated = re.findall(r'msgid_plural "(.*)"\n(?:msgstr\[\d+\] ".*"\n)*msgstr\[\d+\] ""\n(?!")', body)
+    assert plurals_untranslated == []
 
 
 def test_pages_in_chinese_by_default(world):

@@ -129,6 +129,11 @@ def test_the_sign_page_and_the_code_boxes_fit_a_phone(live_db, site, new_context
     def pages(page):
         yield "sign", person_link
         expect(page.locator("input#code.code-input")).to_be_visible()
+        chinese = page.locator("html").get_attribute("lang") == "zh-hans"
+        # The person's own place in the list of parties reads "your turn", not "their turn".
+        expect(page.locator(".plain-list li", has_text="张三").locator(".badge")).to_have_text(
+            "轮到您" if chinese else "Your turn"
+        )
         # The second step of signing in is a code box too.
         page.goto(site.url(None, "/accounts/login/"))
         page.locator("input[name=username]").fill("alice@alpha.example")

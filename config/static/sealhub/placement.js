@@ -6,6 +6,8 @@
   const pages = JSON.parse(document.getElementById("pages-data").textContent);
   let placements = JSON.parse(document.getElementById("placements-data").textContent);
   const text = window.sealhubText();
+  // "Page 4" / "第 4 页": the words around the number come from the translation.
+  const pageName = (index) => text.pageNumber.replace("%(number)s", String(index + 1));
   const sealChoice = document.getElementById("seal-choice");
   const list = document.getElementById("placement-list");
   const SEAL_PT = 42 / 25.4 * 72;
@@ -49,14 +51,14 @@
       mark.style.height = Math.abs(corners[1][1] - corners[0][1]) * 100 + "%";
       const option = sealChoice && sealChoice.querySelector(`option[value="${p.seal}"]`);
       if (option) mark.style.backgroundImage = `url(${option.dataset.image})`;
-      mark.setAttribute("aria-label", `${p.seal_name || ""} (${text.page} ${p.page + 1}): ${text.keys}`);
+      mark.setAttribute("aria-label", `${p.seal_name || ""} (${pageName(p.page)}): ${text.keys}`);
       const handle = document.createElement("span");
       handle.className = "resize-handle";
       mark.appendChild(handle);
       enableDrag(mark, handle, p, figure);
       mark.addEventListener("keydown", (event) => keyboard(event, p));
       figure.appendChild(mark);
-      listItem(p, `${text.page} ${p.page + 1}`);
+      listItem(p, pageName(p.page));
     });
   }
   function listItem(p, where) {

@@ -82,6 +82,8 @@ def document_detail_view(request, document_id):
         "grants": document.grants.all()[:5],
         "history": audit_event_list().filter(target_id=str(document.pk))[:50],
         "page_numbers": range(version.page_count),
+        # Arrived from the live banner of a job that just sealed this version.
+        "just_sealed": request.GET.get("sealed") == str(version.number) and version.signature_count > 0,
     }
     return render(request, "documents/document_detail.html", context)
 
@@ -215,7 +217,7 @@ def seal_confirm_view(request, document_id):
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("documents:detail", document_id=document.pk)
-    messages.info(request, _("Confirmed. The seal is being applied…"))
+    # The page's live banner follows the job from here (one banner, not a second message).
     return redirect(f"{request.path.rsplit('/seal/', 1)[0]}/?grant={grant.pk}")
 
 

@@ -413,7 +413,7 @@ def inbox_seal_view(request, route_id):
         except ApplicationError as error:
             error.add_to_form(form)
         else:
-            messages.info(request, _("Confirmed. The seal is being applied…"))
+            # The page's job banner follows the seal from here (one banner, not a second message).
             return redirect(f"{reverse('workflows:inbox_detail', args=[route.pk])}?job={job['id']}")
     return _inbox_page(request, route, seal_form=form, status=400)
 

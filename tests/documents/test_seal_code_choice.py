@@ -50,3 +50,21 @@ def test_an_emailed_code_survives_a_wrong_seal_password(world, seal, django_capt
     assert "already used or has expired. Ask for a new one." in again.content.decode()
     with tenant_context(world.alpha):
         assert SigningGrant.objects.count() == 1
+
+
+def test_one_banner_follows_the_job_and_the_sealed_version_says_so(world, seal):  # noqa: F811
+    from documents.services import document_seal_execute
+    from tests.conftest import enrol_authenticator, totp_now
+
+    document = _prepare(world, seal)
+    device, _codes = enrol_authenticator(world.alice)
+    alice = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
+    form = {"seal": str(seal.pk), "seal_password": "Seal-pass-2026", "otp_method": "authenticator"}
+    confirmed = alice.post(f"/documents/{document.pk}/seal/", {**form, "otp_code": totp_now(device, 1)})
+    page = alice.get(confirmed["Location"]).content.decode()
+    assert 'id="grant-status"' in page and "being applied" not in page  # one banner, no second message
+    with tenant_context(world.alpha):
+        version = document_seal_execute(grant_id=SigningGrant.objects.get().pk)
+    done = alice.get(f"/documents/{document.pk}/?sealed={version.number}").content.decode()
+    assert f"Sealed. Version {version.number} carries the seal" in done
+    assert "carries the seal" not in alice.get(f"/documents/{document.pk}/?sealed=1").content.decode()

@@ -189,15 +189,32 @@
   const grant = new URLSearchParams(location.search).get("grant");
   const status = document.getElementById("grant-status");
   if (grant && status) {
+    // One banner for the job: what it is doing, for how long, then the result.
+    const started = Date.now();
+    const elapsed = () => text.elapsed.replace("%(seconds)s", String(Math.round((Date.now() - started) / 1000)));
     status.hidden = false;
     status.textContent = text.waiting;
     const poll = async () => {
-      const response = await fetch(`${location.pathname}grants/${grant}/`);
-      const job = await response.json();
+      let job;
+      try {
+        job = await (await fetch(`${location.pathname}grants/${grant}/`)).json();
+      } catch (error) {
+        setTimeout(poll, 2000);
+        return;
+      }
+      if (job.status === "done") {
+        status.textContent = text.sealed;
+        status.classList.add("success");
+        location.replace(`${location.pathname}?sealed=${job.version || ""}`);
+        return;
+      }
+      if (job.status === "pending" || job.status === "running") {
+        status.textContent = `${text.waiting} ${elapsed()}`;
+        setTimeout(poll, 1000);
+        return;
+      }
       status.textContent = job.error || job.label;
-      if (job.status === "done") { status.textContent = text.sealed; location.replace(location.pathname); return; }
-      if (job.status === "pending" || job.status === "running") setTimeout(poll, 700);
-      else status.classList.add("error");
+      status.classList.add("error");
     };
     poll();
   }

@@ -28,6 +28,7 @@ from accounts.forms import (
     RegistrationForm,
     SecondFactorForm,
 )
+from accounts.handoff import platform_session_end
 from accounts.identity import mask_email, mask_id_number
 from accounts.models import AuthenticatorDevice, IdentityAppeal, OneTimeCode, User
 from config.client import client_address
@@ -176,8 +177,20 @@ def recovery_codes_regenerate(request):
     return render(request, "accounts/recovery_codes.html", {"codes": codes})
 
 
+PLATFORM_SESSION_KEY = "platform_session"
+
+
 class LogoutView(auth_views.LogoutView):
-    pass
+    """On a company host reached from the platform, signing out ends the platform session
+    it came from as well."""
+
+    def post(self, request, *args, **kwargs):
+        sealed = request.session.get(PLATFORM_SESSION_KEY, "")
+        user = request.user
+        response = super().post(request, *args, **kwargs)
+        if sealed and user.is_authenticated:
+            platform_session_end(sealed_session_key=sealed, user=user)
+        return response
 
 
 def _form_page(request, form, *, title, submit, intro="", status=None, extra=None):
@@ -432,6 +445,7 @@ def host_handoff(request):
         messages.info(request, error.message)
         return redirect(f"{reverse('accounts:login')}?next=/")
     login(request, handoff.user, backend=AUTH_BACKEND)
+    request.session[PLATFORM_SESSION_KEY] = handoff.platform_session
     if handoff.device is not None:
         otp_login(request, handoff.device)
     if handoff.message:

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
@@ -178,6 +179,12 @@ def recovery_codes_regenerate(request):
 
 
 PLATFORM_SESSION_KEY = "platform_session"
+AFTER_REGISTRATION_KEY = "after_registration"
+
+
+def _is_invitation_path(url: str) -> bool:
+    """Only a path to an invitation on this host: never another site or another page."""
+    return url_has_allowed_host_and_scheme(url, allowed_hosts=None) and url.startswith("/invitations/")
 
 
 class LogoutView(auth_views.LogoutView):
@@ -200,6 +207,10 @@ def _form_page(request, form, *, title, submit, intro="", status=None, extra=Non
 
 @require_http_methods(["GET", "POST"])
 def register(request):
+    # Arrived from an invitation link: after registering (and confirming the address) the
+    # person goes back to the invitation instead of losing it.
+    if (next_url := request.GET.get("next", "")) and _is_invitation_path(next_url):
+        request.session[AFTER_REGISTRATION_KEY] = next_url
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -380,7 +391,7 @@ def email_verify(request):
             error.add_to_form(form)
         else:
             messages.success(request, _("Your email address is confirmed."))
-            return redirect("home")
+            return redirect(request.session.pop(AFTER_REGISTRATION_KEY, "") or "home")
     return _form_page(
         request,
         form,

@@ -6,10 +6,11 @@ import secrets
 from datetime import timedelta
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.lockout import WrongSecret, attempt_counted
+from accounts.mail_language import language_of
 from accounts.models import FactorLock, OneTimeCode, User
 from accounts.sms import sms_send
 from config.crypto import keyed_hash
@@ -55,15 +56,17 @@ def code_send(*, user: User, purpose: str, channel: str = OneTimeCode.Channel.EM
         code_hash=_code_hash(user, purpose, code),
         expires_at=now + CODE_LIFETIME,
     )
-    text = _("Sealhub: your code to %(purpose)s is %(code)s. It is valid for 10 minutes. Never share it.") % {
-        "purpose": PURPOSE_TEXT[purpose](),
-        "code": code,
-    }
+    with translation.override(language_of(user)):  # the recipient's language, not the request's
+        text = _("Sealhub: your code to %(purpose)s is %(code)s. It is valid for 10 minutes. Never share it.") % {
+            "purpose": PURPOSE_TEXT[purpose](),
+            "code": code,
+        }
+        subject = _("Your Sealhub code")
     # Deliver after commit: a rolled-back request must not leave a code in someone's inbox.
     if channel == OneTimeCode.Channel.SMS:
         transaction.on_commit(lambda: sms_send(mobile=user.mobile, text=text))
     else:
-        transaction.on_commit(lambda: mail_send(subject=_("Your Sealhub code"), body=text, to=[user.email]))
+        transaction.on_commit(lambda: mail_send(subject=subject, body=text, to=[user.email]))
     return record
 
 

@@ -58,7 +58,7 @@ def test_company_form_explains_a_bad_uscc(db):
         "/companies/new/", {"name": "Bad", "uscc": "911100008021004330", "legal_representative": "A", "slug": "bad"}
     )
     assert response.status_code == 400
-    assert "not valid" in " ".join(response.context["form"].errors["uscc"])
+    assert "check digit" in " ".join(response.context["form"].errors["uscc"])
     assert not Company.objects.filter(slug="bad").exists()
 
 

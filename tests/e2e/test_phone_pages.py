@@ -145,3 +145,35 @@ def test_the_sign_page_and_the_code_boxes_fit_a_phone(live_db, site, new_context
 
     found = _visit_everywhere(new_context, site, pages, "person")
     assert found == {}, _listed(found)
+
+
+COMPANY_PAGES = ["/", "/seals/apply/", "/documents/", "/seals/", "/envelopes/", "/accounts/security/"]
+
+
+def test_company_pages_and_the_guided_start_fit_a_phone(live_db, site, new_context):
+    """Signed in on a company host (alpha, not yet approved): the guided start on the home
+    page, the seal application that waits for the review, and the lists."""
+    found = {}
+    for language, locale in LOCALES.items():
+        for viewport in (LAPTOP, PHONE):
+            page = new_context(locale=locale, viewport=viewport).new_page()
+            page.goto(site.url("alpha", "/accounts/login/"))
+            page.locator("input[name=username]").fill("alice@alpha.example")
+            page.locator("input[name=password]").fill(PASSWORD)
+            page.locator("main form button[type=submit]").click()
+            page.wait_for_url(lambda url: "/accounts/login" not in url)
+            for path in COMPANY_PAGES:
+                response = page.goto(site.url("alpha", path))
+                assert response is not None and response.status == 200, (path, response and response.status)
+                if path == "/":
+                    expect(page.locator(".guided-start .step-waiting")).to_have_count(1)
+                where = f"alpha {path} {language} {viewport['width']}px"
+                problems = accessibility_violations(page)
+                if viewport is PHONE:
+                    problems += layout_problems(page)
+                if path in ("/", "/seals/apply/"):
+                    name = path.strip("/").replace("/", "-") or "home"
+                    screenshot(page, f"phone-pages-company-{name}-{language}-{viewport['width']}")
+                if problems:
+                    found[where] = problems
+    assert found == {}, _listed(found)

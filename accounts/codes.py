@@ -6,10 +6,11 @@ import secrets
 from datetime import timedelta
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.lockout import WrongSecret, attempt_counted
+from accounts.mail_language import language_of
 from accounts.models import FactorLock, OneTimeCode, User
 from accounts.sms import sms_send
 from config.crypto import keyed_hash
@@ -55,15 +56,17 @@ def code_send(*, user: User, purpose: str, channel: str = OneTimeCode.Channel.EM
         code_hash=_code_hash(user, purpose, code),
         expires_at=now + CODE_LIFETIME,
     )
-    text = _("Sealhub: your code to %(purpose)s is %(code)s. It is valid for 10 minutes. Never share it.") % {
-        "purpose": PURPOSE_TEXT[purpose](),
-        "code": code,
-    }
+    with translation.override(language_of(user)):  # the recipient's language, not the request's
+        text = _("Sealhub: your code to %(purpose)s is %(code)s. It is valid for 10 minutes. Never share it.") % {
+            "purpose": PURPOSE_TEXT[purpose](),
+            "code": code,
+        }
+        subject = _("Your Sealhub code")
     # Deliver after commit: a rolled-back request must not leave a code in someone's inbox.
     if channel == OneTimeCode.Channel.SMS:
         transaction.on_commit(lambda: sms_send(mobile=user.mobile, text=text))
     else:
-        mail_queue(subject=_("Your Sealhub code"), body=text, to=[user.email])
+        mail_queue(subject=subject, body=text, to=[user.email])
     return record
 
 
@@ -93,4 +96,22 @@ def code_verify(*, user: User, purpose: str, code: str, ip_address: str | None =
                 record.save(update_fields=["attempts"])
         if record is not None and record.expires_at <= now:
             raise WrongSecret(_("This code has expired. Ask for a new one."), "code_expired", field="code")
+        # The newest code sent, now used or replaced: the person typed the code they were
+        # sent, so "not correct" would mislead them.
+        last = (
+            None if record else OneTimeCode.objects.filter(user=user, purpose=purpose).order_by("-created_at").first()
+        )
+        if last is not None and secrets.compare_digest(last.code_hash, _code_hash(user, purpose, code.strip())):
+            raise WrongSecret(
+                _("This code was already used or has expired. Ask for a new one."), "code_expired", field="code"
+            )
         raise WrongSecret(_("The code is not correct."), "code_invalid", field="code")
+
+
+def code_give_back(*, user: User, purpose: str, used_since) -> None:
+    """Reopen the code consumed at or after `used_since` when the step it confirmed failed on
+    another secret (a wrong seal password): the person still holds the code they were sent,
+    within its 10 minutes, and nothing was done with it."""
+    OneTimeCode.objects.filter(
+        user=user, purpose=purpose, used_at__gte=used_since, expires_at__gt=timezone.now()
+    ).update(used_at=None)

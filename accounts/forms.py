@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import OneTimeCode
+from accounts.identity import MOBILE_PATTERN
+from accounts.models import OneTimeCode, User
 from accounts.services import password_authenticate
+from accounts.services.registration import identity_fields_for
 from config.errors import ApplicationError
 from config.forms import PasswordPairMixin
 
@@ -48,13 +51,39 @@ class RegistrationForm(PasswordPairMixin, forms.Form):
 
     password_pairs = (("password", "password_again"),)
 
+    # Every mistake in one answer (not one per round trip); the service checks again, and
+    # alone decides what may be said about numbers and addresses already registered.
+    def clean_id_number(self):
+        value = self.cleaned_data["id_number"]
+        try:
+            identity_fields_for(value)
+        except ApplicationError as error:
+            raise forms.ValidationError(error.message, code=error.code) from error
+        return value
+
+    def clean_mobile(self):
+        value = self.cleaned_data["mobile"]
+        if value and not MOBILE_PATTERN.match(value.strip().replace(" ", "").removeprefix("+86")):
+            raise forms.ValidationError(_("Enter an 11-digit mainland China mobile number."), code="mobile_invalid")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password"):
+            candidate = User(email=cleaned.get("email") or "", full_name=cleaned.get("full_name") or "")
+            try:
+                validate_password(cleaned["password"], user=candidate)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
 
 class CodeForm(forms.Form):
     code = forms.CharField(
         label=_("Code"),
         max_length=6,
         min_length=6,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "class": "code-input"}),
     )
 
 
@@ -126,5 +155,7 @@ class SecondFactorForm(forms.Form):
     code = forms.CharField(
         label=_("Code"),
         max_length=20,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "class": "code-input", "spellcheck": "false"}
+        ),
     )

@@ -39,6 +39,8 @@ class Handoff:
     user: User
     device: object | None  # the django-otp device that verified the platform session
     message: str
+    # The platform session that handed over, sealed: signing out here ends it too.
+    platform_session: str = ""
 
 
 def host_handoff_token(*, user: User, device, company, session_key: str, message: str = "") -> str:
@@ -123,4 +125,16 @@ def _handoff_read(token: str, company) -> tuple[Handoff, str]:
         device = Device.from_persistent_id(payload.get("device") or "", for_verify=False)
         if device is None or device.user_id != user.pk or not device.confirmed:
             raise _invalid()
-    return Handoff(user=user, device=device, message=payload.get("message", "")), payload["once"]
+    handoff = Handoff(user=user, device=device, message=payload.get("message", ""), platform_session=payload["session"])
+    return handoff, payload["once"]
+
+
+def platform_session_end(*, sealed_session_key: str, user: User) -> None:
+    """Sign `user` out of the platform session that handed them over to a company host
+    (each host keeps its own session; one "sign out" should end both)."""
+    if not sealed_session_key or not _platform_session_alive(sealed_session_key, user):
+        return
+    session_key = crypto.decrypt(
+        base64.urlsafe_b64decode(sealed_session_key.encode()), purpose=HANDOFF_SESSION_PURPOSE
+    ).decode()
+    import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key).delete()

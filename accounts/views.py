@@ -10,11 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
 from accounts import services, two_factor
+from accounts.appeal_draft import appeal_draft, appeal_draft_keep
 from accounts.codes import code_send
 from accounts.forms import (
     CodeForm,
@@ -27,8 +29,8 @@ from accounts.forms import (
     RegistrationForm,
     SecondFactorForm,
 )
-from accounts.handoff import host_handoff_read, host_handoff_redeem
-from accounts.identity import mask_email
+from accounts.handoff import host_handoff_read, host_handoff_redeem, platform_session_end
+from accounts.identity import mask_email, mask_id_number
 from accounts.models import AuthenticatorDevice, IdentityAppeal, OneTimeCode, User
 from config.client import client_address
 from config.errors import ApplicationError
@@ -151,7 +153,10 @@ def authenticator_setup(request):
             device = AuthenticatorDevice.objects.get(user=request.user, confirmed=True)
             otp_login(request, device)
             messages.success(request, _("Two-factor authentication is on."))
-            return render(request, "accounts/recovery_codes.html", {"codes": codes})
+            # A reviewer set it up to reach the review pages: that is where they go on.
+            reviewer = request.user.is_staff and request.tenant.is_platform
+            continue_url = reverse("admin:index") if reviewer else reverse("accounts:security")
+            return render(request, "accounts/recovery_codes.html", {"codes": codes, "continue_url": continue_url})
     # A wrong code keeps the secret the user already scanned; a fresh visit starts over.
     pending = AuthenticatorDevice.objects.filter(user=request.user, confirmed=False).order_by("-created_at").first()
     device = pending if request.method == "POST" and pending else two_factor.authenticator_begin(user=request.user)
@@ -173,8 +178,26 @@ def recovery_codes_regenerate(request):
     return render(request, "accounts/recovery_codes.html", {"codes": codes})
 
 
+PLATFORM_SESSION_KEY = "platform_session"
+AFTER_REGISTRATION_KEY = "after_registration"
+
+
+def _is_invitation_path(url: str) -> bool:
+    """Only a path to an invitation on this host: never another site or another page."""
+    return url_has_allowed_host_and_scheme(url, allowed_hosts=None) and url.startswith("/invitations/")
+
+
 class LogoutView(auth_views.LogoutView):
-    pass
+    """On a company host reached from the platform, signing out ends the platform session
+    it came from as well."""
+
+    def post(self, request, *args, **kwargs):
+        sealed = request.session.get(PLATFORM_SESSION_KEY, "")
+        user = request.user
+        response = super().post(request, *args, **kwargs)
+        if sealed and user.is_authenticated:
+            platform_session_end(sealed_session_key=sealed, user=user)
+        return response
 
 
 def _form_page(request, form, *, title, submit, intro="", status=None, extra=None):
@@ -184,6 +207,10 @@ def _form_page(request, form, *, title, submit, intro="", status=None, extra=Non
 
 @require_http_methods(["GET", "POST"])
 def register(request):
+    # Arrived from an invitation link: after registering (and confirming the address) the
+    # person goes back to the invitation instead of losing it.
+    if (next_url := request.GET.get("next", "")) and _is_invitation_path(next_url):
+        request.session[AFTER_REGISTRATION_KEY] = next_url
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -197,11 +224,20 @@ def register(request):
                 ip_address=client_address(request),
             )
         except services.RegistrationConflict as conflict:
-            request.session[CONFLICT_SESSION_KEY] = {
+            record = {
                 "user_id": str(conflict.existing_user.pk),
                 "code": conflict.code,
                 "contacts": conflict.masked_contacts,
             }
+            if conflict.code == "id_number_taken":
+                record = appeal_draft_keep(
+                    record,
+                    id_number=data["id_number"],
+                    full_name=data["full_name"],
+                    email=data["email"],
+                    mobile=data["mobile"],
+                )
+            request.session[CONFLICT_SESSION_KEY] = record
             return redirect("accounts:register_conflict")
         except ApplicationError as error:
             error.add_to_form(form)
@@ -275,7 +311,11 @@ def account_recover_confirm(request):
             error.add_to_form(form)
         else:
             del request.session[CONFLICT_SESSION_KEY]
-            return _sign_in_after_new_password(request, user, _("Your account is recovered and has a new password."))
+            message = _(
+                "Your account is recovered and has a new password. From now on you sign in with "
+                "%(email)s and the new password."
+            ) % {"email": user.email}
+            return _sign_in_after_new_password(request, user, message)
     contact = conflict["contacts"][conflict["channel"]]
     return _form_page(
         request,
@@ -288,10 +328,16 @@ def account_recover_confirm(request):
 
 @require_http_methods(["GET", "POST"])
 def identity_appeal_create(request):
-    form = IdentityAppealForm(request.POST or None, request.FILES or None)
+    draft = appeal_draft(_conflict(request))
+    initial = {key: draft[key] for key in ("full_name", "email", "mobile")} if draft else None
+    form = IdentityAppealForm(request.POST or None, request.FILES or None, initial=initial)
+    if draft:
+        # The number they just typed into the registration form: not asked for twice.
+        del form.fields["id_number"]
     if request.method == "POST" and form.is_valid():
+        data = {**form.cleaned_data, "id_number": draft["id_number"]} if draft else form.cleaned_data
         try:
-            appeal = services.identity_appeal_submit(**form.cleaned_data, ip_address=client_address(request))
+            appeal = services.identity_appeal_submit(**data, ip_address=client_address(request))
         except ApplicationError as error:
             error.add_to_form(form)
         else:
@@ -305,6 +351,13 @@ def identity_appeal_create(request):
         intro=_(
             "If someone registered with your ID number, a platform reviewer checks your appeal. If it is upheld, "
             "that account is frozen and you can register. We answer by email."
+        )
+        + (
+            " "
+            + _("The appeal is for the ID number you entered when registering (%(masked)s).")
+            % {"masked": mask_id_number(draft["id_number"])}
+            if draft
+            else ""
         ),
         extra={"multipart": True},
     )
@@ -338,7 +391,7 @@ def email_verify(request):
             error.add_to_form(form)
         else:
             messages.success(request, _("Your email address is confirmed."))
-            return redirect("home")
+            return redirect(request.session.pop(AFTER_REGISTRATION_KEY, "") or "home")
     return _form_page(
         request,
         form,
@@ -401,6 +454,7 @@ def host_handoff(request):
         messages.info(request, error.message)
         return redirect(f"{reverse('accounts:login')}?next=/")
     login(request, handoff.user, backend=AUTH_BACKEND)
+    request.session[PLATFORM_SESSION_KEY] = handoff.platform_session
     if handoff.device is not None:
         otp_login(request, handoff.device)
     if handoff.message:

@@ -33,7 +33,9 @@ class SealConfirmForm(forms.Form):
         initial="authenticator",
     )
     otp_code = forms.CharField(
-        label=_("One-time code"), max_length=12, widget=forms.TextInput(attrs={"autocomplete": "one-time-code"})
+        label=_("One-time code"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "class": "code-input", "spellcheck": "false"}),
     )
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.authority import Action, authority_required
 from accounts.models import OneTimeCode
+from accounts.otp_choice import otp_method_initial, otp_method_remember
 from accounts.two_factor import second_factor_email_code_send, two_factor_enabled
 from config.client import client_address
 from config.errors import ApplicationError
@@ -93,11 +94,15 @@ def document_detail_view(request, document_id):
         "placements": placements,
         "pages_data": version.pages,
         "placements_data": placements,
-        "confirm_form": SealConfirmForm(initial={"seal": seals[0].pk if seals else None}),
+        "confirm_form": SealConfirmForm(
+            initial={"seal": seals[0].pk if seals else None, "otp_method": otp_method_initial(request)}
+        ),
         "uses_authenticator": two_factor_enabled(request.user),
         "grants": document.grants.all()[:5],
         "history": audit_event_list().filter(target_id=str(document.pk))[:50],
         "page_numbers": range(version.page_count),
+        # Arrived from the live banner of a job that just sealed this version.
+        "just_sealed": request.GET.get("sealed") == str(version.number) and version.signature_count > 0,
     }
     return render(request, "documents/document_detail.html", context)
 
@@ -196,6 +201,7 @@ def seal_code_send_view(request, document_id):
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
+        otp_method_remember(request, "email")
         messages.info(request, _("We emailed you a code to confirm the use of the seal."))
     return redirect("documents:detail", document_id=document_id)
 
@@ -205,6 +211,7 @@ def seal_code_send_view(request, document_id):
 def seal_confirm_view(request, document_id):
     document = document_get(document_id=document_id)
     form = SealConfirmForm(request.POST)
+    otp_method_remember(request, request.POST.get("otp_method"))
     if not form.is_valid():
         messages.error(request, _("Enter the seal password and the one-time code."))
         return redirect("documents:detail", document_id=document.pk)
@@ -229,7 +236,7 @@ def seal_confirm_view(request, document_id):
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("documents:detail", document_id=document.pk)
-    messages.info(request, _("Confirmed. The seal is being applied…"))
+    # The page's live banner follows the job from here (one banner, not a second message).
     return redirect(f"{request.path.rsplit('/seal/', 1)[0]}/?grant={grant.pk}")
 
 

@@ -10,7 +10,9 @@ from seals.models import SealType
 class SealApplicationForm(PasswordPairMixin, forms.Form):
     seal_type = forms.ChoiceField(label=_("Seal type"), choices=SealType.choices)
     seal_name = forms.CharField(
-        label=_("Text on the seal"), max_length=60, help_text=_("Usually the company name, e.g. “某某有限公司”.")
+        label=_("Text on the seal"),
+        max_length=60,
+        help_text=_("Usually the company's registered name, as on the business licence."),
     )
     key_algorithm = forms.ChoiceField(
         label=_("Key algorithm"),

@@ -30,6 +30,7 @@ from seals.selectors import (
     seal_get_for_company,
     seal_list_for_company,
 )
+from tenants.models import Company
 from tenants.selectors import membership_list_for_company
 
 
@@ -45,6 +46,10 @@ def seal_list_view(request):
 @require_http_methods(["GET", "POST"])
 @authority_required(Action.SEAL_APPLY)
 def seal_apply_view(request):
+    if request.tenant.verification != Company.Verification.APPROVED:
+        # Nothing to fill in (and no licence to lose) before the registration is approved.
+        status = 409 if request.method == "POST" else 200
+        return render(request, "seals/seal_apply.html", {"not_approved": True}, status=status)
     form = SealApplicationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = {key: value for key, value in form.cleaned_data.items() if key != "seal_password_again"}
@@ -57,7 +62,10 @@ def seal_apply_view(request):
                 request, _("Application submitted. A platform reviewer will check it; we email you the result.")
             )
             return redirect("seals:list")
-    return render(request, "seals/seal_apply.html", {"form": form}, status=400 if form.errors else 200)
+    # Browsers never fill a file field in again: say which files to choose once more.
+    reselect = [form[name].label for name in ("business_licence", "authorisation_letter") if name in request.FILES]
+    context = {"form": form, "reselect": reselect if form.errors else []}
+    return render(request, "seals/seal_apply.html", context, status=400 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])

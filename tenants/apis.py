@@ -17,7 +17,6 @@ from tenants.members import (
     invitation_revoke,
     membership_remove,
     membership_role_change,
-    platform_url,
 )
 from tenants.models import ApiKey
 from tenants.permissions import acting_membership
@@ -303,7 +302,6 @@ class InvitationListCreateApi(ListAPIView):
         invitation = invitation_create(
             company=request.tenant,
             acting_membership=_acting_membership(request),
-            accept_url_base=platform_url(request),
             **serializer.validated_data,
         )
         return Response(InvitationOutputSerializer(invitation).data, status=status.HTTP_201_CREATED)

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
 from tenants.models import ApiKey
+from tenants.uscc import uscc_problem
 
 
 class ApiKeyCreateForm(forms.Form):
@@ -27,6 +28,14 @@ class CompanyCreateForm(forms.Form):
         label=_("Unified social credit code"), max_length=18, help_text=_("18 characters, on the business licence.")
     )
     legal_representative = forms.CharField(label=_("Legal representative"), max_length=100)
+
+    def clean_uscc(self):
+        value = self.cleaned_data["uscc"].strip().upper()
+        problem = uscc_problem(value)
+        if problem:
+            raise forms.ValidationError(problem, code="uscc_invalid")
+        return value
+
     slug = forms.SlugField(
         label=_("Address name"),
         max_length=40,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import transaction
@@ -20,12 +20,13 @@ from accounts.identity import mask_email
 from accounts.models import Invitation, Membership, User
 from config.crypto import keyed_hash
 from config.errors import ApplicationError
+from config.links import platform_link
 from config.mail import mail_queue
 from config.row_locks import lock_row
 from tenants.hooks import audit_event_record_in_company, authority_lost_follow_ups
 from tenants.models import ApiKey, Company
 from tenants.selectors import membership_in_force
-from tenants.services import api_key_scopes_allowed, company_domain_for
+from tenants.services import api_key_scopes_allowed, company_domain_for, company_link
 
 INVITATION_LIFETIME = timedelta(days=7)
 Role = Membership.Role
@@ -50,9 +51,7 @@ def _owner_count(company: Company) -> int:
 
 
 @transaction.atomic
-def invitation_create(
-    *, company: Company, acting_membership: Membership, email: str, role: str, accept_url_base: str
-) -> Invitation:
+def invitation_create(*, company: Company, acting_membership: Membership, email: str, role: str) -> Invitation:
     _assert_may_grant(acting_membership, role)
     email = email.strip().lower()
     if Membership.objects.filter(company=company, user__email=email).exists():
@@ -69,7 +68,7 @@ def invitation_create(
         invited_by=acting_membership.user,
         expires_at=timezone.now() + INVITATION_LIFETIME,
     )
-    link = f"{accept_url_base.rstrip('/')}/invitations/{token}/"
+    link = platform_link(f"/invitations/{token}/")
     subject = _("%(company)s invites you to Sealhub") % {"company": company.name}
     body = _(
         "%(person)s invites you to join %(company)s on Sealhub as %(role)s.\n\n"
@@ -322,9 +321,5 @@ def platform_url(request) -> str:
 
 
 def company_url_without_request(company: Company) -> str:
-    """A company host's address for mail sent by workers: PLATFORM_URL's scheme and
-    port with the company's own host."""
-    platform = urlsplit(settings.PLATFORM_URL)
-    domain = next((d.domain for d in company.domains.all() if d.is_primary), None) or company_domain_for(company.slug)
-    port = f":{platform.port}" if platform.port else ""
-    return f"{platform.scheme}://{domain}{port}/"
+    """A company host's address for mail sent by workers (config/links.py)."""
+    return company_link(company)

@@ -12,9 +12,10 @@ from django_tenants.utils import schema_exists
 from stdnum.cn import uscc as uscc_number
 
 from accounts.authority import Action, authority_check_for, role_may
+from accounts.mail_language import mail_users
 from accounts.models import Membership, User
 from config.errors import ApplicationError
-from config.mail import mail_queue
+from config.links import host_link
 from config.row_locks import lock_row
 from tenants.hooks import audit_event_record, audit_event_record_in_company, company_approved_follow_ups
 from tenants.models import ApiKey, Company, Domain
@@ -25,6 +26,12 @@ RESERVED_SLUGS = frozenset({"www", "admin", "api", "public", "static", "media", 
 
 def company_domain_for(slug: str) -> str:
     return f"{slug}.{settings.BASE_DOMAIN}"
+
+
+def company_link(company: Company, path: str = "/") -> str:
+    """`path` on the company's own host, for mail (config/links.py). Uses prefetched domains."""
+    domain = next((d.domain for d in company.domains.all() if d.is_primary), None) or company_domain_for(company.slug)
+    return host_link(domain, path)
 
 
 def schema_name_for(slug: str) -> str:
@@ -227,9 +234,9 @@ def api_key_rotate(*, api_key: ApiKey, acting_user) -> tuple[ApiKey, str]:
     return new_key, raw_key
 
 
-def _company_review_notify(company: Company, subject: str, body: str) -> None:
-    owners = list(company.memberships.filter(role="owner").values_list("user__email", flat=True))
-    mail_queue(subject=subject, body=body, to=owners)
+def _company_review_notify(company: Company, render) -> None:
+    owners = [membership.user for membership in company.memberships.filter(role="owner").select_related("user")]
+    mail_users(users=owners, render=render)
 
 
 @transaction.atomic
@@ -265,15 +272,23 @@ def _company_registration_decide(*, company: Company, acting_user: User, reason:
             follow_up(company=company)
         _company_review_notify(
             company,
-            _("%(company)s: registration approved") % {"company": company.name},
-            _("The registration of %(company)s was checked and approved. You can now apply for seals.")
-            % {"company": company.name},
+            lambda: (
+                _("%(company)s: registration approved") % {"company": company.name},
+                _("The registration of %(company)s was checked and approved. You can now apply for seals.")
+                % {"company": company.name}
+                + "\n\n"
+                + _("Apply for a seal here: %(link)s") % {"link": company_link(company, "/seals/apply/")},
+            ),
         )
     else:
         _company_review_notify(
             company,
-            _("%(company)s: registration not approved") % {"company": company.name},
-            _("The registration of %(company)s was not approved. Reason: %(reason)s")
-            % {"company": company.name, "reason": company.review_reason},
+            lambda: (
+                _("%(company)s: registration not approved") % {"company": company.name},
+                _("The registration of %(company)s was not approved. Reason: %(reason)s")
+                % {"company": company.name, "reason": company.review_reason}
+                + "\n\n"
+                + _("Your company: %(link)s") % {"link": company_link(company)},
+            ),
         )
     return company

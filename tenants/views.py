@@ -166,7 +166,6 @@ def member_invite_view(request):
             invitation_create(
                 company=request.tenant,
                 acting_membership=request.membership,
-                accept_url_base=platform_url(request),
                 **form.cleaned_data,
             )
         except ApplicationError as error:

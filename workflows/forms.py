@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from tenants.uscc import uscc_problem
 from workflows.models import Party
 
 # --- envelopes ------------------------------------------------------------------------
@@ -53,7 +54,13 @@ class EnvelopePartyForm(forms.Form):
         help_text=_("For a company. A company not yet on Sealhub is invited by email to register."),
     )
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
-    email = forms.EmailField(label=_("Email"))
+    email = forms.EmailField(
+        label=_("Email"),
+        help_text=_(
+            "Needed for every party, companies too: the link to the envelope is sent to this address "
+            "(for a company, to someone who can act for it)."
+        ),
+    )
     id_number = forms.CharField(
         label=_("ID number (optional)"),
         max_length=18,
@@ -64,6 +71,13 @@ class EnvelopePartyForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = Party.Kind.choices
+
+    def clean(self):
+        data = super().clean()
+        uscc = (data.get("uscc") or "").strip().upper()
+        if data.get("kind") == "company" and uscc and (problem := uscc_problem(uscc)):
+            self.add_error("uscc", forms.ValidationError(problem, code="uscc_invalid"))
+        return data
 
 
 class EnvelopeFieldForm(forms.Form):
@@ -95,7 +109,9 @@ class InboxSealForm(forms.Form):
         initial="authenticator",
     )
     otp_code = forms.CharField(
-        label=_("One-time code"), max_length=12, widget=forms.TextInput(attrs={"autocomplete": "one-time-code"})
+        label=_("One-time code"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "class": "code-input", "spellcheck": "false"}),
     )
 
     def __init__(self, *args, seals=(), **kwargs):

@@ -2,17 +2,18 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from urllib.parse import urlencode
 
-from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.authority import current_company
 from config.celery import app
+from config.links import platform_link
+from config.local_time import local_time_text
 from config.mail import mail_send
 from tenants.iteration import for_each_company
-from tenants.members import company_url_without_request
 from tenants.models import Company, EnvelopeRoute
+from tenants.services import company_link
 from workflows.links import party_code_open, party_link_token
 from workflows.models import Envelope, Party
 
@@ -58,13 +59,12 @@ def _bilingual(render) -> tuple[str, str]:
 
 def _party_link(party) -> str:
     if party.kind == "company" and not party.company_id:
-        query = urlencode({"uscc": party.uscc, "name": party.name})
-        return f"{settings.PLATFORM_URL.rstrip('/')}/companies/new/?{query}"
+        return platform_link("/companies/new/", {"uscc": party.uscc, "name": party.name})
     if party.company_id:
         route = EnvelopeRoute.objects.get(party_id=party.pk)
         company = Company.objects.get(pk=party.company_id)
-        return f"{company_url_without_request(company)}envelopes/inbox/{route.pk}/"
-    return f"{settings.PLATFORM_URL.rstrip('/')}/sign/{party_link_token(party)}/"
+        return company_link(company, f"/envelopes/inbox/{route.pk}/")
+    return platform_link(f"/sign/{party_link_token(party)}/")
 
 
 @app.task(**MAIL_RETRY, run_here_without_broker=True)
@@ -94,7 +94,7 @@ def envelope_mail(party_id: str, kind: str, sealed_code: str = "") -> bool:
                 **values,
                 "action": action,
                 "link": _party_link(party),
-                "expires": envelope.expires_at.date().isoformat() if envelope.expires_at else "—",
+                "expires": local_time_text(envelope.expires_at),
             }
             if party.kind == Party.Kind.COMPANY and not party.company_id:
                 body += "\n\n" + _(
@@ -175,7 +175,9 @@ def envelope_mail_owner(envelope_id: str, kind: str) -> bool:
             ),
         }
         subject, body = messages.get(kind, messages["canceled"])
-        return subject % values, body % values
+        return subject % values, body % values + "\n\n" + _("Open it here: %(link)s") % {"link": link}
+
+    link = company_link(current_company(), f"/envelopes/{envelope.pk}/")
 
     subject, body = _bilingual(render)
     attachments = []

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.authority import Action, authority_required
 from accounts.models import OneTimeCode
+from accounts.otp_choice import otp_method_initial, otp_method_remember
 from accounts.two_factor import second_factor_email_code_send, two_factor_enabled
 from config.client import client_address
 from config.errors import ApplicationError
@@ -360,7 +361,8 @@ def _inbox_page(request, route, *, seal_form=None, decline_form=None, reassign_f
         "route": route,
         "view": view,
         "pages": _pages_with_marks(view.pages, view.page_count, marks),
-        "seal_form": seal_form or InboxSealForm(seals=_seals(request)),
+        "seal_form": seal_form
+        or InboxSealForm(seals=_seals(request), initial={"otp_method": otp_method_initial(request)}),
         "decline_form": decline_form or InboxDeclineForm(),
         "reassign_form": reassign_form or InboxReassignForm(memberships=_colleagues(request)),
         "uses_authenticator": two_factor_enabled(request.user),
@@ -404,6 +406,7 @@ def inbox_page_image_view(request, route_id, page):
 def inbox_seal_view(request, route_id):
     route = _route(request, route_id)
     form = InboxSealForm(request.POST, seals=_seals(request))
+    otp_method_remember(request, request.POST.get("otp_method"))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -421,7 +424,7 @@ def inbox_seal_view(request, route_id):
         except ApplicationError as error:
             error.add_to_form(form)
         else:
-            messages.info(request, _("Confirmed. The seal is being applied…"))
+            # The page's job banner follows the seal from here (one banner, not a second message).
             return redirect(f"{reverse('workflows:inbox_detail', args=[route.pk])}?job={job['id']}")
     return _inbox_page(request, route, seal_form=form, status=400)
 
@@ -437,6 +440,7 @@ def inbox_seal_code_view(request, route_id):
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
+        otp_method_remember(request, "email")
         messages.info(request, _("We emailed you a code to confirm the use of the seal."))
     return redirect("workflows:inbox_detail", route_id=route.pk)
 

@@ -10,24 +10,35 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.authority import Action, authority_check, authority_check_for, roles_that_may
+from accounts.authority import Action, authority_check, authority_check_for, current_company, roles_that_may
+from accounts.mail_language import mail_users
 from accounts.models import Membership, User
 from config.errors import ApplicationError
-from config.mail import mail_send
 from config.row_locks import lock_row
 from documents.models import Document, SealUseRequest
 from documents.services.seal_use import placement_snapshot, seal_member_may_use_directly
 from events.services import audit_event_record
 from seals.selectors import seal_usable_get
 from tenants.models import Company
+from tenants.services import company_link
 
 MAX_USES = 1000
 
 
-def _notify(emails: list[str], subject: str, body: str) -> None:
-    emails = [email for email in emails if email]
-    if emails:
-        transaction.on_commit(lambda: mail_send(subject=subject, body=body, to=emails))
+def _notify(users, subject, body, link: str) -> None:
+    """`subject` and `body` are called in each recipient's language; `link` is added."""
+    mail_users(
+        users=users,
+        render=lambda: (subject(), body() + "\n\n" + _("Open it here: %(link)s") % {"link": link}),
+    )
+
+
+def _request_link(use_request: SealUseRequest) -> str:
+    return company_link(current_company(), f"/approvals/{use_request.pk}/")
+
+
+def _document_link(use_request: SealUseRequest) -> str:
+    return company_link(current_company(), f"/documents/{use_request.document_id}/")
 
 
 @transaction.atomic
@@ -85,10 +96,11 @@ def seal_use_request_create(
         company=company, role__in=roles_that_may(Action.SEAL_USE_APPROVE)
     ).select_related("user")
     _notify(
-        [manager.user.email for manager in managers],
-        _("Seal-use request: %(seal)s") % {"seal": seal.name},
-        _("%(requester)s asks to use the seal “%(seal)s” on “%(document)s”. Reason: %(reason)s")
+        [manager.user for manager in managers],
+        lambda: _("Seal-use request: %(seal)s") % {"seal": seal.name},
+        lambda: _("%(requester)s asks to use the seal “%(seal)s” on “%(document)s”. Reason: %(reason)s")
         % {"requester": requester, "seal": seal.name, "document": document.name, "reason": reason},
+        _request_link(use_request),
     )
     return use_request
 
@@ -103,8 +115,8 @@ def _lock_pending(use_request: SealUseRequest, acting_membership: Membership) ->
     return locked
 
 
-def _requester_email(use_request: SealUseRequest) -> list[str]:
-    return list(User.objects.filter(pk=use_request.requester_id).values_list("email", flat=True))
+def _requester(use_request: SealUseRequest) -> list[User]:
+    return list(User.objects.filter(pk=use_request.requester_id))
 
 
 @transaction.atomic
@@ -145,13 +157,14 @@ def seal_use_request_approve(
         },
     )
     _notify(
-        _requester_email(use_request),
-        _("Seal use approved: %(seal)s") % {"seal": use_request.seal_label},
-        _(
+        _requester(use_request),
+        lambda: _("Seal use approved: %(seal)s") % {"seal": use_request.seal_label},
+        lambda: _(
             "%(manager)s approved your request to use “%(seal)s” on “%(document)s”. "
             "Open the document and confirm with the seal password and a one-time code."
         )
         % {"manager": acting_user, "seal": use_request.seal_label, "document": use_request.document.name},
+        _document_link(use_request),
     )
     return use_request
 
@@ -178,15 +191,16 @@ def seal_use_request_reject(
         data={"seal": use_request.seal_label, "requester": use_request.requester_label, "reason": reason},
     )
     _notify(
-        _requester_email(use_request),
-        _("Seal use not approved: %(seal)s") % {"seal": use_request.seal_label},
-        _("%(manager)s did not approve your request to use “%(seal)s” on “%(document)s”. Reason: %(reason)s")
+        _requester(use_request),
+        lambda: _("Seal use not approved: %(seal)s") % {"seal": use_request.seal_label},
+        lambda: _("%(manager)s did not approve your request to use “%(seal)s” on “%(document)s”. Reason: %(reason)s")
         % {
             "manager": acting_user,
             "seal": use_request.seal_label,
             "document": use_request.document.name,
             "reason": reason,
         },
+        _request_link(use_request),
     )
     return use_request
 

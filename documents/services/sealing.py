@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.authority import Action, authority_check_for
+from accounts.codes import code_give_back
 from accounts.models import OneTimeCode, User
 from accounts.two_factor import second_factor_verify
 from config.celery import on_commit_enqueue
@@ -100,11 +101,17 @@ def seal_willingness_check(
     *, seal: Seal, user: User, seal_password: str, otp_method: str, otp_code: str, ip_address: str | None = None
 ) -> bytes:
     """One-time code, then the seal password: returns the seal's data key. Both count
-    towards their lockouts."""
+    towards their lockouts. An emailed code stays usable when the seal password was wrong."""
+    confirmed_at = timezone.now()
     second_factor_verify(
         user=user, method=otp_method, token=otp_code, ip_address=ip_address, purpose=OneTimeCode.Purpose.SEAL_USE
     )
-    return seal_private_key_unlock(seal=seal, user=user, seal_password=seal_password, ip_address=ip_address)
+    try:
+        return seal_private_key_unlock(seal=seal, user=user, seal_password=seal_password, ip_address=ip_address)
+    except ApplicationError:
+        if otp_method == "email":
+            code_give_back(user=user, purpose=OneTimeCode.Purpose.SEAL_USE, used_since=confirmed_at)
+        raise
 
 
 def signing_grant_create(

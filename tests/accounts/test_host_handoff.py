@@ -148,3 +148,19 @@ def test_a_password_reset_ends_a_token_in_flight(world):
     browser, arrived = _arrive(location)
     assert arrived["Location"] == "/accounts/login/?next=/"
     assert "_auth_user_id" not in browser.session
+
+
+def test_signing_out_on_the_company_host_signs_out_of_the_platform_too(world):
+    platform = client_on(None, world.alice)
+    browser, _arrived = _arrive(platform.get(f"/companies/{world.alpha.slug}/open/")["Location"])
+    assert platform.get("/accounts/security/").status_code == 200
+    assert browser.post("/accounts/logout/").status_code == 302
+    assert browser.get("/").status_code == 302  # signed out here
+    assert platform.get("/accounts/security/")["Location"].startswith("/accounts/login/")  # and there
+
+
+def test_signing_out_on_a_host_signed_into_directly_leaves_other_sessions_alone(world):
+    platform = client_on(None, world.alice)
+    company = client_on(world.alpha, world.alice)
+    assert company.post("/accounts/logout/").status_code == 302
+    assert platform.get("/accounts/security/").status_code == 200

@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import translation
 
 from accounts.models import IdentityAppeal, SecurityEvent, User
 from tests.accounts.conftest import ALICE_ID, OTHER_ID, last_code, registration
@@ -85,6 +86,14 @@ def test_conflict_then_recover_then_sign_in(registered):
         {"code": code, "password": "New-Strong-Pass-9", "password_again": "New-Strong-Pass-9"},
     )
     assert response.status_code == 302
+    # Recovered by text message: the person learns which address signs in, and the
+    # mailbox on file hears that the password changed.
+    assert "From now on you sign in with zhang@example.com and the new password." in client.get("/").content.decode()
+    changed = set()
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            changed.add(translation.gettext("Your Sealhub password was changed"))
+    assert any(message.to == ["zhang@example.com"] and message.subject in changed for message in mail.outbox)
     fresh = client_on(None)
     assert (
         fresh.post("/accounts/login/", {"username": "zhang@example.com", "password": "New-Strong-Pass-9"}).status_code
@@ -224,3 +233,43 @@ def test_the_two_passwords_must_match(db):
     assert response.status_code == 400
     assert response.context["form"].errors["password_again"] == ["The two passwords differ."]
     assert not User.objects.filter(email="zhang@example.com").exists()
+
+
+def test_every_mistake_is_reported_in_one_answer(db):
+    data = registration(id_number="110105194912310021", mobile="12345", password="password123")
+    data["password_again"] = "password123"
+    response = client_on(None, HTTP_ACCEPT_LANGUAGE="en").post("/accounts/register/", data)
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert sorted(errors) == ["id_number", "mobile", "password"]
+    assert "check digit" in errors["id_number"][0] and "11-digit" in errors["mobile"][0]
+    assert "too common" in " ".join(errors["password"])
+    assert not User.objects.filter(email="zhang@example.com").exists()
+
+
+def test_the_appeal_after_a_conflict_does_not_ask_for_the_id_number_again(registered):
+    appellant = client_on(None, HTTP_ACCEPT_LANGUAGE="en")
+    appellant.post("/accounts/register/", registration(email="real@example.com", mobile=""))
+    assert ALICE_ID not in str(dict(appellant.session.items()))  # kept encrypted only
+    page = appellant.get("/accounts/appeals/new/").content.decode()
+    assert 'name="id_number"' not in page
+    assert "the ID number you entered when registering (1101**********002X)" in page
+    assert 'value="real@example.com"' in page
+    response = appellant.post(
+        "/accounts/appeals/new/",
+        {
+            "full_name": "张三",
+            "email": "real@example.com",
+            "mobile": "",
+            "statement": "I never registered.",
+            "id_photo": SimpleUploadedFile("id.png", PNG, content_type="image/png"),
+        },
+    )
+    appeal = IdentityAppeal.objects.get()
+    assert response["Location"] == f"/accounts/appeals/{appeal.pk}/"
+    assert appeal.contested_user == registered and appeal.id_number_masked == "1101**********002X"
+
+
+def test_an_appeal_without_a_conflict_asks_for_the_id_number(db):
+    page = client_on(None, HTTP_ACCEPT_LANGUAGE="en").get("/accounts/appeals/new/").content.decode()
+    assert 'name="id_number"' in page

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.db import connection
 
-from accounts.models import AuthenticatorDevice, FactorLock, RecoveryCode
+from accounts.models import AuthenticatorDevice, FactorLock, RecoveryCode, User
 from tests.conftest import client_on, enrol_authenticator, totp_now, verified_client_on
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +114,25 @@ def test_reviewer_group_sees_queues_not_raw_secrets(world, registered):
     assert registered.id_number_hash not in page
     assert admin.get("/admin/accounts/identityappeal/").status_code == 200
     assert admin.get("/admin/auth/group/").status_code == 404  # groups are not in the reviewer admin
+
+
+def test_a_reviewer_who_sets_up_the_app_goes_on_to_the_review_pages(registered):
+    """(A reviewer's first app is set up before the role is granted; from a session they
+    replace it, after using the old one.)"""
+    enrol_authenticator(registered)
+    User.objects.filter(pk=registered.pk).update(is_staff=True)
+    registered.refresh_from_db()
+    client = verified_client_on(None, registered, HTTP_ACCEPT_LANGUAGE="en")
+    client.get("/accounts/security/authenticator/")
+    device = AuthenticatorDevice.objects.get(user=registered, confirmed=False)
+    page = client.post("/accounts/security/authenticator/", {"code": totp_now(device)}).content.decode()
+    assert '<a class="button primary" href="/admin/">I have saved them</a>' in page
+    assert client.get("/admin/").status_code == 200  # the new factor counts for this session
+
+
+def test_a_member_who_sets_up_the_app_goes_back_to_security(registered):
+    client = client_on(None, registered, HTTP_ACCEPT_LANGUAGE="en")
+    client.get("/accounts/security/authenticator/")
+    device = AuthenticatorDevice.objects.get(user=registered, confirmed=False)
+    page = client.post("/accounts/security/authenticator/", {"code": totp_now(device)}).content.decode()
+    assert '<a class="button primary" href="/accounts/security/">I have saved them</a>' in page

@@ -64,6 +64,8 @@ def test_every_message_has_a_chinese_translation():
     assert "#, fuzzy" not in body
     untranslated = re.findall(r'msgid "(.*)"\nmsgstr ""\n(?!")', body)
     assert untranslated == []
+    plurals_untranslated = re.findall(r'msgid_plural "(.*)"\n(?:msgstr\[\d+\] ".*"\n)*msgstr\[\d+\] ""\n(?!")', body)
+    assert plurals_untranslated == []
 
 
 def test_pages_in_chinese_by_default(world):
@@ -87,3 +89,26 @@ def test_seal_the_noun_and_seal_the_verb_read_differently_in_chinese(approved_al
     # One English word, two Chinese ones: the seal list names 印章; sealing a document is 盖章.
     seal_list = client_on(world.alpha, world.alice).get("/seals/").content.decode()
     assert '<th scope="col">印章</th>' in seal_list and '<th scope="col">盖章</th>' not in seal_list
+
+
+def test_english_text_carries_no_chinese_beyond_the_names_of_seal_types():
+    """An English page shows English help; Chinese appears only where it names the seal
+    types and the cross-page seal placement as the official terms (公章, 骑缝章)."""
+    import re
+    from pathlib import Path
+
+    po = (Path(__file__).resolve().parents[2] / "config/locale/zh_Hans/LC_MESSAGES/django.po").read_text()
+    used = set()
+    for path in Path(__file__).resolve().parents[2].glob("*/**/*.py"):
+        if ".venv" not in path.parts and "tests" not in path.parts and "migrations" not in path.parts:
+            used.add(path.read_text(errors="ignore"))
+    for path in (Path(__file__).resolve().parents[2] / "templates").rglob("*.html"):
+        used.add(path.read_text())
+    source = "\n".join(used)
+    chinese_in_english = [
+        msgid
+        for msgid in re.findall(r'^msgid "(.*)"$', po, flags=re.M)
+        if re.search(r"[\u4e00-\u9fff]", msgid) and msgid != "简体中文" and msgid in source
+    ]
+    allowed = re.compile(r"^(Official|Contract|Finance|Invoice) seal \(|^Across the page edges \(骑缝章\)$")
+    assert [msgid for msgid in chinese_in_english if not allowed.search(msgid)] == []

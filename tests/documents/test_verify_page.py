@@ -119,3 +119,24 @@ def test_the_api_adds_signature_pictures_only_when_asked(sealed_pdf):
     assert plain["verdict"] == "valid" and plain["signatures"][0]["appearance_data_uri"] == ""
     pictured = api.post("/api/v1/verify/", {"file": SimpleUploadedFile("s.pdf", sealed_pdf), "appearances": "true"})
     assert pictured.json()["signatures"][0]["appearance_data_uri"].startswith("data:image/png;base64,")
+
+
+def test_the_chinese_verify_page_names_certificate_parts_in_chinese(sealed_pdf, world):
+    body = client_on(None).post("/verify/", {"file": SimpleUploadedFile("c.pdf", sealed_pdf)}).content.decode()
+    assert "通用名称: " in body and "单位: " in body
+    assert "Common Name" not in body and "Organization:" not in body
+    assert "时间均为北京时间" in body
+
+
+def test_a_certificate_name_keeps_its_values(world):
+    from django.utils import translation
+
+    from documents.templatetags.certificates import certificate_name
+
+    name = "Common Name: Organization: Ltd, Organization Identifier: 91310000X, Country: CN"
+    with translation.override("zh-hans"):
+        assert certificate_name(name) == "通用名称: Organization: Ltd, 组织机构标识: 91310000X, 国家: CN"
+    with translation.override("en"):
+        assert (
+            certificate_name(name) == "Common name: Organization: Ltd, Organisation identifier: 91310000X, Country: CN"
+        )

@@ -5,6 +5,7 @@ import pytest
 from seals.models import Seal, SealApplication, SealAuthorisation
 from seals.services import seal_application_approve
 from tests.conftest import client_on
+from tests.documents.test_verify_page import sealed_pdf  # noqa: F401 (fixture)
 from tests.seals.conftest import licence
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +101,42 @@ def test_a_seal_image_address_with_an_id_that_is_not_one_is_not_found(world, sea
     response = client_on(world.alpha, world.alice).get(f"/seals/{seal_id}/image.png")
 
     assert response.status_code == 404
+
+
+def test_before_approval_the_form_is_not_offered_and_says_why(world):
+    client = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get("/seals/apply/").content.decode()
+    assert "once a platform reviewer has approved the company" in page
+    assert 'name="business_licence"' not in page
+    assert "Registration under review" in page and "Getting started" in page  # the guided start
+    refused = client.post("/seals/apply/", {**FORM, "business_licence": licence()})
+    assert refused.status_code == 409
+    assert not SealApplication.objects.exists()
+
+
+def test_a_password_error_names_the_files_to_choose_again(approved_alpha, world):
+    client = client_on(approved_alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/seals/apply/", {**FORM, "seal_password_again": "Something-else-9", "business_licence": licence()}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "choose these files again (Business licence scan)" in page
+    assert 'value="Alpha Ltd"' in page  # what was typed is kept
+
+
+def test_the_guided_start_leads_from_review_to_the_first_seal(world, approved_alpha):
+    from tests.workflows.conftest import seal_for
+
+    alice = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
+    page = alice.get("/").content.decode()
+    assert "Getting started" in page and 'href="/seals/apply/">Apply for a seal</a>' in page
+    # A plain member is not sent to a form they may not use.
+    assert 'href="/seals/apply/"' not in client_on(world.alpha, world.bob).get("/").content.decode()
+    seal_for(approved_alpha, world.alice)
+    assert 'href="/documents/">Upload a document</a>' in alice.get("/").content.decode()
+
+
+def test_the_guided_start_ends_with_the_first_sealed_document(world, sealed_pdf):  # noqa: F811
+    page = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en").get("/").content.decode()
+    assert "Getting started" not in page

@@ -409,7 +409,6 @@ def matrix(world):
         acting_membership=alice_membership,
         email="eve@alpha.example",
         role=Membership.Role.MEMBER,
-        accept_url_base="http://alpha.sealhub.test/invitations/",
     )
     with tenant_context(alpha):
         api_key, _raw = api_key_create(company=alpha, name="ERP", scopes=["admin"], acting_user=alice)

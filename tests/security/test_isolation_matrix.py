@@ -110,7 +110,6 @@ def b(world):
         acting_membership=charlie_membership,
         email="eve@beta.example",
         role=Membership.Role.MEMBER,
-        accept_url_base="http://beta.sealhub.test/invitations/",
     )
     with tenant_context(world.beta):
         api_key, _raw = api_key_create(company=world.beta, name=B_SECRET, scopes=["admin"], acting_user=world.charlie)

@@ -8,7 +8,9 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership
+from tenants.members import invitation_create
 from tenants.models import Company
+from tests.accounts.conftest import last_code, registration
 from tests.conftest import client_on, continue_on_company_host, verified_client_on
 from tests.factories import UserFactory
 
@@ -56,7 +58,7 @@ def test_company_form_explains_a_bad_uscc(db):
         "/companies/new/", {"name": "Bad", "uscc": "911100008021004330", "legal_representative": "A", "slug": "bad"}
     )
     assert response.status_code == 400
-    assert "not valid" in " ".join(response.context["form"].errors["uscc"])
+    assert "check digit" in " ".join(response.context["form"].errors["uscc"])
     assert not Company.objects.filter(slug="bad").exists()
 
 
@@ -193,3 +195,28 @@ def test_owner_makes_an_auditor_who_reads_and_changes_nothing(world):
     with tenant_context(world.alpha):
         assert AuditEvent.objects.filter(action="authority.refused", data__action="webhook.manage").count() == 1
         assert not AuditEvent.objects.filter(action="webhook.created").exists()
+
+
+def test_registering_from_an_invitation_link_comes_back_to_the_invitation(world, django_capture_on_commit_callbacks):
+    acting = Membership.objects.select_related("user").get(user=world.alice, company=world.alpha)
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation_create(company=world.alpha, acting_membership=acting, email="zhang@example.com", role="member")
+    path = re.search(r"https?://[^/\s]+(/invitations/\S+/)", mail.outbox[-1].body).group(1)
+    browser = client_on(None, HTTP_ACCEPT_LANGUAGE="en")
+    login = browser.get(path)["Location"]
+    page = browser.get(login).content.decode()
+    assert f'href="/accounts/register/?next={path}"' in page.replace("%2F", "/")
+    browser.get(f"/accounts/register/?next={path}")
+    assert browser.post("/accounts/register/", registration())["Location"] == "/accounts/email/verify/"
+    confirmed = browser.post("/accounts/email/verify/", {"code": last_code("zhang@example.com")})
+    assert confirmed["Location"] == path
+    joined = browser.post(path)
+    assert joined.status_code == 302
+    assert Membership.objects.filter(company=world.alpha, user__email="zhang@example.com").exists()
+
+
+def test_only_an_invitation_path_is_kept_for_after_registration(world):
+    browser = client_on(None)
+    for elsewhere in ("https://evil.example/invitations/x/", "//evil.example/invitations/x/", "/admin/"):
+        browser.get(f"/accounts/register/?next={elsewhere}")
+        assert "after_registration" not in browser.session

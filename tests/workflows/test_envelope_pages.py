@@ -152,7 +152,7 @@ def test_draft_errors_show_on_the_page(pair):
 
     unknown = owner.post(f"{url}parties/", {"kind": "company", "uscc": "9131000012345", "email": "x@y.example"})
     assert unknown.status_code == 400
-    assert "Enter the company&#x27;s 18-character unified social credit code." in unknown.content.decode()
+    assert "A unified social credit code has 18 characters; this one has 13." in unknown.content.decode()
 
     refused = owner.post(f"{url}send/", follow=True)
     assert refused.status_code == 200

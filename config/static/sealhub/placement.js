@@ -6,6 +6,8 @@
   const pages = JSON.parse(document.getElementById("pages-data").textContent);
   let placements = JSON.parse(document.getElementById("placements-data").textContent);
   const text = window.sealhubText();
+  // "Page 4" / "第 4 页": the words around the number come from the translation.
+  const pageName = (index) => text.pageNumber.replace("%(number)s", String(index + 1));
   const sealChoice = document.getElementById("seal-choice");
   const list = document.getElementById("placement-list");
   const SEAL_PT = 42 / 25.4 * 72;
@@ -49,14 +51,14 @@
       mark.style.height = Math.abs(corners[1][1] - corners[0][1]) * 100 + "%";
       const option = sealChoice && sealChoice.querySelector(`option[value="${p.seal}"]`);
       if (option) mark.style.backgroundImage = `url(${option.dataset.image})`;
-      mark.setAttribute("aria-label", `${p.seal_name || ""} (${text.page} ${p.page + 1}): ${text.keys}`);
+      mark.setAttribute("aria-label", `${p.seal_name || ""} (${pageName(p.page)}): ${text.keys}`);
       const handle = document.createElement("span");
       handle.className = "resize-handle";
       mark.appendChild(handle);
       enableDrag(mark, handle, p, figure);
       mark.addEventListener("keydown", (event) => keyboard(event, p));
       figure.appendChild(mark);
-      listItem(p, `${text.page} ${p.page + 1}`);
+      listItem(p, pageName(p.page));
     });
   }
   function listItem(p, where) {
@@ -187,15 +189,32 @@
   const grant = new URLSearchParams(location.search).get("grant");
   const status = document.getElementById("grant-status");
   if (grant && status) {
+    // One banner for the job: what it is doing, for how long, then the result.
+    const started = Date.now();
+    const elapsed = () => text.elapsed.replace("%(seconds)s", String(Math.round((Date.now() - started) / 1000)));
     status.hidden = false;
     status.textContent = text.waiting;
     const poll = async () => {
-      const response = await fetch(`${location.pathname}grants/${grant}/`);
-      const job = await response.json();
+      let job;
+      try {
+        job = await (await fetch(`${location.pathname}grants/${grant}/`)).json();
+      } catch (error) {
+        setTimeout(poll, 2000);
+        return;
+      }
+      if (job.status === "done") {
+        status.textContent = text.sealed;
+        status.classList.add("success");
+        location.replace(`${location.pathname}?sealed=${job.version || ""}`);
+        return;
+      }
+      if (job.status === "pending" || job.status === "running") {
+        status.textContent = `${text.waiting} ${elapsed()}`;
+        setTimeout(poll, 1000);
+        return;
+      }
       status.textContent = job.error || job.label;
-      if (job.status === "done") { status.textContent = text.sealed; location.replace(location.pathname); return; }
-      if (job.status === "pending" || job.status === "running") setTimeout(poll, 700);
-      else status.classList.add("error");
+      status.classList.add("error");
     };
     poll();
   }

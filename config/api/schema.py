@@ -17,7 +17,7 @@ ERROR_DESCRIPTIONS = {
     "400": "Invalid input: `errors` names each field (nested input keeps its shape)",
     "401": "Authentication required or failed",
     "403": "Permission denied (role, API key scope, or a request from another site)",
-    "404": "Not found (or not visible to this company)",
+    "404": "Not found (or not visible to this company): the object in the address or one the body names",
     "409": "Conflict with the current state (or the same Idempotency-Key still in progress, "
     "or a replay of a response that carried a secret)",
     "410": "Gone: the session ended",
@@ -40,8 +40,8 @@ class ErrorSerializer(serializers.Serializer):
 
 def _statuses(method: str, path: str, throttled: bool) -> list[str]:
     codes = ["400", "401", "403"]
-    if "{" in path:
-        codes.append("404")
+    if "{" in path or method in UNSAFE:
+        codes.append("404")  # the object in the address, or one the body names
     if method in UNSAFE:
         codes += ["409", "413", "415", "422"]
     if "signing_sessions" in path or "seal_sessions" in path:

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.utils import html
 
+INTEGER = re.compile(r"-?[0-9]{1,18}")
 MAX_UNKNOWN_FIELDS_NAMED = 10
 MAX_FIELD_NAME_SHOWN = 100
 
@@ -64,6 +66,20 @@ def _type_errors(field, value):
     return None
 
 
+def _form_value_error(field, value):
+    """Form values are text: an empty one is refused (not taken as "not given"), and a boolean
+    or whole number is spelled as the schema says (DRF would also take "0", "yes" or "1.0")."""
+    if not isinstance(value, str):
+        return None
+    if value == "" and not getattr(field, "allow_blank", False):
+        return _("This field may not be blank.")
+    if isinstance(field, serializers.BooleanField) and value not in ("true", "false"):
+        return _("Give true or false.")
+    if isinstance(field, serializers.IntegerField) and not INTEGER.fullmatch(value):
+        return _("Give a whole number.")
+    return None
+
+
 class StrictInputSerializer(serializers.Serializer):
     """Input serializers refuse fields they do not know, so a typo is an error the integrator
     sees instead of a silently ignored option; values of the wrong JSON type are refused, not
@@ -84,13 +100,10 @@ class StrictInputSerializer(serializers.Serializer):
                     ]
                 raise serializers.ValidationError(errors)
             if html.is_html_input(data):
-                blank = {
-                    name: [_("This field may not be blank.")]
-                    for name, field in self.fields.items()
-                    if name in data and data.get(name) == "" and not getattr(field, "allow_blank", False)
-                }
-                if blank:
-                    raise serializers.ValidationError(blank)
+                errors = {name: _form_value_error(field, data.get(name)) for name, field in self.fields.items()}
+                errors = {name: [error] for name, error in errors.items() if name in data and error}
+                if errors:
+                    raise serializers.ValidationError(errors)
             else:
                 errors = _type_errors(self, data)
                 if errors:

@@ -4,6 +4,7 @@ moderation, PATCH bodies marked as required as the server requires them."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -149,3 +150,11 @@ def test_bad_query_values_on_an_object_are_refused(api, world):
     ).json()
     assert api.get(f"/api/v1/webhooks/{created['id']}/deliveries/?status=bogus").status_code == 400
     assert api.get(f"/api/v1/webhooks/{created['id']}/deliveries/?status=pending").status_code == 200
+
+
+@pytest.mark.parametrize("appearances", ["0", "yes", "True", ""])
+def test_a_form_boolean_is_spelled_true_or_false(appearances):
+    anonymous = client_on(None)
+    response = anonymous.post("/api/v1/verify/", {"file": io.BytesIO(b"%PDF-1.4"), "appearances": appearances})
+    assert response.status_code == 400, response.content[:300]
+    assert list(response.json()["errors"]) == ["appearances"]

@@ -23,6 +23,7 @@ from accounts.two_factor import OTP_METHODS, second_factor_email_code_send
 from config.api.query import query_choice
 from config.api.serializers import StrictInputSerializer
 from config.client import client_address
+from config.errors import ApplicationError
 from documents.models import Placement
 from documents.selectors import document_get, document_list, document_list_token, grant_get, version_get
 from documents.services.placements import (
@@ -352,9 +353,15 @@ class DocumentSealCodeApi(APIView):
     def post(self, request, document_id):
         document_get(document_id=document_id)
         person = _person(request)
-        second_factor_email_code_send(
-            user=person, purpose=OneTimeCode.Purpose.SEAL_USE, ip_address=client_address(request)
-        )
+        try:
+            second_factor_email_code_send(
+                user=person, purpose=OneTimeCode.Purpose.SEAL_USE, ip_address=client_address(request)
+            )
+        except ApplicationError as error:
+            if error.code != "email_code_not_accepted":
+                raise
+            # Not a missing right: this member confirms with an authenticator app instead.
+            raise ApplicationError(error.message, error.code, status=409) from error
         body = {"sent_to": mask_email(person.email), "valid_for_seconds": int(CODE_LIFETIME.total_seconds())}
         return Response(SealCodeOutputSerializer(body).data, status=status.HTTP_202_ACCEPTED)
 

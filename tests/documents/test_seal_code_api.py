@@ -101,7 +101,7 @@ def test_no_code_is_sent_to_a_member_who_confirms_with_an_app(world, seal, djang
     sent = len(mail.outbox)
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(f"/api/v1/documents/{document_id}/seal/code/")
-    assert 400 <= response.status_code < 500
+    assert response.status_code == 409
     assert response.json()["type"] == "email_code_not_accepted"
     assert len(mail.outbox) == sent
 

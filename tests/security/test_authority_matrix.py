@@ -171,6 +171,7 @@ COMPANY_ROUTES: dict[str, dict[str, Action | str]] = {
     "api:documents_page_preview": {GET: A.DOCUMENT_READ},
     "api:placements_detail": {PATCH: A.DOCUMENT_PLACE, DELETE: A.DOCUMENT_PLACE},
     "api:documents_seal": {POST: A.DOCUMENT_SEAL},
+    "api:documents_seal_code": {POST: A.DOCUMENT_SEAL},
     "api:documents_job": {GET: A.DOCUMENT_READ},
     "api:documents_seal_sessions": {POST: A.DOCUMENT_SEAL},
     "api:documents_seal_sessions_detail": {GET: A.DOCUMENT_SEAL},

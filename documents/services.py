@@ -24,6 +24,7 @@ from config.crypto import decrypt, encrypt
 from config.errors import ApplicationError
 from config.row_locks import lock_row
 from documents.models import (
+    SEALING_REFUSALS,
     Document,
     DocumentListState,
     DocumentVersion,
@@ -31,7 +32,7 @@ from documents.models import (
     SigningGrant,
     SigningSession,
 )
-from documents.pdf.inspect import InvalidPdf, PageBox, PdfInfo, inspect_pdf_or_reason
+from documents.pdf.inspect import InvalidPdf, PageBox, PdfInfo, inspect_pdf_or_reason, seal_size_on_page
 from documents.pdf.limits import LimitExceeded, memory_for_file, run_limited
 from documents.pdf.national import NationalSigning
 from documents.pdf.sign import Placement as PdfPlacement
@@ -59,12 +60,35 @@ MM = 72 / 25.4
 
 INVALID_PDF_MESSAGES = {
     "not_pdf": lambda: _("This file is not a PDF. Only PDF documents can be sealed."),
-    "encrypted": lambda: _("This PDF is protected with a password. Remove the protection and upload it again."),
+    "encrypted": lambda: _(
+        "This PDF needs a password to open. Remove the password (save an unprotected copy) and upload it again."
+    ),
     "no_pages": lambda: _("This PDF has no pages."),
     "too_many_pages": lambda: _("This PDF has more than %(limit)s pages.") % {"limit": settings.DOCUMENT_MAX_PAGES},
     "malformed": lambda: _("This PDF is damaged and cannot be read. Save it again from the original program."),
     "too_complex": lambda: _("This PDF is too large or too complex to be read here."),
+    "encryption_unsupported": lambda: _(
+        "This PDF's protection settings are written in a way that cannot be kept when sealing. "
+        "Save an unprotected copy and upload it again."
+    ),
 }
+# The permissions of an owner-password PDF a seal needs (documents/pdf/structure.py SEAL_PERMISSIONS).
+PDF_PERMISSION_NAMES = {
+    "modify": lambda: _("changing the document"),
+    "annotate": lambda: _("commenting and filling in form fields"),
+}
+
+
+def _invalid_pdf_message(refusal: InvalidPdf) -> str:
+    if refusal.code == "permission_denied":
+        names = [
+            str(PDF_PERMISSION_NAMES[name]()) for name in refusal.detail.split(",") if name in PDF_PERMISSION_NAMES
+        ]
+        return _(
+            "The author's security settings in this PDF do not allow %(permissions)s, which adding a seal needs. "
+            "Ask the author for a copy without this restriction."
+        ) % {"permissions": _(" and ").join(names)}
+    return INVALID_PDF_MESSAGES[refusal.code]()
 
 
 def sha256_of(data: bytes) -> str:
@@ -85,7 +109,7 @@ def _inspect(data: bytes) -> PdfInfo:
         result = InvalidPdf("too_complex")
     if isinstance(result, InvalidPdf):
         status = 422 if result.code == "too_complex" else 400
-        raise ApplicationError(INVALID_PDF_MESSAGES[result.code](), f"pdf_{result.code}", status=status, field="file")
+        raise ApplicationError(_invalid_pdf_message(result), f"pdf_{result.code}", status=status, field="file")
     return result
 
 
@@ -156,10 +180,18 @@ def document_version_create(
         size=len(data),
         page_count=info.page_count,
         pages=[
-            {"left": p.left, "bottom": p.bottom, "right": p.right, "top": p.top, "rotation": p.rotation}
+            {
+                "left": p.left,
+                "bottom": p.bottom,
+                "right": p.right,
+                "top": p.top,
+                "rotation": p.rotation,
+                "user_unit": p.user_unit,
+            }
             for p in info.pages
         ],
         signature_count=len(info.signatures),
+        sealing_refusal=info.sealing_refusal,
         created_by_label=label,
         grant=grant,
     )
@@ -321,6 +353,10 @@ def document_upload(*, name: str, data: bytes, acting_user) -> Document:
     version = document_version_create(
         document=document, number=1, kind=DocumentVersion.Kind.ORIGINAL, data=data, info=info, label=str(acting_user)
     )
+    if info.repaired is not None:  # damaged cross-reference data: a rebuilt copy, before any seal
+        version = document_version_create(
+            document=document, number=2, kind=DocumentVersion.Kind.REPAIRED, data=info.repaired, info=info, label=""
+        )
     _queue_previews(version)
     audit_event_record(
         acting_user=acting_user,
@@ -331,6 +367,7 @@ def document_upload(*, name: str, data: bytes, acting_user) -> Document:
             "sha256": version.sha256,
             "pages": info.page_count,
             "signatures": len(info.signatures),
+            "repaired": info.repaired is not None,
         },
     )
     return document
@@ -357,6 +394,14 @@ def document_assert_not_in_envelope(document: Document) -> None:
             "document_in_envelope",
             status=409,
         )
+
+
+def document_assert_sealable(document: Document, *, cross_page: bool = False) -> None:
+    """Refused at placement, not later in the worker: the author forbids the change a seal makes."""
+    version = document.current_version
+    refusal = version.sealing_refusal or ("signed_page_change" if cross_page and version.signature_count else "")
+    if refusal:
+        raise ApplicationError(str(SEALING_REFUSALS[refusal]), f"document_{refusal}", status=409)
 
 
 def placement_rectangle_check(
@@ -393,8 +438,13 @@ def placement_add(
     acting_user,
 ) -> Placement:
     authority_check_for(acting_user=acting_user, company=company, action=Action.DOCUMENT_PLACE)
+    document_assert_sealable(document)
     seal = seal_usable_get(company=company, seal_id=seal_id)
     face = seal_face(seal)
+    if width is None and 0 <= page < len(document.current_version.pages):  # true size, whatever /UserUnit says
+        width, _height = seal_size_on_page(
+            face.width_mm, face.height_mm, PageBox(**document.current_version.pages[page])
+        )
     width = width or face.width_mm * MM
     height = height or width * face.height_mm / face.width_mm  # keep the seal's aspect ratio
     placement_rectangle_check(document, page=page, x=x, y=y, width=width, height=height)
@@ -413,6 +463,7 @@ def placement_add(
 def placement_add_at_text(*, document: Document, company: Company, seal_id, text: str, acting_user) -> list[Placement]:
     """One placement centred on every occurrence of `text` (e.g. 盖章处), kept on the page."""
     authority_check_for(acting_user=acting_user, company=company, action=Action.DOCUMENT_PLACE)
+    document_assert_sealable(document)
     from documents.pdf.keyword import find_text
 
     text = text.strip()
@@ -463,6 +514,7 @@ def placement_add_cross_page(
 ) -> Placement:
     """骑缝章: one seal split over the right edges of all pages, covered by one signature."""
     authority_check_for(acting_user=acting_user, company=company, action=Action.DOCUMENT_PLACE)
+    document_assert_sealable(document, cross_page=True)
     version = document.current_version
     if version.page_count < 2:
         raise ApplicationError(_("A cross-page seal needs a document of two pages or more."), "cross_page_single_page")
@@ -778,6 +830,7 @@ def sealed_version_record(
         page_count=base.page_count,
         pages=[PageBox(**page) for page in base.pages],
         signatures=[None] * (base.signature_count + new_signatures),
+        sealing_refusal=base.sealing_refusal,
     )
     version = document_version_create(
         document=document,

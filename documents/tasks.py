@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 
 from config.celery import app
+from documents.pdf.inspect import is_permanent
 from documents.services import document_previews_render, document_seal_execute, document_seal_give_up
 
 logger = logging.getLogger(__name__)
@@ -15,6 +16,10 @@ def document_seal(self, grant_id: str) -> dict:
     try:
         version = document_seal_execute(grant_id=grant_id)
     except Exception as exc:
+        if is_permanent(exc):  # the file forbids it (documents/pdf/structure.py): no retry can help
+            logger.warning("sealing refused for grant %s: %s", grant_id, exc.code)
+            document_seal_give_up(grant_id=grant_id, error=exc.code)
+            return {"grant": grant_id, "version": None, "refused": exc.code}
         if self.request.retries >= self.max_retries:
             logger.exception("sealing failed for grant %s; giving up", grant_id)
             document_seal_give_up(grant_id=grant_id)

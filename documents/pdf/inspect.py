@@ -18,6 +18,7 @@ from documents.pdf.structure import (
     PageBox,
     changes_refusal,
     is_permanent,
+    may_restrict_changes,
     page_boxes,
     seal_size_on_page,
     sealing_reader,
@@ -64,7 +65,9 @@ def inspect_pdf(data: bytes, *, max_pages: int = 2000) -> PdfInfo:
         pages = page_boxes(repaired or data)
         embedded = reader.embedded_regular_signatures
         signatures = [SignatureInfo(field_name=sig.field_name, signer=_signer_name(sig)) for sig in embedded]
-        refusal = changes_refusal(reader) or trial_seal_refusal(repaired or data)
+        refusal = (changes_refusal(reader) if may_restrict_changes(repaired or data) else "") or trial_seal_refusal(
+            repaired or data
+        )
     except InvalidPdf:
         raise
     except READ_ERRORS as exc:

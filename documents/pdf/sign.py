@@ -40,12 +40,17 @@ from documents.pdf.structure import (
     READ_ERRORS,
     InvalidPdf,
     changes_refusal,
+    may_restrict_changes,
     page_box,
     page_boxes,
+    quiet_library_tracebacks,
     refusal_for_broken,
+    remember_checked,
     sealing_reader,
     signatures_broken_by,
 )
+
+quiet_library_tracebacks()  # a refused seal's diff analysis is a verdict, not a traceback
 
 
 @dataclass(frozen=True)
@@ -166,6 +171,7 @@ def stamp_and_sign(
         pdf_signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES_RESERVED, output=output)
         signed = output.getvalue()
     assert_signatures_kept(data, signed)
+    remember_checked(signed)  # our own revision on a checked file: the next placement need not walk it
     return signed
 
 
@@ -208,8 +214,8 @@ def trial_seal_refusal(data: bytes) -> str:
     signature outside its permissions ("" if it can): a visible seal is tried on the first
     page and the earlier signatures are analysed, as the sealing job will do. Files
     without signatures need no trial."""
-    if b"/ByteRange" not in data:
-        return ""
+    if b"/ByteRange" not in data or not may_restrict_changes(data):
+        return ""  # unsigned, or only approval signatures without locks: a seal keeps them
     box = page_boxes(data)[0]
     side = min(box.width, box.height) / 4
     placement = Placement(0, box.left + side, box.bottom + side, side, side)
@@ -289,7 +295,7 @@ def sealing_writer(data: bytes, *, page_content: bool = False) -> IncrementalPdf
     signature allows."""
     reader = sealing_reader(data)
     try:
-        refusal = changes_refusal(reader)
+        refusal = changes_refusal(reader) if may_restrict_changes(data) else ""
         if not refusal and page_content and reader.embedded_signatures:
             refusal = "signed_page_change"
         if refusal:

@@ -7,7 +7,10 @@ often it is tried, so a sealing job fails at once instead of retrying."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import logging
+import re
 from dataclasses import dataclass
 
 from pyhanko.pdf_utils.crypt import AuthStatus, StandardSecurityHandler
@@ -15,11 +18,12 @@ from pyhanko.pdf_utils.crypt.permissions import StandardPermissions
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, ModificationLevel, SuspiciousModification
-from pyhanko.sign.fields import MDPPerm
+from pyhanko.sign.fields import MDPPerm, enumerate_sig_fields
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 PDF_MAGIC = b"%PDF-"
+LIBRARY_LOGGERS = ("pyhanko", "pyhanko_certvalidator")
 
 # Creating a signature field needs both "modify" (bit 4) and "annotations and forms"
 # (bit 6): ISO 32000-1 table 22, bit 6 "if bit 4 is also set, create or modify interactive
@@ -69,6 +73,17 @@ class PageBox:
         return self.top - self.bottom
 
 
+# Files this process has checked or written itself (SHA-256): the next placement of a job
+# seals the previous one's output, which need not be walked again.
+_CHECKED: dict[bytes, None] = {}
+
+
+def remember_checked(data: bytes) -> None:
+    _CHECKED[hashlib.sha256(data).digest()] = None
+    while len(_CHECKED) > 32:
+        _CHECKED.pop(next(iter(_CHECKED)))
+
+
 def sealing_reader(data: bytes) -> PdfFileReader:
     """A pyHanko reader over `data`, opened as sealing opens it: an owner-password file
     (empty user password) is authenticated and must allow signature fields, and every
@@ -77,7 +92,8 @@ def sealing_reader(data: bytes) -> PdfFileReader:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         if reader.encrypted:
             _authenticate(reader)
-        _assert_objects_readable(reader)
+        if hashlib.sha256(data).digest() not in _CHECKED:
+            _assert_objects_readable(reader)
         reader.root["/Pages"]["/Count"]  # noqa: B018  (a catalog without pages is damaged)
     except InvalidPdf:
         raise
@@ -122,16 +138,38 @@ def _assert_objects_readable(reader: PdfFileReader) -> None:
         reader.get_object(ref)
 
 
+# Signature dictionaries are never compressed (their /Contents is written in place), so a
+# certification or a field lock shows in the raw bytes: most files need no closer look.
+RESTRICTION_NAMES = re.compile(rb"/(?:DocMDP|FieldMDP|Lock)\b")
+
+
+def may_restrict_changes(data: bytes) -> bool:
+    return RESTRICTION_NAMES.search(data) is not None
+
+
 def changes_refusal(reader: PdfFileReader) -> str:
     """Why the author forbids adding a seal: a certification with "no changes allowed"
-    (DocMDP P1), or a signed field whose lock says the same (FieldMDP /P 1); else ""."""
-    for signature in reader.embedded_regular_signatures:
-        lock = signature.sig_field.get("/Lock")
-        if lock is not None and int(lock.get_object().get("/P", 0) or 0) == 1:
+    (DocMDP P1), or a signed field whose lock says the same (FieldMDP /P 1); else "".
+    Read from the signature dictionaries, without validating anything."""
+    for _name, value, field_ref in enumerate_sig_fields(reader, filled_status=True):
+        if value is None:
+            continue
+        lock = field_ref.get_object().get("/Lock")
+        if lock is not None and _permission(lock.get_object()) == 1:
             return "locked_by_signature"
-        if signature.docmdp_level == MDPPerm.NO_CHANGES:
-            return "certified_no_changes"
+        for reference in value.get_object().get("/Reference", ()):
+            reference = reference.get_object()
+            method = reference.get("/TransformMethod")
+            if method == "/DocMDP" and _permission(reference.get("/TransformParams", {}).get_object()) == 1:
+                return "certified_no_changes"
     return ""
+
+
+def _permission(dictionary) -> int:
+    try:
+        return int(dictionary.get("/P", 2))
+    except (TypeError, ValueError):
+        return 2
 
 
 def page_boxes(data: bytes) -> list[PageBox]:
@@ -175,14 +213,23 @@ _ALLOWED_AFTER = {
 
 
 def signatures_within_permissions(data: bytes) -> dict[str, bool]:
-    """For each signature field name: whether the revisions after its signature stay
-    within what it allows (its DocMDP level, its FieldMDP lock), by pyHanko's diff analysis.
-    No cryptography and no trust: only what changed after signing."""
+    """For each signature that restricts later changes (a certification, a field lock):
+    whether the revisions after it stay within what it allows, by pyHanko's diff analysis.
+    No cryptography and no trust: only what changed after signing. An approval signature
+    without a lock allows new signature fields and form filling, all a seal adds, so it is
+    not analysed (fifty seals in one job stay fast)."""
+    if not may_restrict_changes(data):
+        return {}
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     if reader.encrypted:
         reader.decrypt(b"")
+    restricting = _restricting_fields(reader)
+    if not restricting:
+        return {}
     result = {}
     for signature in reader.embedded_signatures:
+        if signature.field_name not in restricting:
+            continue
         try:
             if signature.coverage is None:
                 signature.coverage = signature.evaluate_signature_coverage()
@@ -194,6 +241,19 @@ def signatures_within_permissions(data: bytes) -> dict[str, bool]:
         except Exception:  # a signature we cannot analyse counts as not kept
             result[signature.field_name] = False
     return result
+
+
+def _restricting_fields(reader: PdfFileReader) -> set[str]:
+    """Names of signed fields whose signature certifies (DocMDP) or locks (FieldMDP, /Lock)."""
+    names = set()
+    for name, value, field_ref in enumerate_sig_fields(reader, filled_status=True):
+        if value is None:
+            continue
+        references = value.get_object().get("/Reference", ())
+        methods = {str(reference.get_object().get("/TransformMethod")) for reference in references}
+        if methods & {"/DocMDP", "/FieldMDP"} or "/Lock" in field_ref.get_object():
+            names.add(name)
+    return names
 
 
 def signatures_broken_by(before: bytes, after: bytes) -> list[str]:
@@ -218,3 +278,27 @@ def refusal_for_broken(data: bytes, broken: list[str]) -> str:
         for signature in reader.embedded_signatures
     )
     return "certified_fields_only" if certifying else "locked_by_signature"
+
+
+class _OneLine(logging.Filter):
+    """A library's warning with its exception in one line: an untrusted signer or a
+    disallowed change is a verdict, not a failure, and must not log a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()}: {type(error).__name__}: {str(error)[:300]}"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def quiet_library_tracebacks() -> None:
+    """Put `_OneLine` on every pyHanko logger (a logger's filters see only its own records)."""
+    one_line = _OneLine()
+    for name in list(logging.root.manager.loggerDict):
+        if name.split(".")[0] in LIBRARY_LOGGERS:
+            logger = logging.getLogger(name)
+            if not any(isinstance(existing, _OneLine) for existing in logger.filters):
+                logger.addFilter(one_line)

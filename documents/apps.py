@@ -7,4 +7,9 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("Documents")
 
     def ready(self):
+        from config.views import HEALTH_DETAILS
         from documents import signals  # noqa: F401  (connects the receivers)
+        from documents.verification import trusted_ca_status
+
+        HEALTH_DETAILS["trusted_ca"] = trusted_ca_status
+        trusted_ca_status()  # a certificate that cannot be read is said once, at start-up

@@ -154,20 +154,26 @@ def changes_refusal(reader: PdfFileReader) -> str:
     for _name, value, field_ref in enumerate_sig_fields(reader, filled_status=True):
         if value is None:
             continue
-        lock = field_ref.get_object().get("/Lock")
-        if lock is not None and _permission(lock.get_object()) == 1:
+        lock = _resolved(field_ref.get_object().get("/Lock"))
+        if lock is not None and _permission(lock) == 1:
             return "locked_by_signature"
-        for reference in value.get_object().get("/Reference", ()):
-            reference = reference.get_object()
-            method = reference.get("/TransformMethod")
-            if method == "/DocMDP" and _permission(reference.get("/TransformParams", {}).get_object()) == 1:
+        for reference in _resolved(_resolved(value).get("/Reference", ())):
+            reference = _resolved(reference)
+            method = str(_resolved(reference.get("/TransformMethod")))
+            if method == "/DocMDP" and _permission(_resolved(reference.get("/TransformParams", {}))) == 1:
                 return "certified_no_changes"
     return ""
 
 
+def _resolved(value):
+    """The object itself, through indirect references and the decrypting proxies pyHanko
+    uses for objects of an encrypted file."""
+    return value.get_object() if hasattr(value, "get_object") else value
+
+
 def _permission(dictionary) -> int:
     try:
-        return int(dictionary.get("/P", 2))
+        return int(_resolved(dictionary.get("/P", 2)))
     except (TypeError, ValueError):
         return 2
 
@@ -249,8 +255,8 @@ def _restricting_fields(reader: PdfFileReader) -> set[str]:
     for name, value, field_ref in enumerate_sig_fields(reader, filled_status=True):
         if value is None:
             continue
-        references = value.get_object().get("/Reference", ())
-        methods = {str(reference.get_object().get("/TransformMethod")) for reference in references}
+        references = _resolved(_resolved(value).get("/Reference", ()))
+        methods = {str(_resolved(_resolved(reference).get("/TransformMethod"))) for reference in references}
         if methods & {"/DocMDP", "/FieldMDP"} or "/Lock" in field_ref.get_object():
             names.add(name)
     return names

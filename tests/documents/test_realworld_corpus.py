@@ -112,3 +112,25 @@ def test_cross_page_seal_refused_on_a_signed_file(pki):  # noqa: F811
     with pytest.raises(InvalidPdf) as refused:
         _sign(pki, case.data, Placement(0, 0, 300, 100, 100, kind="cross_page"))
     assert refused.value.code == "signed_page_change"
+
+
+@pytest.mark.parametrize("name", ["owner-password-all-allowed-aes256", "xmp-undefined-prefix", "form-need-appearances"])
+def test_envelope_fields_and_the_closing_timestamp_on_real_world_files(pki, name):  # noqa: F811
+    """An envelope adds its parties' fields first and closes with a document timestamp:
+    both open the file as sealing does."""
+    from documents.pdf.fields import FieldBox, document_timestamp_add, signature_fields_add
+
+    prepared = signature_fields_add(CASES[name].data, [FieldBox("Party-1", 0, 100, 100, 120, 60)])
+    sealed = stamp_and_sign(
+        prepared,
+        placement=Placement(0, 100, 100, 120, 60),
+        appearance_pdf=pki["appearance"],
+        signing_key=pki["signing_key"],
+        timestamping=pki["timestamping"],
+        field_name="Party-1",
+        existing_field=True,
+        certify=True,
+    )
+    closed = document_timestamp_add(sealed, pki["timestamping"])
+    statuses = assert_independently_valid(closed, trust_roots=_roots(pki), new_signatures=2)
+    assert statuses[0].docmdp_ok is not False

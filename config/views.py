@@ -60,6 +60,8 @@ def _check_worker() -> bool:
 
 
 HEALTH_CHECKS = {"database": _check_database, "redis": _check_redis, "worker": _check_worker}
+# Information for operators that does not make the service unhealthy (a higher app registers its own).
+HEALTH_DETAILS: dict = {}
 
 
 @never_cache
@@ -72,7 +74,15 @@ def healthz(request):
         except Exception:  # a health probe reports failures, it never raises them
             results[name] = "fail"
     healthy = all(value == "ok" for value in results.values())
-    return JsonResponse({"status": "ok" if healthy else "fail", "checks": results}, status=200 if healthy else 503)
+    body = {"status": "ok" if healthy else "fail", "checks": results}
+    for name, detail in HEALTH_DETAILS.items():
+        try:
+            value = detail()
+        except Exception:  # as for the checks: reported, never raised
+            value = "unavailable"
+        if value is not None:  # None: nothing to say
+            body.setdefault("details", {})[name] = value
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 class HealthProbeMiddleware:

@@ -51,6 +51,7 @@ class DocumentVersion(models.Model):
         PREPARED = "prepared", _("Prepared for signing")
         TIMESTAMPED = "timestamped", _("Completed and timestamped")
         RECEIVED = "received", _("Received copy")
+        REPAIRED = "repaired", _("Repaired copy (damaged file structure rebuilt, content unchanged)")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions")
@@ -62,6 +63,8 @@ class DocumentVersion(models.Model):
     page_count = models.PositiveIntegerField()
     pages = models.JSONField(default=list)  # [{left, bottom, right, top, rotation}] per page
     signature_count = models.PositiveIntegerField(default=0)
+    # Why no seal may be added (documents/pdf/structure.py codes, e.g. "certified_no_changes"), or "".
+    sealing_refusal = models.CharField(max_length=40, blank=True, default="")
     previews_ready = models.PositiveIntegerField(default=0)  # pages pre-rendered by the worker
     created_by_label = models.CharField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
@@ -154,6 +157,31 @@ TIMESTAMP_WAITING = _(
     "Waiting for a timestamp: the timestamp service did not answer well. Sealing continues by itself."
 )
 
+# Why a document cannot take a seal; shown at placement, and by a sealing job that met it.
+SEALING_REFUSALS = {
+    "certified_no_changes": _(
+        "The author certified this document and forbids any change, so it cannot be sealed. "
+        "Ask the author for a version that allows signing."
+    ),
+    "certified_fields_only": _(
+        "The author certified this document; it may only be signed in the signature fields the author "
+        "prepared, so a new seal would void the certification. Ask the author for a version that allows it."
+    ),
+    "locked_by_signature": _(
+        "A signature in this document locks it against the change a new seal makes, so it cannot be sealed "
+        "without voiding that signature."
+    ),
+    "signed_page_change": _(
+        "A cross-page seal draws on every page, which the signatures already in this document do not allow. "
+        "Use a seal on one page instead."
+    ),
+    "malformed": _(
+        "The PDF's internal structure is damaged, so it cannot be sealed. Save it again from the original program."
+    ),
+    "encrypted": _("This PDF needs a password to open, so it cannot be sealed."),
+    "permission_denied": _("The PDF's security settings do not allow adding signatures, so it cannot be sealed."),
+    "encryption_unsupported": _("The PDF's protection settings are written in a way that cannot be kept when sealing."),
+}
 
 GRANT_ERRORS = {
     "expired": _("The confirmation expired before the seal was applied. Confirm again."),
@@ -169,6 +197,8 @@ GRANT_ERRORS = {
     "timestamp_bad_imprint": _("The timestamp service stamped different content; nothing was sealed."),
     "timestamp_untrusted": _("The timestamp was not signed by a trusted timestamp service; nothing was sealed."),
     "timestamp_malformed": _("The timestamp service sent an unreadable answer; nothing was sealed."),
+    # Permanent refusals from the PDF engine (documents/pdf/structure.py): retrying cannot help.
+    **SEALING_REFUSALS,
 }
 
 

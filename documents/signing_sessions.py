@@ -21,8 +21,9 @@ from accounts.two_factor import second_factor_verify
 from config.celery import on_commit_enqueue
 from config.errors import ApplicationError
 from config.row_locks import lock_row
-from documents.models import Document, DocumentVersion, SigningSession
+from documents.models import SEALING_REFUSALS, Document, DocumentVersion, SigningSession
 from documents.pdf import remote
+from documents.pdf.inspect import InvalidPdf
 from documents.pdf.sign import Placement as PdfPlacement
 from documents.services.placements import placements_as_data
 from documents.services.reading import sha256_of
@@ -47,15 +48,19 @@ def _token_hash(token: str) -> str:
 def _prepare_step(session: SigningSession, data: bytes, seal: Seal) -> None:
     """Prepare the signature of placement number `session.step` on top of `data`."""
     placement = session.placements[session.step]
-    prepared = remote.prepare(
-        data,
-        placement=PdfPlacement(**placement),
-        appearance_pdf=seal_pdf(seal_face(seal)),
-        certificate_pem=seal.certificate_pem,
-        chain_pem=seal_chain_pem(seal),
-        field_name=f"Seal-{seal.code}-{session.pk.hex[:8]}-{session.step + 1}",
-        reason=seal_reason(seal),
-    )
+    try:
+        prepared = remote.prepare(
+            data,
+            placement=PdfPlacement(**placement),
+            appearance_pdf=seal_pdf(seal_face(seal)),
+            certificate_pem=seal.certificate_pem,
+            chain_pem=seal_chain_pem(seal),
+            field_name=f"Seal-{seal.code}-{session.pk.hex[:8]}-{session.step + 1}",
+            reason=seal_reason(seal),
+        )
+    except InvalidPdf as refusal:  # the file forbids it: say why, never a server error
+        message = SEALING_REFUSALS.get(refusal.code, SEALING_REFUSALS["malformed"])
+        raise ApplicationError(str(message), f"document_{refusal.code}", status=409) from refusal
     session.prepared_pdf = prepared.pdf
     session.reserved_start, session.reserved_end = prepared.reserved_start, prepared.reserved_end
     session.document_digest = prepared.document_digest

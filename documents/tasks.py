@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 
 from config.celery import app
+from documents.pdf.inspect import is_permanent
 from documents.pdf.timestamping import TimestampUnavailable
 from tenants.iteration import for_each_company
 
@@ -39,6 +40,10 @@ def document_seal(self, grant_id: str, timestamp_waits: int = 0) -> dict:
         document_seal.apply_async((grant_id, timestamp_waits + 1), countdown=TIMESTAMP_RETRY_SECONDS)
         return {"grant": grant_id, "version": None, "waiting": exc.reason}
     except Exception as exc:
+        if is_permanent(exc):  # the file forbids it (documents/pdf/structure.py): no retry can help
+            logger.warning("sealing refused for grant %s: %s", grant_id, exc.code)
+            document_seal_give_up(grant_id=grant_id, error=exc.code)
+            return {"grant": grant_id, "version": None, "refused": exc.code}
         if self.request.retries >= self.max_retries:
             logger.exception("sealing failed for grant %s; giving up", grant_id)
             document_seal_give_up(grant_id=grant_id)

@@ -4,7 +4,12 @@ roots, CRL and the SM2 seal maker)."""
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
 import hashlib
+import logging
+import os
+import re
 from dataclasses import asdict
 
 from asn1crypto import pem
@@ -24,6 +29,8 @@ from sealcore.ofd.package import is_ofd
 from sealcore.ofd.verify import CHANGED, MISSING, OfdVerificationReport, verify_ofd
 from seals import pki
 from seals.models import Seal
+
+logger = logging.getLogger(__name__)
 
 REASONS = {
     "not_pdf": _("This file is not a PDF."),
@@ -82,6 +89,7 @@ MODIFICATIONS = {
     "ANNOTATIONS": _("Annotations added"),
     "OTHER": _("Other changes"),
     "UNKNOWN": _("Unknown"),
+    "APPENDED": _("Data appended after this signature"),
 }
 VERDICTS = {
     "valid": _("Signatures valid"),
@@ -91,15 +99,49 @@ VERDICTS = {
 }
 
 
+PEM_CERTIFICATE = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
+
+
+@functools.lru_cache(maxsize=4)
+def _trusted_ca_file(path: str, changed_at: float) -> tuple[tuple[bytes, ...], int]:
+    """(DER of every certificate in the PEM bundle that parses, how many were skipped).
+    One bad entry is skipped with a warning, never the whole bundle (nor every request)."""
+    with open(path, "rb") as handle:
+        blocks = PEM_CERTIFICATE.findall(handle.read())
+    loaded, skipped = [], 0
+    for number, block in enumerate(blocks, 1):
+        try:
+            certificate = x509.load_pem_x509_certificate(block)
+            loaded.append(certificate.public_bytes(serialization.Encoding.DER))
+        except ValueError as error:
+            skipped += 1
+            logger.warning("TRUSTED_CA_FILE %s: certificate %d cannot be read and is skipped (%s)", path, number, error)
+    return tuple(loaded), skipped
+
+
+def trusted_ca_status() -> dict | None:
+    """What TRUSTED_CA_FILE gave (for /healthz and start-up): certificates loaded and
+    skipped; None when there is no such file."""
+    path = settings.TRUSTED_CA_FILE
+    if not path:
+        return None
+    try:
+        loaded, skipped = _trusted_ca_file(path, os.stat(path).st_mtime)
+    except OSError as error:
+        logger.warning("TRUSTED_CA_FILE %s cannot be read (%s); only the platform root is trusted", path, error)
+        return {"loaded": 0, "skipped": 0, "error": "unreadable"}
+    return {"loaded": len(loaded), "skipped": skipped}
+
+
 def trust_roots() -> list[bytes]:
-    """The platform root, plus any CAs listed in TRUSTED_CA_FILE (PEM bundle), as DER: they
+    """The platform root, plus the CAs listed in TRUSTED_CA_FILE (PEM bundle), as DER: they
     travel to the verification process, and asn1crypto objects do not survive pickling
     into a process that never set up their classes."""
-    certificates = [pki.certificate(pki.Role.ROOT)]
+    roots = [pki.certificate(pki.Role.ROOT).public_bytes(serialization.Encoding.DER)]
     if settings.TRUSTED_CA_FILE:
-        with open(settings.TRUSTED_CA_FILE, "rb") as handle:
-            certificates += x509.load_pem_x509_certificates(handle.read())
-    return [c.public_bytes(serialization.Encoding.DER) for c in certificates]
+        with contextlib.suppress(OSError):  # said at start-up and in /healthz (trusted_ca_status)
+            roots += _trusted_ca_file(settings.TRUSTED_CA_FILE, os.stat(settings.TRUSTED_CA_FILE).st_mtime)[0]
+    return roots
 
 
 def national_trust() -> Trust:

@@ -10,6 +10,12 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.fields import enumerate_sig_fields
+
+from documents.pdf.sign import _timestamper, sealing_writer
+
 
 @dataclass(frozen=True)
 class FieldBox:
@@ -23,10 +29,7 @@ class FieldBox:
 
 def signature_fields_add(data: bytes, boxes: list[FieldBox]) -> bytes:
     """One incremental revision adding an empty, visible signature field per box."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields
-
-    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    writer = sealing_writer(data)  # as sealing opens it: an owner-password file, unreadable XMP
     for box in boxes:
         fields.append_signature_field(
             writer,
@@ -43,9 +46,6 @@ def signature_fields_add(data: bytes, boxes: list[FieldBox]) -> bytes:
 
 def signature_field_names(data: bytes) -> dict[str, bool]:
     """Every signature field in the document and whether it is signed."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.fields import enumerate_sig_fields
-
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     return {name: value is not None for name, value, _ref in enumerate_sig_fields(reader)}
 
@@ -53,12 +53,7 @@ def signature_field_names(data: bytes) -> dict[str, bool]:
 def document_timestamp_add(data: bytes, timestamping) -> bytes:
     """A PAdES document timestamp over the whole file (after the last signature), so the
     finished document's integrity is fixed in time."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import signers
-
-    from documents.pdf.sign import _timestamper
-
-    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    writer = sealing_writer(data)  # as sealing opens it: an owner-password file, unreadable XMP
     output = io.BytesIO()
     signers.PdfTimeStamper(_timestamper(timestamping)).timestamp_pdf(writer, md_algorithm="sha256", output=output)
     return output.getvalue()

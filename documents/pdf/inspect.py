@@ -1,38 +1,30 @@
-"""What a PDF is, before we accept it: pages, boxes, encryption, existing signatures.
-Pure function over bytes; raises InvalidPdf with a code the caller turns into a message."""
+"""What a PDF is, before we accept it: pages, boxes, encryption, existing signatures, and
+whether a seal can be added. Pure function over bytes; raises InvalidPdf with a code the
+caller turns into a message. The sealing job runs the same checks (documents/pdf/
+structure.py), so a file accepted here does not fail later in the worker."""
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
 
-PDF_MAGIC = b"%PDF-"
+from pypdf import PdfReader, PdfWriter
 
+from documents.pdf.sign import trial_seal_refusal
+from documents.pdf.structure import (
+    PDF_MAGIC,
+    READ_ERRORS,
+    InvalidPdf,
+    PageBox,
+    changes_refusal,
+    is_permanent,
+    may_restrict_changes,
+    page_boxes,
+    seal_size_on_page,
+    sealing_reader,
+)
 
-class InvalidPdf(ValueError):
-    def __init__(self, code: str, detail: str = ""):
-        super().__init__(code)
-        self.code = code
-        self.detail = detail
-
-
-@dataclass(frozen=True)
-class PageBox:
-    """The visible page (CropBox) in PDF user space, and its rotation."""
-
-    left: float
-    bottom: float
-    right: float
-    top: float
-    rotation: int
-
-    @property
-    def width(self) -> float:
-        return self.right - self.left
-
-    @property
-    def height(self) -> float:
-        return self.top - self.bottom
+__all__ = ["InvalidPdf", "PageBox", "PdfInfo", "SignatureInfo", "inspect_pdf", "is_permanent", "seal_size_on_page"]
 
 
 @dataclass(frozen=True)
@@ -46,37 +38,45 @@ class PdfInfo:
     page_count: int
     pages: list[PageBox]
     signatures: list[SignatureInfo] = field(default_factory=list)
+    # Why no seal may be added ("certified_no_changes", "locked_by_signature"), or "".
+    sealing_refusal: str = ""
+    # The file rebuilt from damaged cross-reference data: stored as a first, normalised version.
+    repaired: bytes | None = None
 
 
 def inspect_pdf(data: bytes, *, max_pages: int = 2000) -> PdfInfo:
-    from pyhanko.pdf_utils.misc import PdfError
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pypdf.errors import PyPdfError
-
     head = data[:1024]
     if PDF_MAGIC not in head:
         raise InvalidPdf("not_pdf")
+    repaired = None
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
-        if reader.encrypted:
-            raise InvalidPdf("encrypted")
+        try:
+            reader = sealing_reader(data)
+        except InvalidPdf as refusal:
+            if refusal.code != "malformed":
+                raise
+            repaired = _rebuilt(data, refusal)
+            reader = sealing_reader(repaired)
         page_count = int(reader.root["/Pages"]["/Count"])
         if page_count < 1:
             raise InvalidPdf("no_pages")
         if page_count > max_pages:
             raise InvalidPdf("too_many_pages", str(page_count))
-        pages = _page_boxes(data)
-        signatures = [
-            SignatureInfo(field_name=sig.field_name, signer=_signer_name(sig))
-            for sig in reader.embedded_regular_signatures
-        ]
+        pages = page_boxes(repaired or data)
+        embedded = reader.embedded_regular_signatures
+        signatures = [SignatureInfo(field_name=sig.field_name, signer=_signer_name(sig)) for sig in embedded]
+        refusal = (changes_refusal(reader) if may_restrict_changes(repaired or data) else "") or trial_seal_refusal(
+            repaired or data
+        )
     except InvalidPdf:
         raise
-    except (PdfError, PyPdfError, KeyError, ValueError, TypeError, AttributeError, IndexError, RecursionError) as exc:
+    except READ_ERRORS as exc:
         raise InvalidPdf("malformed", str(exc)[:200]) from exc
     if len(pages) != page_count:
         raise InvalidPdf("malformed", "page tree does not match its count")
-    return PdfInfo(page_count=page_count, pages=pages, signatures=signatures)
+    return PdfInfo(
+        page_count=page_count, pages=pages, signatures=signatures, sealing_refusal=refusal, repaired=repaired
+    )
 
 
 def inspect_pdf_or_reason(data: bytes, *, max_pages: int = 2000) -> PdfInfo | InvalidPdf:
@@ -88,21 +88,31 @@ def inspect_pdf_or_reason(data: bytes, *, max_pages: int = 2000) -> PdfInfo | In
         return refusal
 
 
-def _page_boxes(data: bytes) -> list[PageBox]:
-    """pypdf resolves boxes inherited from the page tree; the CropBox is what viewers show."""
-    from pypdf import PdfReader
+def _rebuilt(data: bytes, refusal: InvalidPdf) -> bytes:
+    """Damaged cross-reference data rebuilt by pypdf (which scans the file for objects).
+    Only for a file nobody has signed or encrypted: rewriting would void a signature and
+    drop the author's restrictions. Raises the original refusal when it cannot help."""
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted or _has_signature_values(reader):
+            raise refusal
+        writer = PdfWriter(clone_from=reader)
+        output = io.BytesIO()
+        writer.write(output)
+    except InvalidPdf:
+        raise
+    except READ_ERRORS as exc:
+        raise refusal from exc
+    return output.getvalue()
 
-    boxes = []
-    for page in PdfReader(io.BytesIO(data), strict=False).pages:
-        crop = page.cropbox
-        boxes.append(
-            PageBox(float(crop.left), float(crop.bottom), float(crop.right), float(crop.top), page.rotation % 360)
-        )
-    return boxes
+
+def _has_signature_values(reader: PdfReader) -> bool:
+    fields = reader.get_fields() or {}
+    return any(value.get("/FT") == "/Sig" and value.get("/V") is not None for value in fields.values())
 
 
 def _signer_name(signature) -> str:
     try:
-        return signature.signer_cert.subject.human_friendly
+        return str(signature.signer_cert.subject.human_friendly)
     except Exception:  # an unreadable signature is still reported, without a name
         return ""

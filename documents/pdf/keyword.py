@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pypdfium2
+
 from sealcore.pdfium import PDFIUM_LOCK
 
 
@@ -22,8 +24,6 @@ class TextHit:
 
 def find_text(data: bytes, text: str, *, max_hits: int = 50) -> list[TextHit]:
     """Every occurrence of `text`, in PDF user space, page by page."""
-    import pypdfium2
-
     hits: list[TextHit] = []
     with PDFIUM_LOCK:
         return _find_text(pypdfium2.PdfDocument(data), text, hits, max_hits)

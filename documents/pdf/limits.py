@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import resource
 from collections.abc import Callable
+from multiprocessing.process import AuthenticationString
 from typing import Any
 
 
@@ -65,8 +66,6 @@ def _as_plain_parent():
     envelope) start children. There multiprocessing refuses a daemonic parent (so that it
     leaves no orphans: these children are the fork server's, killed below or by their own
     CPU limit), and billiard's authentication key refuses to be pickled into a child."""
-    from multiprocessing.process import AuthenticationString
-
     config = multiprocessing.current_process()._config
     saved = dict(config)
     config["daemon"] = False

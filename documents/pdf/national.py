@@ -22,6 +22,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import enumerate_sig_fields
+
 from sealcore import national_format, sm2
 
 FIELD_KEY = "/SES_Signature"
@@ -75,9 +79,6 @@ def national_signature_der(data: bytes, national: NationalSigning, *, signed_at,
 
 def attach_to_field(writer, field_name: str, der: bytes) -> None:
     """Put the SES_Signature on the (new, still empty) signature field `field_name`."""
-    from pyhanko.pdf_utils import generic
-    from pyhanko.sign.fields import enumerate_sig_fields
-
     for name, _value, field_ref in enumerate_sig_fields(writer):
         if name == field_name:
             field = field_ref.get_object()
@@ -90,8 +91,6 @@ def attach_to_field(writer, field_name: str, der: bytes) -> None:
 
 
 def _as_bytes(value) -> bytes:
-    from pyhanko.pdf_utils import generic
-
     if isinstance(value, generic.StreamObject):
         return value.data
     if isinstance(value, generic.TextStringObject):
@@ -108,9 +107,6 @@ class EmbeddedNationalSignature:
 def national_signatures(data: bytes) -> list[EmbeddedNationalSignature]:
     """Every SES_Signature stored on a signature field, in field order. Unreadable PDFs
     give an empty list (the PAdES verifier reports those)."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.fields import enumerate_sig_fields
-
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         found = []

@@ -26,6 +26,21 @@ import asyncio
 import io
 from dataclasses import dataclass
 
+from asn1crypto import cms
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import signers
+from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
+from pyhanko.sign.signers.pdf_cms import ExternalSigner
+from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
 from documents.pdf.sign import (
     SIGNATURE_BYTES_RESERVED,
     Placement,
@@ -58,9 +73,6 @@ class PreparedSignature:
 
 
 def _external_signer(certificate_pem: str, chain_pem: list[str], signature_value: bytes | None = None):
-    from pyhanko.sign.signers.pdf_cms import ExternalSigner
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
-
     return ExternalSigner(
         signing_cert=_asn1_cert(certificate_pem),
         cert_registry=SimpleCertificateStore.from_certs([_asn1_cert(pem) for pem in chain_pem]),
@@ -84,8 +96,6 @@ def prepare(
 
 
 async def _prepare(data, placement, appearance_pdf, certificate_pem, chain_pem, field_name, reason):
-    from pyhanko.sign import signers
-
     signer = _external_signer(certificate_pem, chain_pem)
     metadata = signature_metadata(field_name=field_name, reason=reason, location="", certify=False)
     with signature_appearance(data, placement=placement, appearance_pdf=appearance_pdf) as (writer, style):
@@ -111,11 +121,6 @@ async def _prepare(data, placement, appearance_pdf, certificate_pem, chain_pem, 
 def signature_check(*, certificate_pem: str, signed_attributes: bytes, signature: bytes) -> None:
     """Raise SignatureMismatch unless `signature` is the certificate key's signature over
     the signed attributes (ECDSA with SHA-256, DER; or RSA PKCS#1 v1.5 with SHA-256)."""
-    from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-
     public_key = x509.load_pem_x509_certificate(certificate_pem.encode()).public_key()
     try:
         if isinstance(public_key, ec.EllipticCurvePublicKey):
@@ -144,10 +149,6 @@ def finish(
 
 
 async def _finish(prepared, signature, certificate_pem, chain_pem, timestamping):
-    from asn1crypto import cms
-    from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
-    from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
-
     signer = _external_signer(certificate_pem, chain_pem, signature_value=signature)
     signature_cms = await signer.async_sign_prescribed_attributes(
         DIGEST_ALGORITHM,
@@ -168,11 +169,6 @@ def _assert_intact(signed: bytes, certificate_pem: str) -> None:
     """The newest signature is intact and covers the whole file. Trust is the verifier's
     business (a third-party CA is not necessarily ours): the signer's own certificate is
     the anchor here, so only integrity is judged."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
-    from pyhanko_certvalidator import ValidationContext
-
     newest = PdfFileReader(io.BytesIO(signed), strict=False).embedded_signatures[-1]
     status = validate_pdf_signature(
         newest, ValidationContext(trust_roots=[_asn1_cert(certificate_pem)], allow_fetching=False)

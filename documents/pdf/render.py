@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import pypdfium2
+
 from sealcore.pdfium import PDFIUM_LOCK, bitmap_png
 
 
 def render_page_png(data: bytes, page_index: int, *, width_px: int) -> bytes:
-    import pypdfium2
-
     with PDFIUM_LOCK:
         document = pypdfium2.PdfDocument(data)
         try:
@@ -28,8 +28,6 @@ def render_page_png(data: bytes, page_index: int, *, width_px: int) -> bytes:
 def render_pages_png(data: bytes, *, widths: tuple[int, ...], pages: Iterable[int] | None = None):
     """Yield (page index, {width: png}) for `pages` (default: every page), opening the
     document once. The lock is held per page, never while the caller handles a yielded page."""
-    import pypdfium2
-
     with PDFIUM_LOCK:
         document = pypdfium2.PdfDocument(data)
         document.init_forms()

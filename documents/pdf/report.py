@@ -133,11 +133,28 @@ def verification_report_pdf(report: dict, *, generated_at: datetime) -> bytes:
         )
         story += [_para("{message}", body, message=message) for message in signature.get("reason_messages", [])]
         data = [
-            [_para("{label}", body, label=label), _para("{value}", body, value=signature.get(key))]
+            [_para("{label}", body, label=label), _para("{value}", body, value=_row_value(signature, key))]
             for key, label in rows
         ]
         story.append(_grid(data, [55 * mm, 115 * mm]))
     return _build(story, "Sealhub verification report")
+
+
+# The "changes after signing" row in words, agreeing with the verdict above it.
+MODIFICATIONS = {
+    "NONE": "无 None",
+    "LTA_UPDATES": "仅添加了验证数据 Only validation data added",
+    "FORM_FILLING": "填写表单或后续签名 Form fields filled or later signatures",
+    "ANNOTATIONS": "添加了注释 Annotations added",
+    "OTHER": "其他更改 Other changes",
+    "UNKNOWN": "未知 Unknown",
+    "APPENDED": "签名后附加了数据 Data appended after this signature",
+}
+
+
+def _row_value(signature: dict, key: str):
+    value = signature.get(key)
+    return MODIFICATIONS.get(value, value) if key == "modification_level" else value
 
 
 def completion_certificate_pdf(certificate: dict) -> bytes:

@@ -1,4 +1,4 @@
-"""Stamp a seal and sign in one incremental revision (PAdES B-T). Pure function over bytes.
+"""Stamp a seal and sign in one incremental revision (PAdES B-T, or B-LT with `long_term`). Pure function over bytes.
 
 The seal image is the appearance of a visible signature widget at the placement, so the
 stamp and the signature are added together and nothing is drawn after signing
@@ -7,17 +7,51 @@ stamp and the signature are added together and nothing is drawn after signing
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import io
 import os
 import tempfile
 from dataclasses import dataclass
 
+from asn1crypto import cms, core
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils import generic, layout
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.metadata.xmp_xml import MetadataStream
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.fields import MDPPerm
+from pyhanko.sign.general import as_signing_certificate, simple_cms_attribute
+from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+from pyhanko.stamp import StaticStampStyle
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+from pypdf import PdfReader
 
+from documents.pdf.national import attach_to_field, national_signature_der
+from documents.pdf.structure import (
+    READ_ERRORS,
+    InvalidPdf,
+    changes_refusal,
+    may_restrict_changes,
+    page_box,
+    page_boxes,
+    quiet_library_tracebacks,
+    refusal_for_broken,
+    remember_checked,
+    sealing_reader,
+    signatures_broken_by,
+)
 from documents.pdf.timestamping import LongTermValidation, RemoteTimestamping, checked_timestamper, validation_context
+
+quiet_library_tracebacks()  # a refused seal's diff analysis is a verdict, not a traceback
 
 
 @dataclass(frozen=True)
@@ -48,8 +82,6 @@ class Timestamping:
 
 
 def _asn1_cert(pem: str) -> asn1_x509.Certificate:
-    from cryptography import x509
-
     der = x509.load_pem_x509_certificate(pem.encode()).public_bytes(serialization.Encoding.DER)
     return asn1_x509.Certificate.load(der)
 
@@ -73,20 +105,11 @@ def _timestamper(timestamping: Timestamping | RemoteTimestamping):
     once per process."""
     if isinstance(timestamping, RemoteTimestamping):
         return checked_timestamper(timestamping)
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
-    from pyhanko.sign.general import simple_cms_attribute
-    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
-    from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
     class PlatformTimeStamper(DummyTimeStamper):
         # pyHanko's responder re-parses the RSA key for every token (≈30 ms each);
         # this one signs with the key object it was given. Otherwise the same steps.
         def _sign_tst_info(self, tst_info_data, md_algorithm, dt):
-            from asn1crypto import cms, core
-            from pyhanko.sign.general import as_signing_certificate
-
             digest = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))
             digest.update(tst_info_data)
             signed_attrs = cms.CMSAttributes(
@@ -128,8 +151,6 @@ def stamp_and_sign(
     of adding one at the placement. `national` (documents/pdf/national.py NationalSigning):
     also put an SM2 signature (GB/T 38540) over `data` on the same field, before signing.
     `long_term`: PAdES B-LT (the chains and their revocation data in the DSS)."""
-    from pyhanko.sign import fields, signers
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     signer = signers.SimpleSigner(
         signing_cert=_asn1_cert(signing_key.certificate_pem),
@@ -143,8 +164,6 @@ def stamp_and_sign(
     field_spec = signature_field_spec(placement, field_name, existing_field=existing_field)
     with signature_appearance(data, placement=placement, appearance_pdf=appearance_pdf) as (writer, style):
         if national is not None:
-            from documents.pdf.national import attach_to_field, national_signature_der
-
             der = national_signature_der(data, national, signed_at=_utc_now(), timestamper=_timestamper(timestamping))
             if field_spec is not None:
                 fields.append_signature_field(writer, field_spec)
@@ -159,21 +178,77 @@ def stamp_and_sign(
         )
         output = io.BytesIO()
         pdf_signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES_RESERVED, output=output)
-        return output.getvalue()
+        signed = output.getvalue()
+    assert_signatures_kept(data, signed)
+    remember_checked(signed)  # our own revision on a checked file: the next placement need not walk it
+    return signed
+
+
+def assert_signatures_kept(before: bytes, after: bytes) -> None:
+    """A seal never takes an earlier signature or certification outside its permissions:
+    checked on the result by pyHanko's diff analysis (permanent refusal if it would)."""
+    if b"/ByteRange" not in before:  # nobody signed before: nothing to keep
+        return
+    broken = signatures_broken_by(before, after)
+    if broken:
+        raise InvalidPdf(refusal_for_broken(before, broken), ", ".join(broken)[:200])
+
+
+@functools.lru_cache(maxsize=1)
+def _trial_signer():
+    """A throwaway key and self-signed certificate: a trial seal is never kept."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Sealhub trial")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    return signers.SimpleSigner(
+        signing_cert=asn1_x509.Certificate.load(der),
+        signing_key=_asn1_key(key),
+        cert_registry=SimpleCertificateStore.from_certs([]),
+    )
+
+
+def trial_seal_refusal(data: bytes) -> str:
+    """Why a seal cannot be added to an already signed file without taking an earlier
+    signature outside its permissions ("" if it can): a visible seal is tried on the first
+    page and the earlier signatures are analysed, as the sealing job will do. Files
+    without signatures need no trial."""
+    if b"/ByteRange" not in data or not may_restrict_changes(data):
+        return ""  # unsigned, or only approval signatures without locks: a seal keeps them
+    box = page_boxes(data)[0]
+    side = min(box.width, box.height) / 4
+    placement = Placement(0, box.left + side, box.bottom + side, side, side)
+    writer = sealing_writer(data)
+    output = io.BytesIO()
+    try:
+        signers.PdfSigner(
+            signature_metadata(field_name="SealhubTrial", reason="", location="", certify=False),
+            _trial_signer(),
+            new_field_spec=signature_field_spec(placement, "SealhubTrial"),
+        ).sign_pdf(writer, output=output)
+    except Exception as exc:  # whatever stops pyHanko here stops the sealing job too
+        raise InvalidPdf("malformed", repr(exc)[:200]) from exc
+    broken = signatures_broken_by(data, output.getvalue())
+    return refusal_for_broken(data, broken) if broken else ""
 
 
 def _utc_now():
-    import datetime as dt
-
     return dt.datetime.now(dt.UTC)
 
 
 def signature_metadata(
     *, field_name: str, reason: str, location: str, certify: bool, long_term: LongTermValidation | None = None
 ):
-    from pyhanko.sign import fields, signers
-    from pyhanko.sign.fields import MDPPerm
-
     return signers.PdfSignatureMetadata(
         field_name=field_name,
         md_algorithm="sha256",
@@ -190,8 +265,6 @@ def signature_metadata(
 def signature_field_spec(placement: Placement, field_name: str, *, existing_field: bool = False):
     """None to fill an existing field; an invisible field for a cross-page seal (the
     strips are the stamp); otherwise a widget at the placement."""
-    from pyhanko.sign import fields
-
     if existing_field:
         return None
     if placement.kind == "cross_page":
@@ -200,20 +273,85 @@ def signature_field_spec(placement: Placement, field_name: str, *, existing_fiel
     return fields.SigFieldSpec(sig_field_name=field_name, on_page=placement.page, box=box)
 
 
+# The seal fills the placement exactly: pyHanko's default layout keeps a 5 pt margin
+# (≈1.8 mm) inside the box and never enlarges the picture, so the seal landed smaller and
+# off the box the person placed.
+SEAL_LAYOUT = layout.SimpleBoxLayoutRule(
+    x_align=layout.AxisAlignment.ALIGN_MID,
+    y_align=layout.AxisAlignment.ALIGN_MID,
+    margins=layout.Margins(0, 0, 0, 0),
+    inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT,
+)
+
+
+class _SealingWriter(IncrementalPdfFileWriter):
+    """pyHanko's incremental writer, keeping a form's /NeedAppearances true: pyHanko drops
+    it when it adds a signature field, and viewers then show fields without appearance
+    streams (values, a dropdown's arrow) as empty."""
+
+    need_appearances = False
+
+    def _prep_dom_for_writing(self):
+        super()._prep_dom_for_writing()
+        form = self.root.get("/AcroForm")
+        form = form.get_object() if form is not None else None
+        if self.need_appearances and form is not None and "/NeedAppearances" not in form:
+            form[generic.NameObject("/NeedAppearances")] = generic.BooleanObject(True)
+            self.update_container(form)
+
+
+def sealing_writer(data: bytes, *, page_content: bool = False) -> IncrementalPdfFileWriter:
+    """An incremental writer over `data` after the checks the upload made (documents/pdf/
+    inspect.py `sealing_reader`): the same file is refused for the same reason here, as a
+    permanent error. An owner-password file is written with its own encryption.
+    `page_content`: the revision draws on pages (a cross-page seal), which no earlier
+    signature allows."""
+    reader = sealing_reader(data)
+    try:
+        refusal = changes_refusal(reader) if may_restrict_changes(data) else ""
+        if not refusal and page_content and reader.embedded_signatures:
+            refusal = "signed_page_change"
+        if refusal:
+            raise InvalidPdf(refusal)
+        writer = _SealingWriter.from_reader(reader)
+        form = writer.root.get("/AcroForm")
+        flag = form.get_object().get("/NeedAppearances") if form is not None else None
+        writer.need_appearances = getattr(flag, "value", flag) is True  # a pyHanko BooleanObject
+        _replace_unreadable_xmp(writer)
+    except InvalidPdf:
+        raise
+    except READ_ERRORS as exc:
+        raise InvalidPdf("malformed", str(exc)[:200]) from exc
+    return writer
+
+
+def _replace_unreadable_xmp(writer: IncrementalPdfFileWriter) -> None:
+    """XMP metadata is optional, but pyHanko updates it when it signs and fails on XML it
+    cannot parse (an undefined namespace prefix, truncated or binary data). Such metadata
+    is replaced: pyHanko writes a fresh packet in place of any /Metadata that is not a
+    metadata stream, so the catalog is pointed at null for it to fill."""
+    if "/Metadata" not in writer.root:
+        return
+    try:
+        metadata = writer.root["/Metadata"]
+        if isinstance(metadata, MetadataStream):
+            metadata.xmp  # noqa: B018  (parsing is what fails)
+    except Exception:  # any parse failure of optional metadata: replace it
+        writer.root["/Metadata"] = generic.NullObject()
+        writer.update_root()
+
+
 @contextlib.contextmanager
 def signature_appearance(data: bytes, *, placement: Placement, appearance_pdf: bytes):
     """A writer over `data` with a cross-page seal already drawn (same revision as the
     signature, so it is covered), and the stamp style for a single-page seal."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.stamp import StaticStampStyle
-
     # pyHanko reads a static stamp appearance from a file path (docs/library-notes.md).
     handle, appearance_path = tempfile.mkstemp(suffix=".pdf")
     try:
         with os.fdopen(handle, "wb") as appearance_file:
             appearance_file.write(appearance_pdf)
-        style = StaticStampStyle.from_pdf_file(appearance_path, border_width=0)
-        writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+        style = StaticStampStyle.from_pdf_file(appearance_path, border_width=0, background_layout=SEAL_LAYOUT)
+        writer = sealing_writer(data, page_content=placement.kind == "cross_page")
         if placement.kind == "cross_page":
             _draw_cross_page_strips(writer, appearance_pdf, placement, _right_edges(data))
         yield writer, style
@@ -223,17 +361,15 @@ def signature_appearance(data: bytes, *, placement: Placement, appearance_pdf: b
 
 def _right_edges(data: bytes) -> list[float]:
     """Right edge of each page's visible box (pypdf resolves boxes inherited from the tree)."""
-    from pypdf import PdfReader
-
-    return [float(page.cropbox.right) for page in PdfReader(io.BytesIO(data), strict=False).pages]
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        reader.decrypt("")
+    return [page_box(page).right for page in reader.pages]
 
 
 def _draw_cross_page_strips(writer, appearance_pdf: bytes, placement: Placement, right_edges: list[float]) -> None:
     """骑缝章: page i of n shows slice i of the seal at its right edge, so the pages laid
     side by side reassemble the seal (docs/library-notes.md: verified with pyHanko)."""
-    from pyhanko.pdf_utils import generic
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
     seal_reader = PdfFileReader(io.BytesIO(appearance_pdf))
     media_box = [float(v) for v in seal_reader.root["/Pages"]["/Kids"][0].get_object()["/MediaBox"]]
     seal_width, seal_height = media_box[2] - media_box[0], media_box[3] - media_box[1]

@@ -13,6 +13,11 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from asn1crypto import cms, core, tsp
 from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
+from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
+from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
+from pyhanko_certvalidator import ValidationContext
 
 
 class _TimeStampResp(core.Sequence):
@@ -81,8 +86,6 @@ def validation_context(trust_roots_pem: tuple[str, ...], *, fetching: bool):
     """For checking tokens (no fetching: the token carries its chain) and for gathering
     B-LT data (fetching from the OCSP/CRL addresses in the certificates). `hard-fail`: a
     certificate that names a revocation source must get an answer from it."""
-    from pyhanko_certvalidator import ValidationContext
-
     return ValidationContext(
         trust_roots=[_certificate(pem) for pem in trust_roots_pem],
         allow_fetching=fetching,
@@ -91,11 +94,6 @@ def validation_context(trust_roots_pem: tuple[str, ...], *, fetching: bool):
 
 
 def checked_timestamper(timestamping: RemoteTimestamping):
-    from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
-    from pyhanko.sign.timestamps.api import TimeStamper
-    from pyhanko.sign.timestamps.common_utils import TimestampRequestError
-    from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
-
     class CheckedTimeStamper(TimeStamper):
         async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> cms.ContentInfo:
             failures: list[TimestampUnavailable] = []

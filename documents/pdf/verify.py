@@ -7,11 +7,25 @@ make allowed changes. Malformed input is CANNOT_VERIFY, never an exception.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
 import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+
+import pypdfium2
+from asn1crypto import x509 as asn1_x509
+from PIL import Image  # noqa: F401  (pypdfium2's to_pil needs it)
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import enumerate_sig_fields
+from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+from pyhanko_certvalidator import ValidationContext
+
+from documents.pdf.national import national_seal_report, national_signature_reports
+from documents.pdf.structure import quiet_library_tracebacks
+from sealcore.pdfium import PDFIUM_LOCK, bitmap_png
 
 VALID = "valid"
 INVALID = "invalid"
@@ -19,6 +33,11 @@ CANNOT_VERIFY = "cannot_verify"
 NO_SIGNATURES = "no_signatures"
 
 ALLOWED_AFTER_SIGNING = {"NONE", "LTA_UPDATES", "FORM_FILLING"}
+# The newest signature does not cover the whole file: the modification row says so too.
+APPENDED = "APPENDED"
+TRAILING_AFTER_EOF = re.compile(rb"%%EOF\s*\Z")
+
+quiet_library_tracebacks()
 
 
 @dataclass
@@ -68,16 +87,41 @@ def verify_file(
     """A PDF (PAdES signatures, plus any SM2 signatures in the national format) or an
     `.esl` seal file (GB/T 38540 / GM/T 0031), told apart by their first bytes."""
     if national_trust is not None and data[:1] == b"\x30" and b"%PDF-" not in data[:1024]:
-        return verify_national_seal_file(data, national_trust)
+        return plain_data(verify_national_seal_file(data, national_trust))
     report = verify_pdf(data, trust_roots=trust_roots, crls=crls, appearances=appearances)
     if national_trust is not None and report.verdict not in (NO_SIGNATURES,) and "malformed" not in report.reasons:
         _add_national_signatures(data, report, national_trust)
-    return report
+    return plain_data(report)
+
+
+def plain_data(value):
+    """The report as plain Python data (str, int, bool, bytes, datetime, None and lists and
+    dataclasses of them), in place: library objects that merely behave like strings (a
+    pyHanko text object for a field name) do not survive the trip back from the sandbox."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for item in dataclasses.fields(value):
+            setattr(value, item.name, plain_data(getattr(value, item.name)))
+        return value
+    if value is None or type(value) in (bool, int, float, str, bytes, datetime):
+        return value
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bytes):
+        return bytes(value)
+    if isinstance(value, datetime):
+        return dt.datetime.fromtimestamp(value.timestamp(), dt.UTC) if value.tzinfo else value.replace()
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain_data(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): plain_data(item) for key, item in value.items()}
+    return str(value)
 
 
 def verify_national_seal_file(data: bytes, national_trust) -> VerificationReport:
-    from documents.pdf.national import national_seal_report
-
     report = VerificationReport(
         sha256=hashlib.sha256(data).hexdigest(), size=len(data), verdict=CANNOT_VERIFY, kind="national_seal"
     )
@@ -91,8 +135,6 @@ def verify_national_seal_file(data: bytes, national_trust) -> VerificationReport
 
 def _add_national_signatures(data: bytes, report: VerificationReport, national_trust) -> None:
     """An SM2 signature that fails makes the whole file fail, like a PAdES one would."""
-    from documents.pdf.national import national_signature_reports
-
     report.national = national_signature_reports(data, national_trust)
     verdicts = {item.verdict for item in report.national}
     if INVALID in verdicts:
@@ -116,13 +158,9 @@ def verify_pdf(
 ) -> VerificationReport:
     """`trust_roots`: DER or asn1crypto certificates; `crls`: DER CRLs for revocation checks;
     `appearances`: crop each visible signature from the rendered page (half the time)."""
-    from asn1crypto import x509 as asn1_x509
-
     trust_roots = [asn1_x509.Certificate.load(root) if isinstance(root, bytes) else root for root in trust_roots]
     report = VerificationReport(sha256=hashlib.sha256(data).hexdigest(), size=len(data), verdict=CANNOT_VERIFY)
     try:
-        from pyhanko.pdf_utils.reader import PdfFileReader
-
         if b"%PDF-" not in data[:1024]:
             report.reasons.append("not_pdf")
             return report
@@ -130,12 +168,23 @@ def verify_pdf(
         if reader.encrypted:
             report.reasons.append("encrypted")
             return report
-        signatures = list(reader.embedded_signatures)
         signed_fields = _signature_fields_with_values(reader)
         signature_field_names = _signature_field_names(reader)
     except Exception:  # any parse failure is "cannot verify", never a crash
         report.reasons.append("malformed")
         return report
+    try:
+        signatures = list(reader.embedded_signatures)
+    except Exception:  # signature data pyHanko cannot read; an empty field is not "damaged"
+        if not signed_fields:
+            report.verdict = NO_SIGNATURES
+            return report
+        report.reasons.append("malformed")
+        return report
+    # Validation data and document timestamps may follow the newest signature (PAdES B-LT,
+    # B-LTA) as complete revisions; bytes after the last %%EOF never may.
+    ends_cleanly = bool(TRAILING_AFTER_EOF.search(data[-4096:]))
+    total_revisions = reader.xrefs.total_revisions
     if len(signed_fields) > len(signatures):
         # A signature value pyHanko cannot evaluate (e.g. a legacy SubFilter) must not
         # disappear from the report (docs/library-notes.md).
@@ -151,6 +200,7 @@ def verify_pdf(
                 crls or [],
                 newest=index == len(signatures) - 1,
                 signature_fields=set(signature_field_names),
+                later_revisions=ends_cleanly and signature.signed_revision < total_revisions - 1,
             )
         )
     if appearances:
@@ -167,26 +217,27 @@ def verify_pdf(
 
 
 def _signature_field_names(reader) -> list[str]:
-    from pyhanko.sign.fields import enumerate_sig_fields
-
     return [name for name, _value, _ref in enumerate_sig_fields(reader)]
 
 
 def _signature_fields_with_values(reader) -> list[str]:
-    from pyhanko.sign.fields import enumerate_sig_fields
-
     return [name for name, value, _ref in enumerate_sig_fields(reader, filled_status=True) if value is not None]
 
 
 def _check_signature(
-    signature, trust_roots, crls, *, newest: bool, signature_fields: set[str] = frozenset()
+    signature,
+    trust_roots,
+    crls,
+    *,
+    newest: bool,
+    signature_fields: set[str] = frozenset(),
+    later_revisions: bool = False,
 ) -> SignatureReport:
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
-
-    item = SignatureReport(field_name=signature.field_name)
+    item = SignatureReport(field_name=str(signature.field_name))
     if signature.sig_object_type == "/DocTimeStamp":
-        return _check_document_timestamp(signature, item, trust_roots, crls, newest=newest)
+        return _check_document_timestamp(
+            signature, item, trust_roots, crls, newest=newest, later_revisions=later_revisions
+        )
     try:
         context = ValidationContext(
             trust_roots=trust_roots, crls=crls, allow_fetching=False, revocation_mode="soft-fail"
@@ -243,7 +294,13 @@ def _check_signature(
     # Later signers fill their own signature fields; any other field changing after this
     # signature (a value replaced, a "shadow" field switched on) makes it invalid.
     other_fields = [name for name in item.changed_fields if name not in signature_fields]
-    return _verdict(item, newest=newest, docmdp_ok=status.docmdp_ok is not False, other_fields=bool(other_fields))
+    return _verdict(
+        item,
+        newest=newest,
+        docmdp_ok=status.docmdp_ok is not False,
+        other_fields=bool(other_fields),
+        later_revisions=later_revisions,
+    )
 
 
 def _covers_whole_file(item: SignatureReport, reader) -> bool:
@@ -263,18 +320,32 @@ def _covers_whole_file(item: SignatureReport, reader) -> bool:
     )
 
 
-def _verdict(item: SignatureReport, *, newest: bool, docmdp_ok: bool = True, other_fields: bool = False):
-    """The rules of DESIGN "Verification rules", the same for signatures and timestamps."""
+def _verdict(
+    item: SignatureReport,
+    *,
+    newest: bool,
+    docmdp_ok: bool = True,
+    other_fields: bool = False,
+    later_revisions: bool = False,
+):
+    """The rules of DESIGN "Verification rules", the same for signatures and timestamps.
+    The newest signature or timestamp covers the whole file, unless all that follows are
+    complete revisions adding only validation data (pyHanko: LTA_UPDATES)."""
     if not item.intact:
         item.reasons.append("content_changed")
     if not item.cryptographically_valid:
         item.reasons.append("signature_broken")
     if item.revoked:
         item.reasons.append("certificate_revoked")
-    if newest and not item.covers_whole_file:
-        item.reasons.append("bytes_after_signature")
+    validation_data_only = (
+        later_revisions and item.coverage == "entire_revision" and item.modification_level == "LTA_UPDATES"
+    )
     if item.modification_level not in ALLOWED_AFTER_SIGNING or not docmdp_ok:
         item.reasons.append("disallowed_changes_after_signature")
+    if newest and not item.covers_whole_file and not validation_data_only:
+        item.reasons.append("bytes_after_signature")
+        if item.modification_level in ("NONE", "UNKNOWN", ""):
+            item.modification_level = APPENDED  # the detail row says what the verdict says
     if other_fields:
         item.reasons.append("form_field_changed")
     if item.reasons:
@@ -287,11 +358,10 @@ def _verdict(item: SignatureReport, *, newest: bool, docmdp_ok: bool = True, oth
     return item
 
 
-def _check_document_timestamp(signature, item: SignatureReport, trust_roots, crls, *, newest: bool) -> SignatureReport:
+def _check_document_timestamp(
+    signature, item: SignatureReport, trust_roots, crls, *, newest: bool, later_revisions: bool = False
+) -> SignatureReport:
     """A PAdES document timestamp: the TSA vouches that the whole file existed as it is."""
-    from pyhanko.sign.validation import validate_pdf_timestamp
-    from pyhanko_certvalidator import ValidationContext
-
     item.kind = "document_timestamp"
     try:
         context = ValidationContext(
@@ -313,7 +383,7 @@ def _check_document_timestamp(signature, item: SignatureReport, trust_roots, crl
     item.covers_whole_file = item.coverage == "entire_file"
     level = status.modification_level
     item.modification_level = level.name if level is not None else "UNKNOWN"
-    return _verdict(item, newest=newest)
+    return _verdict(item, newest=newest, later_revisions=later_revisions)
 
 
 def _widget_location(signature, page_refs: list) -> tuple[int, list[float]] | None:
@@ -331,11 +401,6 @@ def _widget_location(signature, page_refs: list) -> tuple[int, list[float]] | No
 def _attach_appearances(data: bytes, reader, signatures, items: list[SignatureReport]) -> None:
     """Crop each visible signature from the rendered page, so the report shows the seal."""
     try:
-        import pypdfium2
-        from PIL import Image  # noqa: F401  (pypdfium2's to_pil needs it)
-
-        from sealcore.pdfium import PDFIUM_LOCK, bitmap_png
-
         page_refs = [
             reader.find_page_for_modification(index)[0] for index in range(int(reader.root["/Pages"]["/Count"]))
         ]

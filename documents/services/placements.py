@@ -8,9 +8,11 @@ from django.utils.translation import gettext as _
 from accounts.authority import Action, authority_check_for, current_company
 from config.errors import ApplicationError
 from documents.models import Document, Placement
+from documents.pdf.inspect import PageBox, seal_size_on_page
 from documents.pdf.keyword import find_text
 from documents.pdf.limits import LimitExceeded
 from documents.services.reading import pdf_read_limited
+from documents.services.versions import document_assert_sealable
 from events.services import audit_event_record
 from seals.selectors import seal_usable_get
 from seals.services import seal_face
@@ -53,8 +55,13 @@ def placement_add(
     acting_user,
 ) -> Placement:
     authority_check_for(acting_user=acting_user, company=company, action=Action.DOCUMENT_PLACE)
+    document_assert_sealable(document)
     seal = seal_usable_get(company=company, seal_id=seal_id)
     face = seal_face(seal)
+    if width is None and 0 <= page < len(document.current_version.pages):  # true size, whatever /UserUnit says
+        width, _height = seal_size_on_page(
+            face.width_mm, face.height_mm, PageBox(**document.current_version.pages[page])
+        )
     width = width or face.width_mm * MM
     height = height or width * face.height_mm / face.width_mm  # keep the seal's aspect ratio
     placement_rectangle_check(document, page=page, x=x, y=y, width=width, height=height)
@@ -73,6 +80,7 @@ def placement_add(
 def placement_add_at_text(*, document: Document, company: Company, seal_id, text: str, acting_user) -> list[Placement]:
     """One placement centred on every occurrence of `text` (e.g. 盖章处), kept on the page."""
     authority_check_for(acting_user=acting_user, company=company, action=Action.DOCUMENT_PLACE)
+    document_assert_sealable(document)
     text = text.strip()
     if not text:
         raise ApplicationError(_("Enter the text to look for."), "text_missing", field="text")
@@ -121,6 +129,7 @@ def placement_add_cross_page(
 ) -> Placement:
     """骑缝章: one seal split over the right edges of all pages, covered by one signature."""
     authority_check_for(acting_user=acting_user, company=company, action=Action.DOCUMENT_PLACE)
+    document_assert_sealable(document, cross_page=True)
     version = document.current_version
     if version.page_count < 2:
         raise ApplicationError(_("A cross-page seal needs a document of two pages or more."), "cross_page_single_page")

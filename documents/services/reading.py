@@ -14,12 +14,35 @@ from documents.pdf.limits import LimitExceeded, memory_for_file, run_limited
 
 INVALID_PDF_MESSAGES = {
     "not_pdf": lambda: _("This file is not a PDF. Only PDF documents can be sealed."),
-    "encrypted": lambda: _("This PDF is protected with a password. Remove the protection and upload it again."),
+    "encrypted": lambda: _(
+        "This PDF needs a password to open. Remove the password (save an unprotected copy) and upload it again."
+    ),
     "no_pages": lambda: _("This PDF has no pages."),
     "too_many_pages": lambda: _("This PDF has more than %(limit)s pages.") % {"limit": settings.DOCUMENT_MAX_PAGES},
     "malformed": lambda: _("This PDF is damaged and cannot be read. Save it again from the original program."),
     "too_complex": lambda: _("This PDF is too large or too complex to be read here."),
+    "encryption_unsupported": lambda: _(
+        "This PDF's protection settings are written in a way that cannot be kept when sealing. "
+        "Save an unprotected copy and upload it again."
+    ),
 }
+# The permissions of an owner-password PDF a seal needs (documents/pdf/structure.py SEAL_PERMISSIONS).
+PDF_PERMISSION_NAMES = {
+    "modify": lambda: _("changing the document"),
+    "annotate": lambda: _("commenting and filling in form fields"),
+}
+
+
+def _invalid_pdf_message(refusal: InvalidPdf) -> str:
+    if refusal.code == "permission_denied":
+        names = [
+            str(PDF_PERMISSION_NAMES[name]()) for name in refusal.detail.split(",") if name in PDF_PERMISSION_NAMES
+        ]
+        return _(
+            "The author's security settings in this PDF do not allow %(permissions)s, which adding a seal needs. "
+            "Ask the author for a copy without this restriction."
+        ) % {"permissions": _(" and ").join(names)}
+    return INVALID_PDF_MESSAGES[refusal.code]()
 
 
 def sha256_of(data: bytes) -> str:
@@ -40,7 +63,7 @@ def pdf_inspect_upload(data: bytes) -> PdfInfo:
         result = InvalidPdf("too_complex")
     if isinstance(result, InvalidPdf):
         status = 422 if result.code == "too_complex" else 400
-        raise ApplicationError(INVALID_PDF_MESSAGES[result.code](), f"pdf_{result.code}", status=status, field="file")
+        raise ApplicationError(_invalid_pdf_message(result), f"pdf_{result.code}", status=status, field="file")
     return result
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.authority import Action, authority_check_for, current_company
 from config.errors import ApplicationError
 from documents.list_cache import document_list_changed
-from documents.models import Document, DocumentVersion, Placement, SigningGrant
+from documents.models import SEALING_REFUSALS, Document, DocumentVersion, Placement, SigningGrant
 from documents.pdf.inspect import PageBox, PdfInfo
 from documents.services.previews import previews_queue
 from documents.services.reading import pdf_inspect_upload, sha256_of
@@ -32,10 +32,18 @@ def document_version_create(
         size=len(data),
         page_count=info.page_count,
         pages=[
-            {"left": p.left, "bottom": p.bottom, "right": p.right, "top": p.top, "rotation": p.rotation}
+            {
+                "left": p.left,
+                "bottom": p.bottom,
+                "right": p.right,
+                "top": p.top,
+                "rotation": p.rotation,
+                "user_unit": p.user_unit,
+            }
             for p in info.pages
         ],
         signature_count=len(info.signatures),
+        sealing_refusal=info.sealing_refusal,
         created_by_label=label,
         grant=grant,
     )
@@ -67,6 +75,10 @@ def document_upload(*, name: str, data: bytes, acting_user) -> Document:
     version = document_version_create(
         document=document, number=1, kind=DocumentVersion.Kind.ORIGINAL, data=data, info=info, label=str(acting_user)
     )
+    if info.repaired is not None:  # damaged cross-reference data: a rebuilt copy, before any seal
+        version = document_version_create(
+            document=document, number=2, kind=DocumentVersion.Kind.REPAIRED, data=info.repaired, info=info, label=""
+        )
     previews_queue(version)
     audit_event_record(
         acting_user=acting_user,
@@ -77,6 +89,7 @@ def document_upload(*, name: str, data: bytes, acting_user) -> Document:
             "sha256": version.sha256,
             "pages": info.page_count,
             "signatures": len(info.signatures),
+            "repaired": info.repaired is not None,
         },
     )
     return document
@@ -103,6 +116,14 @@ def document_assert_not_in_envelope(document: Document) -> None:
             "document_in_envelope",
             status=409,
         )
+
+
+def document_assert_sealable(document: Document, *, cross_page: bool = False) -> None:
+    """Refused at placement, not later in the worker: the author forbids the change a seal makes."""
+    version = document.current_version
+    refusal = version.sealing_refusal or ("signed_page_change" if cross_page and version.signature_count else "")
+    if refusal:
+        raise ApplicationError(str(SEALING_REFUSALS[refusal]), f"document_{refusal}", status=409)
 
 
 @transaction.atomic
@@ -147,6 +168,7 @@ def sealed_version_record(
         page_count=base.page_count,
         pages=[PageBox(**page) for page in base.pages],
         signatures=[None] * (base.signature_count + new_signatures),
+        sealing_refusal=base.sealing_refusal,
     )
     version = document_version_create(
         document=document,

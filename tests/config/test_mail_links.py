@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
 
 from accounts.models import Membership, User
-from documents.services import document_upload
+from documents.services.versions import document_upload
 from tenants.members import invitation_create
 from tenants.services import company_registration_approve, company_registration_reject
 from tests.conftest import PASSWORD

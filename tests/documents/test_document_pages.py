@@ -74,7 +74,7 @@ def test_upload_place_and_confirm_in_the_browser(world, seal, django_capture_on_
     ("data", "message"),
     [
         (b"GIF89a", "not a PDF"),
-        (encrypted_pdf(), "protected with a password"),
+        (encrypted_pdf(), "needs a password to open"),
         (make_pdf(1)[:400], "damaged"),
     ],
 )

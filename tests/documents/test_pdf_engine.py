@@ -106,10 +106,20 @@ def test_signed_pdf_validates_with_timestamp_and_whole_file_coverage(pki, pages)
 
 
 def test_second_signature_keeps_the_first_valid(pki):
-    first = _sign(pki, make_pdf(2), Placement(0, 50, 50, 100, 100), certify=True)
+    first = _sign(pki, make_pdf(2), Placement(0, 50, 50, 100, 100))
     second = _sign(pki, first, Placement(1, 300, 50, 100, 100), field_name="Seal2")
     assert _validate(pki, second, 0).intact and _validate(pki, second, 0).valid
+    assert _validate(pki, second, 0).modification_level.name == "FORM_FILLING"
     assert _validate(pki, second, 1).coverage == SignatureCoverageLevel.ENTIRE_FILE
+
+
+def test_a_new_visible_seal_on_a_certified_file_is_refused_not_voiding_the_certification(pki):
+    """pyHanko counts a new visible signature field after a certification as a change the
+    certification does not allow: the second seal is refused, permanently."""
+    first = _sign(pki, make_pdf(2), Placement(0, 50, 50, 100, 100), certify=True)
+    with pytest.raises(InvalidPdf) as refused:
+        _sign(pki, first, Placement(1, 300, 50, 100, 100), field_name="Seal2")
+    assert refused.value.code == "certified_fields_only"
 
 
 @pytest.mark.parametrize(("rotate", "crop"), [(90, None), (0, (30.0, 40.0)), (270, (15.0, 25.0))])

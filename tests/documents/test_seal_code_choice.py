@@ -53,7 +53,7 @@ def test_an_emailed_code_survives_a_wrong_seal_password(world, seal, django_capt
 
 
 def test_one_banner_follows_the_job_and_the_sealed_version_says_so(world, seal):  # noqa: F811
-    from documents.services import document_seal_execute
+    from documents.services.sealing import document_seal_execute
     from tests.conftest import enrol_authenticator, totp_now
 
     document = _prepare(world, seal)

@@ -54,7 +54,7 @@ def layout_problems(page) -> list[str]:
 def person_link(django_db_blocker):
     """An envelope of alpha waiting for a person, and that person's sign link path;
     committed for the live server, removed afterwards."""
-    from documents.services import document_upload
+    from documents.services.versions import document_upload
     from workflows.envelopes import (
         envelope_create,
         envelope_field_add,

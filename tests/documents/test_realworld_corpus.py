@@ -1,0 +1,136 @@
+"""The engine over a corpus of real-world kinds of PDF (tests/documents/realworld_corpus.py):
+each file is refused at upload, refused at placement, or sealed; every sealed output is
+validated independently with pyHanko, the seal is found by rendering exactly where it was
+placed, and form fields look the same as before."""
+
+from __future__ import annotations
+
+import pytest
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives import serialization
+
+from documents.pdf.inspect import InvalidPdf, inspect_pdf, is_permanent, seal_size_on_page
+from documents.pdf.sign import Placement, stamp_and_sign
+from tests.documents.realworld_checks import (
+    MM,
+    assert_independently_valid,
+    displayed_fraction_to_user_space,
+    field_area_difference,
+    seal_rectangle,
+)
+from tests.documents.realworld_corpus import author, corpus, widget_rects
+from tests.documents.test_pdf_engine import pki  # noqa: F401  (fixture)
+
+CASES = {case.name: case for case in corpus()}
+
+
+def _sign(pki, data, placement):  # noqa: F811
+    return stamp_and_sign(
+        data,
+        placement=placement,
+        appearance_pdf=pki["appearance"],
+        signing_key=pki["signing_key"],
+        timestamping=pki["timestamping"],
+        field_name="SealhubSeal",
+    )
+
+
+def _roots(pki):  # noqa: F811
+    ours = asn1_x509.Certificate.load(pki["root"].public_bytes(serialization.Encoding.DER))
+    return [ours, author().root_asn1]
+
+
+def placement_at(box, *, u: float = 0.55, v: float = 0.6, size_mm: float = 40) -> Placement:
+    """A seal whose top-left corner is at (u, v) of the page as shown (fractions)."""
+    width, height = seal_size_on_page(size_mm, size_mm, box)
+    x, y = displayed_fraction_to_user_space(box, u, v)
+    # the displayed top-left corner is a different corner of the user-space rectangle per rotation
+    x -= {0: 0, 90: width, 180: width, 270: 0}[box.rotation]
+    y -= {0: height, 90: height, 180: 0, 270: 0}[box.rotation]
+    return Placement(0, x, y, width, height)
+
+
+def test_the_corpus_is_large_and_covers_every_class():
+    assert len(CASES) >= 40
+    expected = {"seal", "refuse_upload", "refuse_placement"}
+    assert {case.expect for case in CASES.values()} == expected
+
+
+@pytest.mark.parametrize("name", [name for name, case in CASES.items() if case.expect == "refuse_upload"])
+def test_refused_at_upload_and_by_the_worker_for_the_same_reason(pki, name):  # noqa: F811
+    case = CASES[name]
+    with pytest.raises(InvalidPdf) as at_upload:
+        inspect_pdf(case.data)
+    assert at_upload.value.code == case.code
+    with pytest.raises(InvalidPdf) as in_worker:
+        _sign(pki, case.data, Placement(0, 100, 100, 100, 100))
+    assert in_worker.value.code == case.code and is_permanent(in_worker.value)
+
+
+@pytest.mark.parametrize("name", [name for name, case in CASES.items() if case.expect == "refuse_placement"])
+def test_author_forbids_changes_refused_before_and_in_the_worker(pki, name):  # noqa: F811
+    case = CASES[name]
+    info = inspect_pdf(case.data)
+    assert info.sealing_refusal == case.code
+    with pytest.raises(InvalidPdf) as in_worker:
+        _sign(pki, case.data, placement_at(info.pages[0]))
+    assert in_worker.value.code == case.code and is_permanent(in_worker.value)
+
+
+@pytest.mark.parametrize("name", [name for name, case in CASES.items() if case.expect == "seal"])
+def test_sealed_valid_where_placed_and_forms_keep_their_look(pki, name):  # noqa: F811
+    case = CASES[name]
+    info = inspect_pdf(case.data)
+    assert info.sealing_refusal == ""
+    assert (info.repaired is not None) == ("repair" in case.tags)
+    data = info.repaired or case.data
+    box = info.pages[0]
+    assert box.left < box.right and box.bottom < box.top
+    placement = placement_at(box)
+    signed = _sign(pki, data, placement)
+
+    statuses = assert_independently_valid(signed, trust_roots=_roots(pki))
+    assert len(statuses) == case.signatures_before + 1
+
+    left, bottom, right, top = seal_rectangle(data, signed)
+    tolerance = 0.5 * MM / box.user_unit
+    expected = (placement.x, placement.y, placement.x + placement.width, placement.y + placement.height)
+    assert max(abs(a - b) for a, b in zip((left, bottom, right, top), expected, strict=True)) <= tolerance
+
+    rects = widget_rects(data)
+    for field_name in case.form_fields:
+        _page, rect = rects[field_name]
+        changed, ink = field_area_difference(data, signed, rect)
+        assert changed <= 0.005, f"{field_name} looks different after sealing ({changed:.1%})"
+        if field_name in ("applicant", "city"):
+            assert ink > 20, f"{field_name} shows no value even before sealing"
+
+
+def test_cross_page_seal_refused_on_a_signed_file(pki):  # noqa: F811
+    """A cross-page seal draws on every page: a change no earlier signature allows."""
+    case = CASES["approval-signed"]
+    with pytest.raises(InvalidPdf) as refused:
+        _sign(pki, case.data, Placement(0, 0, 300, 100, 100, kind="cross_page"))
+    assert refused.value.code == "signed_page_change"
+
+
+@pytest.mark.parametrize("name", ["owner-password-all-allowed-aes256", "xmp-undefined-prefix", "form-need-appearances"])
+def test_envelope_fields_and_the_closing_timestamp_on_real_world_files(pki, name):  # noqa: F811
+    """An envelope adds its parties' fields first and closes with a document timestamp:
+    both open the file as sealing does."""
+    from documents.pdf.fields import FieldBox, document_timestamp_add, signature_fields_add
+
+    prepared = signature_fields_add(CASES[name].data, [FieldBox("Party-1", 0, 100, 100, 120, 60)])
+    sealed = stamp_and_sign(
+        prepared,
+        placement=Placement(0, 100, 100, 120, 60),
+        appearance_pdf=pki["appearance"],
+        signing_key=pki["signing_key"],
+        timestamping=pki["timestamping"],
+        field_name="Party-1",
+        existing_field=True,
+        certify=True,
+    )
+    closed = document_timestamp_add(sealed, pki["timestamping"])
+    statuses = assert_independently_valid(closed, trust_roots=_roots(pki), new_signatures=2)
+    assert statuses[0].docmdp_ok is not False

@@ -1,0 +1,197 @@
+"""The real-world corpus (tests/documents/realworld_corpus.py) through the real path:
+upload (sandboxed check) → placement → signing grant → the sealing job. Every refusal is
+said at upload or at placement in the user's language; what is accepted gets sealed and
+validates independently; a refusal the job meets anyway fails at once, without retries."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import translation
+from django_tenants.utils import tenant_context
+
+from config.errors import ApplicationError
+from documents.models import DocumentVersion, SigningGrant
+from documents.pdf.inspect import PageBox
+from documents.pdf.sign import stamp_and_sign
+from documents.services.placements import placement_add, placement_add_cross_page, placements_as_data
+from documents.services.sealing import document_seal_execute, signing_grant_create
+from documents.services.versions import document_upload
+from documents.tasks import document_seal
+from seals import pki
+from seals.services import seal_application_approve, seal_application_submit, seal_private_key_unlock
+from tests.documents.realworld_checks import assert_independently_valid
+from tests.documents.realworld_corpus import author, author_signed, corpus, reportlab_pdf
+from tests.seals.conftest import licence
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+CASES = {case.name: case for case in corpus()}
+SEAL_PASSWORD = "Seal-pass-2026"
+
+
+@pytest.fixture
+def seal(approved_alpha, world):
+    application = seal_application_submit(
+        company=approved_alpha,
+        applicant=world.alice,
+        seal_type="contract",
+        seal_name="Alpha Ltd",
+        seal_password=SEAL_PASSWORD,
+        business_licence=licence(),
+    )
+    return seal_application_approve(application=application, acting_user=world.alice)
+
+
+def _roots():
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+
+    ours = asn1_x509.Certificate.load(pki.certificate(pki.Role.ROOT).public_bytes(serialization.Encoding.DER))
+    return [ours, author().root_asn1]
+
+
+def _place(world, seal, document):
+    box = PageBox(**document.current_version.pages[0])
+    return placement_add(
+        document=document,
+        company=world.alpha,
+        seal_id=seal.pk,
+        page=0,
+        x=box.left + box.width * 0.3,
+        y=box.bottom + box.height * 0.2,
+        acting_user=world.alice,
+    )
+
+
+def _grant(world, seal, document):
+    return signing_grant_create(
+        document=document,
+        seal_id=seal.pk,
+        user_id=world.alice.pk,
+        user_label=str(world.alice),
+        placements=placements_as_data(list(document.placements.all())),
+        secret=seal_private_key_unlock(seal=seal, user=world.alice, seal_password=SEAL_PASSWORD),
+        evidence={"method": "test"},
+    )
+
+
+def _stored(version) -> bytes:
+    with version.file.open("rb") as handle:
+        return handle.read()
+
+
+def test_every_sealable_file_is_sealed_through_the_job_and_validates(world, seal):
+    sealable = [case for case in CASES.values() if case.expect == "seal"]
+    assert len(sealable) >= 30
+    with tenant_context(world.alpha):
+        for case in sealable:
+            document = document_upload(name=f"{case.name}.pdf", data=case.data, acting_user=world.alice)
+            kinds = list(document.versions.values_list("kind", flat=True))
+            if "repair" in case.tags:
+                assert kinds == ["original", "repaired"], case.name
+            else:
+                assert kinds == ["original"], case.name
+            _place(world, seal, document)
+            grant = _grant(world, seal, document)
+            version = document_seal_execute(grant_id=grant.pk)
+            assert version is not None and version.kind == DocumentVersion.Kind.SEALED, case.name
+            assert_independently_valid(_stored(version), trust_roots=_roots())
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("user-password", "needs a password to open"),
+        ("owner-password-no-modify", "do not allow changing the document and commenting and filling in form fields"),
+        ("owner-password-annotate-only", "do not allow changing the document,"),
+    ],
+)
+def test_refused_at_upload_with_the_reason_and_nothing_stored(world, name, words):
+    with tenant_context(world.alpha):
+        with pytest.raises(ApplicationError) as refused:
+            document_upload(name="x.pdf", data=CASES[name].data, acting_user=world.alice)
+        assert refused.value.status == 400
+        assert words in refused.value.message
+        assert not DocumentVersion.objects.exists()
+
+
+def test_refusal_at_upload_in_chinese(world):
+    with tenant_context(world.alpha), translation.override("zh-hans"), pytest.raises(ApplicationError) as refused:
+        document_upload(name="x.pdf", data=CASES["owner-password-print-only"].data, acting_user=world.alice)
+    assert "更改文档" in refused.value.message and "注释和填写表单域" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("certified-p1", "forbids any change"),
+        ("certified-p2", "only be signed in the signature fields the author prepared"),
+        ("fieldmdp-lock-no-changes", "locks it against the change"),
+    ],
+)
+def test_author_forbids_changes_refused_at_placement(world, seal, name, words):
+    with tenant_context(world.alpha):
+        document = document_upload(name="x.pdf", data=CASES[name].data, acting_user=world.alice)
+        with pytest.raises(ApplicationError) as refused:
+            _place(world, seal, document)
+        assert refused.value.status == 409 and words in refused.value.message
+        assert not document.placements.exists()
+
+
+def test_cross_page_seal_refused_at_placement_on_a_signed_file(world, seal):
+    with tenant_context(world.alpha):
+        data = author_signed(reportlab_pdf(3))
+        document = document_upload(name="x.pdf", data=data, acting_user=world.alice)
+        with pytest.raises(ApplicationError) as refused:
+            placement_add_cross_page(document=document, company=world.alpha, seal_id=seal.pk, acting_user=world.alice)
+        assert "cross-page seal" in refused.value.message
+
+
+def test_a_refusal_met_by_the_job_fails_at_once_with_its_reason_and_no_retry(world, seal, monkeypatch):
+    """A document accepted before these checks existed (no refusal recorded): the job runs
+    the same checks, and its permanent refusal is not retried."""
+    with tenant_context(world.alpha):
+        document = document_upload(name="x.pdf", data=CASES["certified-p1"].data, acting_user=world.alice)
+        DocumentVersion.objects.filter(pk=document.current_version_id).update(sealing_refusal="")
+        document.refresh_from_db()
+        _place(world, seal, document)
+        grant = _grant(world, seal, document)
+        calls = []
+
+        def counted(*args, **kwargs):
+            calls.append(1)
+            return stamp_and_sign(*args, **kwargs)
+
+        monkeypatch.setattr("documents.services.sealing.stamp_and_sign", counted)
+        result = document_seal.apply(args=[str(grant.pk)])
+        assert result.successful() and len(calls) == 1
+        grant.refresh_from_db()
+        assert grant.status == SigningGrant.Status.FAILED
+        assert grant.error == "certified_no_changes"
+        assert "forbids any change" in grant.error_message and "try again" not in grant.error_message
+        assert document.versions.count() == 1
+
+
+def test_a_transient_failure_is_still_retried(world, seal, monkeypatch):
+    calls = []
+
+    def unavailable(*args, **kwargs):
+        calls.append(1)
+        raise OSError("storage briefly unavailable")
+
+    with tenant_context(world.alpha):
+        document = document_upload(name="x.pdf", data=reportlab_pdf(1), acting_user=world.alice)
+        _place(world, seal, document)
+        grant = _grant(world, seal, document)
+        monkeypatch.setattr("documents.services.sealing.stamp_and_sign", unavailable)
+        result = document_seal.apply(args=[str(grant.pk)])
+        grant.refresh_from_db()
+    assert not result.successful() and len(calls) == 4  # the first try and three retries
+    assert grant.status == SigningGrant.Status.FAILED and grant.error == "failed"

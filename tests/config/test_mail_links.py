@@ -22,7 +22,9 @@ from tests.conftest import PASSWORD
 from tests.documents.pdfs import make_pdf
 from tests.workflows.conftest import seal_for, signatory, tasks_run_here, uscc_for  # noqa: F401 (fixture)
 from tests.workflows.test_seal_use_approval import _approve, _ask, _document_placed_by_bob
-from workflows.envelopes import envelope_cancel, envelope_create, envelope_field_add, envelope_party_add, envelope_send
+from workflows.envelopes.deadlines import envelope_cancel
+from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
+from workflows.envelopes.sending import envelope_send
 
 pytestmark = pytest.mark.django_db
 

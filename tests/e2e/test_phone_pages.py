@@ -55,13 +55,9 @@ def person_link(django_db_blocker):
     """An envelope of alpha waiting for a person, and that person's sign link path;
     committed for the live server, removed afterwards."""
     from documents.services.versions import document_upload
-    from workflows.envelopes import (
-        envelope_create,
-        envelope_field_add,
-        envelope_party_add,
-        envelope_send,
-        party_link_token,
-    )
+    from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
+    from workflows.envelopes.sending import envelope_send
+    from workflows.links import party_link_token
     from workflows.models import Party
 
     with django_db_blocker.unblock():

@@ -57,6 +57,12 @@ def document_list_view(request):
             form.add_error("file", error.message)
         else:
             messages.success(request, _("Uploaded. Click on a page to place the seal."))
+            if document.current_version.active_content_kinds:
+                messages.warning(
+                    request,
+                    _("This PDF contains active content: %(kinds)s. See the warning on the document page.")
+                    % {"kinds": "; ".join(document.current_version.active_content_kinds)},
+                )
             return redirect("documents:detail", document_id=document.pk)
     search = request.GET.get("q", "").strip()
     context = {"form": form, "documents": document_list(search=search)[:200], "search": search}

@@ -16,6 +16,7 @@ from config.errors import ApplicationError
 from documents.models import Document, DocumentVersion
 from documents.pdf.active_content import active_content_find
 from documents.services.placements import placement_add
+from documents.services.reading import pdf_active_content
 from documents.services.sealing import document_seal_execute, document_seal_request
 from documents.services.versions import document_active_content_remove, document_upload
 from events.models import AuditEvent
@@ -69,10 +70,13 @@ def seal(approved_alpha, world):
 
 def test_the_page_warns_and_removing_makes_a_clean_version_with_the_same_pages(world, seal):
     browser = client_on(world.alpha, world.alice)
-    response = browser.post("/documents/", {"file": _upload("contract.pdf", javascript_pdf())})
+    response = browser.post(
+        "/documents/", {"file": _upload("contract.pdf", javascript_pdf())}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 302, response.content
     document_url = response["Location"]
     page = browser.get(document_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "This PDF contains active content: Embedded files (attachments); JavaScript" in page  # said at upload
     assert "This PDF contains active content" in page
     assert "JavaScript (programs that run in the reader)" in page
     assert "Embedded files (attachments)" in page
@@ -84,6 +88,9 @@ def test_the_page_warns_and_removing_makes_a_clean_version_with_the_same_pages(w
         assert original.active_content == {"kinds": ["embedded_file", "javascript"], "web_links": 0}
         uploaded = AuditEvent.objects.get(action="document.uploaded", target_id=str(document.pk))
         assert uploaded.data["active_content"]["kinds"] == ["embedded_file", "javascript"]
+
+    sending = browser.get(f"/envelopes/new/?document={document.pk}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Warning: this PDF contains active content (Embedded files (attachments); JavaScript" in sending
 
     chinese = browser.get(document_url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "此 PDF 含有活动内容" in chinese and "JavaScript（在阅读器中运行的程序）" in chinese
@@ -103,6 +110,8 @@ def test_the_page_warns_and_removing_makes_a_clean_version_with_the_same_pages(w
     assert texts == _page_texts(original_bytes) and "Contract - page 2" in texts[1]
     page = browser.get(document_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "This PDF contains active content" not in page and "seal-active-content-warning" not in page
+    sending = browser.get(f"/envelopes/new/?document={document.pk}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "contains active content" not in sending
     assert "Active content removed" in page  # the version list and the history say what happened
 
 
@@ -185,3 +194,15 @@ def test_another_companys_document_is_not_found(world):
     assert intruder.post(f"/documents/{document.pk}/active-content/remove/").status_code == 404
     with tenant_context(world.alpha):
         assert document.versions.count() == 1
+
+
+def test_a_file_that_cannot_be_analysed_is_kept_and_called_unchecked(world):
+    # The analysis runs in the sandboxed child; a crash there is an answer, not a refusal.
+    assert pdf_active_content(b"%PDF-1.7 not really") == {"kinds": [], "web_links": 0, "unknown": True}
+    with tenant_context(world.alpha):
+        document = document_upload(name="contract.pdf", data=make_pdf(1), acting_user=world.alice)
+        DocumentVersion.objects.filter(pk=document.current_version.pk).update(
+            active_content={"kinds": [], "web_links": 0, "unknown": True}
+        )
+    page = client_on(world.alpha, world.alice).get(f"/documents/{document.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "This PDF could not be checked for active content" in page.content.decode()

@@ -13,7 +13,7 @@ from config.errors import ApplicationError
 from config.row_locks import lock_row
 from documents.list_cache import document_list_changed
 from documents.models import SEALING_REFUSALS, Document, DocumentVersion, Placement, SigningGrant
-from documents.pdf.active_content import active_content_remove
+from documents.pdf.active_content import active_content_remove_unless_protected
 from documents.pdf.inspect import PageBox, PdfInfo
 from documents.pdf.limits import LimitExceeded
 from documents.services.previews import previews_queue
@@ -145,13 +145,22 @@ def document_active_content_remove(*, document: Document, acting_user) -> Docume
     with base.file.open("rb") as handle:
         original = handle.read()
     try:
-        data = pdf_read_limited(active_content_remove, original)
+        data = pdf_read_limited(active_content_remove_unless_protected, original)
     except LimitExceeded as error:
         raise ApplicationError(
             _("The active content of this PDF could not be removed. Save a copy without it and upload that instead."),
             "active_content_not_removed",
             status=422,
         ) from error
+    if data is None:
+        raise ApplicationError(
+            _(
+                "This PDF carries its author's security settings, which removing active content would drop. "
+                "Ask the author for a copy without active content."
+            ),
+            "active_content_protected",
+            status=409,
+        )
     info = pdf_inspect_upload(data)
     active_content = pdf_active_content(data)
     version = document_version_create(

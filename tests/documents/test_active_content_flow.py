@@ -24,6 +24,7 @@ from seals.services import seal_application_approve, seal_application_submit
 from tenants.services import api_key_create
 from tests.conftest import client_on, enrol_authenticator, totp_now
 from tests.documents.pdfs import make_pdf
+from tests.documents.realworld_corpus import ALL_PERMISSIONS
 from tests.seals.conftest import licence
 
 pytestmark = pytest.mark.django_db
@@ -206,3 +207,18 @@ def test_a_file_that_cannot_be_analysed_is_kept_and_called_unchecked(world):
         )
     page = client_on(world.alpha, world.alice).get(f"/documents/{document.pk}/", HTTP_ACCEPT_LANGUAGE="en")
     assert "This PDF could not be checked for active content" in page.content.decode()
+
+
+def test_a_file_with_its_authors_security_settings_is_not_rewritten(world):
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(1))))
+    writer.add_js("app.alert('hi');")
+    writer.encrypt(user_password="", owner_password="owner", permissions_flag=ALL_PERMISSIONS, algorithm="AES-128")
+    out = io.BytesIO()
+    writer.write(out)
+    with tenant_context(world.alpha):
+        document = document_upload(name="protected.pdf", data=out.getvalue(), acting_user=world.alice)
+        assert document.current_version.active_content["kinds"] == ["javascript"]
+        with pytest.raises(ApplicationError) as refused:
+            document_active_content_remove(document=document, acting_user=world.alice)
+        assert refused.value.status == 409 and refused.value.code == "active_content_protected"
+        assert document.versions.count() == 1

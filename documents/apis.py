@@ -24,7 +24,7 @@ from config.api.query import query_choice
 from config.api.serializers import StrictInputSerializer
 from config.client import client_address
 from config.errors import ApplicationError
-from documents.models import Placement
+from documents.models import ACTIVE_CONTENT_KINDS, Placement
 from documents.selectors import document_get, document_list, document_list_token, grant_get, version_get
 from documents.services.placements import (
     placement_add,
@@ -35,7 +35,7 @@ from documents.services.placements import (
 )
 from documents.services.previews import PREVIEW_WIDTHS, document_page_preview_path
 from documents.services.sealing import document_seal_request
-from documents.services.versions import document_delete, document_upload
+from documents.services.versions import document_active_content_remove, document_delete, document_upload
 from tenants.idempotency import idempotent
 from tenants.models import ApiKey
 from tenants.permissions import acting_membership
@@ -50,6 +50,17 @@ def _person(request):
     return acting_membership(request).user
 
 
+class ActiveContentOutputSerializer(serializers.Serializer):
+    kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=sorted(ACTIVE_CONTENT_KINDS)),
+        help_text="What in the file runs or opens something; empty when nothing was found",
+    )
+    web_links = serializers.IntegerField(help_text="Links to web addresses (reported, never removed)")
+    unknown = serializers.BooleanField(
+        required=False, help_text="True when the file could not be analysed: check it yourself"
+    )
+
+
 class VersionOutputSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     kind = serializers.CharField()
@@ -57,6 +68,9 @@ class VersionOutputSerializer(serializers.Serializer):
     size = serializers.IntegerField()
     page_count = serializers.IntegerField()
     signature_count = serializers.IntegerField()
+    active_content = ActiveContentOutputSerializer(
+        allow_null=True, help_text="Active content found at upload; null for versions stored before the check"
+    )
     created_at = serializers.DateTimeField()
 
 
@@ -173,6 +187,26 @@ class DocumentDetailApi(APIView):
     def delete(self, request, document_id):
         document_delete(document=document_get(document_id=document_id), acting_user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DocumentActiveContentRemoveApi(APIView):
+    """A new version without JavaScript, launch actions, embedded files and the like; only
+    before any signature and while the document is not out in an envelope (else 409)."""
+
+    authority = {"POST": Action.DOCUMENT_UPLOAD}
+    required_scope = ApiKey.Scope.DOCUMENTS
+
+    @extend_schema(
+        operation_id="documents_active_content_remove",
+        request=None,
+        responses={201: VersionOutputSerializer},
+        summary="Remove active content (a new version, before any seal)",
+    )
+    def post(self, request, document_id):
+        version = document_active_content_remove(
+            document=document_get(document_id=document_id), acting_user=request.user
+        )
+        return Response(VersionOutputSerializer(version).data, status=status.HTTP_201_CREATED)
 
 
 class VersionDownloadApi(APIView):

@@ -52,6 +52,7 @@ class DocumentVersion(models.Model):
         TIMESTAMPED = "timestamped", _("Completed and timestamped")
         RECEIVED = "received", _("Received copy")
         REPAIRED = "repaired", _("Repaired copy (damaged file structure rebuilt, content unchanged)")
+        CLEANED = "cleaned", _("Active content removed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions")
@@ -65,6 +66,9 @@ class DocumentVersion(models.Model):
     signature_count = models.PositiveIntegerField(default=0)
     # Why no seal may be added (documents/pdf/structure.py codes, e.g. "certified_no_changes"), or "".
     sealing_refusal = models.CharField(max_length=40, blank=True, default="")
+    # What in the file runs or opens something ({"kinds": [...], "web_links": n}, codes of
+    # ACTIVE_CONTENT_KINDS; "unknown": true when it could not be analysed); None: not checked.
+    active_content = models.JSONField(null=True, blank=True, default=None)
     previews_ready = models.PositiveIntegerField(default=0)  # pages pre-rendered by the worker
     created_by_label = models.CharField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
@@ -79,6 +83,16 @@ class DocumentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document} v{self.number}"
+
+    @property
+    def active_content_kinds(self) -> list[str]:
+        """What the file contains that runs or opens something, in the reader's language."""
+        kinds = (self.active_content or {}).get("kinds") or []
+        return [str(ACTIVE_CONTENT_KINDS[kind]) for kind in kinds if kind in ACTIVE_CONTENT_KINDS]
+
+    @property
+    def active_content_unknown(self) -> bool:
+        return bool((self.active_content or {}).get("unknown"))
 
 
 class Placement(models.Model):
@@ -156,6 +170,18 @@ class SigningGrant(models.Model):
 TIMESTAMP_WAITING = _(
     "Waiting for a timestamp: the timestamp service did not answer well. Sealing continues by itself."
 )
+
+# What a file may carry that runs or opens something (documents/pdf/active_content.py codes).
+ACTIVE_CONTENT_KINDS = {
+    "javascript": _("JavaScript (programs that run in the reader)"),
+    "launch": _("Commands that start other programs"),
+    "other_file": _("Links that open other files"),
+    "embedded_file": _("Embedded files (attachments)"),
+    "import_data": _("Actions that import data from other files"),
+    "submit_form": _("Forms that send their contents to an address"),
+    "multimedia": _("Multimedia (sound, video, 3D)"),
+    "xfa_form": _("XFA forms (dynamic forms)"),
+}
 
 # Why a document cannot take a seal; shown at placement, and by a sealing job that met it.
 SEALING_REFUSALS = {

@@ -7,6 +7,11 @@ urlpatterns = [
     path("documents/", views.document_list_view, name="list"),
     path("documents/<uuid:document_id>/", views.document_detail_view, name="detail"),
     path("documents/<uuid:document_id>/delete/", views.document_delete_view, name="delete"),
+    path(
+        "documents/<uuid:document_id>/active-content/remove/",
+        views.active_content_remove_view,
+        name="active_content_remove",
+    ),
     path("documents/<uuid:document_id>/v<int:number>.pdf", views.version_download_view, name="download"),
     path("documents/<uuid:document_id>/v<int:number>/pages/<int:page>.png", views.page_preview_view, name="preview"),
     path("documents/<uuid:document_id>/v<int:number>/verify/", views.version_verify_view, name="verify"),

@@ -36,7 +36,7 @@ from documents.services.placements import (
 )
 from documents.services.previews import PREVIEW_WIDTHS, document_page_preview_path
 from documents.services.sealing import document_seal_request
-from documents.services.versions import document_delete, document_upload
+from documents.services.versions import document_active_content_remove, document_delete, document_upload
 from documents.signing_sessions import document_seal_session_start, signing_session_status
 from documents.verification import document_verify, report_as_dict
 from documents.views_verify import report_pdf_response
@@ -57,6 +57,12 @@ def document_list_view(request):
             form.add_error("file", error.message)
         else:
             messages.success(request, _("Uploaded. Click on a page to place the seal."))
+            if document.current_version.active_content_kinds:
+                messages.warning(
+                    request,
+                    _("This PDF contains active content: %(kinds)s. See the warning on the document page.")
+                    % {"kinds": "; ".join(document.current_version.active_content_kinds)},
+                )
             return redirect("documents:detail", document_id=document.pk)
     search = request.GET.get("q", "").strip()
     context = {"form": form, "documents": document_list(search=search)[:200], "search": search}
@@ -320,6 +326,22 @@ def document_delete_view(request, document_id):
         return redirect("documents:detail", document_id=document.pk)
     messages.success(request, _("“%(name)s” was deleted.") % {"name": document.name})
     return redirect("documents:list")
+
+
+@require_POST
+@authority_required(Action.DOCUMENT_UPLOAD)
+def active_content_remove_view(request, document_id):
+    document = document_get(document_id=document_id)
+    try:
+        version = document_active_content_remove(document=document, acting_user=request.user)
+    except ApplicationError as error:  # signed, in an envelope, nothing to remove: say why
+        messages.error(request, error.message)
+        return redirect("documents:detail", document_id=document.pk)
+    messages.success(
+        request,
+        _("Active content removed. Version %(number)s is the document without it.") % {"number": version.number},
+    )
+    return redirect("documents:detail", document_id=document.pk)
 
 
 @require_POST

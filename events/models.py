@@ -67,6 +67,7 @@ ACTION_LABELS = {
     "member.left": _("Member left"),
     "document.uploaded": _("Document uploaded"),
     "document.deleted": _("Document deleted"),
+    "document.active_content_removed": _("Active content removed (new version)"),
     "document.placement_added": _("Seal placed"),
     "document.placement_removed": _("Seal placement removed"),
     "document.seal_requested": _("Seal use confirmed (password and one-time code)"),

@@ -32,6 +32,11 @@ urlpatterns = [
     path("documents/", document_apis.DocumentListCreateApi.as_view(), name="documents_list"),
     path("documents/<uuid:document_id>/", document_apis.DocumentDetailApi.as_view(), name="documents_detail"),
     path(
+        "documents/<uuid:document_id>/active_content/remove/",
+        document_apis.DocumentActiveContentRemoveApi.as_view(),
+        name="documents_active_content_remove",
+    ),
+    path(
         "documents/<uuid:document_id>/versions/<int:number>/download/",
         document_apis.VersionDownloadApi.as_view(),
         name="documents_download",

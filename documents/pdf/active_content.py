@@ -224,3 +224,11 @@ def active_content_remove(data: bytes) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def active_content_remove_unless_protected(data: bytes) -> bytes | None:
+    """`active_content_remove`, or None for a file carrying its author's security settings
+    (an owner password): the rewrite would silently drop them."""
+    if PdfReader(io.BytesIO(data), strict=False).is_encrypted:
+        return None
+    return active_content_remove(data)

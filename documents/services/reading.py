@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError
+from documents.pdf.active_content import active_content_find
 from documents.pdf.inspect import InvalidPdf, PdfInfo, inspect_pdf_or_reason
 from documents.pdf.limits import LimitExceeded, memory_for_file, run_limited
 
@@ -65,6 +66,16 @@ def pdf_inspect_upload(data: bytes) -> PdfInfo:
         status = 422 if result.code == "too_complex" else 400
         raise ApplicationError(_invalid_pdf_message(result), f"pdf_{result.code}", status=status, field="file")
     return result
+
+
+def pdf_active_content(data: bytes) -> dict:
+    """What in the file runs or opens something (DocumentVersion.active_content). A file that
+    cannot be analysed is still accepted: the answer says so ("unknown") instead of refusing."""
+    try:
+        found = pdf_read_limited(active_content_find, data)
+    except LimitExceeded:
+        return {"kinds": [], "web_links": 0, "unknown": True}
+    return found.as_data()
 
 
 def pdf_read_limited(function, data: bytes, *args, **kwargs):

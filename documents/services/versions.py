@@ -10,11 +10,14 @@ from django.utils.translation import gettext as _
 
 from accounts.authority import Action, authority_check_for, current_company
 from config.errors import ApplicationError
+from config.row_locks import lock_row
 from documents.list_cache import document_list_changed
 from documents.models import SEALING_REFUSALS, Document, DocumentVersion, Placement, SigningGrant
+from documents.pdf.active_content import active_content_remove_unless_protected
 from documents.pdf.inspect import PageBox, PdfInfo
+from documents.pdf.limits import LimitExceeded
 from documents.services.previews import previews_queue
-from documents.services.reading import pdf_inspect_upload, sha256_of
+from documents.services.reading import pdf_active_content, pdf_inspect_upload, pdf_read_limited, sha256_of
 from documents.stored_files import stored_file_note
 from events.services import audit_event_record
 from events.webhooks import webhook_event_emit
@@ -22,7 +25,15 @@ from seals.models import Seal
 
 
 def document_version_create(
-    *, document: Document, number: int, kind: str, data: bytes, info: PdfInfo, label: str, grant=None
+    *,
+    document: Document,
+    number: int,
+    kind: str,
+    data: bytes,
+    info: PdfInfo,
+    label: str,
+    grant=None,
+    active_content: dict | None = None,
 ):
     version = DocumentVersion(
         document=document,
@@ -44,6 +55,7 @@ def document_version_create(
         ],
         signature_count=len(info.signatures),
         sealing_refusal=info.sealing_refusal,
+        active_content=active_content,
         created_by_label=label,
         grant=grant,
     )
@@ -67,17 +79,30 @@ def document_version_create(
 def document_upload(*, name: str, data: bytes, acting_user) -> Document:
     authority_check_for(acting_user=acting_user, company=current_company(), action=Action.DOCUMENT_UPLOAD)
     info = pdf_inspect_upload(data)
+    active_content = pdf_active_content(data)
     document = Document.objects.create(
         name=(name or "document.pdf")[:255],
         created_by_id=getattr(acting_user, "audit_user_id", None),
         created_by_label=str(acting_user)[:200],
     )
     version = document_version_create(
-        document=document, number=1, kind=DocumentVersion.Kind.ORIGINAL, data=data, info=info, label=str(acting_user)
+        document=document,
+        number=1,
+        kind=DocumentVersion.Kind.ORIGINAL,
+        data=data,
+        info=info,
+        label=str(acting_user),
+        active_content=active_content,
     )
     if info.repaired is not None:  # damaged cross-reference data: a rebuilt copy, before any seal
         version = document_version_create(
-            document=document, number=2, kind=DocumentVersion.Kind.REPAIRED, data=info.repaired, info=info, label=""
+            document=document,
+            number=2,
+            kind=DocumentVersion.Kind.REPAIRED,
+            data=info.repaired,
+            info=info,
+            label="",
+            active_content=active_content,
         )
     previews_queue(version)
     audit_event_record(
@@ -90,9 +115,76 @@ def document_upload(*, name: str, data: bytes, acting_user) -> Document:
             "pages": info.page_count,
             "signatures": len(info.signatures),
             "repaired": info.repaired is not None,
+            "active_content": active_content,
         },
     )
     return document
+
+
+@transaction.atomic
+def document_active_content_remove(*, document: Document, acting_user) -> DocumentVersion:
+    """A new version without what runs or opens something (JavaScript, launch actions,
+    embedded files...): a full rewrite, so only before any signature and outside envelopes."""
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.DOCUMENT_UPLOAD)
+    document = lock_row(Document, pk=document.pk)
+    document_assert_not_in_envelope(document)
+    base = document.current_version
+    if base.signature_count:
+        raise ApplicationError(
+            _(
+                "This version is already signed or sealed; removing active content would void its signatures. "
+                "Remove it from the unsigned original and upload that instead."
+            ),
+            "document_signed",
+            status=409,
+        )
+    if not (base.active_content or {}).get("kinds"):
+        raise ApplicationError(
+            _("This document contains no active content to remove."), "no_active_content", status=409
+        )
+    with base.file.open("rb") as handle:
+        original = handle.read()
+    try:
+        data = pdf_read_limited(active_content_remove_unless_protected, original)
+    except LimitExceeded as error:
+        raise ApplicationError(
+            _("The active content of this PDF could not be removed. Save a copy without it and upload that instead."),
+            "active_content_not_removed",
+            status=422,
+        ) from error
+    if data is None:
+        raise ApplicationError(
+            _(
+                "This PDF carries its author's security settings, which removing active content would drop. "
+                "Ask the author for a copy without active content."
+            ),
+            "active_content_protected",
+            status=409,
+        )
+    info = pdf_inspect_upload(data)
+    active_content = pdf_active_content(data)
+    version = document_version_create(
+        document=document,
+        number=base.number + 1,
+        kind=DocumentVersion.Kind.CLEANED,
+        data=data,
+        info=info,
+        label=str(acting_user),
+        active_content=active_content,
+    )
+    previews_queue(version)
+    audit_event_record(
+        acting_user=acting_user,
+        action="document.active_content_removed",
+        target=document,
+        data={
+            "version": version.number,
+            "sha256": version.sha256,
+            "removed": base.active_content.get("kinds", []),
+            "remaining": active_content.get("kinds", []),
+        },
+    )
+    return version
 
 
 @transaction.atomic
@@ -131,9 +223,16 @@ def document_receive(*, name: str, data: bytes, source_label: str) -> Document:
     """A copy another company delivered (a completed envelope), filed in this company's
     documents as received; the bytes are kept exactly as delivered."""
     info = pdf_inspect_upload(data)
+    active_content = pdf_active_content(data)
     document = Document.objects.create(name=name[:255], created_by_label=source_label[:200])
     version = document_version_create(
-        document=document, number=1, kind=DocumentVersion.Kind.RECEIVED, data=data, info=info, label=source_label
+        document=document,
+        number=1,
+        kind=DocumentVersion.Kind.RECEIVED,
+        data=data,
+        info=info,
+        label=source_label,
+        active_content=active_content,
     )
     previews_queue(version)
     audit_event_record(
@@ -178,6 +277,7 @@ def sealed_version_record(
         info=info,
         label=label,
         grant=grant,
+        active_content=base.active_content,  # a signature adds no active content
     )
     previews_queue(version, copy_from=None if drawn_pages is None else base, drawn_pages=drawn_pages)
     if seal is not None and placements_used:

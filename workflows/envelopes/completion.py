@@ -65,6 +65,7 @@ def envelope_complete(*, envelope_id) -> Envelope | None:
                 data=final,
                 info=info,
                 label="Sealhub",
+                active_content=base.active_content,
             )
             _complete_and_deliver(envelope, version, final)
         routes_close(envelope=envelope, status="done")

@@ -91,6 +91,7 @@ def envelope_send(*, envelope: Envelope, owner, acting_user, ip_address: str | N
         data=prepared,
         info=info,
         label=str(acting_user),
+        active_content=base.active_content,  # signature fields only: nothing new runs
     )
     now = timezone.now()
     envelope.status = Envelope.Status.IN_PROGRESS

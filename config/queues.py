@@ -19,6 +19,7 @@ _ROUTED = {
     "workflows.tasks.webhook_deliveries_due_all": PERIODIC,
     "seals.tasks.seal_expiry_reminders": PERIODIC,
     "tenants.tasks.idempotency_records_purge": PERIODIC,
+    "tenants.tasks.beat_heartbeat": PERIODIC,
 }
 
 

@@ -322,6 +322,7 @@ CELERY_BEAT_SCHEDULE = {
     "sealing-jobs-requeue": {"task": "documents.tasks.document_seal_requeue_stale_all", "schedule": 60.0},
     "envelope-deadlines": {"task": "workflows.tasks.envelope_deadlines_all", "schedule": 15 * 60.0},
     "webhook-deliveries-due": {"task": "workflows.tasks.webhook_deliveries_due_all", "schedule": 5 * 60.0},
+    "beat-heartbeat": {"task": "tenants.tasks.beat_heartbeat", "schedule": 60.0},
 }
 SMS_BACKEND = env_str("SMS_BACKEND", "accounts.sms.ConsoleSmsBackend")
 AUTHENTICATION_BACKENDS = [

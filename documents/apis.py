@@ -232,6 +232,15 @@ class PlacementCreateApi(APIView):
             max_length=100,
             help_text="Instead of page/x/y: centre the seal on every occurrence of this text",
         )
+        occurrence = serializers.IntegerField(
+            required=False, min_value=1, help_text="With `text`: only its nth occurrence in reading order (1 = first)"
+        )
+        offset_x = serializers.FloatField(
+            required=False, default=0.0, help_text="With `text`: move the seal right by this many points (left if <0)"
+        )
+        offset_y = serializers.FloatField(
+            required=False, default=0.0, help_text="With `text`: move the seal up by this many points (down if <0)"
+        )
         cross_page = serializers.BooleanField(
             required=False,
             default=False,
@@ -281,9 +290,13 @@ class PlacementCreateApi(APIView):
                 seal_id=data["seal_id"],
                 text=data["text"],
                 acting_user=request.user,
+                occurrence=data.get("occurrence"),
+                offset_x=data["offset_x"],
+                offset_y=data["offset_y"],
             )
             return Response(PlacementOutputSerializer(placements, many=True).data, status=status.HTTP_201_CREATED)
-        data.pop("cross_page", None)
+        for name in ("cross_page", "offset_x", "offset_y", "occurrence"):
+            data.pop(name, None)
         missing = [name for name in ("page", "x", "y") if name not in data]
         if missing:
             raise serializers.ValidationError({name: [_("Give page, x and y, or text.")] for name in missing})

@@ -66,3 +66,12 @@ class SealUseRejectForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for the requester"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class TextPlacementForm(forms.Form):
+    """Placing on a text: every occurrence, or only the nth, moved by a few millimetres."""
+
+    text = forms.CharField(max_length=100)
+    occurrence = forms.IntegerField(label=_("Which occurrence"), min_value=1, required=False)
+    offset_right_mm = forms.FloatField(label=_("Move right (mm)"), min_value=-500, max_value=500, required=False)
+    offset_up_mm = forms.FloatField(label=_("Move up (mm)"), min_value=-500, max_value=500, required=False)

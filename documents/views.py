@@ -16,7 +16,7 @@ from accounts.two_factor import second_factor_email_code_send, two_factor_enable
 from config.client import client_address
 from config.errors import ApplicationError
 from documents.apis_signing import agent_command
-from documents.forms import PlacementForm, SealConfirmForm, SealUseRequestForm, UploadForm
+from documents.forms import PlacementForm, SealConfirmForm, SealUseRequestForm, TextPlacementForm, UploadForm
 from documents.models import Placement
 from documents.selectors import (
     document_get,
@@ -28,6 +28,7 @@ from documents.selectors import (
     version_get,
 )
 from documents.services.placements import (
+    MM,
     placement_add,
     placement_add_at_text,
     placement_add_cross_page,
@@ -348,13 +349,20 @@ def active_content_remove_view(request, document_id):
 @authority_required(Action.DOCUMENT_PLACE)
 def placement_text_view(request, document_id):
     document = document_get(document_id=document_id)
+    form = TextPlacementForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+        return redirect("documents:detail", document_id=document.pk)
     try:
         placements = placement_add_at_text(
             document=document,
             company=request.tenant,
             seal_id=request.POST.get("seal"),
-            text=request.POST.get("text", ""),
+            text=form.cleaned_data["text"],
             acting_user=request.user,
+            occurrence=form.cleaned_data["occurrence"],
+            offset_x=(form.cleaned_data["offset_right_mm"] or 0) * MM,
+            offset_y=(form.cleaned_data["offset_up_mm"] or 0) * MM,
         )
     except ApplicationError as error:
         messages.error(request, error.message)

@@ -77,8 +77,20 @@ def placement_add(
     return placement
 
 
-def placement_add_at_text(*, document: Document, company: Company, seal_id, text: str, acting_user) -> list[Placement]:
-    """One placement centred on every occurrence of `text` (e.g. 盖章处), kept on the page."""
+def placement_add_at_text(
+    *,
+    document: Document,
+    company: Company,
+    seal_id,
+    text: str,
+    acting_user,
+    occurrence: int | None = None,
+    offset_x: float = 0.0,
+    offset_y: float = 0.0,
+) -> list[Placement]:
+    """One placement centred on every occurrence of `text` (e.g. 盖章处), or only on the
+    `occurrence`-th (1 = the first, in reading order), moved by the offset (PDF points, right
+    and up), kept on the page."""
     authority_check_for(acting_user=acting_user, company=company, action=Action.DOCUMENT_PLACE)
     document_assert_sealable(document)
     text = text.strip()
@@ -102,11 +114,20 @@ def placement_add_at_text(*, document: Document, company: Company, seal_id, text
         raise ApplicationError(
             _("“%(text)s” does not appear in the document.") % {"text": text}, "text_not_found", field="text"
         )
+    if occurrence is not None:
+        if not 1 <= occurrence <= len(hits):
+            raise ApplicationError(
+                _("“%(text)s” appears %(count)s times in the document; choose an occurrence from 1 to %(count)s.")
+                % {"text": text, "count": len(hits)},
+                "occurrence_not_found",
+                field="occurrence",
+            )
+        hits = [hits[occurrence - 1]]
     placements = []
     with transaction.atomic():
         for hit in hits:
             box = document.current_version.pages[hit.page]
-            centre_x, centre_y = hit.centre
+            centre_x, centre_y = hit.centre[0] + offset_x, hit.centre[1] + offset_y
             x = min(max(centre_x - width / 2, box["left"]), box["right"] - width)
             y = min(max(centre_y - height / 2, box["bottom"]), box["top"] - height)
             placements.append(

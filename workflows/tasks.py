@@ -10,7 +10,7 @@ from accounts.authority import current_company
 from config.celery import app
 from config.links import platform_link
 from config.local_time import local_time_text
-from config.mail import mail_send
+from config.mail import MAIL_RETRY, mail_send
 from tenants.iteration import for_each_company
 from tenants.models import Company, EnvelopeRoute
 from tenants.services import company_link
@@ -18,7 +18,6 @@ from workflows.links import party_code_open, party_link_token
 from workflows.models import Envelope, Party
 
 logger = logging.getLogger(__name__)
-MAIL_RETRY = {"autoretry_for": (OSError,), "retry_backoff": 30, "retry_backoff_max": 3600, "max_retries": 8}
 
 
 @app.task(bind=True, acks_late=True, max_retries=3, default_retry_delay=5)

@@ -17,6 +17,7 @@ from documents.models import SigningGrant
 from documents.pdf.national import NationalSigning
 from documents.pdf.sign import SigningKey
 from documents.pdf.timestamping import LongTermValidation, RemoteTimestamping, TsaEndpoint
+from documents.verification import trust_roots
 from seals import keys, pki
 from seals.image import seal_pdf, signature_pdf
 from seals.models import Seal
@@ -37,12 +38,9 @@ def _pem(certificate) -> str:
 
 
 def platform_trust_roots_pem() -> tuple[str, ...]:
-    """The platform root and the CAs in TRUSTED_CA_FILE: TSA tokens and B-LT chains end here."""
-    roots = [pki.certificate(pki.Role.ROOT)]
-    if settings.TRUSTED_CA_FILE:
-        with open(settings.TRUSTED_CA_FILE, "rb") as handle:
-            roots += x509.load_pem_x509_certificates(handle.read())
-    return tuple(_pem(root) for root in roots)
+    """The platform root and the CAs in TRUSTED_CA_FILE: TSA tokens and B-LT chains end here.
+    The verifier's reading of that file (parsed once per change, a bad entry skipped)."""
+    return tuple(_pem(x509.load_der_x509_certificate(der)) for der in trust_roots())
 
 
 def platform_timestamping() -> RemoteTimestamping:

@@ -66,6 +66,11 @@ class DocumentVersion(models.Model):
     signature_count = models.PositiveIntegerField(default=0)
     # Why no seal may be added (documents/pdf/structure.py codes, e.g. "certified_no_changes"), or "".
     sealing_refusal = models.CharField(max_length=40, blank=True, default="")
+    # The signatures the refusal is about (the one whose lock forbids the change), named in its message.
+    sealing_refusal_detail = models.CharField(max_length=200, blank=True, default="")
+    # A certified document that allows signing: the empty signature fields its author prepared,
+    # the only places a seal may go ([{name, page, left, bottom, right, top}]); None: anywhere.
+    prepared_fields = models.JSONField(null=True, blank=True, default=None)
     # What in the file runs or opens something ({"kinds": [...], "web_links": n}, codes of
     # ACTIVE_CONTENT_KINDS; "unknown": true when it could not be analysed); None: not checked.
     active_content = models.JSONField(null=True, blank=True, default=None)
@@ -111,6 +116,8 @@ class Placement(models.Model):
     y = models.FloatField()
     width = models.FloatField()
     height = models.FloatField()
+    # The author's prepared signature field the seal fills (a certified document), or "".
+    field_name = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -171,6 +178,25 @@ TIMESTAMP_WAITING = _(
     "Waiting for a timestamp: the timestamp service did not answer well. Sealing continues by itself."
 )
 
+# A refusal naming the signature whose field lock forbids the seal (FieldMDP, /Lock).
+LOCKED_BY_NAMED_SIGNATURE = _(
+    "The signature “%(signatures)s” locks this document against the change a new seal makes, so it cannot "
+    "be sealed without voiding that signature."
+)
+# A certified document takes a seal only in a signature field its author prepared.
+PLACEMENT_OUTSIDE_PREPARED_FIELDS = _(
+    "The author certified this document: a seal may only go into a signature field the author prepared, "
+    "so that the certification stays valid. Place the seal on one of these fields: %(fields)s."
+)
+PREPARED_FIELD_ON_PAGE = _("“%(name)s” on page %(page)s")
+PLACEMENT_IN_PREPARED_FIELD_FIXED = _(
+    "This seal fills a signature field the author prepared; remove it and place it on another field instead."
+)
+CROSS_PAGE_CERTIFIED = _(
+    "The author certified this document: a cross-page seal draws on every page, which the certification "
+    "forbids. Place a seal on a signature field the author prepared instead."
+)
+
 # What a file may carry that runs or opens something (documents/pdf/active_content.py codes).
 ACTIVE_CONTENT_KINDS = {
     "javascript": _("JavaScript (programs that run in the reader)"),
@@ -190,8 +216,9 @@ SEALING_REFUSALS = {
         "Ask the author for a version that allows signing."
     ),
     "certified_fields_only": _(
-        "The author certified this document; it may only be signed in the signature fields the author "
-        "prepared, so a new seal would void the certification. Ask the author for a version that allows it."
+        "The author certified this document and allows signing only in the signature fields the author "
+        "prepared, and none is free: a new seal would void the certification. Ask the author for a version "
+        "with a signature field for your seal."
     ),
     "locked_by_signature": _(
         "A signature in this document locks it against the change a new seal makes, so it cannot be sealed "

@@ -47,7 +47,8 @@ def _token_hash(token: str) -> str:
 
 def _prepare_step(session: SigningSession, data: bytes, seal: Seal) -> None:
     """Prepare the signature of placement number `session.step` on top of `data`."""
-    placement = session.placements[session.step]
+    placement = dict(session.placements[session.step])
+    existing_field = placement.pop("field_name", "")
     try:
         prepared = remote.prepare(
             data,
@@ -55,8 +56,9 @@ def _prepare_step(session: SigningSession, data: bytes, seal: Seal) -> None:
             appearance_pdf=seal_pdf(seal_face(seal)),
             certificate_pem=seal.certificate_pem,
             chain_pem=seal_chain_pem(seal),
-            field_name=f"Seal-{seal.code}-{session.pk.hex[:8]}-{session.step + 1}",
+            field_name=existing_field or f"Seal-{seal.code}-{session.pk.hex[:8]}-{session.step + 1}",
             reason=seal_reason(seal),
+            existing_field=bool(existing_field),
         )
     except InvalidPdf as refusal:  # the file forbids it: say why, never a server error
         message = SEALING_REFUSALS.get(refusal.code, SEALING_REFUSALS["malformed"])

@@ -16,15 +16,27 @@ from documents.pdf.structure import (
     READ_ERRORS,
     InvalidPdf,
     PageBox,
-    changes_refusal,
+    PreparedField,
+    certification_permission,
+    changes_refusal_and_holder,
     is_permanent,
     may_restrict_changes,
     page_boxes,
+    prepared_fields,
     seal_size_on_page,
     sealing_reader,
 )
 
-__all__ = ["InvalidPdf", "PageBox", "PdfInfo", "SignatureInfo", "inspect_pdf", "is_permanent", "seal_size_on_page"]
+__all__ = [
+    "InvalidPdf",
+    "PageBox",
+    "PdfInfo",
+    "PreparedField",
+    "SignatureInfo",
+    "inspect_pdf",
+    "is_permanent",
+    "seal_size_on_page",
+]
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,11 @@ class PdfInfo:
     signatures: list[SignatureInfo] = field(default_factory=list)
     # Why no seal may be added ("certified_no_changes", "locked_by_signature"), or "".
     sealing_refusal: str = ""
+    # The signatures the refusal is about (the certifying one, the one holding a lock).
+    sealing_refusal_detail: str = ""
+    # A certified document that allows signing (DocMDP P2/P3): the author's empty signature
+    # fields a seal may fill, the only place one can go. None: a seal may go anywhere.
+    prepared_fields: list[PreparedField] | None = None
     # The file rebuilt from damaged cross-reference data: stored as a first, normalised version.
     repaired: bytes | None = None
 
@@ -65,9 +82,7 @@ def inspect_pdf(data: bytes, *, max_pages: int = 2000) -> PdfInfo:
         pages = page_boxes(repaired or data)
         embedded = reader.embedded_regular_signatures
         signatures = [SignatureInfo(field_name=sig.field_name, signer=_signer_name(sig)) for sig in embedded]
-        refusal = (changes_refusal(reader) if may_restrict_changes(repaired or data) else "") or trial_seal_refusal(
-            repaired or data
-        )
+        refusal, detail, fields = _sealing_terms(reader, repaired or data)
     except InvalidPdf:
         raise
     except READ_ERRORS as exc:
@@ -75,8 +90,46 @@ def inspect_pdf(data: bytes, *, max_pages: int = 2000) -> PdfInfo:
     if len(pages) != page_count:
         raise InvalidPdf("malformed", "page tree does not match its count")
     return PdfInfo(
-        page_count=page_count, pages=pages, signatures=signatures, sealing_refusal=refusal, repaired=repaired
+        page_count=page_count,
+        pages=pages,
+        signatures=signatures,
+        sealing_refusal=refusal,
+        sealing_refusal_detail=detail,
+        prepared_fields=fields,
+        repaired=repaired,
     )
+
+
+# Each prepared field is tried with a trial seal: a document with more is sealed in the first ones.
+MAX_PREPARED_FIELDS = 20
+
+
+def _sealing_terms(reader, data: bytes) -> tuple[str, str, list[PreparedField] | None]:
+    """(refusal, the signatures it is about, prepared fields). A certification that allows
+    signing (P2, P3) is kept by filling a field the author prepared: pyHanko's difference
+    analysis, like the strictest validators, accepts no new visible signature field after
+    a certification (docs/architecture.md "Certified documents")."""
+    if not may_restrict_changes(data):
+        return "", "", None
+    refusal, holder = changes_refusal_and_holder(reader)
+    if refusal:
+        return refusal, holder, None
+    if certification_permission(reader) is None:
+        refusal, broken = trial_seal_refusal(data)
+        return refusal, broken, None
+    free, lock_holders = prepared_fields(reader)
+    usable = []
+    for prepared in free[:MAX_PREPARED_FIELDS]:
+        refusal, broken = trial_seal_refusal(data, field=prepared)
+        if not refusal:
+            usable.append(prepared)
+        elif refusal == "locked_by_signature":
+            lock_holders.append(broken)
+    if usable:
+        return "", "", usable
+    if lock_holders:
+        return "locked_by_signature", ", ".join(dict.fromkeys(lock_holders))[:200], None
+    return "certified_fields_only", "", None
 
 
 def inspect_pdf_or_reason(data: bytes, *, max_pages: int = 2000) -> PdfInfo | InvalidPdf:

@@ -47,6 +47,7 @@ from documents.pdf.sign import (
     Timestamping,
     _asn1_cert,
     _timestamper,
+    fitted_into_field,
     signature_appearance,
     signature_field_spec,
     signature_metadata,
@@ -89,20 +90,26 @@ def prepare(
     chain_pem: list[str],
     field_name: str,
     reason: str = "",
+    existing_field: bool = False,
 ) -> PreparedSignature:
-    """Stamp, add the signature field and reserve the signature's room; return what the
-    token must sign and what `finish` needs."""
-    return asyncio.run(_prepare(data, placement, appearance_pdf, certificate_pem, chain_pem, field_name, reason))
+    """Stamp, add the signature field (or fill the empty field `field_name` with
+    `existing_field`) and reserve the signature's room; return what the token must sign
+    and what `finish` needs."""
+    return asyncio.run(
+        _prepare(data, placement, appearance_pdf, certificate_pem, chain_pem, field_name, reason, existing_field)
+    )
 
 
-async def _prepare(data, placement, appearance_pdf, certificate_pem, chain_pem, field_name, reason):
+async def _prepare(data, placement, appearance_pdf, certificate_pem, chain_pem, field_name, reason, existing_field):
     signer = _external_signer(certificate_pem, chain_pem)
     metadata = signature_metadata(field_name=field_name, reason=reason, location="", certify=False)
     with signature_appearance(data, placement=placement, appearance_pdf=appearance_pdf) as (writer, style):
+        if existing_field:
+            style = fitted_into_field(style, writer, field_name, placement)
         pdf_signer = signers.PdfSigner(
             metadata,
             signer,
-            new_field_spec=signature_field_spec(placement, field_name),
+            new_field_spec=signature_field_spec(placement, field_name, existing_field=existing_field),
             stamp_style=None if placement.kind == "cross_page" else style,
         )
         prepared_digest, _tbs, output = await pdf_signer.async_digest_doc_for_signing(

@@ -7,6 +7,7 @@ stamp and the signature are added together and nothing is drawn after signing
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import io
@@ -39,6 +40,7 @@ from documents.pdf.national import attach_to_field, national_signature_der
 from documents.pdf.structure import (
     READ_ERRORS,
     InvalidPdf,
+    PreparedField,
     changes_refusal,
     may_restrict_changes,
     page_box,
@@ -163,6 +165,8 @@ def stamp_and_sign(
     cross_page = placement.kind == "cross_page"
     field_spec = signature_field_spec(placement, field_name, existing_field=existing_field)
     with signature_appearance(data, placement=placement, appearance_pdf=appearance_pdf) as (writer, style):
+        if existing_field:
+            style = fitted_into_field(style, writer, field_name, placement)
         if national is not None:
             der = national_signature_der(data, national, signed_at=_utc_now(), timestamper=_timestamper(timestamping))
             if field_spec is not None:
@@ -218,28 +222,67 @@ def _trial_signer():
     )
 
 
-def trial_seal_refusal(data: bytes) -> str:
+def trial_seal_refusal(data: bytes, *, field: PreparedField | None = None) -> tuple[str, str]:
     """Why a seal cannot be added to an already signed file without taking an earlier
-    signature outside its permissions ("" if it can): a visible seal is tried on the first
-    page and the earlier signatures are analysed, as the sealing job will do. Files
-    without signatures need no trial."""
+    signature outside its permissions, and the signatures it would break (("", "") if it
+    can): a visible seal is tried on the first page, or in the prepared `field`, and the
+    earlier signatures are analysed, as the sealing job will do. Files without
+    signatures need no trial."""
     if b"/ByteRange" not in data or not may_restrict_changes(data):
-        return ""  # unsigned, or only approval signatures without locks: a seal keeps them
-    box = page_boxes(data)[0]
-    side = min(box.width, box.height) / 4
-    placement = Placement(0, box.left + side, box.bottom + side, side, side)
+        return "", ""  # unsigned, or only approval signatures without locks: a seal keeps them
+    if field is not None:
+        placement = Placement(field.page, field.left, field.bottom, field.right - field.left, field.top - field.bottom)
+        spec = None
+    else:
+        box = page_boxes(data)[0]
+        side = min(box.width, box.height) / 4
+        placement = Placement(0, box.left + side, box.bottom + side, side, side)
+        spec = signature_field_spec(placement, "SealhubTrial")
+    name = field.name if field is not None else "SealhubTrial"
     writer = sealing_writer(data)
     output = io.BytesIO()
     try:
         signers.PdfSigner(
-            signature_metadata(field_name="SealhubTrial", reason="", location="", certify=False),
+            signature_metadata(field_name=name, reason="", location="", certify=False),
             _trial_signer(),
-            new_field_spec=signature_field_spec(placement, "SealhubTrial"),
+            new_field_spec=spec,
         ).sign_pdf(writer, output=output)
     except Exception as exc:  # whatever stops pyHanko here stops the sealing job too
         raise InvalidPdf("malformed", repr(exc)[:200]) from exc
     broken = signatures_broken_by(data, output.getvalue())
-    return refusal_for_broken(data, broken) if broken else ""
+    return (refusal_for_broken(data, broken), ", ".join(broken)[:200]) if broken else ("", "")
+
+
+def fitted_into_field(style, writer, field_name: str, placement: Placement):
+    """The seal drawn at the placement inside an existing field's widget (a field the
+    author prepared may be larger than the seal, which keeps its true size): the layout's
+    margins are the distances from the widget's edges to the placement's."""
+    rect = _widget_rect(writer, field_name)
+    if rect is None:
+        return style
+    left, bottom, right, top = rect
+    margins = layout.Margins(
+        left=max(placement.x - left, 0),
+        right=max(right - placement.x - placement.width, 0),
+        top=max(top - placement.y - placement.height, 0),
+        bottom=max(placement.y - bottom, 0),
+    )
+    if max(margins.left, margins.right, margins.top, margins.bottom) < 0.01:
+        return style
+    return dataclasses.replace(style, background_layout=dataclasses.replace(SEAL_LAYOUT, margins=margins))
+
+
+def _widget_rect(writer, field_name: str) -> tuple[float, float, float, float] | None:
+    for name, _value, field_ref in fields.enumerate_sig_fields(writer, with_name=field_name):
+        if str(name) != field_name:
+            continue
+        field = field_ref.get_object()
+        widget = field if "/Rect" in field else next((kid.get_object() for kid in field.get("/Kids", ())), None)
+        if widget is None or "/Rect" not in widget:
+            return None
+        x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
+        return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
+    return None
 
 
 def _utc_now():

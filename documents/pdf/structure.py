@@ -18,7 +18,7 @@ from pyhanko.pdf_utils.crypt.permissions import StandardPermissions
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, ModificationLevel, SuspiciousModification
-from pyhanko.sign.fields import MDPPerm, enumerate_sig_fields
+from pyhanko.sign.fields import FieldMDPAction, FieldMDPSpec, MDPPerm, enumerate_sig_fields
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
@@ -141,6 +141,7 @@ def _assert_objects_readable(reader: PdfFileReader) -> None:
 # Signature dictionaries are never compressed (their /Contents is written in place), so a
 # certification or a field lock shows in the raw bytes: most files need no closer look.
 RESTRICTION_NAMES = re.compile(rb"/(?:DocMDP|FieldMDP|Lock)\b")
+_LOCK_ALL = FieldMDPAction.ALL
 
 
 def may_restrict_changes(data: bytes) -> bool:
@@ -148,21 +149,109 @@ def may_restrict_changes(data: bytes) -> bool:
 
 
 def changes_refusal(reader: PdfFileReader) -> str:
+    return changes_refusal_and_holder(reader)[0]
+
+
+def changes_refusal_and_holder(reader: PdfFileReader) -> tuple[str, str]:
     """Why the author forbids adding a seal: a certification with "no changes allowed"
     (DocMDP P1), or a signed field whose lock says the same (FieldMDP /P 1); else "".
-    Read from the signature dictionaries, without validating anything."""
-    for _name, value, field_ref in enumerate_sig_fields(reader, filled_status=True):
+    With the name of the signature field that holds the lock. Read from the signature
+    dictionaries, without validating anything."""
+    for name, value, field_ref in enumerate_sig_fields(reader, filled_status=True):
         if value is None:
             continue
         lock = _resolved(field_ref.get_object().get("/Lock"))
         if lock is not None and _permission(lock) == 1:
-            return "locked_by_signature"
-        for reference in _resolved(_resolved(value).get("/Reference", ())):
-            reference = _resolved(reference)
+            return "locked_by_signature", str(name)
+        for reference in _signature_references(value):
             method = str(_resolved(reference.get("/TransformMethod")))
             if method == "/DocMDP" and _permission(_resolved(reference.get("/TransformParams", {}))) == 1:
-                return "certified_no_changes"
-    return ""
+                return "certified_no_changes", str(name)
+    return "", ""
+
+
+def _signature_references(value) -> list:
+    references = _resolved(_resolved(value).get("/Reference", ()))
+    return [_resolved(reference) for reference in references]
+
+
+def certification_permission(reader: PdfFileReader) -> int | None:
+    """The DocMDP level of the certifying signature (1 no changes, 2 form filling and
+    signing, 3 also annotations), or None for a document nobody certified."""
+    for _name, value, _field_ref in enumerate_sig_fields(reader, filled_status=True):
+        if value is None:
+            continue
+        for reference in _signature_references(value):
+            if str(_resolved(reference.get("/TransformMethod"))) == "/DocMDP":
+                return _permission(_resolved(reference.get("/TransformParams", {})))
+    return None
+
+
+@dataclass(frozen=True)
+class PreparedField:
+    """An empty signature field with a widget on a page, prepared by the document's author:
+    the only place a certified document (DocMDP P2/P3) lets a visible seal go."""
+
+    name: str
+    page: int
+    left: float
+    bottom: float
+    right: float
+    top: float
+
+
+def field_locks(reader: PdfFileReader) -> list[tuple[str, FieldMDPSpec]]:
+    """(signature field name, lock) for every signature that locks form fields: a /Lock
+    on its field or a FieldMDP transform in its signature dictionary."""
+    locks = []
+    for name, value, field_ref in enumerate_sig_fields(reader, filled_status=True):
+        if value is None:
+            continue
+        lock = _resolved(field_ref.get_object().get("/Lock"))
+        specs = [lock] if lock is not None else []
+        for reference in _signature_references(value):
+            if str(_resolved(reference.get("/TransformMethod"))) == "/FieldMDP":
+                specs.append(_resolved(reference.get("/TransformParams", {})))
+        for spec in specs:
+            try:
+                locks.append((str(name), FieldMDPSpec.from_pdf_object(spec)))
+            except READ_ERRORS:  # an unreadable lock locks everything
+                locks.append((str(name), FieldMDPSpec(action=_LOCK_ALL)))
+    return locks
+
+
+def prepared_fields(reader: PdfFileReader) -> tuple[list[PreparedField], list[str]]:
+    """The empty signature fields with a visible widget on a page, and the names of the
+    signatures whose locks cover the other empty fields (never changed by a seal)."""
+    annotation_pages = {}
+    for index in range(int(reader.root["/Pages"]["/Count"])):
+        page_ref = reader.find_page_for_modification(index)[0]
+        for annotation in _resolved(page_ref.get_object().get("/Annots", ())) or ():
+            if hasattr(annotation, "reference"):
+                annotation_pages.setdefault(annotation.reference, index)
+    locks = field_locks(reader)
+    free, holders = [], []
+    for name, _value, field_ref in enumerate_sig_fields(reader, filled_status=False):
+        name = str(name)
+        holder = next((holder for holder, spec in locks if spec.is_locked(name)), None)
+        field = field_ref.get_object()
+        widgets = [field_ref] if "/Rect" in field else list(field.get("/Kids", ()))
+        for widget_ref in widgets:
+            widget = widget_ref.get_object()
+            page = annotation_pages.get(getattr(widget_ref, "reference", None))
+            try:
+                x1, y1, x2, y2 = (float(v) for v in widget.get("/Rect", (0, 0, 0, 0)))
+            except (TypeError, ValueError):
+                continue
+            left, bottom, right, top = min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
+            if page is None or right - left < 1 or top - bottom < 1:
+                continue  # invisible: no place for a seal
+            if holder is not None:
+                holders.append(holder)
+            else:
+                free.append(PreparedField(name, page, left, bottom, right, top))
+            break
+    return free, holders
 
 
 def _resolved(value):

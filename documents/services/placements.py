@@ -7,7 +7,13 @@ from django.utils.translation import gettext as _
 
 from accounts.authority import Action, authority_check_for, current_company
 from config.errors import ApplicationError
-from documents.models import Document, Placement
+from documents.models import (
+    PLACEMENT_IN_PREPARED_FIELD_FIXED,
+    PLACEMENT_OUTSIDE_PREPARED_FIELDS,
+    PREPARED_FIELD_ON_PAGE,
+    Document,
+    Placement,
+)
 from documents.pdf.inspect import PageBox, seal_size_on_page
 from documents.pdf.keyword import find_text
 from documents.pdf.limits import LimitExceeded
@@ -65,8 +71,11 @@ def placement_add(
     width = width or face.width_mm * MM
     height = height or width * face.height_mm / face.width_mm  # keep the seal's aspect ratio
     placement_rectangle_check(document, page=page, x=x, y=y, width=width, height=height)
+    field_name = ""
+    if document.current_version.prepared_fields is not None:
+        field_name, x, y, width, height = prepared_field_fit(document, page=page, x=x, y=y, width=width, height=height)
     placement = Placement.objects.create(
-        document=document, seal_id=seal.pk, page=page, x=x, y=y, width=width, height=height
+        document=document, seal_id=seal.pk, page=page, x=x, y=y, width=width, height=height, field_name=field_name
     )
     audit_event_record(
         acting_user=acting_user,
@@ -75,6 +84,39 @@ def placement_add(
         data={"seal": seal.code, "page": page + 1},
     )
     return placement
+
+
+def prepared_field_fit(
+    document: Document, *, page: int, x: float, y: float, width: float, height: float
+) -> tuple[str, float, float, float, float]:
+    """A certified document takes a seal only in a signature field its author prepared
+    (documents/pdf/inspect.py): the free field the placed seal overlaps most, or whose
+    centre is nearest to the seal's on that page. The seal is centred in the field at
+    its size, made smaller if the field is. Returns (field name, x, y, width, height)."""
+    taken = set(document.placements.exclude(field_name="").values_list("field_name", flat=True))
+    free = [field for field in document.current_version.prepared_fields if field["name"] not in taken]
+    on_page = [field for field in free if field["page"] == page]
+
+    def overlap(field) -> float:
+        across = min(field["right"], x + width) - max(field["left"], x)
+        up = min(field["top"], y + height) - max(field["bottom"], y)
+        return max(across, 0) * max(up, 0)
+
+    touched = [field for field in on_page if overlap(field) > 0]
+    if not touched:
+        listed = ", ".join(
+            PREPARED_FIELD_ON_PAGE % {"name": field["name"], "page": field["page"] + 1} for field in free
+        )
+        raise ApplicationError(
+            PLACEMENT_OUTSIDE_PREPARED_FIELDS % {"fields": listed or "-"}, "placement_outside_prepared_fields"
+        )
+    field = max(touched, key=overlap)
+    field_width, field_height = field["right"] - field["left"], field["top"] - field["bottom"]
+    scale = min(1.0, field_width / width, field_height / height)
+    width, height = width * scale, height * scale
+    x = field["left"] + (field_width - width) / 2
+    y = field["bottom"] + (field_height - height) / 2
+    return field["name"], x, y, width, height
 
 
 def placement_add_at_text(
@@ -181,6 +223,8 @@ def placement_update(*, placement: Placement, x: float, y: float, width: float, 
     authority_check_for(acting_user=acting_user, company=current_company(), action=Action.DOCUMENT_PLACE)
     if placement.kind != Placement.Kind.SINGLE:
         raise ApplicationError(_("A cross-page seal is moved by removing and adding it again."), "cross_page_fixed")
+    if placement.field_name:
+        raise ApplicationError(str(PLACEMENT_IN_PREPARED_FIELD_FIXED), "placement_in_prepared_field")
     if not 20 <= width <= 600:
         raise ApplicationError(_("The seal would be too small or too large."), "placement_size", field="width")
     height = width * placement.height / placement.width
@@ -203,6 +247,9 @@ def placement_remove(*, placement: Placement, acting_user) -> None:
 
 
 def placements_as_data(placements: list[Placement]) -> list[dict]:
+    """As a signing grant holds them; `field_name` when the seal fills a prepared field."""
     return [
-        {"page": p.page, "x": p.x, "y": p.y, "width": p.width, "height": p.height, "kind": p.kind} for p in placements
+        {"page": p.page, "x": p.x, "y": p.y, "width": p.width, "height": p.height, "kind": p.kind}
+        | ({"field_name": p.field_name} if p.field_name else {})
+        for p in placements
     ]

@@ -3,6 +3,8 @@ version a sealing job produced."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -12,9 +14,17 @@ from accounts.authority import Action, authority_check_for, current_company
 from config.errors import ApplicationError
 from config.row_locks import lock_row
 from documents.list_cache import document_list_changed
-from documents.models import SEALING_REFUSALS, Document, DocumentVersion, Placement, SigningGrant
+from documents.models import (
+    CROSS_PAGE_CERTIFIED,
+    LOCKED_BY_NAMED_SIGNATURE,
+    SEALING_REFUSALS,
+    Document,
+    DocumentVersion,
+    Placement,
+    SigningGrant,
+)
 from documents.pdf.active_content import active_content_remove_unless_protected
-from documents.pdf.inspect import PageBox, PdfInfo
+from documents.pdf.inspect import PageBox, PdfInfo, PreparedField
 from documents.pdf.limits import LimitExceeded
 from documents.services.previews import previews_queue
 from documents.services.reading import pdf_active_content, pdf_inspect_upload, pdf_read_limited, sha256_of
@@ -55,6 +65,10 @@ def document_version_create(
         ],
         signature_count=len(info.signatures),
         sealing_refusal=info.sealing_refusal,
+        sealing_refusal_detail=info.sealing_refusal_detail,
+        prepared_fields=(
+            None if info.prepared_fields is None else [dataclasses.asdict(field) for field in info.prepared_fields]
+        ),
         active_content=active_content,
         created_by_label=label,
         grant=grant,
@@ -213,6 +227,14 @@ def document_assert_not_in_envelope(document: Document) -> None:
 def document_assert_sealable(document: Document, *, cross_page: bool = False) -> None:
     """Refused at placement, not later in the worker: the author forbids the change a seal makes."""
     version = document.current_version
+    if version.sealing_refusal == "locked_by_signature" and version.sealing_refusal_detail:
+        raise ApplicationError(
+            LOCKED_BY_NAMED_SIGNATURE % {"signatures": version.sealing_refusal_detail},
+            "document_locked_by_signature",
+            status=409,
+        )
+    if not version.sealing_refusal and cross_page and version.prepared_fields is not None:
+        raise ApplicationError(str(CROSS_PAGE_CERTIFIED), "document_signed_page_change", status=409)
     refusal = version.sealing_refusal or ("signed_page_change" if cross_page and version.signature_count else "")
     if refusal:
         raise ApplicationError(str(SEALING_REFUSALS[refusal]), f"document_{refusal}", status=409)
@@ -263,11 +285,16 @@ def sealed_version_record(
     pages' images are copied from `base`. None: every page is rendered again."""
     drawn_pages = pages_drawn_on(placements) if placements is not None else None
     # Incremental signatures change no page boxes: reuse them instead of parsing again.
+    refusal, fields = base.sealing_refusal, _prepared_fields_left(base, placements)
+    if fields == [] and not refusal:  # a certified document whose prepared fields are all filled now
+        refusal = "certified_fields_only"
     info = PdfInfo(
         page_count=base.page_count,
         pages=[PageBox(**page) for page in base.pages],
         signatures=[None] * (base.signature_count + new_signatures),
-        sealing_refusal=base.sealing_refusal,
+        sealing_refusal=refusal,
+        sealing_refusal_detail=base.sealing_refusal_detail,
+        prepared_fields=None if fields is None else [PreparedField(**field) for field in fields],
     )
     version = document_version_create(
         document=document,
@@ -305,6 +332,15 @@ def sealed_version_record(
             },
         )
     return version
+
+
+def _prepared_fields_left(base: DocumentVersion, placements: list[dict] | None) -> list[dict] | None:
+    """The author's prepared fields still empty after this sealing (None: not certified).
+    Without the placements (an envelope step) none are taken: envelopes fill fields of their own."""
+    if base.prepared_fields is None:
+        return None
+    filled = {placement.get("field_name") for placement in placements or []}
+    return [field for field in base.prepared_fields if field["name"] not in filled]
 
 
 def pages_drawn_on(placements: list[dict]) -> set[int] | None:

@@ -54,6 +54,8 @@ class Case:
     certified: bool = False  # the first signature certifies; it must stay within its permissions
     signatures_before: int = 0
     tags: frozenset[str] = field(default_factory=frozenset)
+    # A certified file's empty signature field, prepared by its author: the seal goes there.
+    prepared_field: str = ""
 
 
 # ---------------------------------------------------------------- plain pages
@@ -112,6 +114,32 @@ def owner_password_pdf(permissions: int, *, algorithm: str = "AES-128", user_pas
     output = io.BytesIO()
     writer.write(output)
     return output.getvalue()
+
+
+# Each permission bit a viewer honours, taken away on its own: only "modify" and "annotate"
+# are needed to add a signature field (documents/pdf/structure.py SEAL_PERMISSIONS).
+PERMISSION_BITS = {
+    "print": Perm.PRINT,
+    "modify": Perm.MODIFY,
+    "copy": Perm.EXTRACT,
+    "annotate": Perm.ADD_OR_MODIFY,
+    "fill-forms": Perm.FILL_FORM_FIELDS,
+    "accessibility": Perm.EXTRACT_TEXT_AND_GRAPHICS,
+    "assemble": Perm.ASSEMBLE_DOC,
+    "print-high-quality": Perm.PRINT_TO_REPRESENTATION,
+}
+NEEDED_BITS = {"modify", "annotate"}
+
+
+def owner_password_cases() -> list[Case]:
+    cases = []
+    for name, bit in PERMISSION_BITS.items():
+        data = owner_password_pdf(ALL_PERMISSIONS & ~bit, algorithm="AES-256" if name == "copy" else "AES-128")
+        if name in NEEDED_BITS:
+            cases.append(Case(f"owner-password-without-{name}", data, "refuse_upload", "permission_denied"))
+        else:
+            cases.append(Case(f"owner-password-without-{name}", data))
+    return cases
 
 
 # ---------------------------------------------------------------- metadata
@@ -359,6 +387,18 @@ def with_empty_signature_field(data: bytes, name: str = "SignHere") -> bytes:
     return output.getvalue()
 
 
+def certified_with_prepared_field(
+    data: bytes, *, permission: MDPPerm = MDPPerm.FILL_FORMS, locked_by_witness: bool = False
+) -> bytes:
+    """Certified by its author after preparing an empty signature field ("SignHere") for
+    the next party; `locked_by_witness`: then a witness signed with a lock on that field."""
+    certified = author_signed(with_empty_signature_field(data), certify=True, permission=permission)
+    if not locked_by_witness:
+        return certified
+    lock = FieldMDPSpec(FieldMDPAction.INCLUDE, fields=["SignHere"])
+    return author_signed(certified, field_name="Witness", field_lock=lock)
+
+
 def lta_pdf(data: bytes, *, dss_last: bool = True) -> bytes:
     """PAdES B-LTA as long-term tools write it: signature (B-T), a revision with validation
     data (DSS), a document timestamp, and (`dss_last`) the timestamp's validation data after it."""
@@ -496,6 +536,46 @@ def corpus() -> list[Case]:
             signatures_before=1,
             form_fields=form_fields,
         ),
+        # certified, with an empty signature field the author prepared: the seal fills it
+        Case(
+            "certified-p2-prepared-field",
+            certified_with_prepared_field(a4),
+            certified=True,
+            signatures_before=1,
+            prepared_field="SignHere",
+        ),
+        Case(
+            "certified-p3-prepared-field",
+            certified_with_prepared_field(letter_pdf, permission=MDPPerm.ANNOTATE),
+            certified=True,
+            signatures_before=1,
+            prepared_field="SignHere",
+        ),
+        Case(
+            "certified-p2-form-need-appearances-prepared-field",
+            certified_with_prepared_field(form),
+            certified=True,
+            signatures_before=1,
+            prepared_field="SignHere",
+            form_fields=form_fields,
+        ),
+        Case(
+            "certified-p1-prepared-field",
+            certified_with_prepared_field(a4, permission=MDPPerm.NO_CHANGES),
+            "refuse_placement",
+            "certified_no_changes",
+            certified=True,
+            signatures_before=1,
+        ),
+        Case(
+            "certified-p2-prepared-field-locked",
+            certified_with_prepared_field(a4, locked_by_witness=True),
+            "refuse_placement",
+            "locked_by_signature",
+            certified=True,
+            signatures_before=2,
+            prepared_field="SignHere",
+        ),
         Case(
             "fieldmdp-lock-some",
             author_signed(
@@ -529,5 +609,6 @@ def corpus() -> list[Case]:
         # forms
         Case("form-need-appearances", form, form_fields=form_fields),
         Case("form-with-appearances", form_pdf(with_appearances=True)[0], form_fields=form_fields),
+        *owner_password_cases(),
     ]
     return cases

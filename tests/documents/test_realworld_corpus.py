@@ -5,12 +5,17 @@ placed, and form fields look the same as before."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
+from pyhanko.pdf_utils.reader import PdfFileReader
 
-from documents.pdf.inspect import InvalidPdf, inspect_pdf, is_permanent, seal_size_on_page
+from documents.pdf.inspect import InvalidPdf, PreparedField, inspect_pdf, is_permanent, seal_size_on_page
 from documents.pdf.sign import Placement, stamp_and_sign
+from documents.pdf.structure import prepared_fields
+from documents.pdf.verify import VALID, verify_pdf
 from tests.documents.realworld_checks import (
     MM,
     assert_independently_valid,
@@ -24,15 +29,34 @@ from tests.documents.test_pdf_engine import pki  # noqa: F401  (fixture)
 CASES = {case.name: case for case in corpus()}
 
 
-def _sign(pki, data, placement):  # noqa: F811
+def _sign(pki, data, placement, *, prepared_field: str = ""):  # noqa: F811
     return stamp_and_sign(
         data,
         placement=placement,
         appearance_pdf=pki["appearance"],
         signing_key=pki["signing_key"],
         timestamping=pki["timestamping"],
-        field_name="SealhubSeal",
+        field_name=prepared_field or "SealhubSeal",
+        existing_field=bool(prepared_field),
     )
+
+
+def placement_in_field(field, *, size_mm: float = 40) -> Placement:
+    """A seal centred in a prepared field, made smaller if the field is (as placement does)."""
+    width, height = field.right - field.left, field.top - field.bottom
+    side = min(size_mm * MM, width, height)
+    return Placement(field.page, field.left + (width - side) / 2, field.bottom + (height - side) / 2, side, side)
+
+
+def _prepared(data, name):
+    reader = PdfFileReader(io.BytesIO(data))
+    free, _holders = prepared_fields(reader)
+    for field in free:
+        if field.name == name:
+            return field
+    rects = widget_rects(data)
+    page, (left, bottom, right, top) = rects[name]
+    return PreparedField(name, page, left, bottom, right, top)
 
 
 def _roots(pki):  # noqa: F811
@@ -72,8 +96,13 @@ def test_author_forbids_changes_refused_before_and_in_the_worker(pki, name):  # 
     case = CASES[name]
     info = inspect_pdf(case.data)
     assert info.sealing_refusal == case.code
+    assert info.prepared_fields is None
+    if case.prepared_field:  # the worker, told to fill the author's field anyway, refuses too
+        placement = placement_in_field(_prepared(case.data, case.prepared_field))
+    else:
+        placement = placement_at(info.pages[0])
     with pytest.raises(InvalidPdf) as in_worker:
-        _sign(pki, case.data, placement_at(info.pages[0]))
+        _sign(pki, case.data, placement, prepared_field=case.prepared_field)
     assert in_worker.value.code == case.code and is_permanent(in_worker.value)
 
 
@@ -86,11 +115,20 @@ def test_sealed_valid_where_placed_and_forms_keep_their_look(pki, name):  # noqa
     data = info.repaired or case.data
     box = info.pages[0]
     assert box.left < box.right and box.bottom < box.top
-    placement = placement_at(box)
-    signed = _sign(pki, data, placement)
+    if case.prepared_field:
+        assert [field.name for field in info.prepared_fields] == [case.prepared_field]
+        placement = placement_in_field(info.prepared_fields[0])
+    else:
+        assert info.prepared_fields is None
+        placement = placement_at(box)
+    signed = _sign(pki, data, placement, prepared_field=case.prepared_field)
 
     statuses = assert_independently_valid(signed, trust_roots=_roots(pki))
     assert len(statuses) == case.signatures_before + 1
+    if case.certified:  # the certification holds: only form filling and signing happened after it
+        assert statuses[0].docmdp_ok is True
+        assert statuses[0].modification_level.name in ("LTA_UPDATES", "FORM_FILLING")
+        assert verify_pdf(signed, trust_roots=_roots(pki), appearances=False).verdict == VALID
 
     left, bottom, right, top = seal_rectangle(data, signed)
     tolerance = 0.5 * MM / box.user_unit

@@ -5,22 +5,38 @@ validates independently; a refusal the job meets anyway fails at once, without r
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.utils import translation
 from django_tenants.utils import tenant_context
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from config.errors import ApplicationError
 from documents.models import DocumentVersion, SigningGrant
 from documents.pdf.inspect import PageBox
 from documents.pdf.sign import stamp_and_sign
-from documents.services.placements import placement_add, placement_add_cross_page, placements_as_data
+from documents.pdf.verify import VALID, verify_pdf
+from documents.services.placements import (
+    placement_add,
+    placement_add_cross_page,
+    placement_update,
+    placements_as_data,
+)
 from documents.services.sealing import document_seal_execute, signing_grant_create
 from documents.services.versions import document_upload
 from documents.tasks import document_seal
 from seals import pki
 from seals.services import seal_application_approve, seal_application_submit, seal_private_key_unlock
-from tests.documents.realworld_checks import assert_independently_valid
-from tests.documents.realworld_corpus import author, author_signed, corpus, reportlab_pdf
+from tests.documents.realworld_checks import assert_independently_valid, field_area_difference
+from tests.documents.realworld_corpus import (
+    author,
+    author_signed,
+    certified_with_prepared_field,
+    corpus,
+    reportlab_pdf,
+    widget_rects,
+)
 from tests.seals.conftest import licence
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +74,19 @@ def _roots():
 
 
 def _place(world, seal, document):
-    box = PageBox(**document.current_version.pages[0])
+    version = document.current_version
+    if version.prepared_fields:  # a certified document: on the author's field (placement fits it in)
+        field = version.prepared_fields[0]
+        return placement_add(
+            document=document,
+            company=world.alpha,
+            seal_id=seal.pk,
+            page=field["page"],
+            x=field["left"],
+            y=field["bottom"],
+            acting_user=world.alice,
+        )
+    box = PageBox(**version.pages[0])
     return placement_add(
         document=document,
         company=world.alpha,
@@ -82,6 +110,10 @@ def _grant(world, seal, document):
     )
 
 
+def statuses_fields(data: bytes) -> list:
+    return list(PdfFileReader(io.BytesIO(data)).embedded_signatures)
+
+
 def _stored(version) -> bytes:
     with version.file.open("rb") as handle:
         return handle.read()
@@ -102,7 +134,16 @@ def test_every_sealable_file_is_sealed_through_the_job_and_validates(world, seal
             grant = _grant(world, seal, document)
             version = document_seal_execute(grant_id=grant.pk)
             assert version is not None and version.kind == DocumentVersion.Kind.SEALED, case.name
-            assert_independently_valid(_stored(version), trust_roots=_roots())
+            sealed = _stored(version)
+            statuses = assert_independently_valid(sealed, trust_roots=_roots())
+            if case.certified:
+                assert statuses[0].docmdp_ok is True, case.name
+                assert statuses[0].modification_level.name in ("LTA_UPDATES", "FORM_FILLING"), case.name
+            before = _stored(document.versions.get(number=version.number - 1))
+            rects = widget_rects(before)
+            for field_name in case.form_fields:
+                changed, _ink = field_area_difference(before, sealed, rects[field_name][1])
+                assert changed <= 0.005, f"{case.name}: {field_name} looks different after sealing"
 
 
 @pytest.mark.parametrize(
@@ -132,8 +173,12 @@ def test_refusal_at_upload_in_chinese(world):
     ("name", "words"),
     [
         ("certified-p1", "forbids any change"),
-        ("certified-p2", "only be signed in the signature fields the author prepared"),
-        ("fieldmdp-lock-no-changes", "locks it against the change"),
+        ("certified-p1-prepared-field", "forbids any change"),
+        ("certified-p2", "allows signing only in the signature fields the author prepared, and none is free"),
+        ("certified-p3", "allows signing only in the signature fields the author prepared, and none is free"),
+        ("fieldmdp-lock-no-changes", "The signature “AuthorSignature” locks this document"),
+        ("fieldmdp-lock-all", "The signature “AuthorSignature” locks this document"),
+        ("certified-p2-prepared-field-locked", "The signature “Witness” locks this document"),
     ],
 )
 def test_author_forbids_changes_refused_at_placement(world, seal, name, words):
@@ -195,3 +240,67 @@ def test_a_transient_failure_is_still_retried(world, seal, monkeypatch):
         grant.refresh_from_db()
     assert not result.successful() and len(calls) == 4  # the first try and three retries
     assert grant.status == SigningGrant.Status.FAILED and grant.error == "failed"
+
+
+def test_a_certified_document_takes_the_seal_only_in_a_field_its_author_prepared(world, seal):
+    """DocMDP P2: pyHanko's difference analysis accepts filling a prepared signature field
+    after a certification, not a new visible one; placement keeps the seal in the field."""
+    with tenant_context(world.alpha):
+        document = document_upload(
+            name="x.pdf", data=CASES["certified-p2-prepared-field"].data, acting_user=world.alice
+        )
+        version = document.current_version
+        assert version.sealing_refusal == ""
+        assert version.prepared_fields == [
+            {"name": "SignHere", "page": 0, "left": 300.0, "bottom": 72.0, "right": 460.0, "top": 122.0}
+        ]
+        with pytest.raises(ApplicationError) as refused:
+            placement_add(
+                document=document, company=world.alpha, seal_id=seal.pk, page=0, x=100, y=600, acting_user=world.alice
+            )
+        assert refused.value.code == "placement_outside_prepared_fields"
+        assert "“SignHere” on page 1" in refused.value.message
+        with pytest.raises(ApplicationError) as cross_page:
+            placement_add_cross_page(document=document, company=world.alpha, seal_id=seal.pk, acting_user=world.alice)
+        assert "cross-page seal draws on every page, which the certification forbids" in cross_page.value.message
+        assert not document.placements.exists()
+
+        placement = placement_add(
+            document=document, company=world.alpha, seal_id=seal.pk, page=0, x=280, y=60, acting_user=world.alice
+        )
+        assert placement.field_name == "SignHere"
+        assert (placement.x, placement.y, placement.width, placement.height) == (355.0, 72.0, 50.0, 50.0)
+        with pytest.raises(ApplicationError) as moved:
+            placement_update(placement=placement, x=100, y=600, width=50, acting_user=world.alice)
+        assert moved.value.code == "placement_in_prepared_field"
+
+        version = document_seal_execute(grant_id=_grant(world, seal, document).pk)
+        sealed = _stored(version)
+        statuses = assert_independently_valid(sealed, trust_roots=_roots())
+        assert statuses[0].docmdp_ok is True and statuses[0].modification_level.name == "FORM_FILLING"
+        assert [signature.field_name for signature in statuses_fields(sealed)] == ["AuthorSignature", "SignHere"]
+        report = verify_pdf(sealed, trust_roots=_roots(), appearances=False)
+        assert report.verdict == VALID, report.reasons
+
+        # the only prepared field is filled now: the next seal is refused at placement
+        document.refresh_from_db()
+        assert document.current_version.prepared_fields == []
+        assert document.current_version.sealing_refusal == "certified_fields_only"
+        with pytest.raises(ApplicationError) as full:
+            _place(world, seal, document)
+        assert full.value.code == "document_certified_fields_only"
+
+
+def test_certified_refusals_in_chinese(world, seal):
+    data = certified_with_prepared_field(reportlab_pdf(1), locked_by_witness=True)
+    with tenant_context(world.alpha), translation.override("zh-hans"):
+        document = document_upload(name="x.pdf", data=data, acting_user=world.alice)
+        with pytest.raises(ApplicationError) as locked:
+            _place(world, seal, document)
+        assert "“Witness”" in locked.value.message and "锁定" in locked.value.message
+        other = document_upload(name="y.pdf", data=CASES["certified-p2-prepared-field"].data, acting_user=world.alice)
+        with pytest.raises(ApplicationError) as outside:
+            placement_add(
+                document=other, company=world.alpha, seal_id=seal.pk, page=0, x=100, y=600, acting_user=world.alice
+            )
+        assert "认证" in outside.value.message and "第 1 页" in outside.value.message

@@ -181,10 +181,6 @@ def verify_pdf(
             return report
         report.reasons.append("malformed")
         return report
-    # Validation data and document timestamps may follow the newest signature (PAdES B-LT,
-    # B-LTA) as complete revisions; bytes after the last %%EOF never may.
-    ends_cleanly = bool(TRAILING_AFTER_EOF.search(data[-4096:]))
-    total_revisions = reader.xrefs.total_revisions
     if len(signed_fields) > len(signatures):
         # A signature value pyHanko cannot evaluate (e.g. a legacy SubFilter) must not
         # disappear from the report (docs/library-notes.md).
@@ -200,7 +196,6 @@ def verify_pdf(
                 crls or [],
                 newest=index == len(signatures) - 1,
                 signature_fields=set(signature_field_names),
-                later_revisions=ends_cleanly and signature.signed_revision < total_revisions - 1,
             )
         )
     if appearances:
@@ -231,13 +226,10 @@ def _check_signature(
     *,
     newest: bool,
     signature_fields: set[str] = frozenset(),
-    later_revisions: bool = False,
 ) -> SignatureReport:
     item = SignatureReport(field_name=str(signature.field_name))
     if signature.sig_object_type == "/DocTimeStamp":
-        return _check_document_timestamp(
-            signature, item, trust_roots, crls, newest=newest, later_revisions=later_revisions
-        )
+        return _check_document_timestamp(signature, item, trust_roots, crls, newest=newest)
     try:
         context = ValidationContext(
             trust_roots=trust_roots, crls=crls, allow_fetching=False, revocation_mode="soft-fail"
@@ -299,25 +291,33 @@ def _check_signature(
         newest=newest,
         docmdp_ok=status.docmdp_ok is not False,
         other_fields=bool(other_fields),
-        later_revisions=later_revisions,
     )
 
 
 def _covers_whole_file(item: SignatureReport, reader) -> bool:
-    """The whole file, or its revision plus later revisions that only add validation data
-    (B-LT: a DSS with certificates, OCSP responses and CRLs) ending at the file's end: bytes
-    appended without a revision of their own still count as bytes after the signature."""
+    """The one rule for what may follow a signature or document timestamp and still count as
+    the whole file: nothing (pyHanko's ENTIRE_FILE), or only complete revisions that add
+    validation data and document timestamps (PAdES B-LT/B-LTA; pyHanko's LTA_UPDATES), the
+    last of them ending the file. Bytes after the last revision's %%EOF, or a revision
+    doing anything else, are data added after the signature."""
     if item.coverage == "entire_file":
         return True
     if item.coverage != "entire_revision" or item.modification_level != "LTA_UPDATES":
         return False
-    xrefs = reader.xrefs
-    last = xrefs.get_xref_container_info(xrefs.total_revisions - 1)
-    reader.stream.seek(last.end_location)
-    return (
-        re.fullmatch(rb"\s*(trailer\s*)?(<<.*>>\s*)?startxref\s+\d+\s+%%EOF\s*", reader.stream.read(4096), re.S)
-        is not None
-    )
+    return _last_revision_ends_the_file(reader)
+
+
+def _last_revision_ends_the_file(reader) -> bool:
+    """After the last cross-reference section only its trailer, one startxref and one
+    %%EOF: appended objects, or a second end-of-file hidden in them, are not a revision."""
+    try:
+        xrefs = reader.xrefs
+        last = xrefs.get_xref_container_info(xrefs.total_revisions - 1)
+        reader.stream.seek(last.end_location)
+        tail = reader.stream.read()
+    except Exception:  # a file whose structure cannot be walked does not end cleanly
+        return False
+    return tail.count(b"%%EOF") == 1 and tail.count(b"startxref") == 1 and TRAILING_AFTER_EOF.search(tail) is not None
 
 
 def _verdict(
@@ -326,23 +326,18 @@ def _verdict(
     newest: bool,
     docmdp_ok: bool = True,
     other_fields: bool = False,
-    later_revisions: bool = False,
 ):
     """The rules of DESIGN "Verification rules", the same for signatures and timestamps.
-    The newest signature or timestamp covers the whole file, unless all that follows are
-    complete revisions adding only validation data (pyHanko: LTA_UPDATES)."""
+    The newest signature or timestamp covers the whole file (`_covers_whole_file`)."""
     if not item.intact:
         item.reasons.append("content_changed")
     if not item.cryptographically_valid:
         item.reasons.append("signature_broken")
     if item.revoked:
         item.reasons.append("certificate_revoked")
-    validation_data_only = (
-        later_revisions and item.coverage == "entire_revision" and item.modification_level == "LTA_UPDATES"
-    )
     if item.modification_level not in ALLOWED_AFTER_SIGNING or not docmdp_ok:
         item.reasons.append("disallowed_changes_after_signature")
-    if newest and not item.covers_whole_file and not validation_data_only:
+    if newest and not item.covers_whole_file:
         item.reasons.append("bytes_after_signature")
         if item.modification_level in ("NONE", "UNKNOWN", ""):
             item.modification_level = APPENDED  # the detail row says what the verdict says
@@ -358,9 +353,7 @@ def _verdict(
     return item
 
 
-def _check_document_timestamp(
-    signature, item: SignatureReport, trust_roots, crls, *, newest: bool, later_revisions: bool = False
-) -> SignatureReport:
+def _check_document_timestamp(signature, item: SignatureReport, trust_roots, crls, *, newest: bool) -> SignatureReport:
     """A PAdES document timestamp: the TSA vouches that the whole file existed as it is."""
     item.kind = "document_timestamp"
     try:
@@ -380,10 +373,10 @@ def _check_document_timestamp(
     item.intact, item.cryptographically_valid = bool(status.intact), bool(status.valid)
     item.trusted = bool(getattr(status, "trusted", False))
     item.coverage = status.coverage.name.lower() if status.coverage is not None else ""
-    item.covers_whole_file = item.coverage == "entire_file"
     level = status.modification_level
     item.modification_level = level.name if level is not None else "UNKNOWN"
-    return _verdict(item, newest=newest, later_revisions=later_revisions)
+    item.covers_whole_file = _covers_whole_file(item, signature.reader)
+    return _verdict(item, newest=newest)
 
 
 def _widget_location(signature, page_refs: list) -> tuple[int, list[float]] | None:

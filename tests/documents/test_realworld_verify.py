@@ -7,11 +7,17 @@ import datetime as dt
 import io
 import logging
 import pickle
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.utils import translation
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import signers
+from pyhanko.sign.validation import DocumentSecurityStore
 
 from documents.pdf.verify import CANNOT_VERIFY, INVALID, NO_SIGNATURES, VALID, verify_file, verify_pdf
 from documents.verification import report_as_dict, trust_roots, trusted_ca_status
@@ -50,6 +56,56 @@ def test_a_revision_after_the_newest_timestamp_that_changes_content_is_refused()
     writer.write(output)
     report = _verify(output.getvalue())
     assert report.verdict == INVALID and "bytes_after_signature" in report.signatures[-1].reasons
+
+
+def _lta_in_one_revision() -> bytes:
+    """PAdES B-LTA whose last revision adds only validation data (a DSS with the signer's
+    chain) and a document timestamp, written together in one incremental update."""
+    signed = author_signed(reportlab_pdf(1))
+    signature = PdfFileReader(io.BytesIO(signed)).embedded_signatures[0]
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed), strict=False)
+    DocumentSecurityStore.supply_dss_in_writer(writer, signature.pkcs7_content, certs=[author().root_asn1])
+    output = io.BytesIO()
+    signers.PdfTimeStamper(author().timestamper).timestamp_pdf(writer, md_algorithm="sha256", output=output)
+    return output.getvalue()
+
+
+def test_a_last_revision_adding_only_validation_data_and_a_document_timestamp_is_valid():
+    data = _lta_in_one_revision()
+    reader = PdfFileReader(io.BytesIO(data))
+    assert reader.xrefs.total_revisions == 3 and "/DSS" in reader.root  # original, signature, DSS + timestamp
+    report = _verify(data)
+    assert report.verdict == VALID, report.reasons
+    signature, timestamp = report.signatures
+    assert (signature.kind, timestamp.kind) == ("signature", "document_timestamp")
+    assert signature.modification_level == "LTA_UPDATES" and signature.covers_whole_file
+    assert timestamp.coverage == "entire_file" and timestamp.reasons == []
+    assert "bytes_after_signature" not in signature.reasons + timestamp.reasons
+
+
+def test_a_revision_with_real_content_after_a_long_term_file_is_data_added_after_the_last_signature():
+    """The same file with a revision that draws on the page: not validation data."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(_lta_in_one_revision()), strict=False)
+    writer.add_stream_to_page(0, writer.add_object(generic.StreamObject(stream_data=b"0 0 1 rg 100 100 200 200 re f")))
+    output = io.BytesIO()
+    writer.write(output)
+    report = _verify(output.getvalue())
+    newest = report.signatures[-1]
+    assert report.verdict == INVALID
+    assert "bytes_after_signature" in newest.reasons and "disallowed_changes_after_signature" in newest.reasons
+    assert not newest.covers_whole_file
+
+
+def test_objects_appended_after_a_validation_data_revision_are_not_a_revision():
+    """A DSS revision, then objects and a second end-of-file without a cross-reference
+    section of their own: the rule for validation data does not let them through."""
+    data = lta_pdf(reportlab_pdf(1))
+    last_xref = re.findall(rb"startxref\s+(\d+)", data)[-1]  # readers still find the real last revision
+    appended = data + b"99 0 obj\n<< /Injected true >>\nendobj\ntrailer\n<< >>\nstartxref\n" + last_xref + b"\n%%EOF\n"
+    report = _verify(appended)
+    newest = report.signatures[-1]
+    assert report.verdict == INVALID and "bytes_after_signature" in newest.reasons
+    assert _verify(data).verdict == VALID  # the file without them is fine
 
 
 def test_detail_row_agrees_with_appended_data_verdict():

@@ -7,6 +7,7 @@ and tries the next TSA when one is down or answers wrongly. Nothing falls back t
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -85,12 +86,18 @@ def _certificate(pem: str) -> asn1_x509.Certificate:
 def validation_context(trust_roots_pem: tuple[str, ...], *, fetching: bool):
     """For checking tokens (no fetching: the token carries its chain) and for gathering
     B-LT data (fetching from the OCSP/CRL addresses in the certificates). `hard-fail`: a
-    certificate that names a revocation source must get an answer from it."""
+    certificate that names a revocation source must get an answer from it. The context's
+    moment is fixed when it is built: on a busy machine the OCSP answer fetched while
+    signing is dated seconds later, which the default one-second tolerance calls "too recent"."""
     return ValidationContext(
         trust_roots=[_certificate(pem) for pem in trust_roots_pem],
         allow_fetching=fetching,
         revocation_mode="hard-fail" if fetching else "soft-fail",
+        time_tolerance=FETCHED_REVOCATION_TOLERANCE if fetching else dt.timedelta(seconds=1),
     )
+
+
+FETCHED_REVOCATION_TOLERANCE = dt.timedelta(minutes=2)
 
 
 def checked_timestamper(timestamping: RemoteTimestamping):

@@ -74,10 +74,47 @@ def placement_at(box, *, u: float = 0.55, v: float = 0.6, size_mm: float = 40) -
     return Placement(0, x, y, width, height)
 
 
+# Every class of file the real-world issue lists, and the outcome each needs at least once.
+CLASSES = {
+    **{
+        f"owner password without {bit}": (f"owner-password-without-{bit}", expect)
+        for bit, expect in [
+            ("print", "seal"),
+            ("modify", "refuse_upload"),
+            ("copy", "seal"),
+            ("annotate", "refuse_upload"),
+            ("fill-forms", "seal"),
+            ("accessibility", "seal"),
+            ("assemble", "seal"),
+            ("print-high-quality", "seal"),
+        ]
+    },
+    "user password": ("user-password", "refuse_upload"),
+    "broken XMP": ("xmp-undefined-prefix", "seal"),
+    "damaged cross-reference data": ("xref-entries-swapped", "seal"),
+    "inverted box": ("mediabox-inverted", "seal"),
+    "offset box": ("cropbox-offset", "seal"),
+    "rotated 90": ("rotate-90", "seal"),
+    "rotated 180": ("rotate-180", "seal"),
+    "rotated 270": ("rotate-270", "seal"),
+    "certified P1": ("certified-p1", "refuse_placement"),
+    "certified P2 without a free field": ("certified-p2", "refuse_placement"),
+    "certified P2 with a prepared field": ("certified-p2-prepared-field", "seal"),
+    "certified P3 with a prepared field": ("certified-p3-prepared-field", "seal"),
+    "certified P2 form with a prepared field": ("certified-p2-form-need-appearances-prepared-field", "seal"),
+    "FieldMDP lock": ("fieldmdp-lock-some", "refuse_placement"),
+    "FieldMDP lock on the prepared field": ("certified-p2-prepared-field-locked", "refuse_placement"),
+    "form with NeedAppearances": ("form-need-appearances", "seal"),
+    "already signed": ("approval-signed-twice", "seal"),
+    "LTA": ("lta", "seal"),
+}
+
+
 def test_the_corpus_is_large_and_covers_every_class():
     assert len(CASES) >= 40
-    expected = {"seal", "refuse_upload", "refuse_placement"}
-    assert {case.expect for case in CASES.values()} == expected
+    assert len([case for case in CASES.values() if case.expect == "seal"]) >= 40
+    for label, (name, expect) in CLASSES.items():
+        assert CASES[name].expect == expect, label
 
 
 @pytest.mark.parametrize("name", [name for name, case in CASES.items() if case.expect == "refuse_upload"])

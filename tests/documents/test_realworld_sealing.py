@@ -146,6 +146,34 @@ def test_every_sealable_file_is_sealed_through_the_job_and_validates(world, seal
                 assert changed <= 0.005, f"{case.name}: {field_name} looks different after sealing"
 
 
+def test_every_file_refused_at_upload_is_refused_with_its_reason_and_nothing_stored(world):
+    refused = [case for case in CASES.values() if case.expect == "refuse_upload"]
+    assert len(refused) >= 8
+    with tenant_context(world.alpha):
+        for case in refused:
+            with pytest.raises(ApplicationError) as refusal:
+                document_upload(name=f"{case.name}.pdf", data=case.data, acting_user=world.alice)
+            assert refusal.value.status == 400 and refusal.value.code == f"pdf_{case.code}", case.name
+            assert "try again" not in refusal.value.message, case.name
+        assert not DocumentVersion.objects.exists()
+
+
+def test_every_file_refused_at_placement_is_refused_there_with_its_reason(world, seal):
+    refused = [case for case in CASES.values() if case.expect == "refuse_placement"]
+    assert len(refused) >= 8
+    with tenant_context(world.alpha):
+        for case in refused:
+            document = document_upload(name=f"{case.name}.pdf", data=case.data, acting_user=world.alice)
+            assert document.current_version.sealing_refusal == case.code, case.name
+            with pytest.raises(ApplicationError) as refusal:
+                _place(world, seal, document)
+            assert refusal.value.status == 409 and refusal.value.code == f"document_{case.code}", case.name
+            assert "try again" not in refusal.value.message, case.name
+            if case.code == "locked_by_signature":  # the message names the signature holding the lock
+                assert f"“{document.current_version.sealing_refusal_detail}”" in refusal.value.message
+            assert not document.placements.exists()
+
+
 @pytest.mark.parametrize(
     ("name", "words"),
     [

@@ -61,6 +61,15 @@ class ActiveContentOutputSerializer(serializers.Serializer):
     )
 
 
+class PreparedFieldOutputSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    page = serializers.IntegerField(help_text="0-based page index")
+    left = serializers.FloatField(help_text="PDF user space, points")
+    bottom = serializers.FloatField()
+    right = serializers.FloatField()
+    top = serializers.FloatField()
+
+
 class VersionOutputSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     kind = serializers.CharField()
@@ -68,6 +77,14 @@ class VersionOutputSerializer(serializers.Serializer):
     size = serializers.IntegerField()
     page_count = serializers.IntegerField()
     signature_count = serializers.IntegerField()
+    prepared_fields = PreparedFieldOutputSerializer(
+        many=True,
+        allow_null=True,
+        help_text=(
+            "A document certified by its author to allow signing: the empty signature fields the author "
+            "prepared, the only places a seal may go (a placement on one is fitted into it); null: anywhere"
+        ),
+    )
     active_content = ActiveContentOutputSerializer(
         allow_null=True, help_text="Active content found at upload; null for versions stored before the check"
     )
@@ -83,6 +100,7 @@ class PlacementOutputSerializer(serializers.Serializer):
     y = serializers.FloatField()
     width = serializers.FloatField()
     height = serializers.FloatField()
+    field_name = serializers.CharField(help_text="The author's prepared signature field the seal fills, or empty")
 
 
 class DocumentOutputSerializer(serializers.Serializer):

@@ -10,7 +10,13 @@ import io
 import pytest
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.fields import MDPPerm
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
 
 from documents.pdf.inspect import InvalidPdf, PreparedField, inspect_pdf, is_permanent, seal_size_on_page
 from documents.pdf.sign import Placement, stamp_and_sign
@@ -23,7 +29,13 @@ from tests.documents.realworld_checks import (
     field_area_difference,
     seal_rectangle,
 )
-from tests.documents.realworld_corpus import author, corpus, widget_rects
+from tests.documents.realworld_corpus import (
+    author,
+    certified_with_prepared_field,
+    corpus,
+    reportlab_pdf,
+    widget_rects,
+)
 from tests.documents.test_pdf_engine import pki  # noqa: F401  (fixture)
 
 CASES = {case.name: case for case in corpus()}
@@ -209,3 +221,27 @@ def test_envelope_fields_and_the_closing_timestamp_on_real_world_files(pki, name
     closed = document_timestamp_add(sealed, pki["timestamping"])
     statuses = assert_independently_valid(closed, trust_roots=_roots(pki), new_signatures=2)
     assert statuses[0].docmdp_ok is not False
+
+
+@pytest.mark.parametrize("permission", [MDPPerm.FILL_FORMS, MDPPerm.ANNOTATE])
+def test_pyhanko_keeps_a_certification_for_a_prepared_field_not_for_a_new_visible_one(permission):
+    """Why a certified document is sealed in a field its author prepared (docs/architecture.md
+    "Certified documents"): pyHanko's difference analysis, used here with its defaults as an
+    independent validator would, refuses a new visible signature field after a certification
+    of either level, and accepts filling a prepared field or a new invisible one."""
+    prepared = certified_with_prepared_field(reportlab_pdf(1), permission=permission)
+
+    def certification_after(box, *, name="Later", existing=False):
+        writer = IncrementalPdfFileWriter(io.BytesIO(prepared), strict=False)
+        spec = None if existing else fields.SigFieldSpec(sig_field_name=name, on_page=0, box=box)
+        output = io.BytesIO()
+        metadata = signers.PdfSignatureMetadata(field_name=name, subfilter=fields.SigSeedSubFilter.PADES)
+        signers.PdfSigner(metadata, author().signer, new_field_spec=spec).sign_pdf(writer, output=output)
+        first = PdfFileReader(io.BytesIO(output.getvalue())).embedded_signatures[0]
+        context = ValidationContext(trust_roots=[author().root_asn1], allow_fetching=False)
+        status = validate_pdf_signature(first, context)
+        return status.docmdp_ok, status.modification_level
+
+    assert certification_after((100, 600, 200, 700)) == (False, ModificationLevel.OTHER)
+    assert certification_after(None) == (True, ModificationLevel.FORM_FILLING)
+    assert certification_after(None, name="SignHere", existing=True) == (True, ModificationLevel.FORM_FILLING)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from django_tenants.utils import tenant_context
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -28,6 +29,8 @@ from documents.services.versions import document_upload
 from documents.tasks import document_seal
 from seals import pki
 from seals.services import seal_application_approve, seal_application_submit, seal_private_key_unlock
+from tenants.services import api_key_create
+from tests.conftest import client_on
 from tests.documents.realworld_checks import assert_independently_valid, field_area_difference
 from tests.documents.realworld_corpus import (
     author,
@@ -332,3 +335,25 @@ def test_certified_refusals_in_chinese(world, seal):
                 document=other, company=world.alpha, seal_id=seal.pk, page=0, x=100, y=600, acting_user=world.alice
             )
         assert "认证" in outside.value.message and "第 1 页" in outside.value.message
+
+
+def test_the_api_shows_the_prepared_fields_and_fits_a_placement_into_one(world, seal):
+    with tenant_context(world.alpha):
+        _key, raw = api_key_create(company=world.alpha, name="k", scopes=["documents"], acting_user=world.alice)
+    api = client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {raw}", HTTP_ACCEPT_LANGUAGE="en")
+    upload = api.post(
+        "/api/v1/documents/",
+        {"file": SimpleUploadedFile("c.pdf", CASES["certified-p3-prepared-field"].data)},
+    )
+    assert upload.status_code == 201, upload.content
+    body = upload.json()
+    field = {"name": "SignHere", "page": 0, "left": 300.0, "bottom": 72.0, "right": 460.0, "top": 122.0}
+    assert body["current_version"]["prepared_fields"] == [field]
+    url = f"/api/v1/documents/{body['id']}/placements/"
+    outside = api.post(url, {"seal_id": str(seal.pk), "page": 0, "x": 50, "y": 500}, content_type="application/json")
+    assert outside.status_code == 400 and outside.json()["type"] == "placement_outside_prepared_fields"
+    placed = api.post(url, {"seal_id": str(seal.pk), "page": 0, "x": 320, "y": 80}, content_type="application/json")
+    assert placed.status_code == 201, placed.content
+    assert placed.json()["field_name"] == "SignHere" and placed.json()["width"] == 50.0
+    plain = api.post("/api/v1/documents/", {"file": SimpleUploadedFile("p.pdf", reportlab_pdf(1))}).json()
+    assert plain["current_version"]["prepared_fields"] is None

@@ -19,10 +19,10 @@ from tests.documents.test_long_term import _root, issue_seal, network_off_later,
 __all__ = ["network_off_later"]  # a fixture used here
 
 
-def offline_context(reader, moment):
-    return DocumentSecurityStore.read_dss(reader).as_validation_context(
-        {"trust_roots": [_root()], "allow_fetching": False, "revocation_mode": "require", "moment": moment}
-    )
+def offline_context(reader, moment, *, mode: str = "require"):
+    """The file's DSS only, nothing fetched; revocation data issued after `moment` counts."""
+    settings = {"trust_roots": [_root()], "allow_fetching": False, "revocation_mode": mode, "moment": moment}
+    return DocumentSecurityStore.read_dss(reader).as_validation_context({**settings, "retroactive_revinfo": True})
 
 
 def archive(pdf: bytes) -> bytes:

@@ -34,13 +34,22 @@ MARGIN = dt.timedelta(days=30)
 @pytest.fixture
 def tsa_lifetime(monkeypatch):
     """Call with a lifetime: from then on the platform TSA signs with a new certificate of
-    the platform root that expires after it."""
-    original = pki.authority
+    the platform root that expires after it. The root's OCSP answers "good" for it, as for
+    any certificate the root issued (the record is kept in memory here: the live server's
+    thread cannot see rows this test's transaction has not committed)."""
+    original, issued_by = pki.authority, pki.issued_by
+    serials: set[int] = set()
+    monkeypatch.setattr(
+        pki,
+        "issued_by",
+        lambda issuer, serial: (issuer == pki.Role.ROOT and serial in serials) or issued_by(issuer, serial),
+    )
 
     def switch(lifetime: dt.timedelta) -> None:
         root_key, root_cert = original(pki.Role.ROOT)
         monkeypatch.setattr(ca, "TSA_VALIDITY", lifetime)
         issued = ca.create_timestamp_authority(root_key, root_cert, crl_url=pki.root_crl_url(), ocsp_url=pki.ocsp_url())
+        serials.add(issued[1].serial_number)
         monkeypatch.setattr(pki, "authority", lambda role: issued if role == pki.Role.TSA else original(role))
 
     return switch

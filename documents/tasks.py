@@ -95,3 +95,18 @@ def document_seal_session_finish(self, session_id: str) -> dict:
         logger.exception("finishing the U-key signature failed for session %s; will retry", session_id)
         raise self.retry(exc=exc) from exc
     return {"session": session_id, "version": version.number if version else None}
+
+
+@app.task
+def archive_timestamps_renew_all() -> int:
+    """Beat: in every company, the archive timestamps whose TSA certificate expires within
+    the margin get their successor (documents/services/archive.py)."""
+    from documents.services.archive import archive_timestamps_renew
+
+    total = 0
+    for company in for_each_company():
+        try:
+            total += archive_timestamps_renew()
+        except TimestampUnavailable as exc:  # the next run asks again; nothing was stored
+            logger.warning("archive renewal in %s waits for a timestamp (%s)", company.slug, exc.reason)
+    return total

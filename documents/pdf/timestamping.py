@@ -94,6 +94,9 @@ def validation_context(trust_roots_pem: tuple[str, ...], *, fetching: bool):
         allow_fetching=fetching,
         revocation_mode="hard-fail" if fetching else "soft-fail",
         time_tolerance=FETCHED_REVOCATION_TOLERANCE if fetching else dt.timedelta(seconds=1),
+        # The context's moment is when it was made; an answer fetched a second or more later
+        # (a loaded machine) would otherwise be refused as "too recent".
+        retroactive_revinfo=fetching,
     )
 
 

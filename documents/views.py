@@ -13,7 +13,7 @@ from accounts.authority import Action, authority_required
 from accounts.models import OneTimeCode
 from accounts.otp_choice import otp_method_initial, otp_method_remember
 from accounts.two_factor import second_factor_email_code_send, two_factor_enabled
-from config.client import client_address
+from config.client import client_address, client_user_agent
 from config.errors import ApplicationError
 from documents.apis_signing import agent_command
 from documents.forms import PlacementForm, SealConfirmForm, SealUseRequestForm, TextPlacementForm, UploadForm
@@ -239,6 +239,7 @@ def seal_confirm_view(request, document_id):
             otp_method=data["otp_method"],
             otp_code=data["otp_code"],
             ip_address=client_address(request),
+            user_agent=client_user_agent(request),
         )
     except ApplicationError as error:
         messages.error(request, error.message)

@@ -39,6 +39,13 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-occurred_at"]
+        constraints = [
+            # One row after each row: a second linker working from the same end of the chain
+            # fails instead of forking it (sequence is unique as well).
+            models.UniqueConstraint(
+                fields=["previous_hash"], condition=~models.Q(previous_hash=""), name="audit_event_one_successor"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} by {self.actor_label}"

@@ -1,0 +1,141 @@
+"""PAdES B-LTA: an archive timestamp (a document timestamp) over the whole file, added as an
+incremental update. Pure function over bytes; the caller passes the TSAs and trust roots
+(documents/pdf/timestamping.py).
+
+Each archive timestamp first brings the DSS up to date for the newest timestamp already in
+the file (its TSA chain and fresh revocation data for it), then timestamps everything,
+then adds the validation data for its own TSA in a last DSS-only revision. The next
+archive timestamp (before this TSA certificate expires) does the same, so the chain of
+proofs can be followed back to the signatures offline, from the file alone."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import io
+from dataclasses import dataclass
+
+from asn1crypto import cms
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign.general import find_unique_cms_attribute
+from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
+
+from documents.pdf.structure import READ_ERRORS, InvalidPdf, sealing_reader
+from documents.pdf.timestamping import LongTermValidation, RemoteTimestamping, checked_timestamper, validation_context
+
+# Room for the timestamp token (the TSA's chain included), given up front so that no trial
+# token is asked for to measure it.
+ARCHIVE_TIMESTAMP_BYTES_RESERVED = 12288
+
+
+class ArchiveChainBroken(Exception):  # noqa: N818 (a verdict on the file, not a bug)
+    """The newest timestamp in the file cannot be validated now (its TSA certificate
+    expired or was revoked, or the token is damaged): an archive timestamp added now would
+    not extend a chain of proofs. Not worth retrying."""
+
+
+@dataclass(frozen=True)
+class NewestTimestamp:
+    """The newest timestamp in a file: a document timestamp, or the timestamp token of
+    the newest signature. `at`: its time; `tsa_not_after`: when its TSA certificate
+    expires (a renewal is due before then)."""
+
+    at: dt.datetime
+    tsa_not_after: dt.datetime
+    archive: bool  # a document timestamp (B-LTA) rather than a signature's own timestamp
+    archive_count: int  # document timestamps in the file
+
+
+def _token_certificate(signed_data: cms.SignedData):
+    signer_id = signed_data["signer_infos"][0]["sid"]
+    for choice in signed_data["certificates"] or []:
+        certificate = choice.chosen
+        if signer_id.name == "issuer_and_serial_number":
+            wanted = signer_id.chosen
+            if certificate.issuer == wanted["issuer"] and certificate.serial_number == wanted["serial_number"].native:
+                return certificate
+        elif certificate.key_identifier == signer_id.chosen.native:
+            return certificate
+    raise ArchiveChainBroken("the timestamp token does not carry its TSA certificate")
+
+
+def _newest(reader):
+    """(signed data of the newest timestamp token, the signature contents it belongs to,
+    its expected imprint, number of document timestamps); None when nothing is timestamped."""
+    signatures = sorted(reader.embedded_signatures, key=lambda s: s.signed_revision)
+    archives = [s for s in signatures if s.sig_object_type == "/DocTimeStamp"]
+    if not signatures:
+        return None
+    newest = signatures[-1]
+    if newest.sig_object_type == "/DocTimeStamp":
+        return newest.signed_data, newest.pkcs7_content, newest.compute_digest, len(archives)
+    try:
+        token = find_unique_cms_attribute(newest.signer_info["unsigned_attrs"], "signature_time_stamp_token")
+    except Exception:  # a B-B signature: no timestamp to extend
+        return None
+    signature_value = newest.signer_info["signature"].native
+    return token["content"], newest.pkcs7_content, lambda algo: hashlib.new(algo, signature_value).digest(), 0
+
+
+def newest_timestamp(pdf: bytes) -> NewestTimestamp | None:
+    """What a renewal is judged on; None for a file without any timestamp."""
+    try:
+        found = _newest(sealing_reader(pdf))
+    except InvalidPdf:
+        raise
+    except READ_ERRORS as exc:
+        raise InvalidPdf("malformed", str(exc)[:200]) from exc
+    if found is None:
+        return None
+    signed_data, _contents, _imprint, count = found
+    info = signed_data["encap_content_info"]["content"].parsed
+    return NewestTimestamp(
+        at=info["gen_time"].native,
+        tsa_not_after=_token_certificate(signed_data)["tbs_certificate"]["validity"]["not_after"].native,
+        archive=count > 0,
+        archive_count=count,
+    )
+
+
+async def _archive(pdf: bytes, timestamping: RemoteTimestamping, validation: LongTermValidation) -> bytes:
+    reader = sealing_reader(pdf)
+    context = validation_context(validation.trust_roots_pem, fetching=True)
+    try:
+        found = _newest(reader)
+        writer = IncrementalPdfFileWriter.from_reader(reader)
+        if found is not None:
+            signed_data, contents, imprint, _count = found
+            try:
+                status = await validate_tst_signed_data(signed_data, context, expected_tst_imprint=imprint)
+            except Exception as exc:  # any failure to build or check the path: the chain cannot be extended
+                raise ArchiveChainBroken(f"{type(exc).__name__}: {str(exc)[:200]}") from exc
+            path = status.get("validation_path")
+            if not (status.get("intact") and status.get("valid")) or path is None:
+                raise ArchiveChainBroken("the newest timestamp does not validate now")
+            DocumentSecurityStore.supply_dss_in_writer(writer, contents, paths=(path,), validation_context=context)
+        output = io.BytesIO()
+        await PdfTimeStamper(checked_timestamper(timestamping)).async_timestamp_pdf(
+            writer,
+            "sha256",
+            context,
+            bytes_reserved=ARCHIVE_TIMESTAMP_BYTES_RESERVED,
+            output=output,
+        )
+        return output.getvalue()
+    finally:
+        await context.aclose()  # the OCSP/CRL fetchers' HTTP session
+
+
+def archive_timestamp_add(pdf: bytes, *, timestamping: RemoteTimestamping, validation: LongTermValidation) -> bytes:
+    """`pdf` with an archive timestamp added (B-LTA, or one more link in its chain).
+    Raises TimestampUnavailable (no TSA gave a good token: wait and retry; nothing local is
+    ever used), ArchiveChainBroken (the newest timestamp no longer validates) or InvalidPdf."""
+    try:
+        return asyncio.run(_archive(pdf, timestamping, validation))
+    except InvalidPdf:
+        raise
+    except READ_ERRORS as exc:
+        raise InvalidPdf("malformed", str(exc)[:200]) from exc

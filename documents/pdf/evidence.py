@@ -22,7 +22,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from documents.pdf.fields import document_timestamp_add
+from documents.pdf.archive import archive_timestamp_add
 from documents.pdf.sign import SIGNATURE_BYTES_RESERVED, SigningKey, _asn1_cert, _asn1_key, _timestamper
 from documents.pdf.timestamping import LongTermValidation, RemoteTimestamping, validation_context
 from sealcore.sm2 import sm3
@@ -64,7 +64,7 @@ def evidence_report_seal(
         timestamper=_timestamper(timestamping),
         new_field_spec=fields.SigFieldSpec(sig_field_name=EVIDENCE_FIELD),
     ).sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES_RESERVED, output=output)
-    return document_timestamp_add(output.getvalue(), timestamping)
+    return archive_timestamp_add(output.getvalue(), timestamping=timestamping, validation=long_term)
 
 
 @dataclass(frozen=True)

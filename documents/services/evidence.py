@@ -24,6 +24,7 @@ from documents.models import Document, DocumentVersion, EvidencePackage, Signing
 from documents.pdf.evidence import audit_lines, evidence_archive, evidence_report_seal, fingerprints, signed_file_parts
 from documents.pdf.report import evidence_report_pdf
 from documents.pdf.sign import SigningKey
+from documents.selectors import evidence_package_list
 from documents.services.reading import sha256_of
 from documents.services.signers import platform_long_term, platform_timestamping
 from documents.stored_files import stored_file_note, stored_files_removed_on_failure
@@ -141,7 +142,7 @@ def evidence_package_read(
     """The newest ready package's ZIP or report, for those who may read the audit trail;
     the download is audited. (filename, content type, bytes)."""
     authority_check_for(acting_user=acting_user, company=company, action=Action.EVIDENCE_READ)
-    package = document.evidence_packages.filter(status=EvidencePackage.Status.READY).select_related("version").first()
+    package = evidence_package_list(document=document).filter(status=EvidencePackage.Status.READY).first()
     if package is None:
         raise ApplicationError(_("There is no evidence package for this document yet."), "not_ready", status=404)
     file = package.archive if which == "archive" else package.report

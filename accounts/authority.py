@@ -58,6 +58,7 @@ class Action(enum.StrEnum):
     API_KEY_MANAGE = "api_key.manage"
     WEBHOOK_MANAGE = "webhook.manage"
     AUDIT_READ = "audit.read"
+    EVIDENCE_READ = "evidence.read"  # evidence packages: the trail with addresses and user agents
 
 
 ACTION_LABELS: dict[Action, Any] = {
@@ -84,6 +85,7 @@ ACTION_LABELS: dict[Action, Any] = {
     Action.API_KEY_MANAGE: _("manage API keys"),
     Action.WEBHOOK_MANAGE: _("manage webhooks"),
     Action.AUDIT_READ: _("read the audit trail"),
+    Action.EVIDENCE_READ: _("download evidence packages"),
 }
 
 _READ = frozenset(
@@ -111,6 +113,7 @@ _SEAL_CUSTODY = {
     Action.INBOX_ACT,
     Action.SEAL_APPLY,
     Action.SEAL_MANAGE,
+    Action.EVIDENCE_READ,
 }
 
 # The table. Owners and admins differ only in who may grant or take the owner role
@@ -122,7 +125,7 @@ AUTHORITY: dict[str, frozenset[Action]] = {
     ADMIN: frozenset(Action),
     SEAL_KEEPER: frozenset(_DAILY_WORK | _SEAL_CUSTODY),
     MEMBER: frozenset(_DAILY_WORK),
-    AUDITOR: frozenset(_READ | {Action.AUDIT_READ, Action.SEAL_USE_READ_ALL}),
+    AUDITOR: frozenset(_READ | {Action.AUDIT_READ, Action.SEAL_USE_READ_ALL, Action.EVIDENCE_READ}),
 }
 
 

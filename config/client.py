@@ -19,3 +19,10 @@ def client_address(request) -> str | None:
         if addresses:
             return addresses[-min(proxies, len(addresses))]
     return request.META.get("REMOTE_ADDR")
+
+
+def client_user_agent(request) -> str:
+    """The browser's or client's own description (untrusted text), cut to what evidence keeps."""
+    if request is None:
+        return ""
+    return str(request.META.get("HTTP_USER_AGENT", ""))[:300]

@@ -13,6 +13,7 @@ PERIODIC = "periodic"
 # Tasks not listed run on the urgent queue (the default queue).
 _ROUTED = {
     "documents.tasks.document_previews": BULK,
+    "documents.tasks.evidence_package_job": BULK,
     "workflows.tasks.webhook_deliver": BULK,
     "documents.tasks.document_seal_requeue_stale_all": PERIODIC,
     "workflows.tasks.envelope_deadlines_all": PERIODIC,

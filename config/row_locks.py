@@ -58,3 +58,13 @@ def lock_rows(
 def lock_or_create(model: type[Row], *, defaults: dict | None = None, **lookup) -> tuple[Row, bool]:
     """The row matching `lookup`, locked, created first when missing (a counter per key)."""
     return _locking(model, related=(), only_self=False, skip_locked=False).get_or_create(defaults=defaults, **lookup)
+
+
+def lock_named(name: str) -> None:
+    """A transaction-wide lock on a name rather than a row (PostgreSQL advisory lock), for
+    work that must run one at a time but has no single row to lock: linking a company's new
+    audit rows to its chain. Released when the transaction ends."""
+    if not connection.in_atomic_block:
+        raise transaction.TransactionManagementError("a named lock needs an open transaction")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])

@@ -22,7 +22,7 @@ from accounts.models import OneTimeCode
 from accounts.two_factor import OTP_METHODS, second_factor_email_code_send
 from config.api.query import query_choice
 from config.api.serializers import StrictInputSerializer
-from config.client import client_address
+from config.client import client_address, client_user_agent
 from config.errors import ApplicationError
 from documents.models import ACTIVE_CONTENT_KINDS, Placement
 from documents.selectors import document_get, document_list, document_list_token, grant_get, version_get
@@ -393,6 +393,7 @@ class DocumentSealApi(APIView):
             otp_method=data["otp_method"],
             otp_code=data["otp_code"],
             ip_address=client_address(request),
+            user_agent=client_user_agent(request),
         )
         return Response(JobOutputSerializer(grant).data, status=status.HTTP_202_ACCEPTED)
 

@@ -37,3 +37,25 @@ def envelope_party_sealing() -> EnvelopePartySealing:
     if _envelope_party_sealing is None:
         raise RuntimeError("a grant names an envelope party, but no app registered the envelope hooks")
     return _envelope_party_sealing
+
+
+class EnvelopeEvidence(Protocol):
+    def evidence(self, *, envelope_id) -> dict:
+        """What an evidence package shows of an envelope, read in the owner's schema:
+        `subject`, `parties` (order, name, role, contact, status, acted_at), `events` (the
+        envelope's hash chain: sequence, occurred_at, action, actor, ip, user_agent,
+        willingness, hash, previous, payload) and `chain` (intact, broken_at)."""
+
+
+_envelope_evidence: EnvelopeEvidence | None = None
+
+
+def envelope_evidence_register(hooks: EnvelopeEvidence) -> None:
+    global _envelope_evidence
+    _envelope_evidence = hooks
+
+
+def envelope_evidence() -> EnvelopeEvidence:
+    if _envelope_evidence is None:
+        raise RuntimeError("an evidence package names an envelope, but no app registered the envelope evidence")
+    return _envelope_evidence

@@ -385,3 +385,40 @@ class SealUseRequest(models.Model):
     @property
     def uses_left(self) -> int:
         return max(self.uses_allowed - self.uses_count, 0)
+
+
+def evidence_file_path(instance: EvidencePackage, filename: str) -> str:
+    return f"{connection.schema_name}/evidence/{instance.document_id}/{instance.id.hex}-{filename}"
+
+
+class EvidencePackage(models.Model):
+    """The evidence (出证) of a finished file: a completed envelope's final version or a
+    standalone sealing's result. Built by a job on the bulk queue (one per version: the job
+    may run twice); the report and the ZIP live in file storage."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="evidence_packages")
+    version = models.OneToOneField(DocumentVersion, on_delete=models.PROTECT, related_name="evidence_package")
+    # Set when the version completed an envelope (workflows owns envelopes; no foreign key upwards).
+    envelope_id = models.UUIDField(null=True, blank=True, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    report = models.FileField(upload_to=evidence_file_path, max_length=300, blank=True)
+    archive = models.FileField(upload_to=evidence_file_path, max_length=300, blank=True)
+    archive_sha256 = models.CharField(max_length=64, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    ready_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("evidence package")
+        verbose_name_plural = _("evidence packages")
+
+    def __str__(self) -> str:
+        return f"{self.document} v{self.version.number} evidence"

@@ -5,7 +5,15 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.authority import Action
-from documents.models import Document, DocumentListState, DocumentVersion, SealUseRequest, SigningGrant, SigningSession
+from documents.models import (
+    Document,
+    DocumentListState,
+    DocumentVersion,
+    EvidencePackage,
+    SealUseRequest,
+    SigningGrant,
+    SigningSession,
+)
 
 
 def document_list(*, search: str = "") -> QuerySet[Document]:
@@ -93,3 +101,8 @@ def seal_use_approval_usable(*, seal_id, user_id, document) -> SealUseRequest | 
         .order_by("elsewhere", F("valid_until").asc(nulls_last=True), "created_at")
         .first()
     )
+
+
+def evidence_package_list(*, document: Document) -> QuerySet[EvidencePackage]:
+    """The document's evidence packages, newest first, with the version each one proves."""
+    return document.evidence_packages.select_related("version").order_by("-created_at")

@@ -110,3 +110,23 @@ def archive_timestamps_renew_all() -> int:
         except TimestampUnavailable as exc:  # the next run asks again; nothing was stored
             logger.warning("archive renewal in %s waits for a timestamp (%s)", company.slug, exc.reason)
     return total
+
+
+@app.task(bind=True, acks_late=True, max_retries=5, default_retry_delay=60)
+def evidence_package_job(self, package_id: str) -> str:
+    """Bulk queue: build one evidence package. No TSA answering is a wait like any other
+    failure here (nobody is waiting at a screen); after the last try the package says failed."""
+    from documents.services.evidence import evidence_package_attempted, evidence_package_build, evidence_package_fail
+
+    evidence_package_attempted(package_id=package_id)
+    try:
+        package = evidence_package_build(package_id=package_id)
+    except Exception as exc:
+        reason = f"timestamp_{exc.reason}" if isinstance(exc, TimestampUnavailable) else type(exc).__name__
+        if self.request.retries >= self.max_retries:
+            logger.exception("evidence package %s failed; giving up", package_id)
+            evidence_package_fail(package_id=package_id, error=reason)
+            raise
+        logger.warning("evidence package %s failed (%s); will retry", package_id, reason)
+        raise self.retry(exc=exc) from exc
+    return package.status if package is not None else "gone"

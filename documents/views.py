@@ -9,18 +9,20 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.authority import Action, authority_required
+from accounts.authority import Action, authority_required, role_may
 from accounts.models import OneTimeCode
 from accounts.otp_choice import otp_method_initial, otp_method_remember
 from accounts.two_factor import second_factor_email_code_send, two_factor_enabled
-from config.client import client_address
+from config.client import client_address, client_user_agent
 from config.errors import ApplicationError
+from documents.apis_evidence import evidence_download
 from documents.apis_signing import agent_command
 from documents.forms import PlacementForm, SealConfirmForm, SealUseRequestForm, TextPlacementForm, UploadForm
-from documents.models import Placement
+from documents.models import EvidencePackage, Placement
 from documents.selectors import (
     document_get,
     document_list,
+    evidence_package_list,
     grant_get,
     seal_use_approval_usable,
     seal_use_request_list_for_document,
@@ -92,6 +94,7 @@ def document_detail_view(request, document_id):
     ]
     version = document.current_version
     seal_use = _seal_use_state(request, document, seals, placements)
+    evidence_packages = list(evidence_package_list(document=document)[:5])
     context = {
         **seal_use,
         "document": document,
@@ -107,6 +110,9 @@ def document_detail_view(request, document_id):
         "uses_authenticator": two_factor_enabled(request.user),
         "grants": document.grants.all()[:5],
         "history": audit_event_list().filter(target_id=str(document.pk))[:50],
+        "evidence_packages": evidence_packages,
+        "evidence_ready": any(package.status == EvidencePackage.Status.READY for package in evidence_packages),
+        "may_read_evidence": role_may(request.membership.role, Action.EVIDENCE_READ),
         "page_numbers": range(version.page_count),
         # Arrived from the live banner of a job that just sealed this version.
         "just_sealed": request.GET.get("sealed") == str(version.number) and version.signature_count > 0,
@@ -239,6 +245,7 @@ def seal_confirm_view(request, document_id):
             otp_method=data["otp_method"],
             otp_code=data["otp_code"],
             ip_address=client_address(request),
+            user_agent=client_user_agent(request),
         )
     except ApplicationError as error:
         messages.error(request, error.message)
@@ -426,3 +433,21 @@ def version_verify_view(request, document_id, number):
     if request.GET.get("format") == "pdf":
         return report_pdf_response(report)
     return render(request, "documents/verify.html", {"report": report, "document": document, "hide_upload": True})
+
+
+@authority_required(Action.EVIDENCE_READ)
+def evidence_archive_view(request, document_id):
+    return _evidence_page_download(request, document_id, "archive")
+
+
+@authority_required(Action.EVIDENCE_READ)
+def evidence_report_view(request, document_id):
+    return _evidence_page_download(request, document_id, "report")
+
+
+def _evidence_page_download(request, document_id, which: str):
+    try:
+        return evidence_download(request, document_id, which)
+    except ApplicationError as error:  # not ready yet: back to the page, saying so
+        messages.error(request, error.message)
+        return redirect("documents:detail", document_id=document_id)

@@ -39,6 +39,13 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-occurred_at"]
+        constraints = [
+            # One row after each row: a second linker working from the same end of the chain
+            # fails instead of forking it (sequence is unique as well).
+            models.UniqueConstraint(
+                fields=["previous_hash"], condition=~models.Q(previous_hash=""), name="audit_event_one_successor"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} by {self.actor_label}"
@@ -79,6 +86,8 @@ ACTION_LABELS = {
     "document.sealed": _("Document sealed and signed"),
     "document.signed": _("Document signed"),
     "document.received": _("Signed copy received from an envelope"),
+    "document.evidence_ready": _("Evidence package ready"),
+    "document.evidence_downloaded": _("Evidence package downloaded"),
     "document.seal_session_started": _("Sealing with a U-key started"),
     "document.seal_signature_received": _("Signature received from the U-key"),
     "envelope.party_refused": _("A party was refused: the envelope is no longer open to it"),
@@ -112,6 +121,7 @@ WEBHOOK_EVENTS = {
     "envelope.completed": _("An envelope was completed"),
     "envelope.declined": _("An envelope was declined"),
     "envelope.expired": _("An envelope expired"),
+    "evidence.ready": _("An evidence package is ready"),
     "seal.approved": _("A seal application was approved"),
     "seal.rejected": _("A seal application was rejected"),
     "seal.revoked": _("A seal was revoked"),

@@ -1,17 +1,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from typing import Any
 
 from django.db import connection, transaction
 from django_tenants.utils import schema_context, tenant_context
 
-from config.row_locks import lock_rows
+from config.row_locks import lock_named, lock_rows
 from events.models import AuditEvent
-
-GENESIS_HASH = "0" * 64
+from sealcore.hash_chain import GENESIS_HASH, ChainLink, chain_first_break, chain_hash
 
 
 def audit_event_record(
@@ -51,8 +48,10 @@ def audit_event_record_in_company(company, **kwargs) -> AuditEvent:
 # --- the company's hash chain ---------------------------------------------------------
 
 
-def _audit_digest(event: AuditEvent) -> str:
-    payload = {
+def audit_event_payload(event: AuditEvent) -> dict:
+    """The fields a row's hash covers, as they go into the canonical JSON (and into the
+    audit lines of an evidence package)."""
+    return {
         "id": str(event.pk),
         "sequence": event.sequence,
         "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(),
@@ -65,8 +64,10 @@ def _audit_digest(event: AuditEvent) -> str:
         "ip": event.ip_address or "",
         "previous": event.previous_hash,
     }
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _audit_digest(event: AuditEvent) -> str:
+    return chain_hash(audit_event_payload(event))
 
 
 def _audit_chain_extend_in(schema: str) -> int:
@@ -79,9 +80,9 @@ def audit_chain_extend() -> int:
     """Link the current company's committed rows that are not in the chain yet (new rows,
     rows from before the chain existed, rows whose link step was lost) to its end, oldest
     first. One linker at a time per company (an advisory lock for this transaction).
-    Returns how many rows were linked."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"audit-chain:{connection.schema_name}"])
+    Returns how many rows were linked. Two linkers that got past the lock anyway could not
+    fork the chain: sequence and previous hash are each unique."""
+    lock_named(f"audit-chain:{connection.schema_name}")
     last = AuditEvent.objects.exclude(sequence=None).order_by("-sequence").first()
     sequence, previous = (last.sequence, last.hash) if last else (0, GENESIS_HASH)
     linked = 0
@@ -98,12 +99,11 @@ def audit_chain_extend() -> int:
 def audit_events_verify() -> tuple[bool, int | None]:
     """(True, None) when every linked row of the current company's trail has the right hash
     and links to the one before it; otherwise (False, sequence of the first broken row)."""
-    previous, expected = GENESIS_HASH, 1
-    for event in AuditEvent.objects.exclude(sequence=None).order_by("sequence").iterator():
-        if event.sequence != expected or event.previous_hash != previous or _audit_digest(event) != event.hash:
-            return False, event.sequence
-        previous, expected = event.hash, expected + 1
-    return True, None
+    rows = AuditEvent.objects.exclude(sequence=None).order_by("sequence").iterator()
+    broken_at = chain_first_break(
+        ChainLink(event.sequence, event.previous_hash, event.hash, audit_event_payload(event)) for event in rows
+    )
+    return broken_at is None, broken_at
 
 
 # --- refusals (accounts.authority) -----------------------------------------------------

@@ -160,6 +160,22 @@ def create_timestamp_authority(
     return key, builder.sign(root_key, hashes.SHA384())
 
 
+def create_evidence_seal(
+    ca_key, ca_cert, common_name: str = "Sealhub Evidence Seal", crl_url: str | None = None, ocsp_url: str | None = None
+):
+    """The platform's own seal, issued by the seal CA like any company seal: it seals the
+    evidence reports and signs the manifests of evidence packages."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    builder = (
+        _issued_by(ca_key, ca_cert, _name(common_name), key.public_key(), SEAL_CA_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_signing_key_usage(), critical=True)
+    )
+    for extension in _crl_distribution(crl_url, ocsp_url):
+        builder = builder.add_extension(extension, critical=False)
+    return key, builder.sign(ca_key, hashes.SHA256())
+
+
 def recertify(issuer_key, issuer_cert, certificate: x509.Certificate, *, crl_url: str, ocsp_url: str):
     """The same subject and key, newly issued with CRL and OCSP locations (for authorities
     made before the platform had an OCSP responder). What the old certificate's key signed

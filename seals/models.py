@@ -21,6 +21,8 @@ class PlatformAuthority(models.Model):
         # Makes (signs) the seals in the national format (GB/T 38540) and issues their SM2
         # certificates. Its key is an SM2 key pair (sealcore/sm2.py), not a PKCS#8 key.
         SM2_MAKER = "sm2_maker", _("SM2 seal maker")
+        # The platform's own seal: it seals the evidence reports (出证) Sealhub issues.
+        EVIDENCE = "evidence", _("Platform evidence seal")
 
     role = models.CharField(max_length=16, choices=Role.choices, unique=True)
     certificate_pem = models.TextField()

@@ -83,7 +83,8 @@ def _store(role: str, key, cert) -> PlatformAuthority:
 
 @transaction.atomic
 def pki_init() -> list[str]:
-    """Create whatever of root CA, seal CA and TSA is missing; return what was created."""
+    """Create whatever of root CA, seal CA, TSA and the platform's evidence seal is missing;
+    return what was created."""
     existing = set(lock_rows(PlatformAuthority).values_list("role", flat=True))
     created = []
     if Role.ROOT not in existing:
@@ -107,6 +108,12 @@ def pki_init() -> list[str]:
             Role.TSA, *ca.create_timestamp_authority(root_key, root_cert, crl_url=root_crl_url(), ocsp_url=ocsp_url())
         )
         created.append(Role.TSA)
+    if Role.EVIDENCE not in existing:
+        seal_ca_key, seal_ca_cert = authority(Role.SEAL_CA)
+        _store(
+            Role.EVIDENCE, *ca.create_evidence_seal(seal_ca_key, seal_ca_cert, crl_url=crl_url(), ocsp_url=ocsp_url())
+        )
+        created.append(Role.EVIDENCE)
     for role in (Role.SEAL_CA, Role.TSA):
         if role in existing and _recertify_with_ocsp(role, root_key, root_cert):
             created.append(f"{role} (certificate re-issued with OCSP and CRL locations)")

@@ -14,7 +14,9 @@ class WorkflowsConfig(AppConfig):
 
         authority_lost_register("approvals_void", seal_use_approvals_granted_by)
         company_approved_register("envelope_routes_claim", routes_claim_for_company)
-        from documents.hooks import envelope_party_sealing_register
+        from documents.hooks import envelope_evidence_register, envelope_party_sealing_register
+        from workflows.evidence import EnvelopeEvidence
         from workflows.sealing_hooks import EnvelopePartySealing
 
         envelope_party_sealing_register(EnvelopePartySealing())
+        envelope_evidence_register(EnvelopeEvidence())

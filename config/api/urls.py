@@ -2,6 +2,7 @@ from django.urls import path
 
 from config.api.urls_common import common_urlpatterns_for
 from documents import apis as document_apis
+from documents import apis_evidence as evidence_apis
 from documents import apis_signing as signing_apis
 from events import apis as event_apis
 from events import apis_webhooks as webhook_apis
@@ -40,6 +41,21 @@ urlpatterns = [
         "documents/<uuid:document_id>/versions/<int:number>/download/",
         document_apis.VersionDownloadApi.as_view(),
         name="documents_download",
+    ),
+    path(
+        "documents/<uuid:document_id>/evidence/",
+        evidence_apis.EvidencePackageListApi.as_view(),
+        name="documents_evidence_list",
+    ),
+    path(
+        "documents/<uuid:document_id>/evidence/archive/",
+        evidence_apis.EvidenceArchiveApi.as_view(),
+        name="documents_evidence_archive",
+    ),
+    path(
+        "documents/<uuid:document_id>/evidence/report/",
+        evidence_apis.EvidenceReportApi.as_view(),
+        name="documents_evidence_report",
     ),
     path("documents/<uuid:document_id>/placements/", document_apis.PlacementCreateApi.as_view(), name="placements"),
     path(

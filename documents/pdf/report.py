@@ -217,3 +217,123 @@ def completion_certificate_pdf(certificate: dict) -> bytes:
     ]
     story.append(_grid(rows, [8 * mm, 32 * mm, 30 * mm, 38 * mm, 38 * mm, 24 * mm]))
     return _build(story, "Sealhub certificate of completion")
+
+
+def evidence_report_pdf(evidence: dict) -> bytes:
+    """The evidence report (出证): the files' fingerprints, every party, every event of the
+    hash-chained trail (time, address, user agent, the willingness check), and the
+    verification of the final file. Times arrive as text that names their zone."""
+    body, title, heading = _styles()
+    small = ParagraphStyle("small", parent=body, fontSize=7, leading=9)
+    chain = evidence["chain"]
+    chain_text = "完整 intact" if chain["intact"] else f"已损坏 broken at #{chain['broken_at']}"
+    story = [
+        _para("电子证据报告 / Evidence report", title),
+        _para("事项 Subject: {value}", body, value=evidence["subject"]),
+        _para("类型 Kind: {value}", body, value=evidence["kind_label"]),
+        _para("单位 Company: {value}", body, value=evidence["company"]),
+        _para("证据包编号 Package ID: {value}", body, value=evidence["id"]),
+        _para("生成时间 Generated: {value}", body, value=evidence["generated_at"]),
+        _para("文件 Files", heading),
+    ]
+    rows = [[_para("{text}", small, text=text) for text in ("文件 File", "字节 Bytes", "SHA-256 / SM3")]]
+    rows += [
+        [
+            _para("{label}: {name}", small, label=item["label"], name=item["name"]),
+            _para("{value}", small, value=item["size"]),
+            _para("SHA-256 {sha256}<br/>SM3 {sm3}", small, sha256=item["sha256"], sm3=item["sm3"]),
+        ]
+        for item in evidence["files"]
+    ]
+    story.append(_grid(rows, [50 * mm, 18 * mm, 102 * mm]))
+    story.append(_para("参与方 Parties", heading))
+    rows = [
+        [
+            _para("{text}", small, text=text)
+            for text in ("#", "名称 Name", "角色 Role", "单位/邮箱 Organisation / email", "结果 Result", "时间 Time")
+        ]
+    ]
+    rows += [
+        [
+            _para("{value}", small, value=value)
+            for value in (p["order"], p["name"], p["role"], p["contact"], p["status"], p["acted_at"])
+        ]
+        for p in evidence["parties"]
+    ]
+    story.append(_grid(rows, [8 * mm, 36 * mm, 24 * mm, 44 * mm, 24 * mm, 34 * mm]))
+    story.append(
+        _para(
+            "审计链 Audit chain ({name}): {chain} · {count} 条事件 events",
+            heading,
+            name=chain["name"],
+            chain=chain_text,
+            count=len(evidence["events"]),
+        )
+    )
+    rows = [
+        [
+            _para("{text}", small, text=text)
+            for text in ("#", "时间 Time", "事件 Event", "操作人 Actor", "来源 Address / agent / check", "哈希 Hash")
+        ]
+    ]
+    rows += [
+        [
+            _para("{value}", small, value=e["sequence"]),
+            _para("{value}", small, value=e["occurred_at"]),
+            _para("{value}", small, value=e["action"]),
+            _para("{value}", small, value=e["actor"]),
+            _para(
+                "IP: {ip}<br/>UA: {agent}<br/>{check}", small, ip=e["ip"], agent=e["user_agent"], check=e["willingness"]
+            ),
+            _para("{hash}<br/>← {previous}", small, hash=e["hash"], previous=e["previous"]),
+        ]
+        for e in evidence["events"]
+    ]
+    story.append(_grid(rows, [9 * mm, 27 * mm, 28 * mm, 26 * mm, 46 * mm, 34 * mm]))
+    verification = evidence["verification"]
+    chinese, english = VERDICTS[verification["verdict"]]
+    story.append(_para("最终文件验证 Verification of the final file: {zh} / {en}", heading, zh=chinese, en=english))
+    story += [_para("{message}", body, message=message) for message in verification.get("reason_messages", [])]
+    rows = [
+        [
+            _para("{text}", small, text=text)
+            for text in (
+                "#",
+                "签署方 Signer",
+                "时间戳 Timestamp",
+                "结论 Verdict",
+                "覆盖 Covers file",
+                "签名后修改 Changes after",
+            )
+        ]
+    ]
+    rows += [
+        [
+            _para("{value}", small, value=value)
+            for value in (
+                number,
+                " · ".join(str(s.get(key) or "") for key in ("signer", "organisation", "seal_code") if s.get(key)),
+                s.get("timestamp_time"),
+                " / ".join(VERDICTS.get(s["verdict"], (s["verdict"],))),
+                s.get("covers_whole_file"),
+                _row_value(s, "modification_level"),
+            )
+        ]
+        for number, s in enumerate(verification.get("signatures", []), start=1)
+    ]
+    story.append(_grid(rows, [8 * mm, 52 * mm, 32 * mm, 24 * mm, 18 * mm, 36 * mm]))
+    story.append(Spacer(1, 4 * mm))
+    story.append(
+        _para(
+            "本报告由平台电子印章签署（PAdES B-LTA）。随附的证据包可离线核验：python check_evidence.py evidence.zip",
+            body,
+        )
+    )
+    story.append(
+        _para(
+            "Sealed by the platform's seal (PAdES B-LTA). Check the evidence package offline: "
+            "python check_evidence.py evidence.zip",
+            body,
+        )
+    )
+    return _build(story, "Sealhub evidence report")

@@ -53,9 +53,12 @@ def document_seal_request(
     otp_method: str,
     otp_code: str,
     ip_address: str | None = None,
+    user_agent: str = "",
 ) -> SigningGrant:
     """The willingness check (seal password + one-time code) before any use of a seal.
-    Returns a grant; the worker does the sealing. Wrong secrets count towards lockouts."""
+    Returns a grant; the worker does the sealing. Wrong secrets count towards lockouts.
+    How it was checked, from where and with what client goes in the grant and the audit row
+    (the evidence package shows them)."""
     authority_check_for(acting_user=user, company=company, action=Action.DOCUMENT_SEAL)
     authorised = seal_use_authorise(company=company, seal_id=seal_id, user=user, document=document)
     seal, approval, placements = authorised.seal, authorised.approval, authorised.placements
@@ -86,6 +89,7 @@ def document_seal_request(
                 "method": otp_method,
                 "at": timezone.now().isoformat(),
                 "ip": ip_address,
+                "user_agent": user_agent[:300],
                 "approval": str(approval.pk) if approval is not None else None,
             },
         )
@@ -93,7 +97,14 @@ def document_seal_request(
             acting_user=user,
             action="document.seal_requested",
             target=document,
-            data={"seal": seal.code, "placements": len(placements), "grant": str(grant.pk)},
+            ip_address=ip_address,
+            data={
+                "seal": seal.code,
+                "placements": len(placements),
+                "grant": str(grant.pk),
+                "willingness": {"seal_password": True, "code_method": otp_method},
+                "user_agent": user_agent[:300],
+            },
         )
     return grant
 

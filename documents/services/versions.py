@@ -26,6 +26,7 @@ from documents.models import (
 from documents.pdf.active_content import active_content_remove_unless_protected
 from documents.pdf.inspect import PageBox, PdfInfo, PreparedField
 from documents.pdf.limits import LimitExceeded
+from documents.services.evidence import evidence_package_queue
 from documents.services.previews import previews_queue
 from documents.services.reading import pdf_active_content, pdf_inspect_upload, pdf_read_limited, sha256_of
 from documents.stored_files import stored_file_note
@@ -322,6 +323,7 @@ def sealed_version_record(
         },
     )
     if grant is None or not grant.envelope_party_id:  # envelope steps have their own events
+        evidence_package_queue(version=version)  # a completed envelope gets its own (workflows)
         webhook_event_emit(
             event_type="document.sealed",
             data={

@@ -15,7 +15,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 
 from accounts.models import AttemptCounter, AuthenticatorDevice, FactorLock, RecoveryCode, SecurityEvent, User
-from documents.models import Document, DocumentVersion, Placement, SigningGrant
+from documents.models import Document, DocumentVersion, EvidencePackage, Placement, SigningGrant
 from events.models import AuditEvent
 from seals.models import Seal, SealApplication, SealStatusChange
 from seals.services import seal_application_approve, seal_application_submit
@@ -40,6 +40,7 @@ def committed(django_db_blocker, celery_worker_process):
         with tenant_context(alpha):
             Document.objects.update(current_version=None)
             DocumentVersion.objects.update(grant=None)
+            EvidencePackage.objects.all().delete()
             SigningGrant.objects.all().delete()
             DocumentVersion.objects.all().delete()
             Placement.objects.all().delete()

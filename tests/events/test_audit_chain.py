@@ -3,14 +3,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib
 from io import StringIO
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from events.models import AuditEvent
 from events.services import GENESIS_HASH, audit_event_record, audit_events_verify
+from sealcore.hash_chain import ChainLink, chain_first_break, chain_hash
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +86,43 @@ def test_a_row_whose_link_step_was_lost_is_linked_by_the_check(world, django_cap
 def test_an_unknown_company_is_an_error(world):
     with pytest.raises(CommandError, match="no company 'nope'"):
         call_command("audit_verify", company="nope")
+
+
+def test_a_second_successor_of_a_row_is_refused(world, django_capture_on_commit_callbacks):
+    """Two linkers working from the same end of the chain cannot fork it."""
+    first, second, _third = _trail(world, django_capture_on_commit_callbacks)
+    with tenant_context(world.alpha):
+        stray = AuditEvent.objects.create(actor_label="x", action="member.invited")
+        with pytest.raises(IntegrityError), transaction.atomic():
+            AuditEvent.objects.filter(pk=stray.pk).update(sequence=99, previous_hash=first.hash, hash="f" * 64)
+        assert AuditEvent.objects.get(pk=stray.pk).sequence is None
+        assert AuditEvent.objects.get(previous_hash=first.hash).pk == second.pk
+
+
+def test_the_migration_chains_rows_from_before_the_chain_in_order(world):
+    migration = importlib.import_module("events.migrations.0003_audit_event_chain_existing_rows")
+    with tenant_context(world.alpha):
+        AuditEvent.objects.all().delete()
+        now = timezone.now()
+        later = AuditEvent.objects.create(actor_label="b", action="member.removed", occurred_at=now)
+        earlier = AuditEvent.objects.create(
+            actor_label="a", action="member.invited", occurred_at=now - dt.timedelta(days=1)
+        )
+        migration.chain_existing_rows(django_apps, None)
+        earlier.refresh_from_db()
+        later.refresh_from_db()
+        assert (earlier.sequence, later.sequence) == (1, 2)
+        assert earlier.previous_hash == GENESIS_HASH and later.previous_hash == earlier.hash
+        # The frozen copy hashes exactly what the service hashes.
+        assert audit_events_verify() == (True, None)
+
+
+def test_the_chain_helper_names_the_first_broken_row():
+    payloads = [{"n": 1, "previous": GENESIS_HASH}]
+    links = [ChainLink(1, GENESIS_HASH, chain_hash(payloads[0]), payloads[0])]
+    second = {"n": 2, "previous": links[0].hash}
+    links.append(ChainLink(2, links[0].hash, chain_hash(second), second))
+    assert chain_first_break(links) is None
+    assert chain_first_break([links[0], ChainLink(2, links[0].hash, links[1].hash, {**second, "n": 3})]) == 2
+    assert chain_first_break([links[1]]) == 2  # the first row is missing
+    assert chain_first_break([links[0], ChainLink(3, links[0].hash, links[1].hash, second)]) == 3

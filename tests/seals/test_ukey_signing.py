@@ -27,7 +27,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from config.celery import app as celery_app
-from documents.models import DocumentVersion, SigningSession
+from documents.models import DocumentVersion, EvidencePackage, SigningSession
 from documents.services.sealing import document_seal_requeue_stale
 from documents.signing_sessions import signing_session_finish_execute
 from seals import agent
@@ -355,6 +355,7 @@ def live_company(django_db_blocker, celery_worker_process, soft_token, test_ca):
             with tenant_context(alpha):
                 Document.objects.update(current_version=None)
                 DocumentVersion.objects.update(grant=None)
+                EvidencePackage.objects.all().delete()
                 SigningSession.objects.all().delete()
                 SigningGrant.objects.all().delete()
                 DocumentVersion.objects.all().delete()

@@ -140,6 +140,8 @@ COMPANY_ROUTES: dict[str, dict[str, Action | str]] = {
     "documents:delete": {POST: A.DOCUMENT_DELETE},
     "documents:active_content_remove": {POST: A.DOCUMENT_UPLOAD},
     "documents:download": {GET: A.DOCUMENT_READ},
+    "documents:evidence_archive": {GET: A.EVIDENCE_READ},
+    "documents:evidence_report": {GET: A.EVIDENCE_READ},
     "documents:preview": {GET: A.DOCUMENT_READ},
     "documents:verify": {GET: A.DOCUMENT_READ},
     "documents:placement_add": {POST: A.DOCUMENT_PLACE},
@@ -170,6 +172,9 @@ COMPANY_ROUTES: dict[str, dict[str, Action | str]] = {
     "api:documents_detail": {GET: A.DOCUMENT_READ, DELETE: A.DOCUMENT_DELETE},
     "api:documents_active_content_remove": {POST: A.DOCUMENT_UPLOAD},
     "api:documents_download": {GET: A.DOCUMENT_READ},
+    "api:documents_evidence_list": {GET: A.EVIDENCE_READ},
+    "api:documents_evidence_archive": {GET: A.EVIDENCE_READ},
+    "api:documents_evidence_report": {GET: A.EVIDENCE_READ},
     "api:placements": {POST: A.DOCUMENT_PLACE},
     "api:documents_page_preview": {GET: A.DOCUMENT_READ},
     "api:placements_detail": {PATCH: A.DOCUMENT_PLACE, DELETE: A.DOCUMENT_PLACE},
@@ -291,6 +296,11 @@ ALLOWED_STATUSES = {200, 201, 202, 204, 302, 303, 400, 409, 410, 415, 422}
 # Routes whose object does not exist yet in the fixture for anyone (a file made on
 # completion, a job or session id of another kind): an allowed role gets 404 there.
 NOT_THERE_YET = {
+    # The matrix's document was never sealed: it has no evidence package to download.
+    "documents:evidence_archive",
+    "documents:evidence_report",
+    "api:documents_evidence_archive",
+    "api:documents_evidence_report",
     "workflows:envelope_final",
     "workflows:envelope_certificate",
     "workflows:inbox_certificate",

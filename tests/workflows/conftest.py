@@ -124,7 +124,7 @@ def committed_cleanup(alpha, others):
     from django.db import connection
 
     from accounts.models import AttemptCounter, AuthenticatorDevice, FactorLock, RecoveryCode, SecurityEvent, User
-    from documents.models import Document, DocumentVersion, Placement, SealUseRequest, SigningGrant
+    from documents.models import Document, DocumentVersion, EvidencePackage, Placement, SealUseRequest, SigningGrant
     from events.models import AuditEvent, WebhookDelivery, WebhookEndpoint
     from seals.models import SealApplication, SealStatusChange
     from tenants.models import ApiKey, EnvelopeRoute, IdempotencyRecord
@@ -140,6 +140,7 @@ def committed_cleanup(alpha, others):
         SealUseRequest.objects.all().delete()
         Document.objects.update(current_version=None)
         DocumentVersion.objects.update(grant=None)
+        EvidencePackage.objects.all().delete()
         SigningGrant.objects.all().delete()
         DocumentVersion.objects.all().delete()
         Placement.objects.all().delete()

@@ -17,6 +17,7 @@ from documents.models import Document, DocumentVersion
 from documents.pdf.fields import document_timestamp_add
 from documents.pdf.inspect import PageBox, PdfInfo
 from documents.services.archive import archive_on_completion, archive_timestamp_for
+from documents.services.evidence import evidence_package_queue
 from documents.services.reading import sha256_of
 from documents.services.signers import platform_timestamping
 from documents.services.versions import document_version_create
@@ -96,6 +97,7 @@ def _complete_and_deliver(envelope: Envelope, version: DocumentVersion, final: b
         data={"version": version.number, "sha256": sha256_of(final)},
     )
     envelope_webhook(envelope, "envelope.completed", version=version.number, sha256=version.sha256)
+    evidence_package_queue(version=version, envelope_id=envelope.pk)
     certificate = completion_certificate_pdf(envelope=envelope, final_sha256=version.sha256)
     envelope.certificate.save("certificate-of-completion.pdf", ContentFile(certificate), save=False)
     stored_file_note(envelope.certificate)

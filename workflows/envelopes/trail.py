@@ -4,21 +4,20 @@ webhooks that announce them."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 
 from django.db import transaction
 from django.utils import timezone
 
 from config.row_locks import lock_row_or_none
 from events.webhooks import webhook_event_emit
+from sealcore.hash_chain import GENESIS_HASH, ChainLink, chain_first_break, chain_hash
 from workflows.models import Envelope, EnvelopeEvent, Party
 
-GENESIS_HASH = "0" * 64
 
-
-def _event_digest(event: EnvelopeEvent) -> str:
-    payload = {
+def envelope_event_payload(event: EnvelopeEvent) -> dict:
+    """The fields an event's hash covers, as they go into the canonical JSON (and into the
+    audit lines of an evidence package)."""
+    return {
         "envelope": str(event.envelope_id),
         "sequence": event.sequence,
         "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(),
@@ -30,8 +29,10 @@ def _event_digest(event: EnvelopeEvent) -> str:
         "data": event.data,
         "previous": event.previous_hash,
     }
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _event_digest(event: EnvelopeEvent) -> str:
+    return chain_hash(envelope_event_payload(event))
 
 
 def envelope_event_record(
@@ -69,14 +70,11 @@ def envelope_event_record(
 def envelope_events_verify(*, envelope: Envelope) -> tuple[bool, int | None]:
     """(True, None) when every event's hash is right and links to the one before it;
     otherwise (False, sequence of the first broken event)."""
-    previous = GENESIS_HASH
-    expected_sequence = 1
-    for event in EnvelopeEvent.objects.filter(envelope_id=envelope.pk).order_by("sequence"):
-        if event.sequence != expected_sequence or event.previous_hash != previous or _event_digest(event) != event.hash:
-            return False, event.sequence
-        previous = event.hash
-        expected_sequence += 1
-    return True, None
+    events = EnvelopeEvent.objects.filter(envelope_id=envelope.pk).order_by("sequence")
+    broken_at = chain_first_break(
+        ChainLink(event.sequence, event.previous_hash, event.hash, envelope_event_payload(event)) for event in events
+    )
+    return broken_at is None, broken_at
 
 
 def envelope_webhook(envelope: Envelope, event_type: str, **data) -> None:

@@ -144,8 +144,9 @@ def _seal_use_state(request, document, seals, placements) -> dict:
 @authority_required(Action.DOCUMENT_READ)
 def version_download_view(request, document_id, number):
     version = version_get(document=document_get(document_id=document_id), number=number)
-    filename = f"{version.document.name.removesuffix('.pdf')}-v{version.number}.pdf"
-    return FileResponse(version.file.open("rb"), content_type="application/pdf", as_attachment=True, filename=filename)
+    return FileResponse(
+        version.file.open("rb"), content_type=version.content_type, as_attachment=True, filename=version.download_name()
+    )
 
 
 @authority_required(Action.DOCUMENT_READ)

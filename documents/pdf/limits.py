@@ -43,6 +43,7 @@ SANDBOX_PRELOAD = [
     "documents.pdf.verify",
     "documents.pdf.national",
     "sealcore.ofd.verify",
+    "sealcore.ofd.inspect",
     "documents.pdf.inspect",
     "documents.pdf.keyword",
     "documents.pdf.render",

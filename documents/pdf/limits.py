@@ -44,6 +44,7 @@ SANDBOX_PRELOAD = [
     "documents.pdf.national",
     "sealcore.ofd.verify",
     "sealcore.ofd.inspect",
+    "sealcore.ofd.render",
     "documents.pdf.inspect",
     "documents.pdf.keyword",
     "documents.pdf.render",

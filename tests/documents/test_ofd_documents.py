@@ -7,17 +7,22 @@ import io
 import zipfile
 from pathlib import Path
 
+import pypdfium2
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
+from PIL import Image
 
 from config.errors import ApplicationError
 from documents.models import Document, DocumentVersion
+from documents.services.placements import placement_add_at_text
 from documents.services.versions import document_upload
+from seals.services import seal_application_approve
 from tenants.services import api_key_create
 from tests.conftest import client_on, verified_client_on
 from tests.documents.pdfs import make_pdf
 from tests.ofd import writer
+from tests.seals.test_seal_lifecycle import _apply
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +137,50 @@ def test_the_upload_page_takes_an_ofd_and_shows_its_format(world):
     assert "发票.ofd" in listing and '<span class="badge">OFD</span>' in listing
     bad = client.post("/documents/", {"file": SimpleUploadedFile("bad.ofd", _zip([("OFD.xml", b"<not")]))})
     assert bad.status_code == 400 and "OFD" in bad.content.decode()
+
+
+@pytest.fixture
+def alpha_seal(approved_alpha, world):
+    return seal_application_approve(application=_apply(approved_alpha, world.alice), acting_user=world.alice)
+
+
+def test_an_ofd_has_page_images_text_placement_and_a_marked_viewing_pdf(world, alpha_seal):
+    client = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
+    with tenant_context(world.alpha):
+        document = document_upload(name="发票.ofd", data=writer.build_ofd(pages=2), acting_user=world.alice)
+        placements = placement_add_at_text(
+            document=document, company=world.alpha, seal_id=alpha_seal.pk, text="发票内容", acting_user=world.alice
+        )
+        assert [placement.page for placement in placements] == [0, 1]
+        # Centred on the text, 25 mm below the top of an A4 page (in points from the bottom).
+        centre_y = placements[0].y + placements[0].height / 2
+        assert abs(centre_y - (297 - 24) * 72 / 25.4) < 15
+    preview = client.get(f"/documents/{document.pk}/v1/pages/1.png?w=200")
+    assert preview.status_code == 200
+    image = Image.open(io.BytesIO(b"".join(preview.streaming_content)))
+    assert abs(image.size[0] - 200) <= 1 and abs(image.size[1] - 200 * 297 / 210) <= 2
+    assert min(image.convert("L").get_flattened_data()) < 100  # the page's text is drawn
+    page = client.get(f"/documents/{document.pk}/").content.decode()
+    assert 'id="viewing-pdf"' in page and "PDF for viewing only" in page
+    viewing = client.get(f"/documents/{document.pk}/v1/view.pdf")
+    assert viewing.status_code == 200 and viewing["Content-Type"] == "application/pdf"
+    pdf = b"".join(viewing.streaming_content)
+    assert (
+        'filename="发票-v1-view.pdf"' in viewing["Content-Disposition"] or "view.pdf" in viewing["Content-Disposition"]
+    )
+    reader = pypdfium2.PdfDocument(pdf)
+    try:
+        assert reader.get_metadata_dict()["Subject"].startswith("Viewing copy only")
+        assert len(reader) == 2
+    finally:
+        reader.close()
+
+
+def test_a_pdf_is_its_own_viewing_copy(world):
+    client = client_on(world.alpha, world.alice)
+    data = make_pdf(1)
+    with tenant_context(world.alpha):
+        document = document_upload(name="a.pdf", data=data, acting_user=world.alice)
+    response = client.get(f"/documents/{document.pk}/v1/view.pdf")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == data
+    assert 'id="viewing-pdf"' not in client.get(f"/documents/{document.pk}/").content.decode()

@@ -139,6 +139,7 @@ COMPANY_ROUTES: dict[str, dict[str, Action | str]] = {
     "documents:delete": {POST: A.DOCUMENT_DELETE},
     "documents:active_content_remove": {POST: A.DOCUMENT_UPLOAD},
     "documents:download": {GET: A.DOCUMENT_READ},
+    "documents:viewing_pdf": {GET: A.DOCUMENT_READ},
     "documents:preview": {GET: A.DOCUMENT_READ},
     "documents:verify": {GET: A.DOCUMENT_READ},
     "documents:placement_add": {POST: A.DOCUMENT_PLACE},

@@ -364,6 +364,11 @@ class DocumentSealApi(APIView):
         seal_password = serializers.CharField(write_only=True)
         otp_method = serializers.ChoiceField(choices=OTP_METHODS)
         otp_code = serializers.CharField(max_length=20)
+        appearance = serializers.BooleanField(
+            default=True,
+            help_text="OFD only: false signs without a visible seal (a GB/T 33190 signature of type Sign); "
+            "no placement is needed",
+        )
 
     @extend_schema(
         operation_id="documents_seal",
@@ -385,6 +390,7 @@ class DocumentSealApi(APIView):
             otp_method=data["otp_method"],
             otp_code=data["otp_code"],
             ip_address=client_address(request),
+            appearance=data["appearance"],
         )
         return Response(JobOutputSerializer(grant).data, status=status.HTTP_202_ACCEPTED)
 

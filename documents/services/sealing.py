@@ -3,6 +3,7 @@ worker runs."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from django.db import transaction
@@ -61,11 +62,19 @@ def document_seal_request(
     otp_method: str,
     otp_code: str,
     ip_address: str | None = None,
+    appearance: bool = True,
 ) -> SigningGrant:
     """The willingness check (seal password + one-time code) before any use of a seal.
-    Returns a grant; the worker does the sealing. Wrong secrets count towards lockouts."""
+    Returns a grant; the worker does the sealing. Wrong secrets count towards lockouts.
+    `appearance=False` (OFD only): a signature without a stamp (type Sign), no placement needed."""
     authority_check_for(acting_user=user, company=company, action=Action.DOCUMENT_SEAL)
-    authorised = seal_use_authorise(company=company, seal_id=seal_id, user=user, document=document)
+    if not appearance and not document.current_version.is_ofd:
+        raise ApplicationError(
+            _("Only OFD files can be signed without a visible seal."), "appearance_required", field="appearance"
+        )
+    authorised = seal_use_authorise(
+        company=company, seal_id=seal_id, user=user, document=document, without_appearance=not appearance
+    )
     seal, approval, placements = authorised.seal, authorised.approval, authorised.placements
     if seal.on_hardware_token:
         raise ApplicationError(
@@ -96,6 +105,7 @@ def document_seal_request(
                 "at": timezone.now().isoformat(),
                 "ip": ip_address,
                 "approval": str(approval.pk) if approval is not None else None,
+                **({} if appearance else {"appearance": False}),
             },
         )
         audit_event_record(
@@ -262,7 +272,7 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
             label=grant.user_label,
             seal=seal,
             grant=grant,
-            placements_used=seal is not None and envelope is None,
+            placements_used=seal is not None and envelope is None and bool(grant.placements),
             placements=grant.placements,
         )
         _grant_close(grant, SigningGrant.Status.DONE)
@@ -340,7 +350,8 @@ def _ofd_sealed(
     try:
         signed = seal_ofd_version(
             data,
-            signer=signer,
+            # A grant made without appearance signs as type Sign: no stamp, no seal file.
+            signer=signer if grant.placements else replace(signer, seal_der=None),
             placements=grant.placements,
             pages=base.pages,
             timestamping=platform_timestamping(),

@@ -8,6 +8,7 @@ import io
 import zipfile
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
 from accounts.models import AuthenticatorDevice, Membership
@@ -18,7 +19,9 @@ from documents.services.sealing import document_seal_execute, document_seal_requ
 from documents.services.versions import document_upload
 from documents.verification import document_verify, report_as_dict
 from seals.services import seal_application_approve
-from tests.conftest import enrol_authenticator, totp_now
+from tenants.services import api_key_create
+from tests.conftest import client_on, enrol_authenticator, totp_now
+from tests.documents.pdfs import make_pdf
 from tests.ofd import independent, writer
 from tests.seals.test_seal_lifecycle import _apply
 
@@ -174,3 +177,63 @@ def test_a_seal_without_national_seal_data_is_refused_before_the_willingness_che
         assert raised.value.code == "ofd_no_national_seal"
         assert not SigningGrant.objects.exists()
         assert Membership.objects.filter(user=world.alice).exists()
+
+
+def test_the_api_signs_an_ofd_without_appearance_as_type_sign_after_a_seal(world, seals, device):
+    first, second = seals
+    with tenant_context(world.alpha):
+        _key, raw = api_key_create(
+            company=world.alpha, name="ofd", scopes=["documents", "seals"], acting_user=world.alice
+        )
+    api = client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {raw}", HTTP_ACCEPT_LANGUAGE="en")
+    created = api.post("/api/v1/documents/", {"file": SimpleUploadedFile("a.ofd", writer.build_ofd(pages=2))})
+    document_id = created.json()["id"]
+    placed = api.post(
+        f"/api/v1/documents/{document_id}/placements/",
+        {"seal_id": str(first.pk), "page": 1, "x": 380, "y": 80},
+        content_type="application/json",
+    )
+    assert placed.status_code == 201, placed.content
+
+    def seal(seal_id, **extra):
+        AuthenticatorDevice.objects.filter(pk=device.pk).update(last_t=-1)
+        body = {
+            "seal_id": str(seal_id),
+            "seal_password": PASSWORD,
+            "otp_method": "authenticator",
+            "otp_code": totp_now(device, 0),
+            **extra,
+        }
+        response = api.post(f"/api/v1/documents/{document_id}/seal/", body, content_type="application/json")
+        assert response.status_code == 202, response.content
+        with tenant_context(world.alpha):
+            return document_seal_execute(grant_id=response.json()["id"])
+
+    assert seal(first.pk) is not None
+    version = seal(second.pk, appearance=False)
+    assert version is not None and version.number == 3
+    with tenant_context(world.alpha):
+        data = _bytes(version)
+    report = _verified(data)
+    assert report["verdict"] == "valid", report
+    checked = independent.check(data)
+    assert [independent.all_good(item) for item in checked] == [True, True], checked
+    listing = zipfile.ZipFile(io.BytesIO(data)).read("Doc_0/Signs/Signatures.xml").decode()
+    assert 'Type="Seal"' in listing and 'Type="Sign"' in listing
+    assert "StampAnnot" not in zipfile.ZipFile(io.BytesIO(data)).read("Doc_0/Signs/Sign_1/Signature.xml").decode()
+    download = api.get(f"/api/v1/documents/{document_id}/versions/3/download/")
+    assert download["Content-Type"] == "application/ofd" and 'filename="a-v3.ofd"' in download["Content-Disposition"]
+    # A PDF cannot be signed without a visible seal.
+    pdf = api.post("/api/v1/documents/", {"file": SimpleUploadedFile("b.pdf", make_pdf(1))}).json()["id"]
+    refused = api.post(
+        f"/api/v1/documents/{pdf}/seal/",
+        {
+            "seal_id": str(first.pk),
+            "seal_password": PASSWORD,
+            "otp_method": "authenticator",
+            "otp_code": "123456",
+            "appearance": False,
+        },
+        content_type="application/json",
+    )
+    assert refused.status_code == 400 and refused.json()["type"] == "appearance_required"

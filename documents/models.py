@@ -7,6 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def content_type_for_name(name: str) -> str:
+    """The content type of a file the product names (`….ofd` or `….pdf`)."""
+    return "application/ofd" if name.lower().endswith(".ofd") else "application/pdf"
+
+
 def version_file_path(instance: DocumentVersion, filename: str) -> str:
     # Per-company prefix: media/<schema>/documents/... (docs/library-notes.md: media paths leak otherwise).
     extension = "ofd" if instance.format == DocumentVersion.Format.OFD else "pdf"

@@ -24,7 +24,7 @@ from config.api.query import query_choice
 from config.api.serializers import StrictInputSerializer
 from config.client import client_address, client_user_agent
 from config.errors import ApplicationError
-from documents.models import ACTIVE_CONTENT_KINDS, Placement
+from documents.models import ACTIVE_CONTENT_KINDS, DocumentVersion, Placement
 from documents.selectors import document_get, document_list, document_list_token, grant_get, version_get
 from documents.services.placements import (
     placement_add,
@@ -73,6 +73,9 @@ class PreparedFieldOutputSerializer(serializers.Serializer):
 class VersionOutputSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     kind = serializers.CharField()
+    format = serializers.ChoiceField(
+        choices=DocumentVersion.Format.choices, help_text="pdf or ofd, told by the file's content at upload"
+    )
     sha256 = serializers.CharField()
     size = serializers.IntegerField()
     page_count = serializers.IntegerField()
@@ -106,6 +109,9 @@ class PlacementOutputSerializer(serializers.Serializer):
 class DocumentOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     name = serializers.CharField()
+    format = serializers.ChoiceField(
+        choices=DocumentVersion.Format.choices, source="current_version.format", help_text="Of the current version"
+    )
     created_at = serializers.DateTimeField()
     current_version = VersionOutputSerializer()
 
@@ -170,7 +176,7 @@ class DocumentListCreateApi(ListAPIView):
         operation_id="documents_create",
         request={"multipart/form-data": DocumentUploadSerializer},
         responses={201: DocumentOutputSerializer},
-        summary="Upload a PDF (version 1)",
+        summary="Upload a PDF or OFD file (version 1; the format is told by content)",
     )
     @idempotent
     def post(self, request):
@@ -232,11 +238,15 @@ class VersionDownloadApi(APIView):
     required_scope = ApiKey.Scope.DOCUMENTS
 
     @extend_schema(
-        operation_id="documents_download", responses={(200, "application/pdf"): bytes}, summary="Download a version"
+        operation_id="documents_download",
+        responses={(200, "application/pdf"): bytes, (200, "application/ofd"): bytes},
+        summary="Download a version (PDF or OFD, as stored)",
     )
     def get(self, request, document_id, number):
         version = version_get(document=document_get(document_id=document_id), number=number)
-        return FileResponse(version.file.open("rb"), content_type="application/pdf")
+        return FileResponse(
+            version.file.open("rb"), content_type=version.content_type, filename=version.download_name()
+        )
 
 
 class PlacementCreateApi(APIView):
@@ -372,6 +382,11 @@ class DocumentSealApi(APIView):
         seal_password = serializers.CharField(write_only=True)
         otp_method = serializers.ChoiceField(choices=OTP_METHODS)
         otp_code = serializers.CharField(max_length=20)
+        appearance = serializers.BooleanField(
+            default=True,
+            help_text="OFD only: false signs without a visible seal (a GB/T 33190 signature of type Sign); "
+            "no placement is needed",
+        )
 
     @extend_schema(
         operation_id="documents_seal",
@@ -394,6 +409,7 @@ class DocumentSealApi(APIView):
             otp_code=data["otp_code"],
             ip_address=client_address(request),
             user_agent=client_user_agent(request),
+            appearance=data["appearance"],
         )
         return Response(JobOutputSerializer(grant).data, status=status.HTTP_202_ACCEPTED)
 

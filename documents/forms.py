@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("PDF file"))
+    file = forms.FileField(label=_("PDF or OFD file"))
 
 
 class PlacementForm(forms.Form):

@@ -7,9 +7,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def content_type_for_name(name: str) -> str:
+    """The content type of a file the product names (`….ofd` or `….pdf`)."""
+    return "application/ofd" if name.lower().endswith(".ofd") else "application/pdf"
+
+
 def version_file_path(instance: DocumentVersion, filename: str) -> str:
     # Per-company prefix: media/<schema>/documents/... (docs/library-notes.md: media paths leak otherwise).
-    return f"{connection.schema_name}/documents/{instance.document_id}/v{instance.number}-{instance.id.hex[:12]}.pdf"
+    extension = "ofd" if instance.format == DocumentVersion.Format.OFD else "pdf"
+    name = f"v{instance.number}-{instance.id.hex[:12]}.{extension}"
+    return f"{connection.schema_name}/documents/{instance.document_id}/{name}"
 
 
 class Document(models.Model):
@@ -55,10 +62,16 @@ class DocumentVersion(models.Model):
         CLEANED = "cleaned", _("Active content removed")
         ARCHIVED = "archived", _("Archive timestamp renewed")
 
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF"
+        OFD = "ofd", "OFD"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
     kind = models.CharField(max_length=12, choices=Kind.choices)
+    # Told by content at upload (an OFD is a zip with OFD.xml), never by the file's name.
+    format = models.CharField(max_length=3, choices=Format.choices, default=Format.PDF)
     file = models.FileField(upload_to=version_file_path, max_length=300)
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
@@ -93,6 +106,21 @@ class DocumentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document} v{self.number}"
+
+    @property
+    def is_ofd(self) -> bool:
+        return self.format == self.Format.OFD
+
+    @property
+    def content_type(self) -> str:
+        return "application/ofd" if self.is_ofd else "application/pdf"
+
+    def download_name(self) -> str:
+        """`name-vN.pdf` or `name-vN.ofd`, whatever the uploaded name ended in."""
+        stem = self.document.name
+        for suffix in (".pdf", ".ofd", ".PDF", ".OFD"):
+            stem = stem.removesuffix(suffix)
+        return f"{stem}-v{self.number}.{self.format}"
 
     @property
     def active_content_kinds(self) -> list[str]:
@@ -239,6 +267,29 @@ SEALING_REFUSALS = {
     "encrypted": _("This PDF needs a password to open, so it cannot be sealed."),
     "permission_denied": _("The PDF's security settings do not allow adding signatures, so it cannot be sealed."),
     "encryption_unsupported": _("The PDF's protection settings are written in a way that cannot be kept when sealing."),
+    # OFD (sealcore/ofd/seal.py codes)
+    "signature_list_protected": _(
+        "An earlier signature in this OFD file also protects its list of signatures, so any further seal "
+        "would break it. It cannot be sealed again."
+    ),
+    "broken_signature": _(
+        "A signature already in this OFD file cannot be read, so a new seal cannot be added without hiding it."
+    ),
+}
+
+# Why an OFD file could not take this seal: told at once, never retried.
+OFD_SEALING_ERRORS = {
+    "ofd_no_national_seal": _(
+        "OFD files are sealed with the seal's national (SM2) certificate and GB/T 38540 seal data, "
+        "which this seal does not have. Ask the seal administrator to add them, or use another seal."
+    ),
+    "ofd_person_signature": _("A personal signature cannot be added to an OFD file yet; only company seals."),
+    "ofd_bad_placement": _("A seal placed on this OFD file does not fit on its page. Move it and confirm again."),
+    "ofd_signer_not_in_seal": _(
+        "The seal's GB/T 38540 data does not list the seal's certificate, so the signature could not be verified. "
+        "Ask the seal administrator to renew the seal."
+    ),
+    "ofd_unreadable": _("The OFD file cannot be read for sealing; nothing was sealed."),
 }
 
 GRANT_ERRORS = {
@@ -257,6 +308,7 @@ GRANT_ERRORS = {
     "timestamp_malformed": _("The timestamp service sent an unreadable answer; nothing was sealed."),
     # Permanent refusals from the PDF engine (documents/pdf/structure.py): retrying cannot help.
     **SEALING_REFUSALS,
+    **OFD_SEALING_ERRORS,
 }
 
 

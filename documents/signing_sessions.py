@@ -28,6 +28,7 @@ from documents.pdf.sign import Placement as PdfPlacement
 from documents.services.placements import placements_as_data
 from documents.services.reading import sha256_of
 from documents.services.seal_use import seal_use_approval_consume, seal_use_authorise, seal_user_authority_in_force
+from documents.services.sealing import ofd_seal_assert_usable
 from documents.services.signers import platform_timestamping, seal_chain_pem, seal_reason
 from documents.services.versions import sealed_version_record
 from documents.tasks import document_seal_session_finish
@@ -102,6 +103,7 @@ def document_seal_session_start(
         raise ApplicationError(
             _("This seal is used with its seal password, not with a U-key."), "seal_not_on_hardware_key", status=409
         )
+    ofd_seal_assert_usable(document=document, seal=seal)
     second_factor_verify(
         user=user, method=otp_method, token=otp_code, ip_address=ip_address, purpose=OneTimeCode.Purpose.SEAL_USE
     )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import io
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -37,7 +39,7 @@ from documents.services.placements import (
     placement_remove,
     placement_update,
 )
-from documents.services.previews import PREVIEW_WIDTHS, document_page_preview_path
+from documents.services.previews import PREVIEW_WIDTHS, document_page_preview_path, document_viewing_pdf
 from documents.services.sealing import document_seal_request
 from documents.services.versions import document_active_content_remove, document_delete, document_upload
 from documents.signing_sessions import document_seal_session_start, signing_session_status
@@ -150,8 +152,23 @@ def _seal_use_state(request, document, seals, placements) -> dict:
 @authority_required(Action.DOCUMENT_READ)
 def version_download_view(request, document_id, number):
     version = version_get(document=document_get(document_id=document_id), number=number)
-    filename = f"{version.document.name.removesuffix('.pdf')}-v{version.number}.pdf"
-    return FileResponse(version.file.open("rb"), content_type="application/pdf", as_attachment=True, filename=filename)
+    return FileResponse(
+        version.file.open("rb"), content_type=version.content_type, as_attachment=True, filename=version.download_name()
+    )
+
+
+@authority_required(Action.DOCUMENT_READ)
+def version_viewing_pdf_view(request, document_id, number):
+    """An OFD version drawn as PDF, for viewing only: marked so on every page and in the file."""
+    version = version_get(document=document_get(document_id=document_id), number=number)
+    if not version.is_ofd:  # a PDF is its own viewing copy
+        return FileResponse(version.file.open("rb"), content_type="application/pdf", filename=version.download_name())
+    try:
+        data = document_viewing_pdf(version=version)
+    except ApplicationError as error:
+        return HttpResponse(error.message, status=error.status, content_type="text/plain; charset=utf-8")
+    name = version.download_name().removesuffix(".ofd") + "-view.pdf"
+    return FileResponse(io.BytesIO(data), content_type="application/pdf", filename=name)
 
 
 @authority_required(Action.DOCUMENT_READ)

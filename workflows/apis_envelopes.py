@@ -19,6 +19,7 @@ from config.api.pagination import CreatedCursorPagination
 from config.api.query import query_choice
 from config.api.serializers import StrictInputSerializer
 from config.client import client_address
+from documents.models import content_type_for_name
 from documents.selectors import document_get
 from tenants.idempotency import idempotent
 from tenants.models import ApiKey
@@ -303,7 +304,7 @@ class EnvelopeRemindApi(_EnvelopeActionApi):
 class EnvelopeFileApi(_EnvelopeActionApi):
     which = "final"
 
-    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @extend_schema(responses={(200, "application/pdf"): bytes, (200, "application/ofd"): bytes})
     def get(self, request, envelope_id):
         name, data = envelope_file_read(
             envelope=envelope_get(envelope_id=envelope_id),
@@ -311,7 +312,7 @@ class EnvelopeFileApi(_EnvelopeActionApi):
             actor_label=str(request.user),
             ip_address=_client(request)[0],
         )
-        response = HttpResponse(data, content_type="application/pdf")
+        response = HttpResponse(data, content_type=content_type_for_name(name))
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
         return response
 
@@ -325,8 +326,8 @@ class EnvelopeFinalApi(EnvelopeFileApi):
 
     @extend_schema(
         operation_id="envelopes_final",
-        responses={(200, "application/pdf"): bytes},
-        summary="The completed, timestamped PDF",
+        responses={(200, "application/pdf"): bytes, (200, "application/ofd"): bytes},
+        summary="The completed document: a timestamped PDF, or the OFD file as the last party sealed it",
     )
     def get(self, request, envelope_id):
         return super().get(request, envelope_id)
@@ -496,8 +497,8 @@ class InboxDocumentApi(APIView):
     @extend_schema(
         operation_id="inbox_document",
         parameters=[OpenApiParameter("file", str, enum=["document", "certificate"], description="document (default)")],
-        responses={(200, "application/pdf"): bytes},
-        summary="The PDF as this envelope made it, while it is open (then 404: the signed PDF "
+        responses={(200, "application/pdf"): bytes, (200, "application/ofd"): bytes},
+        summary="The PDF (or OFD file) as this envelope made it, while it is open (then 404: the signed PDF "
         "and the certificate are in the company's documents)",
     )
     def get(self, request, route_id):
@@ -506,6 +507,6 @@ class InboxDocumentApi(APIView):
         name, data = cross_tenant.party_file(
             route=route, which=which, actor_label=str(request.user), ip_address=_client(request)[0]
         )
-        response = HttpResponse(data, content_type="application/pdf")
+        response = HttpResponse(data, content_type=content_type_for_name(name))
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
         return response

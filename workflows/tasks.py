@@ -133,19 +133,20 @@ def envelope_mail(party_id: str, kind: str, sealed_code: str = "") -> bool:
         subject=subject,
         body=body,
         to=[party.email],
-        attachments=[(name, data, "application/pdf") for name, data in attachments],
+        attachments=attachments,
     )
     return True
 
 
-def _final_attachments(envelope) -> list[tuple[str, bytes]]:
+def _final_attachments(envelope) -> list[tuple[str, bytes, str]]:
+    final = envelope.final_version
     files = []
-    for name, file in (
-        (f"{envelope.name}.pdf", envelope.final_version.file),
-        ("certificate-of-completion.pdf", envelope.certificate),
+    for name, file, content_type in (
+        (f"{envelope.name}.{final.format}", final.file, final.content_type),
+        ("certificate-of-completion.pdf", envelope.certificate, "application/pdf"),
     ):
         with file.open("rb") as handle:
-            files.append((name, handle.read()))
+            files.append((name, handle.read(), content_type))
     return files
 
 
@@ -181,6 +182,6 @@ def envelope_mail_owner(envelope_id: str, kind: str) -> bool:
     subject, body = _bilingual(render)
     attachments = []
     if kind == "completed" and envelope.status == Envelope.Status.COMPLETED:
-        attachments = [(name, data, "application/pdf") for name, data in _final_attachments(envelope)]
+        attachments = _final_attachments(envelope)
     mail_send(subject=subject, body=body, to=[envelope.owner_email], attachments=attachments)
     return True

@@ -19,6 +19,7 @@ from accounts.otp_choice import otp_method_initial, otp_method_remember
 from accounts.two_factor import second_factor_email_code_send, two_factor_enabled
 from config.client import client_address
 from config.errors import ApplicationError
+from documents.models import content_type_for_name
 from documents.selectors import document_get
 from seals.models import Seal
 from seals.selectors import seal_list_for_company
@@ -64,7 +65,7 @@ def _user_agent(request) -> str:
 
 
 def _pdf_response(name: str, data: bytes) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
+    response = HttpResponse(data, content_type=content_type_for_name(name))
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
 

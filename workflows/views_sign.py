@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from config.client import client_address
 from config.errors import ApplicationError
+from documents.models import content_type_for_name
 from workflows import cross_tenant
 from workflows.overlays import page_overlays
 
@@ -178,7 +179,7 @@ def sign_file_view(request, token):
         )
     except ApplicationError:
         return HttpResponse(status=404)
-    response = HttpResponse(data, content_type="application/pdf")
+    response = HttpResponse(data, content_type=content_type_for_name(name))
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pypdfium2
 
+from sealcore.ofd.render import ofd_to_pdf
 from sealcore.pdfium import PDFIUM_LOCK
 
 
@@ -27,6 +28,12 @@ def find_text(data: bytes, text: str, *, max_hits: int = 50) -> list[TextHit]:
     hits: list[TextHit] = []
     with PDFIUM_LOCK:
         return _find_text(pypdfium2.PdfDocument(data), text, hits, max_hits)
+
+
+def find_text_ofd(data: bytes, text: str, *, max_hits: int = 50) -> list[TextHit]:
+    """`find_text` over an OFD file's pages drawn as PDF (sealcore/ofd/render.py): the same
+    page size in points, so a hit is where the text is on the OFD page."""
+    return find_text(ofd_to_pdf(data).pdf, text, max_hits=max_hits)
 
 
 def _find_text(document, text: str, hits: list[TextHit], max_hits: int) -> list[TextHit]:

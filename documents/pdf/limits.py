@@ -43,6 +43,8 @@ SANDBOX_PRELOAD = [
     "documents.pdf.verify",
     "documents.pdf.national",
     "sealcore.ofd.verify",
+    "sealcore.ofd.inspect",
+    "sealcore.ofd.render",
     "documents.pdf.inspect",
     "documents.pdf.keyword",
     "documents.pdf.render",

@@ -48,8 +48,11 @@ def shown_time(value: dt.datetime | None) -> str:
     return value.astimezone(SHOWN_ZONE).strftime("%Y-%m-%d %H:%M:%S (Asia/Shanghai, UTC+08:00)")
 
 
-def evidence_package_queue(*, version: DocumentVersion, envelope_id=None) -> EvidencePackage:
-    """One package per finished version; its job is queued when the caller commits."""
+def evidence_package_queue(*, version: DocumentVersion, envelope_id=None) -> EvidencePackage | None:
+    """One package per finished version; its job is queued when the caller commits.
+    An OFD file's proof is its own GB/T 38540 signatures: the package reads PDF only."""
+    if version.is_ofd:
+        return None
     package, created = EvidencePackage.objects.get_or_create(
         version=version, defaults={"document_id": version.document_id, "envelope_id": envelope_id}
     )

@@ -15,7 +15,7 @@ from documents.models import (
     Placement,
 )
 from documents.pdf.inspect import PageBox, seal_size_on_page
-from documents.pdf.keyword import find_text
+from documents.pdf.keyword import find_text, find_text_ofd
 from documents.pdf.limits import LimitExceeded
 from documents.services.reading import pdf_read_limited
 from documents.services.versions import document_assert_sealable
@@ -144,7 +144,8 @@ def placement_add_at_text(
     with document.current_version.file.open("rb") as handle:
         data = handle.read()
     try:
-        hits = pdf_read_limited(find_text, data, text)
+        search = find_text_ofd if document.current_version.is_ofd else find_text
+        hits = pdf_read_limited(search, data, text)
     except LimitExceeded as exceeded:
         raise ApplicationError(
             _("This file's text could not be searched: the file is too large or too complex."),

@@ -14,9 +14,11 @@ from config.celery import on_commit_enqueue
 from config.errors import ApplicationError
 from documents.models import DocumentVersion
 from documents.pdf.limits import LimitExceeded
-from documents.pdf.render import render_page_png, render_pages_png_list
+from documents.pdf.render import render_page_png
+from documents.pdf.render import render_pages_png_list as render_pdf_pages_png_list
 from documents.services.reading import pdf_read_limited
 from documents.tasks import document_previews
+from sealcore.ofd import render as ofd_render
 
 PREVIEW_WIDTHS = (200, 900)
 
@@ -35,13 +37,36 @@ def document_page_preview_path(*, version: DocumentVersion, page: int, width: in
         with version.file.open("rb") as handle:
             data = handle.read()
         try:
-            png = pdf_read_limited(render_page_png, data, page, width_px=width)
+            render = ofd_render.render_page_png if version.is_ofd else render_page_png
+            png = pdf_read_limited(render, data, page, width_px=width)
         except LimitExceeded as exceeded:
             raise ApplicationError(
                 _("This page could not be shown: the file is too large or too complex."), "page_too_complex", status=422
             ) from exceeded
         default_storage.save(path, ContentFile(png))
     return path
+
+
+def document_viewing_pdf(*, version: DocumentVersion) -> bytes:
+    """An OFD version as a PDF for viewing only, marked as such on every page and in the
+    file's metadata: the signed document stays the OFD file."""
+    if not version.is_ofd:
+        raise ApplicationError(_("There is no such page image."), "preview_missing", status=404)
+    with version.file.open("rb") as handle:
+        data = handle.read()
+    note = _("Viewing copy only: the signed document is the OFD file %(name)s (SHA-256 %(sha256)s).") % {
+        "name": version.download_name(),
+        "sha256": version.sha256[:16],
+    }
+    try:
+        pdf = pdf_read_limited(ofd_render.viewing_pdf_or_none, data, note=note, title=version.document.name)
+    except LimitExceeded as exceeded:
+        raise ApplicationError(
+            _("This page could not be shown: the file is too large or too complex."), "page_too_complex", status=422
+        ) from exceeded
+    if pdf is None:
+        raise ApplicationError(_("The OFD file cannot be drawn as PDF."), "ofd_unreadable", status=422)
+    return pdf
 
 
 # Pages per preview job: a long document is rendered by a chain of short jobs, so a sealing
@@ -79,7 +104,7 @@ def document_previews_render(
     if to_render:
         with version.file.open("rb") as handle:
             data = handle.read()
-        for page, images in _pages_rendered(data, to_render):
+        for page, images in _pages_rendered(data, to_render, ofd=version.is_ofd):
             for width, png in images.items():
                 path = preview_path(version, page, width)
                 if not default_storage.exists(path):
@@ -92,9 +117,11 @@ def document_previews_render(
     return last_page
 
 
-def _pages_rendered(data: bytes, pages: list[int]) -> list[tuple[int, dict]]:
+def _pages_rendered(data: bytes, pages: list[int], *, ofd: bool = False) -> list[tuple[int, dict]]:
     """Page images made in the sandbox. When the chunk overruns its limits, page by page: a
-    page too large or too complex gets no image (asked for, it says so), the others do."""
+    page too large or too complex gets no image (asked for, it says so), the others do. An
+    OFD file's pages are drawn as PDF first (sealcore/ofd/render.py)."""
+    render_pages_png_list = ofd_render.render_pages_png_list if ofd else render_pdf_pages_png_list
     try:
         return pdf_read_limited(render_pages_png_list, data, widths=PREVIEW_WIDTHS, pages=pages)
     except LimitExceeded:

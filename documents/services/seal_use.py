@@ -36,13 +36,21 @@ class SealUseAuthorised:
 
 
 def seal_use_authorise(
-    *, company: Company, seal_id, user: User, document: Document, in_envelope: bool = False
+    *,
+    company: Company,
+    seal_id,
+    user: User,
+    document: Document,
+    in_envelope: bool = False,
+    without_appearance: bool = False,
 ) -> SealUseAuthorised:
     """The checks before any use of a seal, in the order a person meets them: the document
     is not out in an envelope, the seal is usable, the member may use it (directly, or by an
     approval that covers the placements and whose approver may still grant it), something is
     placed. `in_envelope`: sealing an envelope party's fields, which only a member with direct
-    rights may do (approvals name documents of the company's own). Raises ApplicationError."""
+    rights may do (approvals name documents of the company's own). `without_appearance`: an
+    OFD signature with no stamp (type Sign), which needs no placement and, since an approval
+    names placements, direct rights. Raises ApplicationError."""
     if in_envelope:
         seal = seal_usable_get(company=company, seal_id=seal_id)
         membership = Membership.objects.select_related("user").filter(user=user, company=company).first()
@@ -56,6 +64,14 @@ def seal_use_authorise(
     document_assert_not_in_envelope(document)
     seal = seal_usable_get(company=company, seal_id=seal_id)
     approval = _approval_needed(seal=seal, user=user, company=company, document=document)
+    if without_appearance:
+        if approval is not None:
+            raise ApplicationError(
+                _("You are not authorised to use this seal. Ask the seal keeper to authorise you."),
+                "seal_not_authorised",
+                status=403,
+            )
+        return SealUseAuthorised(seal=seal, approval=None, placements=[])
     placements = list(document.placements.filter(seal_id=seal.pk))
     if not placements:
         raise ApplicationError(_("Place the seal on the document first."), "no_placements")

@@ -3,6 +3,7 @@ worker runs."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from django.db import transaction
@@ -18,7 +19,8 @@ from config.crypto import decrypt, encrypt
 from config.errors import ApplicationError
 from config.row_locks import lock_row
 from documents.hooks import envelope_party_sealing
-from documents.models import Document, DocumentVersion, SigningGrant, SigningSession
+from documents.models import OFD_SEALING_ERRORS, Document, DocumentVersion, SigningGrant, SigningSession
+from documents.pdf.ofd import seal_ofd_version
 from documents.pdf.sign import Placement as PdfPlacement
 from documents.pdf.sign import stamp_and_sign
 from documents.pdf.timestamping import TimestampUnavailable
@@ -26,13 +28,21 @@ from documents.services.archive import archive_on_sealing, archive_timestamp_for
 from documents.services.placements import placements_as_data
 from documents.services.reading import sha256_of
 from documents.services.seal_use import seal_use_approval_consume, seal_use_authorise, seal_user_authority_in_force
-from documents.services.signers import Signer, person_signer, platform_long_term, platform_timestamping, seal_signer
+from documents.services.signers import (
+    Signer,
+    person_signer,
+    platform_long_term,
+    platform_timestamping,
+    seal_ofd_signer,
+    seal_signer,
+)
 from documents.services.versions import (
     sealed_version_record,
 )
 from documents.stored_files import stored_files_removed_on_failure
 from documents.tasks import document_seal, document_seal_session_finish
 from events.services import audit_event_record
+from sealcore.ofd.errors import OfdError
 from seals.models import Seal
 from seals.services import seal_private_key_unlock
 from tenants.models import Company
@@ -54,18 +64,27 @@ def document_seal_request(
     otp_code: str,
     ip_address: str | None = None,
     user_agent: str = "",
+    appearance: bool = True,
 ) -> SigningGrant:
     """The willingness check (seal password + one-time code) before any use of a seal.
     Returns a grant; the worker does the sealing. Wrong secrets count towards lockouts.
     How it was checked, from where and with what client goes in the grant and the audit row
-    (the evidence package shows them)."""
+    (the evidence package shows them).
+    `appearance=False` (OFD only): a signature without a stamp (type Sign), no placement needed."""
     authority_check_for(acting_user=user, company=company, action=Action.DOCUMENT_SEAL)
-    authorised = seal_use_authorise(company=company, seal_id=seal_id, user=user, document=document)
+    if not appearance and not document.current_version.is_ofd:
+        raise ApplicationError(
+            _("Only OFD files can be signed without a visible seal."), "appearance_required", field="appearance"
+        )
+    authorised = seal_use_authorise(
+        company=company, seal_id=seal_id, user=user, document=document, without_appearance=not appearance
+    )
     seal, approval, placements = authorised.seal, authorised.approval, authorised.placements
     if seal.on_hardware_token:
         raise ApplicationError(
             _("This seal's key is on a hardware key (U-key): seal with the U-key."), "seal_on_hardware_key", status=409
         )
+    ofd_seal_assert_usable(document=document, seal=seal)
     data_key = seal_willingness_check(
         seal=seal,
         user=user,
@@ -91,6 +110,7 @@ def document_seal_request(
                 "ip": ip_address,
                 "user_agent": user_agent[:300],
                 "approval": str(approval.pk) if approval is not None else None,
+                **({} if appearance else {"appearance": False}),
             },
         )
         audit_event_record(
@@ -107,6 +127,21 @@ def document_seal_request(
             },
         )
     return grant
+
+
+def ofd_seal_assert_usable(*, document: Document, seal: Seal) -> None:
+    """An OFD file is sealed with the seal's SM2 key and GB/T 38540 seal (a U-key holds
+    neither): refused before the willingness check, with what to do about it."""
+    if not document.current_version.is_ofd:
+        return
+    if seal.on_hardware_token:
+        raise ApplicationError(
+            _("OFD files cannot be sealed with a U-key yet. Use a seal with a seal password."),
+            "ofd_hardware_key",
+            status=409,
+        )
+    if not seal.has_national_seal:
+        raise ApplicationError(str(OFD_SEALING_ERRORS["ofd_no_national_seal"]), "ofd_no_national_seal", status=409)
 
 
 def seal_willingness_check(
@@ -228,21 +263,31 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
             if not seal_user_authority_in_force(seal=seal, user_id=grant.user_id, evidence=grant.evidence):
                 _grant_close(grant, SigningGrant.Status.FAILED, "authority_lost")
                 return None
-            signed = _stamp_all(data, grant=grant, signer=seal_signer(seal, secret))
+            if base.is_ofd:
+                signed, refusal = _ofd_sealed(data, grant=grant, base=base, seal=seal, data_key=secret)
+                if refusal:  # a property of the file or the seal: retrying cannot help
+                    _grant_close(grant, SigningGrant.Status.FAILED, refusal)
+                    return None
+            else:
+                signed = _stamp_all(data, grant=grant, signer=seal_signer(seal, secret))
+        elif base.is_ofd:
+            _grant_close(grant, SigningGrant.Status.FAILED, "ofd_person_signature")
+            return None
         else:
             signed = _stamp_all(data, grant=grant, signer=person_signer(grant, secret))
         renew_by = None
-        if envelope is None and archive_on_sealing():  # B-LTA (envelopes: when they complete)
+        if envelope is None and not base.is_ofd and archive_on_sealing():  # B-LTA (envelopes: when they complete)
             signed, renew_by = archive_timestamp_for(signed)
         version = sealed_version_record(
             document=document,
             base=base,
             data=signed,
-            new_signatures=len(grant.placements),
+            # An OFD seal is one signature, whatever number of stamps it shows.
+            new_signatures=1 if base.is_ofd else len(grant.placements),
             label=grant.user_label,
             seal=seal,
             grant=grant,
-            placements_used=seal is not None and envelope is None,
+            placements_used=seal is not None and envelope is None and bool(grant.placements),
             placements=grant.placements,
         )
         if renew_by is not None:
@@ -303,6 +348,36 @@ def _stamp_all(data: bytes, *, grant: SigningGrant, signer: Signer) -> bytes:
             long_term=platform_long_term(signer.signing_key.chain_pem) if long_term else None,
         )
     return data
+
+
+# sealcore/ofd refusals by their code; the rest is a file that cannot be read for sealing.
+OFD_REFUSALS = {
+    "bad_placement": "ofd_bad_placement",
+    "signer_not_in_seal": "ofd_signer_not_in_seal",
+    "signature_list_protected": "signature_list_protected",
+    "broken_signature": "broken_signature",
+}
+
+
+def _ofd_sealed(
+    data: bytes, *, grant: SigningGrant, base: DocumentVersion, seal: Seal, data_key: bytes
+) -> tuple[bytes | None, str]:
+    """(the sealed OFD file, "") or (None, the grant error code)."""
+    signer = seal_ofd_signer(seal, data_key)
+    if signer is None:
+        return None, "ofd_no_national_seal"
+    try:
+        signed = seal_ofd_version(
+            data,
+            # A grant made without appearance signs as type Sign: no stamp, no seal file.
+            signer=signer if grant.placements else replace(signer, seal_der=None),
+            placements=grant.placements,
+            pages=base.pages,
+            timestamping=platform_timestamping(),
+        )
+    except OfdError as error:
+        return None, OFD_REFUSALS.get(error.code, "ofd_unreadable")
+    return signed, ""
 
 
 STALE_GRANT_AGE = timedelta(seconds=60)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from documents.models import SigningGrant
 from documents.pdf.national import NationalSigning
+from documents.pdf.ofd import OfdSigner
 from documents.pdf.sign import SigningKey
 from documents.pdf.timestamping import LongTermValidation, RemoteTimestamping, TsaEndpoint
 from documents.verification import trust_roots
@@ -95,6 +96,18 @@ def _national_signing(seal: Seal, data_key: bytes) -> NationalSigning | None:
     if not (seal.dual_signing and seal.has_national_seal):
         return None
     return NationalSigning(
+        key_pair=seal_sm2_key(seal=seal, data_key=data_key),
+        certificate_der=pem.unarmor(seal.sm2_certificate_pem.encode())[2],
+        seal_der=bytes(seal.national_seal_der),
+    )
+
+
+def seal_ofd_signer(seal: Seal, data_key: bytes) -> OfdSigner | None:
+    """The seal's SM2 key, SM2 certificate and GB/T 38540 seal, which an OFD signature is
+    made with; None for a seal that has no national seal."""
+    if not seal.has_national_seal:
+        return None
+    return OfdSigner(
         key_pair=seal_sm2_key(seal=seal, data_key=data_key),
         certificate_der=pem.unarmor(seal.sm2_certificate_pem.encode())[2],
         seal_der=bytes(seal.national_seal_der),

@@ -28,7 +28,13 @@ from documents.pdf.inspect import PageBox, PdfInfo, PreparedField
 from documents.pdf.limits import LimitExceeded
 from documents.services.evidence import evidence_package_queue
 from documents.services.previews import previews_queue
-from documents.services.reading import pdf_active_content, pdf_inspect_upload, pdf_read_limited, sha256_of
+from documents.services.reading import (
+    document_inspect_upload,
+    pdf_active_content,
+    pdf_inspect_upload,
+    pdf_read_limited,
+    sha256_of,
+)
 from documents.stored_files import stored_file_note
 from events.services import audit_event_record
 from events.webhooks import webhook_event_emit
@@ -45,11 +51,13 @@ def document_version_create(
     label: str,
     grant=None,
     active_content: dict | None = None,
+    file_format: str = DocumentVersion.Format.PDF,
 ):
     version = DocumentVersion(
         document=document,
         number=number,
         kind=kind,
+        format=file_format,
         sha256=sha256_of(data),
         size=len(data),
         page_count=info.page_count,
@@ -75,7 +83,7 @@ def document_version_create(
         grant=grant,
     )
     try:
-        version.file.save(f"v{number}.pdf", ContentFile(data), save=False)
+        version.file.save(f"v{number}.{file_format}", ContentFile(data), save=False)
         stored_file_note(version.file)
     except OSError as error:  # disk full, storage service down: say so, keep nothing half-done
         raise ApplicationError(
@@ -93,10 +101,11 @@ def document_version_create(
 @transaction.atomic
 def document_upload(*, name: str, data: bytes, acting_user) -> Document:
     authority_check_for(acting_user=acting_user, company=current_company(), action=Action.DOCUMENT_UPLOAD)
-    info = pdf_inspect_upload(data)
-    active_content = pdf_active_content(data)
+    file_format, info = document_inspect_upload(data)
+    # OFD: what runs or opens something is not analysed (None: not checked).
+    active_content = pdf_active_content(data) if file_format == DocumentVersion.Format.PDF else None
     document = Document.objects.create(
-        name=(name or "document.pdf")[:255],
+        name=(name or f"document.{file_format}")[:255],
         created_by_id=getattr(acting_user, "audit_user_id", None),
         created_by_label=str(acting_user)[:200],
     )
@@ -108,6 +117,7 @@ def document_upload(*, name: str, data: bytes, acting_user) -> Document:
         info=info,
         label=str(acting_user),
         active_content=active_content,
+        file_format=file_format,
     )
     if info.repaired is not None:  # damaged cross-reference data: a rebuilt copy, before any seal
         version = document_version_create(
@@ -126,6 +136,7 @@ def document_upload(*, name: str, data: bytes, acting_user) -> Document:
         target=document,
         data={
             "name": document.name,
+            "format": file_format,
             "sha256": version.sha256,
             "pages": info.page_count,
             "signatures": len(info.signatures),
@@ -144,6 +155,10 @@ def document_active_content_remove(*, document: Document, acting_user) -> Docume
     document = lock_row(Document, pk=document.pk)
     document_assert_not_in_envelope(document)
     base = document.current_version
+    if base.is_ofd:
+        raise ApplicationError(
+            _("This document contains no active content to remove."), "no_active_content", status=409
+        )
     if base.signature_count:
         raise ApplicationError(
             _(
@@ -236,7 +251,9 @@ def document_assert_sealable(document: Document, *, cross_page: bool = False) ->
         )
     if not version.sealing_refusal and cross_page and version.prepared_fields is not None:
         raise ApplicationError(str(CROSS_PAGE_CERTIFIED), "document_signed_page_change", status=409)
-    refusal = version.sealing_refusal or ("signed_page_change" if cross_page and version.signature_count else "")
+    # An OFD seal's annotations live in its own signature files: pages signed before stay unchanged.
+    page_change = cross_page and version.signature_count and not version.is_ofd
+    refusal = version.sealing_refusal or ("signed_page_change" if page_change else "")
     if refusal:
         raise ApplicationError(str(SEALING_REFUSALS[refusal]), f"document_{refusal}", status=409)
 
@@ -245,8 +262,8 @@ def document_assert_sealable(document: Document, *, cross_page: bool = False) ->
 def document_receive(*, name: str, data: bytes, source_label: str) -> Document:
     """A copy another company delivered (a completed envelope), filed in this company's
     documents as received; the bytes are kept exactly as delivered."""
-    info = pdf_inspect_upload(data)
-    active_content = pdf_active_content(data)
+    file_format, info = document_inspect_upload(data)
+    active_content = pdf_active_content(data) if file_format == DocumentVersion.Format.PDF else None
     document = Document.objects.create(name=name[:255], created_by_label=source_label[:200])
     version = document_version_create(
         document=document,
@@ -256,6 +273,7 @@ def document_receive(*, name: str, data: bytes, source_label: str) -> Document:
         info=info,
         label=source_label,
         active_content=active_content,
+        file_format=file_format,
     )
     previews_queue(version)
     audit_event_record(
@@ -306,6 +324,7 @@ def sealed_version_record(
         label=label,
         grant=grant,
         active_content=base.active_content,  # a signature adds no active content
+        file_format=base.format,
     )
     previews_queue(version, copy_from=None if drawn_pages is None else base, drawn_pages=drawn_pages)
     if seal is not None and placements_used:
@@ -329,6 +348,7 @@ def sealed_version_record(
             data={
                 "document_id": str(document.pk),
                 "version": version.number,
+                "format": version.format,
                 "sha256": version.sha256,
                 "seal_code": seal.code if seal is not None else "",
             },

@@ -87,7 +87,7 @@ def seal_ofd(
         _check_seal(seal_der, signer_certificate)
     package = open_ofd(data, limits)
     document = package.documents[0]
-    _refuse_if_list_protected(package, document, limits)
+    refuse_if_list_protected(package, document, limits)
     files = dict(package.files)
     signatures_path = document.signatures_path
     if signatures_path is None:
@@ -143,7 +143,7 @@ def _check_seal(seal_der: bytes | None, signer_certificate: bytes) -> None:
         raise SealingRefused("the signer certificate is not listed in the seal", code="signer_not_in_seal")
 
 
-def _refuse_if_list_protected(package: OfdPackage, document: Document, limits: Limits) -> None:
+def refuse_if_list_protected(package: OfdPackage, document: Document, limits: Limits) -> None:
     for entry in document.signatures:
         if entry.path is None:
             raise SealingRefused(f"signature {entry.id} is missing from the package", code="broken_signature")

@@ -73,7 +73,7 @@ def test_upload_place_and_confirm_in_the_browser(world, seal, django_capture_on_
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"GIF89a", "not a PDF"),
+        (b"GIF89a", "neither a PDF nor an OFD file"),
         (encrypted_pdf(), "needs a password to open"),
         (make_pdf(1)[:400], "damaged"),
     ],

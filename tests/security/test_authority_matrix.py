@@ -142,6 +142,7 @@ COMPANY_ROUTES: dict[str, dict[str, Action | str]] = {
     "documents:download": {GET: A.DOCUMENT_READ},
     "documents:evidence_archive": {GET: A.EVIDENCE_READ},
     "documents:evidence_report": {GET: A.EVIDENCE_READ},
+    "documents:viewing_pdf": {GET: A.DOCUMENT_READ},
     "documents:preview": {GET: A.DOCUMENT_READ},
     "documents:verify": {GET: A.DOCUMENT_READ},
     "documents:placement_add": {POST: A.DOCUMENT_PLACE},

@@ -11,7 +11,7 @@ from documents.services.versions import document_receive
 from tenants.models import Company
 
 
-def final_copies_deliver(*, envelope, final_pdf: bytes, certificate_pdf: bytes) -> int:
+def final_copies_deliver(*, envelope, final_pdf: bytes, certificate_pdf: bytes, final_format: str = "pdf") -> int:
     """Runs inside the owner's completion transaction: one copy of the signed PDF and of
     the certificate in each other party company's documents."""
     owner = Company.objects.get(schema_name=connection.schema_name)
@@ -24,7 +24,7 @@ def final_copies_deliver(*, envelope, final_pdf: bytes, certificate_pdf: bytes) 
     for company in Company.objects.filter(pk__in=company_ids):
         with tenant_context(company):
             label = _("From %(owner)s (envelope)") % {"owner": owner.name}
-            document_receive(name=f"{envelope.name}.pdf", data=final_pdf, source_label=label)
+            document_receive(name=f"{envelope.name}.{final_format}", data=final_pdf, source_label=label)
             document_receive(name=f"{envelope.name}-certificate.pdf", data=certificate_pdf, source_label=label)
         delivered += 1
     return delivered

@@ -155,7 +155,7 @@ def party_file(*, route: EnvelopeRoute, which: str, actor_label: str, ip_address
             ip_address=ip_address,
             data={"file": which, "version": door.version.number},
         )
-        return f"{door.envelope.name}.pdf", data
+        return f"{door.envelope.name}.{door.version.format}", data
 
 
 def party_job(*, route: EnvelopeRoute, job_id) -> dict:

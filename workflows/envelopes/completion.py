@@ -53,6 +53,14 @@ def envelope_complete(*, envelope_id) -> Envelope | None:
                 envelope=envelope, action="integrity_alert", actor_label="Sealhub", data={"version": base.number}
             )
             return envelope
+        if base.is_ofd:
+            # An OFD file takes no document timestamp: each seal carries its own, and the
+            # newest sealed version is the final one.
+            with document_list_changes_batched():
+                _complete_and_deliver(envelope, base, data)
+            routes_close(envelope=envelope, status="done")
+            _completion_mails(envelope)
+            return envelope
         renew_by = None
         if archive_on_completion():  # B-LTA: validation data for the newest timestamp, then an archive timestamp
             final, renew_by = archive_timestamp_for(data)
@@ -78,11 +86,15 @@ def envelope_complete(*, envelope_id) -> Envelope | None:
                 version.save(update_fields=["archive_renew_by"])
             _complete_and_deliver(envelope, version, final)
         routes_close(envelope=envelope, status="done")
-        on_commit_enqueue(envelope_mail_owner, str(envelope.pk), "completed")
-        if envelope.send_final_to_all:
-            for party_id in envelope.parties.values_list("pk", flat=True):
-                on_commit_enqueue(envelope_mail, str(party_id), "completed")
+        _completion_mails(envelope)
         return envelope
+
+
+def _completion_mails(envelope: Envelope) -> None:
+    on_commit_enqueue(envelope_mail_owner, str(envelope.pk), "completed")
+    if envelope.send_final_to_all:
+        for party_id in envelope.parties.values_list("pk", flat=True):
+            on_commit_enqueue(envelope_mail, str(party_id), "completed")
 
 
 def _complete_and_deliver(envelope: Envelope, version: DocumentVersion, final: bytes) -> None:
@@ -96,13 +108,15 @@ def _complete_and_deliver(envelope: Envelope, version: DocumentVersion, final: b
         actor_label="Sealhub",
         data={"version": version.number, "sha256": sha256_of(final)},
     )
-    envelope_webhook(envelope, "envelope.completed", version=version.number, sha256=version.sha256)
+    envelope_webhook(
+        envelope, "envelope.completed", version=version.number, sha256=version.sha256, format=version.format
+    )
     evidence_package_queue(version=version, envelope_id=envelope.pk)
     certificate = completion_certificate_pdf(envelope=envelope, final_sha256=version.sha256)
     envelope.certificate.save("certificate-of-completion.pdf", ContentFile(certificate), save=False)
     stored_file_note(envelope.certificate)
     envelope.save(update_fields=["certificate"])
-    final_copies_deliver(envelope=envelope, final_pdf=final, certificate_pdf=certificate)
+    final_copies_deliver(envelope=envelope, final_pdf=final, certificate_pdf=certificate, final_format=version.format)
 
 
 def envelope_file_read(*, envelope: Envelope, which: str, actor_label: str, ip_address=None) -> tuple[str, bytes]:
@@ -117,4 +131,5 @@ def envelope_file_read(*, envelope: Envelope, which: str, actor_label: str, ip_a
         envelope=envelope, action="downloaded", actor_label=actor_label, ip_address=ip_address, data={"file": which}
     )
     suffix = "" if which == "final" else "-certificate"
-    return f"{envelope.name}{suffix}.pdf", data
+    extension = envelope.final_version.format if which == "final" else "pdf"
+    return f"{envelope.name}{suffix}.{extension}", data

@@ -62,6 +62,11 @@ def envelope_send(*, envelope: Envelope, owner, acting_user, ip_address: str | N
             _("This document is already out for signing in another envelope."), "document_busy", status=409
         )
     base = document.current_version
+    if base.is_ofd and any(party.kind == Party.Kind.PERSON for party in acting):
+        raise ApplicationError(
+            _("People cannot sign OFD documents yet; only companies seal them. Remove the person or send a PDF."),
+            "ofd_person_party",
+        )
     with base.file.open("rb") as handle:
         data = handle.read()
     if sha256_of(data) != base.sha256:
@@ -71,14 +76,18 @@ def envelope_send(*, envelope: Envelope, owner, acting_user, ip_address: str | N
         for party in acting
         for field in party.fields.all()
     ]
-    if taken := {box.name for box in boxes} & set(signature_field_names(data)):
+    if base.is_ofd:
+        # An OFD signature brings its own stamps (sealcore/ofd): the parties' places stay
+        # with the envelope and the prepared version is the file as it is.
+        boxes = []
+    if boxes and (taken := {box.name for box in boxes} & set(signature_field_names(data))):
         raise ApplicationError(
             _("The document already has a signature field named %(name)s. Place the fields again.")
             % {"name": sorted(taken)[0]},
             "field_name_taken",
             status=409,
         )
-    prepared = signature_fields_add(data, boxes)
+    prepared = data if base.is_ofd else signature_fields_add(data, boxes)
     info = PdfInfo(
         page_count=base.page_count,
         pages=[PageBox(**page) for page in base.pages],
@@ -92,6 +101,7 @@ def envelope_send(*, envelope: Envelope, owner, acting_user, ip_address: str | N
         info=info,
         label=str(acting_user),
         active_content=base.active_content,  # signature fields only: nothing new runs
+        file_format=base.format,
     )
     now = timezone.now()
     envelope.status = Envelope.Status.IN_PROGRESS
@@ -112,7 +122,7 @@ def envelope_send(*, envelope: Envelope, owner, acting_user, ip_address: str | N
         ip_address=ip_address,
         data={"sha256": version.sha256, "parties": len(parties)},
     )
-    envelope_webhook(envelope, "envelope.sent", sha256=version.sha256)
+    envelope_webhook(envelope, "envelope.sent", sha256=version.sha256, format=version.format)
     next_turn(envelope)
     return envelope
 

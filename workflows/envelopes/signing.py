@@ -15,7 +15,7 @@ from config.celery import on_commit_enqueue
 from config.errors import ApplicationError
 from documents.models import DocumentVersion, SigningGrant
 from documents.services.seal_use import seal_use_authorise
-from documents.services.sealing import seal_willingness_check, signing_grant_create
+from documents.services.sealing import ofd_seal_assert_usable, seal_willingness_check, signing_grant_create
 from workflows.envelope_routes import route_status_set
 from workflows.envelopes.deadlines import envelope_close
 from workflows.envelopes.rules import assert_turn, party_locked
@@ -73,6 +73,7 @@ def envelope_company_seal_request(
     seal = seal_use_authorise(
         company=company, seal_id=seal_id, user=user, document=party.envelope.document, in_envelope=True
     ).seal
+    ofd_seal_assert_usable(document=party.envelope.document, seal=seal)
     data_key = seal_willingness_check(
         seal=seal,
         user=user,

@@ -1,0 +1,162 @@
+"""OFD pages drawn as PDF (sealcore/ofd/render.py): a company must recognise its invoice.
+Checked on the public e-invoice sample and on files written by the tests' own writer, by
+reading the text and the pixels pdfium produces."""
+
+from __future__ import annotations
+
+import io
+import zlib
+from pathlib import Path
+
+import pypdfium2
+import pytest
+from PIL import Image
+
+from documents.pdf.keyword import find_text, find_text_ofd
+from sealcore.ofd import render
+from sealcore.ofd.errors import OfdError
+from tests.ofd import writer
+
+SAMPLES = Path(__file__).resolve().parent / "samples"
+MM = 72 / 25.4
+
+
+def _text(pdf: bytes, page: int = 0) -> str:
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        textpage = document[page].get_textpage()
+        return textpage.get_text_bounded()
+    finally:
+        document.close()
+
+
+def _image(png: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(png)).convert("RGB")
+
+
+def _reddish(image: Image.Image, box: tuple[int, int, int, int]) -> int:
+    return sum(1 for r, g, b in image.crop(box).get_flattened_data() if r > 180 and g < 120 and b < 120)
+
+
+def test_the_tax_bureau_invoice_is_recognisable():
+    data = (SAMPLES / "ofdrw-v4signed.ofd").read_bytes()
+    rendered = render.ofd_to_pdf(data)
+    text = _text(rendered.pdf).replace("\r", "").replace("\n", "")
+    for expected in ("科游迈利有限公司", "杭州融易算企业管理咨询有限公司", "9150010807MGZHI002", "餐饮服务", "¥318.00"):
+        assert expected in text
+    assert rendered.skipped == []
+    ((index, images),) = render.render_pages_png_list(data, widths=(900,), pages=[0])
+    image = _image(images[900])
+    assert index == 0 and image.size[0] == 900 and round(image.size[1] / image.size[0], 2) == round(140 / 210, 2)
+    scale = 900 / 210
+    # The tax bureau's seal (a nested OFD picture in the signature) at its stamp annotation.
+    stamp = tuple(round(v * scale) for v in (90, 8, 120, 28))
+    assert _reddish(image, stamp) > 500
+    # The QR code (a PNG image resource) top left: dark and light modules.
+    qr = image.crop(tuple(round(v * scale) for v in (5, 3, 28, 23))).convert("L")
+    dark = sum(1 for value in qr.get_flattened_data() if value < 80)
+    assert 0.2 < dark / (qr.size[0] * qr.size[1]) < 0.8
+    # The template's brown ruling lines.
+    assert any(r > 120 and 60 < g < 110 and b < 60 for r, g, b in image.crop((0, 120, 900, 135)).get_flattened_data())
+
+
+def test_a_cross_page_seal_by_another_producer_shows_its_slice_on_each_page():
+    data = (SAMPLES / "ofdrw-V4RideRight.ofd").read_bytes()
+    for index, images in render.render_pages_png_list(data, widths=(420,), pages=[0, 4]):
+        image = _image(images[420])
+        right_edge = (image.size[0] - 15, 0, image.size[0], image.size[1])
+        assert _reddish(image, right_edge) > 50, index
+
+
+def test_text_is_found_where_it_is_drawn_in_cjk_with_the_system_font():
+    data = writer.build_ofd(pages=2)
+    hits = find_text_ofd(data, "发票内容")
+    assert [hit.page for hit in hits] == [0, 1]
+    # Boundary 20 20 170 10, baseline at Y=5 on an A4 page, after "第2页 " in 5 mm characters.
+    assert (20 + 10) * MM < hits[1].left < (20 + 16) * MM
+    assert abs(hits[1].bottom - (297 - 25) * MM) < 3 * MM
+    assert find_text_ofd(data, "不存在") == []
+
+
+def test_paths_images_clips_and_ctm_are_drawn():
+    content = (
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content><ofd:Layer>'
+        # a filled blue square, clipped to its left half
+        b'<ofd:PathObject Boundary="10 10 40 40" Fill="true" Stroke="false">'
+        b'<ofd:FillColor Value="0 0 255"/>'
+        b'<ofd:Clips><ofd:Clip><ofd:Area><ofd:Path Boundary="0 0 40 40">'
+        b"<ofd:AbbreviatedData>M 0 0 L 20 0 L 20 40 L 0 40 C</ofd:AbbreviatedData>"
+        b"</ofd:Path></ofd:Area></ofd:Clip></ofd:Clips>"
+        b"<ofd:AbbreviatedData>M 0 0 L 40 0 L 40 40 L 0 40 C</ofd:AbbreviatedData></ofd:PathObject>"
+        # a green disc from two arcs, moved by its CTM
+        b'<ofd:PathObject Boundary="0 0 200 200" Fill="true" Stroke="false" CTM="1 0 0 1 100 20">'
+        b'<ofd:FillColor Value="0 200 0"/>'
+        b"<ofd:AbbreviatedData>M 0 10 A 10 10 0 1 1 20 10 A 10 10 0 1 1 0 10 C</ofd:AbbreviatedData></ofd:PathObject>"
+        # an image scaled into 30 x 15 mm
+        b'<ofd:ImageObject Boundary="10 100 30 15" ResourceID="9" CTM="30 0 0 15 0 0"/>'
+        b"</ofd:Layer></ofd:Content></ofd:Page>"
+    )
+    image = Image.new("RGB", (60, 30), (255, 0, 0))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    res = (
+        b'<?xml version="1.0" encoding="UTF-8"?><ofd:Res xmlns:ofd="http://www.ofdspec.org/2016" BaseLoc="Res">'
+        b'<ofd:MultiMedias><ofd:MultiMedia ID="9" Type="Image" Format="PNG"><ofd:MediaFile>red.png</ofd:MediaFile>'
+        b"</ofd:MultiMedia></ofd:MultiMedias></ofd:Res>"
+    )
+    entries = dict(writer.entries(pages=1))
+    entries["Doc_0/Pages/Page_0/Content.xml"] = content
+    entries["Doc_0/PublicRes.xml"] = res
+    entries["Doc_0/Res/red.png"] = buffer.getvalue()
+    data = writer.zip_bytes(list(entries.items()))
+    png = render.render_page_png(data, 0, width_px=210)  # 1 px per mm
+    page = _image(png)
+    assert page.getpixel((15, 30)) == (0, 0, 255)  # inside the clip
+    assert page.getpixel((45, 30)) == (255, 255, 255)  # clipped away
+    assert page.getpixel((110, 30))[1] > 150 and page.getpixel((110, 30))[0] < 60  # the disc's centre
+    assert page.getpixel((25, 107))[0] > 200 and page.getpixel((25, 107))[1] < 60  # the image
+    assert page.getpixel((45, 107)) == (255, 255, 255)
+
+
+def test_hostile_content_is_skipped_or_refused_never_a_crash():
+    # An image that claims 100 000 × 100 000 pixels in a few bytes: its header is read, nothing decoded.
+    header = Image.new("1", (1, 1))
+    buffer = io.BytesIO()
+    header.save(buffer, format="PNG")
+    png = bytearray(buffer.getvalue())
+    png[16:24] = (100_000).to_bytes(4, "big") * 2
+    png[29:33] = zlib.crc32(bytes(png[12:29])).to_bytes(4, "big")
+    content = writer.content_xml("x").replace(
+        b"</ofd:Layer>",
+        b'<ofd:ImageObject Boundary="0 0 10 10" ResourceID="9" CTM="10 0 0 10 0 0"/>'
+        b'<ofd:PathObject Boundary="0 0 10 10"><ofd:AbbreviatedData>M 0 0 Z 9 L</ofd:AbbreviatedData></ofd:PathObject>'
+        b"</ofd:Layer>",
+    )
+    res = (
+        b'<?xml version="1.0"?><ofd:Res xmlns:ofd="http://www.ofdspec.org/2016" BaseLoc="Res"><ofd:MultiMedias>'
+        b'<ofd:MultiMedia ID="9" Format="PNG"><ofd:MediaFile>big.png</ofd:MediaFile></ofd:MultiMedia>'
+        b"</ofd:MultiMedias></ofd:Res>"
+    )
+    entries = dict(writer.entries(pages=1))
+    entries.update(
+        {"Doc_0/Pages/Page_0/Content.xml": content, "Doc_0/PublicRes.xml": res, "Doc_0/Res/big.png": bytes(png)}
+    )
+    rendered = render.ofd_to_pdf(writer.zip_bytes(list(entries.items())))
+    assert "an image larger than allowed" in rendered.skipped
+    assert any("PathObject" in item for item in rendered.skipped)
+    with pytest.raises(OfdError):
+        render.ofd_to_pdf(b"PK\x03\x04 not a zip")
+    assert render.viewing_pdf_or_none(b"PK\x03\x04 not a zip", note="x", title="x") is None
+
+
+def test_the_viewing_copy_says_so_on_every_page_and_in_the_file():
+    note = "Viewing copy only: the signed document is the OFD file"
+    pdf = render.viewing_pdf_or_none(writer.build_ofd(pages=2), note=note, title="发票")
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        assert document.get_metadata_dict()["Subject"] == note
+    finally:
+        document.close()
+    assert all(note in _text(pdf, page).replace("\r\n", "") for page in (0, 1))
+    assert find_text(pdf, "发票内容")

@@ -1,0 +1,95 @@
+"""OFD documents through envelopes: the parties' companies seal in turn at their places, each
+later seal protecting the earlier ones; the last sealed version is the final document, the
+party companies receive it as OFD, webhooks carry the format, and both the product's
+verifier and the tests' independent checker find every seal valid."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django_tenants.utils import tenant_context
+
+from accounts.models import AuthenticatorDevice
+from config.errors import ApplicationError
+from documents.models import Document
+from documents.services.versions import document_upload
+from documents.verification import document_verify, report_as_dict
+from tests.ofd import independent, writer
+from tests.workflows.test_envelopes import _company_seals, _execute_grant, _route
+from workflows.envelopes import trail
+from workflows.envelopes.completion import envelope_complete
+from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
+from workflows.envelopes.sending import envelope_send
+from workflows.models import Envelope
+from workflows.tasks import envelope_mail_owner
+
+pytestmark = pytest.mark.django_db
+
+
+def _draft(a, b, *, person: bool = False):
+    with tenant_context(a.company):
+        document = document_upload(name="合同.ofd", data=writer.build_ofd(pages=2), acting_user=a.user)
+        envelope = envelope_create(document=document, name="供货合同", message="", acting_user=a.user)
+        parties = [
+            ("company", "", "alice@alpha.example", a.company.uscc, 60),
+            ("company", "", "owner@bravo.example", b.company.uscc, 300),
+        ]
+        if person:
+            parties.append(("person", "张三", "zhangsan@example.com", "", 420))
+        for order, (kind, who, email, uscc, x) in enumerate(parties, start=1):
+            party = envelope_party_add(
+                envelope=envelope, kind=kind, name=who, email=email, uscc=uscc, order=order, acting_user=a.user
+            )
+            envelope_field_add(
+                party=party, page=1, x=x, y=80, width=100 if kind == "company" else None, acting_user=a.user
+            )
+    return envelope
+
+
+def test_two_companies_seal_an_ofd_in_turn(cast, tasks_run_here, monkeypatch):
+    a, b, _d = cast
+    emitted = []
+    monkeypatch.setattr(trail, "webhook_event_emit", lambda **event: emitted.append(event))
+    envelope = _draft(a, b)
+    with tenant_context(a.company):
+        envelope_send(envelope=envelope, owner=a.company, acting_user=a.user)
+        envelope.refresh_from_db()
+        assert envelope.prepared_version.format == "ofd"
+    for signer in (a, b):
+        AuthenticatorDevice.objects.filter(pk=signer.device.pk).update(last_t=-1)
+        grant = _company_seals(signer, _route(signer.company, a.company), step=0)
+        version = _execute_grant(a.company, grant["id"])
+        assert version is not None and version.format == "ofd"
+    with tenant_context(a.company):
+        envelope_complete(envelope_id=envelope.pk)  # queued after the last seal's commit
+        envelope.refresh_from_db()
+        assert envelope.status == Envelope.Status.COMPLETED
+        final = envelope.final_version
+        assert final.format == "ofd" and final.signature_count == 2
+        with final.file.open("rb") as handle:
+            data = handle.read()
+    report = report_as_dict(document_verify(data=data))
+    assert report["verdict"] == "valid", report
+    assert len(report["national"]) == 2
+    checked = independent.check(data)
+    assert [independent.all_good(item) for item in checked] == [True, True], checked
+    # Bravo's copy is the OFD file itself.
+    with tenant_context(b.company):
+        copy = Document.objects.get(name="供货合同.ofd")
+        assert copy.current_version.format == "ofd" and copy.current_version.sha256 == final.sha256
+    # The owner's mail carries the final file as OFD.
+    mail.outbox.clear()
+    with tenant_context(a.company):
+        envelope_mail_owner(str(envelope.pk), "completed")
+    attachments = [attachment for message in mail.outbox for attachment in message.attachments]
+    assert any(name == "供货合同.ofd" and mime == "application/ofd" for name, _data, mime in attachments)
+    formats = {event["event_type"]: event["data"].get("format") for event in emitted}
+    assert formats["envelope.sent"] == formats["envelope.completed"] == "ofd"
+
+
+def test_a_person_cannot_be_asked_to_sign_an_ofd(cast):
+    a, b, _d = cast
+    envelope = _draft(a, b, person=True)
+    with tenant_context(a.company), pytest.raises(ApplicationError) as refused:
+        envelope_send(envelope=envelope, owner=a.company, acting_user=a.user)
+    assert refused.value.code == "ofd_person_party"

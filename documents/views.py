@@ -177,6 +177,7 @@ def placement_add_view(request, document_id):
             page=data["page"],
             x=data["x"],
             y=data["y"],
+            centred=data["centred"],
             acting_user=request.user,
         )
     except ApplicationError as error:

@@ -22,6 +22,7 @@ from documents.pdf.geometry import (
     view_size_mm,
     view_to_user,
 )
+from documents.pdf.sign import appearance_upright_on
 from documents.pdf.structure import PageBox, page_boxes
 from tests.documents.realworld_corpus import with_boxes
 
@@ -121,3 +122,27 @@ def test_sizes_in_millimetres_turn_with_the_page_and_count_the_user_unit():
 def test_page_data_as_stored_per_version_reads_back_as_a_box():
     box = page_box_from_data({"left": 40, "bottom": 60, "right": 500, "top": 800, "rotation": 450})
     assert box == PageBox(40, 60, 500, 800, 90, 1.0)
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_a_seal_turned_against_the_page_rotation_is_shown_upright(rotation):
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=(120, 80))
+    pdf.rect(5, 55, 30, 20, stroke=0, fill=1)  # a mark in the top-left corner of the seal
+    pdf.showPage()
+    pdf.save()
+    seal = buffer.getvalue()
+    turned = appearance_upright_on(seal, rotation)
+
+    def dark_box(data: bytes, turn: int) -> tuple[float, ...]:
+        document = pypdfium2.PdfDocument(data)
+        try:
+            image = document[0].render(scale=2, rotation=turn).to_pil().convert("L")
+        finally:
+            document.close()
+        left, top, right, bottom = image.point(lambda level: 255 if level < 128 else 0).getbbox()
+        return left / image.width, top / image.height, right / image.width, bottom / image.height, image.width
+
+    # Shown on a page turned by `rotation`, the turned seal looks like the seal itself.
+    assert dark_box(turned, rotation) == pytest.approx(dark_box(seal, 0), abs=0.01)
+    assert appearance_upright_on(seal, 0) is seal

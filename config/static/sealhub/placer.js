@@ -11,6 +11,7 @@
   const POINTS_PER_MM = 72 / 25.4;
   const MOVE_THRESHOLD_PX = 3;
   const SNAP_PX = 8;
+  const MIN_MM = 8;  // the server refuses seals under 20 pt (≈7 mm)
   const ZOOMS = [0.5, 0.75, 1, 1.25, 1.5, 2];
 
   function viewToUser(box, u, v) {
@@ -152,17 +153,16 @@
     }
 
     // Snap the box's bottom edge to a text line close to it (the line it is signed on).
+    // Lines are baselines in user space; only pages shown unturned have horizontal ones.
     function snap(item, view, sheetRect) {
       const lines = options.lines && options.lines[item.page];
-      if (!lines || !lines.length || options.snapping === false) return view;
       const box = pages[item.page];
+      if (!lines || !lines.length || (box.rotation || 0) % 180 !== 0) return view;
       let best = null;
       lines.forEach((y) => {
-        const [u, v] = userToView(box, box.left, y);
-        // Only horizontal lines in the view: on a page turned 90/270 a baseline runs upright.
-        if ((box.rotation || 0) % 180 !== 0) return;
+        const v = userToView(box, box.left, y)[1];
         const distance = Math.abs((view.top + view.height - v) * sheetRect.height);
-        if (distance <= SNAP_PX && (!best || distance < best.distance)) best = {distance, v, u};
+        if (distance <= SNAP_PX && (!best || distance < best.distance)) best = {distance, v};
       });
       return best ? {...view, top: clamp(best.v - view.height, 0, 1 - view.height)} : view;
     }
@@ -179,7 +179,7 @@
       // Proportions in screen pixels (what the person sees); the seal keeps them.
       const ratio = (start.view.width * sheetRect.width) / (start.view.height * sheetRect.height);
       const [pageWidthMm, pageHeightMm] = viewSizeMm(pages[item.page]);
-      const minimum = {width: 5 / pageWidthMm, height: 5 / pageHeightMm};
+      const minimum = {width: MIN_MM / pageWidthMm, height: MIN_MM / pageHeightMm};
       let moved = false;
       mark.setPointerCapture(event.pointerId);
       mark.classList.add("dragging");
@@ -255,7 +255,7 @@
         view.top = clamp(view.top + moves[event.key][1] / pageHeightMm, 0, 1 - view.height);
       } else if (event.key === "+" || event.key === "=" || event.key === "-") {
         const grow = event.key === "-" ? -step : step;  // the width by 1 mm (5 with Shift), centred
-        const width = Math.max(5 / pageWidthMm, view.width + grow / pageWidthMm);
+        const width = Math.max(MIN_MM / pageWidthMm, view.width + grow / pageWidthMm);
         const height = item.keepAspect ? view.height * width / view.width : view.height;
         if (width > 1 || height > 1) return;
         view.left = clamp(view.left - (width - view.width) / 2, 0, 1 - width);

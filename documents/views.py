@@ -35,7 +35,7 @@ from documents.services.placements import (
     placement_remove,
     placement_update,
 )
-from documents.services.previews import PREVIEW_WIDTHS, document_page_preview_path
+from documents.services.previews import PREVIEW_WIDTHS, document_page_preview_path, document_page_text_lines
 from documents.services.sealing import document_seal_request
 from documents.services.versions import document_active_content_remove, document_delete, document_upload
 from documents.signing_sessions import document_seal_session_start, signing_session_status
@@ -157,6 +157,19 @@ def page_preview_view(request, document_id, number, page):
     except (ValueError, ApplicationError):
         return HttpResponse(status=404)
     response = FileResponse(default_storage.open(path, "rb"), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@authority_required(Action.DOCUMENT_READ)
+def page_text_lines_view(request, document_id, number, page):
+    """Where the page's text lines are (user space), for snapping a placed box (placer.js)."""
+    version = version_get(document=document_get(document_id=document_id), number=number)
+    try:
+        lines = document_page_text_lines(version=version, page=page)
+    except ApplicationError:
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    response = JsonResponse({"page": page, "lines": lines})
     response["Cache-Control"] = "private, max-age=86400"
     return response
 

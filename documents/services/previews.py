@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from config.celery import on_commit_enqueue
 from config.errors import ApplicationError
 from documents.models import DocumentVersion
+from documents.pdf.keyword import text_lines
 from documents.pdf.limits import LimitExceeded
 from documents.pdf.render import render_page_png, render_pages_png_list
 from documents.services.reading import pdf_read_limited
@@ -42,6 +43,19 @@ def document_page_preview_path(*, version: DocumentVersion, page: int, width: in
             ) from exceeded
         default_storage.save(path, ContentFile(png))
     return path
+
+
+def document_page_text_lines(*, version: DocumentVersion, page: int) -> list[float]:
+    """Baselines of the page's text lines in user space, for snapping a placed box to the
+    line it is signed on. A page that cannot be read within the limits has none."""
+    if not 0 <= page < version.page_count:
+        raise ApplicationError(_("There is no such page image."), "preview_missing", status=404)
+    with version.file.open("rb") as handle:
+        data = handle.read()
+    try:
+        return pdf_read_limited(text_lines, data, page)
+    except LimitExceeded:
+        return []
 
 
 # Pages per preview job: a long document is rendered by a chain of short jobs, so a sealing

@@ -26,14 +26,17 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def draft(django_db_blocker):
+def draft(django_db_blocker, request):
+    turned = getattr(request, "param", True)
     with django_db_blocker.unblock():
         alpha = Company.objects.get(slug="alpha")
         alice = User.objects.get(email="alice@alpha.example")
         try:
             with tenant_context(alpha):
                 document = document_upload(
-                    name="turned.pdf", data=with_page_changes(make_pdf(1), rotate=90), acting_user=alice
+                    name="turned.pdf",
+                    data=with_page_changes(make_pdf(1), rotate=90) if turned else make_pdf(1),
+                    acting_user=alice,
                 )
                 envelope = envelope_create(document=document, name="Field test", acting_user=alice)
                 envelope_party_add(
@@ -112,7 +115,7 @@ def test_fields_are_placed_dragged_and_resized_without_a_reload(draft, site, new
         sheet.click(position={"x": size["width"] * 0.6, "y": size["height"] * 0.7})
     expect(fields).to_have_count(2)
     expect(page.locator("[data-party-fields] li")).to_have_count(2)
-    expect(page.locator("[data-party-empty]:visible")).to_have_count(0)
+    expect(page.locator("[data-party-empty]")).to_have_count(0)
 
     seal_field, signature_field = fields.nth(0), fields.nth(1)
     _drag(page, seal_field, -80, -60)
@@ -147,7 +150,46 @@ def test_fields_are_placed_dragged_and_resized_without_a_reload(draft, site, new
     with page.expect_response(re.compile(r"/remove/$")):
         page.locator("[data-party-fields] li").first.get_by_role("button", name="Remove").click()
     expect(fields).to_have_count(1)
-    expect(page.locator("[data-party-empty]:visible")).to_have_count(1)
+    expect(page.get_by_text("No field placed yet.")).to_have_count(1)
 
     assert loads == []
     assert page.evaluate("window.sealhubNotReloaded") is True
+
+
+@pytest.mark.parametrize("draft", [False], indirect=True)
+def test_a_dragged_field_snaps_to_the_text_line_it_comes_close_to(draft, site, new_context):
+    alpha, alice, envelope = draft
+    page = new_context(viewport={"width": 1366, "height": 900}).new_page()
+    sign_in(page, site, "alpha", alice.email, PASSWORD, second_factor=False)
+    page.goto(site.url("alpha", f"/envelopes/{envelope.pk}/"))
+    sheet = page.locator('.page[data-page="0"] .page-sheet')
+    wait_for_image(sheet.locator("img"))
+    sheet.scroll_into_view_if_needed()
+    size = _box(sheet)
+    page.locator("#field-party").select_option(index=1)
+    with page.expect_response(re.compile(r"/fields/$")):
+        sheet.click(position={"x": size["width"] * 0.5, "y": size["height"] * 0.5})
+    field = page.locator(".placed.envelope-field")
+    line = (842 - 120) / 842  # the baseline of "Seal here", from the top of the A4 page
+
+    def drop_near_the_line() -> float:
+        field.scroll_into_view_if_needed()
+        box, sheet_box = _box(field), _box(sheet)
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        bottom = box["y"] + box["height"]
+        target = sheet_box["y"] + line * sheet_box["height"] - 5  # 5 px above the line
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + 10, y + (target - bottom), steps=6)
+        with page.expect_response(re.compile(r"/update/$")):
+            page.mouse.up()
+        seen = _seen(page, field)
+        return (seen.top + seen.height - line) * _box(sheet)["height"]
+
+    with page.expect_response(re.compile(r"/lines\.json$")):
+        field.hover()
+        page.mouse.down()
+    page.mouse.up()
+    assert abs(drop_near_the_line()) < 0.5  # snapped onto the line
+    page.get_by_label("Snap to text lines").uncheck()
+    assert drop_near_the_line() == pytest.approx(-5, abs=0.6)  # left where it was let go

@@ -141,6 +141,7 @@ COMPANY_ROUTES: dict[str, dict[str, Action | str]] = {
     "documents:active_content_remove": {POST: A.DOCUMENT_UPLOAD},
     "documents:download": {GET: A.DOCUMENT_READ},
     "documents:preview": {GET: A.DOCUMENT_READ},
+    "documents:page_lines": {GET: A.DOCUMENT_READ},
     "documents:verify": {GET: A.DOCUMENT_READ},
     "documents:placement_add": {POST: A.DOCUMENT_PLACE},
     "documents:placement_text": {POST: A.DOCUMENT_PLACE},

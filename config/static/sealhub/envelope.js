@@ -47,7 +47,15 @@
     function listChanged(party) {
       const list = document.querySelector(`[data-party-fields="${CSS.escape(party)}"]`);
       const empty = document.querySelector(`[data-party-empty="${CSS.escape(party)}"]`);
-      if (list && empty) empty.hidden = list.children.length > 0;
+      if (!list) return;
+      if (list.children.length && empty) empty.remove();
+      if (!list.children.length && !empty) {
+        const note = document.createElement("p");
+        note.className = "error small";
+        note.dataset.partyEmpty = party;
+        note.textContent = text.noField;
+        list.after(note);
+      }
     }
     async function remove(field) {
       await post(field.remove_url, {});
@@ -64,6 +72,7 @@
       zoomIn: document.getElementById("zoom-in"),
       zoomOut: document.getElementById("zoom-out"),
       zoomOutput: document.getElementById("zoom-level"),
+      snapChoice: document.getElementById("snap-lines"),
       canPlace: () => Boolean(partyChoice && partyChoice.selectedOptions[0]),
       describe: (field) => `${field.label}. ${field.name} · ${kindName(field)} (${pageName(field.page)}): ${text.keys}`,
       onError: showError,

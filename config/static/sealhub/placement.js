@@ -64,6 +64,7 @@
     zoomIn: document.getElementById("zoom-in"),
     zoomOut: document.getElementById("zoom-out"),
     zoomOutput: document.getElementById("zoom-level"),
+    snapChoice: document.getElementById("snap-lines"),
     canPlace: () => Boolean(sealChoice && sealChoice.value),
     describe: (p) => `${p.seal_name || ""} (${pageName(p.page)}): ${text.keys}`,
     onError: showError,

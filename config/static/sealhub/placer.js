@@ -53,7 +53,8 @@
   // placeAt(page, x, y) -> Promise<item> (a click: the server centres and sizes it),
   // change(item, {x, y, width, height}) -> Promise<item>, remove(item) -> Promise,
   // canPlace() -> bool, describe(item) -> accessible name, onError(message),
-  // lines {page: [user-space y of text baselines]} (optional), text {zoomIn, zoomOut, zoom}.
+  // snapChoice (a checkbox: snap to the text lines root[data-lines-url] lists), zoomIn,
+  // zoomOut, zoomOutput (buttons and the <output> showing the zoom).
   function attach(options) {
     const root = options.root;
     const pages = options.pages;
@@ -152,14 +153,28 @@
       if (mark) mark.remove();
     }
 
+    // Text lines of a page (baselines in user space), fetched once when a box on it is first
+    // grabbed: root[data-lines-url] names page 0's, as /pages/0/lines.json.
+    const lines = {};
+    function loadLines(page) {
+      const url = root.dataset.linesUrl;
+      if (!url || page in lines) return;
+      lines[page] = [];
+      fetch(url.replace(/\/pages\/0\/lines\.json$/, `/pages/${page}/lines.json`), {headers: {Accept: "application/json"}})
+        .then((response) => (response.ok ? response.json() : {lines: []}))
+        .then((data) => { lines[page] = data.lines || []; })
+        .catch(() => {});
+    }
+    const snapChoice = options.snapChoice;
     // Snap the box's bottom edge to a text line close to it (the line it is signed on).
-    // Lines are baselines in user space; only pages shown unturned have horizontal ones.
+    // Only pages shown unturned have horizontal lines.
     function snap(item, view, sheetRect) {
-      const lines = options.lines && options.lines[item.page];
+      if (snapChoice && !snapChoice.checked) return view;
+      const pageLines = lines[item.page];
       const box = pages[item.page];
-      if (!lines || !lines.length || (box.rotation || 0) % 180 !== 0) return view;
+      if (!pageLines || !pageLines.length || (box.rotation || 0) % 180 !== 0) return view;
       let best = null;
-      lines.forEach((y) => {
+      pageLines.forEach((y) => {
         const v = userToView(box, box.left, y)[1];
         const distance = Math.abs((view.top + view.height - v) * sheetRect.height);
         if (distance <= SNAP_PX && (!best || distance < best.distance)) best = {distance, v};
@@ -174,6 +189,7 @@
       mark.focus({preventScroll: true});
       const sheet = sheets.get(item.page);
       const sheetRect = sheet.getBoundingClientRect();
+      loadLines(item.page);
       const corner = event.target.dataset && event.target.dataset.corner;
       const start = {x: event.clientX, y: event.clientY, view: {...mark.view}};
       // Proportions in screen pixels (what the person sees); the seal keeps them.

@@ -16,6 +16,7 @@ class PlacementForm(forms.Form):
     page = forms.IntegerField(min_value=0)
     x = forms.FloatField()
     y = forms.FloatField()
+    centred = forms.BooleanField(required=False)  # x, y: the clicked point the seal is centred on
 
 
 class SealConfirmForm(forms.Form):

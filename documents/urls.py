@@ -17,6 +17,11 @@ urlpatterns = [
     path("documents/<uuid:document_id>/evidence.pdf", views.evidence_report_view, name="evidence_report"),
     path("documents/<uuid:document_id>/v<int:number>/view.pdf", views.version_viewing_pdf_view, name="viewing_pdf"),
     path("documents/<uuid:document_id>/v<int:number>/pages/<int:page>.png", views.page_preview_view, name="preview"),
+    path(
+        "documents/<uuid:document_id>/v<int:number>/pages/<int:page>/lines.json",
+        views.page_text_lines_view,
+        name="page_lines",
+    ),
     path("documents/<uuid:document_id>/v<int:number>/verify/", views.version_verify_view, name="verify"),
     path("documents/<uuid:document_id>/placements/", views.placement_add_view, name="placement_add"),
     path("documents/<uuid:document_id>/placements/text/", views.placement_text_view, name="placement_text"),

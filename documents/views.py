@@ -39,7 +39,12 @@ from documents.services.placements import (
     placement_remove,
     placement_update,
 )
-from documents.services.previews import PREVIEW_WIDTHS, document_page_preview_path, document_viewing_pdf
+from documents.services.previews import (
+    PREVIEW_WIDTHS,
+    document_page_preview_path,
+    document_page_text_lines,
+    document_viewing_pdf,
+)
 from documents.services.sealing import document_seal_request
 from documents.services.versions import document_active_content_remove, document_delete, document_upload
 from documents.signing_sessions import document_seal_session_start, signing_session_status
@@ -184,6 +189,19 @@ def page_preview_view(request, document_id, number, page):
     return response
 
 
+@authority_required(Action.DOCUMENT_READ)
+def page_text_lines_view(request, document_id, number, page):
+    """Where the page's text lines are (user space), for snapping a placed box (placer.js)."""
+    version = version_get(document=document_get(document_id=document_id), number=number)
+    try:
+        lines = document_page_text_lines(version=version, page=page)
+    except ApplicationError:
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    response = JsonResponse({"page": page, "lines": lines})
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
 @require_POST
 @authority_required(Action.DOCUMENT_PLACE)
 def placement_add_view(request, document_id):
@@ -200,6 +218,7 @@ def placement_add_view(request, document_id):
             page=data["page"],
             x=data["x"],
             y=data["y"],
+            centred=data["centred"],
             acting_user=request.user,
         )
     except ApplicationError as error:

@@ -84,6 +84,14 @@ class EnvelopeFieldForm(forms.Form):
     page = forms.IntegerField(min_value=0)
     x = forms.FloatField()
     y = forms.FloatField()
+    centred = forms.BooleanField(required=False)  # x, y: the clicked point the field is centred on
+
+
+class EnvelopeFieldMoveForm(forms.Form):
+    x = forms.FloatField()
+    y = forms.FloatField()
+    width = forms.FloatField(min_value=0)
+    height = forms.FloatField(min_value=0)
 
 
 class EnvelopeCancelForm(forms.Form):

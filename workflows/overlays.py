@@ -3,19 +3,13 @@ placements and envelope fields over the previews."""
 
 from __future__ import annotations
 
+from documents.pdf.geometry import page_box_from_data, user_to_view
+
 
 def _to_screen(box: dict, x: float, y: float) -> tuple[float, float]:
     """A point in PDF user space as fractions from the top-left of the displayed
     (rotated) page, the way the page images show it."""
-    width, height = box["right"] - box["left"], box["top"] - box["bottom"]
-    rotation = box.get("rotation", 0)
-    if rotation == 90:
-        return (y - box["bottom"]) / height, (x - box["left"]) / width
-    if rotation == 180:
-        return (box["right"] - x) / width, (y - box["bottom"]) / height
-    if rotation == 270:
-        return (box["top"] - y) / height, (box["right"] - x) / width
-    return (x - box["left"]) / width, (box["top"] - y) / height
+    return user_to_view(page_box_from_data(box), x, y)
 
 
 def page_overlays(rectangles: list[dict], pages: list[dict]) -> dict[int, list[dict]]:

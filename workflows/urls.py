@@ -25,6 +25,11 @@ urlpatterns = [
         name="envelope_field_add",
     ),
     path(
+        "envelopes/<uuid:envelope_id>/parties/<uuid:party_id>/fields/<uuid:field_id>/update/",
+        views_envelopes.envelope_field_update_view,
+        name="envelope_field_update",
+    ),
+    path(
         "envelopes/<uuid:envelope_id>/parties/<uuid:party_id>/fields/<uuid:field_id>/remove/",
         views_envelopes.envelope_field_remove_view,
         name="envelope_field_remove",

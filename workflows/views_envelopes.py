@@ -32,6 +32,7 @@ from workflows.envelopes.drafting import (
     FIELD_KIND_FOR_PARTY,
     envelope_create,
     envelope_field_add,
+    envelope_field_move,
     envelope_field_remove,
     envelope_party_add,
     envelope_party_remove,
@@ -42,6 +43,7 @@ from workflows.forms import (
     EnvelopeCancelForm,
     EnvelopeCreateForm,
     EnvelopeFieldForm,
+    EnvelopeFieldMoveForm,
     EnvelopePartyEmailForm,
     EnvelopePartyForm,
     InboxDeclineForm,
@@ -111,8 +113,13 @@ def envelope_create_view(request):
 def _draft_context(envelope: Envelope, party_form) -> dict:
     version = envelope.document.current_version
     parties = list(envelope.parties.all())
-    marks = [
-        (field, {"label": str(party.order), "party": str(party.pk), "id": str(field.pk)})
+    fields = [
+        {
+            **_field_data(field),
+            "label": str(party.order),
+            "name": party.name,
+            **_field_urls(envelope, party, field),
+        }
         for party in parties
         for field in party.fields.all()
     ]
@@ -120,8 +127,9 @@ def _draft_context(envelope: Envelope, party_form) -> dict:
         "envelope": envelope,
         "document": envelope.document,
         "version": version,
-        "pages": _pages_with_marks(version.pages, version.page_count, marks),
+        "page_numbers": range(version.page_count),
         "pages_data": version.pages,
+        "fields_data": fields,
         "parties": parties,
         "field_parties": [party for party in parties if party.kind in FIELD_KIND_FOR_PARTY],
         "party_form": party_form or EnvelopePartyForm(),
@@ -208,14 +216,50 @@ def envelope_field_add_view(request, envelope_id, party_id):
             error_message = error.message
         else:
             if _wants_json(request):
-                body = {"id": str(field.pk), "page": field.page, "x": field.x, "y": field.y}
-                return JsonResponse({**body, "width": field.width, "height": field.height}, status=201)
+                return JsonResponse({**_field_data(field), **_field_urls(envelope, party, field)}, status=201)
             messages.success(request, _("Field placed."))
             return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
     if _wants_json(request):
         return JsonResponse({"detail": error_message}, status=400)
     messages.error(request, error_message)
     return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
+
+
+def _field_urls(envelope, party, field) -> dict:
+    ids = {"envelope_id": envelope.pk, "party_id": party.pk, "field_id": field.pk}
+    return {
+        "update_url": reverse("workflows:envelope_field_update", kwargs=ids),
+        "remove_url": reverse("workflows:envelope_field_remove", kwargs=ids),
+    }
+
+
+def _field_data(field) -> dict:
+    return {
+        "id": str(field.pk),
+        "party": str(field.party_id),
+        "kind": field.kind,
+        "page": field.page,
+        "x": field.x,
+        "y": field.y,
+        "width": field.width,
+        "height": field.height,
+    }
+
+
+@require_POST
+@authority_required(Action.ENVELOPE_SEND)
+def envelope_field_update_view(request, envelope_id, party_id, field_id):
+    """Called by envelope.js when a field is dragged or resized: JSON in PDF points, no reload."""
+    envelope = envelope_get(envelope_id=envelope_id)
+    field = envelope_field_get(party=envelope_party_get(envelope=envelope, party_id=party_id), field_id=field_id)
+    form = EnvelopeFieldMoveForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"detail": _("Invalid placement.")}, status=400)
+    try:
+        field = envelope_field_move(field=field, acting_user=request.user, **form.cleaned_data)
+    except ApplicationError as error:
+        return JsonResponse({"detail": error.message}, status=error.status)
+    return JsonResponse(_field_data(field))
 
 
 @require_POST
@@ -226,8 +270,12 @@ def envelope_field_remove_view(request, envelope_id, party_id, field_id):
     try:
         envelope_field_remove(field=field, acting_user=request.user)
     except ApplicationError as error:
+        if _wants_json(request):
+            return JsonResponse({"detail": error.message}, status=error.status)
         messages.error(request, error.message)
     else:
+        if _wants_json(request):
+            return JsonResponse({"deleted": True})
         messages.success(request, _("Field removed."))
     return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass
 
 import pypdfium2
+import pypdfium2.raw as pdfium_c
 
 from sealcore.ofd.render import ofd_to_pdf
 from sealcore.pdfium import PDFIUM_LOCK
@@ -58,3 +60,37 @@ def _find_text(document, text: str, hits: list[TextHit], max_hits: int) -> list[
     finally:
         document.close()
     return hits
+
+
+def text_lines(data: bytes, page_index: int, *, max_lines: int = 300) -> list[float]:
+    """The baselines of the page's text lines (user-space y, bottom to top): where a seal
+    or a signature box can snap its lower edge. A line is three or more characters whose
+    origins share a height (within half a point)."""
+    heights: dict[float, int] = {}
+    with PDFIUM_LOCK:
+        document = pypdfium2.PdfDocument(data)
+        try:
+            if not 0 <= page_index < len(document):
+                return []
+            page = document[page_index]
+            textpage = page.get_textpage()
+            try:
+                x, y = ctypes.c_double(), ctypes.c_double()
+                for index in range(textpage.count_chars()):
+                    code = pdfium_c.FPDFText_GetUnicode(textpage, index)
+                    if code > 0x10FFFF or chr(code).isspace():
+                        continue
+                    if pdfium_c.FPDFText_GetCharOrigin(textpage, index, ctypes.byref(x), ctypes.byref(y)):
+                        key = round(y.value * 2) / 2
+                        heights[key] = heights.get(key, 0) + 1
+            finally:
+                textpage.close()
+                page.close()
+        finally:
+            document.close()
+    lines: list[float] = []
+    for height in sorted(height for height, count in heights.items() if count >= 3):
+        if lines and height - lines[-1] < 1.5:
+            continue  # the same line, a character set a little higher
+        lines.append(height)
+    return lines[:max_lines]

@@ -34,7 +34,7 @@ from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 
 from documents.pdf.national import attach_to_field, national_signature_der
 from documents.pdf.structure import (
@@ -392,7 +392,10 @@ def signature_appearance(data: bytes, *, placement: Placement, appearance_pdf: b
     handle, appearance_path = tempfile.mkstemp(suffix=".pdf")
     try:
         with os.fdopen(handle, "wb") as appearance_file:
-            appearance_file.write(appearance_pdf)
+            if placement.kind == "cross_page":
+                appearance_file.write(appearance_pdf)
+            else:
+                appearance_file.write(appearance_upright_on(appearance_pdf, _page_rotation(data, placement.page)))
         style = StaticStampStyle.from_pdf_file(appearance_path, border_width=0, background_layout=SEAL_LAYOUT)
         writer = sealing_writer(data, page_content=placement.kind == "cross_page")
         if placement.kind == "cross_page":
@@ -400,6 +403,32 @@ def signature_appearance(data: bytes, *, placement: Placement, appearance_pdf: b
         yield writer, style
     finally:
         os.unlink(appearance_path)
+
+
+def _page_rotation(data: bytes, page_index: int) -> int:
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted:
+        reader.decrypt("")
+    try:
+        return page_box(reader.pages[page_index]).rotation
+    except READ_ERRORS:
+        return 0  # the signing step refuses a damaged page with its own reason
+
+
+def appearance_upright_on(appearance_pdf: bytes, rotation: int) -> bytes:
+    """The seal's one-page PDF turned against the page's /Rotate. A widget's appearance turns
+    with the page, so on a page shown turned by 90° the seal would stand on its side; turned
+    back here, it is shown upright, as the person placed it. Its box turns too: the
+    placement's user-space rectangle has the turned proportions (services/placements.py)."""
+    if rotation % 360 == 0:
+        return appearance_pdf
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(appearance_pdf), strict=False))
+    page = writer.pages[0]
+    page.rotate((360 - rotation) % 360)
+    page.transfer_rotation_to_content()
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
 
 
 def _right_edges(data: bytes) -> list[float]:

@@ -47,6 +47,20 @@ def placement_rectangle_check(
         raise ApplicationError(_("The seal must lie entirely on the page."), "placement_outside", field="x")
 
 
+def rectangle_centred_on_page(
+    document: Document, *, page: int, x: float, y: float, width: float, height: float
+) -> tuple[float, float]:
+    """The lower-left corner of a width × height rectangle centred on (x, y), moved onto the page."""
+    pages = document.current_version.pages
+    if not 0 <= page < len(pages):
+        return x, y  # placement_rectangle_check names the missing page
+    box = pages[page]
+    return (
+        min(max(x - width / 2, box["left"]), box["right"] - width),
+        min(max(y - height / 2, box["bottom"]), box["top"] - height),
+    )
+
+
 @transaction.atomic
 def placement_add(
     *,
@@ -58,18 +72,29 @@ def placement_add(
     y: float,
     width: float | None = None,
     height: float | None = None,
+    centred: bool = False,
     acting_user,
 ) -> Placement:
+    """`centred`: (x, y) is the point the seal is centred on (a click), kept on the page;
+    otherwise the lower-left corner."""
     authority_check_for(acting_user=acting_user, company=company, action=Action.DOCUMENT_PLACE)
     document_assert_sealable(document)
     seal = seal_usable_get(company=company, seal_id=seal_id)
     face = seal_face(seal)
-    if width is None and 0 <= page < len(document.current_version.pages):  # true size, whatever /UserUnit says
-        width, _height = seal_size_on_page(
-            face.width_mm, face.height_mm, PageBox(**document.current_version.pages[page])
-        )
+    turned = False
+    if 0 <= page < len(document.current_version.pages):
+        box = PageBox(**document.current_version.pages[page])
+        # The seal stands upright on a page shown turned by 90°: its box in user space too.
+        turned = box.rotation % 180 == 90
+        if width is None:  # true size, whatever /UserUnit says
+            width, height = seal_size_on_page(face.width_mm, face.height_mm, box)
+            if turned:
+                width, height = height, width
     width = width or face.width_mm * MM
-    height = height or width * face.height_mm / face.width_mm  # keep the seal's aspect ratio
+    aspect = face.width_mm / face.height_mm
+    height = height or (width * aspect if turned else width / aspect)  # keep the seal's proportions
+    if centred:
+        x, y = rectangle_centred_on_page(document, page=page, x=x, y=y, width=width, height=height)
     placement_rectangle_check(document, page=page, x=x, y=y, width=width, height=height)
     field_name = ""
     if document.current_version.prepared_fields is not None:
@@ -139,8 +164,6 @@ def placement_add_at_text(
     if not text:
         raise ApplicationError(_("Enter the text to look for."), "text_missing", field="text")
     seal = seal_usable_get(company=company, seal_id=seal_id)
-    face = seal_face(seal)
-    width, height = face.width_mm * MM, face.height_mm * MM
     with document.current_version.file.open("rb") as handle:
         data = handle.read()
     try:
@@ -169,18 +192,15 @@ def placement_add_at_text(
     placements = []
     with transaction.atomic():
         for hit in hits:
-            box = document.current_version.pages[hit.page]
-            centre_x, centre_y = hit.centre[0] + offset_x, hit.centre[1] + offset_y
-            x = min(max(centre_x - width / 2, box["left"]), box["right"] - width)
-            y = min(max(centre_y - height / 2, box["bottom"]), box["top"] - height)
             placements.append(
                 placement_add(
                     document=document,
                     company=company,
                     seal_id=seal.pk,
                     page=hit.page,
-                    x=x,
-                    y=y,
+                    x=hit.centre[0] + offset_x,
+                    y=hit.centre[1] + offset_y,
+                    centred=True,
                     acting_user=acting_user,
                 )
             )

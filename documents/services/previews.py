@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from config.celery import on_commit_enqueue
 from config.errors import ApplicationError
 from documents.models import DocumentVersion
+from documents.pdf.keyword import text_lines
 from documents.pdf.limits import LimitExceeded
 from documents.pdf.render import render_page_png
 from documents.pdf.render import render_pages_png_list as render_pdf_pages_png_list
@@ -67,6 +68,21 @@ def document_viewing_pdf(*, version: DocumentVersion) -> bytes:
     if pdf is None:
         raise ApplicationError(_("The OFD file cannot be drawn as PDF."), "ofd_unreadable", status=422)
     return pdf
+
+
+def document_page_text_lines(*, version: DocumentVersion, page: int) -> list[float]:
+    """Baselines of the page's text lines in user space, for snapping a placed box to the
+    line it is signed on. A page that cannot be read within the limits has none."""
+    if not 0 <= page < version.page_count:
+        raise ApplicationError(_("There is no such page image."), "preview_missing", status=404)
+    if version.is_ofd:  # no snapping on OFD pages: their text is found through the OFD reader
+        return []
+    with version.file.open("rb") as handle:
+        data = handle.read()
+    try:
+        return pdf_read_limited(text_lines, data, page)
+    except LimitExceeded:
+        return []
 
 
 # Pages per preview job: a long document is rendered by a chain of short jobs, so a sealing

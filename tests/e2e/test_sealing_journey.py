@@ -81,7 +81,8 @@ def test_upload_place_drag_resize_seal_download_and_verify(sealer, site, new_con
     assert moved["x"] == pytest.approx(before["x"] + 200, abs=25)
     assert moved["y"] == pytest.approx(before["y"] + 150, abs=25)
 
-    handle = _box(page.locator(".placed .resize-handle"))
+    page.locator(".placed .resize-handle[data-corner=se]").scroll_into_view_if_needed()
+    handle = _box(page.locator(".placed .resize-handle[data-corner=se]"))
     page.mouse.move(handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
     page.mouse.down()
     page.mouse.move(handle["x"] + 60, handle["y"] + 60, steps=8)

@@ -124,7 +124,10 @@ def test_owner_drafts_from_the_document_page_adds_parties_places_fields_and_send
     assert owner.post(f"{url}parties/{person.pk}/fields/", {"page": "1", "x": "300", "y": "80"}).status_code == 302
     with tenant_context(alpha.company):
         assert EnvelopeField.objects.filter(party__envelope=envelope).count() == 2
-    assert "envelope-field" in owner.get(url).content.decode()  # the fields are drawn on the page
+    draft = owner.get(url).content.decode()
+    with tenant_context(alpha.company):
+        for field in EnvelopeField.objects.filter(party__envelope=envelope):
+            assert f'"id": "{field.pk}"' in draft  # drawn on the page by the placement component
 
     mail.outbox.clear()
     sent = owner.post(f"{url}send/")
@@ -457,3 +460,55 @@ def test_list_pages_take_the_same_queries_however_many_envelopes(pair):
     assert EnvelopeRoute.objects.filter(party_company=bravo.company).count() == 3
     assert _queries_for(owner, "/envelopes/") == sent_one
     assert _queries_for(member, "/envelopes/inbox/") == inbox_one
+
+
+def test_a_draft_field_is_moved_and_resized_through_json_and_outsiders_change_nothing(pair, world):
+    alpha, bravo = pair
+    document = _document(alpha)
+    owner = client_on(alpha.company, alpha.user)
+    with tenant_context(alpha.company):
+        draft = envelope_create(document=document, acting_user=alpha.user)
+        company = envelope_party_add(
+            envelope=draft, kind="company", email="owner@bravo.example", uscc=bravo.company.uscc, acting_user=alpha.user
+        )
+        person = envelope_party_add(
+            envelope=draft, kind="person", name="张三", email="zhangsan@example.com", acting_user=alpha.user
+        )
+    placed = owner.post(
+        f"/envelopes/{draft.pk}/parties/{company.pk}/fields/",
+        {"page": "0", "x": "590", "y": "5", "centred": "true"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert placed.status_code == 201
+    seal = placed.json()
+    side = 42 * 72 / 25.4
+    # A click at the corner centres the field there, kept on the page.
+    assert (seal["x"], seal["y"], seal["width"]) == pytest.approx((595.2756 - side, 0, side), abs=0.01)
+    assert seal["update_url"] == f"/envelopes/{draft.pk}/parties/{company.pk}/fields/{seal['id']}/update/"
+
+    moved = owner.post(seal["update_url"], {"x": "100", "y": "200", "width": "150", "height": "10"})
+    assert moved.status_code == 200
+    # A seal keeps its proportions whatever height is sent; a signature takes both.
+    assert (moved.json()["x"], moved.json()["y"], moved.json()["width"], moved.json()["height"]) == pytest.approx(
+        (100, 200, 150, 150)
+    )
+    with tenant_context(alpha.company):
+        signature = envelope_field_add(party=person, page=0, x=100, y=400, acting_user=alpha.user)
+    url = f"/envelopes/{draft.pk}/parties/{person.pk}/fields/{signature.pk}/update/"
+    assert owner.post(url, {"x": "120", "y": "410", "width": "200", "height": "40"}).json()["height"] == 40
+
+    outside = owner.post(url, {"x": "500", "y": "410", "width": "200", "height": "40"})
+    assert outside.status_code == 400 and outside.json()["detail"]
+    assert owner.post(url, {"x": "nope"}).status_code == 400
+    charlie = client_on(alpha.company, world.charlie).post(url, {"x": "0", "y": "0", "width": "100", "height": "40"})
+    assert charlie.status_code == 404
+    with tenant_context(alpha.company):
+        kept = EnvelopeField.objects.get(pk=signature.pk)
+    assert (kept.x, kept.y, kept.width, kept.height) == (120, 410, 200, 40)
+
+    removed = owner.post(
+        f"/envelopes/{draft.pk}/parties/{person.pk}/fields/{signature.pk}/remove/", HTTP_ACCEPT="application/json"
+    )
+    assert removed.status_code == 200 and removed.json() == {"deleted": True}
+    with tenant_context(alpha.company):
+        assert not EnvelopeField.objects.filter(pk=signature.pk).exists()

@@ -16,7 +16,7 @@ from accounts.authority import Action, authority_check_for, current_company
 from config.errors import ApplicationError
 from config.mail import BIDI_CONTROLS, mail_header_text
 from documents.models import Document
-from documents.services.placements import placement_rectangle_check
+from documents.services.placements import placement_rectangle_check, rectangle_centred_on_page
 from workflows.envelope_routes import company_find_by_uscc
 from workflows.envelopes.rules import assert_draft, id_number_hash
 from workflows.envelopes.trail import envelope_event_record
@@ -138,8 +138,17 @@ def envelope_party_remove(*, party: Party, acting_user) -> None:
 
 @transaction.atomic
 def envelope_field_add(
-    *, party: Party, page: int, x: float, y: float, width: float | None = None, height: float | None = None, acting_user
+    *,
+    party: Party,
+    page: int,
+    x: float,
+    y: float,
+    width: float | None = None,
+    height: float | None = None,
+    centred: bool = False,
+    acting_user,
 ) -> EnvelopeField:
+    """`centred`: (x, y) is the clicked point the field is centred on, kept on the page."""
     authority_check_for(acting_user=acting_user, company=current_company(), action=Action.ENVELOPE_SEND)
     envelope = party.envelope
     assert_draft(envelope)
@@ -147,14 +156,40 @@ def envelope_field_add(
     if kind is None:
         raise ApplicationError(_("Approvers and copy recipients have no fields."), "party_has_no_fields")
     default_width, default_height = FIELD_SIZES[kind]
+    if _shown_turned(envelope.document, page):  # upright as shown (documents/pdf/sign.py turns the stamp)
+        default_width, default_height = default_height, default_width
     width = width or default_width
     height = height or default_height * width / default_width
+    if centred:
+        x, y = rectangle_centred_on_page(envelope.document, page=page, x=x, y=y, width=width, height=height)
     placement_rectangle_check(envelope.document, page=page, x=x, y=y, width=width, height=height)
     field = EnvelopeField(party=party, kind=kind, page=page, x=x, y=y, width=width, height=height)
     # Named after the field's own id: unique in the PDF even after another envelope on the
     # same document, or after a field was removed from this draft.
     field.field_name = f"{kind.capitalize()}-{party.order}-{field.id.hex[:12]}"
     field.save()
+    return field
+
+
+def _shown_turned(document: Document, page: int) -> bool:
+    pages = document.current_version.pages
+    return 0 <= page < len(pages) and pages[page].get("rotation", 0) % 180 == 90
+
+
+@transaction.atomic
+def envelope_field_move(*, field: EnvelopeField, x: float, y: float, width: float, height: float, acting_user):
+    """Move or resize a field while the envelope is a draft. A seal field keeps its
+    proportions (height follows width); a signature field takes both."""
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.ENVELOPE_SEND)
+    envelope = field.party.envelope
+    assert_draft(envelope)
+    if field.kind == EnvelopeField.Kind.SEAL:
+        height = width * field.height / field.width
+    if not (5 * MM <= width <= 600 and 5 * MM <= height <= 600):
+        raise ApplicationError(_("The field would be too small or too large."), "field_size", field="width")
+    placement_rectangle_check(envelope.document, page=field.page, x=x, y=y, width=width, height=height)
+    field.x, field.y, field.width, field.height = x, y, width, height
+    field.save(update_fields=["x", "y", "width", "height"])
     return field
 
 

@@ -1,69 +1,97 @@
-// Envelope pages. Draft: choose a party, click on a page preview to place its field; the
-// click is converted to PDF user space (CropBox origin and /Rotate, as placement.js does)
-// and the field is centred on it. Inbox: follow a sealing job, then reload.
+// Envelope pages. Draft: choose a party and click on a page to place its field, then drag,
+// resize or nudge it with the placement component (placer.js); every change is saved
+// through JSON, with no reload. Inbox: follow a sealing job, then reload.
 (function () {
-  const MM = 72 / 25.4;
-  const SIZES = {company: [42 * MM, 42 * MM], person: [50 * MM, 20 * MM]};
-
-  function toPdf(box, u, v) {
-    // u, v: 0..1 from the top-left of the displayed (rotated) page.
-    const w = box.right - box.left, h = box.top - box.bottom;
-    switch (box.rotation) {
-      case 90: return [box.left + v * w, box.bottom + u * h];
-      case 180: return [box.right - u * w, box.bottom + v * h];
-      case 270: return [box.right - v * w, box.top - u * h];
-      default: return [box.left + u * w, box.top - v * h];
-    }
-  }
-
   const root = document.getElementById("pages");
-  const partyChoice = document.getElementById("field-party");
+  const fieldsData = document.getElementById("fields-data");
   const pagesData = document.getElementById("pages-data");
-  if (root && partyChoice && pagesData) {
+  if (root && fieldsData && pagesData && window.sealhubPlacer) {
     const pages = JSON.parse(pagesData.textContent);
+    const text = window.sealhubText();
+    const partyChoice = document.getElementById("field-party");
     const errorBox = document.getElementById("field-error");
-    let busy = false;
-
-    async function place(figure, clientX, clientY) {
-      if (busy) return;
-      const option = partyChoice.selectedOptions[0];
-      if (!option) return;
-      const page = Number(figure.dataset.page);
-      const box = pages[page];
-      const rect = figure.querySelector("img").getBoundingClientRect();
-      const [cx, cy] = toPdf(box, (clientX - rect.left) / rect.width, (clientY - rect.top) / rect.height);
-      const [width, height] = SIZES[option.dataset.kind] || SIZES.company;
-      // Rotated pages show width and height swapped; the field stays upright in PDF space.
-      const x = Math.min(Math.max(cx - width / 2, box.left), box.right - width);
-      const y = Math.min(Math.max(cy - height / 2, box.bottom), box.top - height);
-      busy = true;
-      try {
-        const response = await fetch(option.dataset.url, {
-          method: "POST",
-          body: new URLSearchParams({page, x, y}),
-          headers: {"X-CSRFToken": root.dataset.csrf, Accept: "application/json"},
-        });
-        const json = await response.json().catch(() => ({}));
-        if (!response.ok) throw new Error(json.detail || response.statusText);
-        sessionStorage.setItem("envelope-party", partyChoice.value);
-        location.reload();
-      } catch (error) {
-        if (errorBox) { errorBox.textContent = error.message; errorBox.hidden = false; }
-      } finally {
-        busy = false;
+    const pageName = (index) => text.pageNumber.replace("%(number)s", String(index + 1));
+    const showError = (message) => {
+      if (!errorBox) return;
+      errorBox.textContent = message;
+      errorBox.hidden = !message;
+    };
+    async function post(url, data) {
+      const response = await fetch(url, {
+        method: "POST", body: new URLSearchParams(data),
+        headers: {"X-CSRFToken": root.dataset.csrf, Accept: "application/json"},
+      });
+      const json = await response.json().catch(() => ({}));
+      if (!response.ok) throw new Error(json.detail || response.statusText);
+      showError("");
+      return json;
+    }
+    const kindName = (field) => (field.kind === "seal" ? text.seal : text.signature);
+    function asItem(field) {
+      return {...field, keepAspect: field.kind === "seal", className: "envelope-field"};
+    }
+    // The party's list in the side panel follows the fields placed.
+    function listAdd(field) {
+      const list = document.querySelector(`[data-party-fields="${CSS.escape(field.party)}"]`);
+      if (!list) return;
+      const item = document.createElement("li");
+      item.dataset.fieldId = field.id;
+      item.append(`${kindName(field)} · ${pageName(field.page)} `);
+      const button = document.createElement("button");
+      button.type = "button"; button.className = "link"; button.textContent = text.remove;
+      button.addEventListener("click", () => remove(field).catch((error) => showError(error.message)));
+      item.appendChild(button);
+      list.appendChild(item);
+      listChanged(field.party);
+    }
+    function listChanged(party) {
+      const list = document.querySelector(`[data-party-fields="${CSS.escape(party)}"]`);
+      const empty = document.querySelector(`[data-party-empty="${CSS.escape(party)}"]`);
+      if (!list) return;
+      if (list.children.length && empty) empty.remove();
+      if (!list.children.length && !empty) {
+        const note = document.createElement("p");
+        note.className = "error small";
+        note.dataset.partyEmpty = party;
+        note.textContent = text.noField;
+        list.after(note);
       }
     }
+    async function remove(field) {
+      await post(field.remove_url, {});
+      placer.forget(field.id);
+      const item = document.querySelector(`[data-field-id="${CSS.escape(field.id)}"]`);
+      if (item) item.remove();
+      listChanged(field.party);
+    }
 
-    const remembered = sessionStorage.getItem("envelope-party");
-    if (remembered && partyChoice.querySelector(`option[value="${remembered}"]`)) partyChoice.value = remembered;
-    root.querySelectorAll(".page").forEach((figure) => {
-      const image = figure.querySelector("img");
-      image.addEventListener("click", (event) => place(figure, event.clientX, event.clientY));
-      image.addEventListener("keydown", (event) => {
-        if (event.key !== "Enter" && event.key !== " ") return;
+    const placer = window.sealhubPlacer.attach({
+      root,
+      pages,
+      items: JSON.parse(fieldsData.textContent).map(asItem),
+      zoomIn: document.getElementById("zoom-in"),
+      zoomOut: document.getElementById("zoom-out"),
+      zoomOutput: document.getElementById("zoom-level"),
+      snapChoice: document.getElementById("snap-lines"),
+      canPlace: () => Boolean(partyChoice && partyChoice.selectedOptions[0]),
+      describe: (field) => `${field.label}. ${field.name} · ${kindName(field)} (${pageName(field.page)}): ${text.keys}`,
+      onError: showError,
+      async placeAt(page, x, y) {
+        const option = partyChoice.selectedOptions[0];
+        const created = await post(option.dataset.url, {page, x, y, centred: "true"});
+        const field = {...created, label: option.dataset.order, name: option.dataset.name};
+        listAdd(field);
+        return asItem(field);
+      },
+      change: (field, rect) => post(field.update_url, rect),
+      remove: (field) => remove(field),
+    });
+    // The side panel's remove buttons work without a reload too.
+    document.querySelectorAll("form[data-field-remove]").forEach((form) => {
+      form.addEventListener("submit", (event) => {
         event.preventDefault();
-        const rect = image.getBoundingClientRect();  // keyboard: the lower right, where seals usually go
-        place(figure, rect.left + rect.width * 0.75, rect.top + rect.height * 0.8);
+        const field = placer.items.get(form.dataset.fieldRemove);
+        if (field) remove(field).catch((error) => showError(error.message));
       });
     });
   }

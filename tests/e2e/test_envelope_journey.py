@@ -192,10 +192,16 @@ def test_three_companies_and_a_person_complete_an_envelope(cast, site, new_conte
     screenshot(owner, "envelope-owner-1-draft")
     assert accessibility_violations(owner) == []
 
+    owner.get_by_role("link", name="Review and send").click()
+    expect(owner.get_by_role("heading", level=1)).to_have_text(f"Review “{ENVELOPE}” before sending")
+    expect(owner.locator(".review-parties > li")).to_have_count(4)
+    expect(owner.locator(".review-parties > li").nth(2)).to_contain_text("Page 1: Signature")
+    screenshot(owner, "envelope-owner-2-review")
+    assert accessibility_violations(owner) == []
     owner.get_by_role("button", name="Send", exact=True).click()
     expect(owner.get_by_text("Sent. The first parties were notified.")).to_be_visible()
     expect(owner.locator("h1 .badge")).to_have_text("In progress")
-    screenshot(owner, "envelope-owner-2-sent")
+    screenshot(owner, "envelope-owner-3-sent")
     assert accessibility_violations(owner) == []
 
     # A certifies first, from its own inbox.
@@ -259,7 +265,7 @@ def test_three_companies_and_a_person_complete_an_envelope(cast, site, new_conte
     wait_until(completed, "the completed envelope", seconds=90)
     expect(owner.locator(".envelope-parties .badge")).to_have_text(["Done"] * 4)
     expect(owner.get_by_text("The audit trail is intact")).to_be_visible()
-    screenshot(owner, "envelope-owner-3-completed")
+    screenshot(owner, "envelope-owner-4-completed")
     with owner.expect_download() as download_info:
         owner.get_by_role("link", name="Final PDF").click()
     final = tmp_path / "final.pdf"

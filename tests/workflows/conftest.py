@@ -21,6 +21,9 @@ from tenants.services import company_create
 from tests.conftest import PASSWORD, enrol_authenticator
 from tests.seals.conftest import licence
 from workflows.cross_tenant import PersonSignature
+from workflows.envelopes.sending import DEFAULT_LIFETIME
+from workflows.models import Envelope
+from workflows.selectors import envelope_review
 
 SEAL_PASSWORD = "Seal-pass-2026"
 
@@ -196,3 +199,10 @@ def drawn_signature_form() -> dict:
         "signature_mode": "draw",
         "signature_png": "data:image/png;base64," + base64.b64encode(drawn_signature_png()).decode(),
     }
+
+
+def reviewed(company: Company, envelope) -> dict:
+    """The form the review page posts to send `envelope`: the digest of what it showed."""
+    with tenant_context(company):
+        current = Envelope.objects.get(pk=envelope.pk)
+        return {"review": envelope_review(envelope=current, default_lifetime=DEFAULT_LIFETIME).digest}

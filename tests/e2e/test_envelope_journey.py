@@ -231,12 +231,12 @@ def test_three_companies_and_a_person_complete_an_envelope(cast, site, new_conte
     assert accessibility_violations(person) == []
     # C draws a signature on the pad (undoing a first stroke), confirms the consent, signs.
     expect(person.get_by_label("Draw it")).to_be_checked()
+    person.get_by_label("I confirm the statement above.").check()
     person.get_by_role("button", name="Sign the document").click()
     expect(person.locator("#signature-error")).to_be_visible()  # an empty pad is not sent
     draw_signature(person)
     person.get_by_role("button", name="Undo").click()
     draw_signature(person)
-    person.get_by_label("I confirm the statement above.").check()
     screenshot(person, "envelope-person-2-drawn")
     person.get_by_role("button", name="Sign the document").click()
     expect(person.get_by_text("Done. Thank you.")).to_be_visible(timeout=90_000)

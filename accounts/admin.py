@@ -7,6 +7,7 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
@@ -106,17 +107,26 @@ class UserAdmin(ReviewModelAdmin):
     or email is changed here."""
 
     ordering = ("email",)
-    list_display = ("email", "full_name", "id_number_masked", "is_staff", "is_active", "frozen_at", "date_joined")
+    list_display = ("email", "full_name", "id_number_masked", "staff", "active", "frozen_at", "date_joined")
     list_filter = ("is_staff", "is_active")
     search_fields = ("email", "full_name", "mobile")
     fieldsets = (
         (None, {"fields": ("email",)}),
         (_("Identity"), {"fields": ("full_name", "mobile", "id_number_masked", "email_verified_at")}),
-        (_("Access"), {"fields": ("is_active", "is_staff", "frozen_at", "frozen_reason")}),
+        (_("Access"), {"fields": ("active", "staff", "frozen_at", "frozen_reason")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     readonly_fields = tuple(field for _title, options in fieldsets for field in options["fields"])
     inlines = [MembershipInline]
+
+    # Words, not the admin's yes/no icons (whose text alternative is English in every language).
+    @admin.display(description=_("Platform reviewer"), ordering="is_staff")
+    def staff(self, obj):
+        return _("Yes") if obj.is_staff else _("No")
+
+    @admin.display(description=_("Active"), ordering="is_active")
+    def active(self, obj):
+        return _("Yes") if obj.is_active else _("No")
 
 
 @admin.register(Membership)
@@ -193,7 +203,23 @@ class FactorLockAdmin(ReviewModelAdmin):
 
 @admin.register(SecurityEvent)
 class SecurityEventAdmin(ReviewModelAdmin):
-    list_display = ("occurred_at", "user", "action", "ip_address")
-    list_filter = ("action",)
+    list_display = ("when", "account", "event", "address")
     search_fields = ("user__email", "action")
-    readonly_fields = ("occurred_at", "user", "action", "data", "ip_address")
+    readonly_fields = ("when", "account", "event", "data", "address")
+    exclude = ("action", "occurred_at", "ip_address", "user")
+
+    @admin.display(description=_("Account"))
+    def account(self, obj):
+        return obj.user or "—"
+
+    @admin.display(description=_("Time"), ordering="occurred_at")
+    def when(self, obj):
+        return localtime(obj.occurred_at).strftime("%Y-%m-%d %H:%M:%S")
+
+    @admin.display(description=_("IP address"))
+    def address(self, obj):
+        return obj.ip_address or "—"
+
+    @admin.display(description=_("Event"), ordering="action")
+    def event(self, obj):
+        return obj.action_label

@@ -86,10 +86,12 @@ class Membership(models.Model):
         MEMBER = "member", _("Member")
         AUDITOR = "auditor", _("Auditor")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    company = models.ForeignKey("tenants.Company", on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    company = models.ForeignKey(
+        "tenants.Company", on_delete=models.CASCADE, related_name="memberships", verbose_name=_("company")
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("membership")
@@ -149,14 +151,16 @@ class FactorLock(models.Model):
         EMAIL_CODE = "email_code", _("Emailed code")
         SEAL_PASSWORD = "seal_password", _("Seal password")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="factor_locks")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="factor_locks", verbose_name=_("user"))
     factor = models.CharField(_("factor"), max_length=20, choices=Factor.choices)
     # What the secret protects when it is not the account itself (e.g. one seal's id).
     scope = models.CharField(_("scope"), max_length=64, blank=True, default="")
     locked_at = models.DateTimeField(_("locked at"), default=timezone.now)
     locked_until = models.DateTimeField(_("locked until"))
     unlocked_at = models.DateTimeField(_("unlocked at"), null=True, blank=True)
-    unlocked_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    unlocked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("unlocked by")
+    )
 
     class Meta:
         verbose_name = _("lockout")
@@ -204,7 +208,43 @@ class SecurityEvent(models.Model):
         ordering = ["-occurred_at"]
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action}"
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action_label}"
+
+    @property
+    def action_label(self) -> str:
+        """The event in words: a factor's outcome reads "<factor>: <outcome>"."""
+        if self.action in SECURITY_EVENT_LABELS:
+            return str(SECURITY_EVENT_LABELS[self.action])
+        factor, _dot, outcome = self.action.partition(".")
+        if factor in FactorLock.Factor.values and outcome in FACTOR_OUTCOME_LABELS:
+            return f"{FactorLock.Factor(factor).label}: {FACTOR_OUTCOME_LABELS[outcome]}"
+        return self.action
+
+
+SECURITY_EVENT_LABELS = {
+    "account.registered": _("Account registered"),
+    "account.email_verified": _("Email address confirmed"),
+    "account.frozen": _("Account frozen"),
+    "account.recovery_requested": _("Account recovery requested"),
+    "account.recovered": _("Account recovered; password changed"),
+    "password.reset_requested": _("Password reset requested"),
+    "password.reset": _("Password reset"),
+    "two_factor.enabled": _("Two-factor sign-in turned on"),
+    "recovery_codes.generated": _("New recovery codes made"),
+    "identity_appeal.submitted": _("Identity appeal submitted"),
+    "identity_appeal.upheld": _("Identity appeal upheld"),
+    "identity_appeal.rejected": _("Identity appeal rejected"),
+    "reviewer.granted": _("Made a platform reviewer"),
+    "reviewer.revoked": _("No longer a platform reviewer"),
+    "admin.write_refused": _("Change in the admin refused"),
+}
+FACTOR_OUTCOME_LABELS = {
+    "failed": _("wrong"),
+    "locked": _("locked after too many wrong tries"),
+    "refused": _("refused while locked"),
+    "succeeded": _("accepted"),
+    "unlocked": _("unlocked"),
+}
 
 
 def appeal_photo_path(instance: IdentityAppeal, filename: str) -> str:

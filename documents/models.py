@@ -183,6 +183,8 @@ class SigningGrant(models.Model):
     # one-off certificate whose key is what `wrapped_data_key` holds.
     envelope_party_id = models.UUIDField(null=True, blank=True)
     certificate_pem = models.TextField(blank=True)
+    # A person's drawn signature (a clean transparent PNG), placed in their signature fields.
+    signature_png = models.BinaryField(null=True, blank=True)
     certify = models.BooleanField(default=False)
     wrapped_data_key = models.BinaryField(null=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

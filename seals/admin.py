@@ -14,8 +14,16 @@ from seals.services import seal_application_approve, seal_application_reject, se
 
 class StatusChangeInline(ReviewInline):
     model = SealStatusChange
-    fields = ("changed_at", "from_status", "to_status", "changed_by", "reason")
+    fields = ("changed_at", "from_words", "to_words", "changed_by", "reason")
     readonly_fields = fields
+
+    @admin.display(description=_("From status"))
+    def from_words(self, obj):
+        return obj.from_label
+
+    @admin.display(description=_("To status"))
+    def to_words(self, obj):
+        return obj.to_label
 
 
 @admin.register(SealApplication)
@@ -117,11 +125,16 @@ class SealAdmin(DecisionAdminMixin, ReviewModelAdmin):
         "not_after",
         "status_changed_at",
         "status_reason",
-        "dual_signing",
+        "dual_signing_words",
         "national_seal_fields",
         "decide_link",
     )
-    exclude = ("application",)
+    exclude = ("application", "dual_signing")
+
+    # Words, not the admin's yes/no icon (whose text alternative is English in every language).
+    @admin.display(description=_("also sign in the national format (SM2)"))
+    def dual_signing_words(self, obj):
+        return _("Yes") if obj.dual_signing else _("No")
 
     @admin.display(description=_("National format seal (GB/T 38540)"))
     def national_seal_fields(self, obj):

@@ -11,15 +11,19 @@ ellipse 40×30 mm with the taxpayer number across the centre; personal seals squ
 from __future__ import annotations
 
 import functools
+import io
 import math
 import threading
 from dataclasses import dataclass
 
 import pypdfium2
 from fontTools.pens.reportLabPen import ReportLabPen
+from PIL import Image as PILImage
 from reportlab.graphics import renderPDF
 from reportlab.graphics.shapes import Drawing, Ellipse, Group, Line, Polygon, Rect
 from reportlab.lib.colors import Color
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas as pdf_canvas
 
 from sealcore.pdfium import PDFIUM_LOCK, bitmap_png
 
@@ -243,3 +247,91 @@ def _draw_line_of_text(drawing: Drawing, text: str, *, max_size: float, width: f
         if not char.isspace():
             drawing.add(_glyph(char, size, x + size * em / 2, y, color=SIGNATURE_INK))
         x += size * em
+
+
+# A drawn signature arrives from a browser: a PNG with a transparent background. Limits keep
+# a hostile upload from costing memory (dimensions are read from the header before decoding).
+DRAWN_SIGNATURE_MAX_BYTES = 300_000
+DRAWN_SIGNATURE_MAX_SIDE = 2000
+DRAWN_SIGNATURE_MIN_SIDE = 20
+
+
+class DrawnSignatureRefused(ValueError):
+    """The reason is one of: not_png, too_large, dimensions, not_transparent, empty."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def drawn_signature_clean(data: bytes) -> bytes:
+    """A browser's drawing as a clean transparent PNG, cropped to the ink: a real PNG within
+    the size limits, with an alpha channel and some ink on it. Metadata chunks are dropped
+    by decoding and encoding again. Raises DrawnSignatureRefused."""
+    if len(data) > DRAWN_SIGNATURE_MAX_BYTES:
+        raise DrawnSignatureRefused("too_large")
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise DrawnSignatureRefused("not_png")
+    try:
+        with PILImage.open(io.BytesIO(data), formats=["PNG"]) as image:
+            width, height = image.size
+            if not (
+                DRAWN_SIGNATURE_MIN_SIDE <= width <= DRAWN_SIGNATURE_MAX_SIDE
+                and DRAWN_SIGNATURE_MIN_SIDE <= height <= DRAWN_SIGNATURE_MAX_SIDE
+            ):
+                raise DrawnSignatureRefused("dimensions")
+            if image.mode not in ("RGBA", "LA") and "transparency" not in image.info:
+                raise DrawnSignatureRefused("not_transparent")
+            rgba = image.convert("RGBA")
+    except DrawnSignatureRefused:
+        raise
+    except (OSError, ValueError, SyntaxError, PILImage.DecompressionBombError) as error:
+        raise DrawnSignatureRefused("not_png") from error
+    ink = rgba.getchannel("A").point(lambda alpha: 255 if alpha > 16 else 0).getbbox()
+    if ink is None:
+        raise DrawnSignatureRefused("empty")
+    left, top, right, bottom = ink
+    margin = 4
+    cropped = rgba.crop(
+        (max(left - margin, 0), max(top - margin, 0), min(right + margin, width), min(bottom + margin, height))
+    )
+    out = io.BytesIO()
+    cropped.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def drawn_signature_pdf(png: bytes, caption: str = "") -> bytes:
+    """A person's drawn signature (a clean PNG from drawn_signature_clean) as a 50×20 mm
+    appearance: the drawing fitted above a line, with a small caption under it."""
+    width, height = SIGNATURE_WIDTH_MM * MM, SIGNATURE_HEIGHT_MM * MM
+    out = io.BytesIO()
+    page = pdf_canvas.Canvas(out, pagesize=(width, height))
+    image = ImageReader(io.BytesIO(png))
+    box_width, box_height = width - 6 * MM, height * 0.62
+    page.drawImage(
+        image,
+        3 * MM,
+        height * 0.33,
+        width=box_width,
+        height=box_height,
+        mask="auto",
+        preserveAspectRatio=True,
+        anchor="c",
+    )
+    page.setStrokeColor(SIGNATURE_INK)
+    page.setLineWidth(0.6)
+    page.line(3 * MM, height * 0.3, width - 3 * MM, height * 0.3)
+    if caption:
+        drawing = Drawing(width, height)
+        _draw_line_of_text(
+            drawing,
+            caption[:48],
+            max_size=2.6,
+            width=SIGNATURE_WIDTH_MM - 6,
+            centre_x=SIGNATURE_WIDTH_MM / 2,
+            y=SIGNATURE_HEIGHT_MM * 0.14,
+        )
+        renderPDF.draw(drawing, page, 0, 0)
+    page.showPage()
+    page.save()
+    return out.getvalue()

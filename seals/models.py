@@ -117,8 +117,12 @@ class SealApplication(ProtectedKeyFields, Sm2KeyFields):
         REJECTED = "rejected", _("Rejected")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    company = models.ForeignKey("tenants.Company", on_delete=models.PROTECT, related_name="seal_applications")
-    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey(
+        "tenants.Company", on_delete=models.PROTECT, related_name="seal_applications", verbose_name=_("company")
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("applicant")
+    )
     seal_type = models.CharField(_("seal type"), max_length=24, choices=SealType.choices)
     seal_name = models.CharField(_("text on the seal"), max_length=60)
     key_algorithm = models.CharField(_("key algorithm"), max_length=12, default="ec-p256")
@@ -129,7 +133,12 @@ class SealApplication(ProtectedKeyFields, Sm2KeyFields):
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     decision_reason = models.TextField(_("reason"), blank=True)
 
@@ -165,7 +174,9 @@ class Seal(ProtectedKeyFields, Sm2KeyFields):
         HARDWARE_TOKEN = "hardware_token", _("Third-party CA, hardware key (U-key)")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    company = models.ForeignKey("tenants.Company", on_delete=models.PROTECT, related_name="seals")
+    company = models.ForeignKey(
+        "tenants.Company", on_delete=models.PROTECT, related_name="seals", verbose_name=_("company")
+    )
     application = models.OneToOneField(
         SealApplication, on_delete=models.PROTECT, null=True, blank=True, related_name="seal"
     )
@@ -178,11 +189,11 @@ class Seal(ProtectedKeyFields, Sm2KeyFields):
     # Third-party seals: the CA certificates that came with the key (PEM, issuer first).
     chain_pem = models.TextField(blank=True, editable=False)
     issuer_name = models.CharField(_("certificate issuer"), max_length=300, blank=True)
-    certificate_serial = models.CharField(max_length=64, unique=True, editable=False)
+    certificate_serial = models.CharField(_("certificate serial"), max_length=64, unique=True, editable=False)
     not_before = models.DateTimeField(_("valid from"))
     not_after = models.DateTimeField(_("valid until"))
-    created_at = models.DateTimeField(default=timezone.now)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     status_reason = models.TextField(_("reason for the status"), blank=True)
     expiry_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     # National format (GB/T 38540): the SM2 certificate and the SESeal the platform made.
@@ -218,14 +229,18 @@ class SealStatusChange(models.Model):
     application = models.ForeignKey(
         SealApplication, on_delete=models.PROTECT, null=True, blank=True, related_name="status_changes"
     )
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    changed_at = models.DateTimeField(default=timezone.now)
-    reason = models.TextField(blank=True)
+    from_status = models.CharField(_("from status"), max_length=12, blank=True)
+    to_status = models.CharField(_("to status"), max_length=12)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by")
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    reason = models.TextField(_("reason"), blank=True)
 
     class Meta:
         ordering = ["changed_at"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"

@@ -8,8 +8,16 @@ from tenants.services import company_registration_approve, company_registration_
 
 class DomainInline(ReviewInline):
     model = Domain
-    fields = ("domain", "is_primary")
+    fields = ("address", "primary")
     readonly_fields = fields
+
+    @admin.display(description=_("Host name"))
+    def address(self, obj):
+        return obj.domain
+
+    @admin.display(description=_("Primary address"))
+    def primary(self, obj):
+        return _("Yes") if obj.is_primary else _("No")
 
 
 @admin.register(Company)
@@ -18,14 +26,15 @@ class CompanyAdmin(DecisionAdminMixin, ReviewModelAdmin):
     list_filter = ("verification", "status")
     search_fields = ("name", "slug", "uscc")
     readonly_fields = (
-        "schema_name",
+        "schema",
         "created_at",
         "verification",
         "reviewed_at",
-        "reviewed_by",
+        "reviewer",
         "review_reason",
         "decide_link",
     )
+    exclude = ("schema_name", "reviewed_by")
     inlines = [DomainInline]
     decisions = {
         "approved": (
@@ -38,6 +47,15 @@ class CompanyAdmin(DecisionAdminMixin, ReviewModelAdmin):
         ),
     }
     decision_details_template = "admin/tenants/company/details.html"
+
+    # The mixins' own fields carry no verbose name; these say what they are in both languages.
+    @admin.display(description=_("Database schema"))
+    def schema(self, obj):
+        return obj.schema_name
+
+    @admin.display(description=_("Reviewed by"))
+    def reviewer(self, obj):
+        return obj.reviewed_by or "—"
 
     def decision_pending(self, obj) -> bool:
         return obj.verification == Company.Verification.PENDING

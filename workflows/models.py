@@ -185,6 +185,7 @@ ENVELOPE_EVENT_LABELS = {
     "code_sent": _("One-time code sent"),
     "code_passed": _("One-time code passed"),
     "signing_confirmed": _("Seal or signature confirmed"),
+    "consent_given": _("Consent to sign electronically confirmed"),
     "signed": _("Signed"),
     "approved": _("Approved"),
     "declined": _("Declined"),

@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+import datetime
+import hashlib
+from dataclasses import dataclass
+
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from workflows.models import Envelope, Party
 
@@ -40,3 +46,54 @@ def envelope_field_get(*, party: Party, field_id):
         return party.fields.select_related("party__envelope").get(pk=field_id)
     except (party.fields.model.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+@dataclass(frozen=True)
+class PartyReview:
+    party: Party
+    fields_by_page: list[tuple[int, list]]  # (page number from 1, the party's fields on it)
+    missing_fields: bool
+
+
+@dataclass(frozen=True)
+class EnvelopeReview:
+    """What the sender checks before sending: the document, the parties in order with their
+    fields per page, the deadline and reminders, what still stops sending, and a digest of
+    all of it (sending refuses a draft that changed after this review)."""
+
+    envelope: Envelope
+    version: object
+    parties: list[PartyReview]
+    deadline: datetime.datetime
+    deadline_is_default: bool
+    problems: list[str]
+    digest: str
+
+
+def envelope_review(*, envelope: Envelope, default_lifetime: datetime.timedelta) -> EnvelopeReview:
+    version = envelope.document.current_version
+    parties = []
+    problems = []
+    state = [str(version.pk), str(envelope.expires_at), str(envelope.reminder_interval_days), envelope.message]
+    for party in envelope.parties.all():
+        fields = list(party.fields.all())
+        by_page: dict[int, list] = {}
+        for field in sorted(fields, key=lambda f: (f.page, -f.y, f.x)):
+            by_page.setdefault(field.page + 1, []).append(field)
+        missing = party.kind in (Party.Kind.COMPANY, Party.Kind.PERSON) and not fields
+        if missing:
+            problems.append(_("Place at least one field for %(party)s.") % {"party": party.name})
+        parties.append(PartyReview(party=party, fields_by_page=sorted(by_page.items()), missing_fields=missing))
+        state.append(f"{party.pk}|{party.order}|{party.kind}|{party.name}|{party.email}|{party.uscc}")
+        state += [f"{f.pk}|{f.page}|{f.x:.2f}|{f.y:.2f}|{f.width:.2f}|{f.height:.2f}" for f in fields]
+    if not any(review.party.kind in Party.ACTING_KINDS for review in parties):
+        problems.append(_("Add at least one party who seals, signs or approves."))
+    return EnvelopeReview(
+        envelope=envelope,
+        version=version,
+        parties=parties,
+        deadline=envelope.expires_at or timezone.now() + default_lifetime,
+        deadline_is_default=envelope.expires_at is None,
+        problems=problems,
+        digest=hashlib.sha256("\n".join(state).encode()).hexdigest(),
+    )

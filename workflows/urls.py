@@ -44,6 +44,7 @@ urlpatterns = [
         views_envelopes.envelope_party_email_view,
         name="envelope_party_email",
     ),
+    path("envelopes/<uuid:envelope_id>/review/", views_envelopes.envelope_review_view, name="envelope_review"),
     path("envelopes/<uuid:envelope_id>/send/", views_envelopes.envelope_send_view, name="envelope_send"),
     path("envelopes/<uuid:envelope_id>/cancel/", views_envelopes.envelope_cancel_view, name="envelope_cancel"),
     path("envelopes/<uuid:envelope_id>/remind/", views_envelopes.envelope_remind_view, name="envelope_remind"),

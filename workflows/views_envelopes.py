@@ -37,7 +37,7 @@ from workflows.envelopes.drafting import (
     envelope_party_add,
     envelope_party_remove,
 )
-from workflows.envelopes.sending import envelope_party_email_correct, envelope_send
+from workflows.envelopes.sending import DEFAULT_LIFETIME, envelope_party_email_correct, envelope_send
 from workflows.envelopes.trail import envelope_events_verify
 from workflows.forms import (
     EnvelopeCancelForm,
@@ -57,6 +57,7 @@ from workflows.selectors import (
     envelope_get,
     envelope_list_with_progress,
     envelope_party_get,
+    envelope_review,
 )
 
 PREVIEW_WIDTH = 900
@@ -294,10 +295,30 @@ def envelope_party_remove_view(request, envelope_id, party_id):
     return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
 
 
+@authority_required(Action.ENVELOPE_SEND)
+def envelope_review_view(request, envelope_id):
+    """The last step before sending: everything the parties will get, with Back and Send."""
+    envelope = envelope_get(envelope_id=envelope_id)
+    if envelope.status != Envelope.Status.DRAFT:
+        return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
+    review = envelope_review(envelope=envelope, default_lifetime=DEFAULT_LIFETIME)
+    return render(request, "workflows/envelope_review.html", {"review": review, "envelope": envelope})
+
+
 @require_POST
 @authority_required(Action.ENVELOPE_SEND)
 def envelope_send_view(request, envelope_id):
+    """Sends only what the sender reviewed: the review page posts the digest of what it
+    showed; a draft changed since then (another tab, a colleague) goes back to the review."""
     envelope = envelope_get(envelope_id=envelope_id)
+    if envelope.status == Envelope.Status.DRAFT:
+        reviewed = request.POST.get("review", "")
+        if not reviewed:
+            messages.error(request, _("Review the envelope before sending it."))
+            return redirect("workflows:envelope_review", envelope_id=envelope.pk)
+        if reviewed != envelope_review(envelope=envelope, default_lifetime=DEFAULT_LIFETIME).digest:
+            messages.error(request, _("The draft changed since you reviewed it. Check it again, then send."))
+            return redirect("workflows:envelope_review", envelope_id=envelope.pk)
     try:
         envelope_send(
             envelope=envelope, owner=request.tenant, acting_user=request.user, ip_address=client_address(request)

@@ -4,6 +4,8 @@ sent to that address, proved once per browser session for 30 minutes."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import time
 from urllib.parse import quote
 
@@ -17,6 +19,7 @@ from config.client import client_address
 from config.errors import ApplicationError
 from documents.models import content_type_for_name
 from workflows import cross_tenant
+from workflows.envelopes.persons import consent_statement
 from workflows.overlays import page_overlays
 
 VERIFIED_FOR_SECONDS = 30 * 60
@@ -68,6 +71,7 @@ def sign_view(request, token):
         "verified": verified,
         "pages": [(page, overlays.get(page, [])) for page in range(view.page_count)],
         "job_id": request.session.get(f"envelope-job:{route.party_id}", "") if view.can_act else "",
+        "consent_statement": consent_statement(view.party_name),
     }
     response = render(request, "workflows/sign.html", context)
     # The token is in the address: it must not leave the platform host. Not "no-referrer":
@@ -119,6 +123,36 @@ def _require_verified(request, route) -> None:
         raise ApplicationError(_("Confirm the one-time code from your email first."), "code_required", status=403)
 
 
+DRAWN_SIGNATURE_PREFIX = "data:image/png;base64,"
+DRAWN_SIGNATURE_MAX_FIELD = 420_000  # base64 of the 300 kB PNG limit, with room for the prefix
+
+
+def _signature_from(request) -> cross_tenant.PersonSignature:
+    """The consent box, and the drawing (a PNG data URL the pad put in a hidden field) when
+    the person chose to draw, else the typed name."""
+    consent = request.POST.get("consent") == "yes"
+    if request.POST.get("signature_mode") != "draw":
+        return cross_tenant.PersonSignature(consent=consent, typed_name=request.POST.get("typed_name", ""))
+    drawn = request.POST.get("signature_png", "")
+    if len(drawn) > DRAWN_SIGNATURE_MAX_FIELD:
+        raise ApplicationError(
+            _("The drawing is too large. Clear it and draw your signature again."), "signature_invalid"
+        )
+    if not drawn:
+        raise ApplicationError(
+            _("The signature pad is empty. Draw your signature, or type your name instead."), "signature_required"
+        )
+    if not drawn.startswith(DRAWN_SIGNATURE_PREFIX):
+        raise ApplicationError(_("The drawing could not be read. Draw your signature again."), "signature_invalid")
+    try:
+        data = base64.b64decode(drawn[len(DRAWN_SIGNATURE_PREFIX) :], validate=True)
+    except binascii.Error as error:
+        raise ApplicationError(
+            _("The drawing could not be read. Draw your signature again."), "signature_invalid"
+        ) from error
+    return cross_tenant.PersonSignature(consent=consent, drawn_png=data)
+
+
 @require_POST
 def sign_submit_view(request, token):
     def sign(route):
@@ -129,6 +163,7 @@ def sign_submit_view(request, token):
             return
         job = cross_tenant.person_sign(
             route=route,
+            signature=_signature_from(request),
             id_number=request.POST.get("id_number", ""),
             ip_address=client_address(request),
             user_agent=_agent(request),

@@ -173,6 +173,7 @@ def signing_grant_create(
     envelope_party_id=None,
     certificate_pem: str = "",
     certify: bool = False,
+    signature_png: bytes | None = None,
 ) -> SigningGrant:
     """The single-use grant and its job, queued after commit in the current schema.
     `secret` (a seal's data key or a person's one-off private key) is stored wrapped
@@ -199,6 +200,7 @@ def signing_grant_create(
         envelope_party_id=envelope_party_id,
         certificate_pem=certificate_pem,
         certify=certify,
+        signature_png=signature_png,
     )
     grant.wrapped_data_key = encrypt(secret, purpose=GRANT_KEY_PURPOSE, associated_data=str(grant.pk).encode())
     grant.save()

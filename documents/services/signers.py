@@ -20,7 +20,7 @@ from documents.pdf.sign import SigningKey
 from documents.pdf.timestamping import LongTermValidation, RemoteTimestamping, TsaEndpoint
 from documents.verification import trust_roots
 from seals import keys, pki
-from seals.image import seal_pdf, signature_pdf
+from seals.image import drawn_signature_pdf, seal_pdf, signature_pdf
 from seals.models import Seal
 from seals.services import seal_face, seal_sm2_key
 
@@ -114,6 +114,15 @@ def seal_ofd_signer(seal: Seal, data_key: bytes) -> OfdSigner | None:
     )
 
 
+def person_appearance_pdf(grant: SigningGrant) -> bytes:
+    """The person's drawn signature when they drew one, else the name they typed (or the
+    party's name), with the name and date as a caption under a drawing."""
+    day = timezone.localdate().isoformat()
+    if grant.signature_png:
+        return drawn_signature_pdf(bytes(grant.signature_png), f"{grant.user_label} · {day}")
+    return signature_pdf(grant.evidence.get("typed_name") or grant.user_label, day)
+
+
 def person_signer(grant: SigningGrant, private_key_der: bytes) -> Signer:
     return Signer(
         signing_key=SigningKey(
@@ -121,7 +130,7 @@ def person_signer(grant: SigningGrant, private_key_der: bytes) -> Signer:
             certificate_pem=grant.certificate_pem,
             chain_pem=_platform_chain_pem(),
         ),
-        appearance_pdf=signature_pdf(grant.user_label, timezone.localdate().isoformat()),
+        appearance_pdf=person_appearance_pdf(grant),
         field_prefix="Signature",
         reason=_("Signed by %(name)s") % {"name": grant.user_label},
     )

@@ -105,6 +105,39 @@ def _seal_from_inbox(page, site, signer, name: str, *, last: bool = False) -> No
     screenshot(page, f"envelope-{name}-2-sealed")
 
 
+def draw_signature(page) -> None:
+    """A zigzag on the signature pad with the mouse (pointer events, as a finger's)."""
+    box = page.locator("#signature-canvas").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.7)
+    page.mouse.down()
+    for step, (u, v) in enumerate([(0.3, 0.2), (0.5, 0.8), (0.7, 0.2), (0.9, 0.6)]):
+        page.mouse.move(box["x"] + box["width"] * u, box["y"] + box["height"] * v, steps=5 + step)
+    page.mouse.up()
+
+
+INK_UNDER = """(args) => {
+  const [image, field] = args;
+  const canvas = document.createElement("canvas");
+  canvas.width = image.naturalWidth; canvas.height = image.naturalHeight;
+  const context = canvas.getContext("2d");
+  context.drawImage(image, 0, 0);
+  const scale = image.naturalWidth / image.getBoundingClientRect().width;
+  const box = field.getBoundingClientRect(), at = image.getBoundingClientRect();
+  const data = context.getImageData((box.left - at.left) * scale, (box.top - at.top) * scale,
+                                    box.width * scale, box.height * scale).data;
+  let ink = 0;
+  for (let i = 0; i < data.length; i += 4) if (data[i + 2] > data[i] + 40 && data[i + 2] < 200) ink++;
+  return ink;
+}"""
+
+
+def ink_under(page, field) -> int:
+    """Blue ink pixels in the page image under a field's box."""
+    image = page.locator('.page[data-page="0"] img').element_handle()
+    return page.evaluate(INK_UNDER, [image, field.element_handle()])
+
+
 def _mail_matching(address: str, pattern: str, after: int = 0) -> re.Match:
     """The first message to `address`, from the `after`-th on, matching `pattern`."""
 
@@ -159,10 +192,16 @@ def test_three_companies_and_a_person_complete_an_envelope(cast, site, new_conte
     screenshot(owner, "envelope-owner-1-draft")
     assert accessibility_violations(owner) == []
 
+    owner.get_by_role("link", name="Review and send").click()
+    expect(owner.get_by_role("heading", level=1)).to_have_text(f"Review “{ENVELOPE}” before sending")
+    expect(owner.locator(".review-parties > li")).to_have_count(4)
+    expect(owner.locator(".review-parties > li").nth(2)).to_contain_text("Page 1: Signature")
+    screenshot(owner, "envelope-owner-2-review")
+    assert accessibility_violations(owner) == []
     owner.get_by_role("button", name="Send", exact=True).click()
     expect(owner.get_by_text("Sent. The first parties were notified.")).to_be_visible()
     expect(owner.locator("h1 .badge")).to_have_text("In progress")
-    screenshot(owner, "envelope-owner-2-sent")
+    screenshot(owner, "envelope-owner-3-sent")
     assert accessibility_violations(owner) == []
 
     # A certifies first, from its own inbox.
@@ -190,9 +229,24 @@ def test_three_companies_and_a_person_complete_an_envelope(cast, site, new_conte
     expect(person.locator(".placed:not(.other)")).to_have_count(1)
     screenshot(person, "envelope-person-1-verified")
     assert accessibility_violations(person) == []
+    # C draws a signature on the pad (undoing a first stroke), confirms the consent, signs.
+    expect(person.get_by_label("Draw it")).to_be_checked()
+    person.get_by_label("I confirm the statement above.").check()
+    person.get_by_role("button", name="Sign the document").click()
+    expect(person.locator("#signature-error")).to_be_visible()  # an empty pad is not sent
+    draw_signature(person)
+    person.get_by_role("button", name="Undo").click()
+    draw_signature(person)
+    screenshot(person, "envelope-person-2-drawn")
     person.get_by_role("button", name="Sign the document").click()
     expect(person.get_by_text("Done. Thank you.")).to_be_visible(timeout=90_000)
-    screenshot(person, "envelope-person-2-signed")
+    # The page images are now those of the signed version: the drawing's ink is in the field.
+    mine = person.locator(".placed.static.done")
+    expect(mine).to_have_count(1)
+    wait_for_image(person.locator('.page[data-page="0"] img'))
+    assert ink_under(person, mine) > 20
+    screenshot(person, "envelope-person-3-signed")
+    assert accessibility_violations(person) == []
 
     # D seals from Delta's host.
     delta = new_context().new_page()
@@ -211,7 +265,7 @@ def test_three_companies_and_a_person_complete_an_envelope(cast, site, new_conte
     wait_until(completed, "the completed envelope", seconds=90)
     expect(owner.locator(".envelope-parties .badge")).to_have_text(["Done"] * 4)
     expect(owner.get_by_text("The audit trail is intact")).to_be_visible()
-    screenshot(owner, "envelope-owner-3-completed")
+    screenshot(owner, "envelope-owner-4-completed")
     with owner.expect_download() as download_info:
         owner.get_by_role("link", name="Final PDF").click()
     final = tmp_path / "final.pdf"

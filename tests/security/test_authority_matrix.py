@@ -108,6 +108,7 @@ COMPANY_ROUTES: dict[str, dict[str, Action | str]] = {
     "workflows:envelope_field_remove": {POST: A.ENVELOPE_SEND},
     "workflows:envelope_party_remove": {POST: A.ENVELOPE_SEND},
     "workflows:envelope_party_email": {POST: A.ENVELOPE_SEND},
+    "workflows:envelope_review": {GET: A.ENVELOPE_SEND},
     "workflows:envelope_send": {POST: A.ENVELOPE_SEND},
     "workflows:envelope_cancel": {POST: A.ENVELOPE_SEND},
     "workflows:envelope_remind": {POST: A.ENVELOPE_SEND},

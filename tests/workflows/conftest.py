@@ -3,11 +3,14 @@ authenticator and an active company seal."""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 from dataclasses import dataclass
 
 import pytest
 from django_tenants.utils import tenant_context
+from PIL import Image, ImageDraw
 from stdnum.cn import uscc as uscc_number
 
 from accounts.models import User
@@ -17,6 +20,10 @@ from tenants.models import Company
 from tenants.services import company_create
 from tests.conftest import PASSWORD, enrol_authenticator
 from tests.seals.conftest import licence
+from workflows.cross_tenant import PersonSignature
+from workflows.envelopes.sending import DEFAULT_LIFETIME
+from workflows.models import Envelope
+from workflows.selectors import envelope_review
 
 SEAL_PASSWORD = "Seal-pass-2026"
 
@@ -167,3 +174,36 @@ def committed_cleanup(alpha, others):
         for user in owners:
             user.delete()
     Company.objects.filter(pk=alpha.pk).update(verification=Company.Verification.PENDING)
+
+
+def drawn_signature_png(width: int = 600, height: int = 240) -> bytes:
+    """A stroke on a transparent canvas, as the sign page's pad sends it."""
+    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line(
+        [(width * 0.1, height * 0.8), (width * 0.4, height * 0.2), (width * 0.9, height * 0.7)],
+        fill=(13, 41, 115, 255),
+        width=6,
+    )
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+# What the sign page posts: the consent box and a typed name, or a drawing.
+TYPED_SIGNATURE_FORM = {"consent": "yes", "signature_mode": "type", "typed_name": "张三"}
+TYPED_SIGNATURE = PersonSignature(consent=True, typed_name="张三")
+
+
+def drawn_signature_form() -> dict:
+    return {
+        "consent": "yes",
+        "signature_mode": "draw",
+        "signature_png": "data:image/png;base64," + base64.b64encode(drawn_signature_png()).decode(),
+    }
+
+
+def reviewed(company: Company, envelope) -> dict:
+    """The form the review page posts to send `envelope`: the digest of what it showed."""
+    with tenant_context(company):
+        current = Envelope.objects.get(pk=envelope.pk)
+        return {"review": envelope_review(envelope=current, default_lifetime=DEFAULT_LIFETIME).digest}

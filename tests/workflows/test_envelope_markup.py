@@ -20,6 +20,7 @@ from documents.services.versions import document_upload
 from tests.conftest import client_on
 from tests.documents.pdfs import make_pdf
 from tests.loopback import loopback  # noqa: F401  (a fixture)
+from tests.workflows.conftest import TYPED_SIGNATURE_FORM
 from workflows.envelopes import completion
 from workflows.envelopes.completion import envelope_complete
 from workflows.envelopes.drafting import envelope_create, envelope_party_add
@@ -62,7 +63,7 @@ def _approve_by_link(agent: str) -> None:
     assert browser.post(f"/sign/{token}/code/").status_code == 302
     code = re.search(r"\b(\d{6})\b", mail.outbox[0].subject).group(1)
     assert browser.post(f"/sign/{token}/verify/", {"code": code}).status_code == 302
-    assert browser.post(f"/sign/{token}/submit/").status_code == 302
+    assert browser.post(f"/sign/{token}/submit/", TYPED_SIGNATURE_FORM).status_code == 302
 
 
 def test_markup_in_a_party_name_and_a_user_agent_completes_and_shows_as_text(

@@ -25,7 +25,7 @@ from tenants.models import EnvelopeRoute
 from tenants.services import api_key_create
 from tests.conftest import client_on, totp_now
 from tests.documents.pdfs import make_pdf
-from tests.workflows.conftest import SEAL_PASSWORD
+from tests.workflows.conftest import SEAL_PASSWORD, TYPED_SIGNATURE_FORM
 from workflows import cross_tenant
 from workflows.envelopes.completion import envelope_complete
 from workflows.envelopes.deadlines import envelope_cancel, envelope_deadlines_run
@@ -321,7 +321,7 @@ def test_a_persons_link_of_an_ended_envelope_shows_nothing(
     if end == "declined":
         assert browser.post(f"/sign/{token}/decline/", {"reason": "Not mine"}).status_code == 302
     if end == "completed":
-        assert browser.post(f"/sign/{token}/submit/").status_code == 302
+        assert browser.post(f"/sign/{token}/submit/", TYPED_SIGNATURE_FORM).status_code == 302
         with tenant_context(alpha.company):
             job_id = str(SigningGrant.objects.get(envelope_party_id=person.pk).pk)
             document_seal_execute(grant_id=job_id)

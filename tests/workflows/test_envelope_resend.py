@@ -11,7 +11,7 @@ from documents.pdf.fields import signature_field_names
 from documents.services.versions import document_upload
 from tests.conftest import client_on
 from tests.documents.pdfs import make_pdf
-from tests.workflows.conftest import signatory
+from tests.workflows.conftest import reviewed, signatory
 from workflows.envelopes.deadlines import envelope_cancel
 from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_field_remove, envelope_party_add
 from workflows.models import Envelope
@@ -58,13 +58,13 @@ def test_a_document_goes_out_again_after_a_canceled_envelope(pair):
     with tenant_context(alpha.company):
         document = document_upload(name="contract.pdf", data=make_pdf(1), acting_user=alpha.user)
     first = _draft(alpha, bravo, document)
-    assert owner.post(f"/envelopes/{first.pk}/send/").status_code == 302
+    assert owner.post(f"/envelopes/{first.pk}/send/", reviewed(alpha.company, first)).status_code == 302
     with tenant_context(alpha.company):
         envelope_cancel(envelope=first, reason="Wrong price", acting_user=alpha.user)
     assert len(_fields_in(alpha, document)) == 2
 
     second = _draft(alpha, bravo, document)
-    sent = owner.post(f"/envelopes/{second.pk}/send/")
+    sent = owner.post(f"/envelopes/{second.pk}/send/", reviewed(alpha.company, second))
 
     assert sent.status_code == 302 and sent["Location"] == f"/envelopes/{second.pk}/"
     with tenant_context(alpha.company):
@@ -87,7 +87,7 @@ def test_a_field_removed_and_placed_again_in_a_draft_does_not_clash(pair):
         envelope_field_remove(field=first, acting_user=alpha.user)
         envelope_field_add(party=company, page=0, x=100, y=600, acting_user=alpha.user)
 
-    assert owner.post(f"/envelopes/{envelope.pk}/send/").status_code == 302
+    assert owner.post(f"/envelopes/{envelope.pk}/send/", reviewed(alpha.company, envelope)).status_code == 302
 
     with tenant_context(alpha.company):
         envelope.refresh_from_db()

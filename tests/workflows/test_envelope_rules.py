@@ -23,7 +23,7 @@ from documents.services.versions import document_delete
 from tenants.models import EnvelopeRoute
 from tenants.services import api_key_create
 from tests.conftest import client_on, totp_now
-from tests.workflows.conftest import SEAL_PASSWORD
+from tests.workflows.conftest import SEAL_PASSWORD, TYPED_SIGNATURE
 from tests.workflows.test_envelopes import _company_seals, _draft, _person_token, _route
 from workflows import cross_tenant, envelope_routes
 from workflows.envelopes.completion import envelope_complete
@@ -410,7 +410,9 @@ def test_guessing_the_id_number_locks_the_link_until_the_sender_sends_a_new_one(
     route = cross_tenant.route_get_for_token(token=_person_token(a.company, person))
     for _attempt in range(5):
         with pytest.raises(ApplicationError) as error:
-            cross_tenant.person_sign(route=route, id_number="110105198001011238")  # valid, but not theirs
+            cross_tenant.person_sign(
+                route=route, signature=TYPED_SIGNATURE, id_number="110105198001011238"
+            )  # valid, but not theirs
         assert error.value.code == "id_number_mismatch"
     # A fresh email code does not buy more guesses.
     mail.outbox.clear()
@@ -418,7 +420,9 @@ def test_guessing_the_id_number_locks_the_link_until_the_sender_sends_a_new_one(
         cross_tenant.person_code_send(route=route)
     cross_tenant.person_code_check(route=route, code=re.search(r"\b(\d{6})\b", mail.outbox[0].subject).group(1))
     with pytest.raises(ApplicationError) as locked:
-        cross_tenant.person_sign(route=route, id_number="11010519491231002X")  # right, but too late
+        cross_tenant.person_sign(
+            route=route, signature=TYPED_SIGNATURE, id_number="11010519491231002X"
+        )  # right, but too late
     assert locked.value.code == "id_number_locked" and locked.value.status == 429
     with tenant_context(a.company):
         assert not SigningGrant.objects.filter(envelope_party_id=person.pk).exists()
@@ -427,4 +431,5 @@ def test_guessing_the_id_number_locks_the_link_until_the_sender_sends_a_new_one(
             party=Party.objects.get(pk=person.pk), email="zhang.san@example.com", acting_user=a.user
         )
     new_route = cross_tenant.route_get_for_token(token=_person_token(a.company, person))
-    assert cross_tenant.person_sign(route=new_route, id_number="11010519491231002X")["status"] == "pending"
+    signed = cross_tenant.person_sign(route=new_route, signature=TYPED_SIGNATURE, id_number="11010519491231002X")
+    assert signed["status"] == "pending"

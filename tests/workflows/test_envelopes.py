@@ -26,7 +26,7 @@ from tenants.models import EnvelopeRoute
 from tests.conftest import totp_now
 from tests.documents.pdfs import make_pdf
 from tests.documents.test_sealing import _validation_context
-from tests.workflows.conftest import SEAL_PASSWORD
+from tests.workflows.conftest import SEAL_PASSWORD, TYPED_SIGNATURE
 from workflows import cross_tenant
 from workflows.envelopes.completion import envelope_complete
 from workflows.envelopes.deadlines import envelope_cancel, envelope_completions_requeue
@@ -124,7 +124,7 @@ def test_four_parties_seal_and_sign_in_order(cast, django_capture_on_commit_call
         cross_tenant.person_code_check(route=person_route, code="000000" if code != "000000" else "111111")
     assert wrong.value.code == "code_invalid"
     cross_tenant.person_code_check(route=person_route, code=code)
-    grant = cross_tenant.person_sign(route=person_route)
+    grant = cross_tenant.person_sign(route=person_route, signature=TYPED_SIGNATURE)
     _execute_grant(a.company, grant["id"])
 
     grant = _company_seals(d, _route(d.company, a.company), step=1)

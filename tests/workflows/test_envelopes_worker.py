@@ -20,7 +20,7 @@ from tenants.models import Company
 from tenants.services import api_key_create
 from tests.conftest import client_on, totp_now, worker_mail, worker_mail_clear
 from tests.documents.pdfs import make_pdf
-from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup, signatory
+from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup, drawn_signature_form, signatory
 from tests.workflows.test_envelopes import assert_four_signatures_then_timestamp
 from workflows.links import party_link_token
 from workflows.models import Party
@@ -155,7 +155,7 @@ def test_a_contract_goes_from_a_through_b_c_d_and_completes(committed_cast, webh
     code = _mail_to("zhangsan@example.com", r"\b(\d{6})\b").group(1)
     assert browser.post(f"/sign/{token}/verify/", {"code": code}).status_code == 302
     assert browser.get(f"/sign/{token}/pages/0.png").status_code == 200
-    assert browser.post(f"/sign/{token}/submit/").status_code == 302
+    assert browser.post(f"/sign/{token}/submit/", drawn_signature_form()).status_code == 302
     job_id = browser.session[f"envelope-job:{person.pk}"]
     job = _wait(lambda: (s := browser.get(f"/sign/{token}/jobs/{job_id}/").json())["status"] == "done" and s, "C")
     assert job["error"] == ""

@@ -22,7 +22,7 @@ from tests import live
 from tests.conftest import host_of
 from tests.documents.pdfs import make_pdf
 from tests.live import PARALLEL, browser_session, simultaneously
-from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup, seal_for
+from tests.workflows.conftest import SEAL_PASSWORD, TYPED_SIGNATURE_FORM, committed_cleanup, seal_for
 from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
 from workflows.envelopes.persons import CODE_MAX_FAILURES, ID_NUMBER_MAX_FAILURES, envelope_party_code_send
 from workflows.envelopes.sending import envelope_send
@@ -112,6 +112,10 @@ def _signing_browser(party: Party) -> dict:
     return browser_session(settings.BASE_DOMAIN, {f"envelope-party:{party.pk}": time.time()})
 
 
+WRONG_ID_FORM = {"id_number": OTHER_ID, **TYPED_SIGNATURE_FORM}
+RIGHT_ID_FORM = {"id_number": PERSON_ID, **TYPED_SIGNATURE_FORM}
+
+
 def test_parallel_wrong_id_numbers_stop_at_the_limit(live_url, alpha, django_db_blocker):
     company, alice = alpha
     with django_db_blocker.unblock():
@@ -120,10 +124,10 @@ def test_parallel_wrong_id_numbers_stop_at_the_limit(live_url, alpha, django_db_
     url = f"{live_url}/sign/{token}/submit/"
     answers = simultaneously(
         PARALLEL,
-        lambda i: requests.post(url, data={"id_number": OTHER_ID}, allow_redirects=False, timeout=60, **browser),
+        lambda i: requests.post(url, data=WRONG_ID_FORM, allow_redirects=False, timeout=60, **browser),
     )
     assert all(answer.status_code == 302 for answer in answers)
-    requests.post(url, data={"id_number": PERSON_ID}, allow_redirects=False, timeout=60, **browser)
+    requests.post(url, data=RIGHT_ID_FORM, allow_redirects=False, timeout=60, **browser)
     with django_db_blocker.unblock(), tenant_context(company):
         assert Party.objects.get(pk=party.pk).id_number_failures == ID_NUMBER_MAX_FAILURES
         assert not SigningGrant.objects.filter(envelope_party_id=party.pk).exists()  # the right one came too late
@@ -137,9 +141,7 @@ def test_simultaneous_signatures_of_one_person_make_one_grant(
         party, token = _person_envelope(company, alice)
         browser = _signing_browser(party)
     url = f"{live_url}/sign/{token}/submit/"
-    simultaneously(
-        20, lambda i: requests.post(url, data={"id_number": PERSON_ID}, allow_redirects=False, timeout=60, **browser)
-    )
+    simultaneously(20, lambda i: requests.post(url, data=RIGHT_ID_FORM, allow_redirects=False, timeout=60, **browser))
     with django_db_blocker.unblock(), tenant_context(company):
         assert SigningGrant.objects.filter(envelope_party_id=party.pk).count() == 1
         # The worker signs once and completes the envelope (waited for: nothing may run on during cleanup).

@@ -22,6 +22,7 @@ from workflows.cross_tenant.claims import routes_claim_for_company
 from workflows.cross_tenant.copies import final_copies_deliver
 from workflows.cross_tenant.door import route_get_for_company, route_get_for_token
 from workflows.cross_tenant.party_actions import (
+    PersonSignature,
     company_party_decline,
     company_party_reassign,
     company_party_seal,
@@ -44,6 +45,7 @@ from workflows.cross_tenant.party_views import (
 
 __all__ = [
     "FieldView",
+    "PersonSignature",
     "PartyRow",
     "PartyView",
     "company_party_decline",

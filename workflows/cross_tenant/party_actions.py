@@ -7,7 +7,12 @@ from __future__ import annotations
 from accounts.authority import Action, authority_check_for
 from tenants.models import Company, EnvelopeRoute
 from workflows.cross_tenant.door import door_open, in_owner
-from workflows.envelopes.persons import envelope_party_code_check, envelope_party_code_send, envelope_person_sign
+from workflows.envelopes.persons import (
+    PersonSignature,
+    envelope_party_code_check,
+    envelope_party_code_send,
+    envelope_person_sign,
+)
 from workflows.envelopes.signing import (
     envelope_company_seal_request,
     envelope_party_approve,
@@ -53,11 +58,22 @@ def person_code_check(*, route: EnvelopeRoute, code: str, ip_address=None, user_
         envelope_party_code_check(party_id=door.party.pk, code=code, ip_address=ip_address, user_agent=user_agent)
 
 
-def person_sign(*, route: EnvelopeRoute, id_number: str = "", ip_address=None, user_agent: str = "") -> dict:
+def person_sign(
+    *,
+    route: EnvelopeRoute,
+    signature: PersonSignature,
+    id_number: str = "",
+    ip_address=None,
+    user_agent: str = "",
+) -> dict:
     # Not in one transaction with the caller: a wrong ID number must be counted although it fails.
     with door_open(route) as door:
         grant = envelope_person_sign(
-            party_id=door.party.pk, id_number=id_number, ip_address=ip_address, user_agent=user_agent
+            party_id=door.party.pk,
+            signature=signature,
+            id_number=id_number,
+            ip_address=ip_address,
+            user_agent=user_agent,
         )
     return {"id": str(grant.pk), "status": grant.status}
 

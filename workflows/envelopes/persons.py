@@ -3,7 +3,9 @@ number and a one-off key and certificate with which the sealing job signs their 
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from cryptography.hazmat.primitives import serialization
@@ -18,6 +20,7 @@ from config.errors import ApplicationError
 from documents.models import SigningGrant
 from documents.services.sealing import signing_grant_create
 from seals import ca, pki
+from seals.image import DrawnSignatureRefused, drawn_signature_clean
 from workflows.envelopes.rules import assert_turn, id_number_hash, party_locked
 from workflows.envelopes.signing import party_placements
 from workflows.envelopes.trail import envelope_event_record
@@ -102,9 +105,68 @@ def envelope_party_code_check(*, party_id, code: str, ip_address=None, user_agen
         raise ApplicationError(_("The code is not correct."), "code_invalid", field="code")
 
 
-def envelope_person_sign(*, party_id, id_number: str = "", ip_address=None, user_agent: str = "") -> SigningGrant:
+def consent_statement(name: str) -> str:
+    """What a person confirms before signing; recorded word for word in the envelope trail."""
+    return _(
+        "I, %(name)s, agree to sign this document electronically. My signature below has the same "
+        "effect as my handwritten signature, and I have read the document."
+    ) % {"name": name}
+
+
+@dataclass(frozen=True)
+class PersonSignature:
+    """How the person signs: consent given, and a drawn signature (a PNG from the browser)
+    or, as the keyboard alternative, their name typed."""
+
+    consent: bool
+    drawn_png: bytes = b""
+    typed_name: str = ""
+
+
+TYPED_NAME_MAX_LENGTH = 40
+
+
+def _signature_checked(signature: PersonSignature) -> tuple[bytes | None, str]:
+    """The clean PNG (or None) and the typed name; refuses a missing consent, a missing
+    or unusable signature."""
+    if not signature.consent:
+        raise ApplicationError(
+            _("Confirm the statement above the signature first."), "consent_required", field="consent"
+        )
+    if signature.drawn_png:
+        try:
+            return drawn_signature_clean(signature.drawn_png), ""
+        except DrawnSignatureRefused as refused:
+            messages = {
+                "too_large": _("The drawing is too large. Clear it and draw your signature again."),
+                "dimensions": _("The drawing is too large or too small. Clear it and draw your signature again."),
+                "empty": _("The signature pad is empty. Draw your signature, or type your name instead."),
+            }
+            raise ApplicationError(
+                str(messages.get(refused.reason, _("The drawing could not be read. Draw your signature again."))),
+                "signature_invalid",
+                field="signature",
+            ) from refused
+    typed = " ".join("".join(c for c in signature.typed_name if c.isprintable()).split())[:TYPED_NAME_MAX_LENGTH]
+    if not typed:
+        raise ApplicationError(
+            _("Draw your signature, or type your name instead."), "signature_required", field="signature"
+        )
+    return None, typed
+
+
+def envelope_person_sign(
+    *,
+    party_id,
+    signature: PersonSignature,
+    id_number: str = "",
+    ip_address=None,
+    user_agent: str = "",
+) -> SigningGrant:
     """After the email code: a one-off key and certificate for this person, used once by
-    the worker to sign the person's fields."""
+    the worker to sign the person's fields with the signature they drew (or typed), after
+    they confirmed the consent statement."""
+    drawn_png, typed_name = _signature_checked(signature)
     with transaction.atomic():
         party = party_locked(party_id)
         assert_turn(party)
@@ -123,7 +185,23 @@ def envelope_person_sign(*, party_id, id_number: str = "", ip_address=None, user
             party.id_number_failures += 1
             party.save(update_fields=["id_number_failures"])
         else:
-            grant = _person_grant_create(party, ip_address=ip_address, user_agent=user_agent)
+            envelope_event_record(
+                envelope=party.envelope,
+                action="consent_given",
+                party=party,
+                actor_label=party.name,
+                ip_address=ip_address,
+                user_agent=user_agent,
+                data={
+                    "statement": consent_statement(party.name),
+                    "signature": "drawn" if drawn_png else "typed",
+                    "signature_sha256": hashlib.sha256(drawn_png).hexdigest() if drawn_png else "",
+                    "typed_name": typed_name,
+                },
+            )
+            grant = _person_grant_create(
+                party, ip_address=ip_address, user_agent=user_agent, drawn_png=drawn_png, typed_name=typed_name
+            )
     if mismatch:  # raised after the transaction so the count is kept
         raise ApplicationError(
             _("The ID number does not match the one the sender gave."), "id_number_mismatch", field="id_number"
@@ -131,7 +209,9 @@ def envelope_person_sign(*, party_id, id_number: str = "", ip_address=None, user
     return grant
 
 
-def _person_grant_create(party: Party, *, ip_address, user_agent: str) -> SigningGrant:
+def _person_grant_create(
+    party: Party, *, ip_address, user_agent: str, drawn_png: bytes | None, typed_name: str
+) -> SigningGrant:
     private_key = ec.generate_private_key(ec.SECP256R1())
     ca_key, ca_cert = pki.authority(pki.Role.SEAL_CA)
     certificate = ca.issue_person_certificate(
@@ -153,8 +233,16 @@ def _person_grant_create(party: Party, *, ip_address, user_agent: str) -> Signin
         secret=private_key.private_bytes(
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         ),
-        evidence={"method": "email", "at": timezone.now().isoformat(), "ip": ip_address, "party": str(party.pk)},
+        evidence={
+            "method": "email",
+            "at": timezone.now().isoformat(),
+            "ip": ip_address,
+            "party": str(party.pk),
+            "consent": True,
+            "typed_name": typed_name,
+        },
         envelope_party_id=party.pk,
+        signature_png=drawn_png,
         certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
     )
     envelope_event_record(

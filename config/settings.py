@@ -350,6 +350,9 @@ VERIFY_MEMORY_LIMIT_MB = env_int("VERIFY_MEMORY_LIMIT_MB", 2048)
 # child process: a few hundred KB can inflate to gigabytes. The memory limit is this much
 # plus three times the file's size (the file itself sits in the child up to three times).
 PDF_READ_TIME_LIMIT_SECONDS = env_int("PDF_READ_TIME_LIMIT_SECONDS", 20)
+# Page-image jobs one company may have queued or running at once; its further ones wait
+# their turn in Redis, so another company's page images never wait behind a flood.
+PREVIEW_JOBS_PER_COMPANY = env_int("PREVIEW_JOBS_PER_COMPANY", 2)
 PDF_READ_MEMORY_LIMIT_MB = env_int("PDF_READ_MEMORY_LIMIT_MB", 384)
 
 # Webhooks: first retry after this many seconds, doubling (capped at an hour) for 24 h.

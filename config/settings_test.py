@@ -8,6 +8,9 @@ os.environ.setdefault("SEALHUB_TASK_QUEUE", f"sealhub-test-{os.getpid()}")
 os.environ.setdefault("WORKER_HEARTBEAT_SECONDS", "1")
 os.environ.setdefault("WEBHOOK_RETRY_BASE_SECONDS", "0.2")
 os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_HOSTS", "true")
+# The fair share of page-image jobs (config/fair_share.py) has tests of its own; elsewhere,
+# tests that stand in for the broker would keep their company's slots taken.
+os.environ.setdefault("PREVIEW_JOBS_PER_COMPANY", "1000")
 
 from config.settings import *  # noqa: E402,F403
 

@@ -8,9 +8,14 @@ import contextlib
 import logging
 from contextvars import ContextVar
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.db.models.fields.files import FieldFile
 
 logger = logging.getLogger(__name__)
+
+# What storing a file raises when the storage cannot take it now: a full or failing disk
+# (FileSystemStorage), an S3 endpoint that does not answer or refuses (S3 storage).
+STORAGE_UNAVAILABLE = (OSError, BotoCoreError, ClientError)
 _PENDING: ContextVar[list[tuple[object, str]] | None] = ContextVar("stored_files_pending", default=None)
 
 

@@ -53,20 +53,28 @@ def document_seal(self, grant_id: str, timestamp_waits: int = 0) -> dict:
     return {"grant": grant_id, "version": version.number if version else None}
 
 
-@app.task(acks_late=True, max_retries=2, default_retry_delay=5)
-def document_previews(version_id: str, first_page: int = 0, copy_from_id: str | None = None, drawn_pages=None) -> int:
+# A failure (storage or database away) is tried again, later and later; the images already
+# stored stay, so a retry renders only what is missing.
+@app.task(acks_late=True, autoretry_for=(Exception,), max_retries=6, retry_backoff=2, retry_backoff_max=120)
+def document_previews(
+    version_id: str, first_page: int = 0, copy_from_id: str | None = None, drawn_pages=None, share_slot=None
+) -> int:
     """Page images for a version, ahead of the person opening it: one chunk of pages per
-    job, the next chunk queued behind whatever arrived meanwhile. Safe to repeat."""
-    from documents.services.previews import PREVIEW_PAGES_PER_TASK, document_previews_render
+    job, the next chunk queued behind whatever arrived meanwhile. Safe to repeat. Holds one
+    of its company's fair-share slots (config/fair_share.py), freed when it ends."""
+    from documents.services.previews import PREVIEW_PAGES_PER_TASK, document_previews_render, previews_slot_release
 
-    return document_previews_render(
-        version_id=version_id,
-        first_page=first_page,
-        page_limit=PREVIEW_PAGES_PER_TASK,
-        copy_from_id=copy_from_id,
-        drawn_pages=drawn_pages,
-        queue_rest=True,
-    )
+    try:
+        return document_previews_render(
+            version_id=version_id,
+            first_page=first_page,
+            page_limit=PREVIEW_PAGES_PER_TASK,
+            copy_from_id=copy_from_id,
+            drawn_pages=drawn_pages,
+            queue_rest=True,
+        )
+    finally:
+        previews_slot_release(slot=share_slot)
 
 
 @app.task

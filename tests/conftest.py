@@ -167,11 +167,20 @@ def database_url_for_subprocess() -> str:
 WORKER_OUTBOX = Path(tempfile.gettempdir()) / f"sealhub-test-outbox-{os.getpid()}"
 
 
-def start_celery_worker(*, queue: str, name: str, pool: str = "solo", redis_url: str | None = None) -> subprocess.Popen:
+def start_celery_worker(
+    *,
+    queue: str,
+    name: str,
+    pool: str = "solo",
+    redis_url: str | None = None,
+    queues: str | None = None,
+    environment: dict[str, str] | None = None,
+) -> subprocess.Popen:
     """A real Celery worker process on the test database, ready (heartbeat seen) on return.
     Its mail goes to files in WORKER_OUTBOX (see `worker_mail`). With `redis_url` the
     worker uses that Redis for everything (broker, cache, heartbeat), as production
-    uses one Redis, instead of the test run's."""
+    uses one Redis, instead of the test run's. `queues` (a `-Q` argument) instead of every
+    queue of the prefix; `environment` on top of the test run's."""
     import redis as redis_client
     from django_redis import get_redis_connection
 
@@ -184,6 +193,7 @@ def start_celery_worker(*, queue: str, name: str, pool: str = "solo", redis_url:
         REDIS_URL=redis_url or settings.REDIS_URL,
         SEALHUB_TASK_QUEUE=queue,
         EMAIL_URL=f"file:///{WORKER_OUTBOX}",
+        **(environment or {}),
     )
     if redis_url is not None:
         env.pop("CELERY_BROKER_URL", None)
@@ -198,7 +208,7 @@ def start_celery_worker(*, queue: str, name: str, pool: str = "solo", redis_url:
         "-l",
         "warning",
         "-Q",
-        all_queues(queue),
+        queues or all_queues(queue),
         "-n",
         f"{name}@%h",
     ]

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import contextlib
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from config.celery import on_commit_enqueue
 from config.errors import ApplicationError
+from config.fair_share import on_commit_enqueue_shared, shared_slot_release
 from documents.models import DocumentVersion
 from documents.pdf.keyword import text_lines
 from documents.pdf.limits import LimitExceeded
@@ -129,7 +130,7 @@ def document_previews_render(
     if last_page > first_page:
         DocumentVersion.objects.filter(pk=version.pk, previews_ready__lt=last_page).update(previews_ready=last_page)
     if queue_rest and first_page < last_page < version.page_count:
-        on_commit_enqueue(document_previews, str(version.pk), last_page, copy_from_id, drawn_pages)
+        _queue(str(version.pk), last_page, copy_from_id, drawn_pages)
     return last_page
 
 
@@ -173,6 +174,17 @@ def previews_queue(
 ) -> None:
     """Queue the page images of `version`; with `copy_from`, only `drawn_pages` are rendered."""
     if copy_from is None:
-        on_commit_enqueue(document_previews, str(version.pk))
+        _queue(str(version.pk))
     else:
-        on_commit_enqueue(document_previews, str(version.pk), 0, str(copy_from.pk), sorted(drawn_pages or ()))
+        _queue(str(version.pk), 0, str(copy_from.pk), sorted(drawn_pages or ()))
+
+
+def _queue(*arguments) -> None:
+    """Behind the company's own page-image jobs when it already has its share of the bulk
+    queue: one company's flood of uploads never holds up another company's page images."""
+    on_commit_enqueue_shared(document_previews, *arguments, slots=settings.PREVIEW_JOBS_PER_COMPANY)
+
+
+def previews_slot_release(*, slot: str | None) -> None:
+    """A page-image job of the current company ended: its next waiting one may go."""
+    shared_slot_release(document_previews, slot=slot, slots=settings.PREVIEW_JOBS_PER_COMPANY)

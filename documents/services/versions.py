@@ -35,7 +35,7 @@ from documents.services.reading import (
     pdf_read_limited,
     sha256_of,
 )
-from documents.stored_files import stored_file_note
+from documents.stored_files import STORAGE_UNAVAILABLE, stored_file_note
 from events.services import audit_event_record
 from events.webhooks import webhook_event_emit
 from seals.models import Seal
@@ -85,7 +85,7 @@ def document_version_create(
     try:
         version.file.save(f"v{number}.{file_format}", ContentFile(data), save=False)
         stored_file_note(version.file)
-    except OSError as error:  # disk full, storage service down: say so, keep nothing half-done
+    except STORAGE_UNAVAILABLE as error:  # disk full, storage service down: say so, keep nothing half-done
         raise ApplicationError(
             _("The file could not be stored right now. Nothing was saved; please try again in a few minutes."),
             "storage_unavailable",

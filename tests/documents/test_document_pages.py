@@ -195,7 +195,7 @@ def test_previews_are_prepared_by_the_worker_task(world, django_capture_on_commi
 
     with tenant_context(world.alpha), django_capture_on_commit_callbacks(execute=False) as callbacks:
         document = document_upload(name="p.pdf", data=make_pdf(3), acting_user=world.alice)
-    queued = [callback for callback in callbacks if callback.__qualname__.startswith("on_commit_enqueue.")]
+    queued = [callback for callback in callbacks if callback.__qualname__.startswith("on_commit_enqueue_shared.")]
     assert len(queued) == 1  # queued after the upload commits
     with tenant_context(world.alpha):
         assert document_previews_render(version_id=document.current_version.pk) == 3

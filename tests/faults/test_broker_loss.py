@@ -36,7 +36,9 @@ def test_work_queued_before_the_broker_lost_it_is_finished_after_recovery(
 
     monkeypatch.setattr("config.celery.on_commit_enqueue", enqueue_lost)
     monkeypatch.setattr("documents.services.sealing.on_commit_enqueue", enqueue_lost)
-    monkeypatch.setattr("documents.services.previews.on_commit_enqueue", enqueue_lost)
+    monkeypatch.setattr(
+        "documents.services.previews.on_commit_enqueue_shared", lambda task, *args, slots: enqueue_lost(task, *args)
+    )
     with tenant_context(signer.company):
         webhook_endpoint_create(url=webhook_receiver.url, events=["envelope.expired"], acting_user=signer.user)
         grants = []

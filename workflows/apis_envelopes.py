@@ -418,6 +418,16 @@ class InboxDetailApi(APIView):
         return Response(asdict(cross_tenant.party_view(route=route)))
 
 
+class InboxJobStartedSerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text="The sealing job: poll `/inbox/{route_id}/jobs/{id}/`")
+    status = serializers.CharField()
+
+
+class InboxJobSerializer(InboxJobStartedSerializer):
+    status_label = serializers.CharField(help_text="The status in the request's language")
+    error = serializers.CharField(help_text="Why the job failed (empty otherwise)")
+
+
 class InboxSealApi(APIView):
     authority = {"POST": Action.INBOX_ACT}
     required_scope = ApiKey.Scope.SEALS
@@ -431,7 +441,7 @@ class InboxSealApi(APIView):
     @extend_schema(
         operation_id="inbox_seal",
         request=InboxSealInputSerializer,
-        responses={202: dict},
+        responses={202: InboxJobStartedSerializer},
         summary="Seal this company's fields (returns a job; poll it)",
     )
     @idempotent
@@ -455,7 +465,7 @@ class InboxJobApi(APIView):
     authority = {"GET": Action.INBOX_READ}
     required_scope = ApiKey.Scope.ENVELOPES
 
-    @extend_schema(operation_id="inbox_job", responses={200: dict}, summary="Status of a sealing job")
+    @extend_schema(operation_id="inbox_job", responses=InboxJobSerializer, summary="Status of a sealing job")
     def get(self, request, route_id, job_id):
         route = cross_tenant.route_get_for_company(company=request.tenant, route_id=route_id)
         return Response(cross_tenant.party_job(route=route, job_id=job_id))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance
 from rest_framework import serializers
 
 from config.api.serializers import StrictInputSerializer
@@ -51,7 +52,50 @@ def _statuses(method: str, path: str, throttled: bool) -> list[str]:
     return codes
 
 
+def _takes_files(serializer) -> bool:
+    if serializer is None or isinstance(serializer, dict):
+        return True  # no body, or media types listed by hand: leave them as they are
+    serializer = force_instance(serializer)
+    if not isinstance(serializer, serializers.BaseSerializer):
+        return True
+    fields = getattr(serializer, "child", serializer).fields.values()
+    return any(isinstance(field, serializers.FileField) or _takes_files_nested(field) for field in fields)
+
+
+def _takes_files_nested(field) -> bool:
+    nested = getattr(field, "child", field)
+    return isinstance(nested, serializers.BaseSerializer) and _takes_files(nested)
+
+
+def _form_booleans(result: dict) -> None:
+    """A body with files is a form (multipart only, see `map_parsers`), where every value is
+    text and a boolean is refused unless spelled `true` or `false` (config/api/serializers.py):
+    the schema says so, instead of `type: boolean`, which clients write as they like ("True")."""
+    for prop in result.get("properties", {}).values():
+        if prop.get("type") == "boolean":
+            prop["type"] = "string"
+            prop["enum"] = ["true", "false"]
+            if "default" in prop:
+                prop["default"] = "true" if prop["default"] else "false"
+
+
 class SealhubAutoSchema(AutoSchema):
+    def get_auth(self):
+        """An operation anyone may call without credentials carries no `security` at all
+        (no global requirement applies) rather than `[{}]`, which client generators read as
+        "credentials required"."""
+        auth = super().get_auth()
+        return [] if auth == [{}] else auth
+
+    def map_parsers(self):
+        """A body without files is documented as JSON only. The server also reads such a body
+        from a form, but one body offered in two encodings of the same model gives generated
+        clients two indistinguishable arguments; a form cannot carry nested input anyway."""
+        media_types = super().map_parsers()
+        if "application/json" in media_types and not _takes_files(self.get_request_serializer()):
+            return ["application/json"]
+        return media_types
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         throttled = bool(getattr(self.view, "throttle_classes", None))
@@ -66,6 +110,8 @@ class SealhubAutoSchema(AutoSchema):
         result = super()._map_basic_serializer(serializer, direction)
         if direction == "request" and isinstance(serializer, StrictInputSerializer):
             result["additionalProperties"] = False
+            if _takes_files(serializer):
+                _form_booleans(result)
             if result.get("description") == inspect.getdoc(StrictInputSerializer):
                 del result["description"]  # the base class's docstring, not this body's
         return result

@@ -1,0 +1,177 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.seal_output import SealOutput
+from ...types import Response
+
+
+def _get_kwargs(
+    seal_id: UUID,
+) -> dict[str, Any]:
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/api/v1/seals/{seal_id}/".format(
+            seal_id=quote(str(seal_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | SealOutput | None:
+    if response.status_code == 200:
+        response_200 = SealOutput.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | SealOutput]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    seal_id: UUID,
+    *,
+    client: AuthenticatedClient,
+) -> Response[Error | SealOutput]:
+    """One seal
+
+    Args:
+        seal_id (UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | SealOutput]
+    """
+
+    kwargs = _get_kwargs(
+        seal_id=seal_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    seal_id: UUID,
+    *,
+    client: AuthenticatedClient,
+) -> Error | SealOutput | None:
+    """One seal
+
+    Args:
+        seal_id (UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | SealOutput
+    """
+
+    return sync_detailed(
+        seal_id=seal_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    seal_id: UUID,
+    *,
+    client: AuthenticatedClient,
+) -> Response[Error | SealOutput]:
+    """One seal
+
+    Args:
+        seal_id (UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | SealOutput]
+    """
+
+    kwargs = _get_kwargs(
+        seal_id=seal_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    seal_id: UUID,
+    *,
+    client: AuthenticatedClient,
+) -> Error | SealOutput | None:
+    """One seal
+
+    Args:
+        seal_id (UUID):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | SealOutput
+    """
+
+    return (
+        await asyncio_detailed(
+            seal_id=seal_id,
+            client=client,
+        )
+    ).parsed

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.role_enum import RoleEnum
+
+if TYPE_CHECKING:
+    from ..models.authority_effects import AuthorityEffects
+
+
+T = TypeVar("T", bound="MemberChanged")
+
+
+@_attrs_define
+class MemberChanged:
+    """
+    Attributes:
+        id (str):
+        email (str):
+        full_name (str):
+        role (RoleEnum): * `owner` - 所有者
+            * `admin` - 管理员
+            * `seal_keeper` - 印章保管员
+            * `member` - 成员
+            * `auditor` - 审计员
+        created_at (datetime.datetime):
+        authority_effects (AuthorityEffects): What stops or shrinks with a demoted or removed member's authority.
+    """
+
+    id: str
+    email: str
+    full_name: str
+    role: RoleEnum
+    created_at: datetime.datetime
+    authority_effects: AuthorityEffects
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        id = self.id
+
+        email = self.email
+
+        full_name = self.full_name
+
+        role = self.role.value
+
+        created_at = self.created_at.isoformat()
+
+        authority_effects = self.authority_effects.to_dict()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "id": id,
+                "email": email,
+                "full_name": full_name,
+                "role": role,
+                "created_at": created_at,
+                "authority_effects": authority_effects,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.authority_effects import AuthorityEffects  # noqa: PLC0415
+
+        d = dict(src_dict)
+        id = d.pop("id")
+
+        email = d.pop("email")
+
+        full_name = d.pop("full_name")
+
+        role = RoleEnum(d.pop("role"))
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        authority_effects = AuthorityEffects.from_dict(d.pop("authority_effects"))
+
+        member_changed = cls(
+            id=id,
+            email=email,
+            full_name=full_name,
+            role=role,
+            created_at=created_at,
+            authority_effects=authority_effects,
+        )
+
+        member_changed.additional_properties = d
+        return member_changed
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

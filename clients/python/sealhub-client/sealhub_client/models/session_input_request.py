@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+from uuid import UUID
+
+from attrs import define as _attrs_define
+
+from ..models.otp_method_enum import OtpMethodEnum
+
+T = TypeVar("T", bound="SessionInputRequest")
+
+
+@_attrs_define
+class SessionInputRequest:
+    """
+    Attributes:
+        seal_id (UUID):
+        otp_method (OtpMethodEnum): * `authenticator` - authenticator
+            * `recovery_code` - recovery_code
+            * `email` - email
+        otp_code (str):
+    """
+
+    seal_id: UUID
+    otp_method: OtpMethodEnum
+    otp_code: str
+
+    def to_dict(self) -> dict[str, Any]:
+        seal_id = str(self.seal_id)
+
+        otp_method = self.otp_method.value
+
+        otp_code = self.otp_code
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "seal_id": seal_id,
+                "otp_method": otp_method,
+                "otp_code": otp_code,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        seal_id = UUID(d.pop("seal_id"))
+
+        otp_method = OtpMethodEnum(d.pop("otp_method"))
+
+        otp_code = d.pop("otp_code")
+
+        session_input_request = cls(
+            seal_id=seal_id,
+            otp_method=otp_method,
+            otp_code=otp_code,
+        )
+
+        return session_input_request

@@ -193,3 +193,44 @@ def test_a_dragged_field_snaps_to_the_text_line_it_comes_close_to(draft, site, n
     assert abs(drop_near_the_line()) < 0.5  # snapped onto the line
     page.get_by_label("Snap to text lines").uncheck()
     assert drop_near_the_line() == pytest.approx(-5, abs=0.6)  # left where it was let go
+
+
+@pytest.mark.parametrize("draft", [False], indirect=True)
+def test_on_a_phone_a_tap_places_and_a_finger_drags_a_field(draft, site, new_context):
+    alpha, alice, envelope = draft
+    context = new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, device_scale_factor=3)
+    page = context.new_page()
+    sign_in(page, site, "alpha", alice.email, PASSWORD, second_factor=False)
+    page.goto(site.url("alpha", f"/envelopes/{envelope.pk}/"))
+    sheet = page.locator('.page[data-page="0"] .page-sheet')
+    wait_for_image(sheet.locator("img"))
+    sheet.scroll_into_view_if_needed()
+    size = _box(sheet)
+    page.locator("#field-party").select_option(index=0)
+    with page.expect_response(re.compile(r"/fields/$")):
+        page.touchscreen.tap(size["x"] + size["width"] * 0.4, size["y"] + size["height"] * 0.3)
+    field = page.locator(".placed.envelope-field")
+    expect(field).to_have_count(1)
+    page.get_by_label("Snap to text lines").uncheck()
+    before = _seen(page, field)
+
+    field.scroll_into_view_if_needed()
+    box = _box(field)
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    touch = context.new_cdp_session(page)
+
+    def finger(kind: str, px: float, py: float) -> None:
+        points = [] if kind == "touchEnd" else [{"x": px, "y": py, "id": 1}]
+        touch.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    finger("touchStart", x, y)
+    for step in range(1, 9):
+        finger("touchMove", x + 6 * step, y + 4 * step)
+    with page.expect_response(re.compile(r"/update/$")) as response:
+        finger("touchEnd", x + 48, y + 32)
+    assert response.value.status == 200
+    after = _seen(page, field)
+    width_px, height_px = _box(sheet)["width"], _box(sheet)["height"]
+    assert (after.left - before.left) * width_px == pytest.approx(48, abs=1)
+    assert (after.top - before.top) * height_px == pytest.approx(32, abs=1)
+    screenshot(page, "envelope-fields-phone")

@@ -16,6 +16,7 @@ from config.row_locks import lock_row
 from documents.list_cache import document_list_changed
 from documents.models import (
     CROSS_PAGE_CERTIFIED,
+    ENVELOPE_ON_CERTIFIED,
     LOCKED_BY_NAMED_SIGNATURE,
     SEALING_REFUSALS,
     Document,
@@ -238,6 +239,15 @@ def document_assert_sealable(document: Document, *, cross_page: bool = False) ->
     refusal = version.sealing_refusal or ("signed_page_change" if cross_page and version.signature_count else "")
     if refusal:
         raise ApplicationError(str(SEALING_REFUSALS[refusal]), f"document_{refusal}", status=409)
+
+
+def document_assert_fields_may_be_added(document: Document) -> None:
+    """An envelope adds an empty signature field per place before anyone signs: refused
+    when the author forbids the change a seal makes, and on a certified document, where a
+    new visible field voids the certification (docs/architecture.md "Certified documents")."""
+    document_assert_sealable(document)
+    if document.current_version.prepared_fields is not None:
+        raise ApplicationError(str(ENVELOPE_ON_CERTIFIED), "document_certified_fields_only", status=409)
 
 
 @transaction.atomic

@@ -8,14 +8,18 @@ import re
 
 import pytest
 from django.core import mail
+from django.utils import translation
 from django_tenants.utils import tenant_context
+from pyhanko.sign.fields import MDPPerm
 
+from config.errors import ApplicationError
 from documents.models import SigningGrant
 from documents.services.sealing import document_seal_execute
 from documents.services.versions import document_upload
 from tenants.models import EnvelopeRoute
 from tests.conftest import client_on, totp_now
 from tests.documents.pdfs import make_pdf
+from tests.documents.realworld_corpus import certified_with_prepared_field, reportlab_pdf
 from tests.workflows.conftest import SEAL_PASSWORD, signatory
 from workflows.envelopes.completion import envelope_complete
 from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
@@ -457,3 +461,25 @@ def test_list_pages_take_the_same_queries_however_many_envelopes(pair):
     assert EnvelopeRoute.objects.filter(party_company=bravo.company).count() == 3
     assert _queries_for(owner, "/envelopes/") == sent_one
     assert _queries_for(member, "/envelopes/inbox/") == inbox_one
+
+
+@pytest.mark.parametrize(("permission", "code"), [(2, "certified_fields_only"), (1, "certified_no_changes")])
+def test_an_envelope_cannot_add_fields_to_a_certified_document(pair, permission, code):
+    """The fields an envelope adds are new visible signature fields: refused when placed,
+    and again when sending, before the certification could be voided."""
+    alpha, bravo = pair
+    data = certified_with_prepared_field(reportlab_pdf(1), permission=MDPPerm(permission))
+    with tenant_context(alpha.company), translation.override("en"):
+        document = document_upload(name="certified.pdf", data=data, acting_user=alpha.user)
+        draft = envelope_create(document=document, acting_user=alpha.user)
+        party = envelope_party_add(
+            envelope=draft, kind="company", email="owner@bravo.example", uscc=bravo.company.uscc, acting_user=alpha.user
+        )
+        with pytest.raises(ApplicationError) as refused:
+            envelope_field_add(party=party, page=0, x=100, y=500, acting_user=alpha.user)
+        assert refused.value.code == f"document_{code}" and "certified" in refused.value.message
+        assert not EnvelopeField.objects.filter(party=party).exists()
+        with pytest.raises(ApplicationError) as not_sent:
+            envelope_send(envelope=draft, owner=alpha.company, acting_user=alpha.user)
+        assert not_sent.value.code in ("party_without_fields", f"document_{code}")
+        assert document.versions.count() == 1

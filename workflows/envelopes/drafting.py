@@ -17,6 +17,7 @@ from config.errors import ApplicationError
 from config.mail import BIDI_CONTROLS, mail_header_text
 from documents.models import Document
 from documents.services.placements import placement_rectangle_check
+from documents.services.versions import document_assert_fields_may_be_added
 from workflows.envelope_routes import company_find_by_uscc
 from workflows.envelopes.rules import assert_draft, id_number_hash
 from workflows.envelopes.trail import envelope_event_record
@@ -146,6 +147,7 @@ def envelope_field_add(
     kind = FIELD_KIND_FOR_PARTY.get(party.kind)
     if kind is None:
         raise ApplicationError(_("Approvers and copy recipients have no fields."), "party_has_no_fields")
+    document_assert_fields_may_be_added(envelope.document)
     default_width, default_height = FIELD_SIZES[kind]
     width = width or default_width
     height = height or default_height * width / default_width

@@ -229,6 +229,7 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
             grant=grant,
             placements_used=seal is not None and envelope is None,
             placements=grant.placements,
+            certified=bool(grant.certify),
         )
         _grant_close(grant, SigningGrant.Status.DONE)
         if envelope is not None:

@@ -288,15 +288,19 @@ def sealed_version_record(
     grant: SigningGrant | None = None,
     placements_used: bool = True,
     placements: list[dict] | None = None,
+    certified: bool = False,
 ) -> DocumentVersion:
     """The version a sealing job produced, on top of `base`: stored, previews queued,
     the seal's placements used up, audited. Called with the document row locked.
     `placements` (as in a grant) tell which pages the seals were drawn on; the other
-    pages' images are copied from `base`. None: every page is rendered again."""
+    pages' images are copied from `base`. None: every page is rendered again. `certified`:
+    the sealing certified the document, so later seals can go into no new field."""
     drawn_pages = pages_drawn_on(placements) if placements is not None else None
     # Incremental signatures change no page boxes: reuse them instead of parsing again.
     refusal, fields = base.sealing_refusal, _prepared_fields_left(base, placements)
-    if fields == [] and not refusal:  # a certified document whose prepared fields are all filled now
+    if certified:  # this sealing certified the document (an envelope's first seal): it allows no new fields
+        fields = None
+    if (fields == [] or certified) and not refusal:  # certified, and no prepared field left
         refusal = "certified_fields_only"
     info = PdfInfo(
         page_count=base.page_count,

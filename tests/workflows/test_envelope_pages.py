@@ -423,6 +423,10 @@ def test_completed_envelope_offers_the_final_pdf_and_certificate(pair):
     with tenant_context(alpha.company):
         document_seal_execute(grant_id=job_id)
         assert envelope_complete(envelope_id=envelope.pk).status == Envelope.Status.COMPLETED
+        # Bravo's seal certified the document: a later seal is refused at placement, not in the worker.
+        document.refresh_from_db()
+        assert document.current_version.sealing_refusal == "certified_fields_only"
+        assert document.current_version.prepared_fields is None
 
     page = owner.get(f"/envelopes/{envelope.pk}/").content.decode()
     assert f"/envelopes/{envelope.pk}/final.pdf" in page and f"/envelopes/{envelope.pk}/certificate.pdf" in page

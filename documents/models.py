@@ -232,6 +232,11 @@ CROSS_PAGE_CERTIFIED = _(
     "forbids. Place a seal on a signature field the author prepared instead."
 )
 
+ENVELOPE_ON_CERTIFIED = _(
+    "The author certified this document: the new signature fields an envelope adds would void the "
+    "certification, so it cannot be sent for signing. Seal it in a signature field the author prepared instead."
+)
+
 # What a file may carry that runs or opens something (documents/pdf/active_content.py codes).
 ACTIVE_CONTENT_KINDS = {
     "javascript": _("JavaScript (programs that run in the reader)"),

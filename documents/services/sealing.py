@@ -291,6 +291,7 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
             grant=grant,
             placements_used=seal is not None and envelope is None and bool(grant.placements),
             placements=grant.placements,
+            certified=bool(grant.certify),
         )
         if renew_by is not None:
             version.archive_renew_by = renew_by

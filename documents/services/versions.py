@@ -16,6 +16,7 @@ from config.row_locks import lock_row
 from documents.list_cache import document_list_changed
 from documents.models import (
     CROSS_PAGE_CERTIFIED,
+    ENVELOPE_ON_CERTIFIED,
     LOCKED_BY_NAMED_SIGNATURE,
     SEALING_REFUSALS,
     Document,
@@ -258,6 +259,15 @@ def document_assert_sealable(document: Document, *, cross_page: bool = False) ->
         raise ApplicationError(str(SEALING_REFUSALS[refusal]), f"document_{refusal}", status=409)
 
 
+def document_assert_fields_may_be_added(document: Document) -> None:
+    """An envelope adds an empty signature field per place before anyone signs: refused
+    when the author forbids the change a seal makes, and on a certified document, where a
+    new visible field voids the certification (docs/architecture.md "Certified documents")."""
+    document_assert_sealable(document)
+    if document.current_version.prepared_fields is not None:
+        raise ApplicationError(str(ENVELOPE_ON_CERTIFIED), "document_certified_fields_only", status=409)
+
+
 @transaction.atomic
 def document_receive(*, name: str, data: bytes, source_label: str) -> Document:
     """A copy another company delivered (a completed envelope), filed in this company's
@@ -297,15 +307,19 @@ def sealed_version_record(
     grant: SigningGrant | None = None,
     placements_used: bool = True,
     placements: list[dict] | None = None,
+    certified: bool = False,
 ) -> DocumentVersion:
     """The version a sealing job produced, on top of `base`: stored, previews queued,
     the seal's placements used up, audited. Called with the document row locked.
     `placements` (as in a grant) tell which pages the seals were drawn on; the other
-    pages' images are copied from `base`. None: every page is rendered again."""
+    pages' images are copied from `base`. None: every page is rendered again. `certified`:
+    the sealing certified the document, so later seals can go into no new field."""
     drawn_pages = pages_drawn_on(placements) if placements is not None else None
     # Incremental signatures change no page boxes: reuse them instead of parsing again.
     refusal, fields = base.sealing_refusal, _prepared_fields_left(base, placements)
-    if fields == [] and not refusal:  # a certified document whose prepared fields are all filled now
+    if certified:  # this sealing certified the document (an envelope's first seal): it allows no new fields
+        fields = None
+    if (fields == [] or certified) and not refusal:  # certified, and no prepared field left
         refusal = "certified_fields_only"
     info = PdfInfo(
         page_count=base.page_count,

@@ -9,7 +9,8 @@ import io
 
 import pytest
 from asn1crypto import x509 as asn1_x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
@@ -18,6 +19,7 @@ from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from documents.pdf import remote
 from documents.pdf.inspect import InvalidPdf, PreparedField, inspect_pdf, is_permanent, seal_size_on_page
 from documents.pdf.sign import Placement, stamp_and_sign
 from documents.pdf.structure import prepared_fields
@@ -245,3 +247,33 @@ def test_pyhanko_keeps_a_certification_for_a_prepared_field_not_for_a_new_visibl
     assert certification_after((100, 600, 200, 700)) == (False, ModificationLevel.OTHER)
     assert certification_after(None) == (True, ModificationLevel.FORM_FILLING)
     assert certification_after(None, name="SignHere", existing=True) == (True, ModificationLevel.FORM_FILLING)
+
+
+def test_a_hardware_key_seal_fills_the_prepared_field_of_a_certified_document(pki):  # noqa: F811
+    """The U-key path (prepare, the token signs, finish) keeps a certification the same way."""
+    case = CASES["certified-p2-prepared-field"]
+    field = inspect_pdf(case.data).prepared_fields[0]
+    key = pki["signing_key"]
+    prepared = remote.prepare(
+        case.data,
+        placement=placement_in_field(field),
+        appearance_pdf=pki["appearance"],
+        certificate_pem=key.certificate_pem,
+        chain_pem=key.chain_pem,
+        field_name=field.name,
+        existing_field=True,
+    )
+    token_signature = key.private_key.sign(prepared.signed_attributes, ec.ECDSA(hashes.SHA256()))
+    signed = remote.finish(
+        prepared,
+        signature=token_signature,
+        certificate_pem=key.certificate_pem,
+        chain_pem=key.chain_pem,
+        timestamping=pki["timestamping"],
+    )
+    statuses = assert_independently_valid(signed, trust_roots=_roots(pki))
+    assert statuses[0].docmdp_ok is True and statuses[0].modification_level == ModificationLevel.FORM_FILLING
+    assert [signature.field_name for signature in PdfFileReader(io.BytesIO(signed)).embedded_signatures] == [
+        "AuthorSignature",
+        "SignHere",
+    ]

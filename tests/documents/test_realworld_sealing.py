@@ -357,3 +357,17 @@ def test_the_api_shows_the_prepared_fields_and_fits_a_placement_into_one(world, 
     assert placed.json()["field_name"] == "SignHere" and placed.json()["width"] == 50.0
     plain = api.post("/api/v1/documents/", {"file": SimpleUploadedFile("p.pdf", reportlab_pdf(1))}).json()
     assert plain["current_version"]["prepared_fields"] is None
+
+
+def test_the_document_page_says_where_a_certified_document_takes_a_seal(world):
+    with tenant_context(world.alpha):
+        document = document_upload(
+            name="c.pdf", data=CASES["certified-p2-prepared-field"].data, acting_user=world.alice
+        )
+        plain = document_upload(name="p.pdf", data=reportlab_pdf(1), acting_user=world.alice)
+    client = client_on(world.alpha, world.alice)
+    english = client.get(f"/documents/{document.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "The author certified this document." in english and "“SignHere” on page 1" in english
+    chinese = client.get(f"/documents/{document.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "作者已对本文档进行认证签名。" in chinese and "第 1 页的“SignHere”" in chinese
+    assert 'id="certified-fields"' not in client.get(f"/documents/{plain.pk}/").content.decode()

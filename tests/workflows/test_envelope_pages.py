@@ -8,14 +8,18 @@ import re
 
 import pytest
 from django.core import mail
+from django.utils import translation
 from django_tenants.utils import tenant_context
+from pyhanko.sign.fields import MDPPerm
 
+from config.errors import ApplicationError
 from documents.models import SigningGrant
 from documents.services.sealing import document_seal_execute
 from documents.services.versions import document_upload
 from tenants.models import EnvelopeRoute
 from tests.conftest import client_on, totp_now
 from tests.documents.pdfs import make_pdf
+from tests.documents.realworld_corpus import certified_with_prepared_field, reportlab_pdf
 from tests.workflows.conftest import SEAL_PASSWORD, signatory
 from workflows.envelopes.completion import envelope_complete
 from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
@@ -422,6 +426,10 @@ def test_completed_envelope_offers_the_final_pdf_and_certificate(pair):
     with tenant_context(alpha.company):
         document_seal_execute(grant_id=job_id)
         assert envelope_complete(envelope_id=envelope.pk).status == Envelope.Status.COMPLETED
+        # Bravo's seal certified the document: a later seal is refused at placement, not in the worker.
+        document.refresh_from_db()
+        assert document.current_version.sealing_refusal == "certified_fields_only"
+        assert document.current_version.prepared_fields is None
 
     page = owner.get(f"/envelopes/{envelope.pk}/").content.decode()
     assert f"/envelopes/{envelope.pk}/final.pdf" in page and f"/envelopes/{envelope.pk}/certificate.pdf" in page
@@ -512,3 +520,25 @@ def test_a_draft_field_is_moved_and_resized_through_json_and_outsiders_change_no
     assert removed.status_code == 200 and removed.json() == {"deleted": True}
     with tenant_context(alpha.company):
         assert not EnvelopeField.objects.filter(pk=signature.pk).exists()
+
+
+@pytest.mark.parametrize(("permission", "code"), [(2, "certified_fields_only"), (1, "certified_no_changes")])
+def test_an_envelope_cannot_add_fields_to_a_certified_document(pair, permission, code):
+    """The fields an envelope adds are new visible signature fields: refused when placed,
+    and again when sending, before the certification could be voided."""
+    alpha, bravo = pair
+    data = certified_with_prepared_field(reportlab_pdf(1), permission=MDPPerm(permission))
+    with tenant_context(alpha.company), translation.override("en"):
+        document = document_upload(name="certified.pdf", data=data, acting_user=alpha.user)
+        draft = envelope_create(document=document, acting_user=alpha.user)
+        party = envelope_party_add(
+            envelope=draft, kind="company", email="owner@bravo.example", uscc=bravo.company.uscc, acting_user=alpha.user
+        )
+        with pytest.raises(ApplicationError) as refused:
+            envelope_field_add(party=party, page=0, x=100, y=500, acting_user=alpha.user)
+        assert refused.value.code == f"document_{code}" and "certified" in refused.value.message
+        assert not EnvelopeField.objects.filter(party=party).exists()
+        with pytest.raises(ApplicationError) as not_sent:
+            envelope_send(envelope=draft, owner=alpha.company, acting_user=alpha.user)
+        assert not_sent.value.code in ("party_without_fields", f"document_{code}")
+        assert document.versions.count() == 1

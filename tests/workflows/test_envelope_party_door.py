@@ -16,6 +16,7 @@ from django.core import mail
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from config.errors import ApplicationError
 from documents.models import Document, DocumentVersion, SigningGrant
 from documents.pdf.inspect import inspect_pdf
 from documents.services.sealing import document_seal_execute
@@ -184,7 +185,12 @@ def test_a_party_whose_envelope_ended_reads_nothing_of_the_owners_document(cast,
     if end == "expired":
         with tenant_context(alpha.company):
             assert envelope_deadlines_run()["expired"] == 1
-    if end != "reassigned":
+    if end == "completed":
+        # Bravo's seal certified the document: the fields of another envelope would void it.
+        with pytest.raises(ApplicationError) as refused:
+            _envelope(alpha, document, [_company(delta, 2, 300)], name="Addendum")
+        assert refused.value.code == "document_certified_fields_only"
+    elif end != "reassigned":
         # The owner goes on: another envelope on the same document, sealed by Delta.
         later = _envelope(alpha, document, [_company(delta, 2, 300)], name="Addendum")
         job = _seal_in_inbox(delta, EnvelopeRoute.objects.get(envelope_id=later.pk))

@@ -70,6 +70,8 @@ def envelope_complete(*, envelope_id) -> Envelope | None:
             page_count=base.page_count,
             pages=[PageBox(**page) for page in base.pages],
             signatures=[None] * (base.signature_count + 1),
+            sealing_refusal=base.sealing_refusal,  # the envelope's certification still holds
+            sealing_refusal_detail=base.sealing_refusal_detail,
         )
         with document_list_changes_batched():  # the owner's and every party company's documents
             version = document_version_create(

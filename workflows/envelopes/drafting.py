@@ -17,6 +17,7 @@ from config.errors import ApplicationError
 from config.mail import BIDI_CONTROLS, mail_header_text
 from documents.models import Document
 from documents.services.placements import placement_rectangle_check, rectangle_centred_on_page
+from documents.services.versions import document_assert_fields_may_be_added
 from workflows.envelope_routes import company_find_by_uscc
 from workflows.envelopes.rules import assert_draft, id_number_hash
 from workflows.envelopes.trail import envelope_event_record
@@ -155,6 +156,7 @@ def envelope_field_add(
     kind = FIELD_KIND_FOR_PARTY.get(party.kind)
     if kind is None:
         raise ApplicationError(_("Approvers and copy recipients have no fields."), "party_has_no_fields")
+    document_assert_fields_may_be_added(envelope.document)
     default_width, default_height = FIELD_SIZES[kind]
     if _shown_turned(envelope.document, page):  # upright as shown (documents/pdf/sign.py turns the stamp)
         default_width, default_height = default_height, default_width

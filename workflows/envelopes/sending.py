@@ -19,7 +19,7 @@ from documents.models import Document, DocumentVersion
 from documents.pdf.fields import FieldBox, signature_field_names, signature_fields_add
 from documents.pdf.inspect import PageBox, PdfInfo
 from documents.services.reading import sha256_of
-from documents.services.versions import document_version_create
+from documents.services.versions import document_assert_fields_may_be_added, document_version_create
 from tenants.selectors import membership_in_force
 from workflows.envelope_routes import route_open, route_status_set, route_token_set
 from workflows.envelopes.drafting import FIELD_KIND_FOR_PARTY
@@ -61,6 +61,7 @@ def envelope_send(*, envelope: Envelope, owner, acting_user, ip_address: str | N
         raise ApplicationError(
             _("This document is already out for signing in another envelope."), "document_busy", status=409
         )
+    document_assert_fields_may_be_added(document)
     base = document.current_version
     if base.is_ofd and any(party.kind == Party.Kind.PERSON for party in acting):
         raise ApplicationError(
@@ -92,6 +93,8 @@ def envelope_send(*, envelope: Envelope, owner, acting_user, ip_address: str | N
         page_count=base.page_count,
         pages=[PageBox(**page) for page in base.pages],
         signatures=[None] * base.signature_count,
+        sealing_refusal=base.sealing_refusal,
+        sealing_refusal_detail=base.sealing_refusal_detail,
     )
     version = document_version_create(
         document=document,

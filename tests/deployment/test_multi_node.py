@@ -23,6 +23,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 
 from accounts.models import User
+from config.queues import queue_names
 from documents.models import Document, DocumentVersion
 from documents.services.previews import PREVIEW_WIDTHS
 from tenants.models import Company
@@ -57,8 +58,6 @@ def _rabbitmq_url() -> str:
 
 def _rabbitmq_queues_delete(prefix: str) -> None:
     """Durable queues outlive the test on a shared broker: remove this run's."""
-    from config.queues import queue_names
-
     with Connection(RABBITMQ_URL, connect_timeout=3) as broker:
         channel = broker.channel()
         for name in queue_names(prefix).values():
@@ -296,6 +295,12 @@ def test_upload_seal_verify_and_an_envelope_across_two_nodes(cluster, cast, s3):
         for document in Document.objects.select_related("current_version"):
             assert document.current_version.file.name.startswith(f"{d.company.schema_name}/documents/")
             assert s3.read(bucket, document.current_version.file.name)
+
+    if cluster.broker_url:  # the jobs went through RabbitMQ: the workers' queues are there
+        with Connection(cluster.broker_url, connect_timeout=3) as broker:
+            channel = broker.channel()
+            for name in queue_names(cluster.queue_prefix).values():
+                channel.queue_declare(name, passive=True)
 
     # Nothing was kept on any machine's own disk.
     for node in cluster.nodes:

@@ -272,7 +272,15 @@ def test_upload_seal_verify_and_an_envelope_across_two_nodes(cluster, cast, s3):
     assert len(reader.embedded_signatures) == 3  # Bravo, Delta, the document timestamp
     for signature in reader.embedded_signatures[:2]:
         checked = validate_pdf_signature(signature, _validation_context())
-        assert checked.intact and checked.valid, checked.pretty_print_details()
+        assert checked.intact and checked.valid and checked.docmdp_ok, checked.pretty_print_details()
+        assert checked.modification_level.name in ("NONE", "FORM_FILLING", "LTA_UPDATES")
+    verdict = requests.post(
+        f"{node1.web_url}/api/v1/verify/",
+        headers={"Host": settings.BASE_DOMAIN},
+        files={"file": ("final.pdf", final, "application/pdf")},
+        timeout=60,
+    )
+    assert verdict.json()["verdict"] == "valid", verdict.text
     events = bravo2.get(f"{envelope_url}events/").json()
     assert events["chain_intact"] is True
     assert [e["action"] for e in events["events"]].count("signed") == 2

@@ -32,8 +32,9 @@ WAITING_SECONDS = 24 * 3600
 
 # KEYS: running (sorted set token -> deadline), waiting (list of JSON argument lists).
 # ARGV: now, deadline, slots, token, arguments (empty: only release). Takes back dead
-# slots; queues the arguments behind the company's waiting ones; then, while a slot is
-# free, returns the oldest waiting arguments with the token holding the slot.
+# slots; queues the arguments behind the company's waiting ones; then, if a slot is free,
+# returns the oldest waiting arguments with the token holding the slot. One job at most per
+# call: a process with a larger `slots` (a rolling deploy) cannot release a whole flood.
 _TAKE_SLOT = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 if ARGV[5] ~= '' then

@@ -99,3 +99,10 @@ def test_without_redis_the_job_is_sent_as_before(task, monkeypatch):
     monkeypatch.setattr(fair_share, "_take", unreachable)
     fair_share.shared_enqueue(task, ["direct"], schema="c_flood", slots=1)
     assert task.sent == [("c_flood", ["direct"], None)]
+
+
+def test_a_finished_job_sends_one_waiting_job_whatever_slots_its_process_has(task):
+    for number in range(4):
+        fair_share.shared_enqueue(task, [number], schema="c_flood", slots=1)
+    task.finish(0, slots=1000)  # a machine configured otherwise (a rolling deploy)
+    assert [args for _schema, args, _slot in task.sent] == [[0], [1]]

@@ -141,8 +141,11 @@ class Node:
         return self.root / "media"
 
     def local_files(self) -> list[Path]:
-        """Every file this node wrote under its media root (there must be none)."""
-        return sorted(path for path in self.media_root.rglob("*") if path.is_file())
+        """Every file this node kept under its media root or left in its temporary folder
+        (there must be none: a file handed from one job to another would be one)."""
+        return sorted(
+            path for folder in (self.media_root, self.root / "tmp") for path in folder.rglob("*") if path.is_file()
+        )
 
     def log(self, what: str) -> Path:
         return self.root / f"{what}.log"
@@ -265,6 +268,7 @@ class Cluster:
     nodes: list[Node]
     bucket: str
     queue_prefix: str
+    broker_url: str | None  # None: REDIS_URL
 
     def ready(self) -> None:
         """Wait until every web server answers and every worker beats. Started together
@@ -299,7 +303,7 @@ def cluster_start(*, folder: Path, broker_url: str | None, queue_prefix: str, s3
     `Cluster.ready` waits until they serve."""
     queues = queue_names(queue_prefix)
     nodes: list[Node] = []
-    cluster = Cluster(nodes=nodes, bucket=bucket, queue_prefix=queue_prefix)
+    cluster = Cluster(nodes=nodes, bucket=bucket, queue_prefix=queue_prefix, broker_url=broker_url)
     ports = [free_port(), free_port()]
     tsa_url = f"http://127.0.0.1:{ports[0]}/pki/tsa"
     try:

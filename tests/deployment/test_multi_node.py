@@ -23,6 +23,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 
 from accounts.models import User
+from config.queues import queue_names
 from documents.models import Document, DocumentVersion
 from documents.services.previews import PREVIEW_WIDTHS
 from tenants.models import Company
@@ -57,8 +58,6 @@ def _rabbitmq_url() -> str:
 
 def _rabbitmq_queues_delete(prefix: str) -> None:
     """Durable queues outlive the test on a shared broker: remove this run's."""
-    from config.queues import queue_names
-
     with Connection(RABBITMQ_URL, connect_timeout=3) as broker:
         channel = broker.channel()
         for name in queue_names(prefix).values():
@@ -273,7 +272,15 @@ def test_upload_seal_verify_and_an_envelope_across_two_nodes(cluster, cast, s3):
     assert len(reader.embedded_signatures) == 3  # Bravo, Delta, the document timestamp
     for signature in reader.embedded_signatures[:2]:
         checked = validate_pdf_signature(signature, _validation_context())
-        assert checked.intact and checked.valid, checked.pretty_print_details()
+        assert checked.intact and checked.valid and checked.docmdp_ok, checked.pretty_print_details()
+        assert checked.modification_level.name in ("NONE", "FORM_FILLING", "LTA_UPDATES")
+    verdict = requests.post(
+        f"{node1.web_url}/api/v1/verify/",
+        headers={"Host": settings.BASE_DOMAIN},
+        files={"file": ("final.pdf", final, "application/pdf")},
+        timeout=60,
+    )
+    assert verdict.json()["verdict"] == "valid", verdict.text
     events = bravo2.get(f"{envelope_url}events/").json()
     assert events["chain_intact"] is True
     assert [e["action"] for e in events["events"]].count("signed") == 2
@@ -296,6 +303,12 @@ def test_upload_seal_verify_and_an_envelope_across_two_nodes(cluster, cast, s3):
         for document in Document.objects.select_related("current_version"):
             assert document.current_version.file.name.startswith(f"{d.company.schema_name}/documents/")
             assert s3.read(bucket, document.current_version.file.name)
+
+    if cluster.broker_url:  # the jobs went through RabbitMQ: the workers' queues are there
+        with Connection(cluster.broker_url, connect_timeout=3) as broker:
+            channel = broker.channel()
+            for name in queue_names(cluster.queue_prefix).values():
+                channel.queue_declare(name, passive=True)
 
     # Nothing was kept on any machine's own disk.
     for node in cluster.nodes:

@@ -18,26 +18,37 @@ from documents.services.sealing import document_seal_execute, document_seal_requ
 from documents.services.versions import document_upload
 from documents.tasks import document_previews, document_seal
 from seals.services import seal_application_approve, seal_application_submit
+from tenants.models import EnvelopeRoute
 from tenants.services import api_key_create
 from tests.conftest import client_on, enrol_authenticator, totp_now
 from tests.documents.pdfs import make_pdf
 from tests.seals.conftest import licence
+from tests.workflows.conftest import SEAL_PASSWORD
+from workflows import cross_tenant
+from workflows.envelopes.completion import envelope_complete
+from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
+from workflows.envelopes.sending import envelope_send
+from workflows.models import Envelope
+from workflows.tasks import envelope_complete as envelope_complete_task
 
 pytestmark = pytest.mark.django_db
 
 
 class StorageOutage:
-    """The first `failures` stores fail as S3 storage fails when its endpoint does not
-    answer; counts the attempts."""
+    """The first `failures` stores (of names containing `only`) fail as S3 storage fails
+    when its endpoint does not answer; counts every attempt."""
 
-    def __init__(self, monkeypatch, *, failures: int):
+    def __init__(self, monkeypatch, *, failures: int, only: str = ""):
         self.failures = failures
         self.attempts = 0
+        failed = 0
         save = FileSystemStorage._save
 
         def flaky(storage, name, content):
+            nonlocal failed
             self.attempts += 1
-            if self.attempts <= self.failures:
+            if only in name and failed < self.failures:
+                failed += 1
                 raise EndpointConnectionError(endpoint_url="http://s3.internal:9000")
             return save(storage, name, content)
 
@@ -136,3 +147,70 @@ def test_an_upload_while_s3_is_away_gives_a_clear_answer_and_keeps_nothing(world
         assert not Document.objects.exists() and not DocumentVersion.objects.exists()
     retried = api.post("/api/v1/documents/", {"file": SimpleUploadedFile("c.pdf", make_pdf(1))})
     assert retried.status_code == 201, retried.content
+
+
+def test_an_envelope_completion_that_cannot_store_its_certificate_keeps_nothing_and_completes_on_retry(
+    cast, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The timestamped final version is stored, then the certificate cannot be: the version
+    row rolls back and its file is removed, no party company gets a copy, and the task's
+    retry completes the envelope."""
+    a, b, _d = cast
+    with tenant_context(a.company):
+        document = document_upload(name="contract.pdf", data=make_pdf(1), acting_user=a.user)
+        envelope = envelope_create(document=document, name="Supply contract", message="", acting_user=a.user)
+        for order, (signer, x) in enumerate(((a, 60), (b, 300)), start=1):
+            party = envelope_party_add(
+                envelope=envelope,
+                kind="company",
+                name="",
+                email=signer.user.email,
+                uscc=signer.company.uscc,
+                order=order,
+                acting_user=a.user,
+            )
+            envelope_field_add(party=party, page=0, x=x, y=80, width=100, acting_user=a.user)
+        envelope_send(envelope=envelope, owner=a.company, acting_user=a.user)
+    for signer in (a, b):
+        route = cross_tenant.route_get_for_company(
+            company=signer.company, route_id=EnvelopeRoute.objects.get(owner=a.company, party_company=signer.company).pk
+        )
+        grant = cross_tenant.company_party_seal(
+            route=route,
+            company=signer.company,
+            user=signer.user,
+            seal_id=signer.seal.pk,
+            seal_password=SEAL_PASSWORD,
+            otp_method="authenticator",
+            otp_code=totp_now(signer.device, 1),
+        )
+        with tenant_context(a.company), django_capture_on_commit_callbacks(execute=False):
+            document_seal_execute(grant_id=grant["id"])  # the completion it queues is run below
+
+    outage = StorageOutage(monkeypatch, failures=2, only="certificate")
+    with tenant_context(a.company):
+        folder = f"{a.company.schema_name}/documents/{document.pk}"
+        files_before = default_storage.listdir(folder)[1]
+        sealed = Document.objects.get(pk=document.pk).current_version.number  # prepared, then two seals
+        with pytest.raises(EndpointConnectionError):
+            envelope_complete(envelope_id=envelope.pk)
+        envelope.refresh_from_db()
+        assert envelope.status == Envelope.Status.IN_PROGRESS and not envelope.certificate
+        assert Document.objects.get(pk=document.pk).current_version.number == sealed
+        assert DocumentVersion.objects.filter(document=document).count() == sealed
+        assert default_storage.listdir(folder)[1] == files_before  # the timestamped file is gone again
+    with tenant_context(b.company):
+        assert not Document.objects.exists()
+
+    with tenant_context(a.company):  # the task: fails once more, then its retry completes
+        result = envelope_complete_task.apply(args=[str(envelope.pk)], headers={"_schema_name": a.company.schema_name})
+        assert result.successful(), result.traceback
+        envelope.refresh_from_db()
+        assert envelope.status == Envelope.Status.COMPLETED and envelope.certificate
+        assert envelope.final_version.number == sealed + 1
+    with tenant_context(b.company):
+        assert set(Document.objects.values_list("name", flat=True)) == {
+            "Supply contract.pdf",
+            "Supply contract-certificate.pdf",
+        }
+    assert outage.attempts >= 3

@@ -8,6 +8,11 @@ It runs against a company made for it, removed afterwards, so nothing it does (r
 members, revoking keys) reaches the shared test companies. Bounded to stay well under three
 minutes on two cores.
 
+Every operation of both hosts runs on its own with every check; the operations outside every
+stateful link, each with its reason, are listed in tests/api/test_fuzz_scope.py (which fails
+when that changes). Bodies without files are fuzzed as JSON, the one encoding the schema gives
+them (config/api/schema.py); forms sent to them are covered by tests/api/test_schema_truth.py.
+
 Checks left out, each with its reason:
 - `positive_data_acceptance`: schema-valid input names objects that do not exist (random
   ids: 404) and one-time codes that are wrong (403); the schema cannot express either.

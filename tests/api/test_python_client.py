@@ -28,7 +28,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from accounts.models import User
 from tenants.models import ApiKey, Company
 from tenants.services import api_key_create
-from tests.conftest import client_on, host_of, totp_now
+from tests.conftest import client_on, database_url_for_subprocess, host_of, totp_now
 from tests.documents.pdfs import make_pdf
 from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup, seal_for, signatory
 
@@ -52,7 +52,12 @@ def test_the_committed_client_is_what_the_current_schema_generates(tmp_path):
         [sys.executable, str(CLIENTS / "generate.py"), "--output", str(tmp_path)],
         check=True,
         capture_output=True,
-        env=dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings_test"),
+        env=dict(
+            os.environ,
+            DJANGO_SETTINGS_MODULE="config.settings_test",
+            DATABASE_URL=database_url_for_subprocess(),  # never an embedded server of its own
+            REDIS_URL=settings.REDIS_URL,
+        ),
         timeout=180,
     )
     assert (tmp_path / "openapi.json").read_text() == (CLIENTS / "openapi.json").read_text(), (

@@ -20,6 +20,7 @@ from asn1crypto import cms
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.general import find_unique_cms_attribute
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 
@@ -100,6 +101,20 @@ def newest_timestamp(pdf: bytes) -> NewestTimestamp | None:
     )
 
 
+class _Recording(TimeStamper):
+    """The checked timestamper, remembering the tokens it handed out (and their imprints)."""
+
+    def __init__(self, inner: TimeStamper):
+        super().__init__()
+        self.inner = inner
+        self.received: list[tuple[cms.ContentInfo, bytes]] = []
+
+    async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> cms.ContentInfo:
+        token = await self.inner.async_timestamp(message_digest, md_algorithm)
+        self.received.append((token, message_digest))
+        return token
+
+
 async def _archive(pdf: bytes, timestamping: RemoteTimestamping, validation: LongTermValidation) -> bytes:
     reader = sealing_reader(pdf)
     context = validation_context(validation.trust_roots_pem, fetching=True)
@@ -116,13 +131,26 @@ async def _archive(pdf: bytes, timestamping: RemoteTimestamping, validation: Lon
             if not (status.get("intact") and status.get("valid")) or path is None:
                 raise ArchiveChainBroken("the newest timestamp does not validate now")
             DocumentSecurityStore.supply_dss_in_writer(writer, contents, paths=(path,), validation_context=context)
+        credential = writer.security_handler.extract_credential() if writer.security_handler else None
         output = io.BytesIO()
-        await PdfTimeStamper(checked_timestamper(timestamping)).async_timestamp_pdf(
-            writer,
-            "sha256",
-            context,
-            bytes_reserved=ARCHIVE_TIMESTAMP_BYTES_RESERVED,
-            output=output,
+        # No validation context here: pyHanko would ask the TSA for a trial token to learn its
+        # chain. The chain of the token actually received is validated below instead.
+        timestamper = _Recording(checked_timestamper(timestamping))
+        await PdfTimeStamper(timestamper).async_timestamp_pdf(
+            writer, "sha256", None, bytes_reserved=ARCHIVE_TIMESTAMP_BYTES_RESERVED, output=output
+        )
+        token, digest = timestamper.received[-1]
+        status = await validate_tst_signed_data(token["content"], context, expected_tst_imprint=lambda _a: digest)
+        if status.get("validation_path") is None:
+            raise ArchiveChainBroken("the new archive timestamp does not validate")
+        DocumentSecurityStore.add_dss(
+            output,
+            None,
+            paths=(status["validation_path"],),
+            validation_context=context,
+            force_write=True,
+            file_credential=credential.serialise() if credential else None,
+            strict=False,
         )
         return output.getvalue()
     finally:

@@ -25,7 +25,13 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 
 from documents.pdf.structure import READ_ERRORS, InvalidPdf, sealing_reader
-from documents.pdf.timestamping import LongTermValidation, RemoteTimestamping, checked_timestamper, validation_context
+from documents.pdf.timestamping import (
+    LongTermValidation,
+    RemoteTimestamping,
+    TimestampUnavailable,
+    checked_timestamper,
+    validation_context,
+)
 
 # Room for the timestamp token (the TSA's chain included), given up front so that no trial
 # token is asked for to measure it.
@@ -34,8 +40,9 @@ ARCHIVE_TIMESTAMP_BYTES_RESERVED = 12288
 
 class ArchiveChainBroken(Exception):  # noqa: N818 (a verdict on the file, not a bug)
     """The newest timestamp in the file cannot be validated now (its TSA certificate
-    expired or was revoked, or the token is damaged): an archive timestamp added now would
-    not extend a chain of proofs. Not worth retrying."""
+    expired or was revoked, the token is damaged, or its revocation data could not be
+    fetched): an archive timestamp added now would not extend a chain of proofs. Permanent
+    once the TSA certificate has expired; otherwise worth trying again later."""
 
 
 @dataclass(frozen=True)
@@ -140,9 +147,12 @@ async def _archive(pdf: bytes, timestamping: RemoteTimestamping, validation: Lon
             writer, "sha256", None, bytes_reserved=ARCHIVE_TIMESTAMP_BYTES_RESERVED, output=output
         )
         token, digest = timestamper.received[-1]
-        status = await validate_tst_signed_data(token["content"], context, expected_tst_imprint=lambda _a: digest)
+        try:
+            status = await validate_tst_signed_data(token["content"], context, expected_tst_imprint=lambda _a: digest)
+        except Exception as exc:  # revocation data for the TSA could not be fetched: try again later
+            raise TimestampUnavailable("unreachable", f"validation data for the TSA: {type(exc).__name__}") from exc
         if status.get("validation_path") is None:
-            raise ArchiveChainBroken("the new archive timestamp does not validate")
+            raise TimestampUnavailable("unreachable", "validation data for the TSA could not be gathered")
         DocumentSecurityStore.add_dss(
             output,
             None,

@@ -102,7 +102,10 @@ def archive_timestamp_renew(
         try:
             archived, renew_by = archive_timestamp_for(data)
         except ArchiveChainBroken as error:
-            base.archive_renew_by = None  # nothing a later run could fix: stop asking
+            if base.archive_renew_by > timezone.now():  # e.g. the OCSP responder is away: the next run tries again
+                logger.warning("archive renewal of %s postponed: %s", base.pk, error)
+                return None
+            base.archive_renew_by = None  # renewed too late: nothing a later run could fix, stop asking
             base.save(update_fields=["archive_renew_by"])
             audit_event_record(
                 acting_user=None,

@@ -9,6 +9,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
@@ -16,7 +17,8 @@ from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timesta
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from documents.models import Document, DocumentVersion
-from documents.pdf.archive import newest_timestamp
+from documents.pdf.archive import ArchiveChainBroken, newest_timestamp
+from documents.services import archive as archive_service
 from documents.services.archive import archive_timestamps_due, archive_timestamps_renew
 from documents.tasks import archive_timestamps_renew_all
 from events.models import AuditEvent
@@ -126,3 +128,30 @@ def test_an_lta_document_validates_through_archive_timestamps_the_renewal_job_ma
     newest = validate_pdf_timestamp(archives[-1], validation_context=offline_context(reader, newest_tsa.at))
     assert newest.trusted and newest.coverage == SignatureCoverageLevel.ENTIRE_REVISION
     assert newest.modification_level == ModificationLevel.LTA_UPDATES
+
+
+@pytest.mark.django_db
+def test_a_chain_that_cannot_be_extended_is_retried_until_its_tsa_expired_then_recorded(
+    world, approved_alpha, monkeypatch
+):
+    company = lta_company(approved_alpha)
+    seal_document(company, world.alice, issue_seal(company, world.alice))
+
+    def broken(data):
+        raise ArchiveChainBroken("the newest timestamp does not validate now")
+
+    monkeypatch.setattr(archive_service, "archive_timestamp_for", broken)
+    with tenant_context(company):
+        version = Document.objects.get(versions__kind="sealed").current_version
+        # Its TSA certificate is still in force: perhaps the OCSP responder is away; try later.
+        assert archive_timestamps_renew(margin=dt.timedelta(days=20 * 365)) == 0
+        version.refresh_from_db()
+        assert version.archive_renew_by is not None
+        assert not AuditEvent.objects.filter(action="document.archive_chain_broken").exists()
+        # Renewed too late (the certificate expired): recorded once, never asked again.
+        DocumentVersion.objects.filter(pk=version.pk).update(archive_renew_by=timezone.now() - DAY)
+        assert archive_timestamps_renew() == 0
+        version.refresh_from_db()
+        assert version.archive_renew_by is None
+        assert AuditEvent.objects.filter(action="document.archive_chain_broken").count() == 1
+        assert archive_timestamps_due(now=timezone.now() + 3650 * DAY) == []

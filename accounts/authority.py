@@ -36,6 +36,7 @@ class Action(enum.StrEnum):
     audit row of a refusal names."""
 
     COMPANY_READ = "company.read"
+    COMPANY_SETTINGS = "company.settings"  # the company's settings (signature level)
     DOCUMENT_READ = "document.read"  # documents, versions, page images, verification
     DOCUMENT_UPLOAD = "document.upload"
     DOCUMENT_DELETE = "document.delete"
@@ -62,6 +63,7 @@ class Action(enum.StrEnum):
 
 ACTION_LABELS: dict[Action, Any] = {
     Action.COMPANY_READ: _("see the company"),
+    Action.COMPANY_SETTINGS: _("change the company's settings"),
     Action.DOCUMENT_READ: _("read documents"),
     Action.DOCUMENT_UPLOAD: _("upload documents"),
     Action.DOCUMENT_DELETE: _("delete documents"),

@@ -21,6 +21,7 @@ _ROUTED = {
     "seals.tasks.seal_expiry_reminders": PERIODIC,
     "tenants.tasks.idempotency_records_purge": PERIODIC,
     "tenants.tasks.beat_heartbeat": PERIODIC,
+    "documents.tasks.archive_timestamps_renew_all": PERIODIC,
 }
 
 

@@ -323,6 +323,7 @@ CELERY_BEAT_SCHEDULE = {
     "envelope-deadlines": {"task": "workflows.tasks.envelope_deadlines_all", "schedule": 15 * 60.0},
     "webhook-deliveries-due": {"task": "workflows.tasks.webhook_deliveries_due_all", "schedule": 5 * 60.0},
     "beat-heartbeat": {"task": "tenants.tasks.beat_heartbeat", "schedule": 60.0},
+    "archive-timestamps-renew": {"task": "documents.tasks.archive_timestamps_renew_all", "schedule": 24 * 3600.0},
 }
 SMS_BACKEND = env_str("SMS_BACKEND", "accounts.sms.ConsoleSmsBackend")
 AUTHENTICATION_BACKENDS = [
@@ -337,6 +338,9 @@ TRUSTED_CA_FILE = env_str("TRUSTED_CA_FILE")  # extra trusted CAs for verificati
 # must chain to the platform root or a CA in TRUSTED_CA_FILE.
 TSA_URLS = env_list("TSA_URLS", [f"{PLATFORM_URL.rstrip('/')}/pki/tsa"])
 TSA_TIMEOUT_SECONDS = env_float("TSA_TIMEOUT_SECONDS", 10.0)
+# B-LTA: an archive timestamp is renewed this many days before the newest timestamp's TSA
+# certificate expires (README, "Levels").
+ARCHIVE_RENEWAL_MARGIN_DAYS = env_int("ARCHIVE_RENEWAL_MARGIN_DAYS", 90)
 # Per client address and minute, on the platform host's /pki/tsa and /pki/ocsp.
 TSA_RATE_LIMIT = env_str("TSA_RATE_LIMIT", "1200/min")
 OCSP_RATE_LIMIT = env_str("OCSP_RATE_LIMIT", "1200/min")

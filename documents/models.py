@@ -53,6 +53,7 @@ class DocumentVersion(models.Model):
         RECEIVED = "received", _("Received copy")
         REPAIRED = "repaired", _("Repaired copy (damaged file structure rebuilt, content unchanged)")
         CLEANED = "cleaned", _("Active content removed")
+        ARCHIVED = "archived", _("Archive timestamp renewed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="versions")
@@ -72,6 +73,10 @@ class DocumentVersion(models.Model):
     previews_ready = models.PositiveIntegerField(default=0)  # pages pre-rendered by the worker
     created_by_label = models.CharField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
+    # B-LTA: when the TSA certificate of the file's newest archive timestamp expires. The
+    # renewal job adds the next one before then (documents/services/archive.py); None: the
+    # file has no archive timestamp to keep alive.
+    archive_renew_by = models.DateTimeField(null=True, blank=True, db_index=True)
     # The grant that produced this version: a retried job finds it instead of sealing twice.
     grant = models.OneToOneField(
         "SigningGrant", on_delete=models.PROTECT, null=True, blank=True, related_name="result_version"

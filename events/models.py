@@ -59,6 +59,7 @@ ACTION_LABELS = {
     "company.created": _("Company registered"),
     "company.registration_approved": _("Registration approved by the platform"),
     "company.registration_rejected": _("Registration rejected by the platform"),
+    "company.signature_level_changed": _("Signature level changed"),
     "api_key.created": _("API key created"),
     "api_key.revoked": _("API key revoked"),
     "api_key.rotated": _("API key rotated"),
@@ -75,6 +76,10 @@ ACTION_LABELS = {
     "document.uploaded": _("Document uploaded"),
     "document.deleted": _("Document deleted"),
     "document.active_content_removed": _("Active content removed (new version)"),
+    "document.archive_timestamp_renewed": _("Archive timestamp renewed (new version)"),
+    "document.archive_chain_broken": _(
+        "Archive timestamp could not be renewed: the newest timestamp no longer validates"
+    ),
     "document.placement_added": _("Seal placed"),
     "document.placement_removed": _("Seal placement removed"),
     "document.seal_requested": _("Seal use confirmed (password and one-time code)"),

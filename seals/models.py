@@ -37,6 +37,24 @@ class PlatformAuthority(models.Model):
         return self.get_role_display()
 
 
+class IssuedCertificate(models.Model):
+    """Every certificate a platform CA issued (the root: seal CA and TSA certificates; the
+    seal CA: seals and people signing envelopes). The OCSP responder answers "good" only
+    for these and "unknown" for any other serial."""
+
+    issuer = models.CharField(max_length=16, choices=PlatformAuthority.Role.choices)
+    serial = models.CharField(max_length=64)  # lowercase hex, as Seal.certificate_serial
+    subject = models.CharField(max_length=300, blank=True)
+    not_after = models.DateTimeField(null=True, blank=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "serial"], name="issued_certificate_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.serial}"
+
+
 class SealType(models.TextChoices):
     OFFICIAL = "official", _("Official seal (公章)")
     CONTRACT = "contract", _("Contract seal (合同专用章)")

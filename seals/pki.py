@@ -18,7 +18,7 @@ from config.crypto import decrypt, encrypt
 from config.row_locks import lock_rows
 from sealcore import sm2
 from seals import ca, responders
-from seals.models import PlatformAuthority, Seal
+from seals.models import IssuedCertificate, PlatformAuthority, Seal
 
 Role = PlatformAuthority.Role
 
@@ -47,7 +47,34 @@ def tsa_url() -> str:
     return _platform("tsa")
 
 
+def issued_note(issuer: str, certificate: x509.Certificate) -> None:
+    """Record a certificate the platform CA `issuer` (a Role) issued: the OCSP responder
+    answers for recorded serials only."""
+    IssuedCertificate.objects.get_or_create(
+        issuer=issuer,
+        serial=f"{certificate.serial_number:x}",
+        defaults={
+            "subject": certificate.subject.rfc4514_string()[:300],
+            "not_after": certificate.not_valid_after_utc,
+        },
+    )
+
+
+def issued_by(issuer: str, serial: int) -> bool:
+    """Whether the platform CA `issuer` issued `serial` (the certificate in use for a role
+    counts even before its row is written, e.g. an authority made before the record existed)."""
+    if IssuedCertificate.objects.filter(issuer=issuer, serial=f"{serial:x}").exists():
+        return True
+    if issuer == Role.ROOT:
+        return serial in {authority(role)[1].serial_number for role in (Role.SEAL_CA, Role.TSA)}
+    return Seal.objects.filter(issuer=Seal.Issuer.PLATFORM, certificate_serial=f"{serial:x}").exists()
+
+
 def _store(role: str, key, cert) -> PlatformAuthority:
+    if role in (Role.SEAL_CA, Role.TSA):
+        issued_note(Role.ROOT, cert)
+    if role == Role.EVIDENCE:  # the platform's own seal, issued by the seal CA like a company's
+        issued_note(Role.SEAL_CA, cert)
     der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     return PlatformAuthority.objects.create(
         role=role,
@@ -122,6 +149,7 @@ def _recertify_with_ocsp(role: str, root_key, root_cert) -> bool:
     renewed = ca.recertify(root_key, root_cert, current, crl_url=root_crl_url(), ocsp_url=ocsp_url())
     row.certificate_pem = renewed.public_bytes(serialization.Encoding.PEM).decode()
     row.save(update_fields=["certificate_pem"])
+    issued_note(Role.ROOT, renewed)
     return True
 
 
@@ -177,26 +205,34 @@ def root_crl_der() -> bytes:
     return ca.build_crl(key, cert, []).public_bytes(serialization.Encoding.DER)
 
 
+def _root_status(serial: int) -> responders.CertificateStatus:
+    """The root revokes nothing it issued (the seal CA and TSA certificates); any other
+    serial is unknown."""
+    return responders.CertificateStatus(issued=issued_by(Role.ROOT, serial))
+
+
 def _seal_status(serial: int) -> responders.CertificateStatus:
     """A platform seal's status for OCSP, from the same rows as the CRL: revoked, on hold
-    while suspended, otherwise good (as the CRL says of every serial it does not list)."""
+    while suspended, otherwise good if the seal CA issued it (a seal or a person's
+    certificate), unknown if it never did."""
     row = (
         Seal.objects.filter(issuer=Seal.Issuer.PLATFORM, certificate_serial=f"{serial:x}", status__in=list(REASONS))
         .values_list("status", "status_changed_at")
         .first()
     )
     if row is None:
-        return responders.CertificateStatus()
+        return responders.CertificateStatus(issued=issued_by(Role.SEAL_CA, serial))
     status, changed_at = row
     return responders.CertificateStatus(revoked_at=changed_at or dt.datetime.now(dt.UTC), reason=REASONS[status])
 
 
 def ocsp_reply_der(body: bytes) -> bytes:
-    """The OCSP answer for the root CA (seal CA, TSA: never revoked) and the seal CA."""
+    """The OCSP answer for the root CA (seal CA, TSA: never revoked) and the seal CA;
+    "unknown" for serials neither issued."""
     root_key, root_cert = authority(Role.ROOT)
     seal_ca_key, seal_ca_cert = authority(Role.SEAL_CA)
     issuers = [
-        responders.OcspIssuer(root_key, root_cert, lambda serial: responders.CertificateStatus()),
+        responders.OcspIssuer(root_key, root_cert, _root_status),
         responders.OcspIssuer(seal_ca_key, seal_ca_cert, _seal_status),
     ]
     return responders.ocsp_reply(body, issuers=issuers, now=dt.datetime.now(dt.UTC))

@@ -161,10 +161,12 @@ def _signed_token(tst_info: tsp.TSTInfo, *, tsa_key, tsa_cert, certificates, now
 
 @dataclass(frozen=True)
 class CertificateStatus:
-    """What an issuer says about one serial: good, or revoked since `revoked_at` for `reason`."""
+    """What an issuer says about one serial: good, revoked since `revoked_at` for `reason`,
+    or unknown (`issued` false: a serial it never issued is never "good", RFC 6960 2.2)."""
 
     revoked_at: dt.datetime | None = None
     reason: x509.ReasonFlags | None = None
+    issued: bool = True
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,13 @@ def ocsp_reply(body: bytes, *, issuers: list[OcspIssuer], now: dt.datetime) -> b
     issuer = next((i for i in issuers if _hashes_of(i.certificate, algorithm) == wanted), None)
     if issuer is None:
         return unsuccessful_ocsp(ocsp.OCSPResponseStatus.UNAUTHORIZED)
+    try:
+        return _signed_ocsp_answer(issuer, wanted, serial, algorithm, nonce, now)
+    except Exception:  # a serial the builder cannot encode, a status lookup that failed: still OCSP
+        return unsuccessful_ocsp(ocsp.OCSPResponseStatus.INTERNAL_ERROR)
+
+
+def _signed_ocsp_answer(issuer: OcspIssuer, wanted, serial: int, algorithm, nonce, now: dt.datetime) -> bytes:
     status = issuer.status_of(serial)
     this_update = now.astimezone(dt.UTC).replace(microsecond=0)
     builder = ocsp.OCSPResponseBuilder().add_response_by_hash(
@@ -209,7 +218,7 @@ def ocsp_reply(body: bytes, *, issuers: list[OcspIssuer], now: dt.datetime) -> b
         issuer_key_hash=wanted[1],
         serial_number=serial,
         algorithm=algorithm,
-        cert_status=ocsp.OCSPCertStatus.GOOD if status.revoked_at is None else ocsp.OCSPCertStatus.REVOKED,
+        cert_status=_cert_status(status),
         this_update=this_update,
         next_update=this_update + OCSP_VALIDITY,
         revocation_time=status.revoked_at.astimezone(dt.UTC).replace(microsecond=0) if status.revoked_at else None,
@@ -221,6 +230,12 @@ def ocsp_reply(body: bytes, *, issuers: list[OcspIssuer], now: dt.datetime) -> b
     digest = hashes.SHA384() if isinstance(issuer.key, ec.EllipticCurvePrivateKey) else hashes.SHA256()
     response = builder.sign(issuer.key, digest)
     return response.public_bytes(serialization.Encoding.DER)
+
+
+def _cert_status(status: CertificateStatus) -> ocsp.OCSPCertStatus:
+    if status.revoked_at is not None:
+        return ocsp.OCSPCertStatus.REVOKED
+    return ocsp.OCSPCertStatus.GOOD if status.issued else ocsp.OCSPCertStatus.UNKNOWN
 
 
 def _nonce_of(request: ocsp.OCSPRequest) -> bytes | None:

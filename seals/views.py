@@ -2,18 +2,20 @@ from __future__ import annotations
 
 import base64
 import binascii
-import time
+import logging
 
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from config.api.throttling import SlidingWindowThrottle
 from config.client import client_address
 from seals import pki, responders
+
+logger = logging.getLogger(__name__)
 
 
 @cache_control(public=True, max_age=300)
@@ -40,16 +42,36 @@ def authority_certificate(request, role: str):
 # answers in its own protocol. Bodies are read up to responders.MAX_REQUEST_BYTES only.
 
 
-def _over_rate(request, endpoint: str, rate: str) -> bool:
-    """A fixed one-minute window per client address (`rate` like "600/min")."""
-    limit = int(rate.split("/", 1)[0])
-    window = int(time.time() // 60)
-    key = f"pki-rate:{endpoint}:{client_address(request) or '-'}:{window}"
-    cache.add(key, 0, timeout=120)
-    try:
-        return cache.incr(key) > limit
-    except ValueError:  # expired between add and incr
-        return False
+class _ProtocolThrottle(SlidingWindowThrottle):
+    """The project's sliding-window budget, per client address, for the protocol endpoints
+    (`rate_setting` names the setting). While Redis is away they keep answering: an answer
+    costs one signature, and these endpoints guard no secret."""
+
+    rate_setting = ""
+
+    def get_rate(self) -> str:
+        return getattr(settings, self.rate_setting)
+
+    def get_cache_key(self, request, view) -> str:
+        return f"throttle:{self.scope}:ip:{client_address(request) or 'unknown'}"
+
+
+class TsaThrottle(_ProtocolThrottle):
+    scope = "tsa"
+    rate_setting = "TSA_RATE_LIMIT"
+
+
+class OcspThrottle(_ProtocolThrottle):
+    scope = "ocsp"
+    rate_setting = "OCSP_RATE_LIMIT"
+
+
+def _over_budget(request, throttle_class: type[_ProtocolThrottle]) -> int | None:
+    """Seconds to wait when the client's budget is spent, else None."""
+    throttle = throttle_class()
+    if throttle.allow_request(request, None):
+        return None
+    return int(throttle.wait() or 60)
 
 
 def _body_within_limit(request) -> bytes | None:
@@ -71,9 +93,10 @@ def _content_type(request) -> str:
 @require_http_methods(["POST"])
 def timestamp_authority(request):
     """RFC 3161 over HTTP: application/timestamp-query in, application/timestamp-reply out."""
-    if _over_rate(request, "tsa", settings.TSA_RATE_LIMIT):
+    wait = _over_budget(request, TsaThrottle)
+    if wait is not None:
         response = HttpResponse("too many timestamp requests\n", status=429, content_type="text/plain")
-        response["Retry-After"] = "60"
+        response["Retry-After"] = str(wait)
         return response
     if _content_type(request) != "application/timestamp-query":
         return HttpResponse("expected application/timestamp-query\n", status=415, content_type="text/plain")
@@ -97,7 +120,7 @@ def ocsp_responder(request, encoded: str = ""):
     """RFC 6960: a DER OCSPRequest posted as application/ocsp-request, or base64 in the
     path of a GET (appendix A.1). Anything that is not one gets malformedRequest."""
     status = responders.ocsp.OCSPResponseStatus
-    if _over_rate(request, "ocsp", settings.OCSP_RATE_LIMIT):
+    if _over_budget(request, OcspThrottle) is not None:
         return _ocsp_refusal(status.TRY_LATER)
     if request.method == "GET":
         if len(encoded) > 2 * responders.MAX_REQUEST_BYTES:
@@ -112,4 +135,8 @@ def ocsp_responder(request, encoded: str = ""):
         body = _body_within_limit(request)
         if body is None:
             return _ocsp_refusal(status.MALFORMED_REQUEST)
-    return _ocsp_response(pki.ocsp_reply_der(body))
+    try:
+        return _ocsp_response(pki.ocsp_reply_der(body))
+    except Exception:  # the keys or the revocation state unreadable for a moment: still OCSP, never a 5xx
+        logger.exception("OCSP answer failed")
+        return _ocsp_refusal(status.INTERNAL_ERROR)

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
-from tenants.models import ApiKey
+from tenants.models import ApiKey, Company
 from tenants.uscc import uscc_problem
 
 
@@ -19,6 +19,18 @@ class ApiKeyCreateForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text=_("Leave empty for a key that does not expire."),
+    )
+
+
+class CompanySettingsForm(forms.Form):
+    signature_level = forms.ChoiceField(
+        label=_("Signature level"),
+        choices=Company.SignatureLevel.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "B-LT keeps a seal provable after its certificate expires or is revoked; "
+            "B-LTA adds archive timestamps that the platform renews before they expire."
+        ),
     )
 
 

@@ -27,6 +27,13 @@ class Company(TenantMixin):
         ACTIVE = "active", _("Active")
         SUSPENDED = "suspended", _("Suspended")
 
+    class SignatureLevel(models.TextChoices):
+        """How long a company's seals and signatures stay provable (README, "Levels")."""
+
+        B_T = "B-T", _("B-T: signature and timestamp")
+        B_LT = "B-LT", _("B-LT: with validation data; completed envelopes also get an archive timestamp")
+        B_LTA = "B-LTA", _("B-LTA: every sealed document also gets an archive timestamp, renewed in time")
+
     class Verification(models.TextChoices):
         PENDING = "pending", _("Waiting for review")
         APPROVED = "approved", _("Approved")
@@ -49,6 +56,9 @@ class Company(TenantMixin):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     review_reason = models.TextField(_("review reason"), blank=True)
+    signature_level = models.CharField(
+        _("signature level"), max_length=8, choices=SignatureLevel.choices, default=SignatureLevel.B_LT
+    )
 
     auto_create_schema = True
     auto_drop_schema = False

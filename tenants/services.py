@@ -185,6 +185,29 @@ def api_key_create(
 
 
 @transaction.atomic
+def company_signature_level_set(*, company: Company, level: str, acting_user) -> Company:
+    """The PAdES level of the company's seals and signatures from now on (documents made
+    before keep theirs). Owners and administrators; audited."""
+    authority_check_for(acting_user=acting_user, company=company, action=Action.COMPANY_SETTINGS)
+    if level not in Company.SignatureLevel.values:
+        raise ApplicationError(_("Unknown signature level."), "signature_level_unknown", field="signature_level")
+    company = lock_row(Company, pk=company.pk)
+    previous = company.signature_level
+    if previous == level:
+        return company
+    company.signature_level = level
+    company.save(update_fields=["signature_level"])
+    audit_event_record_in_company(
+        company,
+        acting_user=acting_user,
+        action="company.signature_level_changed",
+        target=company,
+        data={"from": previous, "to": level},
+    )
+    return company
+
+
+@transaction.atomic
 def api_key_revoke(*, api_key: ApiKey, acting_user) -> ApiKey:
     authority_check_for(acting_user=acting_user, company=api_key.company, action=Action.API_KEY_MANAGE)
     if api_key.revoked_at is not None:

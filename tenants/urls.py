@@ -4,6 +4,7 @@ from tenants import views
 
 app_name = "tenants"
 urlpatterns = [
+    path("settings/", views.company_settings_view, name="company_settings"),
     path("settings/api-keys/", views.api_key_list_view, name="api_keys"),
     path("settings/api-keys/<uuid:api_key_id>/revoke/", views.api_key_revoke_view, name="api_key_revoke"),
     path("settings/api-keys/<uuid:api_key_id>/rotate/", views.api_key_rotate_view, name="api_key_rotate"),

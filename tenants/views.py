@@ -10,7 +10,7 @@ from accounts.authority import Action, authority_required
 from accounts.models import Membership
 from accounts.selectors import membership_list_for_user
 from config.errors import ApplicationError
-from tenants.forms import ApiKeyCreateForm, CompanyCreateForm, InvitationForm, RoleForm
+from tenants.forms import ApiKeyCreateForm, CompanyCreateForm, CompanySettingsForm, InvitationForm, RoleForm
 from tenants.hooks import audit_event_latest
 from tenants.members import (
     company_signed_in_url,
@@ -30,7 +30,13 @@ from tenants.selectors import (
     membership_get_in_company,
     membership_list_for_company,
 )
-from tenants.services import api_key_create, api_key_revoke, api_key_rotate, company_create
+from tenants.services import (
+    api_key_create,
+    api_key_revoke,
+    api_key_rotate,
+    company_create,
+    company_signature_level_set,
+)
 
 
 def public_home(request):
@@ -53,6 +59,24 @@ def company_home(request):
     # The trail names members, IP addresses and keys: only for roles that may read it.
     recent_events = audit_event_latest()[:10] if request.membership.may(Action.AUDIT_READ) else []
     return render(request, "tenants/home.html", {"recent_events": recent_events})
+
+
+@require_http_methods(["GET", "POST"])
+@authority_required(Action.COMPANY_SETTINGS)
+def company_settings_view(request):
+    company = request.tenant
+    form = CompanySettingsForm(request.POST or None, initial={"signature_level": company.signature_level})
+    if request.method == "POST" and form.is_valid():
+        try:
+            company_signature_level_set(
+                company=company, level=form.cleaned_data["signature_level"], acting_user=request.user
+            )
+        except ApplicationError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("tenants:company_settings")
+    return render(request, "tenants/company_settings.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])

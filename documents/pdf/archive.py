@@ -20,11 +20,18 @@ from asn1crypto import cms
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.general import find_unique_cms_attribute
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 
 from documents.pdf.structure import READ_ERRORS, InvalidPdf, sealing_reader
-from documents.pdf.timestamping import LongTermValidation, RemoteTimestamping, checked_timestamper, validation_context
+from documents.pdf.timestamping import (
+    LongTermValidation,
+    RemoteTimestamping,
+    TimestampUnavailable,
+    checked_timestamper,
+    validation_context,
+)
 
 # Room for the timestamp token (the TSA's chain included), given up front so that no trial
 # token is asked for to measure it.
@@ -33,8 +40,9 @@ ARCHIVE_TIMESTAMP_BYTES_RESERVED = 12288
 
 class ArchiveChainBroken(Exception):  # noqa: N818 (a verdict on the file, not a bug)
     """The newest timestamp in the file cannot be validated now (its TSA certificate
-    expired or was revoked, or the token is damaged): an archive timestamp added now would
-    not extend a chain of proofs. Not worth retrying."""
+    expired or was revoked, the token is damaged, or its revocation data could not be
+    fetched): an archive timestamp added now would not extend a chain of proofs. Permanent
+    once the TSA certificate has expired; otherwise worth trying again later."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,20 @@ def newest_timestamp(pdf: bytes) -> NewestTimestamp | None:
     )
 
 
+class _Recording(TimeStamper):
+    """The checked timestamper, remembering the tokens it handed out (and their imprints)."""
+
+    def __init__(self, inner: TimeStamper):
+        super().__init__()
+        self.inner = inner
+        self.received: list[tuple[cms.ContentInfo, bytes]] = []
+
+    async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> cms.ContentInfo:
+        token = await self.inner.async_timestamp(message_digest, md_algorithm)
+        self.received.append((token, message_digest))
+        return token
+
+
 async def _archive(pdf: bytes, timestamping: RemoteTimestamping, validation: LongTermValidation) -> bytes:
     reader = sealing_reader(pdf)
     context = validation_context(validation.trust_roots_pem, fetching=True)
@@ -116,13 +138,29 @@ async def _archive(pdf: bytes, timestamping: RemoteTimestamping, validation: Lon
             if not (status.get("intact") and status.get("valid")) or path is None:
                 raise ArchiveChainBroken("the newest timestamp does not validate now")
             DocumentSecurityStore.supply_dss_in_writer(writer, contents, paths=(path,), validation_context=context)
+        credential = writer.security_handler.extract_credential() if writer.security_handler else None
         output = io.BytesIO()
-        await PdfTimeStamper(checked_timestamper(timestamping)).async_timestamp_pdf(
-            writer,
-            "sha256",
-            context,
-            bytes_reserved=ARCHIVE_TIMESTAMP_BYTES_RESERVED,
-            output=output,
+        # No validation context here: pyHanko would ask the TSA for a trial token to learn its
+        # chain. The chain of the token actually received is validated below instead.
+        timestamper = _Recording(checked_timestamper(timestamping))
+        await PdfTimeStamper(timestamper).async_timestamp_pdf(
+            writer, "sha256", None, bytes_reserved=ARCHIVE_TIMESTAMP_BYTES_RESERVED, output=output
+        )
+        token, digest = timestamper.received[-1]
+        try:
+            status = await validate_tst_signed_data(token["content"], context, expected_tst_imprint=lambda _a: digest)
+        except Exception as exc:  # revocation data for the TSA could not be fetched: try again later
+            raise TimestampUnavailable("unreachable", f"validation data for the TSA: {type(exc).__name__}") from exc
+        if status.get("validation_path") is None:
+            raise TimestampUnavailable("unreachable", "validation data for the TSA could not be gathered")
+        DocumentSecurityStore.add_dss(
+            output,
+            None,
+            paths=(status["validation_path"],),
+            validation_context=context,
+            force_write=True,
+            file_credential=credential.serialise() if credential else None,
+            strict=False,
         )
         return output.getvalue()
     finally:

@@ -123,6 +123,9 @@ def verification_report_pdf(report: dict, *, generated_at: datetime) -> bytes:
         ("intact", "完整 Intact"),
         ("trusted", "受信任 Trusted"),
         ("revoked", "已吊销 Revoked"),
+        ("revoked_later", "时间戳之后才吊销（签名仍有效） Revoked after the timestamp (still valid)"),
+        ("proven_by_timestamp", "签名时有效，由时间戳证明 Valid at signing time, proven by timestamp"),
+        ("long_term", "已嵌入长期验证数据 Long-term validation data embedded"),
         ("covers_whole_file", "覆盖整个文件 Covers whole file"),
         ("modification_level", "签名后修改 Changes after signing"),
     ]

@@ -90,6 +90,9 @@ def validation_context(trust_roots_pem: tuple[str, ...], *, fetching: bool):
         trust_roots=[_certificate(pem) for pem in trust_roots_pem],
         allow_fetching=fetching,
         revocation_mode="hard-fail" if fetching else "soft-fail",
+        # The context's moment is when it was made; an answer fetched a second or more later
+        # (a loaded machine) would otherwise be refused as "too recent".
+        retroactive_revinfo=fetching,
     )
 
 

@@ -3,6 +3,11 @@
 VALID only if every signature is intact and cryptographically valid, chains to a trusted
 root, the newest signature covers the whole file byte for byte, and later revisions only
 make allowed changes. Malformed input is CANNOT_VERIFY, never an exception.
+
+Long-term: nothing is fetched. Certificates and revocation data come from the file (its
+DSS) and from the caller (trusted roots, the platform's current CRLs). A signature with a
+trusted timestamp is judged at the timestamp's time (valid then, proven by the timestamp):
+its certificate may have expired since, or been revoked after it, and it still counts.
 """
 
 from __future__ import annotations
@@ -16,11 +21,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pypdfium2
+from asn1crypto import crl as asn1_crl
+from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 from PIL import Image  # noqa: F401  (pypdfium2's to_pil needs it)
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
 
 from documents.pdf.national import national_seal_report, national_signature_reports
@@ -61,6 +69,12 @@ class SignatureReport:
     trusted: bool = False
     revoked: bool = False
     revoked_later: bool = False  # revoked after the timestamp: the signature still counts
+    # Valid at its timestamp's time, by the timestamp's proof (the certificate may have
+    # expired or been revoked since).
+    proven_by_timestamp: bool = False
+    # B-LT: the file itself holds the chains and revocation data to validate this signature
+    # (and its timestamp) at its time, offline, with nothing else.
+    long_term: bool = False
     covers_whole_file: bool = False
     coverage: str = ""
     modification_level: str = ""
@@ -192,12 +206,14 @@ def verify_pdf(
     if not signatures:
         report.verdict = NO_SIGNATURES if not signed_fields else CANNOT_VERIFY
         return report
+    embedded = _embedded_data(reader)
     for index, signature in enumerate(signatures):
         report.signatures.append(
             _check_signature(
                 signature,
                 trust_roots,
                 crls or [],
+                embedded=embedded,
                 newest=index == len(signatures) - 1,
                 signature_fields=set(signature_field_names),
                 later_revisions=ends_cleanly and signature.signed_revision < total_revisions - 1,
@@ -216,6 +232,61 @@ def verify_pdf(
     return report
 
 
+@dataclass(frozen=True)
+class _EmbeddedData:
+    """Certificates and revocation data in the file's DSS (empty when there is none)."""
+
+    certs: list
+    ocsps: list
+    crls: list
+
+
+def _embedded_data(reader) -> _EmbeddedData:
+    try:
+        dss = DocumentSecurityStore.read_dss(reader)
+        embedded = _EmbeddedData(
+            certs=list(dss.load_certs()),
+            ocsps=[asn1_ocsp.OCSPResponse.load(ref.get_object().data) for ref in dss.ocsps],
+            crls=[asn1_crl.CertificateList.load(ref.get_object().data) for ref in dss.crls],
+        )
+    except Exception:  # no DSS, or one that does not parse: nothing embedded to use
+        embedded = _EmbeddedData([], [], [])
+    return embedded
+
+
+def _context(trust_roots, crls, embedded: _EmbeddedData, *, moment=None, mode: str = "soft-fail"):
+    """Offline: the caller's roots and CRLs plus what the file embeds. At `moment` (a
+    timestamp's time), revocation data issued after it counts (B-LT data is gathered
+    just after signing)."""
+    return ValidationContext(
+        trust_roots=trust_roots,
+        other_certs=embedded.certs,
+        crls=[*crls, *embedded.crls],
+        ocsps=embedded.ocsps,
+        allow_fetching=False,
+        revocation_mode=mode,
+        moment=moment,
+        retroactive_revinfo=moment is not None,
+    )
+
+
+def _long_term_data_embedded(signature, trust_roots, embedded: _EmbeddedData, *, moment, document_timestamp: bool):
+    """Whether the file alone validates the signature (and its timestamp) at `moment`:
+    revocation data required for every certificate below a root, from the DSS only."""
+    if moment is None or not (embedded.ocsps or embedded.crls):
+        return False
+    try:
+        context = _context(trust_roots, [], embedded, moment=moment, mode="require")
+        if document_timestamp:
+            status = validate_pdf_timestamp(signature, validation_context=context)
+            return bool(status.intact and status.valid and status.trusted)
+        status = validate_pdf_signature(signature, context)
+        stamp = status.timestamp_validity
+        return bool(status.bottom_line and stamp is not None and stamp.trusted)
+    except Exception:  # whatever stops the strict check: the data is not all there
+        return False
+
+
 def _signature_field_names(reader) -> list[str]:
     return [name for name, _value, _ref in enumerate_sig_fields(reader)]
 
@@ -232,33 +303,36 @@ def _check_signature(
     newest: bool,
     signature_fields: set[str] = frozenset(),
     later_revisions: bool = False,
+    embedded: _EmbeddedData | None = None,
 ) -> SignatureReport:
     item = SignatureReport(field_name=str(signature.field_name))
+    embedded = embedded if embedded is not None else _embedded_data(signature.reader)
     if signature.sig_object_type == "/DocTimeStamp":
         return _check_document_timestamp(
-            signature, item, trust_roots, crls, newest=newest, later_revisions=later_revisions
+            signature, item, trust_roots, crls, newest=newest, later_revisions=later_revisions, embedded=embedded
         )
     try:
-        context = ValidationContext(
-            trust_roots=trust_roots, crls=crls, allow_fetching=False, revocation_mode="soft-fail"
-        )
-        status = validate_pdf_signature(signature, context)
-        if (
-            getattr(status, "revoked", False)
-            and status.timestamp_validity is not None
-            and status.timestamp_validity.valid
-        ):
-            # Revocation counts at signing time: a trusted timestamp older than the
-            # revocation keeps the signature good (the seal was revoked later).
-            at_signing = ValidationContext(
-                trust_roots=trust_roots,
-                crls=crls,
-                allow_fetching=False,
-                revocation_mode="soft-fail",
-                moment=status.timestamp_validity.timestamp,
+        # Today: what the caller knows now (current CRLs); the file's revocation data is as
+        # old as the signature and says nothing about today.
+        today = _EmbeddedData(embedded.certs, [], [])
+        status = validate_pdf_signature(signature, _context(trust_roots, crls, today))
+        stamp = status.timestamp_validity
+        if stamp is not None and stamp.intact and stamp.valid and stamp.trusted:
+            # Judged at signing time, proven by the timestamp: a certificate that expired
+            # since, or was revoked after the timestamp, keeps the signature good; one
+            # revoked before it does not.
+            revoked_today = bool(getattr(status, "revoked", False))
+            then = _context(trust_roots, crls, today, moment=stamp.timestamp)
+            if revoked_today:  # the issuer's word today on when: it outweighs older answers in the file
+                status = validate_pdf_signature(signature, then)
+            if not getattr(status, "revoked", False):
+                then = _context(trust_roots, crls, embedded, moment=stamp.timestamp)
+                status = validate_pdf_signature(signature, then)
+                item.revoked_later = revoked_today and not getattr(status, "revoked", False)
+                item.proven_by_timestamp = bool(status.bottom_line)
+            item.long_term = _long_term_data_embedded(
+                signature, trust_roots, embedded, moment=stamp.timestamp, document_timestamp=False
             )
-            status = validate_pdf_signature(signature, at_signing)
-            item.revoked_later = not getattr(status, "revoked", False)
     except Exception:  # broken CMS, bad byte ranges, exhausted parsers: report, do not raise
         item.reasons.append("unreadable_signature")
         item.verdict = INVALID
@@ -359,15 +433,22 @@ def _verdict(
 
 
 def _check_document_timestamp(
-    signature, item: SignatureReport, trust_roots, crls, *, newest: bool, later_revisions: bool = False
+    signature,
+    item: SignatureReport,
+    trust_roots,
+    crls,
+    *,
+    newest: bool,
+    later_revisions: bool = False,
+    embedded: _EmbeddedData,
 ) -> SignatureReport:
     """A PAdES document timestamp: the TSA vouches that the whole file existed as it is."""
     item.kind = "document_timestamp"
     try:
-        context = ValidationContext(
-            trust_roots=trust_roots, crls=crls, allow_fetching=False, revocation_mode="soft-fail"
+        status = validate_pdf_timestamp(signature, validation_context=_context(trust_roots, crls, embedded))
+        item.long_term = _long_term_data_embedded(
+            signature, trust_roots, embedded, moment=status.timestamp, document_timestamp=True
         )
-        status = validate_pdf_timestamp(signature, validation_context=context)
     except Exception:  # as for signatures: report, never raise
         item.reasons.append("unreadable_signature")
         item.verdict = INVALID

@@ -22,6 +22,7 @@ from documents.models import Document, DocumentVersion, SigningGrant, SigningSes
 from documents.pdf.sign import Placement as PdfPlacement
 from documents.pdf.sign import stamp_and_sign
 from documents.pdf.timestamping import TimestampUnavailable
+from documents.services.archive import archive_on_sealing, archive_timestamp_for, long_term_on_signatures
 from documents.services.placements import placements_as_data
 from documents.services.reading import sha256_of
 from documents.services.seal_use import seal_use_approval_consume, seal_use_authorise, seal_user_authority_in_force
@@ -230,6 +231,9 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
             signed = _stamp_all(data, grant=grant, signer=seal_signer(seal, secret))
         else:
             signed = _stamp_all(data, grant=grant, signer=person_signer(grant, secret))
+        renew_by = None
+        if envelope is None and archive_on_sealing():  # B-LTA (envelopes: when they complete)
+            signed, renew_by = archive_timestamp_for(signed)
         version = sealed_version_record(
             document=document,
             base=base,
@@ -241,6 +245,9 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
             placements_used=seal is not None and envelope is None,
             placements=grant.placements,
         )
+        if renew_by is not None:
+            version.archive_renew_by = renew_by
+            version.save(update_fields=["archive_renew_by"])
         _grant_close(grant, SigningGrant.Status.DONE)
         if envelope is not None:
             envelope.signed(party_id=grant.envelope_party_id, version=version)
@@ -276,6 +283,7 @@ def _grant_close(grant: SigningGrant, status: str, error: str = "") -> None:
 
 def _stamp_all(data: bytes, *, grant: SigningGrant, signer: Signer) -> bytes:
     timestamping = platform_timestamping()
+    long_term = long_term_on_signatures()
     for index, placement in enumerate(grant.placements):
         existing_field = placement.get("field_name", "")
         data = stamp_and_sign(
@@ -292,7 +300,7 @@ def _stamp_all(data: bytes, *, grant: SigningGrant, signer: Signer) -> bytes:
             # so their first signature may certify.
             certify=grant.certify and index == 0,
             national=signer.national,
-            long_term=platform_long_term(signer.signing_key.chain_pem),
+            long_term=platform_long_term(signer.signing_key.chain_pem) if long_term else None,
         )
     return data
 

@@ -133,6 +133,7 @@ def seal_application_approve(*, application: SealApplication, acting_user: User,
     certificate = ca.issue_seal_certificate(
         ca_key, ca_cert, csr, subject, crl_url=pki.crl_url(), ocsp_url=pki.ocsp_url()
     )
+    pki.issued_note(pki.Role.SEAL_CA, certificate)
     seal = Seal(
         company=company,
         application=application,

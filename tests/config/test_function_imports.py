@@ -27,6 +27,7 @@ ALLOWED = {
     "documents.tasks:document_previews": "a Celery task breaking a cycle: the services it runs queue it",
     "documents.tasks:document_seal": "a Celery task breaking a cycle: the services it runs queue it",
     "documents.tasks:document_seal_requeue_stale_all": "a Celery task breaking a cycle: the services it runs queue it",
+    "documents.tasks:archive_timestamps_renew_all": "a Celery task breaking a cycle: the services it runs queue it",
     "documents.tasks:document_seal_session_finish": "a Celery task breaking a cycle: the services it runs queue it",
     "documents.tasks:evidence_package_job": "a Celery task breaking a cycle: the services it runs queue it",
     "workflows.tasks:envelope_complete": "a Celery task breaking a cycle: the services it runs queue it",

@@ -13,16 +13,18 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 
 from documents.pdf.archive import ArchiveChainBroken, archive_timestamp_add, newest_timestamp
 from documents.pdf.timestamping import LongTermValidation
+from documents.pdf.verify import VALID, verify_pdf
 from documents.services.signers import platform_timestamping, platform_trust_roots_pem
+from documents.verification import trust_roots
 from tests.documents.test_long_term import _root, issue_seal, network_off_later, seal_document, validate_from_file
 
 __all__ = ["network_off_later"]  # a fixture used here
 
 
-def offline_context(reader, moment):
-    return DocumentSecurityStore.read_dss(reader).as_validation_context(
-        {"trust_roots": [_root()], "allow_fetching": False, "revocation_mode": "require", "moment": moment}
-    )
+def offline_context(reader, moment, *, mode: str = "require"):
+    """The file's DSS only, nothing fetched; revocation data issued after `moment` counts."""
+    settings = {"trust_roots": [_root()], "allow_fetching": False, "revocation_mode": mode, "moment": moment}
+    return DocumentSecurityStore.read_dss(reader).as_validation_context({**settings, "retroactive_revinfo": True})
 
 
 def archive(pdf: bytes) -> bytes:
@@ -58,6 +60,14 @@ def test_archive_timestamps_chain_and_validate_from_the_file(world, approved_alp
         ts_status = validate_pdf_timestamp(timestamp, validation_context=offline_context(reader, at))
         assert ts_status.intact and ts_status.valid and ts_status.trusted
         assert ts_status.modification_level in (ModificationLevel.NONE, ModificationLevel.LTA_UPDATES)
+    # The verifier agrees, offline: the seal and both archive timestamps carry their data.
+    report = verify_pdf(twice, trust_roots=list(trust_roots()), appearances=False)
+    assert report.verdict == VALID
+    assert [(s.kind, s.long_term) for s in report.signatures] == [
+        ("signature", True),
+        ("document_timestamp", True),
+        ("document_timestamp", True),
+    ]
 
 
 @pytest.mark.django_db

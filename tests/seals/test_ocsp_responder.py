@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 
 from seals import ca, pki, responders
+from seals.models import IssuedCertificate
 
 OCSP_HEADERS = {"Content-Type": "application/ocsp-request", "Connection": "close"}
 
@@ -97,7 +98,66 @@ def test_the_endpoints_are_rate_limited_per_client(world, settings):
     response = requests.post(
         pki.tsa_url(), data=b"x", headers={"Content-Type": "application/timestamp-query"}, timeout=10
     )
-    assert response.status_code == 429 and response.headers["Retry-After"] == "60"
+    assert response.status_code == 429 and 1 <= int(response.headers["Retry-After"]) <= 120
+
+
+@pytest.mark.django_db
+def test_serials_the_ca_never_issued_are_unknown_not_good(world):
+    root_key, root = pki.authority(pki.Role.ROOT)
+    seal_ca_key, seal_ca = pki.authority(pki.Role.SEAL_CA)
+    # Certificates made with the platform keys but never recorded as issued (a forged or
+    # stray serial): the responder does not vouch for them.
+    _key, stray_tsa = ca.create_timestamp_authority(root_key, root, "Stray TSA")
+    stray_key = ec.generate_private_key(ec.SECP256R1())
+    stray_person = ca.issue_person_certificate(
+        seal_ca_key, seal_ca, stray_key.public_key(), name="Stray", email="x@example.com"
+    )
+    for certificate, issuer in ((stray_tsa, root), (stray_person, seal_ca)):
+        answer = ocsp.load_der_ocsp_response(_post(_request(certificate, issuer)).content)
+        assert answer.response_status == ocsp.OCSPResponseStatus.SUCCESSFUL
+        assert answer.certificate_status == ocsp.OCSPCertStatus.UNKNOWN
+    # What the CAs did issue stays good: the seal CA and TSA under the root, a recorded person.
+    for certificate, issuer in ((seal_ca, root), (pki.certificate(pki.Role.TSA), root)):
+        assert ocsp.load_der_ocsp_response(_post(_request(certificate, issuer)).content).certificate_status == (
+            ocsp.OCSPCertStatus.GOOD
+        )
+
+
+def test_issued_people_are_good(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        seal_ca_key, seal_ca = pki.authority(pki.Role.SEAL_CA)
+        person_key = ec.generate_private_key(ec.SECP256R1())
+        person = ca.issue_person_certificate(
+            seal_ca_key, seal_ca, person_key.public_key(), name="Zhang", email="x@example.com"
+        )
+        pki.issued_note(pki.Role.SEAL_CA, person)  # committed: the live server's thread sees it
+        try:
+            answer = ocsp.load_der_ocsp_response(_post(_request(person, seal_ca)).content)
+            assert answer.certificate_status == ocsp.OCSPCertStatus.GOOD
+        finally:
+            IssuedCertificate.objects.filter(serial=f"{person.serial_number:x}").delete()
+
+
+@pytest.mark.django_db
+def test_a_failure_behind_the_responder_is_an_ocsp_internal_error_not_a_5xx(world, monkeypatch):
+    def broken(serial):
+        raise RuntimeError("database away")
+
+    monkeypatch.setattr(pki, "_seal_status", broken)
+    person_key = ec.generate_private_key(ec.SECP256R1())
+    seal_ca_key, seal_ca = pki.authority(pki.Role.SEAL_CA)
+    person = ca.issue_person_certificate(
+        seal_ca_key, seal_ca, person_key.public_key(), name="Li", email="x@example.com"
+    )
+    assert _status(_post(_request(person, seal_ca))) == ocsp.OCSPResponseStatus.INTERNAL_ERROR
+
+    def unreadable_keys(body):
+        raise RuntimeError("master key unavailable")
+
+    monkeypatch.setattr(pki, "ocsp_reply_der", unreadable_keys)
+    assert _status(_post(_request(person, seal_ca))) == ocsp.OCSPResponseStatus.INTERNAL_ERROR
+    encoded = base64.b64encode(_request(person, seal_ca)).decode()
+    assert _status(requests.get(f"{pki.ocsp_url()}/{encoded}", timeout=10)) == ocsp.OCSPResponseStatus.INTERNAL_ERROR
 
 
 def test_pure_builder_never_raises_on_hostile_bytes():

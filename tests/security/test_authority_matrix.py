@@ -79,6 +79,7 @@ COMPANY_ROUTES: dict[str, dict[str, Action | str]] = {
             "password_reset_confirm",
         )
     },
+    "tenants:company_settings": {GET: A.COMPANY_SETTINGS, POST: A.COMPANY_SETTINGS},
     "tenants:api_keys": {GET: A.API_KEY_MANAGE, POST: A.API_KEY_MANAGE},
     "tenants:api_key_revoke": {POST: A.API_KEY_MANAGE},
     "tenants:api_key_rotate": {POST: A.API_KEY_MANAGE},

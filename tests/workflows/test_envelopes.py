@@ -18,6 +18,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 
 from config.errors import ApplicationError
 from documents.models import Document, SigningGrant
+from documents.pdf.archive import newest_timestamp
 from documents.services.sealing import document_seal_execute
 from documents.services.versions import document_upload
 from documents.verification import document_verify
@@ -148,6 +149,10 @@ def test_four_parties_seal_and_sign_in_order(cast, django_capture_on_commit_call
             final = handle.read()
 
     assert_four_signatures_then_timestamp(final, a.company)
+    # B-LT by default: the final document is B-LTA, its archive timestamp due for renewal
+    # before the TSA certificate expires.
+    assert envelope.final_version.archive_renew_by == newest_timestamp(final).tsa_not_after
+    assert newest_timestamp(final).archive
 
     # Copies in B's and D's own documents (not in A's inbox twice).
     for signer in (b, d):
@@ -225,7 +230,7 @@ def test_another_company_cannot_open_the_route(cast, world):
 
 
 def assert_four_signatures_then_timestamp(final: bytes, owner) -> None:
-    """A certifies, B and D seal, person C signs; a document timestamp closes the file.
+    """A certifies, B and D seal, person C signs; an archive timestamp closes the file.
     Every signature is intact and trusted and only fields were filled after it."""
     from pyhanko.sign.validation import validate_pdf_timestamp
 
@@ -246,7 +251,9 @@ def assert_four_signatures_then_timestamp(final: bytes, owner) -> None:
         assert status.modification_level.name in ("NONE", "FORM_FILLING", "LTA_UPDATES")
     (timestamp,) = reader.embedded_timestamp_signatures
     stamp_status = validate_pdf_timestamp(timestamp, validation_context=_validation_context())
-    assert stamp_status.intact and stamp_status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    # B-LTA: the archive timestamp covers everything but the validation data added for it.
+    assert stamp_status.intact and stamp_status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+    assert stamp_status.modification_level.name == "LTA_UPDATES"
     with tenant_context(owner):
         report = document_verify(data=final)
     assert report.verdict == "valid", report

@@ -16,6 +16,7 @@ from documents.list_cache import document_list_changes_batched
 from documents.models import Document, DocumentVersion
 from documents.pdf.fields import document_timestamp_add
 from documents.pdf.inspect import PageBox, PdfInfo
+from documents.services.archive import archive_on_completion, archive_timestamp_for
 from documents.services.evidence import evidence_package_queue
 from documents.services.reading import sha256_of
 from documents.services.signers import platform_timestamping
@@ -52,7 +53,11 @@ def envelope_complete(*, envelope_id) -> Envelope | None:
                 envelope=envelope, action="integrity_alert", actor_label="Sealhub", data={"version": base.number}
             )
             return envelope
-        final = document_timestamp_add(data, platform_timestamping())
+        renew_by = None
+        if archive_on_completion():  # B-LTA: validation data for the newest timestamp, then an archive timestamp
+            final, renew_by = archive_timestamp_for(data)
+        else:  # B-T: a closing document timestamp only
+            final = document_timestamp_add(data, platform_timestamping())
         info = PdfInfo(
             page_count=base.page_count,
             pages=[PageBox(**page) for page in base.pages],
@@ -68,6 +73,9 @@ def envelope_complete(*, envelope_id) -> Envelope | None:
                 label="Sealhub",
                 active_content=base.active_content,
             )
+            if renew_by is not None:
+                version.archive_renew_by = renew_by
+                version.save(update_fields=["archive_renew_by"])
             _complete_and_deliver(envelope, version, final)
         routes_close(envelope=envelope, status="done")
         on_commit_enqueue(envelope_mail_owner, str(envelope.pk), "completed")

@@ -143,6 +143,7 @@ def _person_grant_create(party: Party, *, ip_address, user_agent: str) -> Signin
         crl_url=pki.crl_url(),
         ocsp_url=pki.ocsp_url(),
     )
+    pki.issued_note(pki.Role.SEAL_CA, certificate)
     grant = signing_grant_create(
         document=party.envelope.document,
         seal_id=None,

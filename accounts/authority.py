@@ -58,7 +58,7 @@ class Action(enum.StrEnum):
     API_KEY_MANAGE = "api_key.manage"
     WEBHOOK_MANAGE = "webhook.manage"
     AUDIT_READ = "audit.read"
-    EVIDENCE_READ = "evidence.read"  # evidence packages: the trail with addresses and user agents
+    EVIDENCE_READ = "evidence.read"  # evidence packages hold the trail: who may read it (AUDIT_READ) may
 
 
 ACTION_LABELS: dict[Action, Any] = {
@@ -113,7 +113,6 @@ _SEAL_CUSTODY = {
     Action.INBOX_ACT,
     Action.SEAL_APPLY,
     Action.SEAL_MANAGE,
-    Action.EVIDENCE_READ,
 }
 
 # The table. Owners and admins differ only in who may grant or take the owner role

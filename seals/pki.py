@@ -73,6 +73,8 @@ def issued_by(issuer: str, serial: int) -> bool:
 def _store(role: str, key, cert) -> PlatformAuthority:
     if role in (Role.SEAL_CA, Role.TSA):
         issued_note(Role.ROOT, cert)
+    if role == Role.EVIDENCE:  # the platform's own seal, issued by the seal CA like a company's
+        issued_note(Role.SEAL_CA, cert)
     der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     return PlatformAuthority.objects.create(
         role=role,

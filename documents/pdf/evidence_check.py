@@ -51,6 +51,7 @@ SEAL_CA = "certificates/seal-ca.pem"
 ROOT = "certificates/root.pem"
 AUDIT = "audit.jsonl"
 PDFS = ("final.pdf", "report.pdf")
+FINALS = ("final.pdf", "final.ofd")  # an OFD final file is checked by its manifest line only
 GENESIS = "0" * 64
 
 
@@ -212,10 +213,12 @@ def check(archive: bytes, *, root_sha256: str | None = None) -> Findings:
     seal, root = check_certificates(files, findings, root_sha256)
     check_manifest(files, seal, findings)
     check_audit(files, findings)
+    if not any(name in files for name in FINALS):
+        findings.failed("final.pdf", "missing")
     for name in PDFS:
         if name in files:
             check_pdf(name, files[name], root, findings)
-        else:
+        elif name != "final.pdf":
             findings.failed(name, "missing")
     check_timestamps(files, findings)
     return findings

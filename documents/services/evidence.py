@@ -72,8 +72,10 @@ def evidence_package_build(*, package_id) -> EvidencePackage | None:
         version = package.version
         with version.file.open("rb") as handle:
             final = handle.read()
-        if sha256_of(final) != version.sha256:
-            raise ApplicationError("the stored final file does not match its fingerprint", "fingerprint_mismatch")
+        if sha256_of(final) != version.sha256:  # no evidence for a file that is not the one sealed
+            package.status, package.error = EvidencePackage.Status.FAILED, "fingerprint_mismatch"
+            package.save(update_fields=["status", "error"])
+            return package
         company = Company.objects.get(schema_name=connection.schema_name)
         evidence_key, evidence_cert = pki.authority(pki.Role.EVIDENCE)
         chain_pem = [_pem(pki.certificate(pki.Role.SEAL_CA)), _pem(pki.certificate(pki.Role.ROOT))]
@@ -96,8 +98,11 @@ def evidence_package_build(*, package_id) -> EvidencePackage | None:
             timestamping=platform_timestamping(),
             long_term=platform_long_term(chain_pem),
         )
-        parts = {"final.pdf": final, "report.pdf": report, "audit.jsonl": audit_lines(content["audit_rows"])}
-        for prefix, data in (("final", final), ("report", report)):
+        final_name = "final.pdf" if final.lstrip()[:5] == b"%PDF-" else "final.ofd"
+        parts = {final_name: final, "report.pdf": report, "audit.jsonl": audit_lines(content["audit_rows"])}
+        # An OFD final file carries its GB/T 38540 signatures inside; only the PDFs are opened here.
+        signed = {"final": final, "report": report} if final_name == "final.pdf" else {"report": report}
+        for prefix, data in signed.items():
             carried = signed_file_parts(data, prefix=prefix)
             parts.update(carried.certificates | carried.timestamps | carried.revocation)
         archive = evidence_archive(parts=parts, signing_key=signing_key, created_at=timezone.now())

@@ -318,3 +318,20 @@ def test_hostile_names_and_user_agents_in_the_report_are_text_and_fetch_nothing(
     assert "\u202e" not in text  # a bidi override never reorders what follows it
     assert _images_in(pdf) == 0
     assert loopback.requests == []
+
+
+def test_no_evidence_is_made_for_a_stored_file_that_changed(world):
+    with tenant_context(world.alpha):
+        document = document_upload(name="contract.pdf", data=make_pdf(1), acting_user=world.alice)
+        version = document.current_version
+        package = EvidencePackage.objects.create(document=document, version=version)
+        with version.file.open("wb") as handle:
+            handle.write(make_pdf(2))
+        built = evidence_package_build(package_id=package.pk)
+        assert (built.status, built.error, built.archive.name, built.report.name) == (
+            "failed",
+            "fingerprint_mismatch",
+            "",
+            "",
+        )
+        assert not AuditEvent.objects.filter(action="document.evidence_ready").exists()

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import threading
+import uuid
 from io import StringIO
 
 import pytest
 from django.apps import apps as django_apps
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from events.models import AuditEvent
-from events.services import GENESIS_HASH, audit_event_record, audit_events_verify
+from events.services import GENESIS_HASH, audit_chain_extend, audit_event_record, audit_events_verify
 from sealcore.hash_chain import ChainLink, chain_first_break, chain_hash
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +128,59 @@ def test_the_chain_helper_names_the_first_broken_row():
     assert chain_first_break([links[0], ChainLink(2, links[0].hash, links[1].hash, {**second, "n": 3})]) == 2
     assert chain_first_break([links[1]]) == 2  # the first row is missing
     assert chain_first_break([links[0], ChainLink(3, links[0].hash, links[1].hash, second)]) == 3
+
+
+def _in_own_connection(work):
+    """Run `work` in a thread of its own, so with a database connection of its own that
+    commits for real (the test's transaction is invisible to it)."""
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["value"] = work()
+        except BaseException as error:  # re-raised in the test
+            outcome["error"] = error
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def test_concurrent_writers_in_one_company_do_not_fork_the_chain(world, django_db_blocker):
+    """Writers commit at the same moment in separate connections, each linking after its
+    commit: every row ends up in one chain, no row has two successors, and it verifies."""
+    marker = f"concurrency-{uuid.uuid4().hex[:8]}"
+    barrier = threading.Barrier(4)
+
+    def writer(number: int):
+        def work():
+            with tenant_context(world.alpha):
+                barrier.wait(timeout=30)
+                for step in range(5):
+                    with transaction.atomic():
+                        audit_event_record(acting_user=None, action="member.invited", data={marker: [number, step]})
+            return number
+
+        return work
+
+    def check():
+        with tenant_context(world.alpha):
+            audit_chain_extend()  # rows whose linker lost a race are linked by the next one anyway
+            rows = list(AuditEvent.objects.filter(data__has_key=marker).values_list("sequence", "previous_hash"))
+            intact = audit_events_verify()
+            AuditEvent.objects.filter(data__has_key=marker).delete()  # the newest rows: the chain stays whole
+            return rows, intact
+
+    with django_db_blocker.unblock():
+        threads = [_in_own_connection(writer(number)) for number in range(4)]
+        for thread, outcome in threads:
+            thread.join(timeout=60)
+            assert "error" not in outcome, outcome.get("error")
+        thread, outcome = _in_own_connection(check)
+        thread.join(timeout=60)
+    rows, intact = outcome["value"]
+    assert intact == (True, None)
+    assert len(rows) == 20 and None not in [sequence for sequence, _previous in rows]
+    assert len({previous for _sequence, previous in rows}) == 20

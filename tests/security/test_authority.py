@@ -67,6 +67,6 @@ def test_a_member_cannot_change_a_seals_password(matrix):  # noqa: F811
 def test_the_auditor_reads_and_writes_nothing():
     assert {Action.DOCUMENT_READ, Action.ENVELOPE_READ, Action.AUDIT_READ} <= AUTHORITY[AUDITOR]
     reads = {Action.COMPANY_READ, Action.DOCUMENT_READ, Action.ENVELOPE_READ, Action.INBOX_READ, Action.SEAL_READ}
-    reads |= {Action.MEMBER_READ, Action.AUDIT_READ, Action.SEAL_USE_READ_ALL}
+    reads |= {Action.MEMBER_READ, Action.AUDIT_READ, Action.SEAL_USE_READ_ALL, Action.EVIDENCE_READ}
     writes = set(Action) - reads
     assert [action for action in writes if role_may(AUDITOR, action)] == []

@@ -7,8 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('seals', '0008_admin_labels_in_every_language'),
-        ('seals', '0008_issued_certificate'),
-        ('seals', '0008_platform_evidence_seal_role'),
+        ('seals', '0009_platform_evidence_seal_role'),
     ]
 
     operations = [

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0009_version_active_content'),
+        ('documents', '0010_version_archive_renew_by'),
     ]
 
     operations = [

@@ -14,6 +14,7 @@ from django_tenants.utils import tenant_context
 from accounts.models import AuthenticatorDevice, Membership
 from config.errors import ApplicationError
 from documents.models import SigningGrant
+from documents.services import versions
 from documents.services.placements import placement_add, placement_add_cross_page
 from documents.services.sealing import document_seal_execute, document_seal_request
 from documents.services.versions import document_upload
@@ -68,8 +69,10 @@ def _verified(data: bytes) -> dict:
     return report_as_dict(document_verify(data=data))
 
 
-def test_two_seals_in_turn_and_a_cross_page_seal_verify_for_both_checkers(world, seals, device):
+def test_two_seals_in_turn_and_a_cross_page_seal_verify_for_both_checkers(world, seals, device, monkeypatch):
     first, second = seals
+    emitted = []
+    monkeypatch.setattr(versions, "webhook_event_emit", lambda **event: emitted.append(event))
     with tenant_context(world.alpha):
         document = document_upload(name="合同.ofd", data=writer.build_ofd(pages=3), acting_user=world.alice)
         placement_add(
@@ -112,6 +115,7 @@ def test_two_seals_in_turn_and_a_cross_page_seal_verify_for_both_checkers(world,
         cross = zipfile.ZipFile(io.BytesIO(twice)).read("Doc_0/Signs/Sign_1/Signature.xml").decode()
         assert cross.count("Clip=") == 3
         assert version.signature_count == 2
+    assert [event["data"]["format"] for event in emitted] == ["ofd", "ofd"]
 
 
 def test_changing_a_protected_file_or_the_signed_value_makes_it_invalid(world, seals, device):

@@ -241,3 +241,34 @@ def test_the_api_signs_an_ofd_without_appearance_as_type_sign_after_a_seal(world
         content_type="application/json",
     )
     assert refused.status_code == 400 and refused.json()["type"] == "appearance_required"
+
+
+def test_the_document_page_offers_a_signature_without_appearance_for_an_ofd_only(world, seals, device):
+    first, _second = seals
+    client = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
+    with tenant_context(world.alpha):
+        ofd = document_upload(name="a.ofd", data=writer.build_ofd(pages=1), acting_user=world.alice)
+        pdf = document_upload(name="b.pdf", data=make_pdf(1), acting_user=world.alice)
+    assert "Sign without a visible seal" in client.get(f"/documents/{ofd.pk}/").content.decode()
+    assert "Sign without a visible seal" not in client.get(f"/documents/{pdf.pk}/").content.decode()
+    AuthenticatorDevice.objects.filter(pk=device.pk).update(last_t=-1)
+    response = client.post(
+        f"/documents/{ofd.pk}/seal/",
+        {
+            "seal": str(first.pk),
+            "seal_password": PASSWORD,
+            "otp_method": "authenticator",
+            "otp_code": totp_now(device, 0),
+            "without_appearance": "on",
+        },
+    )
+    assert response.status_code == 302 and "grant=" in response["Location"], response["Location"]
+    with tenant_context(world.alpha):
+        grant = SigningGrant.objects.get(document=ofd)
+        assert grant.placements == [] and grant.evidence["appearance"] is False
+        version = document_seal_execute(grant_id=grant.pk)
+        data = _bytes(version)
+    assert _verified(data)["verdict"] == "valid"
+    (checked,) = independent.check(data)
+    assert independent.all_good(checked) and checked
+    assert 'Type="Sign"' in zipfile.ZipFile(io.BytesIO(data)).read("Doc_0/Signs/Signatures.xml").decode()

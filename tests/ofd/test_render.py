@@ -15,6 +15,7 @@ from fontTools.pens.ttGlyphPen import TTGlyphPen
 from PIL import Image
 
 from documents.pdf.keyword import find_text, find_text_ofd
+from documents.pdf.ofd import ofd_placements
 from sealcore.ofd import render
 from sealcore.ofd.errors import OfdError
 from tests.ofd import writer
@@ -213,3 +214,15 @@ def test_an_embedded_font_draws_its_glyphs_and_the_system_font_the_ones_it_lacks
     assert "中" in _text(rendered.pdf)
     ink = page.crop((40, 10, 62, 32)).convert("L")
     assert any(value < 128 for value in ink.get_flattened_data())
+
+
+def test_placements_flush_with_the_page_edges_stay_on_the_page():
+    page = {"left": 0.0, "bottom": 0.0, "right": 210 * MM, "top": 297 * MM}
+    # 81.18 pt: the right edge would land 0.001 mm off the page after rounding to millimetres.
+    (placement,), cross = ofd_placements(
+        [{"page": 0, "x": 210 * MM - 81.18, "y": 0.0, "width": 81.18, "height": 81.18, "kind": "single"}], [page]
+    )
+    assert cross is None
+    box = placement.box
+    assert box.x + box.width <= 210 and box.y + box.height <= 297 and box.x >= 0
+    assert abs(box.y - (297 - 81.18 / MM)) < 0.01

@@ -10,6 +10,7 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
+from PIL import Image
 
 from accounts.models import AuthenticatorDevice, Membership
 from config.errors import ApplicationError
@@ -19,6 +20,7 @@ from documents.services.placements import placement_add, placement_add_cross_pag
 from documents.services.sealing import document_seal_execute, document_seal_request
 from documents.services.versions import document_upload
 from documents.verification import document_verify, report_as_dict
+from sealcore.ofd import render
 from seals.services import seal_application_approve
 from tenants.services import api_key_create
 from tests.conftest import client_on, enrol_authenticator, totp_now
@@ -97,6 +99,11 @@ def test_two_seals_in_turn_and_a_cross_page_seal_verify_for_both_checkers(world,
         signature_xml = entries.read("Doc_0/Signs/Sign_0/Signature.xml").decode()
         assert signature_xml.count("<ofd:StampAnnot ") == 2 and 'PageRef="12"' in signature_xml
         assert f'Boundary="{round(380 / 72 * 25.4, 3):g} ' in signature_xml
+        # The page image of the sealed version shows the seal face there (1 px per mm).
+        image = Image.open(io.BytesIO(render.render_page_png(once, 2, width_px=210))).convert("RGB")
+        face = image.crop((136, 230, 174, 266))
+        red = [pixel for pixel in face.get_flattened_data() if pixel[0] > 150 and pixel[1] < 110 and pixel[2] < 110]
+        assert len(red) > 100
 
         document.refresh_from_db()
         placement_add_cross_page(document=document, company=world.alpha, seal_id=second.pk, acting_user=world.alice)

@@ -38,6 +38,16 @@ class SealConfirmForm(forms.Form):
         max_length=12,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "class": "code-input", "spellcheck": "false"}),
     )
+    without_appearance = forms.BooleanField(
+        label=_("Sign without a visible seal"),
+        required=False,
+        help_text=_("OFD only: a signature of type Sign, with no stamp on any page; no placement is needed."),
+    )
+
+    def __init__(self, *args, ofd: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not ofd:  # only an OFD file can take a signature without appearance
+            del self.fields["without_appearance"]
 
 
 # --- seal-use approval ---------------------------------------------------------------

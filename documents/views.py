@@ -112,7 +112,8 @@ def document_detail_view(request, document_id):
         "pages_data": version.pages,
         "placements_data": placements,
         "confirm_form": SealConfirmForm(
-            initial={"seal": seals[0].pk if seals else None, "otp_method": otp_method_initial(request)}
+            initial={"seal": seals[0].pk if seals else None, "otp_method": otp_method_initial(request)},
+            ofd=version.is_ofd,
         ),
         "uses_authenticator": two_factor_enabled(request.user),
         "grants": document.grants.all()[:5],
@@ -259,7 +260,7 @@ def seal_code_send_view(request, document_id):
 @authority_required(Action.DOCUMENT_SEAL)
 def seal_confirm_view(request, document_id):
     document = document_get(document_id=document_id)
-    form = SealConfirmForm(request.POST)
+    form = SealConfirmForm(request.POST, ofd=document.current_version.is_ofd)
     otp_method_remember(request, request.POST.get("otp_method"))
     if not form.is_valid():
         messages.error(request, _("Enter the seal password and the one-time code."))
@@ -282,6 +283,7 @@ def seal_confirm_view(request, document_id):
             otp_code=data["otp_code"],
             ip_address=client_address(request),
             user_agent=client_user_agent(request),
+            appearance=not data.get("without_appearance"),
         )
     except ApplicationError as error:
         messages.error(request, error.message)

@@ -98,7 +98,9 @@ def envelope_create_view(request):
     except ValueError as error:
         raise Http404 from error
     document = document_get(document_id=document_id)
-    form = EnvelopeCreateForm(request.POST or None, initial={"name": document.name.removesuffix(".pdf")})
+    form = EnvelopeCreateForm(
+        request.POST or None, initial={"name": document.name.removesuffix(".pdf").removesuffix(".ofd")}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             envelope = envelope_create(document=document, acting_user=request.user, **form.cleaned_data)

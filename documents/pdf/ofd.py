@@ -45,18 +45,23 @@ def ofd_placements(placements: Sequence[dict], pages: Sequence[dict]):
             )
             continue
         page = pages[placement["page"]]
-        singles.append(
-            ofd_seal.Placement(
-                page=placement["page"],
-                box=Box(
-                    _mm(placement["x"] - page["left"]),
-                    _mm(page["top"] - placement["y"] - placement["height"]),
-                    _mm(placement["width"]),
-                    _mm(placement["height"]),
-                ),
-            )
-        )
+        width, height = _mm(placement["width"]), _mm(placement["height"])
+        page_width, page_height = _mm(page["right"] - page["left"]), _mm(page["top"] - page["bottom"])
+        x = _edge(_mm(placement["x"] - page["left"]), width, page_width)
+        y = _edge(_mm(page["top"] - placement["y"] - placement["height"]), height, page_height)
+        singles.append(ofd_seal.Placement(page=placement["page"], box=Box(x, y, width, height)))
     return singles, cross_page
+
+
+def _edge(start: float, size: float, page_size: float) -> float:
+    """A seal placed flush with a page edge stays on the page after rounding to millimetres
+    (a few thousandths over would make the OFD sealer refuse it); anything more is left for
+    the sealer to refuse."""
+    if start < 0 and start > -0.01:
+        return 0.0
+    if start + size > page_size and start + size - page_size < 0.01:
+        return round(page_size - size, 3)
+    return start
 
 
 def seal_ofd_version(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import math
 import re
 from collections.abc import Iterable
@@ -71,6 +72,7 @@ class Rendered:
 
 
 _CJK_FONT_NAME: str | None = None
+_FONT_NUMBERS = itertools.count(1)
 
 
 def _cjk_font() -> str:
@@ -126,7 +128,6 @@ class _Renderer:
         self.document = document
         self.limits = limits
         self.skipped: list[str] = []
-        self.font_number = 0
         root = self._xml(document.root_path)
         self.common = xml.child(root, "CommonData") if root is not None else None
         self.document_root = root
@@ -252,8 +253,8 @@ class _Renderer:
         if location:
             path = self._locate(base, location)
             if path:
-                self.font_number += 1
-                name = f"OfdFont{self.font_number}"
+                # reportlab registers fonts by name for the whole process: never reuse one.
+                name = f"OfdFont{next(_FONT_NUMBERS)}"
                 try:
                     font = TTFont(name, io.BytesIO(self.package.files[path]))
                     pdfmetrics.registerFont(font)

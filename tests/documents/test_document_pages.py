@@ -251,9 +251,9 @@ def test_a_sealed_version_renders_only_the_sealed_page_and_copies_the_others(
     rendered_pages = []
     pages_rendered = previews._pages_rendered  # the pages sent to the sandbox to render
 
-    def recording_render(data, pages):
+    def recording_render(data, pages, **options):
         rendered_pages.extend(pages)
-        return pages_rendered(data, pages)
+        return pages_rendered(data, pages, **options)
 
     monkeypatch.setattr(previews, "_pages_rendered", recording_render)
     with tenant_context(world.alpha):

@@ -15,7 +15,7 @@ from PIL import Image
 
 from config.errors import ApplicationError
 from documents.models import Document, DocumentVersion
-from documents.services.placements import placement_add_at_text
+from documents.services.placements import placement_add, placement_add_at_text
 from documents.services.versions import document_upload
 from seals.services import seal_application_approve
 from tenants.services import api_key_create
@@ -184,3 +184,30 @@ def test_a_pdf_is_its_own_viewing_copy(world):
     response = client.get(f"/documents/{document.pk}/v1/view.pdf")
     assert response.status_code == 200 and b"".join(response.streaming_content) == data
     assert 'id="viewing-pdf"' not in client.get(f"/documents/{document.pk}/").content.decode()
+
+
+def test_an_ofd_whose_signature_protects_the_signature_list_cannot_take_a_seal(world, alpha_seal):
+    with tenant_context(world.alpha):
+        data = (SAMPLES / "ofdrw-allprotected.ofd").read_bytes()
+        document = document_upload(name="allprotected.ofd", data=data, acting_user=world.alice)
+        with pytest.raises(ApplicationError) as refused:
+            placement_add(
+                document=document,
+                company=world.alpha,
+                seal_id=alpha_seal.pk,
+                page=0,
+                x=300,
+                y=80,
+                acting_user=world.alice,
+            )
+        assert refused.value.code == "document_signature_list_protected"
+        assert "list of signatures" in refused.value.message or "签名列表" in refused.value.message
+
+
+def test_the_api_refuses_a_hostile_ofd_with_400_and_stores_nothing(world):
+    api = _api(world.alpha, world.alice)
+    slip = _zip([*writer.entries(pages=1), ("/etc/passwd", b"x")])
+    response = api.post("/api/v1/documents/", {"file": SimpleUploadedFile("x.ofd", slip)})
+    assert response.status_code == 400 and response.json()["type"] == "ofd_unsafe"
+    with tenant_context(world.alpha):
+        assert not Document.objects.exists()

@@ -10,14 +10,17 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
+from PIL import Image
 
 from accounts.models import AuthenticatorDevice, Membership
 from config.errors import ApplicationError
 from documents.models import SigningGrant
+from documents.services import versions
 from documents.services.placements import placement_add, placement_add_cross_page
 from documents.services.sealing import document_seal_execute, document_seal_request
 from documents.services.versions import document_upload
 from documents.verification import document_verify, report_as_dict
+from sealcore.ofd import render
 from seals.services import seal_application_approve
 from tenants.services import api_key_create
 from tests.conftest import client_on, enrol_authenticator, totp_now
@@ -68,8 +71,10 @@ def _verified(data: bytes) -> dict:
     return report_as_dict(document_verify(data=data))
 
 
-def test_two_seals_in_turn_and_a_cross_page_seal_verify_for_both_checkers(world, seals, device):
+def test_two_seals_in_turn_and_a_cross_page_seal_verify_for_both_checkers(world, seals, device, monkeypatch):
     first, second = seals
+    emitted = []
+    monkeypatch.setattr(versions, "webhook_event_emit", lambda **event: emitted.append(event))
     with tenant_context(world.alpha):
         document = document_upload(name="合同.ofd", data=writer.build_ofd(pages=3), acting_user=world.alice)
         placement_add(
@@ -94,6 +99,11 @@ def test_two_seals_in_turn_and_a_cross_page_seal_verify_for_both_checkers(world,
         signature_xml = entries.read("Doc_0/Signs/Sign_0/Signature.xml").decode()
         assert signature_xml.count("<ofd:StampAnnot ") == 2 and 'PageRef="12"' in signature_xml
         assert f'Boundary="{round(380 / 72 * 25.4, 3):g} ' in signature_xml
+        # The page image of the sealed version shows the seal face there (1 px per mm).
+        image = Image.open(io.BytesIO(render.render_page_png(once, 2, width_px=210))).convert("RGB")
+        face = image.crop((136, 230, 174, 266))
+        red = [pixel for pixel in face.get_flattened_data() if pixel[0] > 150 and pixel[1] < 110 and pixel[2] < 110]
+        assert len(red) > 100
 
         document.refresh_from_db()
         placement_add_cross_page(document=document, company=world.alpha, seal_id=second.pk, acting_user=world.alice)
@@ -112,6 +122,7 @@ def test_two_seals_in_turn_and_a_cross_page_seal_verify_for_both_checkers(world,
         cross = zipfile.ZipFile(io.BytesIO(twice)).read("Doc_0/Signs/Sign_1/Signature.xml").decode()
         assert cross.count("Clip=") == 3
         assert version.signature_count == 2
+    assert [event["data"]["format"] for event in emitted] == ["ofd", "ofd"]
 
 
 def test_changing_a_protected_file_or_the_signed_value_makes_it_invalid(world, seals, device):
@@ -237,3 +248,34 @@ def test_the_api_signs_an_ofd_without_appearance_as_type_sign_after_a_seal(world
         content_type="application/json",
     )
     assert refused.status_code == 400 and refused.json()["type"] == "appearance_required"
+
+
+def test_the_document_page_offers_a_signature_without_appearance_for_an_ofd_only(world, seals, device):
+    first, _second = seals
+    client = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
+    with tenant_context(world.alpha):
+        ofd = document_upload(name="a.ofd", data=writer.build_ofd(pages=1), acting_user=world.alice)
+        pdf = document_upload(name="b.pdf", data=make_pdf(1), acting_user=world.alice)
+    assert "Sign without a visible seal" in client.get(f"/documents/{ofd.pk}/").content.decode()
+    assert "Sign without a visible seal" not in client.get(f"/documents/{pdf.pk}/").content.decode()
+    AuthenticatorDevice.objects.filter(pk=device.pk).update(last_t=-1)
+    response = client.post(
+        f"/documents/{ofd.pk}/seal/",
+        {
+            "seal": str(first.pk),
+            "seal_password": PASSWORD,
+            "otp_method": "authenticator",
+            "otp_code": totp_now(device, 0),
+            "without_appearance": "on",
+        },
+    )
+    assert response.status_code == 302 and "grant=" in response["Location"], response["Location"]
+    with tenant_context(world.alpha):
+        grant = SigningGrant.objects.get(document=ofd)
+        assert grant.placements == [] and grant.evidence["appearance"] is False
+        version = document_seal_execute(grant_id=grant.pk)
+        data = _bytes(version)
+    assert _verified(data)["verdict"] == "valid"
+    (checked,) = independent.check(data)
+    assert independent.all_good(checked) and checked
+    assert 'Type="Sign"' in zipfile.ZipFile(io.BytesIO(data)).read("Doc_0/Signs/Signatures.xml").decode()

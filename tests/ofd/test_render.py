@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pypdfium2
 import pytest
+from fontTools.fontBuilder import FontBuilder
+from fontTools.pens.ttGlyphPen import TTGlyphPen
 from PIL import Image
 
 from documents.pdf.keyword import find_text, find_text_ofd
+from documents.pdf.ofd import ofd_placements
 from sealcore.ofd import render
 from sealcore.ofd.errors import OfdError
 from tests.ofd import writer
@@ -160,3 +163,66 @@ def test_the_viewing_copy_says_so_on_every_page_and_in_the_file():
         document.close()
     assert all(note in _text(pdf, page).replace("\r\n", "") for page in (0, 1))
     assert find_text(pdf, "发票内容")
+
+
+def _square_font() -> bytes:
+    """A TrueType font whose only glyph, "A", is a filled square (a producer's subset font)."""
+    pen = TTGlyphPen(None)
+    pen.moveTo((0, 0))
+    pen.lineTo((0, 1000))
+    pen.lineTo((1000, 1000))
+    pen.lineTo((1000, 0))
+    pen.closePath()
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder([".notdef", "A"])
+    builder.setupCharacterMap({ord("A"): "A"})
+    builder.setupGlyf({".notdef": TTGlyphPen(None).glyph(), "A": pen.glyph()})
+    builder.setupHorizontalMetrics({".notdef": (1000, 0), "A": (1000, 0)})
+    builder.setupHorizontalHeader(ascent=1000, descent=0)
+    builder.setupNameTable({"familyName": "Square", "styleName": "Regular"})
+    builder.setupOS2()
+    builder.setupPost()
+    buffer = io.BytesIO()
+    builder.save(buffer)
+    return buffer.getvalue()
+
+
+def test_an_embedded_font_draws_its_glyphs_and_the_system_font_the_ones_it_lacks():
+    res = (
+        b'<?xml version="1.0"?><ofd:Res xmlns:ofd="http://www.ofdspec.org/2016" BaseLoc="Res"><ofd:Fonts>'
+        b'<ofd:Font ID="1" FontName="Square"><ofd:FontFile>square.ttf</ofd:FontFile></ofd:Font>'
+        b"</ofd:Fonts></ofd:Res>"
+    )
+    content = (
+        b'<?xml version="1.0"?><ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content><ofd:Layer>'
+        b'<ofd:TextObject Boundary="10 10 100 30" Font="1" Size="20">'
+        b'<ofd:TextCode X="0" Y="20" DeltaX="30">A\xe4\xb8\xad</ofd:TextCode></ofd:TextObject>'
+        b"</ofd:Layer></ofd:Content></ofd:Page>"
+    )
+    entries = dict(writer.entries(pages=1))
+    entries["Doc_0/Pages/Page_0/Content.xml"] = content
+    entries["Doc_0/PublicRes.xml"] = res
+    entries["Doc_0/Res/square.ttf"] = _square_font()
+    data = writer.zip_bytes(list(entries.items()))
+    rendered = render.ofd_to_pdf(data)
+    assert rendered.skipped == []
+    page = _image(render.render_page_png(data, 0, width_px=210))  # 1 px per mm
+    # "A" is a 20 mm black square standing on the baseline at y = 30 mm.
+    assert page.getpixel((20, 20)) == (0, 0, 0)
+    assert page.getpixel((20, 35)) == (255, 255, 255)
+    # "中" is not in the subset: drawn by the system CJK font 30 mm further right.
+    assert "中" in _text(rendered.pdf)
+    ink = page.crop((40, 10, 62, 32)).convert("L")
+    assert any(value < 128 for value in ink.get_flattened_data())
+
+
+def test_placements_flush_with_the_page_edges_stay_on_the_page():
+    page = {"left": 0.0, "bottom": 0.0, "right": 210 * MM, "top": 297 * MM}
+    # 81.18 pt: the right edge would land 0.001 mm off the page after rounding to millimetres.
+    (placement,), cross = ofd_placements(
+        [{"page": 0, "x": 210 * MM - 81.18, "y": 0.0, "width": 81.18, "height": 81.18, "kind": "single"}], [page]
+    )
+    assert cross is None
+    box = placement.box
+    assert box.x + box.width <= 210 and box.y + box.height <= 297 and box.x >= 0
+    assert abs(box.y - (297 - 81.18 / MM)) < 0.01

@@ -6,15 +6,18 @@ go to var/test-artifacts/."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
 
 from accounts.models import User
 from tenants.models import Company
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, worker_mail, worker_mail_clear
 from tests.documents.pdfs import make_pdf
-from tests.e2e.conftest import accessibility_violations, screenshot
+from tests.e2e.conftest import accessibility_violations, screenshot, wait_until
+from tests.e2e.test_envelope_journey import draw_signature
 from tests.workflows.conftest import committed_cleanup, signatory
 
 pytestmark = pytest.mark.integration
@@ -172,4 +175,42 @@ def test_company_pages_and_the_guided_start_fit_a_phone(live_db, site, new_conte
                     screenshot(page, f"phone-pages-company-{name}-{language}-{viewport['width']}")
                 if problems:
                     found[where] = problems
+    assert found == {}, _listed(found)
+
+
+def test_the_signing_form_with_its_pad_fits_a_phone(live_db, site, new_context, person_link, celery_worker_process):
+    """Past the emailed code: the pages, the handwriting pad, the consent and the buttons fit
+    every phone width in both languages, pass axe-core, and the pad draws under a finger.
+    The code is proved once; every window then opens the page with that browser session."""
+    worker_mail_clear()
+    first = new_context()
+    page = first.new_page()
+    page.goto(site.url(None, person_link))
+    page.locator("form[action$='/code/'] button").click()
+    mails = wait_until(lambda: worker_mail("zhangsan@example.com"), "the code", 60)
+    page.locator("input#code").fill(re.search(r"\b(\d{6})\b", mails[-1]).group(1))
+    page.locator("form[action$='/verify/'] button").click()
+    expect(page.locator("#signature-canvas")).to_be_visible()
+    session = first.storage_state()
+    found = {}
+    for language, locale in LOCALES.items():
+        for width in (LAPTOP["width"], *PHONE_WIDTHS):
+            viewport = LAPTOP if width == LAPTOP["width"] else {**PHONE, "width": width}
+            context = new_context(
+                locale=locale, viewport=viewport, has_touch=width != LAPTOP["width"], storage_state=session
+            )
+            page = context.new_page()
+            page.goto(site.url(None, person_link))
+            expect(page.locator("html")).to_have_attribute("lang", language)
+            expect(page.locator("#mode-draw")).to_be_checked()
+            problems = layout_problems(page) if width != LAPTOP["width"] else []
+            if width in (LAPTOP["width"], PHONE["width"]):
+                problems += accessibility_violations(page)
+            draw_signature(page)
+            if page.evaluate("() => document.getElementById('signature-canvas').toDataURL().length") < 3000:
+                problems.append("the pad did not draw")
+            screenshot(page, f"phone-pages-signing-form-{language}-{width}")
+            if problems:
+                found[f"signing form {language} {width}px"] = problems
+            context.close()
     assert found == {}, _listed(found)

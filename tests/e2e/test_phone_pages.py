@@ -214,3 +214,67 @@ def test_the_signing_form_with_its_pad_fits_a_phone(live_db, site, new_context, 
                 found[f"signing form {language} {width}px"] = problems
             context.close()
     assert found == {}, _listed(found)
+
+
+@pytest.fixture
+def draft_review_path(django_db_blocker):
+    """A draft envelope of alpha with a company and a person placed; committed for the live
+    server, removed afterwards."""
+    from documents.services.versions import document_upload
+    from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
+
+    with django_db_blocker.unblock():
+        alpha = Company.objects.get(slug="alpha")
+        alice = User.objects.get(email="alice@alpha.example")
+        try:
+            with tenant_context(alpha):
+                document = document_upload(name="lease.pdf", data=make_pdf(3), acting_user=alice)
+                envelope = envelope_create(
+                    document=document, name="租赁合同 Lease", reminder_interval_days=2, acting_user=alice
+                )
+                person = envelope_party_add(
+                    envelope=envelope,
+                    kind="person",
+                    name="张三",
+                    email="zhangsan@example.com",
+                    order=1,
+                    acting_user=alice,
+                )
+                envelope_field_add(party=person, page=2, x=340, y=80, acting_user=alice)
+                approver = envelope_party_add(
+                    envelope=envelope,
+                    kind="approver",
+                    name="李四",
+                    email="lisi@example.com",
+                    order=2,
+                    acting_user=alice,
+                )
+                assert approver.pk
+            yield f"/envelopes/{envelope.pk}/review/"
+        finally:
+            committed_cleanup(alpha, [])
+
+
+def test_the_review_before_sending_fits_a_phone(live_db, site, new_context, draft_review_path):
+    found = {}
+    for language, locale in LOCALES.items():
+        for viewport in (LAPTOP, PHONE):
+            page = new_context(locale=locale, viewport=viewport).new_page()
+            page.goto(site.url("alpha", "/accounts/login/"))
+            page.locator("input[name=username]").fill("alice@alpha.example")
+            page.locator("input[name=password]").fill(PASSWORD)
+            page.locator("main form button[type=submit]").click()
+            page.wait_for_url(lambda url: "/accounts/login" not in url)
+            response = page.goto(site.url("alpha", draft_review_path))
+            assert response is not None and response.status == 200
+            expect(page.locator(".review-parties > li")).to_have_count(2)
+            expect(page.locator(".review-parties > li").first).to_contain_text(
+                "第 3 页: 签名" if language == "zh-hans" else "Page 3: Signature"
+            )
+            problems = accessibility_violations(page)
+            if viewport is PHONE:
+                problems += layout_problems(page)
+            screenshot(page, f"phone-pages-envelope-review-{language}-{viewport['width']}")
+            if problems:
+                found[f"review {language} {viewport['width']}px"] = problems
+    assert found == {}, _listed(found)

@@ -30,6 +30,7 @@ from seals.selectors import (
     seal_get_for_company,
     seal_list_for_company,
 )
+from seals.staged_uploads import staged_uploads_clear, staged_uploads_keep, staged_uploads_load
 from tenants.models import Company
 from tenants.selectors import membership_list_for_company
 
@@ -43,6 +44,9 @@ def seal_list_view(request):
     return render(request, "seals/seal_list.html", context)
 
 
+STAGED_APPLICATION_FILES = "seal-application-files"
+
+
 @require_http_methods(["GET", "POST"])
 @authority_required(Action.SEAL_APPLY)
 def seal_apply_view(request):
@@ -50,7 +54,14 @@ def seal_apply_view(request):
         # Nothing to fill in (and no licence to lose) before the registration is approved.
         status = 409 if request.method == "POST" else 200
         return render(request, "seals/seal_apply.html", {"not_approved": True}, status=status)
-    form = SealApplicationForm(request.POST or None, request.FILES or None)
+    if request.method != "POST":
+        staged_uploads_clear(request.session, STAGED_APPLICATION_FILES)
+    staged = staged_uploads_load(request.session, STAGED_APPLICATION_FILES)
+    files = request.FILES.copy()
+    for name, upload in staged.items():
+        if name not in files:
+            files[name] = upload
+    form = SealApplicationForm(request.POST or None, files or None)
     if request.method == "POST" and form.is_valid():
         data = {key: value for key, value in form.cleaned_data.items() if key != "seal_password_again"}
         try:
@@ -58,13 +69,22 @@ def seal_apply_view(request):
         except ApplicationError as error:
             error.add_to_form(form)
         else:
+            staged_uploads_clear(request.session, STAGED_APPLICATION_FILES)
             messages.success(
                 request, _("Application submitted. A platform reviewer will check it; we email you the result.")
             )
             return redirect("seals:list")
-    # Browsers never fill a file field in again: say which files to choose once more.
-    reselect = [form[name].label for name in ("business_licence", "authorisation_letter") if name in request.FILES]
-    context = {"form": form, "reselect": reselect if form.errors else []}
+    kept = []
+    if form.errors:
+        # A file that was fine waits for the next try; only the passwords are typed again.
+        good = {
+            name: files[name]
+            for name in ("business_licence", "authorisation_letter")
+            if name in files and name not in form.errors
+        }
+        staged_uploads_keep(request.session, STAGED_APPLICATION_FILES, good)
+        kept = [(form[name].label, upload.name) for name, upload in good.items()]
+    context = {"form": form, "kept": kept}
     return render(request, "seals/seal_apply.html", context, status=400 if form.errors else 200)
 
 

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.authority import Action, authority_check_for
+from accounts.mail_language import mail_users
 from accounts.models import User
 from config.crypto import server_master_key
 from config.errors import ApplicationError
-from config.mail import mail_queue
 from config.row_locks import lock_or_create, lock_row
 from events.services import audit_event_record_in_company
 from events.webhooks import webhook_event_emit_in_company
@@ -24,6 +24,7 @@ from seals.models import Seal, SealApplication, SealCodeSequence, SealStatusChan
 from seals.services.national import national_seal_issue
 from seals.services.passwords import SM2_KEY_LABEL, key_context, seal_password_check
 from tenants.models import Company
+from tenants.services import company_link
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -116,8 +117,9 @@ def next_seal_code(uscc: str) -> str:
     return seal_code_for(uscc, sequence.last_value)
 
 
-def _notify(user: User, subject: str, body: str) -> None:
-    mail_queue(subject=subject, body=body, to=[user.email])
+def _notify(user: User, render) -> None:
+    """In the applicant's language (not the reviewer's); `render()` gives (subject, body)."""
+    mail_users(users=[user], render=render)
 
 
 @transaction.atomic
@@ -166,11 +168,16 @@ def seal_application_approve(*, application: SealApplication, acting_user: User,
     webhook_event_emit_in_company(
         company, event_type="seal.approved", data={"seal_id": str(seal.pk), "code": code, "name": seal.name}
     )
+    link = company_link(company, f"/seals/{seal.pk}/")
     _notify(
         application.applicant,
-        _("Your seal “%(name)s” is ready") % {"name": seal.name},
-        _("The seal “%(name)s” of %(company)s was approved. Seal code: %(code)s.")
-        % {"name": seal.name, "company": company.name, "code": code},
+        lambda: (
+            _("Your seal “%(name)s” is ready") % {"name": seal.name},
+            _("The seal “%(name)s” of %(company)s was approved. Seal code: %(code)s.")
+            % {"name": seal.name, "company": company.name, "code": code}
+            + "\n\n"
+            + _("Open the seal: %(link)s") % {"link": link},
+        ),
     )
     return seal
 
@@ -215,10 +222,15 @@ def seal_application_reject(*, application: SealApplication, acting_user: User, 
         event_type="seal.rejected",
         data={"application_id": str(application.pk), "name": application.seal_name, "reason": reason},
     )
+    link = company_link(application.company, "/seals/apply/")
     _notify(
         application.applicant,
-        _("Your seal application was not approved"),
-        _("The application for “%(name)s” was not approved. Reason: %(reason)s")
-        % {"name": application.seal_name, "reason": reason},
+        lambda: (
+            _("Your seal application was not approved"),
+            _("The application for “%(name)s” was not approved. Reason: %(reason)s")
+            % {"name": application.seal_name, "reason": reason}
+            + "\n\n"
+            + _("Apply again: %(link)s") % {"link": link},
+        ),
     )
     return application

@@ -5,6 +5,7 @@ and opens the page it promises there for the person it was sent to."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,13 +17,17 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import Membership, User
 from documents.services.versions import document_upload
+from seals.models import Seal
+from seals.services import seal_application_approve, seal_application_reject, seal_application_submit
+from seals.tasks import seal_expiry_reminders
 from tenants.members import invitation_create
 from tenants.services import company_registration_approve, company_registration_reject
 from tests.conftest import PASSWORD
 from tests.documents.pdfs import make_pdf
+from tests.seals.conftest import licence
 from tests.workflows.conftest import seal_for, signatory, tasks_run_here, uscc_for  # noqa: F401 (fixture)
 from tests.workflows.test_seal_use_approval import _approve, _ask, _document_placed_by_bob
-from workflows.envelopes.deadlines import envelope_cancel
+from workflows.envelopes.deadlines import envelope_cancel, envelope_remind
 from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
 from workflows.envelopes.sending import envelope_send
 
@@ -137,3 +142,72 @@ def test_seal_use_mails_link_to_the_request_and_the_document(world, approved_alp
     (approved,) = links_to(world.bob.email)
     opens(approved, host=world.alpha.domains.get().domain, user=world.bob, shows="contract.pdf")
     assert urlsplit(approved).path == f"/documents/{document.pk}/"
+
+
+def test_seal_decisions_link_to_the_seal_and_the_application_form_in_the_applicants_language(
+    world, approved_alpha, django_capture_on_commit_callbacks
+):
+    reviewer = User.objects.create_user("reviewer@example.com", PASSWORD, full_name="Reviewer", is_staff=True)
+    User.objects.filter(pk=world.alice.pk).update(language="en")
+    world.alice.refresh_from_db()
+    applications = [
+        seal_application_submit(
+            company=approved_alpha,
+            applicant=world.alice,
+            seal_type="contract",
+            seal_name=name,
+            seal_password="Seal-pass-2026",
+            business_licence=licence(),
+        )
+        for name in ("Alpha Ltd", "Alpha Ltd finance")
+    ]
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True), translation.override("zh-hans"):
+        seal = seal_application_approve(application=applications[0], acting_user=reviewer)
+    (link,) = links_to(world.alice.email)
+    assert mail.outbox[-1].subject.startswith("Your seal"), "the applicant's language, not the reviewer's"
+    opens(link, host=world.alpha.domains.get().domain, user=world.alice, shows=seal.code)
+    assert urlsplit(link).path == f"/seals/{seal.pk}/"
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True), translation.override("zh-hans"):
+        seal_application_reject(application=applications[1], acting_user=reviewer, reason="Licence unreadable")
+    (link,) = links_to(world.alice.email)
+    assert "Licence unreadable" in mail.outbox[-1].body and "Apply again" in mail.outbox[-1].body
+    opens(link, host=world.alpha.domains.get().domain, user=world.alice)
+    assert urlsplit(link).path == "/seals/apply/"
+
+
+def test_a_seal_expiry_reminder_links_to_the_application_form(
+    world, approved_alpha, django_capture_on_commit_callbacks
+):
+    seal = seal_for(approved_alpha, world.alice)
+    Seal.objects.filter(pk=seal.pk).update(not_after=timezone.now() + timedelta(days=10))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert seal_expiry_reminders() == 1
+    (link,) = links_to(world.alice.email)
+    opens(link, host=world.alpha.domains.get().domain, user=world.alice)
+    assert urlsplit(link).path == "/seals/apply/"
+
+
+@pytest.mark.usefixtures("tasks_run_here")
+def test_an_envelope_reminder_links_to_the_sign_page(
+    world, approved_alpha, settings, django_capture_on_commit_callbacks
+):
+    a = signatory("alpha", "Alpha Ltd", 0, existing=approved_alpha, user=world.alice)
+    with tenant_context(a.company):
+        document = document_upload(name="contract.pdf", data=make_pdf(1), acting_user=a.user)
+        envelope = envelope_create(document=document, name="Lease", message="", acting_user=a.user)
+        party = envelope_party_add(
+            envelope=envelope, kind="person", name="张三", email="zhangsan@example.com", order=1, acting_user=a.user
+        )
+        envelope_field_add(party=party, page=0, x=200, y=80, acting_user=a.user)
+        with django_capture_on_commit_callbacks(execute=True):
+            envelope_send(envelope=envelope, owner=a.company, acting_user=a.user)
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            envelope_remind(envelope=envelope, acting_user=a.user)
+    (reminder,) = links_to("zhangsan@example.com")
+    opens(reminder, host=settings.BASE_DOMAIN, shows="Lease")
+    assert urlsplit(reminder).path.startswith("/sign/")

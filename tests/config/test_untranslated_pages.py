@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
 from documents.services.versions import document_upload
 from tests.accounts.conftest import reviewer  # noqa: F401 (fixture)
 from tests.conftest import client_on, verified_client_on
 from tests.documents.pdfs import make_pdf
+from tests.documents.test_verify_page import sealed_pdf  # noqa: F401 (fixture)
 from tests.workflows.conftest import signatory, tasks_run_here  # noqa: F401 (fixture)
 from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
 from workflows.envelopes.sending import envelope_send
@@ -99,7 +101,7 @@ def visible_text(html: str) -> list[str]:
 def _without_data(text: str, extra: list[str]) -> str:
     for known in [*USER_DATA, *SAME_IN_BOTH, *extra]:
         text = text.replace(known, " ")
-    text = re.sub(r"(Common Name|Organization|Country|Organizational Unit): [^,]+,?", " ", text)  # certificate names
+    text = re.sub(r"(Common Name|Organization|Country|Organizational Unit|通用名称|单位|国家|部门): [^,]+,?", " ", text)
     return re.sub(r"\S+@\S+|https?://\S+|\b[0-9A-Z]{13,18}\b|[0-9a-f]{12,}", " ", text)
 
 
@@ -228,3 +230,16 @@ def test_chinese_pages_show_no_english_outside_user_data(journey_pages):
     render, extra = journey_pages
     found = {where: found for where, html in render("zh-hans").items() if (found := english_in_chinese(html, extra))}
     assert found == {}, "\n".join(f"{where}: {parts}" for where, parts in found.items())
+
+
+def test_the_verify_result_reads_in_one_language(sealed_pdf, world):  # noqa: F811
+    extra = ["c.pdf", "Alice", world.alpha.uscc]
+    found = {}
+    for language, check in (("en", chinese_in_english), ("zh-hans", english_in_chinese)):
+        response = client_on(None, HTTP_ACCEPT_LANGUAGE=language).post(
+            "/verify/", {"file": SimpleUploadedFile("c.pdf", sealed_pdf)}
+        )
+        assert response.status_code == 200
+        if problems := check(response.content.decode(), extra):
+            found[language] = problems
+    assert found == {}, found

@@ -107,7 +107,9 @@ def _seal_from_inbox(page, site, signer, name: str, *, last: bool = False) -> No
 
 def draw_signature(page) -> None:
     """A zigzag on the signature pad with the mouse (pointer events, as a finger's)."""
-    box = page.locator("#signature-canvas").bounding_box()
+    canvas = page.locator("#signature-canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
     assert box is not None
     page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.7)
     page.mouse.down()

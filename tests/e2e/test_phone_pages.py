@@ -6,15 +6,18 @@ go to var/test-artifacts/."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
 
 from accounts.models import User
 from tenants.models import Company
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, worker_mail, worker_mail_clear
 from tests.documents.pdfs import make_pdf
-from tests.e2e.conftest import accessibility_violations, screenshot
+from tests.e2e.conftest import accessibility_violations, screenshot, wait_until
+from tests.e2e.test_envelope_journey import draw_signature
 from tests.workflows.conftest import committed_cleanup, signatory
 
 pytestmark = pytest.mark.integration
@@ -172,4 +175,106 @@ def test_company_pages_and_the_guided_start_fit_a_phone(live_db, site, new_conte
                     screenshot(page, f"phone-pages-company-{name}-{language}-{viewport['width']}")
                 if problems:
                     found[where] = problems
+    assert found == {}, _listed(found)
+
+
+def test_the_signing_form_with_its_pad_fits_a_phone(live_db, site, new_context, person_link, celery_worker_process):
+    """Past the emailed code: the pages, the handwriting pad, the consent and the buttons fit
+    every phone width in both languages, pass axe-core, and the pad draws under a finger.
+    The code is proved once; every window then opens the page with that browser session."""
+    worker_mail_clear()
+    first = new_context()
+    page = first.new_page()
+    page.goto(site.url(None, person_link))
+    page.locator("form[action$='/code/'] button").click()
+    mails = wait_until(lambda: worker_mail("zhangsan@example.com"), "the code", 60)
+    page.locator("input#code").fill(re.search(r"\b(\d{6})\b", mails[-1]).group(1))
+    page.locator("form[action$='/verify/'] button").click()
+    expect(page.locator("#signature-canvas")).to_be_visible()
+    session = first.storage_state()
+    found = {}
+    for language, locale in LOCALES.items():
+        for width in (LAPTOP["width"], *PHONE_WIDTHS):
+            viewport = LAPTOP if width == LAPTOP["width"] else {**PHONE, "width": width}
+            context = new_context(
+                locale=locale, viewport=viewport, has_touch=width != LAPTOP["width"], storage_state=session
+            )
+            page = context.new_page()
+            page.goto(site.url(None, person_link))
+            expect(page.locator("html")).to_have_attribute("lang", language)
+            expect(page.locator("#mode-draw")).to_be_checked()
+            problems = layout_problems(page) if width != LAPTOP["width"] else []
+            if width in (LAPTOP["width"], PHONE["width"]):
+                problems += accessibility_violations(page)
+            draw_signature(page)
+            if page.evaluate("() => document.getElementById('signature-canvas').toDataURL().length") < 3000:
+                problems.append("the pad did not draw")
+            screenshot(page, f"phone-pages-signing-form-{language}-{width}")
+            if problems:
+                found[f"signing form {language} {width}px"] = problems
+            context.close()
+    assert found == {}, _listed(found)
+
+
+@pytest.fixture
+def draft_review_path(django_db_blocker):
+    """A draft envelope of alpha with a company and a person placed; committed for the live
+    server, removed afterwards."""
+    from documents.services.versions import document_upload
+    from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
+
+    with django_db_blocker.unblock():
+        alpha = Company.objects.get(slug="alpha")
+        alice = User.objects.get(email="alice@alpha.example")
+        try:
+            with tenant_context(alpha):
+                document = document_upload(name="lease.pdf", data=make_pdf(3), acting_user=alice)
+                envelope = envelope_create(
+                    document=document, name="租赁合同 Lease", reminder_interval_days=2, acting_user=alice
+                )
+                person = envelope_party_add(
+                    envelope=envelope,
+                    kind="person",
+                    name="张三",
+                    email="zhangsan@example.com",
+                    order=1,
+                    acting_user=alice,
+                )
+                envelope_field_add(party=person, page=2, x=340, y=80, acting_user=alice)
+                approver = envelope_party_add(
+                    envelope=envelope,
+                    kind="approver",
+                    name="李四",
+                    email="lisi@example.com",
+                    order=2,
+                    acting_user=alice,
+                )
+                assert approver.pk
+            yield f"/envelopes/{envelope.pk}/review/"
+        finally:
+            committed_cleanup(alpha, [])
+
+
+def test_the_review_before_sending_fits_a_phone(live_db, site, new_context, draft_review_path):
+    found = {}
+    for language, locale in LOCALES.items():
+        for viewport in (LAPTOP, PHONE):
+            page = new_context(locale=locale, viewport=viewport).new_page()
+            page.goto(site.url("alpha", "/accounts/login/"))
+            page.locator("input[name=username]").fill("alice@alpha.example")
+            page.locator("input[name=password]").fill(PASSWORD)
+            page.locator("main form button[type=submit]").click()
+            page.wait_for_url(lambda url: "/accounts/login" not in url)
+            response = page.goto(site.url("alpha", draft_review_path))
+            assert response is not None and response.status == 200
+            expect(page.locator(".review-parties > li")).to_have_count(2)
+            expect(page.locator(".review-parties > li").first).to_contain_text(
+                "第 3 页: 签名" if language == "zh-hans" else "Page 3: Signature"
+            )
+            problems = accessibility_violations(page)
+            if viewport is PHONE:
+                problems += layout_problems(page)
+            screenshot(page, f"phone-pages-envelope-review-{language}-{viewport['width']}")
+            if problems:
+                found[f"review {language} {viewport['width']}px"] = problems
     assert found == {}, _listed(found)

@@ -114,15 +114,27 @@ def test_before_approval_the_form_is_not_offered_and_says_why(world):
     assert not SealApplication.objects.exists()
 
 
-def test_a_password_error_names_the_files_to_choose_again(approved_alpha, world):
+def test_a_password_error_keeps_the_chosen_files_for_the_next_try(approved_alpha, world):
     client = client_on(approved_alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
     response = client.post(
-        "/seals/apply/", {**FORM, "seal_password_again": "Something-else-9", "business_licence": licence()}
+        "/seals/apply/",
+        {**FORM, "seal_password_again": "Something-else-9", "business_licence": licence()},
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert "choose these files again (Business licence scan)" in page
+    assert "Business licence scan: “licence.pdf” is kept; choose a file only to replace it." in page
     assert 'value="Alpha Ltd"' in page  # what was typed is kept
+    assert not SealApplication.objects.exists()
+    # The next try sends the passwords only: the kept licence goes with the application.
+    retry = client.post("/seals/apply/", FORM)
+    assert retry.status_code == 302, retry.content.decode()[:2000]
+    application = SealApplication.objects.get()
+    assert application.business_licence.read() == licence().read()
+    # Opening the form afresh starts without a kept file.
+    client.post("/seals/apply/", {**FORM, "seal_password_again": "Something-else-9", "business_licence": licence()})
+    client.get("/seals/apply/")
+    assert client.post("/seals/apply/", FORM).status_code == 400
+    assert SealApplication.objects.count() == 1
 
 
 def test_the_guided_start_leads_from_review_to_the_first_seal(world, approved_alpha):

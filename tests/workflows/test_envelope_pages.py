@@ -134,7 +134,9 @@ def test_owner_drafts_from_the_document_page_adds_parties_places_fields_and_send
             assert f'"id": "{field.pk}"' in draft  # drawn on the page by the placement component
 
     mail.outbox.clear()
-    sent = owner.post(f"{url}send/")
+    review = owner.get(f"{url}review/").content.decode()  # sending goes through the review
+    digest = re.search(r'name="review" value="([0-9a-f]{64})"', review).group(1)
+    sent = owner.post(f"{url}send/", {"review": digest})
     assert sent.status_code == 302 and sent["Location"] == url
     with tenant_context(alpha.company):
         envelope.refresh_from_db()

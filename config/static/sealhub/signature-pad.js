@@ -81,6 +81,7 @@
     if (!strokes.length) {
       event.preventDefault();
       error.hidden = false;
+      pad.scrollIntoView({block: "center"});
       return;
     }
     hidden.value = canvas.toDataURL("image/png");

@@ -18,6 +18,7 @@ from config.row_locks import lock_row
 from documents.models import Document, DocumentVersion
 from documents.pdf.archive import ArchiveChainBroken, archive_timestamp_add, newest_timestamp
 from documents.pdf.inspect import PageBox, PdfInfo
+from documents.pdf.structure import InvalidPdf
 from documents.pdf.timestamping import LongTermValidation
 from documents.services.previews import previews_queue
 from documents.services.reading import sha256_of
@@ -101,8 +102,9 @@ def archive_timestamp_renew(
             return None
         try:
             archived, renew_by = archive_timestamp_for(data)
-        except ArchiveChainBroken as error:
-            base.archive_renew_by = None  # nothing a later run could fix: stop asking
+        except (ArchiveChainBroken, InvalidPdf) as error:
+            # Nothing a later run could fix (an unreadable file included): stop asking.
+            base.archive_renew_by = None
             base.save(update_fields=["archive_renew_by"])
             audit_event_record(
                 acting_user=None,

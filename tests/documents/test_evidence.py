@@ -318,3 +318,20 @@ def test_hostile_names_and_user_agents_in_the_report_are_text_and_fetch_nothing(
     assert "\u202e" not in text  # a bidi override never reorders what follows it
     assert _images_in(pdf) == 0
     assert loopback.requests == []
+
+
+def test_a_read_only_key_may_not_download_the_trail_inside_the_evidence(world, ready_package):
+    """The package carries the audit trail with addresses and user agents, which a key reads
+    only with the scope it was given for it: a read-only key of the owner gets 403."""
+    document, _package = ready_package
+    with tenant_context(world.alpha):
+        _key, raw = api_key_create(company=world.alpha, name="Dashboard", scopes=["read"], acting_user=world.alice)
+    reader = client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    for which in ("archive", "report"):
+        response = reader.get(f"/api/v1/documents/{document.pk}/evidence/{which}/")
+        assert response.status_code == 403, (which, response.status_code)
+        assert response.json()["type"] == "scope_forbids"
+        assert b"PK-the-archive" not in response.content and b"the-report" not in response.content
+    assert _downloads(world.alpha) == 0
+    # The audit trail itself is refused to the same key, as before.
+    assert reader.get("/api/v1/audit_events/").status_code == 403

@@ -60,6 +60,8 @@ def evidence_download(request, document_id, which: str) -> FileResponse:
 class EvidenceArchiveApi(APIView):
     authority = {"GET": Action.EVIDENCE_READ}
     required_scope = ApiKey.Scope.DOCUMENTS
+    # The package holds the audit trail (addresses, user agents): not for read-only keys.
+    scope_needed_to_read = True
 
     @extend_schema(
         operation_id="documents_evidence_archive",
@@ -73,6 +75,8 @@ class EvidenceArchiveApi(APIView):
 class EvidenceReportApi(APIView):
     authority = {"GET": Action.EVIDENCE_READ}
     required_scope = ApiKey.Scope.DOCUMENTS
+    # The package holds the audit trail (addresses, user agents): not for read-only keys.
+    scope_needed_to_read = True
 
     @extend_schema(
         operation_id="documents_evidence_report",

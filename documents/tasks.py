@@ -117,6 +117,8 @@ def archive_timestamps_renew_all() -> int:
             total += archive_timestamps_renew()
         except TimestampUnavailable as exc:  # the next run asks again; nothing was stored
             logger.warning("archive renewal in %s waits for a timestamp (%s)", company.slug, exc.reason)
+        except Exception:  # one company's failure must not keep the others' renewals waiting
+            logger.exception("archive renewal in %s failed; the next run tries again", company.slug)
     return total
 
 

@@ -2,14 +2,14 @@
 """Check a Sealhub evidence package (出证) offline, without Sealhub and without a network.
 
     pip install pyHanko cryptography
-    python check_evidence.py evidence.zip [--root-sha256 <SHA-256 of the platform root certificate>]
+    python check_evidence.py evidence.zip --root-sha256 <SHA-256 of the platform root certificate>
 
 What it checks, and the part it names when a check fails:
 
 1. certificates/evidence-seal.pem was issued by certificates/seal-ca.pem, which was issued by
-   certificates/root.pem (self-signed). With --root-sha256 the root must be the one you
-   expect (its fingerprint is printed on every run; compare it with the one your platform
-   publishes).
+   certificates/root.pem (self-signed), and the root is the one you expect: --root-sha256
+   is required (anyone can make a package that checks against a root of their own; its
+   fingerprint is printed on every run: compare it with the one your platform publishes).
 2. manifest.sig is the evidence seal's signature over manifest.json.
 3. Every part listed in manifest.json is present with that SHA-256, and nothing else is in
    the ZIP.
@@ -86,7 +86,9 @@ def check_certificates(files: dict, findings: Findings, root_sha256: str | None)
     if root is not None:
         fingerprint = root.fingerprint(hashes.SHA256()).hex()
         findings.notes.append(f"platform root SHA-256: {fingerprint}")
-        if root_sha256 and fingerprint != root_sha256.lower().replace(":", ""):
+        if not root_sha256:  # anyone can make a package that checks against a root of their own
+            findings.failed(ROOT, "not compared with the platform's root: run again with --root-sha256")
+        elif fingerprint != root_sha256.lower().replace(":", ""):
             findings.failed(ROOT, "not the root you expect (--root-sha256)")
     for child, child_name, parent in ((seal, EVIDENCE_SEAL, issuer), (issuer, SEAL_CA, root), (root, ROOT, root)):
         if child is None or parent is None:
@@ -227,7 +229,7 @@ def check(archive: bytes, *, root_sha256: str | None = None) -> Findings:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Check a Sealhub evidence package offline.")
     parser.add_argument("package", help="the evidence ZIP")
-    parser.add_argument("--root-sha256", help="the SHA-256 fingerprint the platform root must have")
+    parser.add_argument("--root-sha256", help="the SHA-256 fingerprint the platform root must have (required for OK)")
     arguments = parser.parse_args(argv)
     with open(arguments.package, "rb") as handle:
         findings = check(handle.read(), root_sha256=arguments.root_sha256)

@@ -325,14 +325,15 @@ def evidence_report_pdf(evidence: dict) -> bytes:
     story.append(Spacer(1, 4 * mm))
     story.append(
         _para(
-            "本报告由平台电子印章签署（PAdES B-LTA）。随附的证据包可离线核验：python check_evidence.py evidence.zip",
+            "本报告由平台电子印章签署（PAdES B-LTA）。随附的证据包可离线核验："
+            "python check_evidence.py evidence.zip --root-sha256 平台根证书的 SHA-256 指纹",
             body,
         )
     )
     story.append(
         _para(
             "Sealed by the platform's seal (PAdES B-LTA). Check the evidence package offline: "
-            "python check_evidence.py evidence.zip",
+            "python check_evidence.py evidence.zip --root-sha256 followed by the platform root certificate's SHA-256",
             body,
         )
     )

@@ -18,6 +18,7 @@ from config.row_locks import lock_row
 from documents.models import Document, DocumentVersion
 from documents.pdf.archive import ArchiveChainBroken, archive_timestamp_add, newest_timestamp
 from documents.pdf.inspect import PageBox, PdfInfo
+from documents.pdf.structure import InvalidPdf
 from documents.pdf.timestamping import LongTermValidation
 from documents.services.previews import previews_queue
 from documents.services.reading import sha256_of
@@ -101,11 +102,13 @@ def archive_timestamp_renew(
             return None
         try:
             archived, renew_by = archive_timestamp_for(data)
-        except ArchiveChainBroken as error:
-            if base.archive_renew_by > timezone.now():  # e.g. the OCSP responder is away: the next run tries again
+        except (ArchiveChainBroken, InvalidPdf) as error:
+            if isinstance(error, ArchiveChainBroken) and base.archive_renew_by > timezone.now():
+                # e.g. the OCSP responder is away: the next run tries again
                 logger.warning("archive renewal of %s postponed: %s", base.pk, error)
                 return None
-            base.archive_renew_by = None  # renewed too late: nothing a later run could fix, stop asking
+            # Renewed too late, or a file that cannot be read: nothing a later run could fix, stop asking.
+            base.archive_renew_by = None
             base.save(update_fields=["archive_renew_by"])
             audit_event_record(
                 acting_user=None,

@@ -14,6 +14,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django_tenants.utils import tenant_context
@@ -29,6 +31,7 @@ from documents.services.sealing import document_seal_execute, document_seal_requ
 from documents.services.versions import document_upload
 from events.models import AuditEvent, WebhookDelivery
 from events.webhooks import webhook_endpoint_create
+from seals import ca, pki
 from tenants.services import api_key_create
 from tests.conftest import client_on, enrol_authenticator, totp_now
 from tests.documents.pdfs import make_pdf
@@ -170,7 +173,8 @@ def test_a_standalone_sealing_gets_a_package_that_checks_offline_and_names_every
     assert package.version.sha256 in text and "Asia/Shanghai" in text and "203.0.113.7" in text
     assert "authenticator" in text
 
-    intact = run_checker(tmp_path, archive)
+    platform_root = pki.certificate(pki.Role.ROOT).fingerprint(hashes.SHA256()).hex()
+    intact = run_checker(tmp_path, archive, "--root-sha256", platform_root)
     assert intact.returncode == 0, intact.stdout + intact.stderr
     assert "OK: every part checks" in intact.stdout
     assert "final.pdf: signature 1" in intact.stdout and "chains to the root" in intact.stdout
@@ -335,3 +339,77 @@ def test_no_evidence_is_made_for_a_stored_file_that_changed(world):
             "",
         )
         assert not AuditEvent.objects.filter(action="document.evidence_ready").exists()
+
+
+def test_a_read_only_key_may_not_download_the_trail_inside_the_evidence(world, ready_package):
+    """The package carries the audit trail with addresses and user agents, which a key reads
+    only with the scope it was given for it: a read-only key of the owner gets 403."""
+    document, _package = ready_package
+    with tenant_context(world.alpha):
+        _key, raw = api_key_create(company=world.alpha, name="Dashboard", scopes=["read"], acting_user=world.alice)
+    reader = client_on(world.alpha, HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    for which in ("archive", "report"):
+        response = reader.get(f"/api/v1/documents/{document.pk}/evidence/{which}/")
+        assert response.status_code == 403, (which, response.status_code)
+        assert response.json()["type"] == "scope_forbids"
+        assert b"PK-the-archive" not in response.content and b"the-report" not in response.content
+    assert _downloads(world.alpha) == 0
+    # The audit trail itself is refused to the same key, as before.
+    assert reader.get("/api/v1/audit_events/").status_code == 403
+
+
+def _forged(archive: bytes) -> bytes:
+    """The package remade by someone without the platform's keys: an audit row changed, and
+    every certificate, the manifest and its signature made anew under a root of their own."""
+    root_key, root = ca.create_root_ca()
+    issuer_key, issuer = ca.create_subordinate_ca(root_key, root)
+    seal_key, seal = ca.create_evidence_seal(issuer_key, issuer)
+    with zipfile.ZipFile(io.BytesIO(archive)) as source:
+        files = {info.filename: source.read(info) for info in source.infolist()}
+    lines = files["audit.jsonl"].decode().splitlines()
+    rows = [json.loads(line) for line in lines]
+    previous = None
+    for row in rows:  # the chain recomputed, as anyone can
+        if previous is not None and row["payload"]["previous"] == previous[0]:
+            row["payload"]["previous"] = previous[1]
+        old = row["hash"]
+        row["payload"]["actor"] = "Mallory"
+        row["hash"] = hashlib.sha256(
+            json.dumps(row["payload"], sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+        ).hexdigest()
+        previous = (old, row["hash"])
+    files["audit.jsonl"] = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode()
+    pem = serialization.Encoding.PEM
+    files["certificates/root.pem"] = root.public_bytes(pem)
+    files["certificates/seal-ca.pem"] = issuer.public_bytes(pem)
+    files["certificates/evidence-seal.pem"] = seal.public_bytes(pem)
+    manifest = json.loads(files["manifest.json"])
+    manifest["parts"] = {
+        name: hashlib.sha256(data).hexdigest()
+        for name, data in files.items()
+        if name not in ("manifest.json", "manifest.sig")
+    }
+    files["manifest.json"] = json.dumps(manifest, sort_keys=True).encode()
+    files["manifest.sig"] = seal_key.sign(files["manifest.json"], ec.ECDSA(hashes.SHA256()))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for name, data in files.items():
+            target.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_the_shipped_checker_never_calls_a_package_made_under_another_root_ok(world, approved_alpha, tmp_path):
+    _document, _package, archive, _report, _deliveries = build_package(approved_alpha, world.alice)
+    forged = _forged(archive)
+    platform_root = pki.certificate(pki.Role.ROOT).fingerprint(hashes.SHA256()).hex()
+
+    # Without the platform's root to compare with, the checker cannot say OK.
+    unpinned = run_checker(tmp_path, forged)
+    assert unpinned.returncode == 1, unpinned.stdout
+    assert "OK: every part checks" not in unpinned.stdout
+    assert "FAILED certificates/root.pem:" in unpinned.stdout and "--root-sha256" in unpinned.stdout
+    pinned = run_checker(tmp_path, forged, "--root-sha256", platform_root)
+    assert pinned.returncode == 1 and "FAILED certificates/root.pem: not the root you expect" in pinned.stdout
+    # The genuine package checks against the platform's root.
+    genuine = run_checker(tmp_path, archive, "--root-sha256", platform_root)
+    assert genuine.returncode == 0 and "OK: every part checks" in genuine.stdout, genuine.stdout

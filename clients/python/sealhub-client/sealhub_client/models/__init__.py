@@ -30,6 +30,9 @@ from .envelopes_remind_response_200 import EnvelopesRemindResponse200
 from .error import Error
 from .error_errors import ErrorErrors
 from .events_enum import EventsEnum
+from .evidence_package_output import EvidencePackageOutput
+from .evidence_package_output_status_enum import EvidencePackageOutputStatusEnum
+from .format_enum import FormatEnum
 from .hardware_key_input_request import HardwareKeyInputRequest
 from .inbox_decline_input_request import InboxDeclineInputRequest
 from .inbox_decline_response_200 import InboxDeclineResponse200
@@ -67,6 +70,7 @@ from .placement_input_request import PlacementInputRequest
 from .placement_output import PlacementOutput
 from .placement_output_kind_enum import PlacementOutputKindEnum
 from .placement_update_request import PlacementUpdateRequest
+from .prepared_field_output import PreparedFieldOutput
 from .reduced_key import ReducedKey
 from .reject_input_request import RejectInputRequest
 from .role_enum import RoleEnum
@@ -136,6 +140,9 @@ __all__ = (
     "Error",
     "ErrorErrors",
     "EventsEnum",
+    "EvidencePackageOutput",
+    "EvidencePackageOutputStatusEnum",
+    "FormatEnum",
     "HardwareKeyInputRequest",
     "InboxDeclineInputRequest",
     "InboxDeclineResponse200",
@@ -173,6 +180,7 @@ __all__ = (
     "PlacementOutput",
     "PlacementOutputKindEnum",
     "PlacementUpdateRequest",
+    "PreparedFieldOutput",
     "ReducedKey",
     "RejectInputRequest",
     "RoleEnum",

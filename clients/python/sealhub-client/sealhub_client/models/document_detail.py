@@ -8,6 +8,8 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.format_enum import FormatEnum
+
 if TYPE_CHECKING:
     from ..models.placement_output import PlacementOutput
     from ..models.version_output import VersionOutput
@@ -22,6 +24,8 @@ class DocumentDetail:
     Attributes:
         id (UUID):
         name (str):
+        format_ (FormatEnum): * `pdf` - PDF
+            * `ofd` - OFD
         created_at (datetime.datetime):
         current_version (VersionOutput):
         versions (list[VersionOutput]):
@@ -30,6 +34,7 @@ class DocumentDetail:
 
     id: UUID
     name: str
+    format_: FormatEnum
     created_at: datetime.datetime
     current_version: VersionOutput
     versions: list[VersionOutput]
@@ -40,6 +45,8 @@ class DocumentDetail:
         id = str(self.id)
 
         name = self.name
+
+        format_ = self.format_.value
 
         created_at = self.created_at.isoformat()
 
@@ -61,6 +68,7 @@ class DocumentDetail:
             {
                 "id": id,
                 "name": name,
+                "format": format_,
                 "created_at": created_at,
                 "current_version": current_version,
                 "versions": versions,
@@ -79,6 +87,8 @@ class DocumentDetail:
         id = UUID(d.pop("id"))
 
         name = d.pop("name")
+
+        format_ = FormatEnum(d.pop("format"))
 
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
@@ -101,6 +111,7 @@ class DocumentDetail:
         document_detail = cls(
             id=id,
             name=name,
+            format_=format_,
             created_at=created_at,
             current_version=current_version,
             versions=versions,

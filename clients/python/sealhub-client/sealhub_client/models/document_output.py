@@ -8,6 +8,8 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.format_enum import FormatEnum
+
 if TYPE_CHECKING:
     from ..models.version_output import VersionOutput
 
@@ -21,12 +23,15 @@ class DocumentOutput:
     Attributes:
         id (UUID):
         name (str):
+        format_ (FormatEnum): * `pdf` - PDF
+            * `ofd` - OFD
         created_at (datetime.datetime):
         current_version (VersionOutput):
     """
 
     id: UUID
     name: str
+    format_: FormatEnum
     created_at: datetime.datetime
     current_version: VersionOutput
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -35,6 +40,8 @@ class DocumentOutput:
         id = str(self.id)
 
         name = self.name
+
+        format_ = self.format_.value
 
         created_at = self.created_at.isoformat()
 
@@ -46,6 +53,7 @@ class DocumentOutput:
             {
                 "id": id,
                 "name": name,
+                "format": format_,
                 "created_at": created_at,
                 "current_version": current_version,
             }
@@ -62,6 +70,8 @@ class DocumentOutput:
 
         name = d.pop("name")
 
+        format_ = FormatEnum(d.pop("format"))
+
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         current_version = VersionOutput.from_dict(d.pop("current_version"))
@@ -69,6 +79,7 @@ class DocumentOutput:
         document_output = cls(
             id=id,
             name=name,
+            format_=format_,
             created_at=created_at,
             current_version=current_version,
         )

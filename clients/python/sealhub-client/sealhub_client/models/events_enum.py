@@ -8,6 +8,7 @@ class EventsEnum(StrEnum):
     ENVELOPE_EXPIRED = "envelope.expired"
     ENVELOPE_PARTY_SIGNED = "envelope.party_signed"
     ENVELOPE_SENT = "envelope.sent"
+    EVIDENCE_READY = "evidence.ready"
     SEAL_APPROVED = "seal.approved"
     SEAL_REJECTED = "seal.rejected"
     SEAL_REVOKED = "seal.revoked"

@@ -25,6 +25,7 @@ class PlacementOutput:
         y (float):
         width (float):
         height (float):
+        field_name (str): The author's prepared signature field the seal fills, or empty
     """
 
     id: UUID
@@ -35,6 +36,7 @@ class PlacementOutput:
     y: float
     width: float
     height: float
+    field_name: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -54,6 +56,8 @@ class PlacementOutput:
 
         height = self.height
 
+        field_name = self.field_name
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -66,6 +70,7 @@ class PlacementOutput:
                 "y": y,
                 "width": width,
                 "height": height,
+                "field_name": field_name,
             }
         )
 
@@ -90,6 +95,8 @@ class PlacementOutput:
 
         height = d.pop("height")
 
+        field_name = d.pop("field_name")
+
         placement_output = cls(
             id=id,
             kind=kind,
@@ -99,6 +106,7 @@ class PlacementOutput:
             y=y,
             width=width,
             height=height,
+            field_name=field_name,
         )
 
         placement_output.additional_properties = d

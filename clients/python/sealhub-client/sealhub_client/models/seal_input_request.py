@@ -7,6 +7,7 @@ from uuid import UUID
 from attrs import define as _attrs_define
 
 from ..models.otp_method_enum import OtpMethodEnum
+from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="SealInputRequest")
 
@@ -21,12 +22,15 @@ class SealInputRequest:
             * `recovery_code` - recovery_code
             * `email` - email
         otp_code (str):
+        appearance (bool | Unset): OFD only: false signs without a visible seal (a GB/T 33190 signature of type Sign);
+            no placement is needed Default: True.
     """
 
     seal_id: UUID
     seal_password: str
     otp_method: OtpMethodEnum
     otp_code: str
+    appearance: bool | Unset = True
 
     def to_dict(self) -> dict[str, Any]:
         seal_id = str(self.seal_id)
@@ -36,6 +40,8 @@ class SealInputRequest:
         otp_method = self.otp_method.value
 
         otp_code = self.otp_code
+
+        appearance = self.appearance
 
         field_dict: dict[str, Any] = {}
 
@@ -47,6 +53,8 @@ class SealInputRequest:
                 "otp_code": otp_code,
             }
         )
+        if appearance is not UNSET:
+            field_dict["appearance"] = appearance
 
         return field_dict
 
@@ -61,11 +69,14 @@ class SealInputRequest:
 
         otp_code = d.pop("otp_code")
 
+        appearance = d.pop("appearance", UNSET)
+
         seal_input_request = cls(
             seal_id=seal_id,
             seal_password=seal_password,
             otp_method=otp_method,
             otp_code=otp_code,
+            appearance=appearance,
         )
 
         return seal_input_request

@@ -103,7 +103,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: DocumentUploadRequest,
 ) -> Response[DocumentOutput | Error]:
-    """Upload a PDF (version 1)
+    """Upload a PDF or OFD file (version 1; the format is told by content)
 
     Args:
         body (DocumentUploadRequest):
@@ -132,7 +132,7 @@ def sync(
     client: AuthenticatedClient,
     body: DocumentUploadRequest,
 ) -> DocumentOutput | Error | None:
-    """Upload a PDF (version 1)
+    """Upload a PDF or OFD file (version 1; the format is told by content)
 
     Args:
         body (DocumentUploadRequest):
@@ -156,7 +156,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: DocumentUploadRequest,
 ) -> Response[DocumentOutput | Error]:
-    """Upload a PDF (version 1)
+    """Upload a PDF or OFD file (version 1; the format is told by content)
 
     Args:
         body (DocumentUploadRequest):
@@ -183,7 +183,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: DocumentUploadRequest,
 ) -> DocumentOutput | Error | None:
-    """Upload a PDF (version 1)
+    """Upload a PDF or OFD file (version 1; the format is told by content)
 
     Args:
         body (DocumentUploadRequest):

@@ -79,7 +79,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Error | File]:
-    """Download a version
+    """Download a version (PDF or OFD, as stored)
 
     Args:
         document_id (UUID):
@@ -111,7 +111,7 @@ def sync(
     *,
     client: AuthenticatedClient,
 ) -> Error | File | None:
-    """Download a version
+    """Download a version (PDF or OFD, as stored)
 
     Args:
         document_id (UUID):
@@ -138,7 +138,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Error | File]:
-    """Download a version
+    """Download a version (PDF or OFD, as stored)
 
     Args:
         document_id (UUID):
@@ -168,7 +168,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
 ) -> Error | File | None:
-    """Download a version
+    """Download a version (PDF or OFD, as stored)
 
     Args:
         document_id (UUID):

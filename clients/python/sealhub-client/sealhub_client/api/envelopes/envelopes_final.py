@@ -76,7 +76,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Error | File]:
-    """The completed, timestamped PDF
+    """The completed document: a timestamped PDF, or the OFD file as the last party sealed it
 
     Args:
         envelope_id (UUID):
@@ -105,7 +105,7 @@ def sync(
     *,
     client: AuthenticatedClient,
 ) -> Error | File | None:
-    """The completed, timestamped PDF
+    """The completed document: a timestamped PDF, or the OFD file as the last party sealed it
 
     Args:
         envelope_id (UUID):
@@ -129,7 +129,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
 ) -> Response[Error | File]:
-    """The completed, timestamped PDF
+    """The completed document: a timestamped PDF, or the OFD file as the last party sealed it
 
     Args:
         envelope_id (UUID):
@@ -156,7 +156,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
 ) -> Error | File | None:
-    """The completed, timestamped PDF
+    """The completed document: a timestamped PDF, or the OFD file as the last party sealed it
 
     Args:
         envelope_id (UUID):

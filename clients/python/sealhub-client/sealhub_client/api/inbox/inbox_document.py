@@ -91,8 +91,8 @@ def sync_detailed(
     client: AuthenticatedClient,
     file: InboxDocumentFile | Unset = UNSET,
 ) -> Response[Error | File]:
-    """The PDF as this envelope made it, while it is open (then 404: the signed PDF and the certificate are
-    in the company's documents)
+    """The PDF (or OFD file) as this envelope made it, while it is open (then 404: the signed PDF and the
+    certificate are in the company's documents)
 
     Args:
         route_id (UUID):
@@ -124,8 +124,8 @@ def sync(
     client: AuthenticatedClient,
     file: InboxDocumentFile | Unset = UNSET,
 ) -> Error | File | None:
-    """The PDF as this envelope made it, while it is open (then 404: the signed PDF and the certificate are
-    in the company's documents)
+    """The PDF (or OFD file) as this envelope made it, while it is open (then 404: the signed PDF and the
+    certificate are in the company's documents)
 
     Args:
         route_id (UUID):
@@ -152,8 +152,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     file: InboxDocumentFile | Unset = UNSET,
 ) -> Response[Error | File]:
-    """The PDF as this envelope made it, while it is open (then 404: the signed PDF and the certificate are
-    in the company's documents)
+    """The PDF (or OFD file) as this envelope made it, while it is open (then 404: the signed PDF and the
+    certificate are in the company's documents)
 
     Args:
         route_id (UUID):
@@ -183,8 +183,8 @@ async def asyncio(
     client: AuthenticatedClient,
     file: InboxDocumentFile | Unset = UNSET,
 ) -> Error | File | None:
-    """The PDF as this envelope made it, while it is open (then 404: the signed PDF and the certificate are
-    in the company's documents)
+    """The PDF (or OFD file) as this envelope made it, while it is open (then 404: the signed PDF and the
+    certificate are in the company's documents)
 
     Args:
         route_id (UUID):

@@ -35,7 +35,7 @@ def main(pages: int = 3) -> None:
     from documents.pdf.sign import Placement, SigningKey, Timestamping, stamp_and_sign
     from sealcore import national_format, sm2
     from seals import ca, keys
-    from seals.image import face_for, seal_pdf, seal_png
+    from seals.image import face_for, seal_pdf, seal_picture_png
 
     root_key, root_cert = ca.create_root_ca()
     seal_ca_key, seal_ca_cert = ca.create_subordinate_ca(root_key, root_cert)
@@ -68,7 +68,7 @@ def main(pages: int = 3) -> None:
         signer_certificates=[sm2_cert.dump(), certificate.public_bytes(serialization.Encoding.DER)],
         valid_from=now,
         valid_until=now + dt.timedelta(days=365),
-        picture_png=seal_png(face),
+        picture_png=seal_picture_png(face),
         width_mm=42,
         height_mm=42,
     )

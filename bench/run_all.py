@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["tenant_create.py", "seal_issue.py", "seal.py", "dual_seal.py", "long_term.py", "api_load.py"]
+SCRIPTS = ["tenant_create.py", "seal_issue.py", "seal.py", "dual_seal.py", "verify.py", "long_term.py", "api_load.py"]
 
 
 def _machine() -> str:

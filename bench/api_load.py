@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from _throwaway_db import throwaway_database
+from seal import start_platform_server, stop_worker
 
 CLIENTS = 20
 LIST_REQUESTS = 1000
@@ -151,13 +152,20 @@ def main() -> None:
     # Production settings (DEBUG off), so the secrets it insists on are made up here; the
     # in-process preparation and the server share them.
     os.environ.setdefault("MASTER_KEY", secrets.token_urlsafe(32))
+    # Sealing while preparing reaches the platform's /pki (TSA, revocation data for B-LT): its
+    # address goes into the certificates, so it is chosen first and served while preparing.
+    port = _free_port()
+    os.environ.update(PLATFORM_URL=f"http://localhost:{port}", TSA_URLS=f"http://localhost:{port}/pki/tsa")
     with throwaway_database("sealhub_bench_api"):
         from django.conf import settings
         from django.db import connections
 
-        host, key, signed = _prepare()
+        platform = start_platform_server(port)
+        try:
+            host, key, signed = _prepare()
+        finally:
+            stop_worker(platform)
         connections.close_all()
-        port = _free_port()
         env = dict(
             os.environ,
             DJANGO_SETTINGS_MODULE="config.settings",

@@ -10,7 +10,16 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["tenant_create.py", "seal_issue.py", "seal.py", "dual_seal.py", "ofd_seal.py", "long_term.py", "api_load.py"]
+SCRIPTS = [
+    "tenant_create.py",
+    "seal_issue.py",
+    "seal.py",
+    "dual_seal.py",
+    "ofd_seal.py",
+    "verify.py",
+    "long_term.py",
+    "api_load.py",
+]
 
 
 def _machine() -> str:
@@ -39,7 +48,12 @@ def _machine() -> str:
     return f"{system}, {os.cpu_count()} CPUs ({cpu}){memory}, Python {platform.python_version()}"
 
 
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+
+
 def main() -> None:
+    load_at_start = _load()
     sections = []
     failed = False
     for script in [name for name in SCRIPTS if (HERE / name).exists()]:
@@ -53,10 +67,13 @@ def main() -> None:
             print(run.stderr[-2000:], file=sys.stderr)
         sections.append(f"## {script}\n\n```\n{output}\n```\n")
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    load = " ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     header = (
-        f"# Benchmark results\n\n{now} on {_machine()}; load average at the end {load}.\n"
-        "Written by `make bench` (`bench/run_all.py`).\n"
+        f"# Benchmark results\n\n{now} on {_machine()}; load average (1, 5, 15 min) at the start "
+        f"{load_at_start}, at the end {_load()}.\n"
+        "Written by `make bench` (`bench/run_all.py`). Every ratio is measured against its anchor in the same "
+        "run, interleaved where the script can, so machine load hits both alike; on a shared, busy machine the "
+        "absolute times are noisy (a load average above the CPU count means every process waits for a CPU), "
+        "so read the ratios and, where printed, the CPU-time columns.\n"
     )
     (HERE / "RESULTS.md").write_text(header + "\n" + "\n".join(sections))
     print(f"wrote {HERE / 'RESULTS.md'}")

@@ -12,6 +12,7 @@ GB/T 38540 with the first one that failed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -463,6 +464,15 @@ def build_seal(
     ).dump()
 
 
+@functools.lru_cache(maxsize=64)
+def loaded_seal(seal_der: bytes) -> SESealV4:
+    """The SESeal a signature embeds, parsed once per process and seal: a seal's bytes never
+    change, and a worker signs with the same few seals all day. Keyed by the bytes themselves
+    (a digest would be as long to compute as the comparison); at most 64 seals are kept.
+    Treated as read-only: it is only ever dumped into the signature."""
+    return SESealV4.load(seal_der)
+
+
 def build_signature(
     *,
     signer_key: sm2.Sm2KeyPair | None = None,
@@ -482,7 +492,7 @@ def build_signature(
     tbs = TbsSignV4(
         {
             "version": VERSION_4,
-            "eseal": SESealV4.load(seal_der),
+            "eseal": loaded_seal(seal_der),
             "time_info": _generalized(signed_at),
             "data_hash": data_hash,
             "property_info": property_info,

@@ -218,6 +218,36 @@ def seal_png(face: SealFace, *, dpi: int = 300) -> bytes:
             document.close()
 
 
+# Anti-aliased edges need a few levels of coverage, not 256: 16 are indistinguishable in print.
+PICTURE_ALPHA_LEVELS = 16
+
+
+def seal_picture_png(face: SealFace, *, dpi: int = 300) -> bytes:
+    """The picture inside a national-format seal (GB/T 38540 allows PNG): the same face at the
+    same print resolution, but as a palette PNG of one ink colour at 16 levels of coverage,
+    a third to a half of the size of the RGBA preview. Every sealed file carries it."""
+    pdf = seal_pdf(face)
+    with PDFIUM_LOCK:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            bitmap = document[0].render(scale=dpi / 72, may_draw_forms=False, fill_color=(255, 255, 255, 0))
+            try:
+                image = bitmap.to_pil().convert("RGBA")
+            finally:
+                bitmap.close()
+        finally:
+            document.close()
+    step = 255 / (PICTURE_ALPHA_LEVELS - 1)
+    coverage = image.getchannel("A").point(lambda value: round(round(value / step) * step))
+    ink = [round(channel * 255) for channel in SEAL_RED.rgb()]
+    # The palette index is the coverage itself: every entry is the ink, its alpha the index.
+    picture = PILImage.frombytes("P", coverage.size, coverage.tobytes())
+    picture.putpalette(ink * 256)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG", optimize=True, transparency=bytes(range(256)))
+    return buffer.getvalue()
+
+
 SIGNATURE_INK = Color(0.05, 0.16, 0.45)
 SIGNATURE_WIDTH_MM, SIGNATURE_HEIGHT_MM = 50.0, 20.0
 

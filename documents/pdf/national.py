@@ -77,6 +77,30 @@ def national_signature_der(data: bytes, national: NationalSigning, *, signed_at,
     )
 
 
+# In a literal string only the delimiters, the escape character and CR need escaping (a bare
+# CR would be read back as LF); every other byte is written as itself.
+_ESCAPE = re.compile(rb"[()\\\r]")
+
+
+def _escaped(match: re.Match) -> bytes:
+    return b"\\r" if match.group() == b"\r" else b"\\" + match.group()
+
+
+class BinaryString(generic.ByteStringObject):
+    """A byte string written as a PDF literal string: about one byte per byte, where pyHanko
+    writes hex (two per byte). The SES_Signature carries the whole seal file, picture and
+    all, so this is the difference between the seal adding its own size and twice that.
+    An encrypted file keeps pyHanko's way (its string filter writes hex)."""
+
+    def write_to_stream(self, stream, handler=None, container_ref=None):
+        if handler is not None and container_ref is not None:
+            return super().write_to_stream(stream, handler, container_ref)
+        stream.write(b"(")
+        stream.write(_ESCAPE.sub(_escaped, bytes(self)))
+        stream.write(b")")
+        return None
+
+
 def attach_to_field(writer, field_name: str, der: bytes) -> None:
     """Put the SES_Signature on the (new, still empty) signature field `field_name`."""
     for name, _value, field_ref in enumerate_sig_fields(writer):
@@ -84,7 +108,7 @@ def attach_to_field(writer, field_name: str, der: bytes) -> None:
             field = field_ref.get_object()
             # A direct string, not a stream: a new indirect object would be a change that
             # pyHanko's diff analysis cannot explain for earlier signatures.
-            field[generic.NameObject(FIELD_KEY)] = generic.ByteStringObject(der)
+            field[generic.NameObject(FIELD_KEY)] = BinaryString(der)
             writer.update_container(field)
             return
     raise ValueError(f"no signature field {field_name!r}")

@@ -489,15 +489,16 @@ def _attach_appearances(data: bytes, reader, signatures, items: list[SignatureRe
                         continue
                     page_index, (left, bottom, right, top) = location
                     page = document[page_index]
-                    scale = 2.0
-                    _page_left, page_bottom, _page_right, page_top = page.get_cropbox()
-                    box = (
-                        int((left - _page_left) * scale),
-                        int((page_top - top) * scale),
-                        int((right - _page_left) * scale),
-                        int((page_top - bottom) * scale),
+                    page_left, page_bottom, page_right, page_top = page.get_cropbox()
+                    # Only the signature's box is rendered (pdfium crops before drawing), not
+                    # the whole page at twice its size: that was most of a verification's time.
+                    crop = (
+                        max(0.0, left - page_left),
+                        max(0.0, bottom - page_bottom),
+                        max(0.0, page_right - right),
+                        max(0.0, page_top - top),
                     )
-                    item.appearance_png = bitmap_png(page.render(scale=scale, may_draw_forms=True), crop=box)
+                    item.appearance_png = bitmap_png(page.render(scale=2.0, crop=crop, may_draw_forms=True))
             finally:
                 document.close()
     except Exception:  # a picture is a courtesy: never let it change the verdict

@@ -15,7 +15,7 @@ from events.services import audit_event_record_in_company
 from sealcore import national_format as national
 from sealcore import sm2
 from seals import keys, pki
-from seals.image import seal_png
+from seals.image import seal_picture_png
 from seals.models import Seal
 from seals.services.display import seal_face
 from seals.services.lifecycle import assert_manages_seals
@@ -49,7 +49,7 @@ def national_seal_issue(seal: Seal, certificate: x509.Certificate, sm2_public_ke
         signer_certificates=[sm2_certificate.dump(), certificate.public_bytes(serialization.Encoding.DER)],
         valid_from=max(certificate.not_valid_before_utc, sm2_validity["not_before"].native),
         valid_until=min(certificate.not_valid_after_utc, sm2_validity["not_after"].native),
-        picture_png=seal_png(face),
+        picture_png=seal_picture_png(face),
         width_mm=round(face.width_mm),
         height_mm=round(face.height_mm),
     )

@@ -4,10 +4,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
+import re
 
 import pytest
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
+from pypdf import PdfReader
 
 from documents.pdf.national import FIELD_KEY, NationalSigning, national_signatures, protected_prefix
 from documents.pdf.sign import Placement
@@ -16,6 +20,7 @@ from sealcore import national_format, sm2
 from tests.documents import test_pdf_engine
 from tests.documents.pdfs import covers_whole_file, make_pdf
 from tests.documents.test_pdf_engine import _sign, _validate
+from tests.ofd import independent
 
 pki = test_pdf_engine.pki  # the PAdES test PKI fixture, shared
 PLACEMENT = Placement(page=0, x=380, y=90, width=119, height=119)
@@ -50,6 +55,30 @@ def national_pki():
         "signing": NationalSigning(key_pair=key_pair, certificate_der=certificate.dump(), seal_der=seal_der),
         "maker": maker_cert,
     }
+
+
+@pytest.fixture(scope="module")
+def large_seal(national_pki):
+    """A seal file of about 46 KB (a true-colour picture, as older seals have) whose bytes hold
+    every character a PDF literal string must escape."""
+    signing = national_pki["signing"]
+    seal = national_format.parse_seal(signing.seal_der)
+    maker_key, maker_cert = sm2.create_maker_authority()
+    picture = os.urandom(44_000) + b"()\\\r\n\r\r\n)(" * 50
+    seal_der = national_format.build_seal(
+        maker_key=maker_key,
+        maker_certificate=maker_cert.dump(),
+        es_id=seal.es_id,
+        name=seal.name,
+        seal_type=seal.seal_type,
+        signer_certificates=[signing.certificate_der],
+        valid_from=seal.valid_from,
+        valid_until=seal.valid_until,
+        picture_png=picture,
+        width_mm=42,
+        height_mm=42,
+    )
+    return NationalSigning(key_pair=signing.key_pair, certificate_der=signing.certificate_der, seal_der=seal_der)
 
 
 def _trust(pki, national_pki) -> national_format.Trust:
@@ -97,8 +126,6 @@ def test_the_ses_signature_is_inside_the_pades_signed_revision(pki, national_pki
 
 
 def _byte_range(signed: bytes) -> list[int]:
-    import re
-
     match = re.findall(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", signed)[-1]
     return [int(value) for value in match]
 
@@ -144,3 +171,40 @@ def test_property_naming_more_than_the_file_is_a_hash_failure():
     assert lookup("/ByteRange [0 6]") is None
     assert lookup("whole file") is None
     assert national_signatures(b"not a pdf") == []
+
+
+def test_dual_signing_adds_the_seal_file_once(pki, large_seal):
+    """The SES_Signature carries the seal file (GB/T 38540 puts it inside the signed data);
+    nothing else does, and it is written byte for byte, not as hex: the file grows by the seal
+    file plus the signature's few kilobytes, not by twice the seal file."""
+    original = make_pdf()
+    pades = _sign(pki, original, PLACEMENT)
+    dual = _sign(pki, original, PLACEMENT, national=large_seal)
+    assert len(large_seal.seal_der) > 44_000
+    assert len(dual) - len(pades) <= len(large_seal.seal_der) + 10_000, (len(pades), len(dual))
+    # One copy of the seal file, unencoded: a stretch of it with nothing to escape occurs once.
+    start = next(i for i in range(1000, 40_000) if not re.search(rb"[()\\\r]", large_seal.seal_der[i : i + 64]))
+    assert dual.count(large_seal.seal_der[start : start + 64]) == 1
+
+
+def test_the_ses_signature_read_by_an_independent_parser_verifies_with_gmssl(pki, large_seal):
+    """pypdf reads the string back (escapes and all), the pure-Python gmssl checks both SM2
+    signatures and the SM3 of the protected bytes, and the product's verifier agrees."""
+    signed = _sign(pki, make_pdf(), PLACEMENT, national=large_seal)
+    reader = PdfReader(io.BytesIO(signed))
+    (field,) = [f.get_object() for f in reader.trailer["/Root"]["/AcroForm"]["/Fields"]]
+    value = field[FIELD_KEY]
+    der = value.original_bytes if hasattr(value, "original_bytes") else bytes(value)
+    assert b"\r" in der and b"(" in der and b"\\" in der  # the escapes were exercised
+    (embedded,) = national_signatures(signed)
+    assert embedded.der == der
+    property_info = national_format.parse_signature(der).property_info
+    length = int(re.fullmatch(r"/ByteRange \[0 (\d+)\]", property_info).group(1))
+    checked = independent._check_seal_signature(der, signed[:length])
+    assert checked == {
+        "version_4": True,
+        "data_hash_is_sm3_of_signature_xml": True,
+        "signer_signature": True,
+        "maker_signature": True,
+    }
+    assert verify_pdf(signed, trust_roots=_roots(pki)).verdict == VALID

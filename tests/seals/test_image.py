@@ -8,7 +8,7 @@ import pypdfium2
 import pytest
 from PIL import Image
 
-from seals.image import face_for, seal_pdf, seal_png
+from seals.image import face_for, seal_pdf, seal_picture_png, seal_png
 
 DPI = 100
 
@@ -68,3 +68,25 @@ def test_pdf_is_one_true_size_page_without_fonts():
     assert len(document) == 1
     assert width == pytest.approx(42 / 25.4 * 72, abs=0.5) and height == pytest.approx(42 / 25.4 * 72, abs=0.5)
     assert b"/FontFile" not in data  # text is vector outlines, nothing to substitute
+
+
+@pytest.mark.parametrize("seal_type", ["contract", "legal_representative"])
+def test_the_national_seal_picture_is_the_same_face_in_far_fewer_bytes(seal_type):
+    """The picture a national-format seal carries (in every sealed file): same pixels and
+    print resolution as the preview, one ink, coverage in 16 levels, far fewer bytes."""
+    face = face_for(
+        seal_type=seal_type,
+        company_name="演示科技有限公司",
+        seal_name="合同专用章",
+        code="1100000000013",
+        uscc="91110000802100433B",
+    )
+    preview, picture = seal_png(face), seal_picture_png(face)
+    assert picture.startswith(b"\x89PNG") and len(picture) * 1.8 < len(preview), (len(picture), len(preview))
+    full = Image.open(io.BytesIO(preview)).convert("RGBA")
+    compact = Image.open(io.BytesIO(picture)).convert("RGBA")
+    assert compact.size == full.size
+    full_alpha, compact_alpha = full.getchannel("A").tobytes(), compact.getchannel("A").tobytes()
+    assert max(abs(a - b) for a, b in zip(full_alpha, compact_alpha, strict=True)) <= 9  # half of 255/15
+    inked = [pixel for pixel in compact.getdata() if pixel[3] > 200]
+    assert inked and all(_is_red(pixel) for pixel in inked)

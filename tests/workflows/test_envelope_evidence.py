@@ -9,9 +9,11 @@ import json
 import zipfile
 
 import pytest
+from cryptography.hazmat.primitives import hashes
 from django_tenants.utils import tenant_context
 
 from documents.models import EvidencePackage
+from seals import pki
 from tests.documents.test_evidence import run_checker
 from tests.loopback import loopback  # noqa: F401  (a fixture)
 from tests.workflows.test_envelope_markup import _approve_by_link, _sent_to_approver, _shown, _text_of
@@ -53,5 +55,6 @@ def test_a_completed_envelope_gets_a_package_with_its_whole_trail(
     assert "Asia/Shanghai" in text
     assert loopback.requests == []
 
-    checked = run_checker(tmp_path, archive)
+    platform_root = pki.certificate(pki.Role.ROOT).fingerprint(hashes.SHA256()).hex()
+    checked = run_checker(tmp_path, archive, "--root-sha256", platform_root)
     assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -103,7 +103,7 @@ def test_two_seals_in_turn_and_a_cross_page_seal_verify_for_both_checkers(world,
         image = Image.open(io.BytesIO(render.render_page_png(once, 2, width_px=210))).convert("RGB")
         face = image.crop((136, 230, 174, 266))
         red = [pixel for pixel in face.get_flattened_data() if pixel[0] > 150 and pixel[1] < 110 and pixel[2] < 110]
-        assert len(red) > 100
+        assert len(red) > 60  # the seal face is there (an unsealed page has none)
 
         document.refresh_from_db()
         placement_add_cross_page(document=document, company=world.alpha, seal_id=second.pk, acting_user=world.alice)

@@ -3,8 +3,9 @@ incremental update. Pure function over bytes; the caller passes the TSAs and tru
 (documents/pdf/timestamping.py).
 
 Each archive timestamp first brings the DSS up to date for the newest timestamp already in
-the file (its TSA chain and fresh revocation data for it), then timestamps everything,
-then adds the validation data for its own TSA in a last DSS-only revision. The next
+the file (its TSA chain and fresh revocation data for it, and the current CRL of every
+authority in the file), then timestamps everything, then adds the validation data for its
+own TSA in a last DSS-only revision. The next
 archive timestamp (before this TSA certificate expires) does the same, so the chain of
 proofs can be followed back to the signatures offline, from the file alone."""
 
@@ -18,10 +19,11 @@ from dataclasses import dataclass
 
 from asn1crypto import cms
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign.general import find_unique_cms_attribute
+from pyhanko.sign.general import find_cms_attribute_iter, find_unique_cms_attribute
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 
 from documents.pdf.structure import READ_ERRORS, InvalidPdf, sealing_reader
@@ -68,6 +70,41 @@ def _token_certificate(signed_data: cms.SignedData):
         elif certificate.key_identifier == signer_id.chosen.native:
             return certificate
     raise ArchiveChainBroken("the timestamp token does not carry its TSA certificate")
+
+
+def _certificates(reader) -> list:
+    """Every certificate the file carries (signatures, their timestamp tokens, the DSS),
+    once each, issued ones only (a root has no issuer to ask)."""
+    found: dict[bytes, object] = {}
+
+    def take(signed_data) -> None:
+        for choice in signed_data["certificates"] or []:
+            if choice.name == "certificate":
+                found.setdefault(choice.chosen.sha256, choice.chosen)
+
+    for signature in reader.embedded_signatures:
+        take(signature.signed_data)
+        for token in find_cms_attribute_iter(signature.signer_info["unsigned_attrs"], "signature_time_stamp_token"):
+            take(token["content"])
+    try:
+        for certificate in DocumentSecurityStore.read_dss(reader).load_certs():
+            found.setdefault(certificate.sha256, certificate)
+    except NoDSSFoundError:
+        pass
+    return [c for c in found.values() if c.self_signed == "no"]
+
+
+async def _fetch_crls(context, reader) -> None:
+    """The current CRL of every authority that issued a certificate in the file, fetched
+    into `context` (the DSS written from it then carries them). pyHanko's LTA validation
+    needs them long after: once an OCSP answer is stale, several answers from one
+    responder (the seal CA's for each party, the root's for the seal CA and every TSA
+    certificate) count as "insufficient" rather than "stale", and the signature is
+    refused instead of being validated in the past through the archive timestamps; a
+    stale CRL is judged stale."""
+    for certificate in _certificates(reader):
+        if certificate.crl_distribution_points:
+            await context.revinfo_manager.fetch_crls(certificate)
 
 
 def _newest(reader):
@@ -137,6 +174,10 @@ async def _archive(pdf: bytes, timestamping: RemoteTimestamping, validation: Lon
             path = status.get("validation_path")
             if not (status.get("intact") and status.get("valid")) or path is None:
                 raise ArchiveChainBroken("the newest timestamp does not validate now")
+            try:
+                await _fetch_crls(context, reader)
+            except Exception as exc:  # a CRL server away: try again later
+                raise TimestampUnavailable("unreachable", f"CRLs for the file: {type(exc).__name__}") from exc
             DocumentSecurityStore.supply_dss_in_writer(writer, contents, paths=(path,), validation_context=context)
         credential = writer.security_handler.extract_credential() if writer.security_handler else None
         output = io.BytesIO()

@@ -13,6 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from django_tenants.utils import tenant_context
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pypdf import PdfReader
 
 from documents.models import EvidencePackage
 from documents.services.evidence import evidence_package_build
@@ -97,6 +98,11 @@ def test_a_sealed_ofd_gets_a_package_that_checks_offline_and_names_every_changed
     # The report is sealed by the platform, then archive-timestamped (B-LTA).
     signatures = PdfFileReader(io.BytesIO(report)).embedded_signatures
     assert [s.sig_object_type for s in signatures] == ["/Sig", "/DocTimeStamp"]
+    # ...and shows the OFD's seal signature, verified, with the time its timestamp proves.
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(report)).pages)
+    assert "OFD GB/T 38540" in " ".join(text.split())  # table cells wrap
+    assert "/Doc_0/Signs/Sign_0/Signature.xml" in "".join(text.split())
+    assert version.sha256 in text
 
     root = pki.certificate(pki.Role.ROOT).fingerprint(hashes.SHA256()).hex()
     intact = run_checker(tmp_path, archive, "--root-sha256", root)

@@ -22,7 +22,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.general import find_cms_attribute_iter, find_unique_cms_attribute
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
-from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.dss import DocumentSecurityStore, collect_validation_info
 from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 
@@ -206,6 +206,41 @@ async def _archive(pdf: bytes, timestamping: RemoteTimestamping, validation: Lon
         return output.getvalue()
     finally:
         await context.aclose()  # the OCSP/CRL fetchers' HTTP session
+
+
+async def _long_term(pdf: bytes, validation: LongTermValidation) -> bytes:
+    reader = sealing_reader(pdf)
+    context = validation_context(validation.trust_roots_pem, fetching=True)
+    try:
+        newest = reader.embedded_signatures[-1]
+        try:
+            paths = await collect_validation_info(newest, context)
+            await _fetch_crls(context, reader)
+        except Exception as exc:  # an OCSP or CRL server away: the job tries again
+            raise TimestampUnavailable(
+                "unreachable", f"validation data for the signature: {type(exc).__name__}"
+            ) from exc
+        writer = IncrementalPdfFileWriter.from_reader(reader)
+        contents = newest.pkcs7_content.hex().encode("ascii")
+        DocumentSecurityStore.supply_dss_in_writer(writer, contents, paths=paths, validation_context=context)
+        output = io.BytesIO()
+        writer.write(output)
+        return output.getvalue()
+    finally:
+        await context.aclose()
+
+
+def long_term_data_add(pdf: bytes, *, validation: LongTermValidation) -> bytes:
+    """PAdES B-LT after the fact, for a signature made elsewhere (a U-key in the browser):
+    one DSS revision with the newest signature's chains (its signer's and its timestamp's
+    TSA) and their revocation data, fetched now. Raises TimestampUnavailable (wait and
+    retry) or InvalidPdf."""
+    try:
+        return asyncio.run(_long_term(pdf, validation))
+    except (InvalidPdf, TimestampUnavailable):
+        raise
+    except READ_ERRORS as exc:
+        raise InvalidPdf("malformed", str(exc)[:200]) from exc
 
 
 def archive_timestamp_add(pdf: bytes, *, timestamping: RemoteTimestamping, validation: LongTermValidation) -> bytes:

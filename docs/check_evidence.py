@@ -41,6 +41,7 @@ import posixpath
 import sys
 import xml.etree.ElementTree as ElementTree
 import zipfile
+import zlib
 
 from asn1crypto import cms, core
 from asn1crypto import x509 as asn1_x509
@@ -360,8 +361,8 @@ def check_ofd(name: str, data: bytes, root, findings: Findings) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             files = {info.filename.lstrip("/"): package.read(info) for info in package.infolist() if not info.is_dir()}
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
-        findings.changed(name, f"cannot be read as an OFD package ({error})")
+    except Exception as error:  # a damaged file (bad ZIP, bad deflate data, ...): name it, never a traceback
+        findings.changed(name, f"cannot be read as an OFD package ({type(error).__name__})")
         return
     signature_files = []
     for path, raw in sorted(files.items()):
@@ -431,7 +432,7 @@ def check(archive: bytes, *, root_sha256: str | None = None) -> Findings:
     try:
         with zipfile.ZipFile(io.BytesIO(archive)) as package:
             files = {info.filename: package.read(info) for info in package.infolist() if not info.is_dir()}
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
+    except (zipfile.BadZipFile, OSError, ValueError, zlib.error) as error:
         findings.changed("evidence package", f"not a readable ZIP ({error})")
         return findings
     seal, root = check_certificates(files, findings, root_sha256)

@@ -134,6 +134,8 @@ def verification_report_pdf(report: dict, *, generated_at: datetime) -> bytes:
         ("revoked_later", "时间戳之后才吊销（签名仍有效） Revoked after the timestamp (still valid)"),
         ("proven_by_timestamp", "签名时有效，由时间戳证明 Valid at signing time, proven by timestamp"),
         ("long_term", "已嵌入长期验证数据 Long-term validation data embedded"),
+        ("archive_proof", "经归档时间戳链长期证明 Proven through the archive timestamps (B-LTA)"),
+        ("archive_timestamps", "其后的归档时间戳 Archive timestamps after it"),
         ("covers_whole_file", "覆盖整个文件 Covers whole file"),
         ("modification_level", "签名后修改 Changes after signing"),
     ]

@@ -72,6 +72,17 @@ def _change_inside_the_ofd(name: str):
     return change
 
 
+def _damage_compressed_data(ofd: bytes) -> bytes:
+    """One byte of the first deflated entry's compressed data flipped: the OFD no longer
+    inflates (or fails its CRC)."""
+    with zipfile.ZipFile(io.BytesIO(ofd)) as package:
+        info = next(i for i in package.infolist() if i.compress_type == zipfile.ZIP_DEFLATED and i.compress_size > 8)
+    name_length = int.from_bytes(ofd[info.header_offset + 26 : info.header_offset + 28], "little")
+    extra_length = int.from_bytes(ofd[info.header_offset + 28 : info.header_offset + 30], "little")
+    at = info.header_offset + 30 + name_length + extra_length + info.compress_size // 2
+    return ofd[:at] + bytes([ofd[at] ^ 0xFF]) + ofd[at + 1 :]
+
+
 def test_a_sealed_ofd_gets_a_package_that_checks_offline_and_names_every_changed_part(world, approved_alpha, tmp_path):
     document, version, package, archive = _sealed_ofd_package(approved_alpha, world.alice)
     assert package.status == "ready" and package.version_id == version.pk
@@ -113,6 +124,7 @@ def test_a_sealed_ofd_gets_a_package_that_checks_offline_and_names_every_changed
     page = pages[0]
     tampered = {
         "final.ofd": _rewrite(archive, "final.ofd", _flip_middle_byte),
+        "final.ofd: cannot be read as an OFD package": _rewrite(archive, "final.ofd", _damage_compressed_data),
         f"final.ofd signature 1 (Doc_0/Signs/Sign_0/Signature.xml): {page} it protects was changed": _rewrite(
             archive, "final.ofd", _change_inside_the_ofd(page)
         ),

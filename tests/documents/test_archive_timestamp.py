@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
@@ -16,6 +17,7 @@ from documents.pdf.timestamping import LongTermValidation
 from documents.pdf.verify import VALID, verify_pdf
 from documents.services.signers import platform_timestamping, platform_trust_roots_pem
 from documents.verification import trust_roots
+from tests.conftest import client_on
 from tests.documents.test_long_term import _root, issue_seal, network_off_later, seal_document, validate_from_file
 
 __all__ = ["network_off_later"]  # a fixture used here
@@ -47,6 +49,14 @@ def test_archive_timestamps_chain_and_validate_from_the_file(world, approved_alp
     newest = newest_timestamp(twice)
     assert newest.archive and newest.archive_count == 2 and newest.at > first.at
 
+    # The verify page shows the proof through the chain, in each language.
+    upload = {"file": SimpleUploadedFile("sealed.pdf", twice)}
+    english = client_on(None, HTTP_ACCEPT_LANGUAGE="en").post("/verify/", upload).content.decode()
+    assert "Proven long-term through a chain of 2 archive timestamps (PAdES B-LTA)" in english
+    upload = {"file": SimpleUploadedFile("sealed.pdf", twice)}
+    chinese = client_on(None).post("/verify/", upload).content.decode()
+    assert "经 2 个归档时间戳（PAdES B-LTA）构成的链长期证明" in chinese
+
     network_off_later()
     reader = PdfFileReader(io.BytesIO(twice))
     signature, *timestamps = reader.embedded_signatures
@@ -68,6 +78,7 @@ def test_archive_timestamps_chain_and_validate_from_the_file(world, approved_alp
         ("document_timestamp", True),
         ("document_timestamp", True),
     ]
+    assert (report.signatures[0].archive_proof, report.signatures[0].archive_timestamps) == (True, 2)
 
 
 @pytest.mark.django_db

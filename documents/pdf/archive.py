@@ -15,6 +15,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import io
+import logging
 from dataclasses import dataclass
 
 from asn1crypto import cms
@@ -34,6 +35,8 @@ from documents.pdf.timestamping import (
     checked_timestamper,
     validation_context,
 )
+
+logger = logging.getLogger(__name__)
 
 # Room for the timestamp token (the TSA's chain included), given up front so that no trial
 # token is asked for to measure it.
@@ -101,10 +104,18 @@ async def _fetch_crls(context, reader) -> None:
     responder (the seal CA's for each party, the root's for the seal CA and every TSA
     certificate) count as "insufficient" rather than "stale", and the signature is
     refused instead of being validated in the past through the archive timestamps; a
-    stale CRL is judged stale."""
+    stale CRL is judged stale.
+
+    A CRL that cannot be fetched is left out (and logged), not waited for: the OCSP answers
+    already gathered are the revocation proof, and one dead CRL server of a third-party CA
+    must not stop the renewals of every document after it."""
     for certificate in _certificates(reader):
-        if certificate.crl_distribution_points:
+        if not certificate.crl_distribution_points:
+            continue
+        try:
             await context.revinfo_manager.fetch_crls(certificate)
+        except Exception as exc:  # whatever the fetcher raises: this CRL is missing
+            logger.warning("no CRL for %r: %s", certificate.subject.human_friendly[:200], type(exc).__name__)
 
 
 def _newest(reader):
@@ -174,10 +185,7 @@ async def _archive(pdf: bytes, timestamping: RemoteTimestamping, validation: Lon
             path = status.get("validation_path")
             if not (status.get("intact") and status.get("valid")) or path is None:
                 raise ArchiveChainBroken("the newest timestamp does not validate now")
-            try:
-                await _fetch_crls(context, reader)
-            except Exception as exc:  # a CRL server away: try again later
-                raise TimestampUnavailable("unreachable", f"CRLs for the file: {type(exc).__name__}") from exc
+            await _fetch_crls(context, reader)
             DocumentSecurityStore.supply_dss_in_writer(writer, contents, paths=(path,), validation_context=context)
         credential = writer.security_handler.extract_credential() if writer.security_handler else None
         output = io.BytesIO()
@@ -215,11 +223,11 @@ async def _long_term(pdf: bytes, validation: LongTermValidation) -> bytes:
         newest = reader.embedded_signatures[-1]
         try:
             paths = await collect_validation_info(newest, context)
-            await _fetch_crls(context, reader)
-        except Exception as exc:  # an OCSP or CRL server away: the job tries again
+        except Exception as exc:  # an OCSP responder away: the job tries again
             raise TimestampUnavailable(
                 "unreachable", f"validation data for the signature: {type(exc).__name__}"
             ) from exc
+        await _fetch_crls(context, reader)
         writer = IncrementalPdfFileWriter.from_reader(reader)
         contents = newest.pkcs7_content.hex().encode("ascii")
         DocumentSecurityStore.supply_dss_in_writer(writer, contents, paths=paths, validation_context=context)

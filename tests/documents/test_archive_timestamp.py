@@ -11,6 +11,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko_certvalidator.revinfo.manager import RevinfoManager
 
 from documents.pdf.archive import ArchiveChainBroken, archive_timestamp_add, newest_timestamp
 from documents.pdf.timestamping import LongTermValidation
@@ -93,3 +94,19 @@ def test_an_archive_timestamp_over_a_tampered_chain_is_refused(world, approved_a
     damaged = once.replace(written.encode(), b"0" * len(written))
     with pytest.raises(ArchiveChainBroken):
         archive(damaged)
+
+
+@pytest.mark.django_db
+def test_a_crl_server_that_does_not_answer_does_not_stop_an_archive_timestamp(
+    world, approved_alpha, monkeypatch, caplog
+):
+    sealed = seal_document(approved_alpha, world.alice, issue_seal(approved_alpha, world.alice))
+
+    async def unreachable(self, cert):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(RevinfoManager, "fetch_crls", unreachable)
+    archived = archive(sealed)
+    # The archive timestamp is there, its validation data from OCSP; the missing CRLs are logged.
+    assert newest_timestamp(archived).archive
+    assert "no CRL for" in caplog.text

@@ -4,8 +4,9 @@ then an archive timestamp with its validation data; raw pyHanko's
 `update_archival_timestamp_chain`, Sealhub's documents/pdf/archive.py).
 
 Both ask one RFC 3161 TSA and one OCSP responder over HTTP on loopback (seals/responders.py
-served by a small in-process HTTP server, a fresh platform-like PKI whose certificates point
-at it), and embed the signer's and the TSA's chains with their OCSP answers in a DSS.
+served by a small in-process HTTP server, with the CAs' CRLs, a fresh platform-like PKI
+whose certificates point at it), and embed the signer's and the TSA's chains with their
+OCSP answers in a DSS; Sealhub's archive timestamp also carries the CAs' current CRLs.
 Sealhub's path adds what raw pyHanko does not do: every timestamp token is checked (nonce,
 imprint, signature, trust) before use, and a TSA list is walked in order. No database.
 
@@ -39,7 +40,9 @@ def _pem(certificate) -> str:
 def _serve(parts: dict) -> tuple[http.server.ThreadingHTTPServer, str]:
     """TSA at /tsa, OCSP at /ocsp; `parts` (root, seal_ca, tsa key pairs) is filled once the
     certificates, which need this server's address, exist."""
-    from seals import responders
+    from cryptography.hazmat.primitives import serialization
+
+    from seals import ca, responders
 
     def good(serial: int) -> responders.CertificateStatus:
         return responders.CertificateStatus()
@@ -63,6 +66,19 @@ def _serve(parts: dict) -> tuple[http.server.ThreadingHTTPServer, str]:
                 reply, kind = responders.ocsp_reply(body, issuers=issuers, now=now), "application/ocsp-response"
             self.send_response(200)
             self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def do_GET(self):  # noqa: N802 (http.server's naming)
+            # The CRLs at /crl/root and /crl/seal-ca, as the platform serves them.
+            issuer = {"/crl/root": parts["root"], "/crl/seal-ca": parts["seal_ca"]}.get(self.path)
+            if issuer is None:
+                self.send_error(404)
+                return
+            reply = ca.build_crl(*issuer, []).public_bytes(serialization.Encoding.DER)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pkix-crl")
             self.send_header("Content-Length", str(len(reply)))
             self.end_headers()
             self.wfile.write(reply)
@@ -100,13 +116,13 @@ def main(pages: int = 3) -> None:
     pki_parts: dict = {}
     server, base = _serve(pki_parts)
     root = ca.create_root_ca()
-    seal_ca = ca.create_subordinate_ca(*root, crl_url=None, ocsp_url=f"{base}/ocsp")
-    tsa = ca.create_timestamp_authority(*root, ocsp_url=f"{base}/ocsp")
+    seal_ca = ca.create_subordinate_ca(*root, crl_url=f"{base}/crl/root", ocsp_url=f"{base}/ocsp")
+    tsa = ca.create_timestamp_authority(*root, crl_url=f"{base}/crl/root", ocsp_url=f"{base}/ocsp")
     pki_parts.update(root=root, seal_ca=seal_ca, tsa=tsa)
     private_key = keys.generate_private_key()
     subject = ca.SealSubject("演示科技有限公司", "91110000802100433B", "1100000000013", "合同专用章")
     certificate = ca.issue_seal_certificate(
-        *seal_ca, ca.build_csr(private_key, subject), subject, ocsp_url=f"{base}/ocsp"
+        *seal_ca, ca.build_csr(private_key, subject), subject, crl_url=f"{base}/crl/seal-ca", ocsp_url=f"{base}/ocsp"
     )
     face = face_for(
         seal_type="contract",

@@ -20,6 +20,11 @@ What it checks, and the part it names when a check fails:
    covers the whole file (later revisions may only add validation data), and (reported, not
    failed) whether each chains to the root.
 6. Every timestamps/*.tst is an RFC 3161 timestamp token.
+7. For an OFD final file (final.ofd): every file each signature protects still has its
+   CheckValue (SM3, or SHA-256 where named), each seal signature (GB/T 38540 SES_Signature)
+   covers the Signature.xml as stored (dataHash, SM3) with a good SM3withSM2 value from its
+   signer certificate, and its timestamp is over that value, signed by a TSA issued by the
+   root.
 
 Exit status 0 when every part checks, 1 otherwise (each failed part on its own line,
 starting with "CHANGED" or "FAILED").
@@ -28,18 +33,22 @@ starting with "CHANGED" or "FAILED").
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import io
 import json
+import posixpath
 import sys
+import xml.etree.ElementTree as ElementTree
 import zipfile
+import zlib
 
-from asn1crypto import cms
+from asn1crypto import cms, core
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko_certvalidator import ValidationContext
@@ -51,7 +60,7 @@ SEAL_CA = "certificates/seal-ca.pem"
 ROOT = "certificates/root.pem"
 AUDIT = "audit.jsonl"
 PDFS = ("final.pdf", "report.pdf")
-FINALS = ("final.pdf", "final.ofd")  # an OFD final file is checked by its manifest line only
+FINALS = ("final.pdf", "final.ofd")
 GENESIS = "0" * 64
 
 
@@ -204,12 +213,226 @@ def check_timestamps(files: dict, findings: Findings) -> None:
             findings.changed(name, "not a timestamp token")
 
 
+# --- OFD (GB/T 33190 §18, GB/T 38540) -----------------------------------------------------
+
+SM2_P = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF
+SM2_A = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC
+SM2_B = 0x28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93
+SM2_N = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
+SM2_G = (
+    0x32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7,
+    0xBC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0,
+)
+SM2_SIGNER_ID = b"1234567812345678"
+SHA256_NAMES = {"SHA256", "SHA-256", "2.16.840.1.101.3.4.2.1"}
+
+
+class SesSignature(core.Sequence):
+    """GB/T 38540 v4 SES_Signature, the parts checked here."""
+
+    _fields = [
+        ("to_sign", core.Any),
+        ("cert", core.OctetString),
+        ("signature_alg_id", core.ObjectIdentifier),
+        ("signature", core.OctetBitString),
+        ("time_stamp", core.OctetBitString, {"explicit": 0, "optional": True}),
+    ]
+
+
+def ses_tbs_data_hash(tbs) -> bytes:
+    """TBS_Sign: version, eseal, timeInfo, dataHash (BIT STRING), propertyInfo, ..."""
+    return core.OctetBitString.load(tbs[3].dump()).native
+
+
+def sm3(data: bytes) -> bytes:
+    digest = hashes.Hash(hashes.SM3())
+    digest.update(data)
+    return digest.finalize()
+
+
+def _add(p1, p2):
+    if p1 is None:
+        return p2
+    if p2 is None:
+        return p1
+    if p1[0] == p2[0] and (p1[1] + p2[1]) % SM2_P == 0:
+        return None
+    if p1 == p2:
+        slope = (3 * p1[0] * p1[0] + SM2_A) * pow(2 * p1[1], -1, SM2_P)
+    else:
+        slope = (p2[1] - p1[1]) * pow(p2[0] - p1[0], -1, SM2_P)
+    x = (slope * slope - p1[0] - p2[0]) % SM2_P
+    return x, (slope * (p1[0] - x) - p1[1]) % SM2_P
+
+
+def _multiply(k: int, point):
+    result = None
+    while k:
+        if k & 1:
+            result = _add(result, point)
+        point = _add(point, point)
+        k >>= 1
+    return result
+
+
+def sm2_verify(public_point: bytes, message: bytes, signature_der: bytes) -> bool:
+    """SM3withSM2 (GB/T 32918.2) with the default signer id, in plain Python: the
+    cryptography package has no SM2."""
+    if len(public_point) != 65 or public_point[0] != 4:
+        return False
+    x, y = int.from_bytes(public_point[1:33], "big"), int.from_bytes(public_point[33:], "big")
+    try:
+        parsed = core.Sequence.load(signature_der)
+        r, s = int(parsed[0].native), int(parsed[1].native)
+    except (ValueError, TypeError, KeyError, IndexError):
+        return False
+    if not (0 < r < SM2_N and 0 < s < SM2_N):
+        return False
+
+    def field(value: int) -> bytes:
+        return value.to_bytes(32, "big")
+
+    z = sm3(
+        (len(SM2_SIGNER_ID) * 8).to_bytes(2, "big")
+        + SM2_SIGNER_ID
+        + b"".join(field(v) for v in (SM2_A, SM2_B, *SM2_G, x, y))
+    )
+    e = int.from_bytes(sm3(z + message), "big")
+    t = (r + s) % SM2_N
+    if t == 0:
+        return False
+    point = _add(_multiply(s, SM2_G), _multiply(t, (x, y)))
+    return point is not None and (e + point[0]) % SM2_N == r
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _find(element, name: str):
+    return next((child for child in element if _local(child.tag) == name), None)
+
+
+def _located(files: dict, base: str, reference: str) -> str:
+    reference = reference.strip().replace("\\", "/")
+    joined = reference.lstrip("/") if reference.startswith("/") else posixpath.join(base, reference)
+    return posixpath.normpath(joined).lstrip("/")
+
+
+def _timestamp_over(token_der: bytes, stamped: bytes, root) -> str | None:
+    """None when the token is over `stamped` and signed by a TSA the root issued; else why not."""
+    try:
+        signed_data = cms.ContentInfo.load(token_der)["content"]
+        tst_info = signed_data["encap_content_info"]["content"].parsed
+        imprint = tst_info["message_imprint"]
+        algorithm = imprint["hash_algorithm"]["algorithm"].native
+        if hashlib.new(algorithm, stamped).digest() != imprint["hashed_message"].native:
+            return "its timestamp is for other data"
+        signer_info = signed_data["signer_infos"][0]
+        attributes = {a["type"].native: a["values"][0] for a in signer_info["signed_attrs"]}
+        content = signed_data["encap_content_info"]["content"].contents
+        digest_algorithm = signer_info["digest_algorithm"]["algorithm"].native
+        if attributes["message_digest"].native != hashlib.new(digest_algorithm, content).digest():
+            return "its timestamp's content does not match the timestamp's signature"
+        signed_attrs = b"\x31" + signer_info["signed_attrs"].dump()[1:]
+        hash_algorithm = getattr(hashes, digest_algorithm.upper())()
+        value = signer_info["signature"].native
+        for choice in signed_data["certificates"] or []:
+            tsa = x509.load_der_x509_certificate(choice.chosen.dump())
+            key = tsa.public_key()
+            try:
+                if isinstance(key, ec.EllipticCurvePublicKey):
+                    key.verify(value, signed_attrs, ec.ECDSA(hash_algorithm))
+                elif isinstance(key, rsa.RSAPublicKey):
+                    key.verify(value, signed_attrs, padding.PKCS1v15(), hash_algorithm)
+                else:
+                    continue
+            except InvalidSignature:
+                continue
+            if root is not None:
+                tsa.verify_directly_issued_by(root)
+            return None
+        return "its timestamp's signature does not verify"
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, InvalidSignature):
+        return "its timestamp is not a good timestamp token"
+
+
+def check_ofd(name: str, data: bytes, root, findings: Findings) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            files = {info.filename.lstrip("/"): package.read(info) for info in package.infolist() if not info.is_dir()}
+    except Exception as error:  # a damaged file (bad ZIP, bad deflate data, ...): name it, never a traceback
+        findings.changed(name, f"cannot be read as an OFD package ({type(error).__name__})")
+        return
+    signature_files = []
+    for path, raw in sorted(files.items()):
+        if not path.lower().endswith(".xml") or b"<!DOCTYPE" in raw.upper():
+            continue  # OFD XML has no DOCTYPE: no entity of any kind is ever expanded
+        try:
+            element = ElementTree.fromstring(raw)  # noqa: S314 (no DOCTYPE: nothing to expand)
+        except ElementTree.ParseError:
+            continue
+        if _local(element.tag) == "Signature" and _find(element, "SignedInfo") is not None:
+            signature_files.append((path, raw, element))
+    if not signature_files:
+        findings.changed(name, "has no signatures")
+        return
+    for number, (path, raw, element) in enumerate(signature_files, start=1):
+        where = f"{name} signature {number} ({path})"
+        base = posixpath.dirname(path)
+        references = _find(_find(element, "SignedInfo"), "References")
+        method = (references.get("CheckMethod", "") if references is not None else "").strip().upper()
+        for reference in list(references) if references is not None else []:
+            target = _located(files, base, reference.get("FileRef", ""))
+            check_value = _find(reference, "CheckValue")
+            expected = base64.b64decode((check_value.text or "").strip()) if check_value is not None else b""
+            if target not in files:
+                findings.changed(where, f"{target} it protects is missing")
+                continue
+            actual = hashlib.sha256(files[target]).digest() if method in SHA256_NAMES else sm3(files[target])
+            if actual != expected:
+                findings.changed(where, f"{target} it protects was changed")
+        value_element = _find(element, "SignedValue")
+        value_path = _located(files, base, value_element.text or "") if value_element is not None else ""
+        if value_path not in files:
+            findings.changed(where, "its signature value is missing")
+            continue
+        try:
+            ses = SesSignature.load(files[value_path])
+            tbs = ses["to_sign"].parsed
+            version = int(tbs[0].native)
+            data_hash = bytes(ses_tbs_data_hash(tbs))
+            certificate = asn1_x509.Certificate.load(ses["cert"].native)
+            point = certificate.public_key["public_key"].native
+            value = bytes(ses["signature"].native)
+            stamp = ses["time_stamp"].native
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            findings.changed(where, "its signature value is not a GB/T 38540 seal signature")
+            continue
+        if version != 4:
+            findings.notes.append(f"{where}: seal signature version {version}, value not checked here")
+            continue
+        if data_hash != sm3(raw):
+            findings.changed(where, "the seal signature does not cover its Signature.xml as stored")
+            continue
+        if not sm2_verify(point, ses["to_sign"].dump(), value):
+            findings.changed(where, "its SM3withSM2 seal signature does not verify")
+            continue
+        if stamp:
+            why = _timestamp_over(bytes(stamp), value, root)
+            if why:
+                findings.changed(where, why)
+                continue
+        signer = certificate.subject.human_friendly
+        findings.notes.append(f"{where}: intact, sealed by {signer}" + (", timestamped" if stamp else ""))
+
+
 def check(archive: bytes, *, root_sha256: str | None = None) -> Findings:
     findings = Findings()
     try:
         with zipfile.ZipFile(io.BytesIO(archive)) as package:
             files = {info.filename: package.read(info) for info in package.infolist() if not info.is_dir()}
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
+    except (zipfile.BadZipFile, OSError, ValueError, zlib.error) as error:
         findings.changed("evidence package", f"not a readable ZIP ({error})")
         return findings
     seal, root = check_certificates(files, findings, root_sha256)
@@ -222,6 +445,8 @@ def check(archive: bytes, *, root_sha256: str | None = None) -> Findings:
             check_pdf(name, files[name], root, findings)
         elif name != "final.pdf":
             findings.failed(name, "missing")
+    if "final.ofd" in files:
+        check_ofd("final.ofd", files["final.ofd"], root, findings)
     check_timestamps(files, findings)
     return findings
 

@@ -28,7 +28,7 @@ from documents.pdf.sign import Placement as PdfPlacement
 from documents.services.placements import placements_as_data
 from documents.services.reading import sha256_of
 from documents.services.seal_use import seal_use_approval_consume, seal_use_authorise, seal_user_authority_in_force
-from documents.services.sealing import ofd_seal_assert_usable
+from documents.services.sealing import ofd_seal_assert_usable, signed_to_company_level
 from documents.services.signers import platform_timestamping, seal_chain_pem, seal_reason
 from documents.services.versions import sealed_version_record
 from documents.tasks import document_seal_session_finish
@@ -272,6 +272,8 @@ def signing_session_finish_execute(*, session_id) -> DocumentVersion | None:
             session.status = SigningSession.Status.WAITING
             session.save()
             return None
+        # The browser's token made a B-T signature; the company's level is reached here.
+        signed, renew_by = signed_to_company_level(signed, chain_pem=seal_chain_pem(seal))
         version = sealed_version_record(
             document=document,
             base=session.base_version,
@@ -281,6 +283,9 @@ def signing_session_finish_execute(*, session_id) -> DocumentVersion | None:
             seal=seal,
             placements=session.placements,
         )
+        if renew_by is not None:
+            version.archive_renew_by = renew_by
+            version.save(update_fields=["archive_renew_by"])
         session.result_version = version
         _close(session, SigningSession.Status.DONE)
         return version

@@ -3,8 +3,9 @@ incremental update. Pure function over bytes; the caller passes the TSAs and tru
 (documents/pdf/timestamping.py).
 
 Each archive timestamp first brings the DSS up to date for the newest timestamp already in
-the file (its TSA chain and fresh revocation data for it), then timestamps everything,
-then adds the validation data for its own TSA in a last DSS-only revision. The next
+the file (its TSA chain and fresh revocation data for it, and the current CRL of every
+authority in the file), then timestamps everything, then adds the validation data for its
+own TSA in a last DSS-only revision. The next
 archive timestamp (before this TSA certificate expires) does the same, so the chain of
 proofs can be followed back to the signatures offline, from the file alone."""
 
@@ -14,14 +15,16 @@ import asyncio
 import datetime as dt
 import hashlib
 import io
+import logging
 from dataclasses import dataclass
 
 from asn1crypto import cms
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign.general import find_unique_cms_attribute
+from pyhanko.sign.general import find_cms_attribute_iter, find_unique_cms_attribute
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
-from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.dss import DocumentSecurityStore, collect_validation_info
+from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 
 from documents.pdf.structure import READ_ERRORS, InvalidPdf, sealing_reader
@@ -32,6 +35,8 @@ from documents.pdf.timestamping import (
     checked_timestamper,
     validation_context,
 )
+
+logger = logging.getLogger(__name__)
 
 # Room for the timestamp token (the TSA's chain included), given up front so that no trial
 # token is asked for to measure it.
@@ -68,6 +73,49 @@ def _token_certificate(signed_data: cms.SignedData):
         elif certificate.key_identifier == signer_id.chosen.native:
             return certificate
     raise ArchiveChainBroken("the timestamp token does not carry its TSA certificate")
+
+
+def _certificates(reader) -> list:
+    """Every certificate the file carries (signatures, their timestamp tokens, the DSS),
+    once each, issued ones only (a root has no issuer to ask)."""
+    found: dict[bytes, object] = {}
+
+    def take(signed_data) -> None:
+        for choice in signed_data["certificates"] or []:
+            if choice.name == "certificate":
+                found.setdefault(choice.chosen.sha256, choice.chosen)
+
+    for signature in reader.embedded_signatures:
+        take(signature.signed_data)
+        for token in find_cms_attribute_iter(signature.signer_info["unsigned_attrs"], "signature_time_stamp_token"):
+            take(token["content"])
+    try:
+        for certificate in DocumentSecurityStore.read_dss(reader).load_certs():
+            found.setdefault(certificate.sha256, certificate)
+    except NoDSSFoundError:
+        pass
+    return [c for c in found.values() if c.self_signed == "no"]
+
+
+async def _fetch_crls(context, reader) -> None:
+    """The current CRL of every authority that issued a certificate in the file, fetched
+    into `context` (the DSS written from it then carries them). pyHanko's LTA validation
+    needs them long after: once an OCSP answer is stale, several answers from one
+    responder (the seal CA's for each party, the root's for the seal CA and every TSA
+    certificate) count as "insufficient" rather than "stale", and the signature is
+    refused instead of being validated in the past through the archive timestamps; a
+    stale CRL is judged stale.
+
+    A CRL that cannot be fetched is left out (and logged), not waited for: the OCSP answers
+    already gathered are the revocation proof, and one dead CRL server of a third-party CA
+    must not stop the renewals of every document after it."""
+    for certificate in _certificates(reader):
+        if not certificate.crl_distribution_points:
+            continue
+        try:
+            await context.revinfo_manager.fetch_crls(certificate)
+        except Exception as exc:  # whatever the fetcher raises: this CRL is missing
+            logger.warning("no CRL for %r: %s", certificate.subject.human_friendly[:200], type(exc).__name__)
 
 
 def _newest(reader):
@@ -137,6 +185,7 @@ async def _archive(pdf: bytes, timestamping: RemoteTimestamping, validation: Lon
             path = status.get("validation_path")
             if not (status.get("intact") and status.get("valid")) or path is None:
                 raise ArchiveChainBroken("the newest timestamp does not validate now")
+            await _fetch_crls(context, reader)
             DocumentSecurityStore.supply_dss_in_writer(writer, contents, paths=(path,), validation_context=context)
         credential = writer.security_handler.extract_credential() if writer.security_handler else None
         output = io.BytesIO()
@@ -165,6 +214,41 @@ async def _archive(pdf: bytes, timestamping: RemoteTimestamping, validation: Lon
         return output.getvalue()
     finally:
         await context.aclose()  # the OCSP/CRL fetchers' HTTP session
+
+
+async def _long_term(pdf: bytes, validation: LongTermValidation) -> bytes:
+    reader = sealing_reader(pdf)
+    context = validation_context(validation.trust_roots_pem, fetching=True)
+    try:
+        newest = reader.embedded_signatures[-1]
+        try:
+            paths = await collect_validation_info(newest, context)
+        except Exception as exc:  # an OCSP responder away: the job tries again
+            raise TimestampUnavailable(
+                "unreachable", f"validation data for the signature: {type(exc).__name__}"
+            ) from exc
+        await _fetch_crls(context, reader)
+        writer = IncrementalPdfFileWriter.from_reader(reader)
+        contents = newest.pkcs7_content.hex().encode("ascii")
+        DocumentSecurityStore.supply_dss_in_writer(writer, contents, paths=paths, validation_context=context)
+        output = io.BytesIO()
+        writer.write(output)
+        return output.getvalue()
+    finally:
+        await context.aclose()
+
+
+def long_term_data_add(pdf: bytes, *, validation: LongTermValidation) -> bytes:
+    """PAdES B-LT after the fact, for a signature made elsewhere (a U-key in the browser):
+    one DSS revision with the newest signature's chains (its signer's and its timestamp's
+    TSA) and their revocation data, fetched now. Raises TimestampUnavailable (wait and
+    retry) or InvalidPdf."""
+    try:
+        return asyncio.run(_long_term(pdf, validation))
+    except (InvalidPdf, TimestampUnavailable):
+        raise
+    except READ_ERRORS as exc:
+        raise InvalidPdf("malformed", str(exc)[:200]) from exc
 
 
 def archive_timestamp_add(pdf: bytes, *, timestamping: RemoteTimestamping, validation: LongTermValidation) -> bytes:

@@ -25,6 +25,8 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from documents.pdf.archive import archive_timestamp_add
 from documents.pdf.sign import SIGNATURE_BYTES_RESERVED, SigningKey, _asn1_cert, _asn1_key, _timestamper
 from documents.pdf.timestamping import LongTermValidation, RemoteTimestamping, validation_context
+from sealcore import national_format
+from sealcore.ofd.package import open_ofd, parse_signature_file
 from sealcore.sm2 import sm3
 
 CHECKER_NAME = "check_evidence.py"
@@ -111,6 +113,41 @@ def signed_file_parts(pdf: bytes, *, prefix: str) -> SignedFileParts:
                 else:
                     revocation[f"revocation/{prefix}-{hashlib.sha256(data).hexdigest()[:16]}.{kind}"] = data
     return SignedFileParts(certificates, timestamps, revocation)
+
+
+def ofd_signed_parts(ofd: bytes, *, prefix: str) -> SignedFileParts:
+    """What a sealed OFD carries for a checker: every certificate of its GB/T 38540
+    SES_Signatures (signer, seal maker, the seal's certificate list, the timestamp's
+    chain) and every SES_Signature timestamp token (over the signature value)."""
+    package = open_ofd(ofd)
+    certificates: dict[str, bytes] = {}
+    timestamps: dict[str, bytes] = {}
+
+    def add_certificate(der: bytes) -> None:
+        if not der:
+            return
+        pem = x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
+        certificates[f"certificates/{hashlib.sha256(der).hexdigest()[:16]}.pem"] = pem
+
+    number = 0
+    for document in package.documents:
+        for entry in document.signatures:
+            if entry.path is None:
+                continue
+            signature_file = parse_signature_file(package, entry.path)
+            value = package.files.get(signature_file.signed_value_path or "")
+            if value is None or entry.type != "Seal":
+                continue
+            number += 1
+            signature = national_format.parse_signature(value)
+            for der in (signature.signer_certificate, signature.seal.maker_certificate, *signature.seal.certificates):
+                add_certificate(der)
+            if signature.timestamp:
+                timestamps[f"timestamps/{prefix}-{number}-signature.tst"] = signature.timestamp
+                token = cms.ContentInfo.load(signature.timestamp)
+                for certificate in token["content"]["certificates"] or []:
+                    add_certificate(certificate.chosen.dump())
+    return SignedFileParts(certificates, timestamps, {})
 
 
 def evidence_archive(*, parts: dict[str, bytes], signing_key: SigningKey, created_at: dt.datetime) -> bytes:

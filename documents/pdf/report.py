@@ -95,6 +95,14 @@ def _build(story: list, title: str) -> bytes:
     return buffer.getvalue()
 
 
+def _timestamp_step_time(national: dict) -> str:
+    """The time an OFD seal signature's timestamp proves (its step's detail), else its own."""
+    for step in national.get("steps", []):
+        if step.get("name") == "timestamp" and step.get("result") == "ok":
+            return str(step.get("detail") or "")
+    return str(national.get("signed_at") or "")
+
+
 def verification_report_pdf(report: dict, *, generated_at: datetime) -> bytes:
     body, title, heading = _styles()
     chinese, english = VERDICTS[report["verdict"]]
@@ -126,6 +134,8 @@ def verification_report_pdf(report: dict, *, generated_at: datetime) -> bytes:
         ("revoked_later", "时间戳之后才吊销（签名仍有效） Revoked after the timestamp (still valid)"),
         ("proven_by_timestamp", "签名时有效，由时间戳证明 Valid at signing time, proven by timestamp"),
         ("long_term", "已嵌入长期验证数据 Long-term validation data embedded"),
+        ("archive_proof", "经归档时间戳链长期证明 Proven through the archive timestamps (B-LTA)"),
+        ("archive_timestamps", "其后的归档时间戳 Archive timestamps after it"),
         ("covers_whole_file", "覆盖整个文件 Covers whole file"),
         ("modification_level", "签名后修改 Changes after signing"),
     ]
@@ -320,6 +330,25 @@ def evidence_report_pdf(evidence: dict) -> bytes:
             )
         ]
         for number, s in enumerate(verification.get("signatures", []), start=1)
+    ]
+    # An OFD's seal signatures (GB/T 38540) are in "national": the seal, the signer, the
+    # time its timestamp proves, the verdict, and the step that failed if one did.
+    rows += [
+        [
+            _para("{value}", small, value=value)
+            for value in (
+                number,
+                " · ".join(str(n.get(key) or "") for key in ("seal_name", "signer", "es_id") if n.get(key)),
+                _timestamp_step_time(n),
+                " / ".join(VERDICTS.get(n["verdict"], (n["verdict"],))),
+                "OFD GB/T 38540",
+                " ".join(part for part in (n.get("field_name") or "", n.get("failed_step") or "") if part),
+            )
+        ]
+        for number, n in enumerate(
+            (n for n in verification.get("national", []) if n.get("kind") == "signature"),
+            start=len(verification.get("signatures", [])) + 1,
+        )
     ]
     story.append(_grid(rows, [8 * mm, 52 * mm, 32 * mm, 24 * mm, 18 * mm, 36 * mm]))
     story.append(Spacer(1, 4 * mm))

@@ -31,6 +31,7 @@ from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timesta
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
 
+from documents.pdf.lta import archive_proof
 from documents.pdf.national import national_seal_report, national_signature_reports
 from documents.pdf.structure import quiet_library_tracebacks
 from sealcore.pdfium import PDFIUM_LOCK, bitmap_png
@@ -75,6 +76,10 @@ class SignatureReport:
     # B-LT: the file itself holds the chains and revocation data to validate this signature
     # (and its timestamp) at its time, offline, with nothing else.
     long_term: bool = False
+    # PAdES B-LTA: the chain of archive timestamps after it proves the signature (pyHanko's
+    # AdES LTA validation, offline), also after every certificate involved has expired.
+    archive_proof: bool = False
+    archive_timestamps: int = 0
     covers_whole_file: bool = False
     coverage: str = ""
     modification_level: str = ""
@@ -282,6 +287,14 @@ def _long_term_data_embedded(signature, trust_roots, embedded: _EmbeddedData, *,
         return False
 
 
+def _check_archive_chain(item: SignatureReport, signature, trust_roots, crls) -> None:
+    try:
+        proof = archive_proof(signature, trust_roots, crls)
+    except Exception:  # whatever stops the procedure: no proof through the chain
+        return
+    item.archive_proof, item.archive_timestamps = proof.valid, proof.archive_timestamps
+
+
 def _signature_field_names(reader) -> list[str]:
     return [name for name, _value, _ref in enumerate_sig_fields(reader)]
 
@@ -325,6 +338,7 @@ def _check_signature(
             item.long_term = _long_term_data_embedded(
                 signature, trust_roots, embedded, moment=stamp.timestamp, document_timestamp=False
             )
+            _check_archive_chain(item, signature, trust_roots, crls)
     except Exception:  # broken CMS, bad byte ranges, exhausted parsers: report, do not raise
         item.reasons.append("unreadable_signature")
         item.verdict = INVALID

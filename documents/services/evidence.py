@@ -21,7 +21,14 @@ from config.errors import ApplicationError
 from config.row_locks import lock_row_or_none
 from documents.hooks import envelope_evidence
 from documents.models import Document, DocumentVersion, EvidencePackage, SigningGrant, SigningSession
-from documents.pdf.evidence import audit_lines, evidence_archive, evidence_report_seal, fingerprints, signed_file_parts
+from documents.pdf.evidence import (
+    audit_lines,
+    evidence_archive,
+    evidence_report_seal,
+    fingerprints,
+    ofd_signed_parts,
+    signed_file_parts,
+)
 from documents.pdf.report import evidence_report_pdf
 from documents.pdf.sign import SigningKey
 from documents.selectors import evidence_package_list
@@ -49,10 +56,8 @@ def shown_time(value: dt.datetime | None) -> str:
 
 
 def evidence_package_queue(*, version: DocumentVersion, envelope_id=None) -> EvidencePackage | None:
-    """One package per finished version; its job is queued when the caller commits.
-    An OFD file's proof is its own GB/T 38540 signatures: the package reads PDF only."""
-    if version.is_ofd:
-        return None
+    """One package per finished version (PDF or OFD); its job is queued when the caller
+    commits."""
     package, created = EvidencePackage.objects.get_or_create(
         version=version, defaults={"document_id": version.document_id, "envelope_id": envelope_id}
     )
@@ -100,10 +105,12 @@ def evidence_package_build(*, package_id) -> EvidencePackage | None:
         )
         final_name = "final.pdf" if final.lstrip()[:5] == b"%PDF-" else "final.ofd"
         parts = {final_name: final, "report.pdf": report, "audit.jsonl": audit_lines(content["audit_rows"])}
-        # An OFD final file carries its GB/T 38540 signatures inside; only the PDFs are opened here.
-        signed = {"final": final, "report": report} if final_name == "final.pdf" else {"report": report}
-        for prefix, data in signed.items():
-            carried = signed_file_parts(data, prefix=prefix)
+        carried_parts = [signed_file_parts(report, prefix="report")]
+        if final_name == "final.pdf":
+            carried_parts.append(signed_file_parts(final, prefix="final"))
+        else:  # its GB/T 38540 signatures: their certificates and SES_Signature timestamps
+            carried_parts.append(ofd_signed_parts(final, prefix="final"))
+        for carried in carried_parts:
             parts.update(carried.certificates | carried.timestamps | carried.revocation)
         archive = evidence_archive(parts=parts, signing_key=signing_key, created_at=timezone.now())
         package.report.save("report.pdf", ContentFile(report), save=False)
@@ -163,7 +170,7 @@ def evidence_package_read(
         ip_address=ip_address,
         data={"package": str(package.pk), "file": which},
     )
-    stem = f"{document.name.removesuffix('.pdf')}-v{package.version.number}-evidence"
+    stem = f"{document.name.removesuffix('.pdf').removesuffix('.ofd')}-v{package.version.number}-evidence"
     if which == "archive":
         return f"{stem}.zip", "application/zip", data
     return f"{stem}.pdf", "application/pdf", data

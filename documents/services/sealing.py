@@ -3,6 +3,7 @@ worker runs."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from config.errors import ApplicationError
 from config.row_locks import lock_row
 from documents.hooks import envelope_party_sealing
 from documents.models import OFD_SEALING_ERRORS, Document, DocumentVersion, SigningGrant, SigningSession
+from documents.pdf.archive import long_term_data_add
 from documents.pdf.ofd import seal_ofd_version
 from documents.pdf.sign import Placement as PdfPlacement
 from documents.pdf.sign import stamp_and_sign
@@ -327,6 +329,20 @@ def _grant_close(grant: SigningGrant, status: str, error: str = "") -> None:
     grant.wrapped_data_key = None  # the key never outlives the job
     grant.finished_at = timezone.now()
     grant.save(update_fields=["status", "error", "wrapped_data_key", "finished_at"])
+
+
+def signed_to_company_level(signed: bytes, *, chain_pem: list[str]) -> tuple[bytes, dt.datetime | None]:
+    """A PDF whose newest signature was made at B-T elsewhere (a U-key in the browser),
+    raised to the company's level: B-LT adds the validation data in a DSS revision, B-LTA
+    an archive timestamp too. The second value: when that archive timestamp's TSA
+    certificate expires (its renewal is due before), None without one."""
+    long_term = platform_long_term(chain_pem) if long_term_on_signatures() else None
+    if long_term is None:
+        return signed, None
+    signed = long_term_data_add(signed, validation=long_term)
+    if archive_on_sealing():
+        return archive_timestamp_for(signed)
+    return signed, None
 
 
 def _stamp_all(data: bytes, *, grant: SigningGrant, signer: Signer) -> bytes:

@@ -1,31 +1,35 @@
 """B-LTA over time: the company's level puts an archive timestamp on sealed documents, and the
 renewal job adds the next one before the newest timestamp's TSA certificate expires. Time
-is travelled with short-lived TSA certificates issued by the platform root (the live TSA
-signs with whichever the test hands it) and a validation time after they expired."""
+is travelled with short-lived TSA and seal certificates issued by the platform CAs (the live
+TSA signs with whichever the test hands it) and a validation time after they expired."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 
 import pytest
+from cryptography import x509
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
-from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko.sign.ades.report import AdESPassed
+from pyhanko.sign.validation.ades import ades_lta_validation
+from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 
 from documents.models import Document, DocumentVersion
 from documents.pdf.archive import ArchiveChainBroken, newest_timestamp
+from documents.pdf.lta import archive_proof, lta_validation_spec
+from documents.pdf.verify import VALID, verify_pdf
 from documents.services import archive as archive_service
 from documents.services.archive import archive_timestamps_due, archive_timestamps_renew
 from documents.tasks import archive_timestamps_renew_all
+from documents.verification import trust_roots
 from events.models import AuditEvent
 from seals import ca, pki
 from tenants.models import Company
-from tests.documents.test_archive_timestamp import offline_context
-from tests.documents.test_long_term import issue_seal, network_off_later, seal_document
+from tests.documents.test_long_term import _root, issue_seal, network_off_later, seal_document
 
 __all__ = ["network_off_later"]  # a fixture used here
 
@@ -65,11 +69,13 @@ def lta_company(company: Company) -> Company:
 
 @pytest.mark.django_db
 def test_an_lta_document_validates_through_archive_timestamps_the_renewal_job_made(
-    world, approved_alpha, tsa_lifetime, network_off_later
+    world, approved_alpha, tsa_lifetime, network_off_later, monkeypatch
 ):
     company = lta_company(approved_alpha)
     tsa_lifetime(10 * DAY)  # TSA certificate A
+    monkeypatch.setattr(ca, "SEAL_CERT_VALIDITY", 20 * DAY)
     seal = issue_seal(company, world.alice)
+    seal_expires = x509.load_pem_x509_certificate(seal.certificate_pem.encode()).not_valid_after_utc
     sealed = seal_document(company, world.alice, seal)
     with tenant_context(company):
         document = Document.objects.get(current_version__sha256__isnull=False, versions__kind="sealed")
@@ -102,32 +108,34 @@ def test_an_lta_document_validates_through_archive_timestamps_the_renewal_job_ma
         renewals = AuditEvent.objects.filter(action="document.archive_timestamp_renewed", target_id=str(document.pk))
         assert sorted(e.data["version"] for e in renewals) == [first_renewal.number, second_renewal.number]
 
-    # Sixty days on, A and B have expired: the file alone proves the seal, offline.
+    # Sixty days on, the seal certificate, A and B have expired: pyHanko's AdES LTA
+    # validation, offline, follows the chain of archive timestamps back to the seal.
     network_off_later()
     reader = PdfFileReader(io.BytesIO(final))
     signature, *archives = reader.embedded_signatures
     assert [a.sig_object_type for a in archives] == ["/DocTimeStamp"] * 3
     moment = dt.datetime.now(dt.UTC) + 60 * DAY
-    assert moment > first_renewal.archive_renew_by > a_expires
-    # The seal at the time its own timestamp proves, with the file's revocation data only.
-    sealed_at = newest_timestamp(sealed).at
-    status = validate_pdf_signature(signature, signer_validation_context=offline_context(reader, sealed_at))
-    assert status.bottom_line and status.modification_level == ModificationLevel.LTA_UPDATES
-    # Link by link: each archive timestamp is valid at its own time, covered by the next one.
-    for archive in archives:
-        at = archive.signed_data["encap_content_info"]["content"].parsed["gen_time"].native
-        status = validate_pdf_timestamp(archive, validation_context=offline_context(reader, at))
-        assert status.intact and status.valid and status.trusted
-    # Judged at that later moment the oldest link no longer stands on its own (A expired)...
-    oldest = validate_pdf_timestamp(archives[0], validation_context=offline_context(reader, moment, mode="soft-fail"))
-    assert not oldest.trusted
-    # ...but the newest one's TSA certificate (C) is still in force then, and it covers the
-    # whole file but its own validation data: every earlier link and the data for them.
-    newest_tsa = newest_timestamp(final)
-    assert newest_tsa.tsa_not_after > moment + MARGIN
-    newest = validate_pdf_timestamp(archives[-1], validation_context=offline_context(reader, newest_tsa.at))
-    assert newest.trusted and newest.coverage == SignatureCoverageLevel.ENTIRE_REVISION
-    assert newest.modification_level == ModificationLevel.LTA_UPDATES
+    assert moment > seal_expires and moment > first_renewal.archive_renew_by > a_expires
+    roots = [_root()]
+    newest_tsa = reader.embedded_signatures[-1].signer_cert
+    assert newest_tsa.not_valid_after > moment
+    spec = lta_validation_spec(roots, [], newest_tsa=newest_tsa, at=moment)
+    timing = ValidationTimingInfo(validation_time=moment, best_signature_time=moment, point_in_time_validation=False)
+    result = asyncio.run(ades_lta_validation(signature, spec, timing_info=timing))
+    assert result.ades_subindic == AdESPassed.OK
+    # Proven to exist no later than the first archive timestamp (A), made at sealing.
+    assert result.best_signature_time <= result.oldest_evidence_record_timestamp == newest_timestamp(sealed).at
+    # Our verifier says the same at that moment: proven through the three archive timestamps.
+    proof = archive_proof(signature, roots, at=moment)
+    assert (proof.valid, proof.archive_timestamps) == (True, 3)
+    # Without the chain (the seal's revision alone, then one archive timestamp whose TSA
+    # certificate A has expired by then) the same validation cannot prove it.
+    only_first = PdfFileReader(io.BytesIO(sealed))
+    assert not archive_proof(only_first.embedded_signatures[0], roots, at=moment).valid
+    # Today, the verifier's report shows it too.
+    report = verify_pdf(final, trust_roots=list(trust_roots()), appearances=False)
+    assert report.verdict == VALID and report.signatures[0].archive_proof
+    assert report.signatures[0].archive_timestamps == 3
 
 
 @pytest.mark.django_db

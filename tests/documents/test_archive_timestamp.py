@@ -6,16 +6,19 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko_certvalidator.revinfo.manager import RevinfoManager
 
 from documents.pdf.archive import ArchiveChainBroken, archive_timestamp_add, newest_timestamp
 from documents.pdf.timestamping import LongTermValidation
 from documents.pdf.verify import VALID, verify_pdf
 from documents.services.signers import platform_timestamping, platform_trust_roots_pem
 from documents.verification import trust_roots
+from tests.conftest import client_on
 from tests.documents.test_long_term import _root, issue_seal, network_off_later, seal_document, validate_from_file
 
 __all__ = ["network_off_later"]  # a fixture used here
@@ -47,6 +50,14 @@ def test_archive_timestamps_chain_and_validate_from_the_file(world, approved_alp
     newest = newest_timestamp(twice)
     assert newest.archive and newest.archive_count == 2 and newest.at > first.at
 
+    # The verify page shows the proof through the chain, in each language.
+    upload = {"file": SimpleUploadedFile("sealed.pdf", twice)}
+    english = client_on(None, HTTP_ACCEPT_LANGUAGE="en").post("/verify/", upload).content.decode()
+    assert "Proven long-term through a chain of 2 archive timestamps (PAdES B-LTA)" in english
+    upload = {"file": SimpleUploadedFile("sealed.pdf", twice)}
+    chinese = client_on(None).post("/verify/", upload).content.decode()
+    assert "经 2 个归档时间戳（PAdES B-LTA）构成的链长期证明" in chinese
+
     network_off_later()
     reader = PdfFileReader(io.BytesIO(twice))
     signature, *timestamps = reader.embedded_signatures
@@ -68,6 +79,7 @@ def test_archive_timestamps_chain_and_validate_from_the_file(world, approved_alp
         ("document_timestamp", True),
         ("document_timestamp", True),
     ]
+    assert (report.signatures[0].archive_proof, report.signatures[0].archive_timestamps) == (True, 2)
 
 
 @pytest.mark.django_db
@@ -82,3 +94,19 @@ def test_an_archive_timestamp_over_a_tampered_chain_is_refused(world, approved_a
     damaged = once.replace(written.encode(), b"0" * len(written))
     with pytest.raises(ArchiveChainBroken):
         archive(damaged)
+
+
+@pytest.mark.django_db
+def test_a_crl_server_that_does_not_answer_does_not_stop_an_archive_timestamp(
+    world, approved_alpha, monkeypatch, caplog
+):
+    sealed = seal_document(approved_alpha, world.alice, issue_seal(approved_alpha, world.alice))
+
+    async def unreachable(self, cert):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(RevinfoManager, "fetch_crls", unreachable)
+    archived = archive(sealed)
+    # The archive timestamp is there, its validation data from OCSP; the missing CRLs are logged.
+    assert newest_timestamp(archived).archive
+    assert "no CRL for" in caplog.text

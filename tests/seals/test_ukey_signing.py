@@ -22,17 +22,21 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from config.celery import app as celery_app
 from documents.models import DocumentVersion, EvidencePackage, SigningSession
+from documents.pdf.archive import newest_timestamp
 from documents.services.sealing import document_seal_requeue_stale
 from documents.signing_sessions import signing_session_finish_execute
-from seals import agent
+from seals import agent, pki
 from seals.imports import seal_register_hardware_token
 from seals.models import Seal
+from tenants.models import Company
 from tenants.services import api_key_create
 from tests.conftest import BASE_DIR, client_on, enrol_authenticator, totp_now
 from tests.documents.pdfs import make_pdf
@@ -60,7 +64,6 @@ def _der(certificate) -> bytes:
 
 def _validate(data: bytes, ca: CertificateAuthority):
     """Trusting the U-key's CA for the signature and the platform root for its timestamp."""
-    from seals import pki
 
     roots = [asn1_x509.Certificate.load(_der(c)) for c in (ca.certificate, pki.certificate(pki.Role.ROOT))]
     signatures = PdfFileReader(io.BytesIO(data)).embedded_signatures
@@ -198,7 +201,9 @@ class TestSigningSession:
         signed = b"".join(client.get(f"/api/v1/documents/{document_id}/versions/2/download/").streaming_content)
         statuses = _validate(signed, test_ca)
         assert len(statuses) == 2 and all(s.intact and s.valid and s.trusted for s in statuses)
-        assert statuses[-1].coverage == SignatureCoverageLevel.ENTIRE_FILE
+        # B-LT (the default): the validation data follows the token's signature in a DSS revision.
+        assert statuses[-1].coverage == SignatureCoverageLevel.ENTIRE_REVISION
+        assert statuses[-1].modification_level == ModificationLevel.LTA_UPDATES
         assert statuses[-1].timestamp_validity is not None
         with tenant_context(world.alpha):
             session.refresh_from_db()
@@ -207,6 +212,53 @@ class TestSigningSession:
 
         replay = _submit(client, session_path, token, *last)
         assert (replay.status_code, replay.json()["type"]) == (410, "session_used")
+
+    @pytest.mark.parametrize("level", ["B-T", "B-LT", "B-LTA"])
+    def test_a_token_sealing_reaches_the_companys_level(
+        self, world, approved_alpha, api, ukey_seal, soft_token, test_ca, level
+    ):
+        Company.objects.filter(pk=approved_alpha.pk).update(signature_level=level)
+        for company in {id(c): c for c in (approved_alpha, world.alpha)}.values():
+            company.refresh_from_db()  # the schema's company object the job reads its level from
+        client, device = api
+        document_id = _document_with_placement(client, ukey_seal)
+        started = _start(client, device, document_id, ukey_seal).json()
+        token, session_path = started["token"], started["agent_url"].split(".test")[-1]
+        state = client.get(session_path, **_agent_headers(token)).json()
+        signature = _sign_with_token(soft_token, agent.checked_signed_attributes(state))
+        assert _submit(client, session_path, token, state, signature).status_code == 202
+        with tenant_context(world.alpha):
+            version = signing_session_finish_execute(session_id=SigningSession.objects.get().pk)
+            with version.file.open("rb") as handle:
+                signed = handle.read()
+        reader = PdfFileReader(io.BytesIO(signed))
+        kinds = [s.sig_object_type for s in reader.embedded_signatures]
+        roots = [asn1_x509.Certificate.load(_der(c)) for c in (test_ca.certificate, pki.certificate(pki.Role.ROOT))]
+        status = validate_pdf_signature(
+            reader.embedded_signatures[0], ValidationContext(trust_roots=roots, allow_fetching=False)
+        )
+        assert status.intact and status.valid and status.trusted
+        if level == "B-T":  # the browser's signature as it came: nothing after it
+            assert kinds == ["/Sig"] and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+            assert version.archive_renew_by is None
+            return
+        # B-LT and B-LTA: the token's signature and its timestamp validate from the file's DSS
+        # alone, nothing fetched, every declared revocation source answered from the file.
+        store = DocumentSecurityStore.read_dss(reader)
+        from_file = store.as_validation_context(
+            {"trust_roots": roots, "allow_fetching": False, "revocation_mode": "hard-fail"}
+        )
+        offline = validate_pdf_signature(reader.embedded_signatures[0], from_file, from_file)
+        assert offline.bottom_line and offline.timestamp_validity.trusted
+        assert offline.modification_level == ModificationLevel.LTA_UPDATES
+        tsa = offline.timestamp_validity.signing_cert
+        assert tsa.sha256 in {c.sha256 for c in store.load_certs()} and store.ocsps
+        if level == "B-LT":
+            assert kinds == ["/Sig"] and version.archive_renew_by is None
+            return
+        # B-LTA: an archive timestamp closes it, due for renewal before its TSA certificate expires.
+        assert kinds == ["/Sig", "/DocTimeStamp"]
+        assert version.archive_renew_by == newest_timestamp(signed).tsa_not_after
 
     def test_a_signature_from_another_key_is_refused_and_nothing_stored(self, world, api, ukey_seal, soft_token):
         client, device = api
@@ -426,7 +478,9 @@ def test_the_agent_seals_on_a_live_server_and_the_pdf_validates(live_company, so
     signed = http.get(f"{base_url}/api/v1/documents/{document_id}/versions/2/download/").content
     (status,) = _validate(signed, test_ca)
     assert status.intact and status.valid and status.trusted
-    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    # B-LT (the default): the validation data the server added after the token's signature.
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+    assert status.modification_level == ModificationLevel.LTA_UPDATES
     assert status.signing_cert.dump() == _der(soft_token.certificate)
 
     replayed = _run_agent(url, token, soft_token, soft_token.pin)

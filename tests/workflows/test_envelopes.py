@@ -5,11 +5,13 @@ test_envelopes_worker.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from datetime import timedelta
 
 import pytest
+from asn1crypto import x509 as asn1_x509
 from django.core import mail
 from django_tenants.utils import tenant_context
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -19,9 +21,10 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from config.errors import ApplicationError
 from documents.models import Document, SigningGrant
 from documents.pdf.archive import newest_timestamp
+from documents.pdf.lta import archive_proof
 from documents.services.sealing import document_seal_execute
 from documents.services.versions import document_upload
-from documents.verification import document_verify
+from documents.verification import document_verify, trust_roots
 from tenants.models import EnvelopeRoute
 from tests.conftest import totp_now
 from tests.documents.pdfs import make_pdf
@@ -257,3 +260,9 @@ def assert_four_signatures_then_timestamp(final: bytes, owner) -> None:
     with tenant_context(owner):
         report = document_verify(data=final)
     assert report.verdict == "valid", report
+    # Two months on, offline, pyHanko's AdES LTA validation proves every party's signature
+    # through the archive timestamp (the verifier's report says so today).
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=60)
+    roots = [asn1_x509.Certificate.load(der) for der in trust_roots()]
+    assert [archive_proof(s, roots, at=later).valid for s in signatures] == [True] * 4
+    assert [s.archive_proof for s in report.signatures if s.kind == "signature"] == [True] * 4

@@ -5,15 +5,22 @@ verifier and the tests' independent checker find every seal valid."""
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
+from cryptography.hazmat.primitives import hashes
 from django.core import mail
 from django_tenants.utils import tenant_context
 
 from accounts.models import AuthenticatorDevice
 from config.errors import ApplicationError
-from documents.models import Document
+from documents.models import Document, EvidencePackage
+from documents.services.evidence import evidence_package_build
 from documents.services.versions import document_upload
 from documents.verification import document_verify, report_as_dict
+from seals import pki
+from tests.documents.test_evidence import run_checker
 from tests.ofd import independent, writer
 from tests.workflows.test_envelopes import _company_seals, _execute_grant, _route
 from workflows.envelopes import trail
@@ -46,7 +53,7 @@ def _draft(a, b, *, person: bool = False):
     return envelope
 
 
-def test_two_companies_seal_an_ofd_in_turn(cast, tasks_run_here, monkeypatch):
+def test_two_companies_seal_an_ofd_in_turn(cast, tasks_run_here, monkeypatch, tmp_path):
     a, b, _d = cast
     emitted = []
     monkeypatch.setattr(trail, "webhook_event_emit", lambda **event: emitted.append(event))
@@ -85,6 +92,21 @@ def test_two_companies_seal_an_ofd_in_turn(cast, tasks_run_here, monkeypatch):
     assert any(name == "供货合同.ofd" and mime == "application/ofd" for name, _data, mime in attachments)
     formats = {event["event_type"]: event["data"].get("format") for event in emitted}
     assert formats["envelope.sent"] == formats["envelope.completed"] == "ofd"
+    # The completion queued the envelope's evidence package: the final OFD, both seal
+    # signatures checked offline by the shipped checker.
+    with tenant_context(a.company):
+        queued = EvidencePackage.objects.get(version_id=final.pk)
+        assert queued.envelope_id == envelope.pk
+        package = evidence_package_build(package_id=queued.pk)  # the job queued on commit
+        assert package.status == EvidencePackage.Status.READY
+        with package.archive.open("rb") as handle:
+            archive = handle.read()
+    with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
+        assert zipped.read("final.ofd") == data
+    root = pki.certificate(pki.Role.ROOT).fingerprint(hashes.SHA256()).hex()
+    checked = run_checker(tmp_path, archive, "--root-sha256", root)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "final.ofd signature 1" in checked.stdout and "final.ofd signature 2" in checked.stdout
 
 
 def test_a_person_cannot_be_asked_to_sign_an_ofd(cast):

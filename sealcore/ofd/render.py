@@ -4,11 +4,12 @@ page images for preview and placement, text search, and a PDF copy for viewing.
 Chosen over easyofd (PyPI), tried on the public samples in tests/ofd/samples: it failed on
 four of six (among them the tax bureau's e-invoice) and pulls in PyMuPDF (AGPL) and
 onnxruntime. This converter draws what an invoice or an official document is made of:
-templates, layers and page blocks, text (embedded fonts where they hold the glyph, else a
-CJK system font), paths (lines, Bézier curves, arcs, fill rules), images (PNG, JPEG, BMP,
-GIF, TIFF), clipping areas, CTMs, draw parameters, annotations and the stamp annotations
-of existing signatures with their seal pictures. What it cannot draw (composite objects,
-shadings, JBIG2 images) is left out and listed in `Rendered.skipped`.
+templates, layers, page blocks and composite objects, text (embedded fonts where they hold
+the glyph, else a CJK system font), paths (lines, Bézier curves, arcs, fill rules, axial and
+radial shadings), images (PNG, JPEG, BMP, GIF, TIFF, and JBIG2 passed to pdfium as it is),
+clipping areas, CTMs, draw parameters, annotations and the stamp annotations of existing
+signatures with their seal pictures. What it cannot draw (tiling patterns, images it cannot
+read, which leave a marked box) is listed in `Rendered.skipped`.
 
 Page coordinates are millimetres from the top-left corner; the PDF page has the size of the
 OFD page (PhysicalBox) in points, so a point on the PDF page is a point on the OFD page.
@@ -17,6 +18,7 @@ OFD page (PhysicalBox) in points, so a point on the PDF page is a point on the O
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import itertools
 import math
@@ -26,15 +28,16 @@ from dataclasses import dataclass, field
 
 import pypdfium2
 from PIL import Image
+from reportlab.lib.colors import Color
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdf_canvas
 
 from sealcore import national_format
 from sealcore.ofd import container as zipped
-from sealcore.ofd import xml
+from sealcore.ofd import jbig2, xml
 from sealcore.ofd.container import DEFAULT_LIMITS, Limits
 from sealcore.ofd.errors import OfdError
 from sealcore.ofd.package import Box, Document, OfdPackage, open_ofd, parse_box, parse_signature_file
@@ -356,8 +359,8 @@ class _Renderer:
             path.rect(clip.x, clip.y, clip.width, clip.height)
             canvas.clipPath(path, stroke=0, fill=0)
         canvas.translate(0, boundary.height)
-        canvas.scale(1, -1)
-        canvas.drawImage(image, 0, 0, boundary.width, boundary.height, mask="auto")
+        canvas.scale(boundary.width, -boundary.height)
+        _draw_picture(canvas, image)
         canvas.restoreState()
 
     def _draw_block(self, page: _Page, block, state: _State, depth: int) -> None:
@@ -382,7 +385,7 @@ class _Renderer:
                 elif name == "ImageObject":
                     self._object(page, element, state, self._draw_image)
                 elif name == "CompositeObject":
-                    self.skip("composite objects")
+                    self._object(page, element, state, lambda p, e, s: self._draw_composite(p, e, s, depth + 1))
             except (ValueError, OfdError, OverflowError, ZeroDivisionError, KeyError, TypeError):
                 self.skip(f"a {name} that could not be drawn")
 
@@ -447,11 +450,54 @@ class _Renderer:
         if dash and all(value >= 0 for value in dash) and any(dash):
             canvas.setDash(dash, _float(element.get("DashOffset"), 0.0))
         canvas.setStrokeColor(_color(self, page, xml.child(element, "StrokeColor"), state.stroke_color))
-        canvas.setFillColor(_color(self, page, xml.child(element, "FillColor"), state.fill_color))
+        fill_color = xml.child(element, "FillColor")
+        canvas.setFillColor(_color(self, page, fill_color, state.fill_color))
         path = canvas.beginPath()
         _path_commands(path, data)
         even_odd = (element.get("Rule") or "NonZero").lower() == "even-odd"
+        shading = _shading(fill_color) if fill else None
+        if fill and shading is None and fill_color is not None and xml.child(fill_color, "Pattern") is not None:
+            # A tiling pattern is not drawn: leaving the area empty hides less than black would.
+            self.skip("a pattern fill")
+            fill = False
+            if not stroke:
+                return
+        if shading is not None:
+            canvas.saveState()
+            canvas.clipPath(path, stroke=0, fill=0, fillMode=1 if even_odd else 0)
+            self._draw_shading(page, shading)
+            canvas.restoreState()
+            fill = False
+            if not stroke:
+                return
         canvas.drawPath(path, stroke=int(stroke), fill=int(fill), fillMode=1 if even_odd else 0)
+
+    def _draw_shading(self, page: _Page, shading) -> None:
+        """An axial or radial shading (GB/T 33190 §8.3.4) over the current clip. A radial one
+        is drawn about its end circle (reportlab's radial gradients are concentric)."""
+        segments = []
+        for segment in xml.children(shading, "Segment"):
+            color = _color(self, page, xml.child(segment, "Color"), None)
+            if color is not None:
+                segments.append((_float(segment.get("Position"), -1.0), color))
+        if not segments:
+            self.skip("a shading without colours")
+            return
+        if len(segments) == 1:
+            segments.append(segments[0])
+        if all(0 <= position <= 1 for position, _color_value in segments):
+            positions = [position for position, _color_value in segments]
+        else:
+            positions = [index / (len(segments) - 1) for index in range(len(segments))]
+        colors = [Color(*color_value) for _position, color_value in segments]
+        extend = (shading.get("Extend") or "0").strip() != "0"
+        start = _numbers(shading.get("StartPoint"), 2) or [0.0, 0.0]
+        end = _numbers(shading.get("EndPoint"), 2) or start
+        if xml.local(shading) == "AxialShd":
+            page.canvas.linearGradient(*start, *end, colors, positions, extend=extend)
+        else:
+            radius = max(_float(shading.get("EndRadius"), 0.0), _float(shading.get("StartRadius"), 0.0))
+            page.canvas.radialGradient(*end, radius or 1.0, colors, positions, extend=extend)
 
     def _draw_text(self, page: _Page, element, state: _State) -> None:
         canvas = page.canvas
@@ -492,15 +538,28 @@ class _Renderer:
                         y += delta_y[number]
             x += pdfmetrics.stringWidth(text[-1], font.for_char(text[-1]), size) * h_scale
 
+    def _draw_composite(self, page: _Page, element, state: _State, depth: int) -> None:
+        """A composite object draws the content of its CompositeGraphicUnit resource in its
+        own coordinates (the object's CTM maps them onto the boundary)."""
+        found = page.resources.elements.get((element.get("ResourceID") or "").strip())
+        content = xml.child(found[0], "Content") if found is not None else None
+        if content is None:
+            self.skip("a composite object without its graphic unit")
+            return
+        self._draw_block(page, content, state, depth)
+
     def _draw_image(self, page: _Page, element, state: _State) -> None:
         image = self.image(page, (element.get("ResourceID") or "").strip())
-        if image is None:
-            self.skip("an image")
-            return
         canvas = page.canvas
+        if image is None:
+            # Missing, broken or of a format not read here: a marked box where it belongs,
+            # so that the page still shows something stands there.
+            self.skip("an image")
+            _draw_placeholder(canvas)
+            return
         canvas.translate(0, 1)
         canvas.scale(1, -1)
-        canvas.drawImage(image, 0, 0, 1, 1, mask="auto")
+        _draw_picture(canvas, image)
 
 
 @dataclass(frozen=True)
@@ -611,6 +670,16 @@ def _color(renderer: _Renderer, page: _Page, element, default: tuple) -> tuple:
     if len(scaled) >= 3:
         return tuple(scaled[:3])
     return default
+
+
+def _shading(fill_color):
+    if fill_color is None:
+        return None
+    for name in ("AxialShd", "RadialShd"):
+        found = xml.child(fill_color, name)
+        if found is not None:
+            return found
+    return None
 
 
 def _path_commands(path, data: str, ctm: list[float] | None = None) -> None:
@@ -733,8 +802,11 @@ def _picture(data: bytes, kind: str, renderer: _Renderer | None):
     kind = kind.lower().lstrip(".")
     if kind == "ofd" or data[:4] == zipped.ZIP_MAGIC:
         return _ofd_picture(data, renderer)
-    if kind in ("jb2", "jbig2"):
-        return None
+    if kind in ("jb2", "jbig2", "gbig2") or data.startswith(jbig2.FILE_ID):
+        try:
+            return jbig2.from_file(data)
+        except jbig2.NotJbig2:
+            return None
     try:
         with Image.open(io.BytesIO(data)) as probe:
             width, height = probe.size
@@ -753,6 +825,73 @@ def _picture(data: bytes, kind: str, renderer: _Renderer | None):
     return ImageReader(image)
 
 
+def _draw_picture(canvas, image) -> None:
+    """An image (ImageReader or JBIG2) into the unit square of the current coordinates."""
+    if isinstance(image, jbig2.Jbig2Image):
+        _draw_jbig2(canvas, image)
+    else:
+        canvas.drawImage(image, 0, 0, 1, 1, mask="auto")
+
+
+def _draw_jbig2(canvas, image: jbig2.Jbig2Image) -> None:
+    """A JBIG2 image passed to the PDF as it is (JBIG2Decode), for pdfium to decode: reportlab
+    draws only images it can read itself, so the XObject is registered the way its drawImage
+    does."""
+    document = canvas._doc  # noqa: SLF001 - reportlab has no public door for a raw image XObject
+    name = "Jbig2" + hashlib.sha256(image.globals + image.page).hexdigest()[:24]
+    registered = document.getXObjectName(name)
+    if document.idToObject.get(registered) is None:
+        xobject = pdfdoc.PDFImageXObject(name)
+        xobject.width, xobject.height = image.width, image.height
+        xobject.bitsPerComponent = 1
+        xobject.colorSpace = "DeviceGray"
+        xobject._filters = ("JBIG2Decode",)  # noqa: SLF001
+        xobject.streamContent = image.page
+        xobject.mask = None
+        if image.globals:
+            globals_stream = pdfdoc.PDFStream(content=image.globals, filters=[])
+            xobject.decode_parms = document.Reference(globals_stream, registered + "Globals")
+        document.addForm(name, _Jbig2XObject(xobject))
+    if name not in canvas._formsinuse:  # noqa: SLF001 - the page's XObject resources
+        canvas._formsinuse.append(name)  # noqa: SLF001
+    canvas._currentPageHasImages = 1  # noqa: SLF001
+    canvas._code.append(f"/{registered} Do")  # noqa: SLF001
+
+
+class _Jbig2XObject(pdfdoc.PDFObject):
+    """Formats the image XObject with the JBIG2Globals reference reportlab's own lacks."""
+
+    def __init__(self, xobject):
+        self.xobject = xobject
+
+    def format(self, document):
+        xobject = self.xobject
+        stream = pdfdoc.PDFStream(content=xobject.streamContent, filters=[])
+        entries = stream.dictionary
+        entries["Type"] = pdfdoc.PDFName("XObject")
+        entries["Subtype"] = pdfdoc.PDFName("Image")
+        entries["Width"] = xobject.width
+        entries["Height"] = xobject.height
+        entries["BitsPerComponent"] = 1
+        entries["ColorSpace"] = pdfdoc.PDFName("DeviceGray")
+        entries["Filter"] = pdfdoc.PDFName("JBIG2Decode")
+        if getattr(xobject, "decode_parms", None) is not None:
+            entries["DecodeParms"] = pdfdoc.PDFDictionary({"JBIG2Globals": xobject.decode_parms})
+        return stream.format(document)
+
+
+def _draw_placeholder(canvas) -> None:
+    """A light box with a cross over the unit square (an image that could not be drawn)."""
+    canvas.saveState()
+    canvas.setFillColorRGB(0.93, 0.93, 0.93)
+    canvas.setStrokeColorRGB(0.6, 0.6, 0.6)
+    canvas.setLineWidth(0)
+    canvas.rect(0, 0, 1, 1, stroke=1, fill=1)
+    canvas.line(0, 0, 1, 1)
+    canvas.line(0, 1, 1, 0)
+    canvas.restoreState()
+
+
 def _ofd_picture(data: bytes, renderer: _Renderer | None):
     if renderer is not None and getattr(renderer, "nested", False):
         return None  # a seal picture inside a seal picture: not followed
@@ -761,7 +900,8 @@ def _ofd_picture(data: bytes, renderer: _Renderer | None):
         inner = _Renderer(package, package.documents[0], DEFAULT_LIMITS)
         inner.nested = True
         pdf = _pdf(inner, [0], note="", title="")
-        png = _pdf_page_png(pdf, 0, 600)
+        # Transparent where the seal draws nothing, like the ink of a stamp over the page.
+        png = _pdf_page_png(pdf, 0, 600, transparent=True)
         image = Image.open(io.BytesIO(png))
         image.load()
     except (OfdError, OSError, ValueError, IndexError):
@@ -827,14 +967,15 @@ def ofd_to_pdf(
     return Rendered(pdf=pdf, pages=wanted, skipped=renderer.skipped)
 
 
-def _pdf_page_png(pdf: bytes, index: int, width_px: int) -> bytes:
+def _pdf_page_png(pdf: bytes, index: int, width_px: int, *, transparent: bool = False) -> bytes:
     with PDFIUM_LOCK:
         document = pypdfium2.PdfDocument(pdf)
         try:
             page = document[index]
             try:
                 width_pt, _height = page.get_size()
-                return bitmap_png(page.render(scale=width_px / width_pt))
+                fill = (255, 255, 255, 0) if transparent else (255, 255, 255, 255)
+                return bitmap_png(page.render(scale=width_px / width_pt, fill_color=fill))
             finally:
                 page.close()
         finally:

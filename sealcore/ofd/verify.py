@@ -237,7 +237,7 @@ def _seal_value(package, signature: SignatureFile, value: bytes, report, trust, 
     try:
         certificate = sm2.load_certificate(parsed.signer_certificate)
         signer_key = sm2.certificate_public_key(certificate)
-        report.signer = certificate.subject.human_friendly
+        report.signer = sm2.display_name(certificate.subject)
     except ValueError:
         pass
     return signer_key, result
@@ -279,7 +279,7 @@ def _sign_value(signature: SignatureFile, value: bytes, report, trust, at):
         report.reasons.append("signer_certificate_malformed")
         return None, CANNOT_VERIFY
     signer_key = sm2.certificate_public_key(certificate)
-    report.signer = certificate.subject.human_friendly
+    report.signer = sm2.display_name(certificate.subject)
     moment = _declared_time(signature.signature_datetime) or at or dt.datetime.now(dt.UTC)
     report.signed_at = moment
     steps = []

@@ -36,7 +36,9 @@ def _own_anchors(data: bytes) -> nf.Trust:
     return nf.Trust(makers=anchors)
 
 
-@pytest.mark.parametrize("name", ["ofdrw-v4signed.ofd", "ofdrw-allprotected.ofd", "ofdrw-V4RideRight.ofd"])
+@pytest.mark.parametrize(
+    "name", ["ofdrw-v4signed.ofd", "ofdrw-allprotected.ofd", "ofdrw-V4RideRight.ofd", "easyofd-vat-special-invoice.ofd"]
+)
 def test_files_sealed_by_other_producers_are_valid_once_their_maker_is_trusted(name):
     data = _sample(name)
     report = ofd_verify.verify_ofd(data, trust=_own_anchors(data))

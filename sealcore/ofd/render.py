@@ -5,11 +5,13 @@ Chosen over easyofd (PyPI), tried on the public samples in tests/ofd/samples: it
 four of six (among them the tax bureau's e-invoice) and pulls in PyMuPDF (AGPL) and
 onnxruntime. This converter draws what an invoice or an official document is made of:
 templates, layers, page blocks and composite objects, text (embedded fonts where they hold
-the glyph, else a CJK system font), paths (lines, Bézier curves, arcs, fill rules, axial and
-radial shadings), images (PNG, JPEG, BMP, GIF, TIFF, and JBIG2 passed to pdfium as it is),
-clipping areas, CTMs, draw parameters, annotations and the stamp annotations of existing
-signatures with their seal pictures. What it cannot draw (tiling patterns, images it cannot
-read, which leave a marked box) is listed in `Rendered.skipped`.
+the glyph; subsets without a character map drawn as outlines by their CGTransform glyph
+indices, with invisible text for search; else a CJK system font), paths (lines, Bézier
+curves, arcs, fill rules, axial and radial shadings), images (PNG, JPEG, BMP, GIF, TIFF,
+and JBIG2 passed to pdfium as it is), clipping areas, CTMs, draw parameters, annotations
+and the stamp annotations of existing signatures with their seal pictures. What it cannot
+draw (tiling patterns, images it cannot read, which leave a marked box) is listed in
+`Rendered.skipped`.
 
 Page coordinates are millimetres from the top-left corner; the PDF page has the size of the
 OFD page (PhysicalBox) in points, so a point on the PDF page is a point on the OFD page.
@@ -27,6 +29,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pypdfium2
+from fontTools.pens.basePen import BasePen
+from fontTools.ttLib import TTFont as FontToolsFont
 from PIL import Image
 from reportlab.lib.colors import Color
 from reportlab.lib.utils import ImageReader
@@ -100,6 +104,22 @@ def _cjk_font() -> str:
 class _Font:
     name: str  # the reportlab font to use where it has the glyph
     glyphs: set[int] | None  # code points the embedded font holds; None: a standard font (Latin-1)
+    # The embedded font read by fontTools, to draw glyphs as outlines: by the glyph indices of
+    # a CGTransform, or by its own cmap where reportlab cannot embed it (no `post` or `name`
+    # table, CFF outlines). Many producers embed subsets that have no cmap at all.
+    outlines: object | None = None
+
+    def outline_glyphs(self, char: str, mapped: list[int] | None) -> list[int]:
+        if self.outlines is None:
+            return []
+        if mapped is not None:
+            return mapped
+        if self.name != _cjk_font() and ord(char) in (self.glyphs or ()):
+            return []  # reportlab draws it, as text
+        cmap = _outline_cmap(self.outlines)
+        order = self.outlines.getGlyphOrder()
+        name = cmap.get(ord(char))
+        return [order.index(name)] if name in order else []
 
     def for_char(self, char: str) -> str:
         if self.glyphs is None:
@@ -256,13 +276,17 @@ class _Renderer:
         if location:
             path = self._locate(base, location)
             if path:
+                data = self.package.files[path]
+                outlines = _outline_font(data)
                 # reportlab registers fonts by name for the whole process: never reuse one.
                 name = f"OfdFont{next(_FONT_NUMBERS)}"
                 try:
-                    font = TTFont(name, io.BytesIO(self.package.files[path]))
+                    font = TTFont(name, io.BytesIO(data))
                     pdfmetrics.registerFont(font)
-                    return _Font(name=name, glyphs=set(font.face.charToGlyph))
-                except Exception:  # noqa: BLE001 - CFF, Type 1 or broken: drawn with the system font
+                    return _Font(name=name, glyphs=set(font.face.charToGlyph), outlines=outlines)
+                except Exception:  # noqa: BLE001 - CFF, no cmap/post/name, Type 1 or broken
+                    if outlines is not None:
+                        return _Font(name=_cjk_font(), glyphs=set(), outlines=outlines)
                     self.skip("an embedded font")
         names = [(element.get("FontName") or "").strip().lower(), (element.get("FamilyName") or "").strip().lower()]
         for name in names:
@@ -509,6 +533,8 @@ class _Renderer:
             return
         canvas.setFillColor(_color(self, page, xml.child(element, "FillColor"), state.fill_color))
         h_scale = _float(element.get("HScale"), 1.0) or 1.0
+        mapped = _glyph_map(element) if font.outlines is not None else {}
+        position = 0  # CGTransform counts characters across the object's TextCodes
         x = y = 0.0
         for code in xml.children(element, "TextCode"):
             text = code.text or ""
@@ -518,25 +544,36 @@ class _Renderer:
             y = _float(code.get("Y"), y)
             delta_x = _deltas(code.get("DeltaX"))
             delta_y = _deltas(code.get("DeltaY"))
+            advance = 0.0
             for number, char in enumerate(text):
-                if not char.isspace():
-                    name = font.for_char(char)
+                glyphs = font.outline_glyphs(char, mapped.get(position + number))
+                advance = (
+                    _outline_advance(font.outlines, glyphs, size)
+                    if glyphs
+                    else pdfmetrics.stringWidth(char, font.for_char(char), size)
+                ) * h_scale
+                if not char.isspace() or glyphs:
                     canvas.saveState()
                     canvas.translate(x, y)
                     canvas.scale(h_scale, -1)
-                    canvas.setFont(name, size)
-                    canvas.drawString(0, 0, char)
+                    if glyphs:
+                        _draw_outlines(canvas, font.outlines, glyphs, size)
+                        _draw_invisible(canvas, char, size)  # for search and copying
+                    else:
+                        canvas.setFont(font.for_char(char), size)
+                        canvas.drawString(0, 0, char)
                     canvas.restoreState()
                 if number < len(text) - 1:
                     if number < len(delta_x):
                         x += delta_x[number]
                     elif not delta_x and not delta_y:
-                        x += pdfmetrics.stringWidth(char, font.for_char(char), size) * h_scale
+                        x += advance
                     elif number >= len(delta_x) and delta_x:
                         x += delta_x[-1]
                     if number < len(delta_y):
                         y += delta_y[number]
-            x += pdfmetrics.stringWidth(text[-1], font.for_char(text[-1]), size) * h_scale
+            position += len(text)
+            x += advance
 
     def _draw_composite(self, page: _Page, element, state: _State, depth: int) -> None:
         """A composite object draws the content of its CompositeGraphicUnit resource in its
@@ -670,6 +707,113 @@ def _color(renderer: _Renderer, page: _Page, element, default: tuple) -> tuple:
     if len(scaled) >= 3:
         return tuple(scaled[:3])
     return default
+
+
+def _outline_font(data: bytes):
+    """The font as fontTools reads it (lazily, table by table), or None."""
+    try:
+        font = FontToolsFont(io.BytesIO(data), lazy=True)
+        font.getGlyphOrder()
+        if font["head"].unitsPerEm <= 0:
+            return None
+    except Exception:  # noqa: BLE001 - hostile or broken font data: drawn with the system font
+        return None
+    return font
+
+
+def _outline_cmap(font) -> dict:
+    try:
+        return font.getBestCmap() or {}
+    except Exception:  # noqa: BLE001
+        return {}
+
+
+def _glyph_map(element) -> dict[int, list[int]]:
+    """Character position -> glyph indices, from the TextObject's CGTransforms."""
+    found: dict[int, list[int]] = {}
+    for transform in xml.children(element, "CGTransform"):
+        try:
+            start = int(float(transform.get("CodePosition") or 0))
+            count = max(1, int(float(transform.get("CodeCount") or 1)))
+            glyphs = [int(float(value)) for value in xml.text(transform, "Glyphs").split()][:10_000]
+        except ValueError:
+            continue
+        if not glyphs or start < 0 or count > 10_000:
+            continue
+        if count == len(glyphs):
+            for offset, glyph in enumerate(glyphs):
+                found[start + offset] = [glyph]
+        else:  # ligatures (several characters, one glyph) or one character drawn as several glyphs
+            found[start] = glyphs
+            for offset in range(1, count):
+                found[start + offset] = []
+    return found
+
+
+def _outline_advance(font, glyphs: list[int], size: float) -> float:
+    try:
+        metrics, order = font["hmtx"].metrics, font.getGlyphOrder()
+        units = sum(metrics[order[glyph]][0] for glyph in glyphs if 0 <= glyph < len(order))
+        return units * size / font["head"].unitsPerEm
+    except Exception:  # noqa: BLE001
+        return size
+
+
+class _CanvasPen(BasePen):
+    """Glyph outlines into a reportlab canvas path."""
+
+    def __init__(self, glyph_set, path, offset: float):
+        super().__init__(glyph_set)
+        self.path, self.offset = path, offset
+
+    def _moveTo(self, point):  # noqa: N802 - fontTools' names
+        self.path.moveTo(point[0] + self.offset, point[1])
+
+    def _lineTo(self, point):  # noqa: N802
+        self.path.lineTo(point[0] + self.offset, point[1])
+
+    def _curveToOne(self, first, second, third):  # noqa: N802
+        self.path.curveTo(
+            first[0] + self.offset, first[1], second[0] + self.offset, second[1], third[0] + self.offset, third[1]
+        )
+
+    def _qCurveToOne(self, control, end):  # noqa: N802
+        x0, y0 = self._getCurrentPoint()
+        c1 = (x0 + 2 / 3 * (control[0] - x0), y0 + 2 / 3 * (control[1] - y0))
+        c2 = (end[0] + 2 / 3 * (control[0] - end[0]), end[1] + 2 / 3 * (control[1] - end[1]))
+        self._curveToOne(c1, c2, end)
+
+    def _closePath(self):  # noqa: N802
+        self.path.close()
+
+
+def _draw_outlines(canvas, font, glyphs: list[int], size: float) -> None:
+    """Glyphs side by side from the origin, in font units scaled to `size` (the caller has
+    flipped the page's y axis back up, as for text)."""
+    try:
+        order, glyph_set = font.getGlyphOrder(), font.getGlyphSet()
+        metrics = font["hmtx"].metrics
+        scale = size / font["head"].unitsPerEm
+        canvas.saveState()
+        canvas.scale(scale, scale)
+        path = canvas.beginPath()
+        offset = 0.0
+        for glyph in glyphs:
+            if 0 <= glyph < len(order):
+                glyph_set[order[glyph]].draw(_CanvasPen(glyph_set, path, offset))
+                offset += metrics[order[glyph]][0]
+        canvas.drawPath(path, stroke=0, fill=1)
+        canvas.restoreState()
+    except Exception:  # noqa: BLE001 - a broken glyph: nothing drawn for it
+        return
+
+
+def _draw_invisible(canvas, char: str, size: float) -> None:
+    text = canvas.beginText(0, 0)
+    text.setTextRenderMode(3)
+    text.setFont(_cjk_font(), size)
+    text.textOut(char)
+    canvas.drawText(text)
 
 
 def _shading(fill_color):

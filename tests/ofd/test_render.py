@@ -305,3 +305,46 @@ def test_composite_objects_and_shadings_are_drawn():
     left, right = page.getpixel((53, 20)), page.getpixel((146, 20))
     assert left[0] > 200 and right[0] < 60 and right[2] > 200  # white towards blue
     assert page.getpixel((30, 70)) == (255, 255, 255)
+
+
+def _glyph_index_font() -> bytes:
+    """A subset font as e-invoice producers embed it: glyphs reached only by index (no cmap,
+    post or name table, which reportlab needs), glyph 1 a 10 × 20 bar, glyph 2 a 20 × 10 bar."""
+    tall, wide = TTGlyphPen(None), TTGlyphPen(None)
+    for pen, (width, height) in ((tall, (500, 1000)), (wide, (1000, 500))):
+        pen.moveTo((0, 0))
+        pen.lineTo((0, height))
+        pen.lineTo((width, height))
+        pen.lineTo((width, 0))
+        pen.closePath()
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder([".notdef", "g1", "g2"])
+    builder.setupCharacterMap({})
+    builder.setupGlyf({".notdef": TTGlyphPen(None).glyph(), "g1": tall.glyph(), "g2": wide.glyph()})
+    builder.setupHorizontalMetrics({".notdef": (1000, 0), "g1": (1000, 0), "g2": (1000, 0)})
+    builder.setupHorizontalHeader(ascent=1000, descent=0)
+    builder.setupOS2()
+    font = builder.font
+    for table in ("cmap", "post", "name"):
+        if table in font:
+            del font[table]
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_subset_font_without_character_map_draws_the_glyphs_its_cgtransform_names():
+    data = _page_with(
+        b'<ofd:TextObject Boundary="10 10 100 30" Font="3" Size="20">'
+        b'<ofd:CGTransform CodePosition="0" CodeCount="2" GlyphCount="2"><ofd:Glyphs>2 1</ofd:Glyphs></ofd:CGTransform>'
+        b'<ofd:TextCode X="0" Y="20" DeltaX="30">\xe5\x8f\x91\xe7\xa5\xa8</ofd:TextCode></ofd:TextObject>',
+        b'<ofd:Fonts><ofd:Font ID="3" FontName="E-BZ"><ofd:FontFile>subset.ttf</ofd:FontFile></ofd:Font></ofd:Fonts>',
+        {"Doc_0/Res/subset.ttf": _glyph_index_font()},
+    )
+    rendered = render.ofd_to_pdf(data)
+    assert rendered.skipped == []
+    assert "发票" in _text(rendered.pdf).replace(" ", "")  # searchable although drawn as outlines
+    page = _image(render.render_page_png(data, 0, width_px=210 * 2)).convert("L")  # 2 px per mm
+    # "发" is glyph 2, a 20 × 10 mm bar on the baseline (y = 30 mm); "票" glyph 1, 10 × 20 mm, 30 mm on.
+    assert page.getpixel((2 * 25, 2 * 25)) < 60 and page.getpixel((2 * 25, 2 * 15)) > 200
+    assert page.getpixel((2 * 45, 2 * 15)) < 60 and page.getpixel((2 * 55, 2 * 25)) > 200

@@ -534,6 +534,8 @@ class _Renderer:
         canvas.setFillColor(_color(self, page, xml.child(element, "FillColor"), state.fill_color))
         h_scale = _float(element.get("HScale"), 1.0) or 1.0
         mapped = _glyph_map(element) if font.outlines is not None else {}
+        # Vertical text: each glyph turned by CharDirection (0, 90, 180 or 270 degrees).
+        char_direction = _float(element.get("CharDirection"), 0.0) % 360
         position = 0  # CGTransform counts characters across the object's TextCodes
         x = y = 0.0
         for code in xml.children(element, "TextCode"):
@@ -556,6 +558,8 @@ class _Renderer:
                     canvas.saveState()
                     canvas.translate(x, y)
                     canvas.scale(h_scale, -1)
+                    if char_direction:
+                        canvas.rotate(-char_direction)  # clockwise on the page, whose y axis points down
                     if glyphs:
                         _draw_outlines(canvas, font.outlines, glyphs, size)
                         _draw_invisible(canvas, char, size)  # for search and copying

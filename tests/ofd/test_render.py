@@ -348,3 +348,26 @@ def test_a_subset_font_without_character_map_draws_the_glyphs_its_cgtransform_na
     # "发" is glyph 2, a 20 × 10 mm bar on the baseline (y = 30 mm); "票" glyph 1, 10 × 20 mm, 30 mm on.
     assert page.getpixel((2 * 25, 2 * 25)) < 60 and page.getpixel((2 * 25, 2 * 15)) > 200
     assert page.getpixel((2 * 45, 2 * 15)) < 60 and page.getpixel((2 * 55, 2 * 25)) > 200
+
+
+SUBSET_FONT_RES = (
+    b'<ofd:Fonts><ofd:Font ID="3" FontName="E-BZ"><ofd:FontFile>subset.ttf</ofd:FontFile></ofd:Font></ofd:Fonts>'
+)
+
+
+def test_char_direction_turns_each_glyph_clockwise():
+    def page_for(direction: int):
+        data = _page_with(
+            f'<ofd:TextObject Boundary="10 10 100 60" Font="3" Size="20" CharDirection="{direction}">'
+            '<ofd:CGTransform CodePosition="0" CodeCount="1" GlyphCount="1"><ofd:Glyphs>1</ofd:Glyphs>'
+            '</ofd:CGTransform><ofd:TextCode X="30" Y="30">竖</ofd:TextCode></ofd:TextObject>'.encode(),
+            SUBSET_FONT_RES,
+            {"Doc_0/Res/subset.ttf": _glyph_index_font()},
+        )
+        return _image(render.render_page_png(data, 0, width_px=210 * 2)).convert("L")
+
+    # Glyph 1 is a bar 10 wide and 20 high standing on its origin (x 40, y 40 on the page).
+    upright, turned = page_for(0), page_for(90)
+    assert upright.getpixel((2 * 45, 2 * 25)) < 60 and upright.getpixel((2 * 55, 2 * 35)) > 200
+    # Turned 90° clockwise its top points right and its width down: x 40 to 60, y 40 to 50.
+    assert turned.getpixel((2 * 55, 2 * 45)) < 60 and turned.getpixel((2 * 45, 2 * 25)) > 200

@@ -122,3 +122,14 @@ def test_a_file_whose_producer_protected_the_signature_list_is_not_sealed_again(
             seal_der=alpha.seal,
         )
     assert refused.value.code == "signature_list_protected"
+
+
+def test_an_invoice_changed_after_it_was_sealed_is_invalid_even_when_its_maker_is_trusted():
+    data = _sample("ofdrw-invoice-changed-after-signing.ofd")
+    report = ofd_verify.verify_ofd(data, trust=_own_anchors(data))
+    assert report.verdict == ofd_verify.INVALID
+    (signature,) = report.signatures
+    assert signature.reasons == ["protected_file_changed"]
+    assert [r.path for r in signature.references if r.result == ofd_verify.CHANGED] == ["/Doc_0/Document.xml"]
+    (checked,) = independent.check(data)
+    assert checked["references"] is False and checked["signer_signature"] is True

@@ -536,6 +536,7 @@ class _Renderer:
         mapped = _glyph_map(element) if font.outlines is not None else {}
         # Vertical text: each glyph turned by CharDirection (0, 90, 180 or 270 degrees).
         char_direction = _float(element.get("CharDirection"), 0.0) % 360
+        read_direction = round(_float(element.get("ReadDirection"), 0.0)) % 360
         position = 0  # CGTransform counts characters across the object's TextCodes
         x = y = 0.0
         for code in xml.children(element, "TextCode"):
@@ -571,13 +572,15 @@ class _Renderer:
                     if number < len(delta_x):
                         x += delta_x[number]
                     elif not delta_x and not delta_y:
-                        x += advance
+                        step_x, step_y = _reading_step(read_direction, advance, size)
+                        x, y = x + step_x, y + step_y
                     elif number >= len(delta_x) and delta_x:
                         x += delta_x[-1]
                     if number < len(delta_y):
                         y += delta_y[number]
             position += len(text)
-            x += advance
+            step_x, step_y = _reading_step(read_direction, advance, size)
+            x, y = x + step_x, y + step_y
 
     def _draw_composite(self, page: _Page, element, state: _State, depth: int) -> None:
         """A composite object draws the content of its CompositeGraphicUnit resource in its
@@ -711,6 +714,18 @@ def _color(renderer: _Renderer, page: _Page, element, default: tuple) -> tuple:
     if len(scaled) >= 3:
         return tuple(scaled[:3])
     return default
+
+
+def _reading_step(read_direction: int, advance: float, size: float) -> tuple[float, float]:
+    """The move to the next character where no DeltaX/DeltaY says it: along the reading
+    direction (clockwise from left-to-right; a vertical line moves by the font size)."""
+    if read_direction == 90:
+        return 0.0, size
+    if read_direction == 180:
+        return -advance, 0.0
+    if read_direction == 270:
+        return 0.0, -size
+    return advance, 0.0
 
 
 def _outline_font(data: bytes):

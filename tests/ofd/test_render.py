@@ -371,3 +371,17 @@ def test_char_direction_turns_each_glyph_clockwise():
     assert upright.getpixel((2 * 45, 2 * 25)) < 60 and upright.getpixel((2 * 55, 2 * 35)) > 200
     # Turned 90° clockwise its top points right and its width down: x 40 to 60, y 40 to 50.
     assert turned.getpixel((2 * 55, 2 * 45)) < 60 and turned.getpixel((2 * 45, 2 * 25)) > 200
+
+
+def test_read_direction_lays_characters_out_downwards_without_deltas():
+    data = _page_with(
+        b'<ofd:TextObject Boundary="10 10 100 100" Font="3" Size="20" ReadDirection="90">'
+        b'<ofd:CGTransform CodePosition="0" CodeCount="2" GlyphCount="2"><ofd:Glyphs>2 2</ofd:Glyphs>'
+        b'</ofd:CGTransform><ofd:TextCode X="10" Y="20">\xe7\xab\x96\xe6\x8e\x92</ofd:TextCode></ofd:TextObject>',
+        SUBSET_FONT_RES,
+        {"Doc_0/Res/subset.ttf": _glyph_index_font()},
+    )
+    page = _image(render.render_page_png(data, 0, width_px=210 * 2)).convert("L")
+    # Glyph 2 is a 20 × 10 bar on its baseline: the first at y 20-30, the second 20 mm lower.
+    assert page.getpixel((2 * 30, 2 * 25)) < 60 and page.getpixel((2 * 30, 2 * 45)) < 60
+    assert page.getpixel((2 * 50, 2 * 25)) > 200 and page.getpixel((2 * 30, 2 * 35)) > 200

@@ -229,10 +229,18 @@ def _check_signed_data(value: bytes, signature_xml: bytes) -> dict:
     signed_data = cms.SignedData.load(value[inner_start:inner_end])
     signer = signed_data["signer_infos"][0]
     certificate = signed_data["certificates"][0].chosen.dump()
-    return {
-        "content_type_gbt35275": content_type == "1.2.156.10197.6.1.4.2.2",
-        "signer_signature": sm2_verify(public_key(certificate), signature_xml, signer["signature"].native),
-    }
+    result = {"content_type_gbt35275": content_type == "1.2.156.10197.6.1.4.2.2"}
+    attributes = signer["signed_attrs"]
+    if attributes.native:
+        # Signed through attributes (a bank's receipts): messageDigest is SM3 of Signature.xml
+        # and the signature covers the attributes as a DER SET.
+        digests = [a["values"][0].native for a in attributes if a["type"].dotted == "1.2.840.113549.1.9.4"]
+        result["message_digest_is_sm3_of_signature_xml"] = digests == [sm3(signature_xml)]
+        signed = b"\x31" + attributes.dump()[1:]
+    else:
+        signed = signature_xml
+    result["signer_signature"] = sm2_verify(public_key(certificate), signed, signer["signature"].native)
+    return result
 
 
 def all_good(result: dict) -> bool:

@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from asn1crypto import cms, core
 from asn1crypto import x509 as asn1_x509
 
 from sealcore import national_format as nf
 from sealcore import sm2
 from sealcore.ofd import seal as ofd_seal
+from sealcore.ofd import signed_data
 from sealcore.ofd import verify as ofd_verify
 from sealcore.ofd.package import Box
 from tests.ofd import independent, writer
@@ -88,3 +90,72 @@ def test_a_certificate_with_odd_name_text_and_a_broken_validity_stays_malformed(
     broken = certificate[: utc_time + 2] + b"XX" + certificate[utc_time + 4 :]
     with pytest.raises(ValueError, match="malformed certificate"):
         sm2.load_certificate(broken)
+
+
+def _signed_data_with_attributes(*, sign, signer_certificate: bytes, content: bytes, digest: bytes | None = None):
+    """A type Sign value as a bank's receipts carry it: PKCS#7 SignedData whose SM2 signature
+    covers signed attributes, messageDigest being SM3 of Signature.xml."""
+    certificate = sm2.load_certificate(signer_certificate)
+    attributes = cms.CMSAttributes(
+        [
+            {"type": "content_type", "values": [signed_data.GBT35275_DATA]},
+            {"type": "message_digest", "values": [digest or sm2.sm3(content)]},
+        ]
+    )
+    value = cms.SignedData(
+        {
+            "version": "v1",
+            "digest_algorithms": [{"algorithm": sm2.SM3_OID}],
+            "encap_content_info": {"content_type": signed_data.GBT35275_DATA},
+            "certificates": [certificate],
+            "signer_infos": [
+                {
+                    "version": "v1",
+                    "sid": {
+                        "issuer_and_serial_number": {
+                            "issuer": certificate.issuer,
+                            "serial_number": certificate.serial_number,
+                        }
+                    },
+                    "digest_algorithm": {"algorithm": sm2.SM3_OID},
+                    "signed_attrs": attributes,
+                    "signature_algorithm": {"algorithm": signed_data.SM2_SIGN_OID},
+                    "signature": sign(attributes.dump()),
+                }
+            ],
+        }
+    )
+    inner = value.dump()
+    wrapped = core.ObjectIdentifier(signed_data.GBT35275_SIGNED_DATA).dump() + _der(0xA0, inner)
+    return _der(0x30, wrapped)
+
+
+def _der(tag: int, content: bytes) -> bytes:
+    length = len(content)
+    size = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([tag]) + (bytes([length]) if length < 0x80 else bytes([0x80 | len(size)]) + size) + content
+
+
+@pytest.mark.parametrize("digest_right", [True, False])
+def test_a_sign_value_over_signed_attributes_is_checked_through_its_message_digest(
+    digest_right, alpha, trust, monkeypatch
+):
+    def build(*, sign, signer_certificate, content):
+        digest = None if digest_right else sm2.sm3(content + b" ")
+        return _signed_data_with_attributes(
+            sign=sign, signer_certificate=signer_certificate, content=content, digest=digest
+        )
+
+    monkeypatch.setattr(ofd_seal.signed_data, "build", build)
+    signed = ofd_seal.seal_ofd(
+        writer.build_ofd(), sign=alpha.sign, signer_certificate=alpha.certificate, signed_at=NOW, kind=ofd_seal.SIGN
+    )
+    report = ofd_verify.verify_ofd(signed, trust=trust)
+    (checked,) = independent.check(signed)
+    assert checked["signer_signature"] is True  # the attributes themselves are signed either way
+    if digest_right:
+        assert report.verdict == ofd_verify.VALID, report.signatures
+        assert independent.all_good(checked)
+    else:
+        assert report.verdict == ofd_verify.INVALID
+        assert checked["message_digest_is_sm3_of_signature_xml"] is False

@@ -608,7 +608,7 @@ def _maker_steps(seal: SealData, trust: Trust, at: dt.datetime) -> list[Step]:
 
 
 def _same_or_issued_by(certificate: asn1_x509.Certificate, anchor_der: bytes) -> bool:
-    if certificate.dump() == anchor_der:
+    if sm2.original_der(certificate) == anchor_der:
         return True
     try:
         return sm2.certificate_signed_by(certificate, sm2.load_certificate(anchor_der))

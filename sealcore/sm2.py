@@ -232,7 +232,8 @@ def certificate_signed_by(certificate: asn1_x509.Certificate, issuer: asn1_x509.
             return False
         if not _same_name(certificate.issuer, issuer.subject):
             return False
-        return verify(issuer_key, certificate["tbs_certificate"].dump(), bytes(certificate["signature_value"]))
+        tbs = getattr(certificate, "original_tbs", None) or certificate["tbs_certificate"].dump()
+        return verify(issuer_key, tbs, bytes(certificate["signature_value"]))
     except (ValueError, TypeError, KeyError):
         return False
 
@@ -259,7 +260,38 @@ def load_certificate(der: bytes) -> asn1_x509.Certificate:
         _check_all_but_name_text(certificate)
     except (ValueError, TypeError, KeyError) as exc:
         raise ValueError("malformed certificate") from exc
+    # asn1crypto re-encodes what is not DER (a default value written out, as a provincial
+    # CA writes `cA FALSE`): comparisons and the issuer's signature use the bytes as given.
+    certificate.original_der = der
+    certificate.original_tbs = _first_element(der)
     return certificate
+
+
+def original_der(certificate: asn1_x509.Certificate) -> bytes:
+    return getattr(certificate, "original_der", None) or certificate.dump()
+
+
+def _first_element(der: bytes) -> bytes | None:
+    """The first element inside the outer SEQUENCE (a certificate's TBSCertificate), as stored."""
+
+    def header(offset: int) -> tuple[int, int] | None:
+        if offset + 2 > len(der):
+            return None
+        first = der[offset + 1]
+        if first < 0x80:
+            return offset + 2, first
+        count = first & 0x7F
+        if not 0 < count <= 4 or offset + 2 + count > len(der):
+            return None
+        return offset + 2 + count, int.from_bytes(der[offset + 2 : offset + 2 + count], "big")
+
+    outer = header(0)
+    if outer is None:
+        return None
+    inner = header(outer[0])
+    if inner is None or inner[0] + inner[1] > len(der):
+        return None
+    return der[outer[0] : inner[0] + inner[1]]
 
 
 def _check_all_but_name_text(certificate: asn1_x509.Certificate) -> None:

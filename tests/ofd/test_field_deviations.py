@@ -18,6 +18,7 @@ from sealcore.ofd import verify as ofd_verify
 from sealcore.ofd.package import Box
 from tests.ofd import independent, writer
 from tests.ofd.conftest import NOW, PICTURE, Party
+from tests.ofd.test_field_samples import SAMPLES
 
 
 def _utf8_in_ia5_name() -> asn1_x509.Name:
@@ -159,3 +160,33 @@ def test_a_sign_value_over_signed_attributes_is_checked_through_its_message_dige
     else:
         assert report.verdict == ofd_verify.INVALID
         assert checked["message_digest_is_sm3_of_signature_xml"] is False
+
+
+def test_a_certificate_not_in_der_is_checked_over_its_bytes_as_issued():
+    raw = (SAMPLES / "ofdrw-jsgxca-signer.cer").read_bytes()
+    parsed = sm2.load_certificate(raw)
+    assert parsed.dump() != raw  # asn1crypto re-encodes it on the way out
+    moment = parsed["tbs_certificate"]["validity"]["not_before"].native + dt.timedelta(days=1)
+    # Trusted as itself: recognised by its bytes.
+    assert nf.signer_certificate_step(parsed, nf.Trust(makers=[raw]), moment).result == nf.OK
+    # Issued by a CA: the CA's signature is over the TBSCertificate bytes as stored.
+    ca_key = sm2.generate_key_pair()
+    ca = sm2.issue_certificate(
+        issuer_key=ca_key,
+        issuer_name=parsed.issuer,
+        subject_name=parsed.issuer,
+        subject_public_key=ca_key.public_key,
+        validity=dt.timedelta(days=3650),
+        is_ca=True,
+        now=moment - dt.timedelta(days=365),
+    )
+    tbs = parsed.original_tbs
+    value = sm2.sign(ca_key, tbs)
+    algorithm = raw[len(raw) - len(parsed["signature_value"].dump()) - len(parsed["signature_algorithm"].dump()) :][
+        : len(parsed["signature_algorithm"].dump())
+    ]
+    reissued = _der(0x30, tbs + algorithm + _der(0x03, b"\x00" + value))
+    assert sm2.certificate_signed_by(sm2.load_certificate(reissued), ca)
+    assert (
+        nf.signer_certificate_step(sm2.load_certificate(reissued), nf.Trust(makers=[ca.dump()]), moment).result == nf.OK
+    )

@@ -599,7 +599,7 @@ def _maker_steps(seal: SealData, trust: Trust, at: dt.datetime) -> list[Step]:
     elif not sm2.certificate_valid_at(maker, at):
         steps.append(Step("maker_certificate", FAILED, "the maker certificate was not valid at that time"))
     else:
-        steps.append(Step("maker_certificate", OK, maker.subject.human_friendly))
+        steps.append(Step("maker_certificate", OK, sm2.display_name(maker.subject)))
     if seal.valid_from <= at <= seal.valid_until:
         steps.append(Step("seal_validity", OK, f"{seal.valid_from.isoformat()} – {seal.valid_until.isoformat()}"))
     else:
@@ -608,7 +608,7 @@ def _maker_steps(seal: SealData, trust: Trust, at: dt.datetime) -> list[Step]:
 
 
 def _same_or_issued_by(certificate: asn1_x509.Certificate, anchor_der: bytes) -> bool:
-    if certificate.dump() == anchor_der:
+    if sm2.original_der(certificate) == anchor_der:
         return True
     try:
         return sm2.certificate_signed_by(certificate, sm2.load_certificate(anchor_der))
@@ -691,7 +691,7 @@ def signer_certificate_step(signer, trust: Trust, moment: dt.datetime) -> Step:
     if revoked_at is not None and revoked_at <= moment:
         # Revoked after the (timestamped) signing time: the signature still counts.
         return Step("signer_certificate", FAILED, "the signer certificate is revoked")
-    return Step("signer_certificate", OK, signer.subject.human_friendly)
+    return Step("signer_certificate", OK, sm2.display_name(signer.subject))
 
 
 def _timestamp_step(signature: SignatureData, trust: Trust) -> tuple[Step, dt.datetime | None]:

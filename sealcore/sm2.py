@@ -230,9 +230,10 @@ def certificate_signed_by(certificate: asn1_x509.Certificate, issuer: asn1_x509.
     try:
         if issuer_key is None or certificate["signature_algorithm"]["algorithm"].dotted != SM3_WITH_SM2_OID:
             return False
-        if certificate.issuer != issuer.subject:
+        if not _same_name(certificate.issuer, issuer.subject):
             return False
-        return verify(issuer_key, certificate["tbs_certificate"].dump(), bytes(certificate["signature_value"]))
+        tbs = getattr(certificate, "original_tbs", None) or certificate["tbs_certificate"].dump()
+        return verify(issuer_key, tbs, bytes(certificate["signature_value"]))
     except (ValueError, TypeError, KeyError):
         return False
 
@@ -243,10 +244,89 @@ def certificate_valid_at(certificate: asn1_x509.Certificate, moment: dt.datetime
 
 
 def load_certificate(der: bytes) -> asn1_x509.Certificate:
-    """Parse a certificate fully (asn1crypto parses lazily); ValueError if it is malformed."""
+    """Parse a certificate fully (asn1crypto parses lazily); ValueError if it is malformed.
+
+    One deviation is accepted: name attributes whose text is not in the string type's
+    character set (a Chinese CA writes UTF-8 into IA5String emailAddress). The bytes are
+    signed as they are, so nothing checked depends on decoding them; `display_name` shows
+    them as UTF-8."""
     try:
         certificate = asn1_x509.Certificate.load(der, strict=True)
-        certificate.native  # noqa: B018 - forces the lazy parse so errors surface here
     except (ValueError, TypeError, KeyError) as exc:
         raise ValueError("malformed certificate") from exc
+    try:
+        certificate.native  # noqa: B018 - forces the lazy parse so errors surface here
+    except UnicodeDecodeError:
+        _check_all_but_name_text(certificate)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValueError("malformed certificate") from exc
+    # asn1crypto re-encodes what is not DER (a default value written out, as a provincial
+    # CA writes `cA FALSE`): comparisons and the issuer's signature use the bytes as given.
+    certificate.original_der = der
+    certificate.original_tbs = _first_element(der)
     return certificate
+
+
+def original_der(certificate: asn1_x509.Certificate) -> bytes:
+    return getattr(certificate, "original_der", None) or certificate.dump()
+
+
+def _first_element(der: bytes) -> bytes | None:
+    """The first element inside the outer SEQUENCE (a certificate's TBSCertificate), as stored."""
+
+    def header(offset: int) -> tuple[int, int] | None:
+        if offset + 2 > len(der):
+            return None
+        first = der[offset + 1]
+        if first < 0x80:
+            return offset + 2, first
+        count = first & 0x7F
+        if not 0 < count <= 4 or offset + 2 + count > len(der):
+            return None
+        return offset + 2 + count, int.from_bytes(der[offset + 2 : offset + 2 + count], "big")
+
+    outer = header(0)
+    if outer is None:
+        return None
+    inner = header(outer[0])
+    if inner is None or inner[0] + inner[1] > len(der):
+        return None
+    return der[outer[0] : inner[0] + inner[1]]
+
+
+def _check_all_but_name_text(certificate: asn1_x509.Certificate) -> None:
+    try:
+        tbs = certificate["tbs_certificate"]
+        for field in ("version", "serial_number", "signature", "validity", "subject_public_key_info", "extensions"):
+            tbs[field].native  # noqa: B018
+        certificate["signature_algorithm"].native  # noqa: B018
+        certificate["signature_value"].native  # noqa: B018
+        for name in (tbs["issuer"], tbs["subject"]):
+            for rdn in name.chosen:
+                for type_value in rdn:
+                    type_value["type"].native  # noqa: B018
+                    type_value["value"].contents  # noqa: B018
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValueError("malformed certificate") from exc
+
+
+def _same_name(first: asn1_x509.Name, second: asn1_x509.Name) -> bool:
+    try:
+        return first == second
+    except ValueError:  # text that does not decode: the encodings must match exactly
+        return first.dump() == second.dump()
+
+
+def display_name(name: asn1_x509.Name) -> str:
+    """A certificate name for people, also when its text does not decode as its type says."""
+    try:
+        return name.human_friendly
+    except ValueError:
+        parts = []
+        for rdn in name.chosen:
+            for type_value in rdn:
+                raw = type_value["value"].chosen.contents if hasattr(type_value["value"], "chosen") else b""
+                raw = raw or type_value["value"].contents or b""
+                text = raw.decode("utf-8", errors="replace")
+                parts.append(f"{type_value['type'].human_friendly}: {text}")
+        return ", ".join(reversed(parts))

@@ -218,6 +218,18 @@ def seal_png(face: SealFace, *, dpi: int = 300) -> bytes:
             document.close()
 
 
+def appearance_png(pdf: bytes, *, dpi: int = 300) -> bytes:
+    """A one-page appearance PDF (a person's signature) as a transparent PNG: the picture of
+    the personal seal an OFD signature carries."""
+    with PDFIUM_LOCK:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            bitmap = document[0].render(scale=dpi / 72, may_draw_forms=False, fill_color=(255, 255, 255, 0))
+            return bitmap_png(bitmap, optimize=True)
+        finally:
+            document.close()
+
+
 # Anti-aliased edges need a few levels of coverage, not 256: 16 are indistinguishable in print.
 PICTURE_ALPHA_LEVELS = 16
 

@@ -22,7 +22,7 @@ from config.row_locks import lock_row
 from documents.hooks import envelope_party_sealing
 from documents.models import OFD_SEALING_ERRORS, Document, DocumentVersion, SigningGrant, SigningSession
 from documents.pdf.archive import long_term_data_add
-from documents.pdf.ofd import seal_ofd_version
+from documents.pdf.ofd import OfdSigner, seal_ofd_version
 from documents.pdf.sign import Placement as PdfPlacement
 from documents.pdf.sign import stamp_and_sign
 from documents.pdf.timestamping import TimestampUnavailable
@@ -32,6 +32,7 @@ from documents.services.reading import sha256_of
 from documents.services.seal_use import seal_use_approval_consume, seal_use_authorise, seal_user_authority_in_force
 from documents.services.signers import (
     Signer,
+    person_ofd_signer,
     person_signer,
     platform_long_term,
     platform_timestamping,
@@ -275,8 +276,10 @@ def document_seal_execute(*, grant_id) -> DocumentVersion | None:
             else:
                 signed = _stamp_all(data, grant=grant, signer=seal_signer(seal, secret))
         elif base.is_ofd:
-            _grant_close(grant, SigningGrant.Status.FAILED, "ofd_person_signature")
-            return None
+            signed, refusal = _ofd_signed(data, grant=grant, base=base, signer=person_ofd_signer(grant, secret))
+            if refusal:
+                _grant_close(grant, SigningGrant.Status.FAILED, refusal)
+                return None
         else:
             signed = _stamp_all(data, grant=grant, signer=person_signer(grant, secret))
         renew_by = None
@@ -385,6 +388,14 @@ def _ofd_sealed(
     signer = seal_ofd_signer(seal, data_key)
     if signer is None:
         return None, "ofd_no_national_seal"
+    return _ofd_signed(data, grant=grant, base=base, signer=signer)
+
+
+def _ofd_signed(
+    data: bytes, *, grant: SigningGrant, base: DocumentVersion, signer: OfdSigner
+) -> tuple[bytes | None, str]:
+    """A company's seal or a person's signature on an OFD file: (the signed file, "") or
+    (None, the grant error code)."""
     try:
         signed = seal_ofd_version(
             data,

@@ -19,10 +19,18 @@ from documents.pdf.ofd import OfdSigner
 from documents.pdf.sign import SigningKey
 from documents.pdf.timestamping import LongTermValidation, RemoteTimestamping, TsaEndpoint
 from documents.verification import trust_roots
+from sealcore import sm2
 from seals import keys, pki
-from seals.image import drawn_signature_pdf, seal_pdf, signature_pdf
+from seals.image import (
+    SIGNATURE_HEIGHT_MM,
+    SIGNATURE_WIDTH_MM,
+    appearance_png,
+    drawn_signature_pdf,
+    seal_pdf,
+    signature_pdf,
+)
 from seals.models import Seal
-from seals.services import seal_face, seal_sm2_key
+from seals.services import national_person_seal, seal_face, seal_sm2_key
 
 
 @dataclass(frozen=True)
@@ -121,6 +129,23 @@ def person_appearance_pdf(grant: SigningGrant) -> bytes:
     if grant.signature_png:
         return drawn_signature_pdf(bytes(grant.signature_png), f"{grant.user_label} · {day}")
     return signature_pdf(grant.evidence.get("typed_name") or grant.user_label, day)
+
+
+def person_ofd_signer(grant: SigningGrant, key_pair_bytes: bytes) -> OfdSigner:
+    """A person's signature on an OFD file: their one-off SM2 key and certificate, and a
+    personal seal made for this signature whose picture is the same appearance a PDF shows."""
+    certificate_der = pem.unarmor(grant.certificate_pem.encode())[2]
+    seal_der = national_person_seal(
+        es_id=str(grant.pk),
+        name=grant.user_label,
+        certificate_der=certificate_der,
+        picture_png=appearance_png(person_appearance_pdf(grant)),
+        width_mm=round(SIGNATURE_WIDTH_MM),
+        height_mm=round(SIGNATURE_HEIGHT_MM),
+    )
+    return OfdSigner(
+        key_pair=sm2.Sm2KeyPair.from_bytes(key_pair_bytes), certificate_der=certificate_der, seal_der=seal_der
+    )
 
 
 def person_signer(grant: SigningGrant, private_key_der: bytes) -> Signer:

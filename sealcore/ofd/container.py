@@ -178,11 +178,20 @@ def candidates(base_dir: str, location: str) -> list[str]:
     found: list[str] = []
     texts = [location, unquote(location)] if "%" in (location or "") else [location]
     bases = [base_dir] if (location or "").strip().startswith("/") else [base_dir, "/"]
+    refusal = None
     for text in texts:
         for base in bases:
-            path = join(base, text)
+            try:
+                path = join(base, text)
+            except MalformedStructure as error:
+                # `../Doc_0/...` is fine from /Doc_0 and leaves the package from the root:
+                # only a location that leaves it from every base is refused.
+                refusal = refusal or error
+                continue
             if path not in found:
                 found.append(path)
+    if not found and refusal is not None:
+        raise refusal
     return found
 
 

@@ -129,7 +129,7 @@ def open_ofd(data: bytes, limits: Limits = DEFAULT_LIMITS) -> OfdPackage:
     documents = []
     total_pages = 0
     for index, body in enumerate(bodies):
-        document = _document(package, parsed, body, index, limits)
+        document = _document(package, parsed, body, index, limits, deviations)
         total_pages += len(document.pages)
         if total_pages > limits.max_pages:
             raise MalformedStructure("too many pages", code="too_many_pages")
@@ -155,8 +155,9 @@ def _xml_at(parsed: dict, path: str, what: str):
     return found
 
 
-def _document(package: Container, parsed: dict, body, index: int, limits: Limits) -> Document:
-    root_path = _required(package, "/", xml.text(body, "DocRoot"), "the document")
+def _document(package: Container, parsed: dict, body, index: int, limits: Limits, deviations: list[str]) -> Document:
+    # DocRoot as an attribute of DocBody: written so by some producers, read the same way.
+    root_path = _required(package, "/", xml.text(body, "DocRoot") or body.get("DocRoot", ""), "the document")
     document = _xml_at(parsed, root_path, "the document")
     if xml.local(document) != "Document":
         raise MalformedStructure(f"{root_path} is not a Document", code="no_document", path=root_path)
@@ -179,6 +180,11 @@ def _document(package: Container, parsed: dict, body, index: int, limits: Limits
         raise MalformedStructure("the document has no pages", code="no_pages", path=root_path)
     signatures_location = xml.text(body, "Signatures")
     signatures_path, entries, max_sign_id = None, [], ""
+    if signatures_location and zipped.locate(package, "/", signatures_location) is None:
+        # Named but absent (invoice templates ship so): nothing claims to be signed, and the
+        # reader is told. A deleted list looks the same as one never written, signed or not.
+        deviations.append(f"the signature list {signatures_location!r} is named but missing")
+        signatures_location = ""
     if signatures_location:
         signatures_path = _required(package, "/", signatures_location, "the signature list")
         signatures_root = _xml_at(parsed, signatures_path, "the signature list")

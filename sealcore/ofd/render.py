@@ -4,11 +4,14 @@ page images for preview and placement, text search, and a PDF copy for viewing.
 Chosen over easyofd (PyPI), tried on the public samples in tests/ofd/samples: it failed on
 four of six (among them the tax bureau's e-invoice) and pulls in PyMuPDF (AGPL) and
 onnxruntime. This converter draws what an invoice or an official document is made of:
-templates, layers and page blocks, text (embedded fonts where they hold the glyph, else a
-CJK system font), paths (lines, Bézier curves, arcs, fill rules), images (PNG, JPEG, BMP,
-GIF, TIFF), clipping areas, CTMs, draw parameters, annotations and the stamp annotations
-of existing signatures with their seal pictures. What it cannot draw (composite objects,
-shadings, JBIG2 images) is left out and listed in `Rendered.skipped`.
+templates, layers, page blocks and composite objects, text (embedded fonts where they hold
+the glyph; subsets without a character map drawn as outlines by their CGTransform glyph
+indices, with invisible text for search; else a CJK system font), paths (lines, Bézier
+curves, arcs, fill rules, axial and radial shadings), images (PNG, JPEG, BMP, GIF, TIFF,
+and JBIG2 passed to pdfium as it is), clipping areas, CTMs, draw parameters, annotations
+and the stamp annotations of existing signatures with their seal pictures. What it cannot
+draw (tiling patterns, images it cannot read, which leave a marked box) is listed in
+`Rendered.skipped`.
 
 Page coordinates are millimetres from the top-left corner; the PDF page has the size of the
 OFD page (PhysicalBox) in points, so a point on the PDF page is a point on the OFD page.
@@ -17,6 +20,7 @@ OFD page (PhysicalBox) in points, so a point on the PDF page is a point on the O
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import itertools
 import math
@@ -25,16 +29,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pypdfium2
+from fontTools.pens.basePen import BasePen
+from fontTools.ttLib import TTFont as FontToolsFont
 from PIL import Image
+from reportlab.lib.colors import Color
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as pdf_canvas
 
 from sealcore import national_format
 from sealcore.ofd import container as zipped
-from sealcore.ofd import xml
+from sealcore.ofd import jbig2, xml
 from sealcore.ofd.container import DEFAULT_LIMITS, Limits
 from sealcore.ofd.errors import OfdError
 from sealcore.ofd.package import Box, Document, OfdPackage, open_ofd, parse_box, parse_signature_file
@@ -97,6 +104,22 @@ def _cjk_font() -> str:
 class _Font:
     name: str  # the reportlab font to use where it has the glyph
     glyphs: set[int] | None  # code points the embedded font holds; None: a standard font (Latin-1)
+    # The embedded font read by fontTools, to draw glyphs as outlines: by the glyph indices of
+    # a CGTransform, or by its own cmap where reportlab cannot embed it (no `post` or `name`
+    # table, CFF outlines). Many producers embed subsets that have no cmap at all.
+    outlines: object | None = None
+
+    def outline_glyphs(self, char: str, mapped: list[int] | None) -> list[int]:
+        if self.outlines is None:
+            return []
+        if mapped is not None:
+            return mapped
+        if self.name != _cjk_font() and ord(char) in (self.glyphs or ()):
+            return []  # reportlab draws it, as text
+        cmap = _outline_cmap(self.outlines)
+        order = self.outlines.getGlyphOrder()
+        name = cmap.get(ord(char))
+        return [order.index(name)] if name in order else []
 
     def for_char(self, char: str) -> str:
         if self.glyphs is None:
@@ -253,13 +276,17 @@ class _Renderer:
         if location:
             path = self._locate(base, location)
             if path:
+                data = self.package.files[path]
+                outlines = _outline_font(data)
                 # reportlab registers fonts by name for the whole process: never reuse one.
                 name = f"OfdFont{next(_FONT_NUMBERS)}"
                 try:
-                    font = TTFont(name, io.BytesIO(self.package.files[path]))
+                    font = TTFont(name, io.BytesIO(data))
                     pdfmetrics.registerFont(font)
-                    return _Font(name=name, glyphs=set(font.face.charToGlyph))
-                except Exception:  # noqa: BLE001 - CFF, Type 1 or broken: drawn with the system font
+                    return _Font(name=name, glyphs=set(font.face.charToGlyph), outlines=outlines)
+                except Exception:  # noqa: BLE001 - CFF, no cmap/post/name, Type 1 or broken
+                    if outlines is not None:
+                        return _Font(name=_cjk_font(), glyphs=set(), outlines=outlines)
                     self.skip("an embedded font")
         names = [(element.get("FontName") or "").strip().lower(), (element.get("FamilyName") or "").strip().lower()]
         for name in names:
@@ -356,8 +383,8 @@ class _Renderer:
             path.rect(clip.x, clip.y, clip.width, clip.height)
             canvas.clipPath(path, stroke=0, fill=0)
         canvas.translate(0, boundary.height)
-        canvas.scale(1, -1)
-        canvas.drawImage(image, 0, 0, boundary.width, boundary.height, mask="auto")
+        canvas.scale(boundary.width, -boundary.height)
+        _draw_picture(canvas, image)
         canvas.restoreState()
 
     def _draw_block(self, page: _Page, block, state: _State, depth: int) -> None:
@@ -382,7 +409,7 @@ class _Renderer:
                 elif name == "ImageObject":
                     self._object(page, element, state, self._draw_image)
                 elif name == "CompositeObject":
-                    self.skip("composite objects")
+                    self._object(page, element, state, lambda p, e, s: self._draw_composite(p, e, s, depth + 1))
             except (ValueError, OfdError, OverflowError, ZeroDivisionError, KeyError, TypeError):
                 self.skip(f"a {name} that could not be drawn")
 
@@ -447,11 +474,54 @@ class _Renderer:
         if dash and all(value >= 0 for value in dash) and any(dash):
             canvas.setDash(dash, _float(element.get("DashOffset"), 0.0))
         canvas.setStrokeColor(_color(self, page, xml.child(element, "StrokeColor"), state.stroke_color))
-        canvas.setFillColor(_color(self, page, xml.child(element, "FillColor"), state.fill_color))
+        fill_color = xml.child(element, "FillColor")
+        canvas.setFillColor(_color(self, page, fill_color, state.fill_color))
         path = canvas.beginPath()
         _path_commands(path, data)
         even_odd = (element.get("Rule") or "NonZero").lower() == "even-odd"
+        shading = _shading(fill_color) if fill else None
+        if fill and shading is None and fill_color is not None and xml.child(fill_color, "Pattern") is not None:
+            # A tiling pattern is not drawn: leaving the area empty hides less than black would.
+            self.skip("a pattern fill")
+            fill = False
+            if not stroke:
+                return
+        if shading is not None:
+            canvas.saveState()
+            canvas.clipPath(path, stroke=0, fill=0, fillMode=1 if even_odd else 0)
+            self._draw_shading(page, shading)
+            canvas.restoreState()
+            fill = False
+            if not stroke:
+                return
         canvas.drawPath(path, stroke=int(stroke), fill=int(fill), fillMode=1 if even_odd else 0)
+
+    def _draw_shading(self, page: _Page, shading) -> None:
+        """An axial or radial shading (GB/T 33190 §8.3.4) over the current clip. A radial one
+        is drawn about its end circle (reportlab's radial gradients are concentric)."""
+        segments = []
+        for segment in xml.children(shading, "Segment"):
+            color = _color(self, page, xml.child(segment, "Color"), None)
+            if color is not None:
+                segments.append((_float(segment.get("Position"), -1.0), color))
+        if not segments:
+            self.skip("a shading without colours")
+            return
+        if len(segments) == 1:
+            segments.append(segments[0])
+        if all(0 <= position <= 1 for position, _color_value in segments):
+            positions = [position for position, _color_value in segments]
+        else:
+            positions = [index / (len(segments) - 1) for index in range(len(segments))]
+        colors = [Color(*color_value) for _position, color_value in segments]
+        extend = (shading.get("Extend") or "0").strip() != "0"
+        start = _numbers(shading.get("StartPoint"), 2) or [0.0, 0.0]
+        end = _numbers(shading.get("EndPoint"), 2) or start
+        if xml.local(shading) == "AxialShd":
+            page.canvas.linearGradient(*start, *end, colors, positions, extend=extend)
+        else:
+            radius = max(_float(shading.get("EndRadius"), 0.0), _float(shading.get("StartRadius"), 0.0))
+            page.canvas.radialGradient(*end, radius or 1.0, colors, positions, extend=extend)
 
     def _draw_text(self, page: _Page, element, state: _State) -> None:
         canvas = page.canvas
@@ -463,6 +533,11 @@ class _Renderer:
             return
         canvas.setFillColor(_color(self, page, xml.child(element, "FillColor"), state.fill_color))
         h_scale = _float(element.get("HScale"), 1.0) or 1.0
+        mapped = _glyph_map(element) if font.outlines is not None else {}
+        # Vertical text: each glyph turned by CharDirection (0, 90, 180 or 270 degrees).
+        char_direction = _float(element.get("CharDirection"), 0.0) % 360
+        read_direction = round(_float(element.get("ReadDirection"), 0.0)) % 360
+        position = 0  # CGTransform counts characters across the object's TextCodes
         x = y = 0.0
         for code in xml.children(element, "TextCode"):
             text = code.text or ""
@@ -472,35 +547,63 @@ class _Renderer:
             y = _float(code.get("Y"), y)
             delta_x = _deltas(code.get("DeltaX"))
             delta_y = _deltas(code.get("DeltaY"))
+            advance = 0.0
             for number, char in enumerate(text):
-                if not char.isspace():
-                    name = font.for_char(char)
+                glyphs = font.outline_glyphs(char, mapped.get(position + number))
+                advance = (
+                    _outline_advance(font.outlines, glyphs, size)
+                    if glyphs
+                    else pdfmetrics.stringWidth(char, font.for_char(char), size)
+                ) * h_scale
+                if not char.isspace() or glyphs:
                     canvas.saveState()
                     canvas.translate(x, y)
                     canvas.scale(h_scale, -1)
-                    canvas.setFont(name, size)
-                    canvas.drawString(0, 0, char)
+                    if char_direction:
+                        canvas.rotate(-char_direction)  # clockwise on the page, whose y axis points down
+                    if glyphs:
+                        _draw_outlines(canvas, font.outlines, glyphs, size)
+                        _draw_invisible(canvas, char, size)  # for search and copying
+                    else:
+                        canvas.setFont(font.for_char(char), size)
+                        canvas.drawString(0, 0, char)
                     canvas.restoreState()
                 if number < len(text) - 1:
                     if number < len(delta_x):
                         x += delta_x[number]
                     elif not delta_x and not delta_y:
-                        x += pdfmetrics.stringWidth(char, font.for_char(char), size) * h_scale
+                        step_x, step_y = _reading_step(read_direction, advance, size)
+                        x, y = x + step_x, y + step_y
                     elif number >= len(delta_x) and delta_x:
                         x += delta_x[-1]
                     if number < len(delta_y):
                         y += delta_y[number]
-            x += pdfmetrics.stringWidth(text[-1], font.for_char(text[-1]), size) * h_scale
+            position += len(text)
+            step_x, step_y = _reading_step(read_direction, advance, size)
+            x, y = x + step_x, y + step_y
+
+    def _draw_composite(self, page: _Page, element, state: _State, depth: int) -> None:
+        """A composite object draws the content of its CompositeGraphicUnit resource in its
+        own coordinates (the object's CTM maps them onto the boundary)."""
+        found = page.resources.elements.get((element.get("ResourceID") or "").strip())
+        content = xml.child(found[0], "Content") if found is not None else None
+        if content is None:
+            self.skip("a composite object without its graphic unit")
+            return
+        self._draw_block(page, content, state, depth)
 
     def _draw_image(self, page: _Page, element, state: _State) -> None:
         image = self.image(page, (element.get("ResourceID") or "").strip())
-        if image is None:
-            self.skip("an image")
-            return
         canvas = page.canvas
+        if image is None:
+            # Missing, broken or of a format not read here: a marked box where it belongs,
+            # so that the page still shows something stands there.
+            self.skip("an image")
+            _draw_placeholder(canvas)
+            return
         canvas.translate(0, 1)
         canvas.scale(1, -1)
-        canvas.drawImage(image, 0, 0, 1, 1, mask="auto")
+        _draw_picture(canvas, image)
 
 
 @dataclass(frozen=True)
@@ -611,6 +714,135 @@ def _color(renderer: _Renderer, page: _Page, element, default: tuple) -> tuple:
     if len(scaled) >= 3:
         return tuple(scaled[:3])
     return default
+
+
+def _reading_step(read_direction: int, advance: float, size: float) -> tuple[float, float]:
+    """The move to the next character where no DeltaX/DeltaY says it: along the reading
+    direction (clockwise from left-to-right; a vertical line moves by the font size)."""
+    if read_direction == 90:
+        return 0.0, size
+    if read_direction == 180:
+        return -advance, 0.0
+    if read_direction == 270:
+        return 0.0, -size
+    return advance, 0.0
+
+
+def _outline_font(data: bytes):
+    """The font as fontTools reads it (lazily, table by table), or None."""
+    try:
+        font = FontToolsFont(io.BytesIO(data), lazy=True)
+        font.getGlyphOrder()
+        if font["head"].unitsPerEm <= 0:
+            return None
+    except Exception:  # noqa: BLE001 - hostile or broken font data: drawn with the system font
+        return None
+    return font
+
+
+def _outline_cmap(font) -> dict:
+    try:
+        return font.getBestCmap() or {}
+    except Exception:  # noqa: BLE001
+        return {}
+
+
+def _glyph_map(element) -> dict[int, list[int]]:
+    """Character position -> glyph indices, from the TextObject's CGTransforms."""
+    found: dict[int, list[int]] = {}
+    for transform in xml.children(element, "CGTransform"):
+        try:
+            start = int(float(transform.get("CodePosition") or 0))
+            count = max(1, int(float(transform.get("CodeCount") or 1)))
+            glyphs = [int(float(value)) for value in xml.text(transform, "Glyphs").split()][:10_000]
+        except ValueError:
+            continue
+        if not glyphs or start < 0 or count > 10_000:
+            continue
+        if count == len(glyphs):
+            for offset, glyph in enumerate(glyphs):
+                found[start + offset] = [glyph]
+        else:  # ligatures (several characters, one glyph) or one character drawn as several glyphs
+            found[start] = glyphs
+            for offset in range(1, count):
+                found[start + offset] = []
+    return found
+
+
+def _outline_advance(font, glyphs: list[int], size: float) -> float:
+    try:
+        metrics, order = font["hmtx"].metrics, font.getGlyphOrder()
+        units = sum(metrics[order[glyph]][0] for glyph in glyphs if 0 <= glyph < len(order))
+        return units * size / font["head"].unitsPerEm
+    except Exception:  # noqa: BLE001
+        return size
+
+
+class _CanvasPen(BasePen):
+    """Glyph outlines into a reportlab canvas path."""
+
+    def __init__(self, glyph_set, path, offset: float):
+        super().__init__(glyph_set)
+        self.path, self.offset = path, offset
+
+    def _moveTo(self, point):  # noqa: N802 - fontTools' names
+        self.path.moveTo(point[0] + self.offset, point[1])
+
+    def _lineTo(self, point):  # noqa: N802
+        self.path.lineTo(point[0] + self.offset, point[1])
+
+    def _curveToOne(self, first, second, third):  # noqa: N802
+        self.path.curveTo(
+            first[0] + self.offset, first[1], second[0] + self.offset, second[1], third[0] + self.offset, third[1]
+        )
+
+    def _qCurveToOne(self, control, end):  # noqa: N802
+        x0, y0 = self._getCurrentPoint()
+        c1 = (x0 + 2 / 3 * (control[0] - x0), y0 + 2 / 3 * (control[1] - y0))
+        c2 = (end[0] + 2 / 3 * (control[0] - end[0]), end[1] + 2 / 3 * (control[1] - end[1]))
+        self._curveToOne(c1, c2, end)
+
+    def _closePath(self):  # noqa: N802
+        self.path.close()
+
+
+def _draw_outlines(canvas, font, glyphs: list[int], size: float) -> None:
+    """Glyphs side by side from the origin, in font units scaled to `size` (the caller has
+    flipped the page's y axis back up, as for text)."""
+    try:
+        order, glyph_set = font.getGlyphOrder(), font.getGlyphSet()
+        metrics = font["hmtx"].metrics
+        scale = size / font["head"].unitsPerEm
+        canvas.saveState()
+        canvas.scale(scale, scale)
+        path = canvas.beginPath()
+        offset = 0.0
+        for glyph in glyphs:
+            if 0 <= glyph < len(order):
+                glyph_set[order[glyph]].draw(_CanvasPen(glyph_set, path, offset))
+                offset += metrics[order[glyph]][0]
+        canvas.drawPath(path, stroke=0, fill=1)
+        canvas.restoreState()
+    except Exception:  # noqa: BLE001 - a broken glyph: nothing drawn for it
+        return
+
+
+def _draw_invisible(canvas, char: str, size: float) -> None:
+    text = canvas.beginText(0, 0)
+    text.setTextRenderMode(3)
+    text.setFont(_cjk_font(), size)
+    text.textOut(char)
+    canvas.drawText(text)
+
+
+def _shading(fill_color):
+    if fill_color is None:
+        return None
+    for name in ("AxialShd", "RadialShd"):
+        found = xml.child(fill_color, name)
+        if found is not None:
+            return found
+    return None
 
 
 def _path_commands(path, data: str, ctm: list[float] | None = None) -> None:
@@ -733,8 +965,11 @@ def _picture(data: bytes, kind: str, renderer: _Renderer | None):
     kind = kind.lower().lstrip(".")
     if kind == "ofd" or data[:4] == zipped.ZIP_MAGIC:
         return _ofd_picture(data, renderer)
-    if kind in ("jb2", "jbig2"):
-        return None
+    if kind in ("jb2", "jbig2", "gbig2") or data.startswith(jbig2.FILE_ID):
+        try:
+            return jbig2.from_file(data)
+        except jbig2.NotJbig2:
+            return None
     try:
         with Image.open(io.BytesIO(data)) as probe:
             width, height = probe.size
@@ -753,6 +988,73 @@ def _picture(data: bytes, kind: str, renderer: _Renderer | None):
     return ImageReader(image)
 
 
+def _draw_picture(canvas, image) -> None:
+    """An image (ImageReader or JBIG2) into the unit square of the current coordinates."""
+    if isinstance(image, jbig2.Jbig2Image):
+        _draw_jbig2(canvas, image)
+    else:
+        canvas.drawImage(image, 0, 0, 1, 1, mask="auto")
+
+
+def _draw_jbig2(canvas, image: jbig2.Jbig2Image) -> None:
+    """A JBIG2 image passed to the PDF as it is (JBIG2Decode), for pdfium to decode: reportlab
+    draws only images it can read itself, so the XObject is registered the way its drawImage
+    does."""
+    document = canvas._doc  # noqa: SLF001 - reportlab has no public door for a raw image XObject
+    name = "Jbig2" + hashlib.sha256(image.globals + image.page).hexdigest()[:24]
+    registered = document.getXObjectName(name)
+    if document.idToObject.get(registered) is None:
+        xobject = pdfdoc.PDFImageXObject(name)
+        xobject.width, xobject.height = image.width, image.height
+        xobject.bitsPerComponent = 1
+        xobject.colorSpace = "DeviceGray"
+        xobject._filters = ("JBIG2Decode",)  # noqa: SLF001
+        xobject.streamContent = image.page
+        xobject.mask = None
+        if image.globals:
+            globals_stream = pdfdoc.PDFStream(content=image.globals, filters=[])
+            xobject.decode_parms = document.Reference(globals_stream, registered + "Globals")
+        document.addForm(name, _Jbig2XObject(xobject))
+    if name not in canvas._formsinuse:  # noqa: SLF001 - the page's XObject resources
+        canvas._formsinuse.append(name)  # noqa: SLF001
+    canvas._currentPageHasImages = 1  # noqa: SLF001
+    canvas._code.append(f"/{registered} Do")  # noqa: SLF001
+
+
+class _Jbig2XObject(pdfdoc.PDFObject):
+    """Formats the image XObject with the JBIG2Globals reference reportlab's own lacks."""
+
+    def __init__(self, xobject):
+        self.xobject = xobject
+
+    def format(self, document):
+        xobject = self.xobject
+        stream = pdfdoc.PDFStream(content=xobject.streamContent, filters=[])
+        entries = stream.dictionary
+        entries["Type"] = pdfdoc.PDFName("XObject")
+        entries["Subtype"] = pdfdoc.PDFName("Image")
+        entries["Width"] = xobject.width
+        entries["Height"] = xobject.height
+        entries["BitsPerComponent"] = 1
+        entries["ColorSpace"] = pdfdoc.PDFName("DeviceGray")
+        entries["Filter"] = pdfdoc.PDFName("JBIG2Decode")
+        if getattr(xobject, "decode_parms", None) is not None:
+            entries["DecodeParms"] = pdfdoc.PDFDictionary({"JBIG2Globals": xobject.decode_parms})
+        return stream.format(document)
+
+
+def _draw_placeholder(canvas) -> None:
+    """A light box with a cross over the unit square (an image that could not be drawn)."""
+    canvas.saveState()
+    canvas.setFillColorRGB(0.93, 0.93, 0.93)
+    canvas.setStrokeColorRGB(0.6, 0.6, 0.6)
+    canvas.setLineWidth(0)
+    canvas.rect(0, 0, 1, 1, stroke=1, fill=1)
+    canvas.line(0, 0, 1, 1)
+    canvas.line(0, 1, 1, 0)
+    canvas.restoreState()
+
+
 def _ofd_picture(data: bytes, renderer: _Renderer | None):
     if renderer is not None and getattr(renderer, "nested", False):
         return None  # a seal picture inside a seal picture: not followed
@@ -761,7 +1063,8 @@ def _ofd_picture(data: bytes, renderer: _Renderer | None):
         inner = _Renderer(package, package.documents[0], DEFAULT_LIMITS)
         inner.nested = True
         pdf = _pdf(inner, [0], note="", title="")
-        png = _pdf_page_png(pdf, 0, 600)
+        # Transparent where the seal draws nothing, like the ink of a stamp over the page.
+        png = _pdf_page_png(pdf, 0, 600, transparent=True)
         image = Image.open(io.BytesIO(png))
         image.load()
     except (OfdError, OSError, ValueError, IndexError):
@@ -827,14 +1130,15 @@ def ofd_to_pdf(
     return Rendered(pdf=pdf, pages=wanted, skipped=renderer.skipped)
 
 
-def _pdf_page_png(pdf: bytes, index: int, width_px: int) -> bytes:
+def _pdf_page_png(pdf: bytes, index: int, width_px: int, *, transparent: bool = False) -> bytes:
     with PDFIUM_LOCK:
         document = pypdfium2.PdfDocument(pdf)
         try:
             page = document[index]
             try:
                 width_pt, _height = page.get_size()
-                return bitmap_png(page.render(scale=width_px / width_pt))
+                fill = (255, 255, 255, 0) if transparent else (255, 255, 255, 255)
+                return bitmap_png(page.render(scale=width_px / width_pt, fill_color=fill))
             finally:
                 page.close()
         finally:

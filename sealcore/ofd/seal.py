@@ -252,11 +252,18 @@ def _signature_xml(
 def _with_signature_list(ofd_xml: bytes, signatures_path: str) -> bytes:
     root = xml.parse(ofd_xml, "/OFD.xml")
     body = xml.child(root, "DocBody")
+    existing = xml.child(body, "Signatures")
+    if existing is not None:  # it names a list that is not in the package: point it at the new one
+        existing.text = signatures_path
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     anchor = xml.child(body, "Versions") if xml.child(body, "Versions") is not None else xml.child(body, "DocRoot")
-    namespace = xml.namespace(anchor) or xml.namespace(root)
+    namespace = xml.namespace(anchor if anchor is not None else body) or xml.namespace(root)
     element = etree.Element(f"{{{namespace}}}Signatures" if namespace else "Signatures")
     element.text = signatures_path
-    anchor.addnext(element)
+    if anchor is not None:
+        anchor.addnext(element)
+    else:
+        body.append(element)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 

@@ -10,8 +10,9 @@ dataHash over the whole Signature.xml as stored, the timestamp — and that Seal
 seal inside the signature; for type Sign the SignedData over Signature.xml.
 
 VALID only when every signature is valid and nothing it protects changed. Files no signature
-protects are listed; the entry point, the documents and their pages left unprotected make
-the file INVALID (a change there would go unseen).
+protects are listed; the documents and their pages left unprotected make the file INVALID (a
+change there would go unseen). An unprotected entry point (OFD.xml) is listed only: its
+metadata is not covered, but what it points at must be.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from sealcore.ofd import signed_data
 from sealcore.ofd.container import DEFAULT_LIMITS, Limits
 from sealcore.ofd.errors import OfdError
 from sealcore.ofd.package import (
-    ENTRY_POINT,
     Document,
     OfdPackage,
     SignatureEntry,
@@ -144,7 +144,10 @@ def _conclude(report: OfdVerificationReport, package: OfdPackage) -> None:
         report.reasons.append("a_signature_cannot_be_verified")
     else:
         report.verdict = VALID
-    essential = {ENTRY_POINT}
+    # What is shown must be protected: each document's root and pages. The entry point is
+    # listed when unprotected (a seal vendor's products leave it out) but does not make the
+    # file invalid: pointing it at another document makes that document's files unprotected.
+    essential = set()
     for document in package.documents:
         essential.add(document.root_path)
         essential.update(page.path for page in document.pages)
@@ -237,7 +240,7 @@ def _seal_value(package, signature: SignatureFile, value: bytes, report, trust, 
     try:
         certificate = sm2.load_certificate(parsed.signer_certificate)
         signer_key = sm2.certificate_public_key(certificate)
-        report.signer = certificate.subject.human_friendly
+        report.signer = sm2.display_name(certificate.subject)
     except ValueError:
         pass
     return signer_key, result
@@ -279,7 +282,7 @@ def _sign_value(signature: SignatureFile, value: bytes, report, trust, at):
         report.reasons.append("signer_certificate_malformed")
         return None, CANNOT_VERIFY
     signer_key = sm2.certificate_public_key(certificate)
-    report.signer = certificate.subject.human_friendly
+    report.signer = sm2.display_name(certificate.subject)
     moment = _declared_time(signature.signature_datetime) or at or dt.datetime.now(dt.UTC)
     report.signed_at = moment
     steps = []

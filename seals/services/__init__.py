@@ -23,6 +23,8 @@ from seals.services.lifecycle import (
 )
 from seals.services.national import (
     NATIONAL_SEAL_TYPE,
+    national_person_certificate_issue,
+    national_person_seal,
     national_seal_issue,
     seal_dual_signing_set,
     seal_national_summary,
@@ -38,6 +40,8 @@ from seals.services.passwords import (
 )
 
 __all__ = [
+    "national_person_certificate_issue",
+    "national_person_seal",
     "ALLOWED_TRANSITIONS",
     "ATTACHMENT_MAGIC",
     "ATTACHMENT_MAX_BYTES",

@@ -55,6 +55,40 @@ def national_seal_issue(seal: Seal, certificate: x509.Certificate, sm2_public_ke
     )
 
 
+def national_person_certificate_issue(*, name: str, email: str, public_key: bytes) -> bytes:
+    """A person's one-off SM2 certificate (DER) from the platform's SM2 maker, for signing an
+    OFD file once: the key pair lives only in that signing job, like the PDF one."""
+    maker_key, maker_certificate = pki.sm2_maker()
+    extra = {"email_address": email} if email and email.isascii() else {}
+    subject = sm2.name(common_name=name[:64] or "-", organization="Sealhub", extra=extra)
+    return sm2.issue_seal_certificate(
+        maker_key=maker_key, maker_certificate=maker_certificate, subject_name=subject, public_key=public_key
+    ).dump()
+
+
+def national_person_seal(
+    *, es_id: str, name: str, certificate_der: bytes, picture_png: bytes, width_mm: int, height_mm: int
+) -> bytes:
+    """A personal seal (GB/T 38540 v4, type personal) for one signature: the person's drawn or
+    typed signature as its picture, listing only their certificate, valid as long as it is.
+    This is how a person's handwritten signature travels in an OFD signature (type Seal)."""
+    maker_key, maker_certificate = pki.sm2_maker()
+    validity = sm2.load_certificate(certificate_der)["tbs_certificate"]["validity"]
+    return national.build_seal(
+        maker_key=maker_key,
+        maker_certificate=maker_certificate.dump(),
+        es_id=es_id,
+        name=name,
+        seal_type=national.SEAL_TYPE_PERSONAL,
+        signer_certificates=[certificate_der],
+        valid_from=validity["not_before"].native,
+        valid_until=validity["not_after"].native,
+        picture_png=picture_png,
+        width_mm=width_mm,
+        height_mm=height_mm,
+    )
+
+
 def seal_sm2_key(*, seal: Seal, data_key: bytes) -> sm2.Sm2KeyPair:
     """The seal's SM2 key pair, with the data key `seal_private_key_unlock` gave."""
     token = bytes(seal.sm2_encrypted_private_key)

@@ -8,6 +8,7 @@ import io
 import zipfile
 
 import pytest
+from asn1crypto import pem as asn1_pem
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 from PIL import Image
@@ -15,13 +16,17 @@ from PIL import Image
 from accounts.models import AuthenticatorDevice, Membership
 from config.errors import ApplicationError
 from documents.models import SigningGrant
+from documents.pdf.ofd import seal_ofd_version
 from documents.services import versions
 from documents.services.placements import placement_add, placement_add_cross_page
 from documents.services.sealing import document_seal_execute, document_seal_request
+from documents.services.signers import person_ofd_signer
 from documents.services.versions import document_upload
 from documents.verification import document_verify, report_as_dict
+from sealcore import national_format as nf
+from sealcore import sm2
 from sealcore.ofd import render
-from seals.services import seal_application_approve
+from seals.services import national_person_certificate_issue, seal_application_approve
 from tenants.services import api_key_create
 from tests.conftest import client_on, enrol_authenticator, totp_now
 from tests.documents.pdfs import make_pdf
@@ -279,3 +284,39 @@ def test_the_document_page_offers_a_signature_without_appearance_for_an_ofd_only
     (checked,) = independent.check(data)
     assert independent.all_good(checked) and checked
     assert 'Type="Sign"' in zipfile.ZipFile(io.BytesIO(data)).read("Doc_0/Signs/Signatures.xml").decode()
+
+
+def test_a_person_who_typed_their_name_signs_an_ofd_with_it_as_a_personal_seal(world):
+    key_pair = sm2.generate_key_pair()
+    certificate_der = national_person_certificate_issue(
+        name="李四", email="lisi@example.com", public_key=key_pair.public_key
+    )
+    grant = SigningGrant(
+        user_label="李四",
+        evidence={"typed_name": "李四"},
+        certificate_pem=asn1_pem.armor("CERTIFICATE", certificate_der).decode(),
+    )
+    signer = person_ofd_signer(grant, key_pair.to_bytes())
+    data = writer.build_ofd()
+    info = versions.document_inspect_upload(data)[1]
+    pages = [page.__dict__ for page in info.pages]
+    signed = seal_ofd_version(
+        data,
+        signer=signer,
+        placements=[{"page": 0, "x": 300, "y": 100, "width": 142, "height": 57}],
+        pages=pages,
+        timestamping=None,
+    )
+    report = _verified(signed)
+    assert report["verdict"] == "valid", report
+    assert report["national"][0]["seal_name"] == "李四" and "李四" in report["national"][0]["signer"]
+    assert independent.all_good(independent.check(signed)[0])
+    seal = nf.parse_signature(_signed_value(signed)).seal
+    assert seal.seal_type == nf.SEAL_TYPE_PERSONAL and (seal.width_mm, seal.height_mm) == (50, 20)
+    picture = Image.open(io.BytesIO(seal.picture)).convert("RGBA")
+    assert sum(1 for pixel in picture.get_flattened_data() if pixel[3] > 128) > 500  # the typed name, in ink
+
+
+def _signed_value(data: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.read("Doc_0/Signs/Sign_0/SignedValue.dat")

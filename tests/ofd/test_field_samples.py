@@ -36,7 +36,9 @@ def _own_anchors(data: bytes) -> nf.Trust:
     return nf.Trust(makers=anchors)
 
 
-@pytest.mark.parametrize("name", ["ofdrw-v4signed.ofd", "ofdrw-allprotected.ofd", "ofdrw-V4RideRight.ofd"])
+@pytest.mark.parametrize(
+    "name", ["ofdrw-v4signed.ofd", "ofdrw-allprotected.ofd", "ofdrw-V4RideRight.ofd", "easyofd-vat-special-invoice.ofd"]
+)
 def test_files_sealed_by_other_producers_are_valid_once_their_maker_is_trusted(name):
     data = _sample(name)
     report = ofd_verify.verify_ofd(data, trust=_own_anchors(data))
@@ -120,3 +122,34 @@ def test_a_file_whose_producer_protected_the_signature_list_is_not_sealed_again(
             seal_der=alpha.seal,
         )
     assert refused.value.code == "signature_list_protected"
+
+
+def test_an_invoice_changed_after_it_was_sealed_is_invalid_even_when_its_maker_is_trusted():
+    data = _sample("ofdrw-invoice-changed-after-signing.ofd")
+    report = ofd_verify.verify_ofd(data, trust=_own_anchors(data))
+    assert report.verdict == ofd_verify.INVALID
+    (signature,) = report.signatures
+    assert signature.reasons == ["protected_file_changed"]
+    assert [r.path for r in signature.references if r.result == ofd_verify.CHANGED] == ["/Doc_0/Document.xml"]
+    (checked,) = independent.check(data)
+    assert checked["references"] is False and checked["signer_signature"] is True
+
+
+def test_a_vendor_seal_that_leaves_the_entry_point_out_is_valid_and_lists_it():
+    data = _sample("ofdrw-kinggrid-invoice.ofd")
+    report = ofd_verify.verify_ofd(data, trust=_own_anchors(data))
+    assert report.verdict == ofd_verify.VALID, report.signatures
+    assert report.uncovered_files == ["/OFD.xml"] and report.reasons == ["files_not_protected"]
+    assert independent.all_good(independent.check(data)[0])
+    # Its invoice data in DocInfo is not covered: changed, the file stays valid with OFD.xml listed.
+    files = writer.read_entries(data)
+    changed = writer.replace_entry(data, "OFD.xml", files["OFD.xml"].replace(b"10600.00", b"99600.00"))
+    assert ofd_verify.verify_ofd(changed, trust=_own_anchors(changed)).verdict == ofd_verify.VALID
+    # Pointed at another document, that document is unprotected: invalid.
+    document = files["Doc_0/Document.xml"].replace(b'BaseLoc="Pages/', b'BaseLoc="/Doc_0/Pages/')
+    moved = writer.replace_entry(data, "Doc_1/Document.xml", document)
+    moved = writer.replace_entry(
+        moved, "OFD.xml", files["OFD.xml"].replace(b"Doc_0/Document.xml", b"Doc_1/Document.xml")
+    )
+    report = ofd_verify.verify_ofd(moved, trust=_own_anchors(moved))
+    assert report.verdict == ofd_verify.INVALID and "document_not_protected" in report.reasons

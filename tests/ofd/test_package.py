@@ -129,7 +129,6 @@ def test_entities_and_external_references_are_refused_in_every_xml_part(part, pa
         ("OFD.xml", writer.ofd_xml(doc_root="Doc_0/Missing.xml"), "missing_file"),
         ("OFD.xml", writer.ofd_xml(doc_root="../../etc/passwd"), "bad_location"),
         ("Doc_0/Document.xml", writer.document_xml(1, page_locations=["Pages/None/Content.xml"]), "missing_file"),
-        ("OFD.xml", writer.ofd_xml(signatures="Doc_0/Signs/Signatures.xml"), "missing_file"),
     ],
 )
 def test_structure_errors_are_clear_typed_errors(part, content, code):
@@ -140,3 +139,38 @@ def test_a_package_without_ofd_xml_and_random_bytes_are_refused():
     assert _refused(writer.zip_bytes(writer.entries()[1:]), MalformedStructure).code == "no_entry_point"
     assert _refused(b"PK\x03\x04" + b"\x00" * 100, UnsafeContainer).code == "broken_zip"
     assert _refused(b"hello", UnsafeContainer).code == "not_zip"
+
+
+def test_locations_that_step_up_out_of_the_document_folder_and_back_are_read():
+    # The GB/T 33190 conformance sample "6.2.003 使用相对路径": `../Doc_0/...` from /Doc_0.
+    files = dict(writer.entries(pages=2))
+    files["Doc_0/Document.xml"] = writer.document_xml(
+        2, page_locations=["./Pages/Page_0/Content.xml", "../Doc_0/Pages/Page_1/Content.xml"]
+    )
+    files["OFD.xml"] = writer.ofd_xml(doc_root="./Doc_0/Document.xml")
+    package = ofd_package.open_ofd(writer.zip_bytes(list(files.items())))
+    assert [page.path for page in package.documents[0].pages] == [
+        "/Doc_0/Pages/Page_0/Content.xml",
+        "/Doc_0/Pages/Page_1/Content.xml",
+    ]
+    files["Doc_0/Document.xml"] = writer.document_xml(1, page_locations=["../../Pages/Page_0/Content.xml"])
+    assert _refused(writer.zip_bytes(list(files.items())), MalformedStructure).code == "bad_location"
+
+
+def test_a_signature_list_named_but_absent_opens_unsigned_and_says_so():
+    files = dict(writer.entries(pages=1))
+    files["OFD.xml"] = writer.ofd_xml(signatures="/Doc_0/Signs/Signatures.xml")
+    package = ofd_package.open_ofd(writer.zip_bytes(list(files.items())))
+    assert package.documents[0].signatures == [] and package.documents[0].signatures_path is None
+    assert package.deviations == ["the signature list '/Doc_0/Signs/Signatures.xml' is named but missing"]
+
+
+def test_doc_root_written_as_an_attribute_is_read():
+    files = dict(writer.entries(pages=1))
+    files["OFD.xml"] = (
+        writer.ofd_xml()
+        .replace(b"<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot>", b"")
+        .replace(b"<ofd:DocBody>", b'<ofd:DocBody DocRoot="Doc_0/Document.xml">')
+    )
+    package = ofd_package.open_ofd(writer.zip_bytes(list(files.items())))
+    assert package.documents[0].root_path == "/Doc_0/Document.xml"

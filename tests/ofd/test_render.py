@@ -226,3 +226,162 @@ def test_placements_flush_with_the_page_edges_stay_on_the_page():
     box = placement.box
     assert box.x + box.width <= 210 and box.y + box.height <= 297 and box.x >= 0
     assert abs(box.y - (297 - 81.18 / MM)) < 0.01
+
+
+def _page_with(content_objects: bytes, res: bytes = b"", extra: dict | None = None) -> bytes:
+    content = (
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content><ofd:Layer>'
+        + content_objects
+        + b"</ofd:Layer></ofd:Content></ofd:Page>"
+    )
+    entries = dict(writer.entries(pages=1))
+    entries["Doc_0/Pages/Page_0/Content.xml"] = content
+    if res:
+        entries["Doc_0/PublicRes.xml"] = (
+            b'<?xml version="1.0" encoding="UTF-8"?><ofd:Res xmlns:ofd="http://www.ofdspec.org/2016" BaseLoc="Res">'
+            + res
+            + b"</ofd:Res>"
+        )
+    entries.update(extra or {})
+    return writer.zip_bytes(list(entries.items()))
+
+
+def test_the_qr_code_of_an_invoice_stored_as_jbig2_is_drawn():
+    data = (SAMPLES / "easyofd-vat-special-invoice.ofd").read_bytes()
+    rendered = render.ofd_to_pdf(data)
+    assert rendered.skipped == []
+    image = _image(render.render_page_png(data, 0, width_px=210 * 4)).convert("L")
+    qr = image.crop((4 * 4, 2 * 4, 4 * 26, 4 * 24))  # 4 px per mm; the QR code sits top left
+    values = list(qr.get_flattened_data())
+    dark, light = sum(1 for v in values if v < 80), sum(1 for v in values if v > 200)
+    assert dark > len(values) * 0.25 and light > len(values) * 0.25
+    # The tax bureau's seal is an OFD picture: transparent around its ink, so the title under it shows.
+    text = _text(rendered.pdf).replace("\r", "").replace("\n", "")
+    assert "贵州增值税电子专用发票" in text
+    title = image.crop((4 * 100, 4 * 4, 4 * 110, 4 * 12))  # between the seal's rim and centre
+    assert sum(1 for v in title.get_flattened_data() if v > 240) > 40
+
+
+def test_an_image_that_cannot_be_read_leaves_a_marked_box_not_a_gap():
+    data = _page_with(
+        b'<ofd:ImageObject Boundary="10 10 40 20" ResourceID="9" CTM="40 0 0 20 0 0"/>'
+        b'<ofd:ImageObject Boundary="10 50 40 20" ResourceID="404" CTM="40 0 0 20 0 0"/>',
+        b'<ofd:MultiMedias><ofd:MultiMedia ID="9" Type="Image" Format="JB2"><ofd:MediaFile>broken.jb2</ofd:MediaFile>'
+        b"</ofd:MultiMedia></ofd:MultiMedias>",
+        {"Doc_0/Res/broken.jb2": b"\x97JB2\r\n\x1a\n\x01\x00\x00\x00\x01\x00\x00"},
+    )
+    rendered = render.ofd_to_pdf(data)
+    assert rendered.skipped == ["an image"]
+    page = _image(render.render_page_png(data, 0, width_px=210))
+    for top in (10, 50):
+        assert page.getpixel((30, top + 3))[0] in range(225, 245)  # the grey box, off its cross
+    assert page.getpixel((60, 20)) == (255, 255, 255)
+
+
+def test_composite_objects_and_shadings_are_drawn():
+    data = _page_with(
+        # a composite unit (a red square 10 x 10 in its own units) placed twice its size
+        b'<ofd:CompositeObject Boundary="10 10 20 20" ResourceID="7" CTM="2 0 0 2 0 0"/>'
+        # an axial shading from white (left) to blue (right) filling a rectangle
+        b'<ofd:PathObject Boundary="50 10 100 20" Fill="true" Stroke="false"><ofd:FillColor>'
+        b'<ofd:AxialShd StartPoint="0 0" EndPoint="100 0" Extend="3">'
+        b'<ofd:Segment Position="0"><ofd:Color Value="255 255 255"/></ofd:Segment>'
+        b'<ofd:Segment Position="1"><ofd:Color Value="0 0 255"/></ofd:Segment></ofd:AxialShd></ofd:FillColor>'
+        b"<ofd:AbbreviatedData>M 0 0 L 100 0 L 100 20 L 0 20 C</ofd:AbbreviatedData></ofd:PathObject>"
+        # a tiling pattern is not drawn at all rather than black
+        b'<ofd:PathObject Boundary="10 50 40 40" Fill="true" Stroke="false"><ofd:FillColor><ofd:Pattern/>'
+        b"</ofd:FillColor><ofd:AbbreviatedData>M 0 0 L 40 0 L 40 40 L 0 40 C</ofd:AbbreviatedData></ofd:PathObject>",
+        b'<ofd:CompositeGraphicUnits><ofd:CompositeGraphicUnit ID="7" Width="10" Height="10"><ofd:Content>'
+        b'<ofd:PathObject Boundary="0 0 10 10" Fill="true" Stroke="false"><ofd:FillColor Value="255 0 0"/>'
+        b"<ofd:AbbreviatedData>M 0 0 L 10 0 L 10 10 L 0 10 C</ofd:AbbreviatedData></ofd:PathObject>"
+        b"</ofd:Content></ofd:CompositeGraphicUnit></ofd:CompositeGraphicUnits>",
+    )
+    rendered = render.ofd_to_pdf(data)
+    assert rendered.skipped == ["a pattern fill"]
+    page = _image(render.render_page_png(data, 0, width_px=210))
+    assert page.getpixel((25, 25)) == (255, 0, 0)  # inside the composite, scaled to 20 x 20
+    assert page.getpixel((33, 25)) == (255, 255, 255)
+    left, right = page.getpixel((53, 20)), page.getpixel((146, 20))
+    assert left[0] > 200 and right[0] < 60 and right[2] > 200  # white towards blue
+    assert page.getpixel((30, 70)) == (255, 255, 255)
+
+
+def _glyph_index_font() -> bytes:
+    """A subset font as e-invoice producers embed it: glyphs reached only by index (no cmap,
+    post or name table, which reportlab needs), glyph 1 a 10 × 20 bar, glyph 2 a 20 × 10 bar."""
+    tall, wide = TTGlyphPen(None), TTGlyphPen(None)
+    for pen, (width, height) in ((tall, (500, 1000)), (wide, (1000, 500))):
+        pen.moveTo((0, 0))
+        pen.lineTo((0, height))
+        pen.lineTo((width, height))
+        pen.lineTo((width, 0))
+        pen.closePath()
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder([".notdef", "g1", "g2"])
+    builder.setupCharacterMap({})
+    builder.setupGlyf({".notdef": TTGlyphPen(None).glyph(), "g1": tall.glyph(), "g2": wide.glyph()})
+    builder.setupHorizontalMetrics({".notdef": (1000, 0), "g1": (1000, 0), "g2": (1000, 0)})
+    builder.setupHorizontalHeader(ascent=1000, descent=0)
+    builder.setupOS2()
+    font = builder.font
+    for table in ("cmap", "post", "name"):
+        if table in font:
+            del font[table]
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_subset_font_without_character_map_draws_the_glyphs_its_cgtransform_names():
+    data = _page_with(
+        b'<ofd:TextObject Boundary="10 10 100 30" Font="3" Size="20">'
+        b'<ofd:CGTransform CodePosition="0" CodeCount="2" GlyphCount="2"><ofd:Glyphs>2 1</ofd:Glyphs></ofd:CGTransform>'
+        b'<ofd:TextCode X="0" Y="20" DeltaX="30">\xe5\x8f\x91\xe7\xa5\xa8</ofd:TextCode></ofd:TextObject>',
+        b'<ofd:Fonts><ofd:Font ID="3" FontName="E-BZ"><ofd:FontFile>subset.ttf</ofd:FontFile></ofd:Font></ofd:Fonts>',
+        {"Doc_0/Res/subset.ttf": _glyph_index_font()},
+    )
+    rendered = render.ofd_to_pdf(data)
+    assert rendered.skipped == []
+    assert "发票" in _text(rendered.pdf).replace(" ", "")  # searchable although drawn as outlines
+    page = _image(render.render_page_png(data, 0, width_px=210 * 2)).convert("L")  # 2 px per mm
+    # "发" is glyph 2, a 20 × 10 mm bar on the baseline (y = 30 mm); "票" glyph 1, 10 × 20 mm, 30 mm on.
+    assert page.getpixel((2 * 25, 2 * 25)) < 60 and page.getpixel((2 * 25, 2 * 15)) > 200
+    assert page.getpixel((2 * 45, 2 * 15)) < 60 and page.getpixel((2 * 55, 2 * 25)) > 200
+
+
+SUBSET_FONT_RES = (
+    b'<ofd:Fonts><ofd:Font ID="3" FontName="E-BZ"><ofd:FontFile>subset.ttf</ofd:FontFile></ofd:Font></ofd:Fonts>'
+)
+
+
+def test_char_direction_turns_each_glyph_clockwise():
+    def page_for(direction: int):
+        data = _page_with(
+            f'<ofd:TextObject Boundary="10 10 100 60" Font="3" Size="20" CharDirection="{direction}">'
+            '<ofd:CGTransform CodePosition="0" CodeCount="1" GlyphCount="1"><ofd:Glyphs>1</ofd:Glyphs>'
+            '</ofd:CGTransform><ofd:TextCode X="30" Y="30">竖</ofd:TextCode></ofd:TextObject>'.encode(),
+            SUBSET_FONT_RES,
+            {"Doc_0/Res/subset.ttf": _glyph_index_font()},
+        )
+        return _image(render.render_page_png(data, 0, width_px=210 * 2)).convert("L")
+
+    # Glyph 1 is a bar 10 wide and 20 high standing on its origin (x 40, y 40 on the page).
+    upright, turned = page_for(0), page_for(90)
+    assert upright.getpixel((2 * 45, 2 * 25)) < 60 and upright.getpixel((2 * 55, 2 * 35)) > 200
+    # Turned 90° clockwise its top points right and its width down: x 40 to 60, y 40 to 50.
+    assert turned.getpixel((2 * 55, 2 * 45)) < 60 and turned.getpixel((2 * 45, 2 * 25)) > 200
+
+
+def test_read_direction_lays_characters_out_downwards_without_deltas():
+    data = _page_with(
+        b'<ofd:TextObject Boundary="10 10 100 100" Font="3" Size="20" ReadDirection="90">'
+        b'<ofd:CGTransform CodePosition="0" CodeCount="2" GlyphCount="2"><ofd:Glyphs>2 2</ofd:Glyphs>'
+        b'</ofd:CGTransform><ofd:TextCode X="10" Y="20">\xe7\xab\x96\xe6\x8e\x92</ofd:TextCode></ofd:TextObject>',
+        SUBSET_FONT_RES,
+        {"Doc_0/Res/subset.ttf": _glyph_index_font()},
+    )
+    page = _image(render.render_page_png(data, 0, width_px=210 * 2)).convert("L")
+    # Glyph 2 is a 20 × 10 bar on its baseline: the first at y 20-30, the second 20 mm lower.
+    assert page.getpixel((2 * 30, 2 * 25)) < 60 and page.getpixel((2 * 30, 2 * 45)) < 60
+    assert page.getpixel((2 * 50, 2 * 25)) > 200 and page.getpixel((2 * 30, 2 * 35)) > 200

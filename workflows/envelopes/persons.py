@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from asn1crypto import pem as asn1_pem
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.db import transaction
@@ -19,8 +20,10 @@ from config.crypto import encrypt, keyed_hash
 from config.errors import ApplicationError
 from documents.models import SigningGrant
 from documents.services.sealing import signing_grant_create
+from sealcore import sm2
 from seals import ca, pki
 from seals.image import DrawnSignatureRefused, drawn_signature_clean
+from seals.services import national_person_certificate_issue
 from workflows.envelopes.rules import assert_turn, id_number_hash, party_locked
 from workflows.envelopes.signing import party_placements
 from workflows.envelopes.trail import envelope_event_record
@@ -212,6 +215,43 @@ def envelope_person_sign(
 def _person_grant_create(
     party: Party, *, ip_address, user_agent: str, drawn_png: bytes | None, typed_name: str
 ) -> SigningGrant:
+    if party.envelope.document.current_version.is_ofd:
+        secret, certificate_pem = _person_sm2_key_and_certificate(party)
+    else:
+        secret, certificate_pem = _person_key_and_certificate(party)
+    grant = signing_grant_create(
+        document=party.envelope.document,
+        seal_id=None,
+        user_id=None,
+        user_label=party.name,
+        placements=party_placements(party),
+        secret=secret,
+        evidence={
+            "method": "email",
+            "at": timezone.now().isoformat(),
+            "ip": ip_address,
+            "party": str(party.pk),
+            "consent": True,
+            "typed_name": typed_name,
+        },
+        envelope_party_id=party.pk,
+        signature_png=drawn_png,
+        certificate_pem=certificate_pem,
+    )
+    envelope_event_record(
+        envelope=party.envelope,
+        action="signing_confirmed",
+        party=party,
+        actor_label=party.name,
+        ip_address=ip_address,
+        user_agent=user_agent,
+        data={"method": "email", "job": str(grant.pk)},
+    )
+    return grant
+
+
+def _person_key_and_certificate(party: Party) -> tuple[bytes, str]:
+    """A one-off P-256 key (PKCS#8 DER) and its certificate from the platform seal CA (PDF)."""
     private_key = ec.generate_private_key(ec.SECP256R1())
     ca_key, ca_cert = pki.authority(pki.Role.SEAL_CA)
     certificate = ca.issue_person_certificate(
@@ -224,34 +264,17 @@ def _person_grant_create(
         ocsp_url=pki.ocsp_url(),
     )
     pki.issued_note(pki.Role.SEAL_CA, certificate)
-    grant = signing_grant_create(
-        document=party.envelope.document,
-        seal_id=None,
-        user_id=None,
-        user_label=party.name,
-        placements=party_placements(party),
-        secret=private_key.private_bytes(
-            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ),
-        evidence={
-            "method": "email",
-            "at": timezone.now().isoformat(),
-            "ip": ip_address,
-            "party": str(party.pk),
-            "consent": True,
-            "typed_name": typed_name,
-        },
-        envelope_party_id=party.pk,
-        signature_png=drawn_png,
-        certificate_pem=certificate.public_bytes(serialization.Encoding.PEM).decode(),
+    secret = private_key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    envelope_event_record(
-        envelope=party.envelope,
-        action="signing_confirmed",
-        party=party,
-        actor_label=party.name,
-        ip_address=ip_address,
-        user_agent=user_agent,
-        data={"method": "email", "job": str(grant.pk)},
+    return secret, certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _person_sm2_key_and_certificate(party: Party) -> tuple[bytes, str]:
+    """A one-off SM2 key pair and its certificate from the platform's SM2 maker (OFD: GB/T
+    38540 signatures are SM2 only)."""
+    key_pair = sm2.generate_key_pair()
+    certificate_der = national_person_certificate_issue(
+        name=party.name, email=party.email, public_key=key_pair.public_key
     )
-    return grant
+    return key_pair.to_bytes(), asn1_pem.armor("CERTIFICATE", certificate_der).decode()

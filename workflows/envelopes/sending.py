@@ -63,11 +63,6 @@ def envelope_send(*, envelope: Envelope, owner, acting_user, ip_address: str | N
         )
     document_assert_fields_may_be_added(document)
     base = document.current_version
-    if base.is_ofd and any(party.kind == Party.Kind.PERSON for party in acting):
-        raise ApplicationError(
-            _("People cannot sign OFD documents yet; only companies seal them. Remove the person or send a PDF."),
-            "ofd_person_party",
-        )
     with base.file.open("rb") as handle:
         data = handle.read()
     if sha256_of(data) != base.sha256:

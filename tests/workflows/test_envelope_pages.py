@@ -12,14 +12,17 @@ from django.utils import translation
 from django_tenants.utils import tenant_context
 from pyhanko.sign.fields import MDPPerm
 
+from accounts.models import AuthenticatorDevice
 from config.errors import ApplicationError
 from documents.models import SigningGrant
 from documents.services.sealing import document_seal_execute
 from documents.services.versions import document_upload
 from tenants.models import EnvelopeRoute
+from tests.accounts.conftest import last_code
 from tests.conftest import client_on, totp_now
 from tests.documents.pdfs import make_pdf
 from tests.documents.realworld_corpus import certified_with_prepared_field, reportlab_pdf
+from tests.documents.test_seal_code_choice import _checked_method
 from tests.workflows.conftest import SEAL_PASSWORD, signatory
 from workflows.envelopes.completion import envelope_complete
 from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
@@ -242,6 +245,30 @@ def test_party_company_seals_from_its_inbox_and_the_owner_sees_it_done(pair):
     download = member.get(f"/envelopes/inbox/{route.pk}/document.pdf")
     assert download.status_code == 200 and download.content.startswith(b"%PDF")
     assert member.get(f"/envelopes/inbox/{route.pk}/certificate.pdf").status_code == 404
+
+
+def test_the_inbox_keeps_the_emailed_code_choice_through_reloads_and_errors(pair, django_capture_on_commit_callbacks):
+    """A party's member without an authenticator confirms with an emailed code: the choice
+    stays made after "Email me a code", a reload and a mistake, and the code then seals."""
+    alpha, bravo = pair
+    _sent(alpha, bravo)
+    route = _route_of(bravo.company)
+    AuthenticatorDevice.objects.filter(user=bravo.user).delete()
+    member = client_on(bravo.company, bravo.user, HTTP_ACCEPT_LANGUAGE="en")
+    base = f"/envelopes/inbox/{route.pk}"
+    assert _checked_method(member.get(f"{base}/").content.decode()) == "email"  # no app: email first
+    with django_capture_on_commit_callbacks(execute=True):
+        assert member.post(f"{base}/seal/code/").status_code == 302
+    code = last_code(bravo.user.email)
+    for _reload in range(2):
+        assert _checked_method(member.get(f"{base}/").content.decode()) == "email"
+    form = {"seal": bravo.seal.pk, "seal_password": SEAL_PASSWORD, "otp_method": "email", "otp_code": code}
+    for mistake in ({**form, "seal_password": "Wrong-pass-1"}, {**form, "otp_code": ""}):
+        page = member.post(f"{base}/seal/", mistake)
+        assert page.status_code == 400 and _checked_method(page.content.decode()) == "email"
+        assert _checked_method(member.get(f"{base}/").content.decode()) == "email"
+    sealed = member.post(f"{base}/seal/", form)
+    assert sealed.status_code == 302 and "?job=" in sealed["Location"]
 
 
 def test_decline_needs_a_reason_and_then_closes_the_envelope(pair):

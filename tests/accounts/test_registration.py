@@ -305,3 +305,18 @@ def test_the_appeal_after_a_conflict_does_not_ask_for_the_id_number_again(regist
 def test_an_appeal_without_a_conflict_asks_for_the_id_number(db):
     page = client_on(None, HTTP_ACCEPT_LANGUAGE="en").get("/accounts/appeals/new/").content.decode()
     assert 'name="id_number"' in page
+
+
+@pytest.mark.parametrize(("language", "label"), [("zh-hans", "忘记密码？"), ("en", "Forgot your password?")])
+def test_the_sign_in_pages_offer_to_reset_a_forgotten_password(world, settings, language, label):
+    """On the platform, and on a company host (where a party's inbox link leads), which
+    sends the person to the platform, where passwords are reset."""
+    settings.PLATFORM_URL = f"http://{settings.BASE_DOMAIN}:8104"
+    for company, link in (
+        (None, "/accounts/password/reset/"),
+        (world.alpha, f"{settings.PLATFORM_URL}/accounts/password/reset/"),
+    ):
+        page = client_on(company, HTTP_ACCEPT_LANGUAGE=language).get("/accounts/login/").content.decode()
+        assert f'<a href="{link}">{label}</a>' in page, company
+    reset = client_on(None, HTTP_ACCEPT_LANGUAGE=language).get("/accounts/password/reset/")
+    assert reset.status_code == 200 and 'name="contact"' in reset.content.decode()

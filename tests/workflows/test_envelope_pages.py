@@ -27,6 +27,7 @@ from tests.workflows.conftest import SEAL_PASSWORD, signatory
 from workflows.envelopes.completion import envelope_complete
 from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
 from workflows.envelopes.sending import envelope_send
+from workflows.links import party_link_token
 from workflows.models import Envelope, EnvelopeEvent, EnvelopeField, Party
 
 pytestmark = pytest.mark.django_db
@@ -571,3 +572,25 @@ def test_an_envelope_cannot_add_fields_to_a_certified_document(pair, permission,
             envelope_send(envelope=draft, owner=alpha.company, acting_user=alpha.user)
         assert not_sent.value.code in ("party_without_fields", f"document_{code}")
         assert document.versions.count() == 1
+
+
+def test_a_party_reads_that_it_is_their_own_turn_in_chinese(pair, django_capture_on_commit_callbacks):
+    """The viewer's own turn reads 轮到您 (your turn), not the status others see (轮到其处理)."""
+    alpha, bravo = pair
+    with django_capture_on_commit_callbacks(execute=True):
+        envelope = _sent(alpha, bravo)
+    route = _route_of(bravo.company)
+    text = _text(client_on(bravo.company, bravo.user).get(f"/envelopes/inbox/{route.pk}/").content.decode())
+    assert "您的部分 轮到您" in text and "轮到其处理" not in text
+    # The person's turn comes after Bravo's: on the sign page Bravo is "their turn", the person waits.
+    with tenant_context(alpha.company):
+        Party.objects.filter(envelope=envelope, kind="company").update(status=Party.Status.COMPLETED)
+        Party.objects.filter(envelope=envelope, kind="person").update(status=Party.Status.ACTIVE)
+        token = party_link_token(Party.objects.get(envelope=envelope, kind="person"))
+    sign = _text(client_on(None).get(f"/sign/{token}/").content.decode())
+    assert re.search(r"张三 · [^·]+ · 轮到您 · 您", sign), sign
+    assert "轮到其处理" not in sign
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())

@@ -112,3 +112,31 @@ def test_english_text_carries_no_chinese_beyond_the_names_of_seal_types():
     ]
     allowed = re.compile(r"^(Official|Contract|Finance|Invoice) seal \(|^Across the page edges \(骑缝章\)$")
     assert [msgid for msgid in chinese_in_english if not allowed.search(msgid)] == []
+
+
+def test_no_template_translates_a_placeholder_with_the_trans_tag():
+    """`{% trans "Page %(number)s" %}` looks up "Page %%(number)s" (the tag doubles percent
+    signs), which the catalogue never has: the text stayed English in the Chinese interface
+    ("Page 4" instead of 第 4 页). Placeholders go through blocktrans."""
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    placeholder_in_trans = re.compile(r"\{%\s*(?:trans|translate)\s+['\"][^'\"]*%\(\w+\)s[^'\"]*['\"]")
+    found = [
+        f"{path.relative_to(templates)}: {match}"
+        for path in templates.rglob("*.html")
+        for match in placeholder_in_trans.findall(path.read_text())
+    ]
+    assert found == []
+
+
+def test_the_page_and_time_words_the_scripts_use_are_chinese(world, approved_alpha):
+    from django_tenants.utils import tenant_context
+
+    from documents.services.versions import document_upload
+    from tests.documents.pdfs import make_pdf
+
+    with tenant_context(approved_alpha):
+        document = document_upload(name="c.pdf", data=make_pdf(1), acting_user=world.alice)
+    page = client_on(approved_alpha, world.alice).get(f"/documents/{document.pk}/").content.decode()
+    assert 'data-page-number="第 %(number)s 页"' in page and 'data-elapsed="（%(seconds)s 秒）"' in page

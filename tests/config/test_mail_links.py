@@ -6,6 +6,7 @@ to one later is tested here."""
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from datetime import timedelta
@@ -16,7 +17,7 @@ import requests
 from django.conf import settings as django_settings
 from django.core import mail
 from django.db import connection, connections
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.testcases import LiveServerThread
 from django.utils import timezone, translation
 from django_tenants.utils import tenant_context
@@ -25,6 +26,7 @@ from accounts.models import IdentityAppeal, Membership, OneTimeCode, User
 from accounts.services import identity_appeal_reject, identity_appeal_uphold
 from accounts.services.passwords import account_recovery_complete, account_recovery_start
 from documents.services.approvals import seal_use_request_reject
+from documents.services.sealing import document_seal_execute
 from documents.services.versions import document_upload
 from seals.models import Seal
 from seals.services import seal_application_approve, seal_application_reject, seal_application_submit
@@ -35,6 +37,7 @@ from tests.conftest import PASSWORD
 from tests.documents.pdfs import make_pdf
 from tests.seals.conftest import licence
 from tests.workflows.conftest import seal_for, signatory, tasks_run_here, uscc_for  # noqa: F401 (fixture)
+from tests.workflows.test_envelopes import _company_seals, _route
 from tests.workflows.test_seal_use_approval import _alice_membership, _approve, _ask, _document_placed_by_bob
 from workflows.envelopes.deadlines import envelope_cancel, envelope_deadlines_run, envelope_remind
 from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
@@ -125,16 +128,23 @@ def test_an_invitation_link_opens_the_invitation_on_the_platform(world, settings
 
 def test_registration_decisions_link_to_the_company_host(world, django_capture_on_commit_callbacks):
     reviewer = User.objects.create_user("reviewer@example.com", PASSWORD, full_name="Reviewer", is_staff=True)
-    with django_capture_on_commit_callbacks(execute=True):
+    User.objects.filter(pk=world.alice.pk).update(language="en")
+    User.objects.filter(pk=world.charlie.pk).update(language="zh-hans")
+    # The reviewer works in the other language each time: the owner's language wins.
+    with django_capture_on_commit_callbacks(execute=True), translation.override("zh-hans"):
         company_registration_approve(company=world.alpha, acting_user=reviewer)
     (link,) = links_to(world.alice.email)
+    (approved,) = mails_to(world.alice.email)
+    assert approved.subject.isascii(), approved.subject
     opens(link, host=world.alpha.domains.get().domain, user=world.alice)
     assert urlsplit(link).path == "/seals/apply/"
 
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), translation.override("en"):
         company_registration_reject(company=world.beta, acting_user=reviewer, reason="Licence unreadable")
     (link,) = links_to(world.charlie.email)
+    (rejected,) = mails_to(world.charlie.email)
+    assert not rejected.subject.isascii(), rejected.subject
     opens(link, host=world.beta.domains.get().domain, user=world.charlie)
 
 
@@ -383,3 +393,39 @@ def test_mails_that_carry_a_code_or_a_notice_carry_no_link(world, approved_alpha
     (party_code,) = mails_to("zhangsan@example.com")
     for message in (code_mail, notice, party_code):
         assert LINK.findall(message.body) == [], message.body
+
+
+@pytest.mark.usefixtures("tasks_run_here")
+def test_a_completed_envelope_mails_the_files_and_the_owner_a_link_to_it(
+    world, approved_alpha, django_capture_on_commit_callbacks
+):
+    # The seal's certificate names the platform's revocation service, where the suite serves it.
+    with override_settings(PLATFORM_URL=os.environ["PLATFORM_URL"]):
+        a = signatory("alpha", "Alpha Ltd", 0, existing=approved_alpha, user=world.alice)
+    with tenant_context(a.company):
+        document = document_upload(name="contract.pdf", data=make_pdf(1), acting_user=a.user)
+        envelope = envelope_create(document=document, name="Lease", message="", acting_user=a.user)
+        party = envelope_party_add(
+            envelope=envelope,
+            kind="company",
+            email="seals@alpha.example",
+            uscc=a.company.uscc,
+            order=1,
+            acting_user=a.user,
+        )
+        envelope_field_add(party=party, page=0, x=200, y=80, width=100, acting_user=a.user)
+        with django_capture_on_commit_callbacks(execute=True):
+            envelope_send(envelope=envelope, owner=a.company, acting_user=a.user)
+    grant = _company_seals(a, _route(a.company, a.company))
+    mail.outbox.clear()
+    with tenant_context(a.company), django_capture_on_commit_callbacks(execute=True):
+        assert document_seal_execute(grant_id=grant["id"]) is not None
+    with tenant_context(a.company):
+        assert Envelope.objects.get(pk=envelope.pk).status == Envelope.Status.COMPLETED
+    # The party gets the signed file and the certificate; nothing to click.
+    (result,) = mails_to("seals@alpha.example")
+    assert sorted(name for name, _data, _type in result.attachments) == ["Lease.pdf", "certificate-of-completion.pdf"]
+    assert LINK.findall(result.body) == []
+    (link,) = links_to(a.user.email)
+    opens(link, host=a.company.domains.get().domain, user=a.user, shows="Lease")
+    assert urlsplit(link).path == f"/envelopes/{envelope.pk}/"

@@ -139,7 +139,7 @@ class MembershipAdmin(ReviewModelAdmin):
 
 @admin.register(IdentityAppeal)
 class IdentityAppealAdmin(DecisionAdminMixin, ReviewModelAdmin):
-    list_display = ("created_at", "full_name", "id_number_masked", "contested_user", "status", "decided_by")
+    list_display = ("created_at", "full_name", "id_number_masked", "contested_user", "status", "decided_by_label")
     list_filter = ("status",)
     search_fields = ("full_name", "email")
     readonly_fields = (
@@ -154,10 +154,10 @@ class IdentityAppealAdmin(DecisionAdminMixin, ReviewModelAdmin):
         "status",
         "created_at",
         "decided_at",
-        "decided_by",
+        "decided_by_label",
         "decision_reason",
     )
-    exclude = ("id_photo",)
+    exclude = ("id_photo", "decided_by")
     decisions = {
         "upheld": (
             _("Uphold: freeze the other account and free the ID number"),
@@ -169,6 +169,11 @@ class IdentityAppealAdmin(DecisionAdminMixin, ReviewModelAdmin):
 
     def decision_pending(self, obj) -> bool:
         return obj.status == IdentityAppeal.Status.SUBMITTED
+
+    # The model field has no translated name (changing it would be a migration for a label).
+    @admin.display(description=_("Decided by"), ordering="decided_by")
+    def decided_by_label(self, obj):
+        return obj.decided_by or "—"
 
     @admin.display(description=_("ID photo"))
     def photo_link(self, obj):

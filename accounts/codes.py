@@ -96,12 +96,22 @@ def code_verify(*, user: User, purpose: str, code: str, ip_address: str | None =
                 record.save(update_fields=["attempts"])
         if record is not None and record.expires_at <= now:
             raise WrongSecret(_("This code has expired. Ask for a new one."), "code_expired", field="code")
-        # The newest code sent, now used or replaced: the person typed the code they were
-        # sent, so "not correct" would mislead them.
-        last = (
-            None if record else OneTimeCode.objects.filter(user=user, purpose=purpose).order_by("-created_at").first()
+        # A code we did send, now used or replaced by a newer one: the person typed what
+        # they were sent, so "not correct" would mislead them.
+        typed = _code_hash(user, purpose, code.strip())
+        earlier = (
+            OneTimeCode.objects.filter(user=user, purpose=purpose)
+            .exclude(pk=record.pk if record else None)
+            .order_by("-created_at")
+            .values_list("code_hash", flat=True)[:5]
         )
-        if last is not None and secrets.compare_digest(last.code_hash, _code_hash(user, purpose, code.strip())):
+        if any(secrets.compare_digest(known, typed) for known in earlier):
+            if record is not None:
+                raise WrongSecret(
+                    _("This code was replaced by a newer one. Enter the code from the newest mail."),
+                    "code_replaced",
+                    field="code",
+                )
             raise WrongSecret(
                 _("This code was already used or has expired. Ask for a new one."), "code_expired", field="code"
             )

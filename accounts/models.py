@@ -237,6 +237,7 @@ SECURITY_EVENT_LABELS = {
     "reviewer.granted": _("Made a platform reviewer"),
     "reviewer.revoked": _("No longer a platform reviewer"),
     "admin.write_refused": _("Change in the admin refused"),
+    "authenticator.refused": _("Setting up an authenticator app refused"),
 }
 FACTOR_OUTCOME_LABELS = {
     "failed": _("wrong"),

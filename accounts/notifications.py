@@ -5,10 +5,11 @@ in the owner's language, and carries no secret (no code, no password, no link)."
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from config.local_time import local_time_text
 from config.mail import mail_queue
 
 
@@ -48,7 +49,7 @@ def account_change_notify(*, user: User, change: str, ip_address: str | None = N
     the change is of the address itself; otherwise the one on file."""
     address = to or user.email
     with translation.override(_language_of(user)):
-        when = formats.date_format(timezone.localtime(timezone.now()), "DATETIME_FORMAT")
+        when = local_time_text(timezone.now())
         subject = SUBJECTS[change]()
         body = "\n\n".join(
             [

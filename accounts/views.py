@@ -34,6 +34,7 @@ from accounts.identity import mask_email, mask_id_number
 from accounts.models import AuthenticatorDevice, IdentityAppeal, OneTimeCode, User
 from config.client import client_address
 from config.errors import ApplicationError
+from config.links import platform_link
 
 CONFLICT_SESSION_KEY = "registration_conflict"
 AUTH_BACKEND = "django.contrib.auth.backends.AllowAllUsersModelBackend"
@@ -72,6 +73,15 @@ class LoginView(auth_views.LoginView):
     form_class = EmailAuthenticationForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        # Passwords are reset on the platform; a company host's sign-in links there.
+        reset = reverse("accounts:password_reset")
+        on_platform = getattr(self.request.tenant, "is_platform", True)
+        return {
+            **super().get_context_data(**kwargs),
+            "password_reset_url": reset if on_platform else platform_link(reset),
+        }
 
     def form_valid(self, form):
         user = form.get_user()

@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from django.core.mail import EmailMessage
+from django.utils import translation
 
 from config.celery import app, on_commit_enqueue
 from config.crypto import decrypt, encrypt
@@ -60,6 +61,19 @@ def mail_send(
     for name, data, content_type in attachments:
         message.attach(mail_header_text(name), data, content_type)
     return message.send()
+
+
+def mail_bilingual(render) -> tuple[str, str]:
+    """Subject and body in Chinese, then English, for a recipient who is no user with a
+    language of their own (a person invited by email, an appellant): `render()` gives
+    (subject, body) and is called with each language active."""
+    parts = []
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            parts.append(render())
+    (subject_zh, body_zh), (subject_en, body_en) = parts
+    subject = subject_zh if subject_zh == subject_en else f"{subject_zh} / {subject_en}"
+    return subject, f"{body_zh}\n\n————————\n\n{body_en}"
 
 
 def mail_seal(*, subject: str, body: str, to: Iterable[str], attachments: Iterable[tuple[str, bytes, str]] = ()) -> str:

@@ -236,6 +236,9 @@ def report_as_dict(report: VerificationReport) -> dict:
     data = asdict(report)
     data["verdict_label"] = str(VERDICTS[report.verdict])
     data["reason_messages"] = [str(REASONS.get(reason, reason)) for reason in report.reasons]
+    # A later signature's field is named as the page numbers it ("Signature 2"), never by the
+    # internal field name ("Seal-3701000000018-…"); other form fields keep their names.
+    numbers = {raw.field_name: number for number, raw in enumerate(report.signatures, start=1)}
     for signature, raw in zip(data["signatures"], report.signatures, strict=True):
         signature.pop("appearance_png", None)
         signature["appearance_data_uri"] = (
@@ -243,6 +246,10 @@ def report_as_dict(report: VerificationReport) -> dict:
         )
         signature["verdict_label"] = str(VERDICTS[raw.verdict])
         signature["modification_label"] = str(MODIFICATIONS.get(raw.modification_level, raw.modification_level))
+        signature["changed_field_labels"] = [
+            _("Signature %(number)s") % {"number": numbers[name]} if name in numbers else f"“{name}”"
+            for name in raw.changed_fields
+        ]
         signature["reason_messages"] = [str(REASONS.get(reason, reason)) for reason in raw.reasons]
     for item in data["national"]:
         item["verdict_label"] = str(VERDICTS.get(item["verdict"], item["verdict"]))

@@ -17,11 +17,12 @@ from django_tenants.utils import tenant_context
 from accounts.authority import Action, authority_check, role_may
 from accounts.handoff import host_handoff_token
 from accounts.identity import mask_email
+from accounts.mail_language import mail_users
 from accounts.models import Invitation, Membership, User
 from config.crypto import keyed_hash
 from config.errors import ApplicationError
 from config.links import platform_link
-from config.mail import mail_queue
+from config.mail import mail_bilingual, mail_queue
 from config.row_locks import lock_row
 from tenants.hooks import audit_event_record_in_company, authority_lost_follow_ups
 from tenants.models import ApiKey, Company
@@ -69,12 +70,27 @@ def invitation_create(*, company: Company, acting_membership: Membership, email:
         expires_at=timezone.now() + INVITATION_LIFETIME,
     )
     link = platform_link(f"/invitations/{token}/")
-    subject = _("%(company)s invites you to Sealhub") % {"company": company.name}
-    body = _(
-        "%(person)s invites you to join %(company)s on Sealhub as %(role)s.\n\n"
-        "Accept within 7 days (sign in or register with this email address first):\n%(link)s"
-    ) % {"person": acting_membership.user, "company": company.name, "role": invitation.get_role_display(), "link": link}
-    mail_queue(subject=subject, body=body, to=[email])
+
+    def render() -> tuple[str, str]:
+        subject = _("%(company)s invites you to Sealhub") % {"company": company.name}
+        body = _(
+            "%(person)s invites you to join %(company)s on Sealhub as %(role)s.\n\n"
+            "Accept within 7 days (sign in or register with this email address first):\n%(link)s"
+        ) % {
+            "person": acting_membership.user,
+            "company": company.name,
+            "role": invitation.get_role_display(),
+            "link": link,
+        }
+        return subject, body
+
+    # In the invitee's language: theirs if they have an account, else both (not the inviter's).
+    invitee = User.objects.filter(email=email, language__in=[code for code, _name in settings.LANGUAGES]).first()
+    if invitee is not None:
+        mail_users(users=[invitee], render=render)
+    else:
+        subject, body = mail_bilingual(render)
+        mail_queue(subject=subject, body=body, to=[email])
     audit_event_record_in_company(
         company,
         acting_user=acting_membership.user,

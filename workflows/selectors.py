@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
@@ -53,6 +54,8 @@ class PartyReview:
     party: Party
     fields_by_page: list[tuple[int, list]]  # (page number from 1, the party's fields on it)
     missing_fields: bool
+    parallel: bool  # another party has the same step: they get it at the same time
+    id_number_required: bool  # a person must type their ID number to sign
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,9 @@ def envelope_review(*, envelope: Envelope, default_lifetime: datetime.timedelta)
     parties = []
     problems = []
     state = [str(version.pk), str(envelope.expires_at), str(envelope.reminder_interval_days), envelope.message]
-    for party in envelope.parties.all():
+    all_parties = list(envelope.parties.all())
+    per_step = Counter(party.order for party in all_parties)
+    for party in all_parties:
         fields = list(party.fields.all())
         by_page: dict[int, list] = {}
         for field in sorted(fields, key=lambda f: (f.page, -f.y, f.x)):
@@ -83,8 +88,19 @@ def envelope_review(*, envelope: Envelope, default_lifetime: datetime.timedelta)
         missing = party.kind in (Party.Kind.COMPANY, Party.Kind.PERSON) and not fields
         if missing:
             problems.append(_("Place at least one field for %(party)s.") % {"party": party.name})
-        parties.append(PartyReview(party=party, fields_by_page=sorted(by_page.items()), missing_fields=missing))
-        state.append(f"{party.pk}|{party.order}|{party.kind}|{party.name}|{party.email}|{party.uscc}")
+        id_number_required = party.kind == Party.Kind.PERSON and bool(party.id_number_hash)
+        parties.append(
+            PartyReview(
+                party=party,
+                fields_by_page=sorted(by_page.items()),
+                missing_fields=missing,
+                parallel=per_step[party.order] > 1,
+                id_number_required=id_number_required,
+            )
+        )
+        state.append(
+            f"{party.pk}|{party.order}|{party.kind}|{party.name}|{party.email}|{party.uscc}|{party.id_number_hash}"
+        )
         state += [f"{f.pk}|{f.page}|{f.x:.2f}|{f.y:.2f}|{f.width:.2f}|{f.height:.2f}" for f in fields]
     if not any(review.party.kind in Party.ACTING_KINDS for review in parties):
         problems.append(_("Add at least one party who seals, signs or approves."))

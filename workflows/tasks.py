@@ -3,14 +3,13 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.authority import current_company
 from config.celery import app
 from config.links import platform_link
 from config.local_time import local_time_text
-from config.mail import MAIL_RETRY, mail_send
+from config.mail import MAIL_RETRY, mail_bilingual, mail_send
 from tenants.iteration import for_each_company
 from tenants.models import Company, EnvelopeRoute
 from tenants.services import company_link
@@ -42,18 +41,6 @@ def envelope_deadlines_all() -> dict:
     for _company in for_each_company():
         totals.update(envelope_deadlines_run())
     return dict(totals)
-
-
-def _bilingual(render) -> tuple[str, str]:
-    """Subject and body in Chinese, then English: the recipient may not be a user with a
-    language of their own."""
-    parts = []
-    for language in ("zh-hans", "en"):
-        with translation.override(language):
-            parts.append(render())
-    (subject_zh, body_zh), (subject_en, body_en) = parts
-    subject = subject_zh if subject_zh == subject_en else f"{subject_zh} / {subject_en}"
-    return subject, f"{body_zh}\n\n————————\n\n{body_en}"
 
 
 def _party_link(party) -> str:
@@ -126,7 +113,7 @@ def envelope_mail(party_id: str, kind: str, sealed_code: str = "") -> bool:
         }
         return _("Closed: %(name)s") % values, messages.get(kind, messages["canceled"]) % values
 
-    subject, body = _bilingual(render)
+    subject, body = mail_bilingual(render)
     if kind == "completed" and envelope.status == Envelope.Status.COMPLETED:
         attachments = _final_attachments(envelope)
     mail_send(
@@ -179,7 +166,7 @@ def envelope_mail_owner(envelope_id: str, kind: str) -> bool:
 
     link = company_link(current_company(), f"/envelopes/{envelope.pk}/")
 
-    subject, body = _bilingual(render)
+    subject, body = mail_bilingual(render)
     attachments = []
     if kind == "completed" and envelope.status == Envelope.Status.COMPLETED:
         attachments = _final_attachments(envelope)

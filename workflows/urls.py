@@ -20,6 +20,11 @@ urlpatterns = [
     path("envelopes/<uuid:envelope_id>/", views_envelopes.envelope_detail_view, name="envelope_detail"),
     path("envelopes/<uuid:envelope_id>/parties/", views_envelopes.envelope_party_add_view, name="envelope_party_add"),
     path(
+        "envelopes/<uuid:envelope_id>/fields/text/",
+        views_envelopes.envelope_field_text_view,
+        name="envelope_field_text",
+    ),
+    path(
         "envelopes/<uuid:envelope_id>/parties/<uuid:party_id>/fields/",
         views_envelopes.envelope_field_add_view,
         name="envelope_field_add",

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.authority import Action, authority_required
@@ -21,6 +22,7 @@ from config.client import client_address
 from config.errors import ApplicationError
 from documents.models import content_type_for_name
 from documents.selectors import document_get
+from documents.services.placements import MM
 from seals.models import Seal
 from seals.selectors import seal_list_for_company
 from tenants.selectors import membership_list_for_company
@@ -32,6 +34,7 @@ from workflows.envelopes.drafting import (
     FIELD_KIND_FOR_PARTY,
     envelope_create,
     envelope_field_add,
+    envelope_field_add_at_text,
     envelope_field_move,
     envelope_field_remove,
     envelope_party_add,
@@ -44,6 +47,7 @@ from workflows.forms import (
     EnvelopeCreateForm,
     EnvelopeFieldForm,
     EnvelopeFieldMoveForm,
+    EnvelopeFieldTextForm,
     EnvelopePartyEmailForm,
     EnvelopePartyForm,
     InboxDeclineForm,
@@ -225,6 +229,36 @@ def envelope_field_add_view(request, envelope_id, party_id):
     if _wants_json(request):
         return JsonResponse({"detail": error_message}, status=400)
     messages.error(request, error_message)
+    return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
+
+
+@require_POST
+@authority_required(Action.ENVELOPE_SEND)
+def envelope_field_text_view(request, envelope_id):
+    """The chosen party's field on a text of the document (e.g. 盖章处), as seals are placed."""
+    envelope = envelope_get(envelope_id=envelope_id)
+    form = EnvelopeFieldTextForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+        return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
+    party = envelope_party_get(envelope=envelope, party_id=form.cleaned_data["party"])
+    try:
+        fields = envelope_field_add_at_text(
+            party=party,
+            text=form.cleaned_data["text"],
+            occurrence=form.cleaned_data["occurrence"],
+            offset_x=(form.cleaned_data["offset_right_mm"] or 0) * MM,
+            offset_y=(form.cleaned_data["offset_up_mm"] or 0) * MM,
+            acting_user=request.user,
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            ngettext("Placed a field for %(party)s.", "Placed %(count)s fields for %(party)s.", len(fields))
+            % {"count": len(fields), "party": party.name},
+        )
     return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
 
 

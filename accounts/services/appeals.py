@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from accounts.models import IdentityAppeal, SecurityEvent, User
 from accounts.services.registration import identity_fields_for, normalise_mobile
 from config.errors import ApplicationError
-from config.mail import mail_queue
+from config.links import platform_link
+from config.mail import mail_bilingual, mail_queue
 from config.row_locks import lock_row, lock_row_or_none
 
 APPEAL_PHOTO_MAX_BYTES = 10 * 1024 * 1024
@@ -64,7 +65,16 @@ def identity_appeal_submit(
     return appeal
 
 
-def _appeal_notify(appeal: IdentityAppeal, subject: str, body: str) -> None:
+def _appeal_notify(appeal: IdentityAppeal, render) -> None:
+    """In both languages: the appellant is not a user with a language of their own, and the
+    reviewer's language is not theirs. The link opens the appeal's page with the answer."""
+    link = platform_link(f"/accounts/appeals/{appeal.pk}/")
+
+    def with_link():
+        subject, body = render()
+        return subject, body + "\n\n" + _("Open it here: %(link)s") % {"link": link}
+
+    subject, body = mail_bilingual(with_link)
     mail_queue(subject=subject, body=body, to=[appeal.email])
 
 
@@ -94,9 +104,11 @@ def identity_appeal_uphold(*, appeal: IdentityAppeal, acting_user: User, reason:
     )
     _appeal_notify(
         appeal,
-        _("Your identity appeal was upheld"),
-        _("Your appeal for ID number %(masked)s was upheld. You can now register with it.")
-        % {"masked": appeal.id_number_masked},
+        lambda: (
+            _("Your identity appeal was upheld"),
+            _("Your appeal for ID number %(masked)s was upheld. You can now register with it.")
+            % {"masked": appeal.id_number_masked},
+        ),
     )
     return appeal
 
@@ -120,8 +132,10 @@ def identity_appeal_reject(*, appeal: IdentityAppeal, acting_user: User, reason:
     )
     _appeal_notify(
         appeal,
-        _("Your identity appeal was not upheld"),
-        _("Your appeal for ID number %(masked)s was not upheld. Reason: %(reason)s")
-        % {"masked": appeal.id_number_masked, "reason": appeal.decision_reason},
+        lambda: (
+            _("Your identity appeal was not upheld"),
+            _("Your appeal for ID number %(masked)s was not upheld. Reason: %(reason)s")
+            % {"masked": appeal.id_number_masked, "reason": appeal.decision_reason},
+        ),
     )
     return appeal

@@ -144,26 +144,13 @@ def prepared_field_fit(
     return field["name"], x, y, width, height
 
 
-def placement_add_at_text(
-    *,
-    document: Document,
-    company: Company,
-    seal_id,
-    text: str,
-    acting_user,
-    occurrence: int | None = None,
-    offset_x: float = 0.0,
-    offset_y: float = 0.0,
-) -> list[Placement]:
-    """One placement centred on every occurrence of `text` (e.g. 盖章处), or only on the
-    `occurrence`-th (1 = the first, in reading order), moved by the offset (PDF points, right
-    and up), kept on the page."""
-    authority_check_for(acting_user=acting_user, company=company, action=Action.DOCUMENT_PLACE)
-    document_assert_sealable(document)
+def text_occurrences(*, document: Document, text: str, occurrence: int | None = None) -> list:
+    """Where `text` (e.g. 盖章处) stands in the current version, in reading order: every
+    occurrence, or only the `occurrence`-th (1 = the first). Seals and envelope fields are
+    placed on these the same way."""
     text = text.strip()
     if not text:
         raise ApplicationError(_("Enter the text to look for."), "text_missing", field="text")
-    seal = seal_usable_get(company=company, seal_id=seal_id)
     with document.current_version.file.open("rb") as handle:
         data = handle.read()
     try:
@@ -189,6 +176,29 @@ def placement_add_at_text(
                 field="occurrence",
             )
         hits = [hits[occurrence - 1]]
+    return hits
+
+
+def placement_add_at_text(
+    *,
+    document: Document,
+    company: Company,
+    seal_id,
+    text: str,
+    acting_user,
+    occurrence: int | None = None,
+    offset_x: float = 0.0,
+    offset_y: float = 0.0,
+) -> list[Placement]:
+    """One placement centred on every occurrence of `text` (e.g. 盖章处), or only on the
+    `occurrence`-th (1 = the first, in reading order), moved by the offset (PDF points, right
+    and up), kept on the page."""
+    authority_check_for(acting_user=acting_user, company=company, action=Action.DOCUMENT_PLACE)
+    document_assert_sealable(document)
+    if not text.strip():
+        raise ApplicationError(_("Enter the text to look for."), "text_missing", field="text")
+    seal = seal_usable_get(company=company, seal_id=seal_id)
+    hits = text_occurrences(document=document, text=text, occurrence=occurrence)
     placements = []
     with transaction.atomic():
         for hit in hits:

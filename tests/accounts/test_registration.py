@@ -110,6 +110,38 @@ def test_conflict_then_recover_then_sign_in(registered):
     assert SecurityEvent.objects.filter(user=registered, action="account.recovered").count() == 1
 
 
+@pytest.mark.parametrize(("owner_language", "page_language"), [("en", "zh-hans"), ("zh-hans", "en")])
+def test_recovery_by_text_message_mails_the_password_change_in_the_owners_language(
+    registered, owner_language, page_language
+):
+    User.objects.filter(pk=registered.pk).update(language=owner_language)
+    client = client_on(None, HTTP_ACCEPT_LANGUAGE=page_language)
+    client.post("/accounts/register/", registration(email="other@example.com", mobile=""))
+    assert client.post("/accounts/recover/", {"channel": "sms"}).status_code == 302
+    assert [message.to for message in mail.outbox] == [["13812345678@sms.invalid"]]  # the code, by text only
+    response = client.post(
+        "/accounts/recover/confirm/",
+        {
+            "code": last_code("13812345678@sms.invalid"),
+            "password": "New-Strong-Pass-9",
+            "password_again": "New-Strong-Pass-9",
+        },
+    )
+    assert response.status_code == 302
+    (notice,) = [message for message in mail.outbox if message.to == ["zhang@example.com"]]
+    with translation.override(owner_language):
+        assert notice.subject == translation.gettext("Your Sealhub password was changed")
+        assert translation.gettext("%(time)s (Beijing time, UTC+8)") % {"time": ""} in notice.body
+    assert "zhang@example.com" in notice.body and "New-Strong-Pass-9" not in notice.body
+    # The page says which address signs in, in the visitor's language.
+    with translation.override(page_language):
+        expected = translation.gettext(
+            "Your account is recovered and has a new password. From now on you sign in with "
+            "%(email)s and the new password."
+        ) % {"email": "zhang@example.com"}
+    assert expected in client.get("/").content.decode()
+
+
 def test_conflict_then_appeal_upheld_freezes_old_account_and_frees_the_number(registered, reviewer):
     appellant = client_on(None, HTTP_ACCEPT_LANGUAGE="en")
     appellant.post("/accounts/register/", registration(email="real@example.com", mobile=""))
@@ -273,3 +305,18 @@ def test_the_appeal_after_a_conflict_does_not_ask_for_the_id_number_again(regist
 def test_an_appeal_without_a_conflict_asks_for_the_id_number(db):
     page = client_on(None, HTTP_ACCEPT_LANGUAGE="en").get("/accounts/appeals/new/").content.decode()
     assert 'name="id_number"' in page
+
+
+@pytest.mark.parametrize(("language", "label"), [("zh-hans", "忘记密码？"), ("en", "Forgot your password?")])
+def test_the_sign_in_pages_offer_to_reset_a_forgotten_password(world, settings, language, label):
+    """On the platform, and on a company host (where a party's inbox link leads), which
+    sends the person to the platform, where passwords are reset."""
+    settings.PLATFORM_URL = f"http://{settings.BASE_DOMAIN}:8104"
+    for company, link in (
+        (None, "/accounts/password/reset/"),
+        (world.alpha, f"{settings.PLATFORM_URL}/accounts/password/reset/"),
+    ):
+        page = client_on(company, HTTP_ACCEPT_LANGUAGE=language).get("/accounts/login/").content.decode()
+        assert f'<a href="{link}">{label}</a>' in page, company
+    reset = client_on(None, HTTP_ACCEPT_LANGUAGE=language).get("/accounts/password/reset/")
+    assert reset.status_code == 200 and 'name="contact"' in reset.content.decode()

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -112,3 +117,100 @@ def test_english_text_carries_no_chinese_beyond_the_names_of_seal_types():
     ]
     allowed = re.compile(r"^(Official|Contract|Finance|Invoice) seal \(|^Across the page edges \(骑缝章\)$")
     assert [msgid for msgid in chinese_in_english if not allowed.search(msgid)] == []
+
+
+def test_no_template_translates_a_placeholder_with_the_trans_tag():
+    """`{% trans "Page %(number)s" %}` looks up "Page %%(number)s" (the tag doubles percent
+    signs), which the catalogue never has: the text stayed English in the Chinese interface
+    ("Page 4" instead of 第 4 页). Placeholders go through blocktrans."""
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    placeholder_in_trans = re.compile(r"\{%\s*(?:trans|translate)\s+['\"][^'\"]*%\(\w+\)s[^'\"]*['\"]")
+    found = [
+        f"{path.relative_to(templates)}: {match}"
+        for path in templates.rglob("*.html")
+        for match in placeholder_in_trans.findall(path.read_text())
+    ]
+    assert found == []
+
+
+def test_the_page_and_time_words_the_scripts_use_are_chinese(world, approved_alpha):
+    from django_tenants.utils import tenant_context
+
+    from documents.services.versions import document_upload
+    from tests.documents.pdfs import make_pdf
+
+    with tenant_context(approved_alpha):
+        document = document_upload(name="c.pdf", data=make_pdf(1), acting_user=world.alice)
+    page = client_on(approved_alpha, world.alice).get(f"/documents/{document.pk}/").content.decode()
+    assert 'data-page-number="第 %(number)s 页"' in page and 'data-elapsed="（%(seconds)s 秒）"' in page
+
+
+# Messages that read the same in both languages, and the Chinese names English pages show.
+SAME_IN_BOTH = {"Sealhub", "API", "English", "RSA 2048"}
+CHINESE_ON_PURPOSE = re.compile(r"^(简体中文|.*\((公章|合同专用章|财务专用章|发票专用章|骑缝章)\))$")
+
+
+def _po_entries(po: str):
+    """(msgctxt, msgid, msgid_plural) of each entry of a .po file."""
+
+    def text(quoted: str) -> str:
+        joined = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', quoted))
+        return joined.encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
+
+    for block in po.split("\n\n")[1:]:
+        fields, key = {}, None
+        for line in block.splitlines():
+            if match := re.match(r"(msgctxt|msgid_plural|msgid|msgstr(?:\[\d\])?) (\".*\")$", line):
+                key = match.group(1)
+                fields[key] = match.group(2)
+            elif line.startswith('"') and key:
+                fields[key] += line
+        if "msgid" in fields:
+            yield text(fields.get("msgctxt", "")), text(fields["msgid"]), text(fields.get("msgid_plural", ""))
+
+
+@pytest.mark.skipif(
+    shutil.which("xgettext") is None,
+    reason="extracting messages needs GNU gettext's xgettext (apt-get install gettext)",
+)
+def test_every_message_in_the_code_and_templates_reads_in_chinese(tmp_path):
+    """Walks the catalogue as `make messages` would make it from the code now, not the one
+    committed: a string added with gettext but never given a Chinese translation shows in
+    English in the Chinese interface, and the committed catalogue cannot know of it."""
+    from django.utils import translation
+
+    root = Path(__file__).resolve().parents[2]
+    for name in ["manage.py"]:
+        shutil.copy(root / name, tmp_path / name)
+    for app in ("accounts", "tenants", "events", "seals", "documents", "workflows", "config", "sealcore", "templates"):
+        if (root / app).exists():
+            shutil.copytree(root / app, tmp_path / app, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+    made = subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "--locale", "zh_Hans", "--no-obsolete"],
+        cwd=tmp_path,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert made.returncode == 0, made.stderr
+    po = (tmp_path / "config/locale/zh_Hans/LC_MESSAGES/django.po").read_text()
+    english, chinese = [], []
+    with translation.override("zh-hans"):
+        for context, msgid, plural in _po_entries(po):
+            if re.search(r"[\u3400-\u9fff]", msgid):
+                if not CHINESE_ON_PURPOSE.match(msgid):
+                    chinese.append(msgid)  # an English page would show it
+                continue
+            if plural:
+                same = translation.ngettext(msgid, plural, 2) in (msgid, plural)
+            elif context:
+                same = translation.pgettext(context, msgid) == msgid
+            else:
+                same = translation.gettext(msgid) == msgid
+            if same and re.search(r"[A-Za-z]{2,}", msgid) and msgid not in SAME_IN_BOTH:
+                english.append(msgid)
+    assert len(list(_po_entries(po))) > 1000  # the walk saw the whole product
+    assert english == [] and chinese == []

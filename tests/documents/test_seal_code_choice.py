@@ -5,10 +5,13 @@ code, and a used code is called used, not wrong."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from accounts.models import OneTimeCode
 from documents.models import SigningGrant
 from tests.accounts.conftest import last_code
 from tests.conftest import client_on
@@ -68,3 +71,65 @@ def test_one_banner_follows_the_job_and_the_sealed_version_says_so(world, seal):
     done = alice.get(f"/documents/{document.pk}/?sealed={version.number}").content.decode()
     assert f"Sealed. Version {version.number} carries the seal" in done
     assert "carries the seal" not in alice.get(f"/documents/{document.pk}/?sealed=1").content.decode()
+
+
+def test_the_emailed_code_choice_survives_a_reload_and_every_kind_of_form_error(
+    world,
+    seal,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    document = _prepare(world, seal)
+    alice = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
+    base = f"/documents/{document.pk}"
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.post(f"{base}/seal/code/")
+    code = last_code(world.alice.email)
+    for _reload in range(2):
+        assert _checked_method(alice.get(f"{base}/").content.decode()) == "email"
+    form = {"seal": str(seal.pk), "seal_password": "Seal-pass-2026", "otp_method": "email", "otp_code": code}
+    wrong_code = "000000" if code != "000000" else "111111"
+    mistakes = {
+        "no seal password": {**form, "seal_password": ""},
+        "no code": {**form, "otp_code": ""},
+        "a wrong code": {**form, "otp_code": wrong_code},
+        "an unknown seal": {**form, "seal": "00000000-0000-0000-0000-000000000000"},
+    }
+    for mistake, data in mistakes.items():
+        page = alice.post(f"{base}/seal/", data, follow=True).content.decode()
+        assert 'role="alert"' in page or "errorlist" in page, mistake
+        assert _checked_method(page) == "email", f"the choice is lost after {mistake}"
+        assert _checked_method(alice.get(f"{base}/").content.decode()) == "email", f"reload after {mistake}"
+    right = alice.post(f"{base}/seal/", form)
+    assert right.status_code == 302 and "grant=" in right["Location"], "the emailed code still works"
+
+
+def test_an_emailed_code_past_its_ten_minutes_is_called_expired(world, seal, django_capture_on_commit_callbacks):  # noqa: F811
+    document = _prepare(world, seal)
+    alice = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
+    base = f"/documents/{document.pk}"
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.post(f"{base}/seal/code/")
+    OneTimeCode.objects.filter(user=world.alice).update(expires_at=timezone.now() - timedelta(seconds=1))
+    form = {"seal": str(seal.pk), "seal_password": "Seal-pass-2026", "otp_method": "email"}
+    page = alice.post(f"{base}/seal/", {**form, "otp_code": last_code(world.alice.email)}, follow=True)
+    assert "This code has expired. Ask for a new one." in page.content.decode()
+    assert _checked_method(page.content.decode()) == "email"
+
+
+def test_a_code_replaced_by_a_newer_one_says_to_use_the_newest_mail(world, seal, django_capture_on_commit_callbacks):  # noqa: F811
+    document = _prepare(world, seal)
+    alice = client_on(world.alpha, world.alice, HTTP_ACCEPT_LANGUAGE="en")
+    base = f"/documents/{document.pk}"
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.post(f"{base}/seal/code/")
+    first = last_code(world.alice.email)
+    OneTimeCode.objects.filter(user=world.alice).update(created_at=timezone.now() - timedelta(minutes=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.post(f"{base}/seal/code/")  # "I did not get it": a second code replaces the first
+    newest = last_code(world.alice.email)
+    form = {"seal": str(seal.pk), "seal_password": "Seal-pass-2026", "otp_method": "email"}
+    page = alice.post(f"{base}/seal/", {**form, "otp_code": first}, follow=True).content.decode()
+    assert "This code was replaced by a newer one. Enter the code from the newest mail." in page
+    assert "The code is not correct." not in page
+    right = alice.post(f"{base}/seal/", {**form, "otp_code": newest})
+    assert right.status_code == 302 and "grant=" in right["Location"]

@@ -4,6 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
+from accounts.models import AuthenticatorDevice
+from documents.models import Document, SigningGrant
 from documents.services.placements import placement_add
 from documents.services.sealing import document_seal_execute, document_seal_request
 from documents.services.versions import document_upload
@@ -140,3 +142,49 @@ def test_a_certificate_name_keeps_its_values(world):
         assert (
             certificate_name(name) == "Common name: Organization: Ltd, Organisation identifier: 91310000X, Country: CN"
         )
+
+
+def test_a_later_signature_is_named_by_its_number_not_its_field_name(approved_alpha, world):
+    """Sealed twice: the first signature's changes after signing name "Signature 2", not the
+    internal field ("Seal-<seal code>-…") the second one went into."""
+    application = seal_application_submit(
+        company=approved_alpha,
+        applicant=world.alice,
+        seal_type="contract",
+        seal_name="Alpha Ltd",
+        seal_password="Seal-pass-2026",
+        business_licence=licence(),
+    )
+    seal = seal_application_approve(application=application, acting_user=world.alice)
+    device, _codes = enrol_authenticator(world.alice)
+    with tenant_context(world.alpha):
+        document = document_upload(name="c.pdf", data=make_pdf(1), acting_user=world.alice)
+        for x in (100, 380):
+            # Two confirmations within one 30-second step: the app's code of the next step each time.
+            AuthenticatorDevice.objects.filter(pk=device.pk).update(last_t=-1)
+            document = Document.objects.get(pk=document.pk)
+            placement_add(
+                document=document, company=world.alpha, seal_id=seal.pk, page=0, x=x, y=80, acting_user=world.alice
+            )
+            grant = document_seal_request(
+                document=document,
+                company=world.alpha,
+                seal_id=seal.pk,
+                user=world.alice,
+                seal_password="Seal-pass-2026",
+                otp_method="authenticator",
+                otp_code=totp_now(device, 1),
+            )
+            version = document_seal_execute(grant_id=grant.pk)
+            assert version is not None, SigningGrant.objects.get(pk=grant.pk).error
+        with version.file.open("rb") as handle:
+            twice = handle.read()
+    for language, later in (("en", "Signature 2"), ("zh-hans", "签名 2")):
+        body = (
+            client_on(None, HTTP_ACCEPT_LANGUAGE=language)
+            .post("/verify/", {"file": SimpleUploadedFile("c.pdf", twice)})
+            .content.decode()
+        )
+        assert body.count("<h3>") >= 2
+        assert f" · {later}</dd>" in body, language
+        assert f"Seal-{seal.code}" not in body and "Sealhub-" not in body

@@ -8,6 +8,7 @@ import ast
 
 from django.utils import translation
 
+from accounts.models import FACTOR_OUTCOME_LABELS, FactorLock, SecurityEvent
 from events.models import ACTION_LABELS
 from tests.conftest import BASE_DIR
 from workflows.models import ENVELOPE_EVENT_LABELS
@@ -53,6 +54,42 @@ def test_every_recorded_action_has_a_label():
     assert len(found["audit"]) > 30 and len(found["envelope"]) > 15  # the scan sees the services
     assert sorted(found["audit"] - ACTION_LABELS.keys()) == []
     assert sorted(found["envelope"] - ENVELOPE_EVENT_LABELS.keys()) == []
+
+
+def recorded_security_events() -> set[str]:
+    """Actions written as `SecurityEvent.objects.create(action="…")` (the account events
+    reviewers read in the admin); the lockout's f"{factor}.{outcome}" are labelled apart."""
+    found = set()
+    for app in APPS:
+        for path in (BASE_DIR / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                creates = (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "create"
+                    and ast.unparse(node.func.value) == "SecurityEvent.objects"
+                )
+                if creates:
+                    for keyword in node.keywords:
+                        if keyword.arg == "action":
+                            found.update(_strings(keyword.value))
+    return found
+
+
+def test_every_account_event_reads_as_words_in_both_languages():
+    found = recorded_security_events()
+    assert len(found) > 10
+    raw = {}
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            raw[language] = sorted(action for action in found if SecurityEvent(action=action).action_label == action)
+    assert raw == {"en": [], "zh-hans": []}
+    outcomes = {f"{factor}.{outcome}" for factor in FactorLock.Factor.values for outcome in FACTOR_OUTCOME_LABELS}
+    with translation.override("zh-hans"):
+        english = sorted(action for action in found | outcomes if SecurityEvent(action=action).action_label.isascii())
+    assert english == []
 
 
 def test_every_label_is_translated_to_chinese():

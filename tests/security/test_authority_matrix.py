@@ -104,6 +104,7 @@ COMPANY_ROUTES: dict[str, dict[str, Action | str]] = {
     "workflows:envelope_detail": {GET: A.ENVELOPE_READ},
     "workflows:envelope_party_add": {POST: A.ENVELOPE_SEND},
     "workflows:envelope_field_add": {POST: A.ENVELOPE_SEND},
+    "workflows:envelope_field_text": {POST: A.ENVELOPE_SEND},
     "workflows:envelope_field_update": {POST: A.ENVELOPE_SEND},
     "workflows:envelope_field_remove": {POST: A.ENVELOPE_SEND},
     "workflows:envelope_party_remove": {POST: A.ENVELOPE_SEND},

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Invitation, Membership
 from tenants.members import invitation_create
@@ -220,3 +220,18 @@ def test_only_an_invitation_path_is_kept_for_after_registration(world):
     for elsewhere in ("https://evil.example/invitations/x/", "//evil.example/invitations/x/", "/admin/"):
         browser.get(f"/accounts/register/?next={elsewhere}")
         assert "after_registration" not in browser.session
+
+
+def test_an_invitation_is_written_in_the_invitees_language_not_the_inviters(world, django_capture_on_commit_callbacks):
+    acting = Membership.objects.select_related("user").get(user=world.alice, company=world.alpha)
+    UserFactory(email="reader@example.com", language="en")
+    with translation.override("zh-hans"), django_capture_on_commit_callbacks(execute=True):
+        invitation_create(company=world.alpha, acting_membership=acting, email="reader@example.com", role="member")
+        invitation_create(company=world.alpha, acting_membership=acting, email="stranger@example.com", role="auditor")
+    (known,) = [message for message in mail.outbox if message.to == ["reader@example.com"]]
+    assert known.subject == "Alpha Ltd invites you to Sealhub"
+    assert "as Member" in known.body and "邀请" not in known.body
+    # Someone without an account has no language on file: both, Chinese first.
+    (stranger,) = [message for message in mail.outbox if message.to == ["stranger@example.com"]]
+    assert stranger.subject == "Alpha Ltd 邀请您加入 Sealhub / Alpha Ltd invites you to Sealhub"
+    assert "as Auditor" in stranger.body and "邀请您" in stranger.body

@@ -12,18 +12,22 @@ from django.utils import translation
 from django_tenants.utils import tenant_context
 from pyhanko.sign.fields import MDPPerm
 
+from accounts.models import AuthenticatorDevice
 from config.errors import ApplicationError
 from documents.models import SigningGrant
 from documents.services.sealing import document_seal_execute
 from documents.services.versions import document_upload
 from tenants.models import EnvelopeRoute
+from tests.accounts.conftest import last_code
 from tests.conftest import client_on, totp_now
 from tests.documents.pdfs import make_pdf
 from tests.documents.realworld_corpus import certified_with_prepared_field, reportlab_pdf
+from tests.documents.test_seal_code_choice import _checked_method
 from tests.workflows.conftest import SEAL_PASSWORD, signatory
 from workflows.envelopes.completion import envelope_complete
 from workflows.envelopes.drafting import envelope_create, envelope_field_add, envelope_party_add
 from workflows.envelopes.sending import envelope_send
+from workflows.links import party_link_token
 from workflows.models import Envelope, EnvelopeEvent, EnvelopeField, Party
 
 pytestmark = pytest.mark.django_db
@@ -242,6 +246,30 @@ def test_party_company_seals_from_its_inbox_and_the_owner_sees_it_done(pair):
     download = member.get(f"/envelopes/inbox/{route.pk}/document.pdf")
     assert download.status_code == 200 and download.content.startswith(b"%PDF")
     assert member.get(f"/envelopes/inbox/{route.pk}/certificate.pdf").status_code == 404
+
+
+def test_the_inbox_keeps_the_emailed_code_choice_through_reloads_and_errors(pair, django_capture_on_commit_callbacks):
+    """A party's member without an authenticator confirms with an emailed code: the choice
+    stays made after "Email me a code", a reload and a mistake, and the code then seals."""
+    alpha, bravo = pair
+    _sent(alpha, bravo)
+    route = _route_of(bravo.company)
+    AuthenticatorDevice.objects.filter(user=bravo.user).delete()
+    member = client_on(bravo.company, bravo.user, HTTP_ACCEPT_LANGUAGE="en")
+    base = f"/envelopes/inbox/{route.pk}"
+    assert _checked_method(member.get(f"{base}/").content.decode()) == "email"  # no app: email first
+    with django_capture_on_commit_callbacks(execute=True):
+        assert member.post(f"{base}/seal/code/").status_code == 302
+    code = last_code(bravo.user.email)
+    for _reload in range(2):
+        assert _checked_method(member.get(f"{base}/").content.decode()) == "email"
+    form = {"seal": bravo.seal.pk, "seal_password": SEAL_PASSWORD, "otp_method": "email", "otp_code": code}
+    for mistake in ({**form, "seal_password": "Wrong-pass-1"}, {**form, "otp_code": ""}):
+        page = member.post(f"{base}/seal/", mistake)
+        assert page.status_code == 400 and _checked_method(page.content.decode()) == "email"
+        assert _checked_method(member.get(f"{base}/").content.decode()) == "email"
+    sealed = member.post(f"{base}/seal/", form)
+    assert sealed.status_code == 302 and "?job=" in sealed["Location"]
 
 
 def test_decline_needs_a_reason_and_then_closes_the_envelope(pair):
@@ -544,3 +572,25 @@ def test_an_envelope_cannot_add_fields_to_a_certified_document(pair, permission,
             envelope_send(envelope=draft, owner=alpha.company, acting_user=alpha.user)
         assert not_sent.value.code in ("party_without_fields", f"document_{code}")
         assert document.versions.count() == 1
+
+
+def test_a_party_reads_that_it_is_their_own_turn_in_chinese(pair, django_capture_on_commit_callbacks):
+    """The viewer's own turn reads 轮到您 (your turn), not the status others see (轮到其处理)."""
+    alpha, bravo = pair
+    with django_capture_on_commit_callbacks(execute=True):
+        envelope = _sent(alpha, bravo)
+    route = _route_of(bravo.company)
+    text = _text(client_on(bravo.company, bravo.user).get(f"/envelopes/inbox/{route.pk}/").content.decode())
+    assert "您的部分 轮到您" in text and "轮到其处理" not in text
+    # The person's turn comes after Bravo's: on the sign page Bravo is "their turn", the person waits.
+    with tenant_context(alpha.company):
+        Party.objects.filter(envelope=envelope, kind="company").update(status=Party.Status.COMPLETED)
+        Party.objects.filter(envelope=envelope, kind="person").update(status=Party.Status.ACTIVE)
+        token = party_link_token(Party.objects.get(envelope=envelope, kind="person"))
+    sign = _text(client_on(None).get(f"/sign/{token}/").content.decode())
+    assert re.search(r"张三 · [^·]+ · 轮到您 · 您", sign), sign
+    assert "轮到其处理" not in sign
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())

@@ -10,6 +10,7 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from documents.services.versions import document_upload
+from tests.accounts.conftest import ALICE_ID
 from tests.conftest import client_on
 from tests.documents.pdfs import make_pdf
 from tests.workflows.conftest import reviewed, signatory
@@ -109,3 +110,41 @@ def test_send_only_from_the_review(draft):
     assert _status(alpha, envelope) == Envelope.Status.IN_PROGRESS
     # A sent envelope's review leads to its page.
     assert owner.get(f"/envelopes/{envelope.pk}/review/")["Location"] == f"/envelopes/{envelope.pk}/"
+
+
+def test_the_review_shows_the_fingerprint_parallel_steps_and_who_must_give_an_id_number(world, approved_alpha):
+    alpha = signatory("alpha", "Alpha Ltd", 0, existing=approved_alpha, user=world.alice)
+    bravo = signatory("bravo", "Bravo Trading Co", 1)
+    with tenant_context(alpha.company):
+        document = document_upload(name="lease.pdf", data=make_pdf(1), acting_user=alpha.user)
+        envelope = envelope_create(document=document, name="Lease", acting_user=alpha.user)
+        for kind, name, email, extra in (
+            ("company", "", "owner@bravo.example", {"uscc": bravo.company.uscc}),
+            ("person", "张三", "zhangsan@example.com", {"id_number": ALICE_ID}),
+        ):
+            party = envelope_party_add(
+                envelope=envelope, kind=kind, name=name, email=email, order=1, acting_user=alpha.user, **extra
+            )
+            envelope_field_add(party=party, page=0, x=100 if kind == "company" else 300, y=80, acting_user=alpha.user)
+        envelope_party_add(
+            envelope=envelope, kind="person", name="李四", email="lisi@example.com", order=2, acting_user=alpha.user
+        )
+        sha256 = document.current_version.sha256
+    english = _text(
+        client_on(alpha.company, alpha.user, HTTP_ACCEPT_LANGUAGE="en")
+        .get(f"/envelopes/{envelope.pk}/review/")
+        .content.decode()
+    )
+    assert f"Fingerprint SHA-256 {sha256}" in english
+    assert english.count("At the same time as the other parties of step 1") == 2  # not 李四, alone in step 2
+    assert re.search(
+        r"1\. 张三 · Person \(signs\) zhangsan@example\.com At the same time as the other parties of step 1 "
+        r"Must enter their ID number to sign",
+        english,
+    )
+    assert english.count("Must enter their ID number to sign") == 1
+    chinese = _text(client_on(alpha.company, alpha.user).get(f"/envelopes/{envelope.pk}/review/").content.decode())
+    assert f"文件指纹 SHA-256 {sha256}" in chinese
+    assert chinese.count("与第 1 步的其他参与方同时处理") == 2 and chinese.count("签署时须输入身份证号码") == 1
+    draft = client_on(alpha.company, alpha.user, HTTP_ACCEPT_LANGUAGE="en").get(f"/envelopes/{envelope.pk}/")
+    assert _text(draft.content.decode()).count("Must enter their ID number to sign") == 1

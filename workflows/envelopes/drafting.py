@@ -16,7 +16,7 @@ from accounts.authority import Action, authority_check_for, current_company
 from config.errors import ApplicationError
 from config.mail import BIDI_CONTROLS, mail_header_text
 from documents.models import Document
-from documents.services.placements import placement_rectangle_check, rectangle_centred_on_page
+from documents.services.placements import placement_rectangle_check, rectangle_centred_on_page, text_occurrences
 from documents.services.versions import document_assert_fields_may_be_added
 from workflows.envelope_routes import company_find_by_uscc
 from workflows.envelopes.rules import assert_draft, id_number_hash
@@ -171,6 +171,34 @@ def envelope_field_add(
     field.field_name = f"{kind.capitalize()}-{party.order}-{field.id.hex[:12]}"
     field.save()
     return field
+
+
+def envelope_field_add_at_text(
+    *,
+    party: Party,
+    text: str,
+    acting_user,
+    occurrence: int | None = None,
+    offset_x: float = 0.0,
+    offset_y: float = 0.0,
+) -> list[EnvelopeField]:
+    """A field for `party` centred on every occurrence of `text` (e.g. 盖章处), or only on the
+    `occurrence`-th, moved by the offset (PDF points, right and up), as seals are placed."""
+    authority_check_for(acting_user=acting_user, company=current_company(), action=Action.ENVELOPE_SEND)
+    assert_draft(party.envelope)
+    hits = text_occurrences(document=party.envelope.document, text=text, occurrence=occurrence)
+    with transaction.atomic():
+        return [
+            envelope_field_add(
+                party=party,
+                page=hit.page,
+                x=hit.centre[0] + offset_x,
+                y=hit.centre[1] + offset_y,
+                centred=True,
+                acting_user=acting_user,
+            )
+            for hit in hits
+        ]
 
 
 def _shown_turned(document: Document, page: int) -> bool:

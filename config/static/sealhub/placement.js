@@ -55,6 +55,36 @@
     if (index >= 0) placements.splice(index, 1);
     placer.forget(p.id);
     listItems();
+    drawCrossPage();
+  }
+  // 骑缝章 before sealing: page i of n shows slice i of the seal at its right edge, where the
+  // sealing engine will draw it (documents/pdf/sign.py, _draw_cross_page_strips).
+  function drawCrossPage() {
+    root.querySelectorAll(".cross-page-slice").forEach((slice) => slice.remove());
+    const count = pages.length;
+    placements.filter((p) => p.kind === "cross_page").forEach((p) => {
+      const strip = p.width / count;
+      root.querySelectorAll("figure.page").forEach((figure) => {
+        const index = Number(figure.dataset.page);
+        const box = pages[index];
+        const sheet = figure.querySelector(".page-sheet");
+        if (!box || !sheet) return;
+        const view = window.sealhubPlacer.userRectToView(box, {x: box.right - strip, y: p.y, width: strip, height: p.height});
+        const slice = document.createElement("div");
+        slice.className = "cross-page-slice";
+        slice.setAttribute("aria-hidden", "true");  // the list of placed seals names it
+        slice.dataset.page = String(index);
+        slice.style.left = `${view.left * 100}%`;
+        slice.style.top = `${view.top * 100}%`;
+        slice.style.width = `${view.width * 100}%`;
+        slice.style.height = `${view.height * 100}%`;
+        const image = sealImage(p.seal);
+        if (image) slice.style.backgroundImage = `url("${image}")`;
+        slice.style.backgroundSize = `${count * 100}% 100%`;
+        slice.style.backgroundPosition = `${count > 1 ? (index / (count - 1)) * 100 : 0}% 0`;
+        sheet.appendChild(slice);
+      });
+    });
   }
 
   const placer = window.sealhubPlacer.attach({
@@ -84,6 +114,7 @@
     remove: (p) => remove(p),
   });
   listItems();
+  drawCrossPage();
 
   if (sealChoice) {
     const form = document.getElementById("seal-form");

@@ -14,6 +14,14 @@
     mark.style.height = `${box.markHeight}%`;
     if (box.markImage) mark.style.backgroundImage = `url("${box.markImage}")`;
   });
+  // A table wider than a phone scrolls inside its box: keyboard users reach it with Tab
+  // and scroll it with the arrow keys.
+  const tablesScrollable = () => document.querySelectorAll(".table").forEach((table) => {
+    if (table.scrollWidth > table.clientWidth) table.tabIndex = 0;
+    else table.removeAttribute("tabindex");
+  });
+  tablesScrollable();
+  window.addEventListener("resize", tablesScrollable);
 })();
 
 // Texts a page's script shows, translated on the server: <div id="sealhub-text" data-*>.

@@ -188,29 +188,35 @@ class Surface:
             locator.click(**options)
 
     def drag(self, page, start: tuple[float, float], end: tuple[float, float], steps: int = 8) -> None:
-        """A drag with a finger (touch events, which chromium turns into pointer events) on a
-        phone, with the mouse elsewhere. Coordinates are in the viewport."""
+        """A drag from `start` to `end` (viewport coordinates): see `stroke`."""
+        points = [
+            (start[0] + (end[0] - start[0]) * step / steps, start[1] + (end[1] - start[1]) * step / steps)
+            for step in range(steps + 1)
+        ]
+        self.stroke(page, points)
+
+    def stroke(self, page, points: list[tuple[float, float]]) -> None:
+        """One finger (touch events, which chromium turns into pointer events) on a phone,
+        the mouse elsewhere, pressed at the first point, moved through the others, lifted."""
         if not self.phone:
-            page.mouse.move(*start)
+            page.mouse.move(*points[0])
             page.mouse.down()
-            page.mouse.move(*end, steps=steps)
+            for point in points[1:]:
+                page.mouse.move(*point, steps=2)
             page.mouse.up()
             return
         session = page.context.new_cdp_session(page)
         try:
-
-            def touch(kind: str, x: float, y: float) -> None:
-                points = [] if kind == "touchEnd" else [{"x": x, "y": y, "id": 1}]
-                session.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
-
-            touch("touchStart", *start)
-            for step in range(1, steps + 1):
-                touch(
-                    "touchMove",
-                    start[0] + (end[0] - start[0]) * step / steps,
-                    start[1] + (end[1] - start[1]) * step / steps,
-                )
-            touch("touchEnd", *end)
+            for index, (x, y) in enumerate(points):
+                kind = "touchStart" if index == 0 else "touchMove"
+                finger = {"x": x, "y": y, "id": 7, "radiusX": 4, "radiusY": 4, "force": 1}
+                session.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [finger]})
+            # The finger rests before it lifts, as a hand does: lifted while moving, chromium
+            # would start a fling and take the next tap for stopping it (no click).
+            for _ in range(3):
+                time.sleep(0.05)
+                session.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [finger]})
+            session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
         finally:
             session.detach()
 

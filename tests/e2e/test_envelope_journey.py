@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connections
 from playwright.sync_api import expect
 
 from accounts.models import User
@@ -43,6 +44,7 @@ def partner_companies(django_db_setup, django_db_blocker):
         finally:
             alpha = Company.objects.get(slug="alpha")
             committed_cleanup(alpha, made)
+            connections.close_all()  # this one is Playwright's loop's (see tests/e2e/conftest.py)
 
 
 @pytest.fixture
@@ -134,9 +136,8 @@ def draw_signature(page, surface: Surface | None = None) -> None:
     box = canvas.bounding_box()
     assert box is not None
     points = [(box["x"] + box["width"] * u, box["y"] + box["height"] * v) for u, v in ZIGZAG]
-    if surface is not None and surface.phone:
-        for start, end in zip(points, points[1:], strict=False):
-            surface.drag(page, start, end, steps=6)
+    if surface is not None:
+        surface.stroke(page, points)
         return
     page.mouse.move(*points[0])
     page.mouse.down()
@@ -259,7 +260,7 @@ def test_three_companies_and_a_person_complete_an_envelope(cast, site, new_conte
     expect(person.locator(".placed:not(.other)")).to_have_count(1)
     page_checks.check(person, "person-1-verified")
     # C draws a signature on the pad (undoing a first stroke), confirms the consent, signs.
-    expect(person.get_by_label(t("Draw it"))).to_be_checked()
+    expect(person.get_by_role("radio", name=t("Draw it"))).to_be_checked()
     person.get_by_label(t("I confirm the statement above.")).check()
     surface.press(person.get_by_role("button", name=t("Sign the document")))
     expect(person.locator("#signature-error")).to_be_visible()  # an empty pad is not sent
@@ -267,7 +268,9 @@ def test_three_companies_and_a_person_complete_an_envelope(cast, site, new_conte
     surface.press(person.get_by_role("button", name=t("Undo")))
     draw_signature(person, surface)
     page_checks.check(person, "person-2-drawn")
-    surface.press(person.get_by_role("button", name=t("Sign the document")))
+    expect(person.locator("#signature-error")).to_be_hidden()
+    with person.expect_navigation():
+        surface.press(person.get_by_role("button", name=t("Sign the document")))
     expect(
         person.get_by_text(surface.t("Done. Thank you. You will receive the signed PDF once every party has signed."))
     ).to_be_visible(timeout=90_000)

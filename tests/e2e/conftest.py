@@ -2,7 +2,15 @@
 process, with the session's real Celery worker. Every company host `<slug>.sealhub.test`
 resolves to the live server through chromium's host resolver rules, so no hosts file is
 needed. Data is committed (server threads and the worker use their own connections), so
-each journey removes what it made."""
+each journey removes what it made.
+
+A journey (a test taking the `surface` fixture) runs four times: on a laptop (1366×768) and
+on a phone (390×844, touch), in Chinese and in English; it finds controls by role and label
+with the texts taken from the translation catalogue (`surface.t`), taps on the phone and
+drags with a finger there. Every page it visits (each load, form posts included) is checked
+by axe-core and photographed to var/test-artifacts/journeys/<test>/<device>-<language>/
+<step>-<path>.jpg just before the journey acts on it again; the serious and critical
+violations, each with the address it was found at, fail the test at its end."""
 
 from __future__ import annotations
 

@@ -10,7 +10,8 @@ with the texts taken from the translation catalogue (`surface.t`), taps on the p
 drags with a finger there. Every page it visits (each load, form posts included) is checked
 by axe-core and photographed to var/test-artifacts/journeys/<test>/<device>-<language>/
 <step>-<path>.jpg just before the journey acts on it again; the serious and critical
-violations, each with the address it was found at, fail the test at its end."""
+violations (and on the phone a page that scrolls sideways), each with the address it was
+found at, fail the test at its end."""
 
 from __future__ import annotations
 
@@ -301,6 +302,8 @@ class PageChecks:
         self.checking = True
         try:
             problems = accessibility_violations(page)
+            if self.surface is not None and self.surface.phone:
+                problems += phone_layout_problems(page)
             self.steps += 1
             path = re.sub(r"https?://[^/]+", "", url).split("?")[0].strip("/").replace("/", "-")
             slug = step or path or "home"
@@ -389,7 +392,7 @@ def new_context(browser, request) -> Iterator[Callable]:
         context.close()
     assert violations == []
     if checks is not None:
-        assert checks.found == [], "axe-core, serious or critical:\n" + "\n".join(checks.found)
+        assert checks.found == [], "axe-core, serious or critical, and phone layout:\n" + "\n".join(checks.found)
 
 
 def screenshot(page, name: str, *, full_page: bool = True, quality: int | None = None) -> Path:
@@ -413,6 +416,12 @@ def accessibility_violations(page) -> list[str]:
         for violation in results.response["violations"]
         if violation["impact"] in FAILING_IMPACTS
     ]
+
+
+def phone_layout_problems(page) -> list[str]:
+    """What breaks a phone page: the page scrolling sideways."""
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    return [f"layout: the page scrolls sideways by {overflow}px"] if overflow > 0 else []
 
 
 def sign_in(

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connections
 from playwright.sync_api import expect
 
 from accounts.models import User
 from tenants.models import Company
 from tests.conftest import PASSWORD, totp_now, worker_mail, worker_mail_clear
 from tests.documents.pdfs import make_pdf
-from tests.e2e.conftest import accessibility_violations, off_the_loop, screenshot, sign_in, wait_for_image, wait_until
+from tests.e2e.conftest import Surface, off_the_loop, sign_in, wait_for_image, wait_until
 from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup, signatory
 from tests.workflows.test_envelopes import assert_four_signatures_then_timestamp
 
@@ -26,52 +27,75 @@ ENVELOPE = "Supply contract"
 PERSON_EMAIL = "zhangsan@example.com"
 
 
+@pytest.fixture(scope="module")
+def partner_companies(django_db_setup, django_db_blocker):
+    """Bravo and Delta with their owners, made once for the four runs of the journey (a
+    company is a schema: making one is the slow part); what each run adds is removed after it."""
+    from tenants.services import company_create
+    from tests.workflows.conftest import uscc_for
+
+    with django_db_blocker.unblock():
+        made = []
+        try:
+            for serial, (slug, name) in enumerate([("bravo", "Bravo Trading Co"), ("delta", "Delta Works")], start=1):
+                owner = User.objects.create_user(f"owner@{slug}.example", PASSWORD, full_name=f"{name} owner")
+                made.append(company_create(name=name, slug=slug, uscc=uscc_for(serial), owner=owner, acting_user=owner))
+            yield made
+        finally:
+            alpha = Company.objects.get(slug="alpha")
+            committed_cleanup(alpha, made)
+            connections.close_all()  # this one is Playwright's loop's (see tests/e2e/conftest.py)
+
+
 @pytest.fixture
-def cast(django_db_blocker, celery_worker_process):
+def cast(django_db_blocker, celery_worker_process, partner_companies):
     """A (alpha, Alice), B (Bravo) and D (Delta): approved, each with an authenticator and
     an active seal; committed for the live server and the worker, removed afterwards."""
+    bravo, delta = partner_companies
     with django_db_blocker.unblock():
         alpha = Company.objects.get(slug="alpha")
         alice = User.objects.get(email="alice@alpha.example")
-        made = []
         try:
             a = signatory("alpha", "Alpha Ltd", 0, existing=alpha, user=alice)
-            b = signatory("bravo", "Bravo Trading Co", 1)
-            made.append(b.company)
-            d = signatory("delta", "Delta Works", 2)
-            made.append(d.company)
+            b = signatory(
+                "bravo", "Bravo Trading Co", 1, existing=bravo, user=User.objects.get(email="owner@bravo.example")
+            )
+            d = signatory("delta", "Delta Works", 2, existing=delta, user=User.objects.get(email="owner@delta.example"))
             yield a, b, d
         finally:
-            committed_cleanup(alpha, made)
+            for company in (bravo, delta):
+                committed_cleanup(company, [])
+            committed_cleanup(alpha, [])
 
 
-def _add_party(page, *, kind: str, email: str, uscc: str = "", name: str = "") -> None:
+def _add_party(page, surface: Surface, *, kind: str, email: str, uscc: str = "", name: str = "") -> None:
+    t = surface.t
     form = page.locator("#party-form")
-    form.get_by_label("Role").select_option(kind)
+    form.get_by_label(t("Role")).select_option(kind)
     if uscc:
-        form.get_by_label("Unified social credit code").fill(uscc)
+        form.get_by_label(t("Unified social credit code")).fill(uscc)
     if name:
-        form.get_by_label("Name").fill(name)
-    form.get_by_label("Email").fill(email)
+        form.get_by_label(t("Name"), exact=True).fill(name)
+    form.get_by_label(t("Email"), exact=True).fill(email)
     count = page.locator(".envelope-parties > li").count()
-    form.get_by_role("button", name="Add party").click()
+    surface.press(form.get_by_role("button", name=t("Add party")))
     expect(page.locator(".envelope-parties > li")).to_have_count(count + 1)
 
 
-def _place_field(page, party_label: str, u: float, v: float) -> None:
-    """Choose the party and click on page 1 at (u, v) of its width and height."""
+def _place_field(page, surface: Surface, party_label: str, u: float, v: float) -> None:
+    """Choose the party and click (tap) on page 1 at (u, v) of its width and height."""
     count = page.locator(".placed.envelope-field").count()
     page.locator("#field-party").select_option(label=party_label)
     image = page.locator('.page[data-page="0"] img')
     wait_for_image(page.locator('.page[data-page="0"] img').first)
     box = image.bounding_box()
     assert box is not None
-    image.click(position={"x": box["width"] * u, "y": box["height"] * v})
+    surface.press(image, position={"x": box["width"] * u, "y": box["height"] * v})
     expect(page.locator(".placed.envelope-field")).to_have_count(count + 1)  # drawn after the reload
     expect(page.locator("#field-error")).to_be_hidden()
 
 
-def _open_inbox_entry(page, site, slug: str) -> None:
+def _open_inbox_entry(page, site, surface: Surface, slug: str) -> None:
     """The company's inbox, reloaded until the envelope reaches it, then the entry."""
     page.goto(site.url(slug, "/envelopes/inbox/"))
 
@@ -82,40 +106,47 @@ def _open_inbox_entry(page, site, slug: str) -> None:
         return False
 
     wait_until(arrived, f"the envelope in {slug}'s inbox", seconds=60)
-    page.get_by_role("link", name=ENVELOPE).click()
+    surface.press(page.get_by_role("link", name=ENVELOPE))
     expect(page.get_by_role("heading", level=1)).to_contain_text(ENVELOPE)
 
 
-def _seal_from_inbox(page, site, signer, name: str, *, last: bool = False) -> None:
-    _open_inbox_entry(page, site, signer.company.slug)
+def _seal_from_inbox(page, site, surface: Surface, signer, *, last: bool = False) -> None:
+    t = surface.t
+    _open_inbox_entry(page, site, surface, signer.company.slug)
     expect(page.locator(".envelope-field.mine")).to_have_count(1)
-    screenshot(page, f"envelope-{name}-1-inbox")
-    page.get_by_label("Seal password").fill(SEAL_PASSWORD)
-    page.get_by_label("One-time code").fill(totp_now(signer.device, 1))
-    page.get_by_role("button", name="Seal the document").click()
+    page.get_by_label(t("Seal password")).fill(SEAL_PASSWORD)
+    page.get_by_label(t("One-time code")).fill(totp_now(signer.device, 1))
+    surface.press(page.get_by_role("button", name=t("Seal the document")))
     # The page follows the worker's job, then reloads without it.
-    part = page.locator("dt", has_text="Your part").locator("xpath=following-sibling::dd[1]")
+    part = page.locator("dt", has_text=t("Your part")).locator("xpath=following-sibling::dd[1]")
     if last:  # the last seal completes the envelope: its entry may close before the reload
-        ended = page.get_by_role("heading", name="This envelope is not open to your company")
-        expect(part.filter(has_text="Done").or_(ended)).to_be_visible(timeout=90_000)
+        ended = page.get_by_role("heading", name=t("This envelope is not open to your company"))
+        expect(part.filter(has_text=t("Done")).or_(ended)).to_be_visible(timeout=90_000)
     else:
-        expect(part).to_have_text("Done", timeout=90_000)
+        expect(part).to_have_text(t("Done"), timeout=90_000)
     expect(page).not_to_have_url(re.compile(r"\?job="))
-    expect(page.get_by_role("button", name="Seal the document")).to_have_count(0)
-    screenshot(page, f"envelope-{name}-2-sealed")
+    expect(page.get_by_role("button", name=t("Seal the document"))).to_have_count(0)
 
 
-def draw_signature(page) -> None:
-    """A zigzag on the signature pad with the mouse (pointer events, as a finger's)."""
+def draw_signature(page, surface: Surface | None = None) -> None:
+    """A zigzag on the signature pad: with a finger on a phone surface, else with the mouse
+    (pointer events either way)."""
     canvas = page.locator("#signature-canvas")
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     assert box is not None
-    page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.7)
+    points = [(box["x"] + box["width"] * u, box["y"] + box["height"] * v) for u, v in ZIGZAG]
+    if surface is not None:
+        surface.stroke(page, points)
+        return
+    page.mouse.move(*points[0])
     page.mouse.down()
-    for step, (u, v) in enumerate([(0.3, 0.2), (0.5, 0.8), (0.7, 0.2), (0.9, 0.6)]):
-        page.mouse.move(box["x"] + box["width"] * u, box["y"] + box["height"] * v, steps=5 + step)
+    for step, point in enumerate(points[1:]):
+        page.mouse.move(*point, steps=5 + step)
     page.mouse.up()
+
+
+ZIGZAG = [(0.1, 0.7), (0.3, 0.2), (0.5, 0.8), (0.7, 0.2), (0.9, 0.6)]
 
 
 INK_UNDER = """(args) => {
@@ -152,32 +183,32 @@ def _mail_matching(address: str, pattern: str, after: int = 0) -> re.Match:
     return wait_until(found, f"mail to {address} matching {pattern}")
 
 
-def test_three_companies_and_a_person_complete_an_envelope(cast, site, new_context, tmp_path):
+def test_three_companies_and_a_person_complete_an_envelope(cast, site, new_context, tmp_path, surface, page_checks):
     a, b, d = cast
+    t = surface.t
     worker_mail_clear()
 
     # A prepares the envelope: upload, send for signing, four parties, a field each.
     owner = new_context().new_page()
-    sign_in(owner, site, "alpha", a.user.email, PASSWORD)
+    sign_in(owner, site, "alpha", a.user.email, PASSWORD, surface=surface)
     owner.goto(site.url("alpha", "/documents/"))
     owner.locator("input[name=file]").set_input_files(
         files=[{"name": "supply-contract.pdf", "mimeType": "application/pdf", "buffer": make_pdf(2)}]
     )
-    owner.get_by_role("button", name="Upload").click()
+    surface.press(owner.get_by_role("button", name=t("Upload")))
     expect(owner.get_by_role("heading", level=1)).to_have_text("supply-contract.pdf")
-    owner.get_by_role("link", name="Send for signing").click()
-    expect(owner.get_by_role("heading", level=1)).to_have_text("Send for signing")
-    owner.get_by_label("Name").fill(ENVELOPE)
-    owner.get_by_label("Message to the parties").fill("Please seal or sign.")
-    owner.get_by_role("button", name="Create the draft").click()
-    expect(owner.get_by_text("Draft created. Add the parties and place their fields.")).to_be_visible()
+    surface.press(owner.get_by_role("link", name=t("Send for signing")))
+    expect(owner.get_by_role("heading", level=1)).to_have_text(t("Send for signing"))
+    owner.get_by_label(t("Name"), exact=True).fill(ENVELOPE)
+    owner.get_by_label(t("Message to the parties")).fill("Please seal or sign.")
+    surface.press(owner.get_by_role("button", name=t("Create the draft")))
+    expect(owner.get_by_text(t("Draft created. Add the parties and place their fields."))).to_be_visible()
     envelope_url = owner.url
-    assert accessibility_violations(owner) == []
 
-    _add_party(owner, kind="company", uscc=a.company.uscc, email=a.user.email)
-    _add_party(owner, kind="company", uscc=b.company.uscc, email=b.user.email)
-    _add_party(owner, kind="person", name="张三", email=PERSON_EMAIL)
-    _add_party(owner, kind="company", uscc=d.company.uscc, email=d.user.email)
+    _add_party(owner, surface, kind="company", uscc=a.company.uscc, email=a.user.email)
+    _add_party(owner, surface, kind="company", uscc=b.company.uscc, email=b.user.email)
+    _add_party(owner, surface, kind="person", name="张三", email=PERSON_EMAIL)
+    _add_party(owner, surface, kind="company", uscc=d.company.uscc, email=d.user.email)
     expect(owner.locator(".envelope-parties > li")).to_have_text(
         [
             re.compile(r"1\. Alpha Ltd"),
@@ -186,34 +217,32 @@ def test_three_companies_and_a_person_complete_an_envelope(cast, site, new_conte
             re.compile(r"4\. Delta Works"),
         ]
     )
-    _place_field(owner, "1. Alpha Ltd · Company (seals)", 0.25, 0.3)
-    _place_field(owner, "2. Bravo Trading Co · Company (seals)", 0.7, 0.3)
-    _place_field(owner, "3. 张三 · Person (signs)", 0.3, 0.7)
-    _place_field(owner, "4. Delta Works · Company (seals)", 0.7, 0.7)
-    expect(owner.get_by_text("No field placed yet.")).to_have_count(0)
-    screenshot(owner, "envelope-owner-1-draft")
-    assert accessibility_violations(owner) == []
+    _place_field(owner, surface, f"1. Alpha Ltd · {t('Company (seals)')}", 0.25, 0.3)
+    _place_field(owner, surface, f"2. Bravo Trading Co · {t('Company (seals)')}", 0.7, 0.3)
+    _place_field(owner, surface, f"3. 张三 · {t('Person (signs)')}", 0.3, 0.7)
+    _place_field(owner, surface, f"4. Delta Works · {t('Company (seals)')}", 0.7, 0.7)
+    expect(owner.get_by_text(t("No field placed yet."))).to_have_count(0)
+    page_checks.check(owner, "owner-1-draft")
 
-    owner.get_by_role("link", name="Review and send").click()
-    expect(owner.get_by_role("heading", level=1)).to_have_text(f"Review “{ENVELOPE}” before sending")
+    surface.press(owner.get_by_role("link", name=t("Review and send")))
+    expect(owner.get_by_role("heading", level=1)).to_have_text(t("Review “%(name)s” before sending", name=ENVELOPE))
     expect(owner.locator(".review-parties > li")).to_have_count(4)
-    expect(owner.locator(".review-parties > li").nth(2)).to_contain_text("Page 1: Signature")
-    screenshot(owner, "envelope-owner-2-review")
-    assert accessibility_violations(owner) == []
-    owner.get_by_role("button", name="Send", exact=True).click()
-    expect(owner.get_by_text("Sent. The first parties were notified.")).to_be_visible()
-    expect(owner.locator("h1 .badge")).to_have_text("In progress")
-    screenshot(owner, "envelope-owner-3-sent")
-    assert accessibility_violations(owner) == []
+    expect(owner.locator(".review-parties > li").nth(2)).to_contain_text(
+        f"{t('Page %(number)s', number=1)}: {t('Signature')}"
+    )
+    page_checks.check(owner, "owner-2-review")
+    surface.press(owner.get_by_role("button", name=t("Send"), exact=True))
+    expect(owner.get_by_text(t("Sent. The first parties were notified."))).to_be_visible()
+    expect(owner.locator("h1 .badge")).to_have_text(t("In progress"))
+    page_checks.check(owner, "owner-3-sent")
 
     # A certifies first, from its own inbox.
-    _seal_from_inbox(owner, site, a, "alpha")
+    _seal_from_inbox(owner, site, surface, a)
 
     # B seals from Bravo's host.
     bravo = new_context().new_page()
-    sign_in(bravo, site, "bravo", b.user.email, PASSWORD)
-    _seal_from_inbox(bravo, site, b, "bravo")
-    assert accessibility_violations(bravo) == []
+    sign_in(bravo, site, "bravo", b.user.email, PASSWORD, surface=surface)
+    _seal_from_inbox(bravo, site, surface, b)
 
     # C opens the mailed link on the platform host and proves the address with a code.
     link = _mail_matching(PERSON_EMAIL, r"/sign/([A-Za-z0-9_-]+)/")
@@ -222,54 +251,56 @@ def test_three_companies_and_a_person_complete_an_envelope(cast, site, new_conte
     person.goto(site.url(None, f"/sign/{link.group(1)}/"))
     expect(person.get_by_role("heading", level=1)).to_have_text(ENVELOPE)
     expect(person.locator(".page")).to_have_count(0)  # nothing shown before the code
-    person.get_by_role("button", name="Email me a one-time code").click()
-    expect(person.get_by_text("We sent a one-time code to your email address.")).to_be_visible()
+    surface.press(person.get_by_role("button", name=t("Email me a one-time code")))
+    expect(person.get_by_text(t("We sent a one-time code to your email address."))).to_be_visible()
     code = _mail_matching(PERSON_EMAIL, r"\b(\d{6})\b", after=mails_before_code).group(1)
-    person.get_by_label("One-time code").fill(code)
-    person.get_by_role("button", name="Continue").click()
+    person.get_by_label(t("One-time code")).fill(code)
+    surface.press(person.get_by_role("button", name=t("Continue"), exact=True))
     expect(person.locator(".page")).to_have_count(2)
     expect(person.locator(".placed:not(.other)")).to_have_count(1)
-    screenshot(person, "envelope-person-1-verified")
-    assert accessibility_violations(person) == []
+    page_checks.check(person, "person-1-verified")
     # C draws a signature on the pad (undoing a first stroke), confirms the consent, signs.
-    expect(person.get_by_label("Draw it")).to_be_checked()
-    person.get_by_label("I confirm the statement above.").check()
-    person.get_by_role("button", name="Sign the document").click()
+    expect(person.get_by_role("radio", name=t("Draw it"))).to_be_checked()
+    person.get_by_label(t("I confirm the statement above.")).check()
+    surface.press(person.get_by_role("button", name=t("Sign the document")))
     expect(person.locator("#signature-error")).to_be_visible()  # an empty pad is not sent
-    draw_signature(person)
-    person.get_by_role("button", name="Undo").click()
-    draw_signature(person)
-    screenshot(person, "envelope-person-2-drawn")
-    person.get_by_role("button", name="Sign the document").click()
-    expect(person.get_by_text("Done. Thank you.")).to_be_visible(timeout=90_000)
+    draw_signature(person, surface)
+    surface.press(person.get_by_role("button", name=t("Undo")))
+    draw_signature(person, surface)
+    page_checks.check(person, "person-2-drawn")
+    expect(person.locator("#signature-error")).to_be_hidden()
+    with person.expect_navigation():
+        surface.press(person.get_by_role("button", name=t("Sign the document")))
+    expect(
+        person.get_by_text(surface.t("Done. Thank you. You will receive the signed PDF once every party has signed."))
+    ).to_be_visible(timeout=90_000)
     # The page images are now those of the signed version: the drawing's ink is in the field.
     mine = person.locator(".placed.static.done")
     expect(mine).to_have_count(1)
     wait_for_image(person.locator('.page[data-page="0"] img'))
     assert ink_under(person, mine) > 20
-    screenshot(person, "envelope-person-3-signed")
-    assert accessibility_violations(person) == []
+    page_checks.check(person, "person-3-signed")
 
     # D seals from Delta's host.
     delta = new_context().new_page()
-    sign_in(delta, site, "delta", d.user.email, PASSWORD)
-    _seal_from_inbox(delta, site, d, "delta", last=True)
+    sign_in(delta, site, "delta", d.user.email, PASSWORD, surface=surface)
+    _seal_from_inbox(delta, site, surface, d, last=True)
 
     # A sees the envelope completed and downloads the final PDF.
     owner.goto(envelope_url)
 
     def completed():
-        if owner.locator("h1 .badge").inner_text() == "Completed":
+        if owner.locator("h1 .badge").inner_text() == t("Completed"):
             return True
         owner.reload()
         return False
 
     wait_until(completed, "the completed envelope", seconds=90)
-    expect(owner.locator(".envelope-parties .badge")).to_have_text(["Done"] * 4)
-    expect(owner.get_by_text("The audit trail is intact")).to_be_visible()
-    screenshot(owner, "envelope-owner-4-completed")
+    expect(owner.locator(".envelope-parties .badge")).to_have_text([t("Done")] * 4)
+    expect(owner.get_by_text(t("The audit trail is intact: every entry links to the one before it."))).to_be_visible()
+    page_checks.check(owner, "owner-4-completed")
     with owner.expect_download() as download_info:
-        owner.get_by_role("link", name="Final PDF").click()
+        surface.press(owner.get_by_role("link", name=t("Final PDF")))
     final = tmp_path / "final.pdf"
     download_info.value.save_as(final)
     off_the_loop(assert_four_signatures_then_timestamp, final.read_bytes(), a.company)
@@ -278,9 +309,9 @@ def test_three_companies_and_a_person_complete_an_envelope(cast, site, new_conte
     visitor = new_context().new_page()
     visitor.goto(site.url(None, "/verify/"))
     visitor.locator("input[name=file]").set_input_files(str(final))
-    visitor.get_by_role("button", name="Verify", exact=True).click()
+    surface.press(visitor.get_by_role("button", name=t("Verify"), exact=True))
     verdict = visitor.locator(".verdict")
-    expect(verdict).to_contain_text("Signatures valid")
+    expect(verdict).to_contain_text(t("Signatures valid"))
     for company in ("Alpha Ltd", "Bravo Trading Co", "Delta Works"):
         expect(visitor.locator("dd").filter(has_text=company).first).to_be_visible()
-    screenshot(visitor, "envelope-verified")
+    page_checks.check(visitor, "verified")

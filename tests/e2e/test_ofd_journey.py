@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from accounts.models import User
 from tenants.models import Company
 from tests.conftest import PASSWORD, totp_now
-from tests.e2e.conftest import accessibility_violations, screenshot, sign_in, wait_for_image
+from tests.e2e.conftest import sign_in, wait_for_image
 from tests.ofd import independent, writer
 from tests.workflows.conftest import SEAL_PASSWORD, committed_cleanup, signatory
 
@@ -32,26 +32,26 @@ def sealer(django_db_blocker, celery_worker_process):
             committed_cleanup(alpha, [])
 
 
-def test_upload_place_seal_verify_and_download_an_ofd(sealer, site, new_context, tmp_path):
+def test_upload_place_seal_verify_and_download_an_ofd(sealer, site, new_context, tmp_path, surface, page_checks):
+    t = surface.t
     page = new_context().new_page()
-    sign_in(page, site, "alpha", sealer.user.email, PASSWORD)
+    sign_in(page, site, "alpha", sealer.user.email, PASSWORD, surface=surface)
     page.goto(site.url("alpha", "/documents/"))
     page.locator("input[name=file]").set_input_files(
         files=[{"name": "电子发票.ofd", "mimeType": "application/octet-stream", "buffer": writer.build_ofd(pages=2)}]
     )
-    page.get_by_role("button", name="Upload").click()
+    surface.press(page.get_by_role("button", name=t("Upload")))
     expect(page.get_by_role("heading", level=1)).to_have_text("电子发票.ofd")
     expect(page.locator("#document-format")).to_have_text("OFD")
-    assert accessibility_violations(page) == []
 
     first_page = page.locator('.page[data-page="0"] img')
     expect(first_page).to_be_visible()
     wait_for_image(first_page)
     image = first_page.bounding_box()
     assert image is not None and image["height"] / image["width"] == pytest.approx(297 / 210, rel=0.02)
-    first_page.click(position={"x": image["width"] * 0.6, "y": image["height"] * 0.7})
+    surface.press(first_page, position={"x": image["width"] * 0.6, "y": image["height"] * 0.7})
     expect(page.locator(".placed")).to_have_count(1)
-    expect(page.locator("#placement-list li")).to_contain_text("Page 1")
+    expect(page.locator("#placement-list li")).to_contain_text(t("Page %(number)s", number=1))
 
     # The browser's own request (the test's resolver does not know company hosts).
     content_type, head = page.evaluate(
@@ -64,18 +64,26 @@ def test_upload_place_seal_verify_and_download_an_ofd(sealer, site, new_context,
     )
     assert content_type == "application/pdf" and head == "%PDF-"
 
-    page.get_by_label("Seal password").fill(SEAL_PASSWORD)
-    page.get_by_label("One-time code").fill(totp_now(sealer.device, 1))
-    page.get_by_role("button", name="Seal the document").click()
-    expect(page.get_by_text("This version carries 1 signature.")).to_be_visible(timeout=90_000)
-    screenshot(page, "ofd-1-sealed")
+    page.get_by_label(t("Seal password")).fill(SEAL_PASSWORD)
+    page.get_by_label(t("One-time code")).fill(totp_now(sealer.device, 1))
+    surface.press(page.get_by_role("button", name=t("Seal the document")))
+    expect(
+        page.get_by_text(
+            surface.tn(
+                "This version carries %(counter)s signature.",
+                "This version carries %(counter)s signatures.",
+                1,
+                counter=1,
+            )
+        )
+    ).to_be_visible(timeout=90_000)
 
-    page.get_by_role("link", name="Verify").click()
-    expect(page.locator(".verdict")).to_contain_text("Signatures valid")
+    surface.press(page.get_by_role("link", name=t("Verify"), exact=True))
+    expect(page.locator(".verdict")).to_contain_text(t("Signatures valid"))
     page.go_back()
 
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download v2").click()
+        page.get_by_role("link", name=f"{t('Download')} v2").click()
     assert download_info.value.suggested_filename.endswith(".ofd")
     sealed = tmp_path / "sealed.ofd"
     download_info.value.save_as(sealed)
@@ -87,6 +95,5 @@ def test_upload_place_seal_verify_and_download_an_ofd(sealer, site, new_context,
     visitor = new_context().new_page()
     visitor.goto(site.url(None, "/verify/"))
     visitor.locator("input[name=file]").set_input_files(str(sealed))
-    visitor.get_by_role("button", name="Verify", exact=True).click()
-    expect(visitor.locator(".verdict")).to_contain_text("Signatures valid")
-    screenshot(visitor, "ofd-2-verified")
+    surface.press(visitor.get_by_role("button", name=t("Verify"), exact=True))
+    expect(visitor.locator(".verdict")).to_contain_text(t("Signatures valid"))

@@ -42,6 +42,12 @@ TAP_TARGETS = """() => [...document.querySelectorAll(
 
 def layout_problems(page) -> list[str]:
     problems = []
+    # On a phone the menu folds behind its button: opened, its items are measured too.
+    toggle = page.locator(".menu-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+        if not page.locator(".mainnav").is_visible():
+            problems.append("the menu button does not open the menu")
     overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
     if overflow > 0:
         problems.append(f"scrolls sideways by {overflow}px")

@@ -14,6 +14,25 @@
     mark.style.height = `${box.markHeight}%`;
     if (box.markImage) mark.style.backgroundImage = `url("${box.markImage}")`;
   });
+  // The phone menu's button (hidden without this script, so the menu then stays open).
+  const menuToggle = document.querySelector(".menu-toggle");
+  if (menuToggle) {
+    document.documentElement.classList.add("js-menu");
+    menuToggle.hidden = false;
+    menuToggle.addEventListener("click", () => {
+      const open = menuToggle.getAttribute("aria-expanded") !== "true";
+      menuToggle.setAttribute("aria-expanded", String(open));
+      menuToggle.closest(".topbar").classList.toggle("menu-open", open);
+    });
+  }
+  // A table wider than a phone scrolls inside its box: keyboard users reach it with Tab
+  // and scroll it with the arrow keys.
+  const tablesScrollable = () => document.querySelectorAll(".table").forEach((table) => {
+    if (table.scrollWidth > table.clientWidth) table.tabIndex = 0;
+    else table.removeAttribute("tabindex");
+  });
+  tablesScrollable();
+  window.addEventListener("resize", tablesScrollable);
 })();
 
 // Texts a page's script shows, translated on the server: <div id="sealhub-text" data-*>.

@@ -238,6 +238,8 @@ SECURITY_EVENT_LABELS = {
     "reviewer.revoked": _("No longer a platform reviewer"),
     "admin.write_refused": _("Change in the admin refused"),
     "authenticator.refused": _("Setting up an authenticator app refused"),
+    # Not a lockout: emailed codes are never a second factor for these accounts.
+    "email_code.refused": _("Emailed code refused: this account confirms with its authenticator app"),
 }
 FACTOR_OUTCOME_LABELS = {
     "failed": _("wrong"),

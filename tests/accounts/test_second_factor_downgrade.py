@@ -10,6 +10,7 @@ import re
 import pytest
 from django.core import mail
 from django.test import TestCase
+from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.codes import code_send
@@ -79,7 +80,15 @@ def test_a_reset_password_and_the_mailbox_do_not_open_an_account_with_an_authent
     assert refused.status_code == 400
     assert REFUSED in refused.content.decode() and "recovery code" in refused.content.decode()
     assert "_auth_user_id" not in attacker.session
-    assert SecurityEvent.objects.filter(user=registered, action="email_code.refused").count() == 2
+    refusals = SecurityEvent.objects.filter(user=registered, action="email_code.refused")
+    assert refusals.count() == 2
+    # The owner's security page tells them why, not that a lockout happened.
+    with translation.override("en"):
+        assert {event.action_label for event in refusals} == {
+            "Emailed code refused: this account confirms with its authenticator app"
+        }
+    with translation.override("zh-hans"):
+        assert {event.action_label for event in refusals} == {"邮件验证码被拒绝：此账户使用身份验证器应用确认"}
 
     # The owner, with a recovery code, gets in.
     owner = client_on(None)

@@ -87,6 +87,17 @@
     });
   }
 
+  // Where the side panel follows the page (wide screens), a placement brings the panel's
+  // Seal button into view by scrolling the panel only: the page stays where the seal is.
+  function revealConfirm() {
+    const card = document.getElementById("seal-form")?.closest("section");
+    const side = card && card.closest(".doc-side");
+    if (!side || getComputedStyle(side).position !== "sticky") return;
+    const sideBox = side.getBoundingClientRect();
+    const cardBox = card.getBoundingClientRect();
+    if (cardBox.bottom > sideBox.bottom) side.scrollTop += Math.min(cardBox.bottom - sideBox.bottom + 8, cardBox.top - sideBox.top);
+  }
+
   const placer = window.sealhubPlacer.attach({
     root,
     pages,
@@ -105,7 +116,7 @@
       Object.assign(created, {seal: sealChoice.value, seal_name: option.textContent, kind: "single"});
       // A seal the user may not use directly: the page offers to ask the seal keeper.
       if (first && "needsApproval" in option.dataset) location.reload();
-      setTimeout(listItems);
+      setTimeout(() => { listItems(); revealConfirm(); });
       return asItem(created);
     },
     async change(p, rect) {

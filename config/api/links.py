@@ -123,6 +123,7 @@ FOLLOWS: list[tuple[tuple[str, str, str], tuple[str, str], str]] = [
     (("get", "/api/v1/company/", "200"), ("get", "/api/v1/audit_events/"), "The company's audit trail"),
     (("get", "/api/v1/company/", "200"), ("get", "/api/v1/inbox/"), "Envelopes other companies sent it"),
     (("post", "/api/v1/api_keys/", "201"), ("get", "/api/v1/api_keys/"), "The company's keys, the new one among them"),
+    (("get", "/api/v1/company/", "200"), ("post", "/api/v1/verify/"), "Check the signatures of a file"),
     (("get", "/api/v1/documents/", "200"), ("post", "/api/v1/documents/"), "Upload another document"),
     (
         ("get", f"{_DOCUMENT}versions/{{number}}/download/", "200"),

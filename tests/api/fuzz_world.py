@@ -14,6 +14,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django_tenants.utils import tenant_context
 
 from accounts.models import AttemptCounter, AuthenticatorDevice, FactorLock, Membership, User
@@ -173,8 +174,6 @@ def fuzz_world_remove(started) -> None:
 
 def platform_session(user: User) -> dict:
     """Headers of a browser signed in as `user` on the platform host (session cookie, CSRF token)."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-
     browser = browser_session(
         settings.BASE_DOMAIN,
         {

@@ -254,7 +254,7 @@ def _run(machine, settings) -> None:
 def _scenarios(operations: int) -> int:
     """Scenarios for a resource with this many operations: more than one each, as a scenario
     takes one of the links open at each step (documents lead to about twenty operations)."""
-    return max(operations, 3) + operations // 2
+    return max(operations, 3) * 2
 
 
 def _report(host: str, reach: Reach, labels: set[str]) -> str:

@@ -268,6 +268,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_PATCH": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Links say which operation gives the ids another one takes (config/api/links.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.api.links.schema_links"],
     "ENUM_NAME_OVERRIDES": {
         "SealStatusEnum": "seals.models.Seal.Status",
         "SealApplicationStatusEnum": "seals.models.SealApplication.Status",

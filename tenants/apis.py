@@ -254,7 +254,7 @@ class MemberDetailApi(APIView):
 
     @extend_schema(
         operation_id="members_delete",
-        responses=MemberRemovedSerializer,
+        responses={200: MemberRemovedSerializer},  # the answer has a body: not the 204 of a bare DELETE
         summary="Remove a member (or leave); the answer lists what stops with the member's authority",
     )
     def delete(self, request, member_id):

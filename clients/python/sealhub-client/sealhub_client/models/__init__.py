@@ -52,6 +52,7 @@ from .key_algorithm_enum import KeyAlgorithmEnum
 from .kinds_enum import KindsEnum
 from .member_changed import MemberChanged
 from .member_output import MemberOutput
+from .member_removed import MemberRemoved
 from .otp_method_enum import OtpMethodEnum
 from .paginated_api_key_output_list import PaginatedApiKeyOutputList
 from .paginated_audit_event_output_list import PaginatedAuditEventOutputList
@@ -162,6 +163,7 @@ __all__ = (
     "KindsEnum",
     "MemberChanged",
     "MemberOutput",
+    "MemberRemoved",
     "OtpMethodEnum",
     "PaginatedApiKeyOutputList",
     "PaginatedAuditEventOutputList",

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any, cast
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
+from ...models.member_removed import MemberRemoved
 from ...types import Response
 
 
@@ -23,10 +24,11 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | Error | None:
-    if response.status_code == 204:
-        response_204 = cast(Any, None)
-        return response_204
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | MemberRemoved | None:
+    if response.status_code == 200:
+        response_200 = MemberRemoved.from_dict(response.json())
+
+        return response_200
 
     if response.status_code == 400:
         response_400 = Error.from_dict(response.json())
@@ -79,7 +81,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Any | Error]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | MemberRemoved]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -92,7 +96,7 @@ def sync_detailed(
     member_id: int,
     *,
     client: AuthenticatedClient,
-) -> Response[Any | Error]:
+) -> Response[Error | MemberRemoved]:
     """Remove a member (or leave); the answer lists what stops with the member's authority
 
     Args:
@@ -103,7 +107,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Error]
+        Response[Error | MemberRemoved]
     """
 
     kwargs = _get_kwargs(
@@ -121,7 +125,7 @@ def sync(
     member_id: int,
     *,
     client: AuthenticatedClient,
-) -> Any | Error | None:
+) -> Error | MemberRemoved | None:
     """Remove a member (or leave); the answer lists what stops with the member's authority
 
     Args:
@@ -132,7 +136,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Error
+        Error | MemberRemoved
     """
 
     return sync_detailed(
@@ -145,7 +149,7 @@ async def asyncio_detailed(
     member_id: int,
     *,
     client: AuthenticatedClient,
-) -> Response[Any | Error]:
+) -> Response[Error | MemberRemoved]:
     """Remove a member (or leave); the answer lists what stops with the member's authority
 
     Args:
@@ -156,7 +160,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | Error]
+        Response[Error | MemberRemoved]
     """
 
     kwargs = _get_kwargs(
@@ -172,7 +176,7 @@ async def asyncio(
     member_id: int,
     *,
     client: AuthenticatedClient,
-) -> Any | Error | None:
+) -> Error | MemberRemoved | None:
     """Remove a member (or leave); the answer lists what stops with the member's authority
 
     Args:
@@ -183,7 +187,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | Error
+        Error | MemberRemoved
     """
 
     return (

@@ -400,7 +400,11 @@ def main() -> None:
             return finished.timestamp() - started
 
         _progress("end to end, interleaved with the raw pyHanko anchors")
-        worker = start_worker(1)
+        # As `make run` has them: sealing on the urgent queue, page images on their own (so
+        # the CPU counted for a seal is the urgent worker's alone).
+        names = queue_names(QUEUE)
+        worker = start_worker(1, queues=names[URGENT])
+        previews_worker = start_worker(1, queues=f"{names[BULK]},{names[PERIODIC]}")
         try:
             grant_id, _started, document_id, _api = request_seal(pdf)  # warm-up: the first task connects
             wait([grant_id])
@@ -429,6 +433,7 @@ def main() -> None:
                 wait_previews([document.pk])  # the sealed version's, before the next sample
         finally:
             stop_worker(worker)
+            stop_worker(previews_worker)
 
         # Seal latency with the queues as `make run` has them (config/queues.py): one worker
         # for the urgent queue, one for page images; idle, then while a burst of large uploads
@@ -449,7 +454,6 @@ def main() -> None:
                     for version in DocumentVersion.objects.filter(document_id__in=[d.pk for d in documents])
                 )
 
-        names = queue_names(QUEUE)
         urgent = start_worker(1, queues=names[URGENT])
         bulk = start_worker(1, queues=f"{names[BULK]},{names[PERIODIC]}")
         try:

@@ -367,6 +367,17 @@ def main() -> None:
             api_seconds = (time.perf_counter() - api_started, time.process_time() - api_cpu)
             return response.json()["id"], started, document.pk, api_seconds
 
+        def bulk_queue_purge() -> None:
+            """Drop the page-image jobs not done: the queued ones, and those waiting for a
+            fair-share slot of the company (config/fair_share.py) with the slots they hold,
+            else the next page images would wait behind them (or for the dead slots)."""
+            broker = redis.Redis.from_url(settings.REDIS_URL)
+            for key in broker.scan_iter(match=f"{queue_names(QUEUE)[BULK]}*"):
+                broker.delete(key)
+            shares = get_redis_connection("default")
+            for key in shares.scan_iter(match=f"sealhub:share:{QUEUE}:*"):
+                shares.delete(key)
+
         def upload_only(data: bytes):
             with tenant_context(company):
                 return document_upload(name="bench.pdf", data=data, acting_user=owner)
@@ -469,20 +480,13 @@ def main() -> None:
         finally:
             stop_worker(urgent)
             stop_worker(bulk)
-            # The rest of the burst's page images: the queued ones, and those waiting for a
-            # fair-share slot of the company (config/fair_share.py) with the slots they hold,
-            # else the next page images would wait behind them (or for the dead slots).
-            broker = redis.Redis.from_url(settings.REDIS_URL)
-            for key in broker.scan_iter(match=f"{names[BULK]}*"):
-                broker.delete(key)
-            shares = get_redis_connection("default")
-            for key in shares.scan_iter(match=f"sealhub:share:{QUEUE}:*"):
-                shares.delete(key)
+            bulk_queue_purge()  # the rest of the burst's page images
 
-        # Throughput of the workers alone. The worker is started and warmed up (each pool
-        # process has sealed before), then stops taking jobs while the API calls queue them
-        # (each call runs the seal password's scrypt: queued live, the producer would set the
-        # pace), then takes them again; timed from the first to the last completion. Repeated,
+        # Throughput of sealing alone. The worker is started and warmed up (each pool process
+        # has sealed before), then stops taking jobs while the API calls queue them (each call
+        # runs the seal password's scrypt: queued live, the producer would set the pace), then
+        # takes sealing jobs again, and only those (the sealed versions' page images wait on
+        # their queue); timed from the first to the last completion. Repeated,
         # for the spread. Where the CPU went meanwhile (the workers, the TSA server, this
         # process, everything else on the machine) says whether two processes had two CPUs.
         rounds = []
@@ -497,7 +501,9 @@ def main() -> None:
                     wait_previews([document.pk for document in documents])
                     warm_up = [request_seal(pdf, document)[0] for document in documents[: 2 * concurrency]]
                     wait(warm_up)
-                    consumer_set(name, QUEUE, serve=False)
+                    wait_previews([document.pk for document in documents[: 2 * concurrency]])
+                    for queue in names.values():
+                        consumer_set(name, queue, serve=False)
                     grant_ids = [request_seal(pdf, document)[0] for document in documents[2 * concurrency :]]
                     before = _cpu_snapshot(worker.pid, platform_server.pid)
                     consumer_set(name, QUEUE, serve=True)
@@ -505,6 +511,7 @@ def main() -> None:
                     used = _cpu_used(before, _cpu_snapshot(worker.pid, platform_server.pid))
                 finally:
                     stop_worker(worker)
+                    bulk_queue_purge()
                 with tenant_context(company):
                     finished = sorted(
                         SigningGrant.objects.filter(pk__in=grant_ids).values_list("finished_at", flat=True)

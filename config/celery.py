@@ -67,6 +67,30 @@ def worker_log_redaction_install(logger, **kwargs) -> None:
             handler.addFilter(SecretRedactionFilter())
 
 
+def background_worker_niceness(consumed_queues) -> int | None:
+    """The OS priority (nice value) for a worker process that serves `consumed_queues`: the
+    configured background niceness when none of them is the urgent queue (page images,
+    webhook posts, sweeps), None (unchanged) for a worker that seals. On a small machine a
+    page-image render then takes the CPU only when no seal wants it."""
+    if settings.CELERY_TASK_DEFAULT_QUEUE in set(consumed_queues):
+        return None
+    return settings.WORKER_BACKGROUND_NICENESS or None
+
+
+def _own_priority_lower(niceness: int | None) -> None:
+    # Absolute and only ever lower: a process started under `nice` keeps its own value.
+    if niceness is not None and os.getpriority(os.PRIO_PROCESS, 0) < niceness:
+        os.setpriority(os.PRIO_PROCESS, 0, niceness)
+
+
+@signals.worker_process_init.connect
+@signals.worker_ready.connect
+def background_worker_priority_lower(**kwargs) -> None:
+    """Each pool process (and the worker's main process) of a worker that serves no urgent
+    queue runs at a lower priority: the queues are known here, after `-Q` was read."""
+    _own_priority_lower(background_worker_niceness(app.amqp.queues.consume_from or app.amqp.queues))
+
+
 @signals.task_prerun.connect
 @signals.task_postrun.connect
 def database_connections_recycle(sender=None, **kwargs) -> None:

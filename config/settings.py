@@ -88,6 +88,8 @@ CELERY_IMPORTS = ["config.mail"]
 # Django does between requests (a new connection per task cost ≈3–5 ms).
 CELERY_DB_REUSE_MAX = 1_000_000
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10)
+# Nice value of workers that serve no urgent queue (config/celery.py); 0 leaves them alone.
+WORKER_BACKGROUND_NICENESS = env_int("WORKER_BACKGROUND_NICENESS", 10)
 
 EMAIL_URL = env_str("EMAIL_URL", "console://")
 vars().update(dj_email_url.parse(EMAIL_URL))

@@ -11,6 +11,9 @@ os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_HOSTS", "true")
 # The fair share of page-image jobs (config/fair_share.py) has tests of its own; elsewhere,
 # tests that stand in for the broker would keep their company's slots taken.
 os.environ.setdefault("PREVIEW_JOBS_PER_COMPANY", "1000")
+# On a shared machine a niced page-image worker waits for everyone else's processes, and
+# tests that wait for page images would time out; the niceness has a test of its own.
+os.environ.setdefault("WORKER_BACKGROUND_NICENESS", "0")
 
 from config.settings import *  # noqa: E402,F403
 

@@ -8,17 +8,19 @@ Every request is hostile: a request that does not parse gets the protocol's own 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import functools
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from asn1crypto import algos, cms, core, tsp
+from asn1crypto import cms, core, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
+
+from sealcore.timestamp_token import TokenSigner
 
 # Largest request body either endpoint reads. A timestamp request for a SHA-512 imprint with
 # a nonce and a policy is about 100 bytes; an OCSP request with a nonce about 120.
@@ -89,8 +91,9 @@ def timestamp_reply(
     }
     if request["nonce"].native is not None:
         tst_info["nonce"] = request["nonce"].native
-    certificates = [tsa_cert, *chain] if request["cert_req"].native else []
-    token = _signed_token(tsp.TSTInfo(tst_info), tsa_key=tsa_key, tsa_cert=tsa_cert, certificates=certificates, now=now)
+    token = _token_signer(tsa_key, tsa_cert, tuple(chain)).token(
+        tsp.TSTInfo(tst_info), now=now, with_certificates=bool(request["cert_req"].native)
+    )
     return tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token}).dump()
 
 
@@ -98,62 +101,12 @@ def _asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
 
 
-def _signed_token(tst_info: tsp.TSTInfo, *, tsa_key, tsa_cert, certificates, now) -> cms.ContentInfo:
-    content = tst_info.dump()
-    tsa = _asn1(tsa_cert)
-    signing_certificate = tsp.SigningCertificateV2(
-        {
-            "certs": [
-                {
-                    "hash_algorithm": {"algorithm": "sha256"},
-                    "cert_hash": hashlib.sha256(tsa.dump()).digest(),
-                    "issuer_serial": {
-                        "issuer": [asn1_x509.GeneralName({"directory_name": tsa.issuer})],
-                        "serial_number": tsa.serial_number,
-                    },
-                }
-            ]
-        }
-    )
-    signed_attrs = cms.CMSAttributes(
-        [
-            {"type": "content_type", "values": ["tst_info"]},
-            {"type": "signing_time", "values": [cms.Time({"utc_time": core.UTCTime(now.astimezone(dt.UTC))})]},
-            {"type": "signing_certificate_v2", "values": [signing_certificate]},
-            {"type": "message_digest", "values": [hashlib.sha256(content).digest()]},
-        ]
-    )
-    to_sign = signed_attrs.dump()
-    if isinstance(tsa_key, rsa.RSAPrivateKey):
-        signature = tsa_key.sign(to_sign, padding.PKCS1v15(), hashes.SHA256())
-        signature_algorithm = "sha256_rsa"
-    elif isinstance(tsa_key, ec.EllipticCurvePrivateKey):
-        signature = tsa_key.sign(to_sign, ec.ECDSA(hashes.SHA256()))
-        signature_algorithm = "sha256_ecdsa"
-    else:  # pragma: no cover (the platform makes RSA or EC keys only)
-        raise TypeError("the TSA key must be RSA or EC")
-    signer_info = cms.SignerInfo(
-        {
-            "version": "v1",
-            "sid": cms.SignerIdentifier(
-                {"issuer_and_serial_number": {"issuer": tsa.issuer, "serial_number": tsa.serial_number}}
-            ),
-            "digest_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
-            "signed_attrs": signed_attrs,
-            "signature_algorithm": algos.SignedDigestAlgorithm({"algorithm": signature_algorithm}),
-            "signature": signature,
-        }
-    )
-    signed_data = cms.SignedData(
-        {
-            "version": "v3",
-            "digest_algorithms": [algos.DigestAlgorithm({"algorithm": "sha256"})],
-            "encap_content_info": {"content_type": "tst_info", "content": core.ParsableOctetString(content)},
-            "certificates": [_asn1(c) for c in certificates] or None,
-            "signer_infos": [signer_info],
-        }
-    )
-    return cms.ContentInfo({"content_type": "signed_data", "content": signed_data})
+@functools.lru_cache(maxsize=4)
+def _token_signer(tsa_key, tsa_cert: x509.Certificate, chain: tuple[x509.Certificate, ...]) -> TokenSigner:
+    """Per process and TSA (pki.authority keeps the key object): the certificates are
+    encoded into the token's fixed parts once, not for every token."""
+    der = serialization.Encoding.DER
+    return TokenSigner(key=tsa_key, certificate=tsa_cert.public_bytes(der), chain=[c.public_bytes(der) for c in chain])
 
 
 # --- RFC 6960 ---------------------------------------------------------------------------

@@ -15,13 +15,12 @@ import os
 import tempfile
 from dataclasses import dataclass
 
-from asn1crypto import cms, core
 from asn1crypto import keys as asn1_keys
+from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -29,11 +28,9 @@ from pyhanko.pdf_utils.metadata.xmp_xml import MetadataStream
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import MDPPerm
-from pyhanko.sign.general import as_signing_certificate, simple_cms_attribute
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
-from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 from pypdf import PdfReader, PdfWriter
 
 from documents.pdf.national import attach_to_field, national_signature_der
@@ -52,6 +49,7 @@ from documents.pdf.structure import (
     signatures_broken_by,
 )
 from documents.pdf.timestamping import LongTermValidation, RemoteTimestamping, checked_timestamper, validation_context
+from sealcore.timestamp_token import TokenSigner
 
 quiet_library_tracebacks()  # a refused seal's diff analysis is a verdict, not a traceback
 
@@ -108,30 +106,24 @@ def _timestamper(timestamping: Timestamping | RemoteTimestamping):
     if isinstance(timestamping, RemoteTimestamping):
         return checked_timestamper(timestamping)
 
-    class PlatformTimeStamper(DummyTimeStamper):
-        # pyHanko's responder re-parses the RSA key for every token (≈30 ms each);
-        # this one signs with the key object it was given. Otherwise the same steps.
-        def _sign_tst_info(self, tst_info_data, md_algorithm, dt):
-            digest = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))
-            digest.update(tst_info_data)
-            signed_attrs = cms.CMSAttributes(
-                [
-                    simple_cms_attribute("content_type", "tst_info"),
-                    simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(dt)})),
-                    simple_cms_attribute("signing_certificate", as_signing_certificate(self.tsa_cert)),
-                    simple_cms_attribute("message_digest", digest.finalize()),
-                ]
-            )
-            signature = timestamping.tsa_private_key.sign(
-                signed_attrs.dump(), PKCS1v15(), get_pyca_cryptography_hash(md_algorithm.upper())
-            )
-            return signature, signed_attrs
-
-    return PlatformTimeStamper(
-        tsa_cert=_asn1_cert(timestamping.tsa_certificate_pem),
-        tsa_key=_asn1_key(timestamping.tsa_private_key),
-        certs_to_embed=SimpleCertificateStore.from_certs([_asn1_cert(timestamping.root_certificate_pem)]),
+    tsa_certificate = _asn1_cert(timestamping.tsa_certificate_pem)
+    token_signer = TokenSigner(
+        key=timestamping.tsa_private_key,
+        certificate=tsa_certificate.dump(),
+        chain=[_asn1_cert(timestamping.root_certificate_pem).dump()],
     )
+
+    class PlatformTimeStamper(DummyTimeStamper):
+        # The token as the platform TSA's endpoint makes it (sealcore/timestamp_token.py:
+        # fixed parts encoded once), not pyHanko's responder, which re-encodes the
+        # certificates and re-parses the key for every token (≈5 ms each).
+        def request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+            now = _utc_now()
+            tst_info = self._build_tst_info(req["message_imprint"], now, req)
+            token = token_signer.token(tst_info, now=now)
+            return tsp.TimeStampResp({"status": {"status": "granted"}, "time_stamp_token": token})
+
+    return PlatformTimeStamper(tsa_cert=tsa_certificate, tsa_key=_asn1_key(timestamping.tsa_private_key))
 
 
 def stamp_and_sign(

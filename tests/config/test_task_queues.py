@@ -4,12 +4,17 @@ serves only the urgent one."""
 
 from __future__ import annotations
 
+import os
+import time
+
+import psutil
 import pytest
 from django.conf import settings
 
-from config.celery import app
+from config.celery import app, background_worker_niceness
 from config.launcher import worker_commands
 from config.queues import all_queues, queue_names
+from tests.conftest import start_celery_worker, stop_celery_worker
 
 PREFIX = settings.CELERY_TASK_DEFAULT_QUEUE
 QUEUES = queue_names(PREFIX)
@@ -66,3 +71,45 @@ def test_the_urgent_worker_serves_nothing_else():
     assert urgent.split(",") == ["acme"]
     assert sorted(bulk.split(",")) == ["acme.bulk", "acme.periodic"]
     assert sorted([*urgent.split(","), *bulk.split(",")]) == sorted(all_queues("acme").split(","))
+
+
+def test_only_workers_without_the_urgent_queue_run_at_a_lower_priority(settings):
+    settings.WORKER_BACKGROUND_NICENESS = 10
+    assert background_worker_niceness([QUEUES["bulk"], QUEUES["periodic"]]) == 10
+    assert background_worker_niceness([QUEUES["urgent"]]) is None
+    assert background_worker_niceness(all_queues(PREFIX).split(",")) is None  # one small server serving all
+    settings.WORKER_BACKGROUND_NICENESS = 0
+    assert background_worker_niceness([QUEUES["bulk"], QUEUES["periodic"]]) is None
+
+
+def _niceness_of(worker) -> list[int]:
+    main = psutil.Process(worker.pid)
+    return [process.nice() for process in [main, *main.children(recursive=True)]]
+
+
+@pytest.mark.integration
+def test_a_page_image_worker_gives_the_cpu_to_the_sealing_worker(django_db_setup):
+    """On two cores a page-image render competed with seals for the CPU: the bulk worker's
+    processes (those that render) run niced, the urgent worker's at the normal priority."""
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    production = {"WORKER_BACKGROUND_NICENESS": "10"}  # the default; the test settings turn it off
+    bulk = start_celery_worker(
+        queue=PREFIX,
+        name=f"nice-bulk-{os.getpid()}",
+        pool="prefork",
+        queues=f"{QUEUES['bulk']},{QUEUES['periodic']}",
+        environment=production,
+    )
+    urgent = start_celery_worker(
+        queue=PREFIX, name=f"nice-urgent-{os.getpid()}", pool="prefork", queues=PREFIX, environment=production
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while set(_niceness_of(bulk)) != {10} and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert set(_niceness_of(bulk)) == {10}
+        assert len(_niceness_of(bulk)) >= 2  # the main process and its pool processes
+        assert set(_niceness_of(urgent)) == {own}
+    finally:
+        stop_celery_worker(bulk)
+        stop_celery_worker(urgent)

@@ -8,9 +8,13 @@ and tries the next TSA when one is down or answers wrongly. Nothing falls back t
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import ssl
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+import aiohttp
+import certifi
 from asn1crypto import cms, core, tsp
 from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
@@ -19,6 +23,9 @@ from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
+from pyhanko_certvalidator.fetchers.api import OwnedFetcherBackend
 
 
 class _TimeStampResp(core.Sequence):
@@ -83,6 +90,26 @@ def _certificate(pem: str) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(asn1_pem.unarmor(pem.encode())[2])
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One per process: pyHanko's HTTP clients build a new one (reading the whole CA bundle,
+    ~20 ms of CPU) for every request, which is a third of a seal's cost. A context holds no
+    connection state and may serve any number of sessions and event loops."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def _http_session() -> aiohttp.ClientSession:
+    """Opened inside the running event loop (each signing runs its own) and closed by its user."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=_tls_context()))
+
+
+class _SharedTlsLazySession(LazySession):
+    def get_session(self):
+        if self._session is None:
+            self._session = _http_session()
+        return self._session
+
+
 def validation_context(trust_roots_pem: tuple[str, ...], *, fetching: bool):
     """For checking tokens (no fetching: the token carries its chain) and for gathering
     B-LT data (fetching from the OCSP/CRL addresses in the certificates). `hard-fail`: a
@@ -97,6 +124,10 @@ def validation_context(trust_roots_pem: tuple[str, ...], *, fetching: bool):
         # The context's moment is when it was made; an answer fetched a second or more later
         # (a loaded machine) would otherwise be refused as "too recent".
         retroactive_revinfo=fetching,
+        # Owned: the context closes the session when its operation ends, as it does its default one.
+        fetcher_backend=OwnedFetcherBackend(AIOHttpFetcherBackend(session=_SharedTlsLazySession()))
+        if fetching
+        else None,
     )
 
 
@@ -110,9 +141,10 @@ def checked_timestamper(timestamping: RemoteTimestamping):
             for endpoint in timestamping.endpoints:
                 nonce, request = self.request_cms(message_digest, md_algorithm)
                 auth = (endpoint.username, endpoint.password) if endpoint.username else None
-                client = HTTPTimeStamper(endpoint.url, timeout=endpoint.timeout, auth=auth)
                 try:
-                    response = await client.async_request_tsa_response(request)
+                    async with _http_session() as session:
+                        client = HTTPTimeStamper(endpoint.url, timeout=endpoint.timeout, auth=auth, session=session)
+                        response = await client.async_request_tsa_response(request)
                     token = await _checked(response, nonce, message_digest, md_algorithm)
                 except TimestampRequestError as error:
                     failures.append(TimestampUnavailable("unreachable", f"{endpoint.url}: {error}"))

@@ -8,16 +8,21 @@ import asyncio
 import datetime as dt
 import hashlib
 import http.server
+import ssl
 import threading
+from contextlib import aclosing
 
 import pytest
 import requests
 from asn1crypto import tsp
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from django.utils import translation
 from django_tenants.utils import tenant_context
+from pyhanko_certvalidator import CertificateValidator
 
 from documents.models import DocumentVersion, SigningGrant
-from documents.pdf.timestamping import TimestampUnavailable, TsaEndpoint, checked_timestamper
+from documents.pdf.timestamping import TimestampUnavailable, TsaEndpoint, checked_timestamper, validation_context
 from documents.services.sealing import document_seal_execute
 from documents.services.signers import platform_timestamping
 from documents.tasks import document_seal
@@ -220,3 +225,29 @@ def test_sealing_gives_up_with_the_reason_after_waiting_long_enough(world, appro
             assert DocumentVersion.objects.filter(document=grant.document).count() == 1
     finally:
         tsa.close()
+
+
+@pytest.mark.django_db
+def test_timestamps_and_revocation_fetches_reuse_one_tls_setup(world, monkeypatch):
+    """Reading the CA bundle costs more CPU than the rest of a timestamp: it is done once per
+    process, not once per request (pyHanko's clients did it for every token and every fetch)."""
+    timestamp(hashlib.sha256(b"warm").digest(), _with_endpoints(pki.tsa_url()))
+    made = []
+    real = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: made.append(1) or real(*a, **k))
+    for text in (b"one", b"two"):
+        token = timestamp(hashlib.sha256(text).digest(), _with_endpoints(pki.tsa_url()))
+        imprint = token["content"]["encap_content_info"]["content"].parsed["message_imprint"]
+        assert imprint["hashed_message"].native == hashlib.sha256(text).digest()
+
+    roots = platform_timestamping().trust_roots_pem
+    tsa = asn1_x509.Certificate.load(pki.certificate(pki.Role.TSA).public_bytes(Encoding.DER))
+
+    async def validate_tsa_certificate():
+        context = validation_context(roots, fetching=True)
+        async with aclosing(context):
+            await CertificateValidator(tsa, validation_context=context).async_validate_usage(set())
+            return context.ocsps
+
+    assert asyncio.run(validate_tsa_certificate())  # the platform's OCSP answered over HTTP
+    assert made == []

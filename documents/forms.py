@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from documents.services.placements import MM
+
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("PDF or OFD file"))
@@ -80,9 +82,14 @@ class SealUseRejectForm(forms.Form):
 
 
 class TextPlacementForm(forms.Form):
-    """Placing on a text: every occurrence, or only the nth, moved by a few millimetres."""
+    """Placing on a text: every occurrence, or only the nth, moved by a few millimetres.
+    Seals and envelope fields alike."""
 
     text = forms.CharField(max_length=100)
     occurrence = forms.IntegerField(label=_("Which occurrence"), min_value=1, required=False)
     offset_right_mm = forms.FloatField(label=_("Move right (mm)"), min_value=-500, max_value=500, required=False)
     offset_up_mm = forms.FloatField(label=_("Move up (mm)"), min_value=-500, max_value=500, required=False)
+
+    def offsets(self) -> tuple[float, float]:
+        """The move right and up, in PDF points."""
+        return (self.cleaned_data["offset_right_mm"] or 0) * MM, (self.cleaned_data["offset_up_mm"] or 0) * MM

@@ -32,7 +32,6 @@ from documents.selectors import (
     version_get,
 )
 from documents.services.placements import (
-    MM,
     placement_add,
     placement_add_at_text,
     placement_add_cross_page,
@@ -398,6 +397,7 @@ def placement_text_view(request, document_id):
     if not form.is_valid():
         messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
         return redirect("documents:detail", document_id=document.pk)
+    offset_x, offset_y = form.offsets()
     try:
         placements = placement_add_at_text(
             document=document,
@@ -406,8 +406,8 @@ def placement_text_view(request, document_id):
             text=form.cleaned_data["text"],
             acting_user=request.user,
             occurrence=form.cleaned_data["occurrence"],
-            offset_x=(form.cleaned_data["offset_right_mm"] or 0) * MM,
-            offset_y=(form.cleaned_data["offset_up_mm"] or 0) * MM,
+            offset_x=offset_x,
+            offset_y=offset_y,
         )
     except ApplicationError as error:
         messages.error(request, error.message)

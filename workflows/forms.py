@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from documents.forms import TextPlacementForm
 from tenants.uscc import uscc_problem
 from workflows.models import Party
 
@@ -87,14 +88,10 @@ class EnvelopeFieldForm(forms.Form):
     centred = forms.BooleanField(required=False)  # x, y: the clicked point the field is centred on
 
 
-class EnvelopeFieldTextForm(forms.Form):
-    """A party's field on a text: every occurrence, or only the nth, moved by a few millimetres."""
+class EnvelopeFieldTextForm(TextPlacementForm):
+    """A party's field on a text."""
 
     party = forms.UUIDField()
-    text = forms.CharField(max_length=100)
-    occurrence = forms.IntegerField(label=_("Which occurrence"), min_value=1, required=False)
-    offset_right_mm = forms.FloatField(label=_("Move right (mm)"), min_value=-500, max_value=500, required=False)
-    offset_up_mm = forms.FloatField(label=_("Move up (mm)"), min_value=-500, max_value=500, required=False)
 
 
 class EnvelopeFieldMoveForm(forms.Form):

@@ -22,7 +22,6 @@ from config.client import client_address
 from config.errors import ApplicationError
 from documents.models import content_type_for_name
 from documents.selectors import document_get
-from documents.services.placements import MM
 from seals.models import Seal
 from seals.selectors import seal_list_for_company
 from tenants.selectors import membership_list_for_company
@@ -242,13 +241,14 @@ def envelope_field_text_view(request, envelope_id):
         messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
         return redirect("workflows:envelope_detail", envelope_id=envelope.pk)
     party = envelope_party_get(envelope=envelope, party_id=form.cleaned_data["party"])
+    offset_x, offset_y = form.offsets()
     try:
         fields = envelope_field_add_at_text(
             party=party,
             text=form.cleaned_data["text"],
             occurrence=form.cleaned_data["occurrence"],
-            offset_x=(form.cleaned_data["offset_right_mm"] or 0) * MM,
-            offset_y=(form.cleaned_data["offset_up_mm"] or 0) * MM,
+            offset_x=offset_x,
+            offset_y=offset_y,
             acting_user=request.user,
         )
     except ApplicationError as error:

@@ -93,7 +93,7 @@ def _certificate(pem: str) -> asn1_x509.Certificate:
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
     """One per process: pyHanko's HTTP clients build a new one (reading the whole CA bundle,
-    ~20 ms of CPU) for every request, which is a third of a seal's cost. A context holds no
+    ~20 ms of CPU) for every request, about a quarter of a seal's CPU. A context holds no
     connection state and may serve any number of sessions and event loops."""
     return ssl.create_default_context(cafile=certifi.where())
 

@@ -4,7 +4,8 @@ One 10-page PDF sealed once (PAdES B-T, in-process TSA). Sealhub's verifier
 (documents.pdf.verify.verify_file, what POST /verify/ runs: every signature, the
 modification analysis, the verdict, the signature appearances cropped from the page)
 against pyHanko alone: read the file and validate_pdf_signature every embedded signature
-with the same trust roots and revocation settings. Interleaved samples; median wall and
+with the same trust roots, the same current CRL of the seal CA (200 other seals revoked,
+as POST /verify/ passes it) and the same revocation settings. Interleaved samples; median wall and
 CPU time. No database.
 
     .venv/bin/python bench/verify.py [pages]
@@ -29,8 +30,12 @@ def _pem(certificate) -> str:
     return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
-def sealed_file(pages: int) -> tuple[bytes, bytes]:
-    """A `pages`-page PDF with one seal, and the root certificate (DER) it chains to."""
+def sealed_file(pages: int) -> tuple[bytes, bytes, bytes]:
+    """A `pages`-page PDF with one seal, the root certificate (DER) it chains to, and the
+    seal CA's current CRL (DER) listing 200 other seals."""
+    import datetime as dt
+
+    from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 
     from bench.seal import make_pdf
@@ -59,10 +64,15 @@ def sealed_file(pages: int) -> tuple[bytes, bytes]:
         timestamping=Timestamping(tsa_key, _pem(tsa_cert), _pem(root_cert)),
         field_name="Seal1",
     )
-    return signed, root_cert.public_bytes(serialization.Encoding.DER)
+    revoked = [
+        ca.RevokedEntry(certificate.serial_number + n, dt.datetime.now(dt.UTC), x509.ReasonFlags.key_compromise)
+        for n in range(1, 201)
+    ]
+    crl = ca.build_crl(seal_ca_key, seal_ca_cert, revoked).public_bytes(serialization.Encoding.DER)
+    return signed, root_cert.public_bytes(serialization.Encoding.DER), crl
 
 
-def raw_pyhanko_validate(data: bytes, roots) -> bool:
+def raw_pyhanko_validate(data: bytes, roots, crls: list[bytes]) -> bool:
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
@@ -70,7 +80,7 @@ def raw_pyhanko_validate(data: bytes, roots) -> bool:
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     good = True
     for signature in reader.embedded_signatures:
-        context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
+        context = ValidationContext(trust_roots=roots, crls=crls, allow_fetching=False, revocation_mode="soft-fail")
         good = good and validate_pdf_signature(signature, context).bottom_line
     return good
 
@@ -80,7 +90,7 @@ def main(pages: int = 10) -> None:
 
     from documents.pdf.verify import VALID, verify_file
 
-    signed, root_der = sealed_file(pages)
+    signed, root_der, crl = sealed_file(pages)
     roots = [asn1_x509.Certificate.load(root_der)]
 
     def timed(work) -> tuple[float, float]:
@@ -89,13 +99,13 @@ def main(pages: int = 10) -> None:
         return time.perf_counter() - start, time.process_time() - cpu
 
     def raw():
-        assert raw_pyhanko_validate(signed, roots)
+        assert raw_pyhanko_validate(signed, roots, [crl])
 
     def product():
-        assert verify_file(signed, trust_roots=[root_der]).verdict == VALID
+        assert verify_file(signed, trust_roots=[root_der], crls=[crl]).verdict == VALID
 
     def product_without_appearances():
-        assert verify_file(signed, trust_roots=[root_der], appearances=False).verdict == VALID
+        assert verify_file(signed, trust_roots=[root_der], crls=[crl], appearances=False).verdict == VALID
 
     runs = {"raw": raw, "product": product, "bare": product_without_appearances}
     for work in runs.values():

@@ -12,14 +12,21 @@ import threading
 PDFIUM_LOCK = threading.RLock()
 
 
-def bitmap_png(bitmap, *, crop: tuple[int, int, int, int] | None = None, optimize: bool = False) -> bytes:
-    """The bitmap as PNG bytes, then the bitmap closed (call with the lock held)."""
+def bitmap_png(
+    bitmap, *, crop: tuple[int, int, int, int] | None = None, optimize: bool = False, quick: bool = False
+) -> bytes:
+    """The bitmap as PNG bytes, then the bitmap closed (call with the lock held). `quick`:
+    the lightest compression, for a picture made to be shown once (a tenth larger, in
+    half the time)."""
     try:
         image = bitmap.to_pil()
         if crop is not None:
             image = image.crop(crop)
         buffer = io.BytesIO()
-        image.save(buffer, format="PNG", optimize=optimize)
+        if quick:
+            image.save(buffer, format="PNG", compress_level=1)
+        else:
+            image.save(buffer, format="PNG", optimize=optimize)
         return buffer.getvalue()
     finally:
         bitmap.close()

@@ -21,9 +21,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pypdfium2
+from asn1crypto import core as asn1_core
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
+from cryptography import x509 as crypto_x509
 from PIL import Image  # noqa: F401  (pypdfium2's to_pil needs it)
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
@@ -320,23 +322,30 @@ def _check_signature(
         # Today: what the caller knows now (current CRLs); the file's revocation data is as
         # old as the signature and says nothing about today.
         today = _EmbeddedData(embedded.certs, [], [])
-        status = validate_pdf_signature(signature, _context(trust_roots, crls, today))
-        stamp = status.timestamp_validity
-        if stamp is not None and stamp.intact and stamp.valid and stamp.trusted:
-            # Judged at signing time, proven by the timestamp: a certificate that expired
-            # since, or was revoked after the timestamp, keeps the signature good; one
-            # revoked before it does not.
-            revoked_today = bool(getattr(status, "revoked", False))
-            then = _context(trust_roots, crls, today, moment=stamp.timestamp)
-            if revoked_today:  # the issuer's word today on when: it outweighs older answers in the file
-                status = validate_pdf_signature(signature, then)
-            if not getattr(status, "revoked", False):
-                then = _context(trust_roots, crls, embedded, moment=stamp.timestamp)
-                status = validate_pdf_signature(signature, then)
-                item.revoked_later = revoked_today and not getattr(status, "revoked", False)
-                item.proven_by_timestamp = bool(status.bottom_line)
+        status = _judged_at_timestamp_time(signature, trust_roots, crls, embedded, _context(trust_roots, crls, today))
+        proven_moment = None
+        if status is not None:
+            proven_moment = status.timestamp_validity.timestamp
+            item.proven_by_timestamp = bool(status.bottom_line)
+        else:
+            status = validate_pdf_signature(signature, _context(trust_roots, crls, today))
+            stamp = status.timestamp_validity
+            if _stamp_trusted(stamp):
+                # Judged at signing time, proven by the timestamp: a certificate that expired
+                # since, or was revoked after the timestamp, keeps the signature good; one
+                # revoked before it does not.
+                proven_moment = stamp.timestamp
+                revoked_today = bool(getattr(status, "revoked", False))
+                if revoked_today:  # the issuer's word today on when: it outweighs older answers in the file
+                    status = validate_pdf_signature(signature, _context(trust_roots, crls, today, moment=proven_moment))
+                if not getattr(status, "revoked", False):
+                    then = _context(trust_roots, crls, embedded, moment=proven_moment)
+                    status = validate_pdf_signature(signature, then)
+                    item.revoked_later = revoked_today and not getattr(status, "revoked", False)
+                    item.proven_by_timestamp = bool(status.bottom_line)
+        if proven_moment is not None:
             item.long_term = _long_term_data_embedded(
-                signature, trust_roots, embedded, moment=stamp.timestamp, document_timestamp=False
+                signature, trust_roots, embedded, moment=proven_moment, document_timestamp=False
             )
             _check_archive_chain(item, signature, trust_roots, crls)
     except Exception:  # broken CMS, bad byte ranges, exhausted parsers: report, do not raise
@@ -380,6 +389,59 @@ def _check_signature(
         docmdp_ok=status.docmdp_ok is not False,
         other_fields=bool(other_fields),
     )
+
+
+def _stamp_trusted(stamp) -> bool:
+    return stamp is not None and bool(stamp.intact and stamp.valid and stamp.trusted)
+
+
+def _judged_at_timestamp_time(signature, trust_roots, crls, embedded: _EmbeddedData, today):
+    """The usual case in one validation instead of two: the signer judged at the time its
+    timestamp claims (with the file's revocation data), the timestamp itself judged today.
+    It stands only if the timestamp proves that time and none of the certificates that can
+    form the signer's chain is on a caller's CRL, the only thing that could have revoked
+    it today; otherwise None, and the caller takes the long way (today first, then at the
+    timestamp's time), which gives the same verdict."""
+    claimed = _claimed_timestamp_time(signature)
+    if claimed is None:
+        return None
+    chain_candidates = [signature.signer_cert, *signature.other_embedded_certs, *embedded.certs]
+    if _serial_on_a_crl(crls, chain_candidates):
+        return None
+    then = _context(trust_roots, crls, embedded, moment=claimed)
+    status = validate_pdf_signature(signature, then, ts_validation_context=today)
+    stamp = status.timestamp_validity
+    if not _stamp_trusted(stamp) or stamp.timestamp != claimed:
+        return None
+    return status
+
+
+def _claimed_timestamp_time(signature) -> datetime | None:
+    """The time in the signature's first timestamp token, not yet validated."""
+    try:
+        attributes = signature.signer_info["unsigned_attrs"]
+        for attribute in [] if isinstance(attributes, asn1_core.Void) else attributes:
+            if attribute["type"].native == "signature_time_stamp_token":
+                token = attribute["values"][0]["content"]
+                return token["encap_content_info"]["content"].parsed["gen_time"].native
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return None
+    return None
+
+
+def _serial_on_a_crl(crls: list[bytes], certificates) -> bool:
+    """Whether a serial number of `certificates` is listed on one of the CRLs, whoever the
+    issuer (a coincidence only costs the full check). A CRL that does not parse counts as
+    listing them all."""
+    serials = {certificate.serial_number for certificate in certificates}
+    for data in crls:
+        try:
+            revocation_list = crypto_x509.load_der_x509_crl(data)
+        except ValueError:
+            return True
+        if any(revocation_list.get_revoked_certificate_by_serial_number(serial) for serial in serials):
+            return True
+    return False
 
 
 def _covers_whole_file(item: SignatureReport, reader) -> bool:
@@ -512,7 +574,7 @@ def _attach_appearances(data: bytes, reader, signatures, items: list[SignatureRe
                         max(0.0, page_right - right),
                         max(0.0, page_top - top),
                     )
-                    item.appearance_png = bitmap_png(page.render(scale=2.0, crop=crop, may_draw_forms=True))
+                    item.appearance_png = bitmap_png(page.render(scale=2.0, crop=crop, may_draw_forms=True), quick=True)
             finally:
                 document.close()
     except Exception:  # a picture is a courtesy: never let it change the verdict

@@ -63,19 +63,31 @@ def _ms(samples: list[float], percentile: int) -> float:
     return ordered[min(len(ordered) - 1, max(0, -(-percentile * len(ordered) // 100) - 1))] * 1000
 
 
-def _worker_cpu_seconds(pid: int) -> float:
-    """User + system CPU of a worker and its pool processes so far."""
+def _worker_cpu_parts(pid: int) -> dict[str, float]:
+    """User + system CPU so far of a worker's main process, its pool processes, and the
+    sandbox fork server with its children (documents/pdf/limits.py)."""
     import psutil
 
     main = psutil.Process(pid)
-    total = 0.0
+    parts = {"main": 0.0, "pool": 0.0, "sandbox": 0.0}
     for process in [main, *main.children(recursive=True)]:
         try:
             times = process.cpu_times()
-            total += times.user + times.system
+            if process.pid == pid:
+                part = "main"
+            elif process.ppid() == pid:
+                part = "pool"
+            else:
+                part = "sandbox"
+            parts[part] += times.user + times.system
         except psutil.NoSuchProcess:
             pass
-    return total
+    return parts
+
+
+def _worker_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a worker and its pool processes so far."""
+    return sum(_worker_cpu_parts(pid).values())
 
 
 def _cpu_snapshot(worker_pid: int, server_pid: int) -> dict[str, float]:
@@ -84,9 +96,11 @@ def _cpu_snapshot(worker_pid: int, server_pid: int) -> dict[str, float]:
     import psutil
 
     machine = psutil.cpu_times()
+    parts = _worker_cpu_parts(worker_pid)
     return {
         "wall": time.perf_counter(),
-        "workers": _worker_cpu_seconds(worker_pid),
+        "workers": sum(parts.values()),
+        **{f"workers_{name}": seconds for name, seconds in parts.items()},
         "server": _worker_cpu_seconds(server_pid),
         "bench": time.process_time(),
         "busy": sum(machine) - machine.idle - getattr(machine, "iowait", 0.0),
@@ -98,6 +112,9 @@ def _cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, fl
     wall = after["wall"] - before["wall"]
     used = {key: (after[key] - before[key]) / wall for key in before if key != "wall"}
     used["other"] = used["busy"] - used["workers"] - used["server"] - used["bench"]
+    used["split"] = ", ".join(
+        f"{name[len('workers_') :]} {used[name]:.2f}" for name in sorted(before) if name.startswith("workers_")
+    )
     used["cpu_seconds"] = after["workers"] - before["workers"] + after["server"] - before["server"]
     return used
 
@@ -110,6 +127,16 @@ def consumer_set(worker_name: str, queue: str, *, serve: bool) -> None:
     control = app.control.add_consumer if serve else app.control.cancel_consumer
     replies = control(queue, destination=destination, reply=True, timeout=10)
     assert replies, f"{destination[0]} did not answer"
+
+
+def tasks_done(worker_name: str) -> dict[str, int]:
+    """Jobs the worker has finished since it started, by task name (a broadcast it answers)."""
+    from config.celery import app
+
+    node = f"{worker_name}@{socket.gethostname()}"
+    replies = app.control.inspect(destination=[node], timeout=10).stats() or {}
+    assert node in replies, f"{node} did not answer"
+    return dict(replies[node].get("total", {}))
 
 
 def make_pdf(pages: int, image_bytes: int = 0) -> bytes:
@@ -372,8 +399,15 @@ def main() -> None:
             fair-share slot of the company (config/fair_share.py) with the slots they hold,
             else the next page images would wait behind them (or for the dead slots)."""
             broker = redis.Redis.from_url(settings.REDIS_URL)
-            for key in broker.scan_iter(match=f"{queue_names(QUEUE)[BULK]}*"):
+            bulk_queue = queue_names(QUEUE)[BULK]
+            for key in broker.scan_iter(match=f"{bulk_queue}*"):
                 broker.delete(key)
+            # Taken by a worker that was killed mid-job (acks late): kombu would put them back
+            # on the queue for a later worker.
+            for tag, entry in broker.hgetall("unacked").items():
+                if json.loads(entry)[-1] == bulk_queue:
+                    broker.hdel("unacked", tag)
+                    broker.zrem("unacked_index", tag)
             shares = get_redis_connection("default")
             for key in shares.scan_iter(match=f"sealhub:share:{QUEUE}:*"):
                 shares.delete(key)
@@ -505,10 +539,14 @@ def main() -> None:
                     for queue in names.values():
                         consumer_set(name, queue, serve=False)
                     grant_ids = [request_seal(pdf, document)[0] for document in documents[2 * concurrency :]]
+                    jobs_before = tasks_done(name)
                     before = _cpu_snapshot(worker.pid, platform_server.pid)
                     consumer_set(name, QUEUE, serve=True)
                     wait(grant_ids)
                     used = _cpu_used(before, _cpu_snapshot(worker.pid, platform_server.pid))
+                    jobs = tasks_done(name)
+                    used["jobs"] = {task: jobs[task] - jobs_before.get(task, 0) for task in jobs}
+                    used["jobs"] = {task: count for task, count in used["jobs"].items() if count}
                 finally:
                     stop_worker(worker)
                     bulk_queue_purge()
@@ -602,10 +640,12 @@ def main() -> None:
             )
             for label, used in (("1 process ", one), ("2 processes", two)):
                 print(
-                    f"    {label}: workers {used['workers']:.2f}, TSA server {used['server']:.2f}, this bench "
+                    f"    {label}: workers {used['workers']:.2f} ({used['split']}), TSA server {used['server']:.2f}, "
+                    "this bench "
                     f"{used['bench']:.2f}, the rest of the machine (PostgreSQL, Redis, other users) "
                     f"{used['other']:.2f}; machine busy {used['busy']:.2f} of {os.cpu_count()}; CPU per document "
-                    f"(workers + TSA server) {used['cpu_seconds'] / used['documents'] * 1000:.0f} ms"
+                    f"(workers + TSA server) {used['cpu_seconds'] / used['documents'] * 1000:.0f} ms; jobs the "
+                    f"workers ran meanwhile: {', '.join(f'{task} {n}' for task, n in sorted(used['jobs'].items()))}"
                 )
         ratios = sorted(measured[2]["throughput"] / measured[1]["throughput"] for measured in rounds)
         busy = statistics.median(measured[2]["busy"] for measured in rounds)
@@ -613,6 +653,13 @@ def main() -> None:
             f"  2 / 1 processes: median ×{statistics.median(ratios):.2f}, spread ×{ratios[0]:.2f}–×{ratios[-1]:.2f}"
             f" (target ≥ 1.6× on 2 cores); with 2 processes the machine was busy {busy:.2f} of {os.cpu_count()}"
             " CPUs: where it is near the core count, the cores were full and no more processes could help"
+        )
+        alone = statistics.median(measured[1]["workers"] for measured in rounds)
+        ceiling = min(2, os.cpu_count()) / alone
+        print(
+            f"  one process kept {alone:.2f} of a CPU busy (the rest of the time it waits for the TSA and "
+            f"PostgreSQL), so two processes on {os.cpu_count()} CPUs can reach up to ×{ceiling:.2f}"
+            " while the CPU per document stays the same: ratios above ×2 come from that waiting overlapping work"
         )
         print(big_line)
 

@@ -88,6 +88,50 @@ def test_sm2_signatures_are_der_and_verify_only_for_the_signed_message():
     assert sm2.Sm2KeyPair.from_bytes(key_pair.to_bytes()) == key_pair
 
 
+def test_sm2_signature_matches_the_standards_worked_example(monkeypatch):
+    # GB/T 32918.5 (GM/T 0003.5) appendix: key d, one-time k and k·G, "message digest",
+    # signer id 1234567812345678; Z, r and s as printed there.
+    d = bytes.fromhex("3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81EF4DF7C5B8")
+    public_key = bytes.fromhex(
+        "09F9DF311E5421A150DD7D161E4BC5C672179FAD1833FC076BB08FF356F35020"
+        "CCEA490CE26775A52DC6EA718CC1AA600AED05FBF35E084A6632F6072DA9AD13"
+    )
+    k = bytes.fromhex("59276E27D506861A16680F3AD9C02DCCEF3CC1FA3CDBE4CE6D54B80DEAC1BC21")
+    k_times_g = bytes.fromhex(
+        "04EBFC718E8D1798620432268E77FEB6415E2EDE0E073C0F4F640ECD2E149A73"
+        "E858F9D81E5430A57B36DAAB8F950A3C64E6EE6A63094D99283AFF767E124DF0"
+    )
+    assert sm2.signer_z(public_key).hex().upper() == "B2E14C5C79C6DF5B85F4FE7ED8DB7A262B9DA7E07CCB0EA9F4747B8CCDA8A4F3"
+    monkeypatch.setattr(sm2.gmssl_pyx, "sm2_key_generate", lambda: (k_times_g, k))
+    signature = sm2.sign(sm2.Sm2KeyPair(d, public_key), b"message digest")
+    r, s = core.load(signature)[0].native, core.load(signature)[1].native
+    assert f"{r:064X}" == "F5A03B0648D2C4630EEAC513E1BB81A15944DA3827D5B74143AC7EACEEE720B3"
+    assert f"{s:064X}" == "B1B6AA29DF212FD8763182BC0D421CA1BB9038FD1F7F42D4840B69C485BBC1AA"
+
+
+def test_sm2_signatures_verify_in_two_independent_implementations():
+    """GmSSL's verification (C) and the gmssl package's (pure Python), for many keys and
+    messages: a slip in the signature equation or the encoding of r and s shows here."""
+    import secrets
+
+    from gmssl import sm2 as pure_sm2
+
+    signatures = set()
+    for number in range(120):
+        key_pair = sm2.generate_key_pair()
+        message = secrets.token_bytes(number * 7)
+        signature = sm2.sign(key_pair, message)
+        signatures.add(signature)
+        assert sm2.verify(key_pair.public_key, message, signature)
+        r, s = core.load(signature)[0].native, core.load(signature)[1].native
+        assert core.load(signature).dump() == signature  # strict DER
+        if number % 6 == 0:
+            checker = pure_sm2.CryptSM2(private_key="", public_key=key_pair.public_key.hex())
+            assert checker.verify_with_sm3(f"{r:064x}{s:064x}", message)
+        assert not sm2.verify(key_pair.public_key, message + b"!", signature)
+    assert len(signatures) == 120  # a fresh one-time k every time
+
+
 def test_sm3_matches_the_standard_test_vector():
     # GB/T 32905-2016 appendix A, example 1.
     assert sm2.sm3(b"abc").hex() == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"

@@ -139,6 +139,15 @@ def tasks_done(worker_name: str) -> dict[str, int]:
     return dict(replies[node].get("total", {}))
 
 
+def tasks_running(worker_name: str) -> list[str]:
+    """The jobs the worker is running now, by task name."""
+    from config.celery import app
+
+    node = f"{worker_name}@{socket.gethostname()}"
+    replies = app.control.inspect(destination=[node], timeout=10).active() or {}
+    return sorted(task["name"] for task in replies.get(node, []))
+
+
 def make_pdf(pages: int, image_bytes: int = 0) -> bytes:
     """`image_bytes` > 0 puts a distinct incompressible picture of about that size on every
     page (a scanned contract), so the file is pages × image_bytes large."""
@@ -540,6 +549,7 @@ def main() -> None:
                         consumer_set(name, queue, serve=False)
                     grant_ids = [request_seal(pdf, document)[0] for document in documents[2 * concurrency :]]
                     jobs_before = tasks_done(name)
+                    running_before = tasks_running(name)
                     before = _cpu_snapshot(worker.pid, platform_server.pid)
                     consumer_set(name, QUEUE, serve=True)
                     wait(grant_ids)
@@ -547,6 +557,8 @@ def main() -> None:
                     jobs = tasks_done(name)
                     used["jobs"] = {task: jobs[task] - jobs_before.get(task, 0) for task in jobs}
                     used["jobs"] = {task: count for task, count in used["jobs"].items() if count}
+                    for task in running_before:  # begun before the timing, finished (or not) in it
+                        used["jobs"][f"{task} (running when the timing began)"] = 1
                 finally:
                     stop_worker(worker)
                     bulk_queue_purge()

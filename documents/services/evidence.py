@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import F
@@ -33,7 +31,12 @@ from documents.pdf.report import evidence_report_pdf
 from documents.pdf.sign import SigningKey
 from documents.selectors import evidence_package_list
 from documents.services.reading import sha256_of
-from documents.services.signers import platform_long_term, platform_timestamping
+from documents.services.signers import (
+    certificate_pem,
+    platform_chain_pem,
+    platform_long_term,
+    platform_timestamping,
+)
 from documents.stored_files import stored_file_note, stored_files_removed_on_failure
 from documents.tasks import evidence_package_job
 from documents.verification import document_verify, report_as_dict
@@ -83,8 +86,10 @@ def evidence_package_build(*, package_id) -> EvidencePackage | None:
             return package
         company = Company.objects.get(schema_name=connection.schema_name)
         evidence_key, evidence_cert = pki.authority(pki.Role.EVIDENCE)
-        chain_pem = [_pem(pki.certificate(pki.Role.SEAL_CA)), _pem(pki.certificate(pki.Role.ROOT))]
-        signing_key = SigningKey(private_key=evidence_key, certificate_pem=_pem(evidence_cert), chain_pem=chain_pem)
+        chain_pem = platform_chain_pem()
+        signing_key = SigningKey(
+            private_key=evidence_key, certificate_pem=certificate_pem(evidence_cert), chain_pem=chain_pem
+        )
         content = _envelope_content(package) if package.envelope_id else _sealing_content(package, company)
         verification = report_as_dict(document_verify(data=final, appearances=False))
         report = evidence_report_pdf(
@@ -177,10 +182,6 @@ def evidence_package_read(
 
 
 # --- what goes in ------------------------------------------------------------------------
-
-
-def _pem(certificate: x509.Certificate) -> str:
-    return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
 def _files(package: EvidencePackage, final: bytes) -> list[dict]:

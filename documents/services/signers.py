@@ -42,14 +42,14 @@ class Signer:
     national: NationalSigning | None = None  # dual signing: the SM2 signature as well
 
 
-def _pem(certificate) -> str:
+def certificate_pem(certificate) -> str:
     return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
 def platform_trust_roots_pem() -> tuple[str, ...]:
     """The platform root and the CAs in TRUSTED_CA_FILE: TSA tokens and B-LT chains end here.
     The verifier's reading of that file (parsed once per change, a bad entry skipped)."""
-    return tuple(_pem(x509.load_der_x509_certificate(der)) for der in trust_roots())
+    return tuple(certificate_pem(x509.load_der_x509_certificate(der)) for der in trust_roots())
 
 
 def platform_timestamping() -> RemoteTimestamping:
@@ -68,15 +68,16 @@ def platform_long_term(chain_pem: list[str]) -> LongTermValidation | None:
     return LongTermValidation(trust_roots_pem=tuple(dict.fromkeys([*platform_trust_roots_pem(), chain_pem[-1]])))
 
 
-def _platform_chain_pem() -> list[str]:
-    return [_pem(pki.certificate(pki.Role.SEAL_CA)), _pem(pki.certificate(pki.Role.ROOT))]
+def platform_chain_pem() -> list[str]:
+    """The platform seal CA and root: every platform-issued seal and the evidence seal chain to them."""
+    return [certificate_pem(pki.certificate(pki.Role.SEAL_CA)), certificate_pem(pki.certificate(pki.Role.ROOT))]
 
 
 def seal_chain_pem(seal: Seal) -> list[str]:
     """The CA certificates embedded with a seal's signature, issuer first."""
-    chain_pem = _platform_chain_pem() if seal.issuer == Seal.Issuer.PLATFORM else []
+    chain_pem = platform_chain_pem() if seal.issuer == Seal.Issuer.PLATFORM else []
     if seal.chain_pem:
-        chain_pem += [_pem(c) for c in x509.load_pem_x509_certificates(seal.chain_pem.encode())]
+        chain_pem += [certificate_pem(c) for c in x509.load_pem_x509_certificates(seal.chain_pem.encode())]
     return chain_pem
 
 
@@ -153,7 +154,7 @@ def person_signer(grant: SigningGrant, private_key_der: bytes) -> Signer:
         signing_key=SigningKey(
             private_key=load_der_private_key(private_key_der, password=None),
             certificate_pem=grant.certificate_pem,
-            chain_pem=_platform_chain_pem(),
+            chain_pem=platform_chain_pem(),
         ),
         appearance_pdf=person_appearance_pdf(grant),
         field_prefix="Signature",

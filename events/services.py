@@ -96,12 +96,23 @@ def audit_chain_extend() -> int:
     return linked
 
 
-def audit_events_verify() -> tuple[bool, int | None]:
+def audit_events_verify(*, from_sequence: int = 1) -> tuple[bool, int | None]:
     """(True, None) when every linked row of the current company's trail has the right hash
-    and links to the one before it; otherwise (False, sequence of the first broken row)."""
-    rows = AuditEvent.objects.exclude(sequence=None).order_by("sequence").iterator()
+    and links to the one before it; otherwise (False, sequence of the first broken row).
+    `from_sequence`: only that row and the ones after it, the first taken as it links
+    (an evidence package checks the rows from its document's first event to the newest:
+    the whole trail would cost every package the company's entire history)."""
+    rows = AuditEvent.objects.exclude(sequence=None).filter(sequence__gte=from_sequence).order_by("sequence")
+    first = rows.first()
+    if first is None:
+        return True, None
     broken_at = chain_first_break(
-        ChainLink(event.sequence, event.previous_hash, event.hash, audit_event_payload(event)) for event in rows
+        (
+            ChainLink(event.sequence, event.previous_hash, event.hash, audit_event_payload(event))
+            for event in rows.iterator()
+        ),
+        first_sequence=from_sequence,
+        previous_hash=first.previous_hash if from_sequence > 1 else GENESIS_HASH,
     )
     return broken_at is None, broken_at
 

@@ -31,11 +31,14 @@ class ChainLink:
     payload: dict
 
 
-def chain_first_break(links: Iterable[ChainLink]) -> int | None:
+def chain_first_break(
+    links: Iterable[ChainLink], *, first_sequence: int = 1, previous_hash: str = GENESIS_HASH
+) -> int | None:
     """The sequence number of the first row that is out of place (a gap, a row that does not
     link to the one before it) or whose hash does not match its fields; None when intact.
-    Rows come in sequence order, starting at 1 with the genesis hash."""
-    previous, expected = GENESIS_HASH, 1
+    Rows come in sequence order, starting at 1 with the genesis hash, or for a part of the
+    chain at `first_sequence`, linking to `previous_hash`."""
+    previous, expected = previous_hash, first_sequence
     for link in links:
         if link.sequence != expected or link.previous_hash != previous or chain_hash(link.payload) != link.hash:
             return link.sequence

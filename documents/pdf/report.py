@@ -237,6 +237,8 @@ def evidence_report_pdf(evidence: dict) -> bytes:
     small = ParagraphStyle("small", parent=body, fontSize=7, leading=9)
     chain = evidence["chain"]
     chain_text = "完整 intact" if chain["intact"] else f"已损坏 broken at #{chain['broken_at']}"
+    if chain.get("from_sequence", 1) > 1:
+        chain_text += f" (#{chain['from_sequence']} 起 onwards)"
     story = [
         _para("电子证据报告 / Evidence report", title),
         _para("事项 Subject: {value}", body, value=evidence["subject"]),

@@ -213,14 +213,22 @@ def willingness_text(data: dict) -> str:
 
 def _sealing_content(package: EvidencePackage, company: Company) -> dict:
     document = package.document
-    intact, broken_at = audit_events_verify()
     rows = list(audit_events_about(target_type=type(document).__name__, target_id=str(document.pk)))
+    # From the row before the document's first event (it anchors that event) to the newest.
+    linked = [row.sequence for row in rows if row.sequence is not None]
+    from_sequence = max(1, min(linked) - 1) if linked else 1
+    intact, broken_at = audit_events_verify(from_sequence=from_sequence)
     return {
         "subject": document.name,
         "kind_label": "单独盖章 Standalone sealing",
         "parties": _sealers(package, company),
         "events": [_event_shown(row) for row in rows],
-        "chain": {"name": "company audit trail", "intact": intact, "broken_at": broken_at},
+        "chain": {
+            "name": "company audit trail",
+            "intact": intact,
+            "broken_at": broken_at,
+            "from_sequence": from_sequence,
+        },
         "audit_rows": [
             {"sequence": row.sequence, "hash": row.hash, "previous_hash": row.previous_hash, "payload": _payload(row)}
             for row in rows

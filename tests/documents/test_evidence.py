@@ -30,6 +30,7 @@ from documents.services.placements import placement_add
 from documents.services.sealing import document_seal_execute, document_seal_request
 from documents.services.versions import document_upload
 from events.models import AuditEvent, WebhookDelivery
+from events.services import audit_chain_extend, audit_event_record
 from events.webhooks import webhook_endpoint_create
 from seals import ca, pki
 from tenants.services import api_key_create
@@ -45,7 +46,7 @@ HOSTILE_AGENT = 'Mozilla/5.0 <img src="http://127.0.0.1:9/x.png"/> <font color="
 HOSTILE_NAME = '<b>Bold</b> <img src="file:///etc/passwd"/>\u202ecod.pdf'
 
 
-def build_package(company, user, *, name: str = "contract.pdf", user_agent: str = "pytest"):
+def build_package(company, user, *, name: str = "contract.pdf", user_agent: str = "pytest", link_trail: bool = False):
     """Seal a fresh document alone, then run the evidence job the sealing queued."""
     seal = issue_seal(company, user)
     device, _codes = enrol_authenticator(user)
@@ -67,6 +68,8 @@ def build_package(company, user, *, name: str = "contract.pdf", user_agent: str 
             user_agent=user_agent,
         )
         version = document_seal_execute(grant_id=grant.pk)
+        if link_trail:  # as the commit hooks do outside a test's transaction
+            audit_chain_extend()
         package = EvidencePackage.objects.get(version=version)
         assert package.status == "pending" and package.document_id == document.pk
         built = evidence_package_build(package_id=package.pk)
@@ -192,6 +195,32 @@ def test_a_standalone_sealing_gets_a_package_that_checks_offline_and_names_every
         assert result.returncode == 1, f"{part}: {result.stdout}"
         assert f"CHANGED {part}:" in result.stdout, f"{part}: {result.stdout}"
         assert "NOT OK" in result.stdout
+
+
+def test_the_package_checks_the_trail_from_its_documents_first_event(world, approved_alpha):
+    """Each sealing's package checks the company trail from the row before its document's
+    first event to the newest row, not the company's whole history (which grows with every
+    document and would make every package slower than the last): a row changed long before
+    is not its concern, a row of its own is."""
+    with tenant_context(approved_alpha):
+        history = [
+            audit_event_record(acting_user=world.alice, action="member.invited", data={"n": n}) for n in range(6)
+        ]
+        audit_chain_extend()
+        AuditEvent.objects.filter(pk=history[1].pk).update(data={"n": 99})
+    document, package, _archive, report, _deliveries = build_package(approved_alpha, world.alice, link_trail=True)
+    with tenant_context(approved_alpha):
+        first = AuditEvent.objects.filter(target_id=str(document.pk)).order_by("sequence").first().sequence
+    shown = _text_of(report)
+    assert first > 7 and f"#{first - 1}" in shown and "broken" not in shown
+
+    with tenant_context(approved_alpha):
+        uploaded = AuditEvent.objects.get(target_id=str(document.pk), action="document.uploaded")
+        AuditEvent.objects.filter(pk=uploaded.pk).update(actor_label="Mallory")
+        EvidencePackage.objects.filter(pk=package.pk).update(status="pending")
+        rebuilt = evidence_package_build(package_id=package.pk)
+        with rebuilt.report.open("rb") as handle:
+            assert f"brokenat#{uploaded.sequence}" in _text_of(handle.read())
 
 
 def test_the_checker_in_docs_is_the_one_shipped():

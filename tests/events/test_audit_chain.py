@@ -73,6 +73,27 @@ def test_a_tampered_row_is_detected(world, django_capture_on_commit_callbacks, t
         assert AuditEvent.objects.get(pk=third.pk).sequence == 3  # the check changed nothing
 
 
+@pytest.mark.parametrize(
+    ("tampered", "verdict"),
+    [
+        (None, (True, None)),
+        (1, (True, None)),  # before the part checked: the full check (audit_verify) finds it
+        (3, (False, 3)),  # the first row of the part: its own hash is checked
+        (4, (False, 4)),
+    ],
+)
+def test_a_part_of_the_trail_is_checked_from_a_row_on(world, django_capture_on_commit_callbacks, tampered, verdict):
+    """An evidence package checks its document's rows to the newest, not the company's
+    whole history: the cost stays with the document, not with the company's age."""
+    events = _trail(world, django_capture_on_commit_callbacks, count=5)
+    with tenant_context(world.alpha):
+        if tampered is not None:
+            AuditEvent.objects.filter(pk=events[tampered - 1].pk).update(data={"n": 99})
+        assert audit_events_verify(from_sequence=3) == verdict
+        AuditEvent.objects.filter(pk=events[2].pk).delete()
+        assert audit_events_verify(from_sequence=3) == (False, 4)  # the first row of the part is gone
+
+
 def test_a_row_whose_link_step_was_lost_is_linked_by_the_check(world, django_capture_on_commit_callbacks):
     _trail(world, django_capture_on_commit_callbacks, count=2)
     with tenant_context(world.alpha):

@@ -76,6 +76,8 @@ def sign(key_pair: Sm2KeyPair, message: bytes) -> bytes:
     exponent, so the steps do not depend on the key). The tests check every signature
     against GmSSL's and gmssl's verification."""
     d = int.from_bytes(key_pair.private_key, "big")
+    if not 0 < d < _ORDER - 1:  # (1 + d) would have no inverse: every s would be 0
+        raise ValueError("not an SM2 private key")
     e = int.from_bytes(sm3(signer_z(key_pair.public_key) + message), "big")
     inverse = pow(1 + d, _ORDER - 2, _ORDER)
     while True:

@@ -132,6 +132,15 @@ def test_sm2_signatures_verify_in_two_independent_implementations():
     assert len(signatures) == 120  # a fresh one-time k every time
 
 
+@pytest.mark.parametrize("scalar", [0, 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54122])
+def test_sm2_refuses_a_private_key_outside_its_range(scalar):
+    # 0 and n - 1 are no SM2 private keys: with n - 1, (1 + d) has no inverse and no
+    # signature could ever be made.
+    key_pair = sm2.Sm2KeyPair(scalar.to_bytes(32, "big"), sm2.generate_key_pair().public_key)
+    with pytest.raises(ValueError, match="not an SM2 private key"):
+        sm2.sign(key_pair, b"message")
+
+
 def test_sm3_matches_the_standard_test_vector():
     # GB/T 32905-2016 appendix A, example 1.
     assert sm2.sm3(b"abc").hex() == "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
